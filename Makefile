@@ -1,0 +1,148 @@
+# mpalloc — top-level build. Everything is built out of tree under $(BUILD).
+#   make              library, mpbench, workloads, kernel-sim
+#   make test         install deps, build, run every test; last line "N passed, N failed"
+#   make bench        install deps, build, run the default matrix (QUICK=1: < 5 min)
+#   make variant NAME=x FLAGS='-DMPA_...'   library variant in build/variants/x
+#   make asan|ubsan|tsan   sanitizer builds of the tests, run
+#   make install PREFIX=/usr/local
+# Sources are found by wildcard: a new .c in a folder is built without edits here.
+
+BUILD   ?= build
+CC      ?= cc
+WERROR  ?= 0
+OPT     ?= -O2
+SAN     ?=
+FLAGS   ?=
+PREFIX  ?= /usr/local
+QUICK   ?= 0
+
+WARN     := -Wall -Wextra -Wshadow -Wundef $(if $(filter 1,$(WERROR)),-Werror)
+CPPBASE  := -D_GNU_SOURCE -MMD -MP
+CBASE    := -std=c11 $(OPT) -g $(WARN) $(SAN)
+
+ALLOC_INC    := -Iallocator/include -Iallocator/src
+ALLOC_CFLAGS := $(CBASE) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
+                -fno-builtin -fno-stack-protector $(ALLOC_INC) $(FLAGS)
+ALLOC_SRC    := $(wildcard allocator/src/*.c) allocator/src/pal/pal_posix.c
+ALLOC_OBJ    := $(ALLOC_SRC:%.c=$(BUILD)/obj/%.o)
+
+LIB_SO  := $(BUILD)/lib/libmpalloc.so
+LIB_A   := $(BUILD)/lib/libmpalloc.a
+
+HARNESS_SRC := $(wildcard harness/*.c)
+HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/obj/%.o)
+MPBENCH     := $(BUILD)/bin/mpbench
+
+WL_SRC  := $(wildcard workloads/*.c)
+WL_BIN  := $(patsubst workloads/%.c,$(BUILD)/bin/wl-%,$(WL_SRC))
+WL_SH   := $(wildcard workloads/*.sh)
+WL_SHB  := $(patsubst workloads/%.sh,$(BUILD)/bin/wl-%,$(WL_SH))
+
+KS_MK   := $(wildcard kernel-sim/build.mk)
+
+UNIT_SRC   := $(wildcard tests/unit/*.c)
+UNIT_BIN   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+API_SRC    := $(wildcard tests/api/*.c)
+API_LINKED := $(patsubst tests/%.c,$(BUILD)/tests/%-linked,$(API_SRC))
+API_PLAIN  := $(patsubst tests/%.c,$(BUILD)/tests/%-plain,$(API_SRC))
+STRESS_SRC := $(wildcard tests/stress/*.c)
+STRESS_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(STRESS_SRC))
+TEST_BIN   := $(UNIT_BIN) $(API_LINKED) $(API_PLAIN) $(STRESS_BIN)
+TEST_CFLAGS := $(CBASE) -pthread -Itests $(ALLOC_INC)
+
+# In sanitizer builds the sanitizer owns malloc: the allocator is built
+# without the malloc overrides and the tests call the mpa_ names.
+ifneq ($(SAN),)
+ALLOC_CFLAGS += -DMPA_NO_OVERRIDE
+TEST_CFLAGS  += -DMPA_TEST_PREFIXED
+endif
+
+.PHONY: all lib harness workloads tests test bench clean variant asan ubsan tsan install deps
+all: lib harness workloads $(if $(KS_MK),kernel-sim)
+
+lib: $(LIB_SO) $(LIB_A)
+harness: $(MPBENCH)
+workloads: $(WL_BIN) $(WL_SHB)
+tests: $(TEST_BIN)
+
+$(BUILD)/obj/allocator/%.o: allocator/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPBASE) $(ALLOC_CFLAGS) -c $< -o $@
+
+$(LIB_SO): $(ALLOC_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -shared $(SAN) -o $@ $^ -Wl,-z,nodelete -pthread
+
+$(LIB_A): $(ALLOC_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/obj/harness/%.o: harness/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPBASE) $(CBASE) -Iharness -c $< -o $@
+
+$(MPBENCH): $(HARNESS_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ -lhwloc -lm -pthread
+
+$(BUILD)/bin/wl-%: workloads/%.c $(wildcard workloads/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPBASE) $(CBASE) -Iworkloads -o $@ $< -lm -pthread
+
+$(BUILD)/bin/wl-%: workloads/%.sh
+	@mkdir -p $(dir $@)
+	cp $< $@ && chmod +x $@
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPBASE) $(TEST_CFLAGS) $(FLAGS) -o $@ $< $(LIB_A) -lcriterion -lm
+
+$(BUILD)/tests/api/%-linked: tests/api/%.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPBASE) $(TEST_CFLAGS) -o $@ $< $(LIB_A) -lcriterion -lm
+
+$(BUILD)/tests/api/%-plain: tests/api/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPBASE) $(TEST_CFLAGS) -DMPA_TEST_PRELOAD -o $@ $< -lcriterion -lm
+
+$(BUILD)/tests/stress/%: tests/stress/%.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPBASE) $(TEST_CFLAGS) -o $@ $< $(LIB_A) -lcriterion -lm
+
+-include $(KS_MK)
+
+deps:
+	@scripts/install-deps
+
+test: deps
+	@$(MAKE) --no-print-directory all tests
+	@scripts/run-tests $(BUILD) $(if $(SAN),sanitizer)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/bench $(BUILD) $(QUICK)
+
+variant:
+	@test -n "$(NAME)" || { echo "make variant: NAME=... is required" >&2; exit 2; }
+	@$(MAKE) --no-print-directory lib BUILD=$(BUILD)/variants/$(NAME) FLAGS='$(FLAGS)'
+	@mkdir -p $(BUILD)/variants/$(NAME) && printf '%s\n' '$(FLAGS)' > $(BUILD)/variants/$(NAME)/flags
+
+asan:
+	@$(MAKE) --no-print-directory test BUILD=$(BUILD)/asan SAN='-fsanitize=address -fno-omit-frame-pointer'
+ubsan:
+	@$(MAKE) --no-print-directory test BUILD=$(BUILD)/ubsan SAN='-fsanitize=undefined -fno-sanitize-recover=all'
+tsan:
+	@$(MAKE) --no-print-directory test BUILD=$(BUILD)/tsan SAN='-fsanitize=thread' OPT=-O1
+
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 allocator/include/mpalloc.h $(DESTDIR)$(PREFIX)/include/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|0.1.0|' scripts/mpalloc.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mpalloc.pc
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)

@@ -1,0 +1,43 @@
+/* mpalloc public API.
+ * The library exports the standard malloc family (malloc, free, ...) when
+ * built as a drop-in allocator, and always exports the same functions under
+ * an `mpa_` prefix, plus statistics and the mspace API. This is the only
+ * public header: everything else lives in allocator/src/. */
+#ifndef MPALLOC_H
+#define MPALLOC_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MPA_VERSION "0.1.0"
+
+void *mpa_malloc(size_t size);
+void  mpa_free(void *p);
+void *mpa_calloc(size_t n, size_t size);
+void *mpa_realloc(void *p, size_t size);
+void *mpa_reallocarray(void *p, size_t n, size_t size);
+int   mpa_posix_memalign(void **out, size_t alignment, size_t size);
+void *mpa_aligned_alloc(size_t alignment, size_t size);
+void *mpa_memalign(size_t alignment, size_t size);
+void *mpa_valloc(size_t size);
+void *mpa_pvalloc(size_t size);
+size_t mpa_malloc_usable_size(const void *p);
+void  mpa_free_sized(void *p, size_t size);
+void  mpa_free_aligned_sized(void *p, size_t alignment, size_t size);
+
+/* Writes a JSON object (live bytes, committed bytes, per-class counts) into
+ * buf, at most len bytes including the NUL. Returns the length it needed,
+ * like snprintf; never allocates. */
+size_t mpa_stats_json_r(char *buf, size_t len);
+
+/* Returns a NUL-terminated JSON object in a static buffer that the next call
+ * overwrites (not thread-safe across callers); never allocates. */
+const char *mpa_stats_json(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MPALLOC_H */

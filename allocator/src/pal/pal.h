@@ -1,0 +1,72 @@
+/* Platform abstraction layer: the allocator's only way to reach the OS.
+ * The contract below is implemented by pal_posix.c for user space and by
+ * kernel-sim's PAL for the simulated kernel. Functions return 0 on success;
+ * `pre:` lines state what callers guarantee. No OS header is included by
+ * any allocator file outside this folder. */
+#ifndef MPA_PAL_H
+#define MPA_PAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Feature bits reported by mpa_pal_features(). */
+#define MPA_PAL_LAZY_COMMIT   1u /* reserved memory is usable without notify_using */
+#define MPA_PAL_ZERO_ON_DECOMMIT 2u /* notify_not_using leaves pages reading as zero */
+#define MPA_PAL_ENTROPY       4u /* mpa_pal_entropy draws on a real entropy source */
+#define MPA_PAL_CLOCK         8u /* mpa_pal_time_ms advances */
+
+/* Prints msg (one line, no newline needed) to the error stream and aborts.
+ * pre: msg is NUL-terminated. Never allocates, never returns. */
+void mpa_pal_error(const char *msg) __attribute__((noreturn, cold));
+
+/* Writes len bytes to the error stream without allocating. */
+void mpa_pal_message(const char *msg, size_t len);
+
+/* Reserves size bytes of address space; returns NULL when none is left.
+ * pre: size is a multiple of the page size. */
+void *mpa_pal_reserve(size_t size);
+
+/* Like mpa_pal_reserve, but the result is aligned to size.
+ * pre: size is a power of two, at least the page size. */
+void *mpa_pal_reserve_aligned(size_t size);
+
+/* Returns a reservation (or a page-aligned part of one) to the OS. */
+void mpa_pal_release(void *p, size_t size);
+
+/* The range is about to be used: make it readable and writable.
+ * pre: p and size page-aligned, inside a reservation. */
+void mpa_pal_notify_using(void *p, size_t size);
+
+/* The range is no longer used: the OS may take its pages back. Its contents
+ * are lost (and read as zero where MPA_PAL_ZERO_ON_DECOMMIT is set).
+ * pre: p and size page-aligned, inside a reservation. */
+void mpa_pal_notify_not_using(void *p, size_t size);
+
+/* The range will only be read (it must read as zero until written through
+ * notify_using): used for the pagemap's untouched parts. */
+void mpa_pal_notify_using_readonly(void *p, size_t size);
+
+/* Zeroes the range; page-aligned ranges may be zeroed by remapping.
+ * pre: the range is committed. */
+void mpa_pal_zero(void *p, size_t size);
+
+/* The OS page size (the allocator commits in MPA_PAGE_SIZE multiples of it). */
+size_t mpa_pal_page_size(void);
+
+/* MPA_PAL_* bits this platform provides. */
+unsigned mpa_pal_features(void);
+
+/* 64 bits of entropy, for free-list encoding keys and randomisation. */
+uint64_t mpa_pal_entropy(void);
+
+/* The address range every reservation falls in: the pagemap covers only it.
+ * User space answers the whole user half of the address space. */
+void mpa_pal_heap_range(uintptr_t *base, size_t *size);
+
+/* A monotonic clock in milliseconds, for decay of cached memory. */
+uint64_t mpa_pal_time_ms(void);
+
+/* Gives the CPU away briefly while spinning on a lock. */
+void mpa_pal_yield(void);
+
+#endif /* MPA_PAL_H */

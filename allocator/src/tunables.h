@@ -1,0 +1,159 @@
+/* mpalloc compile-time tunables: the one place every knob lives.
+ * Each tunable is `#ifndef MPA_X / #define MPA_X default`, documented with its
+ * range and effect. Build a variant with `make variant NAME=x FLAGS='-DMPA_X=v'`;
+ * `mpbench sweep --list` reads this file, so keep the comment format:
+ *   /+ meaning; range: lo..hi; unit +/  (one line, directly above the #ifndef). */
+#ifndef MPA_TUNABLES_H
+#define MPA_TUNABLES_H
+
+/* size-class granularity: classes per power of two = 2^bits; range: 0..4; bits */
+#ifndef MPA_MANTISSA_BITS
+#define MPA_MANTISSA_BITS 2
+#endif
+
+/* smallest object and alignment of every object = 2^bits; range: 4..6; bits */
+#ifndef MPA_MIN_ALLOC_BITS
+#define MPA_MIN_ALLOC_BITS 4
+#endif
+
+/* largest size served from slabs = 2^bits, larger goes to the backend; range: 10..20; bits */
+#ifndef MPA_MAX_SMALL_BITS
+#define MPA_MAX_SMALL_BITS 16
+#endif
+
+/* PAL page size: granularity of commit and decommit = 2^bits; range: 12..21; bits */
+#ifndef MPA_PAGE_BITS
+#define MPA_PAGE_BITS 12
+#endif
+
+/* chunk = pagemap granule and smallest slab = 2^bits; range: 14..21; bits */
+#ifndef MPA_CHUNK_BITS
+#define MPA_CHUNK_BITS 14
+#endif
+
+/* objects a slab holds at least (slab = max(chunk, pow2(objects * size))); range: 1..64; objects */
+#ifndef MPA_SLAB_MIN_OBJECTS
+#define MPA_SLAB_MIN_OBJECTS 4
+#endif
+
+/* bytes of remote frees cached before they are posted to their owners = 2^bits; range: 10..24; bits */
+#ifndef MPA_REMOTE_BATCH_BITS
+#define MPA_REMOTE_BATCH_BITS 14
+#endif
+
+/* buckets (by owner) in the remote cache = 2^bits; range: 0..10; bits */
+#ifndef MPA_REMOTE_SLOTS_BITS
+#define MPA_REMOTE_SLOTS_BITS 8
+#endif
+
+/* bytes of remote messages an owner drains per slow path = 2^bits; range: 12..30; bits */
+#ifndef MPA_DRAIN_MAX_BITS
+#define MPA_DRAIN_MAX_BITS 20
+#endif
+
+/* address space reserved from the platform at a time = 2^bits; range: 22..36; bits */
+#ifndef MPA_REGION_BITS
+#define MPA_REGION_BITS 30
+#endif
+
+/* freed-but-committed bytes the backend keeps for reuse before decommitting = 2^bits; range: 0..34; bits */
+#ifndef MPA_DIRTY_MAX_BITS
+#define MPA_DIRTY_MAX_BITS 25
+#endif
+
+/* age after which cached freed memory is decommitted; range: 0..60000; ms */
+#ifndef MPA_DECAY_MS
+#define MPA_DECAY_MS 250
+#endif
+
+/* empty slabs an allocator keeps per size class before returning them; range: 0..64; slabs */
+#ifndef MPA_EMPTY_SLABS_KEEP
+#define MPA_EMPTY_SLABS_KEEP 1
+#endif
+
+/* hardened mode: encoded free lists, double/invalid free detection; range: 0..1; flag */
+#ifndef MPA_CHECKED
+#define MPA_CHECKED 0
+#endif
+
+/* statistics counters for mpa_stats_json (0 compiles them away); range: 0..1; flag */
+#ifndef MPA_STATS
+#define MPA_STATS 1
+#endif
+
+/* internal assertions: 0 none, 1 cheap, 2 expensive, 3 paranoid; range: 0..3; level */
+#ifndef MPA_DEBUG
+#define MPA_DEBUG 0
+#endif
+
+/* ---- derived values ---- */
+#define MPA_MIN_ALLOC     ((size_t)1 << MPA_MIN_ALLOC_BITS)
+#define MPA_MAX_SMALL     ((size_t)1 << MPA_MAX_SMALL_BITS)
+#define MPA_PAGE_SIZE     ((size_t)1 << MPA_PAGE_BITS)
+#define MPA_CHUNK_SIZE    ((size_t)1 << MPA_CHUNK_BITS)
+#define MPA_REMOTE_BATCH  ((size_t)1 << MPA_REMOTE_BATCH_BITS)
+#define MPA_REMOTE_SLOTS  ((size_t)1 << MPA_REMOTE_SLOTS_BITS)
+#define MPA_DRAIN_MAX     ((size_t)1 << MPA_DRAIN_MAX_BITS)
+#define MPA_REGION_SIZE   ((size_t)1 << MPA_REGION_BITS)
+#define MPA_DIRTY_MAX     ((size_t)1 << MPA_DIRTY_MAX_BITS)
+
+/* ---- invalid combinations ---- */
+#if MPA_MANTISSA_BITS < 0 || MPA_MANTISSA_BITS > 4
+#error "MPA_MANTISSA_BITS must be 0..4 (classes per power of two = 2^bits)"
+#endif
+#if MPA_MIN_ALLOC_BITS < 4 || MPA_MIN_ALLOC_BITS > 6
+#error "MPA_MIN_ALLOC_BITS must be 4..6: objects hold a free-list link and malloc's 16-byte alignment"
+#endif
+#if MPA_MAX_SMALL_BITS < 10 || MPA_MAX_SMALL_BITS > 20
+#error "MPA_MAX_SMALL_BITS must be 10..20"
+#endif
+#if MPA_MAX_SMALL_BITS <= MPA_MIN_ALLOC_BITS + MPA_MANTISSA_BITS
+#error "MPA_MAX_SMALL_BITS must exceed MPA_MIN_ALLOC_BITS + MPA_MANTISSA_BITS"
+#endif
+#if MPA_PAGE_BITS < 12 || MPA_PAGE_BITS > 21
+#error "MPA_PAGE_BITS must be 12..21 (4 KiB .. 2 MiB)"
+#endif
+#if MPA_CHUNK_BITS < 14 || MPA_CHUNK_BITS > 21
+#error "MPA_CHUNK_BITS must be 14..21"
+#endif
+#if MPA_CHUNK_BITS < MPA_PAGE_BITS
+#error "MPA_CHUNK_BITS must be at least MPA_PAGE_BITS: a chunk is committed in whole pages"
+#endif
+#if MPA_SLAB_MIN_OBJECTS < 1 || MPA_SLAB_MIN_OBJECTS > 64
+#error "MPA_SLAB_MIN_OBJECTS must be 1..64"
+#endif
+#if MPA_REMOTE_BATCH_BITS < 10 || MPA_REMOTE_BATCH_BITS > 24
+#error "MPA_REMOTE_BATCH_BITS must be 10..24"
+#endif
+#if MPA_REMOTE_SLOTS_BITS < 0 || MPA_REMOTE_SLOTS_BITS > 10
+#error "MPA_REMOTE_SLOTS_BITS must be 0..10"
+#endif
+#if MPA_DRAIN_MAX_BITS < 12 || MPA_DRAIN_MAX_BITS > 30
+#error "MPA_DRAIN_MAX_BITS must be 12..30"
+#endif
+#if MPA_REGION_BITS < 22 || MPA_REGION_BITS > 36
+#error "MPA_REGION_BITS must be 22..36"
+#endif
+#if MPA_REGION_BITS < MPA_MAX_SMALL_BITS + 6
+#error "MPA_REGION_BITS too small: a region must hold the largest slab (MPA_MAX_SMALL_BITS + 6)"
+#endif
+#if MPA_DIRTY_MAX_BITS < 0 || MPA_DIRTY_MAX_BITS > 34
+#error "MPA_DIRTY_MAX_BITS must be 0..34"
+#endif
+#if MPA_DECAY_MS < 0 || MPA_DECAY_MS > 60000
+#error "MPA_DECAY_MS must be 0..60000"
+#endif
+#if MPA_EMPTY_SLABS_KEEP < 0 || MPA_EMPTY_SLABS_KEEP > 64
+#error "MPA_EMPTY_SLABS_KEEP must be 0..64"
+#endif
+#if MPA_CHECKED != 0 && MPA_CHECKED != 1
+#error "MPA_CHECKED must be 0 or 1"
+#endif
+#if MPA_STATS != 0 && MPA_STATS != 1
+#error "MPA_STATS must be 0 or 1"
+#endif
+#if MPA_DEBUG < 0 || MPA_DEBUG > 3
+#error "MPA_DEBUG must be 0..3"
+#endif
+
+#endif /* MPA_TUNABLES_H */

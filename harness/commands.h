@@ -1,0 +1,17 @@
+/* mpbench subcommands. main.c dispatches `mpbench <cmd> ...` to these; each
+ * takes the arguments after the command name (argv[0] is the command) and
+ * returns the process exit status. Each prints its own --help. */
+#ifndef MPB_COMMANDS_H
+#define MPB_COMMANDS_H
+
+int mpb_cmd_run(int argc, char **argv);      /* run.c */
+int mpb_cmd_list(int argc, char **argv);     /* list.c */
+int mpb_cmd_merge(int argc, char **argv);    /* merge.c */
+int mpb_cmd_summary(int argc, char **argv);  /* summary.c: writes summary.csv */
+int mpb_cmd_plot(int argc, char **argv);     /* plot.c */
+int mpb_cmd_report(int argc, char **argv);   /* report.c */
+int mpb_cmd_compare(int argc, char **argv);  /* compare.c */
+int mpb_cmd_kernel(int argc, char **argv);   /* kernel.c (kernel-sim matrix) */
+int mpb_cmd_sweep(int argc, char **argv);    /* sweep.c */
+
+#endif /* MPB_COMMANDS_H */
