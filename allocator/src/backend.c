@@ -1,0 +1,281 @@
+/* Backend: buddy allocator over large reservations, the dirty-block cache
+ * with two-generation decay, the pagemap reservation (whole address space,
+ * or a confined arena where the platform cannot reserve that much, e.g.
+ * under valgrind or with overcommit disabled), and the metadata bump area.
+ * Free-list links live in pagemap entries, never in the (decommitted) blocks. */
+#include "backend.h"
+
+uintptr_t mpa_pm_biased, mpa_pm_lo, mpa_pm_hi;
+
+static mpa_lock_t lock = MPA_LOCK_INIT;
+static void *clean_head[MPA_MAX_ORDER + 1];    /* decommitted free blocks */
+static void *dirty_head[2][MPA_MAX_ORDER + 1]; /* committed free blocks, by generation */
+static unsigned young;                         /* generation receiving new dirty blocks */
+static size_t dirty_bytes, used_bytes;
+static _Atomic uint64_t epoch_ms;              /* when the generations last turned */
+static uintptr_t arena_next, arena_end;        /* confined mode: the arena left */
+static char *meta_next, *meta_end;             /* metadata bump area */
+
+#define BLOCK_SIZE(order) (MPA_CHUNK_SIZE << (order))
+
+/* ---- intrusive doubly linked lists through pagemap entries ---- */
+
+static void list_push(void **head, void *p, uintptr_t tag) {
+    mpa_pm_entry_t *e = mpa_pm_entry(p);
+    e->owner_class = tag;
+    e->meta = *head;
+    e->aux = NULL;
+    if (*head)
+        mpa_pm_entry(*head)->aux = p;
+    *head = p;
+}
+
+static void list_unlink(void **head, void *p) {
+    mpa_pm_entry_t *e = mpa_pm_entry(p);
+    if (e->aux)
+        mpa_pm_entry(e->aux)->meta = e->meta;
+    else
+        *head = e->meta;
+    if (e->meta)
+        mpa_pm_entry(e->meta)->aux = e->aux;
+}
+
+static void *list_pop(void **head) {
+    void *p = *head;
+    if (p)
+        list_unlink(head, p);
+    return p;
+}
+
+/* ---- address space ---- */
+
+static void *reserve(unsigned order) {
+    size_t size = BLOCK_SIZE(order);
+    if (arena_end == 0)
+        return mpa_pal_reserve_aligned(size);
+    uintptr_t at = mpa_align_up(arena_next, size);
+    if (at + size > arena_end || at + size < at)
+        return NULL;
+    arena_next = at + size;
+    return (void *)at;
+}
+
+static void clean_insert(void *p, unsigned order) {
+    /* Merge with free buddies, but never beyond a region's own size. */
+    while (order < MPA_REGION_ORDER) {
+        void *buddy = (void *)((uintptr_t)p ^ BLOCK_SIZE(order));
+        mpa_pm_entry_t *b = mpa_pm_entry(buddy);
+        if (b->owner_class != mpa_pm_tag(MPA_PM_FREE, order))
+            break;
+        list_unlink(&clean_head[order], buddy);
+        b->owner_class = mpa_pm_tag(MPA_PM_RESERVED, 0);
+        if (buddy < p)
+            p = buddy;
+        order++;
+    }
+    list_push(&clean_head[order], p, mpa_pm_tag(MPA_PM_FREE, order));
+}
+
+static void *clean_take(unsigned order) {
+    unsigned j = order;
+    while (j <= MPA_MAX_ORDER && clean_head[j] == NULL)
+        j++;
+    if (j > MPA_MAX_ORDER) {
+        j = order > MPA_REGION_ORDER ? order : MPA_REGION_ORDER;
+        void *fresh = reserve(j);
+        if (fresh == NULL)
+            return NULL;
+        list_push(&clean_head[j], fresh, mpa_pm_tag(MPA_PM_FREE, j));
+    }
+    void *p = list_pop(&clean_head[j]);
+    while (j > order) {
+        j--;
+        list_push(&clean_head[j], (char *)p + BLOCK_SIZE(j), mpa_pm_tag(MPA_PM_FREE, j));
+    }
+    return p;
+}
+
+/* ---- decay: dirty blocks of the old generation are decommitted ---- */
+
+/* Moves the old generation onto a private list; the caller decommits it
+ * outside the lock. Returns the list (linked through entries' meta). */
+static void *turn_generations(void) {
+    unsigned old = young ^ 1;
+    void *out = NULL;
+    for (unsigned o = 0; o <= MPA_MAX_ORDER; o++) {
+        void *p;
+        while ((p = list_pop(&dirty_head[old][o])) != NULL) {
+            dirty_bytes -= BLOCK_SIZE(o);
+            mpa_pm_entry_t *e = mpa_pm_entry(p);
+            e->owner_class = mpa_pm_tag(MPA_PM_RESERVED, o);
+            e->meta = out;
+            out = p;
+        }
+    }
+    young = old;
+    return out;
+}
+
+static void decommit_list(void *list) {
+    for (void *p = list; p != NULL;) {
+        mpa_pm_entry_t *e = mpa_pm_entry(p);
+        void *next = e->meta;
+        unsigned order = mpa_pm_order(e);
+        mpa_pal_notify_not_using(p, BLOCK_SIZE(order));
+        mpa_lock(&lock);
+        clean_insert(p, order);
+        mpa_unlock(&lock);
+        p = next;
+    }
+}
+
+static bool decay_due(uint64_t now) {
+    uint64_t half = MPA_DECAY_MS / 2 ? MPA_DECAY_MS / 2 : 1;
+    return now - atomic_load_explicit(&epoch_ms, memory_order_relaxed) >= half;
+}
+
+void mpa_backend_tick(void) {
+    uint64_t now = mpa_pal_time_ms();
+    if (!decay_due(now))
+        return;
+    mpa_lock(&lock);
+    void *list = NULL;
+    if (decay_due(now)) {
+        atomic_store_explicit(&epoch_ms, now, memory_order_relaxed);
+        list = turn_generations();
+    }
+    mpa_unlock(&lock);
+    decommit_list(list);
+}
+
+/* ---- public ---- */
+
+void *mpa_backend_alloc(unsigned order, bool *zeroed) {
+    if (order > MPA_MAX_ORDER)
+        return NULL;
+    mpa_backend_tick();
+    mpa_lock(&lock);
+    void *p = list_pop(&dirty_head[young][order]);
+    if (p == NULL)
+        p = list_pop(&dirty_head[young ^ 1][order]);
+    if (p != NULL) {
+        dirty_bytes -= BLOCK_SIZE(order);
+        *zeroed = false;
+    } else {
+        p = clean_take(order);
+        *zeroed = (mpa_pal_features() & MPA_PAL_ZERO_ON_DECOMMIT) != 0;
+    }
+    if (p != NULL) {
+        used_bytes += BLOCK_SIZE(order);
+        mpa_pm_entry(p)->owner_class = mpa_pm_tag(MPA_PM_RESERVED, order);
+    }
+    mpa_unlock(&lock);
+    return p;
+}
+
+void mpa_backend_free(void *p, unsigned order) {
+    size_t size = BLOCK_SIZE(order);
+    mpa_lock(&lock);
+    used_bytes -= size;
+    bool keep = MPA_DECAY_MS > 0 && dirty_bytes + size <= MPA_DIRTY_MAX;
+    if (keep) {
+        dirty_bytes += size;
+        list_push(&dirty_head[young][order], p, mpa_pm_tag(MPA_PM_DIRTY, order));
+    } else {
+        mpa_pm_entry(p)->owner_class = mpa_pm_tag(MPA_PM_RESERVED, order);
+    }
+    mpa_unlock(&lock);
+    if (!keep) {
+        mpa_pal_notify_not_using(p, size);
+        mpa_lock(&lock);
+        clean_insert(p, order);
+        mpa_unlock(&lock);
+    }
+    mpa_backend_tick();
+}
+
+void mpa_pm_label(void *p, size_t chunks, uintptr_t owner_class, void *meta) {
+    for (size_t i = 0; i < chunks; i++) {
+        mpa_pm_entry_t *e = mpa_pm_entry((char *)p + (i << MPA_CHUNK_BITS));
+        e->owner_class = owner_class;
+        e->meta = meta;
+    }
+}
+
+void *mpa_meta_alloc(size_t size, size_t align) {
+    mpa_lock(&lock);
+    char *at = (char *)mpa_align_up((uintptr_t)meta_next, align);
+    if (meta_next == NULL || at + size > meta_end) {
+        unsigned order = mpa_ceil_log2((size + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS);
+        if (order < 2)
+            order = 2;
+        char *block = clean_take(order);
+        if (block == NULL) {
+            mpa_unlock(&lock);
+            return NULL;
+        }
+        used_bytes += BLOCK_SIZE(order);
+        mpa_pm_label(block, (size_t)1 << order, mpa_pm_tag(MPA_PM_RESERVED, 0), NULL);
+        meta_next = block;
+        meta_end = block + BLOCK_SIZE(order);
+        at = block;
+    }
+    meta_next = at + size;
+    mpa_unlock(&lock);
+    return at;
+}
+
+static bool map_pagemap(uintptr_t lo, size_t size) {
+    size_t bytes = (size >> MPA_CHUNK_BITS) * sizeof(mpa_pm_entry_t);
+    void *pm = mpa_pal_reserve(mpa_align_up(bytes, mpa_pal_page_size()));
+    if (pm == NULL)
+        return false;
+    mpa_pal_notify_using_readonly(pm, bytes);
+    mpa_pm_lo = lo;
+    mpa_pm_hi = lo + size;
+    mpa_pm_biased = (uintptr_t)pm - (lo >> MPA_CHUNK_BITS) * sizeof(mpa_pm_entry_t);
+    return true;
+}
+
+bool mpa_backend_init(void) {
+    uintptr_t lo;
+    size_t size;
+    mpa_pal_heap_range(&lo, &size);
+    epoch_ms = mpa_pal_time_ms();
+    if (map_pagemap(lo, size))
+        return true;
+    /* Confined mode: one arena, as large as the platform grants. */
+    for (unsigned bits = 40; bits >= MPA_REGION_BITS && bits >= 30; bits--) {
+        size_t arena = (size_t)1 << bits;
+        if (arena > size)
+            continue;
+        void *base = mpa_pal_reserve_aligned(arena);
+        if (base == NULL)
+            continue;
+        if (map_pagemap((uintptr_t)base, arena)) {
+            arena_next = (uintptr_t)base;
+            arena_end = (uintptr_t)base + arena;
+            return true;
+        }
+        mpa_pal_release(base, arena);
+    }
+    return false;
+}
+
+size_t mpa_backend_committed(void) {
+    mpa_lock(&lock);
+    size_t v = used_bytes + dirty_bytes;
+    mpa_unlock(&lock);
+    return v;
+}
+
+size_t mpa_backend_dirty(void) {
+    mpa_lock(&lock);
+    size_t v = dirty_bytes;
+    mpa_unlock(&lock);
+    return v;
+}
+
+void mpa_backend_fork_prepare(void) { mpa_lock(&lock); }
+void mpa_backend_fork_parent(void) { mpa_unlock(&lock); }
+void mpa_backend_fork_child(void) { mpa_lock_reset(&lock); }

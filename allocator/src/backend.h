@@ -1,0 +1,44 @@
+/* The backend: address space from the platform, carved into power-of-two
+ * blocks of chunks by a buddy allocator, labelled in the pagemap, and given
+ * back. Freed blocks stay committed for a short while (a bounded, decaying
+ * cache of dirty blocks) so that churn does not fault pages in again and
+ * again; older ones are decommitted. All functions are thread-safe. */
+#ifndef MPA_BACKEND_H
+#define MPA_BACKEND_H
+
+#include "pagemap.h"
+
+/* Largest block order (a block holds 2^order chunks). */
+#define MPA_MAX_ORDER (47 - MPA_CHUNK_BITS)
+#define MPA_REGION_ORDER (MPA_REGION_BITS - MPA_CHUNK_BITS)
+
+/* Reserves the pagemap and sets up the heap; false when the platform refuses. */
+MPA_HIDDEN bool mpa_backend_init(void);
+
+/* A block of MPA_CHUNK_SIZE << order bytes aligned to its size, or NULL when
+ * address space runs out. *zeroed says whether it is known to read as zero.
+ * Its first pagemap entry reads MPA_PM_RESERVED until the caller labels it. */
+MPA_HIDDEN void *mpa_backend_alloc(unsigned order, bool *zeroed);
+
+/* Returns a block from mpa_backend_alloc. pre: the caller has cleared the
+ * small-object labels of all its chunks (mpa_pm_label). */
+MPA_HIDDEN void mpa_backend_free(void *p, unsigned order);
+
+/* Writes the same label into the entries of `chunks` chunks from p. */
+MPA_HIDDEN void mpa_pm_label(void *p, size_t chunks, uintptr_t owner_class, void *meta);
+
+/* Zeroed metadata that is never freed (slab records, allocator cores). */
+MPA_HIDDEN void *mpa_meta_alloc(size_t size, size_t align);
+
+/* Decommits dirty blocks older than MPA_DECAY_MS; cheap when nothing is due. */
+MPA_HIDDEN void mpa_backend_tick(void);
+
+/* Bytes handed out by the backend plus bytes it keeps committed. */
+MPA_HIDDEN size_t mpa_backend_committed(void);
+MPA_HIDDEN size_t mpa_backend_dirty(void);
+
+MPA_HIDDEN void mpa_backend_fork_prepare(void);
+MPA_HIDDEN void mpa_backend_fork_parent(void);
+MPA_HIDDEN void mpa_backend_fork_child(void);
+
+#endif /* MPA_BACKEND_H */

@@ -1,0 +1,79 @@
+/* Shared definitions for every allocator file: attributes, branch hints,
+ * assertions that cost nothing when MPA_DEBUG is 0, a spinlock that never
+ * allocates, and error reporting that formats on the stack. Includes only
+ * the tunables and the PAL. */
+#ifndef MPA_COMMON_H
+#define MPA_COMMON_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pal/pal.h"
+#include "tunables.h"
+
+#define MPA_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define MPA_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define MPA_HIDDEN      __attribute__((visibility("hidden")))
+#define MPA_EXPORT      __attribute__((visibility("default")))
+#define MPA_NOINLINE    __attribute__((noinline))
+#define MPA_INLINE      static inline __attribute__((always_inline))
+#define MPA_CACHELINE   64
+
+/* Assertion at a level: compiled away when MPA_DEBUG < level. */
+#define MPA_ASSERT(level, cond)                                               \
+    do {                                                                      \
+        if (MPA_DEBUG >= (level) && MPA_UNLIKELY(!(cond)))                    \
+            mpa_pal_error("mpalloc: assertion failed: " #cond " at "          \
+                          __FILE__ ":" MPA_STR(__LINE__));                    \
+    } while (0)
+#define MPA_STR2(x) #x
+#define MPA_STR(x)  MPA_STR2(x)
+
+/* Reports a heap error about address p (with its class size when known, else
+ * 0) in one line, without allocating, and aborts. */
+MPA_HIDDEN void mpa_report(const char *what, const void *p, size_t class_size)
+    __attribute__((noreturn, cold));
+
+/* Smallest n with 2^n >= x, for x >= 1. */
+MPA_INLINE unsigned mpa_ceil_log2(size_t x) {
+    return x <= 1 ? 0 : (unsigned)(64 - __builtin_clzll((unsigned long long)(x - 1)));
+}
+
+MPA_INLINE unsigned mpa_floor_log2(size_t x) {
+    return (unsigned)(63 - __builtin_clzll((unsigned long long)x));
+}
+
+MPA_INLINE size_t mpa_align_up(size_t x, size_t a) { return (x + a - 1) & ~(a - 1); }
+
+/* ---- spinlock: test-and-test-and-set, yielding after a while ---- */
+typedef struct mpa_lock {
+    atomic_int held; /* 1 while some thread is inside */
+} mpa_lock_t;
+
+#define MPA_LOCK_INIT {0}
+
+MPA_INLINE void mpa_lock(mpa_lock_t *l) {
+    for (unsigned spins = 0;; spins++) {
+        if (!atomic_exchange_explicit(&l->held, 1, memory_order_acquire))
+            return;
+        while (atomic_load_explicit(&l->held, memory_order_relaxed)) {
+            if (++spins > 128)
+                mpa_pal_yield();
+            else
+                __builtin_ia32_pause();
+        }
+    }
+}
+
+MPA_INLINE void mpa_unlock(mpa_lock_t *l) {
+    atomic_store_explicit(&l->held, 0, memory_order_release);
+}
+
+/* Reinitialises a lock in a fork child, where its holder no longer exists. */
+MPA_INLINE void mpa_lock_reset(mpa_lock_t *l) {
+    atomic_store_explicit(&l->held, 0, memory_order_relaxed);
+}
+
+#endif /* MPA_COMMON_H */

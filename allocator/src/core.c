@@ -1,0 +1,333 @@
+/* The per-thread allocator's slow paths: thread start and exit, the pool of
+ * cores, slabs (creation, taking a slab's free objects into the fast list,
+ * waking a slab when enough objects came back, returning an empty one), and
+ * the slow path of free. A slab counts down `needed` frees to its next event:
+ * sleeping -> available after `wake` frees, available -> empty when all are. */
+#include <errno.h>
+
+#include "core.h"
+
+__thread mpa_local_t mpa_local __attribute__((tls_model("initial-exec"))) = {
+    .me = MPA_NO_OWNER,
+};
+
+static mpa_lock_t init_lock = MPA_LOCK_INIT;
+static atomic_int init_state; /* 0 not yet, 1 ready, 2 failed */
+static mpa_lock_t pool_lock = MPA_LOCK_INIT;
+static mpa_core_t *pool;
+static mpa_core_t *_Atomic all_cores;
+
+#if MPA_CHECKED
+uintptr_t mpa_fl_key;
+#endif
+
+/* ---- process and thread start ---- */
+
+static bool global_init(void) {
+    int state = atomic_load_explicit(&init_state, memory_order_acquire);
+    if (MPA_LIKELY(state != 0))
+        return state == 1;
+    mpa_lock(&init_lock);
+    bool first = atomic_load_explicit(&init_state, memory_order_relaxed) == 0;
+    if (first) {
+        mpa_sizeclass_init();
+#if MPA_CHECKED
+        mpa_fl_key = (uintptr_t)mpa_pal_entropy() | 1;
+#endif
+        bool ok = mpa_backend_init();
+        if (ok)
+            mpa_hooks_init_locked();
+        atomic_store_explicit(&init_state, ok ? 1 : 2, memory_order_release);
+    }
+    mpa_unlock(&init_lock);
+    if (first && atomic_load(&init_state) == 1)
+        mpa_hooks_init(); /* may allocate: the heap is ready now */
+    return atomic_load_explicit(&init_state, memory_order_acquire) == 1;
+}
+
+static mpa_core_t *core_acquire(void) {
+    mpa_lock(&pool_lock);
+    mpa_core_t *c = pool;
+    if (c)
+        pool = c->pool_next;
+    mpa_unlock(&pool_lock);
+    if (c)
+        return c;
+    c = mpa_meta_alloc(sizeof(mpa_core_t), 256);
+    if (c == NULL)
+        return NULL;
+    mpa_remote_init(c);
+    c->all_next = atomic_load(&all_cores);
+    while (!atomic_compare_exchange_weak(&all_cores, &c->all_next, c))
+        ;
+    return c;
+}
+
+mpa_core_t *mpa_core_list(void) { return atomic_load(&all_cores); }
+
+bool mpa_thread_init(mpa_local_t *l) {
+    if (!global_init())
+        return false;
+    mpa_core_t *c = core_acquire();
+    if (c == NULL)
+        return false;
+    l->core = c;
+    l->me = (uintptr_t)c;
+    l->state = MPA_THREAD_ACTIVE;
+    /* Also after teardown (a destructor that allocates): the exit hook must
+     * run again so that this core goes back to the pool. */
+    mpa_hooks_thread_started();
+    return true;
+}
+
+/* ---- slabs ---- */
+
+static void avail_push(mpa_core_t *c, mpa_slab_t *s) {
+    s->prev = NULL;
+    s->next = c->avail[s->cls];
+    if (s->next)
+        s->next->prev = s;
+    c->avail[s->cls] = s;
+}
+
+static void avail_unlink(mpa_core_t *c, mpa_slab_t *s) {
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        c->avail[s->cls] = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+}
+
+static void slab_release(mpa_core_t *c, mpa_slab_t *s) {
+    const mpa_class_info_t *ci = &mpa_classes[s->cls];
+    avail_unlink(c, s);
+    mpa_pm_label(s->base, (size_t)1 << ci->slab_order, mpa_pm_tag(MPA_PM_RESERVED, 0), NULL);
+    atomic_fetch_sub_explicit(&c->slabs[s->cls], 1, memory_order_relaxed);
+    mpa_backend_free(s->base, ci->slab_order);
+    s->next = c->spare;
+    c->spare = s;
+}
+
+/* Every object of s is free again: keep a few such slabs, return the rest. */
+static void slab_empty(mpa_core_t *c, mpa_slab_t *s) {
+    if (c->empties[s->cls] < MPA_EMPTY_SLABS_KEEP) {
+        c->empties[s->cls]++;
+        s->state = MPA_SLAB_EMPTY;
+        s->needed = UINT32_MAX; /* nothing more can come back */
+        return;
+    }
+    slab_release(c, s);
+}
+
+void mpa_slab_event(mpa_slab_t *s) {
+    mpa_core_t *c = s->owner;
+    const mpa_class_info_t *ci = &mpa_classes[s->cls];
+    if (s->state != MPA_SLAB_SLEEPING) {
+        slab_empty(c, s);
+        return;
+    }
+    s->state = MPA_SLAB_AVAILABLE;
+    avail_push(c, s);
+    s->needed = ci->count - ci->wake;
+    if (s->needed == 0)
+        slab_empty(c, s);
+}
+
+/* Moves every free object of s into the thread's fast list for its class. */
+static void slab_take(mpa_local_t *l, mpa_slab_t *s) {
+    const mpa_class_info_t *ci = &mpa_classes[s->cls];
+    l->fast[s->cls] = s->free;
+    s->free = NULL;
+    s->state = MPA_SLAB_SLEEPING;
+    s->needed = ci->wake;
+}
+
+/* Links the objects of a fresh slab, lowest address first out. */
+static void *slab_build(char *base, const mpa_class_info_t *ci) {
+    void *head = NULL;
+    for (size_t i = ci->count; i-- > 0;) {
+        void *obj = base + i * ci->size;
+        mpa_fl_set(obj, head);
+        head = obj;
+    }
+    return head;
+}
+
+static mpa_slab_t *slab_new(mpa_core_t *c, unsigned cls) {
+    const mpa_class_info_t *ci = &mpa_classes[cls];
+    mpa_slab_t *s = c->spare;
+    if (s)
+        c->spare = s->next;
+    else if ((s = mpa_meta_alloc(sizeof *s, MPA_CACHELINE)) == NULL)
+        return NULL;
+    bool zeroed;
+    char *base = mpa_backend_alloc(ci->slab_order, &zeroed);
+    if (base == NULL) {
+        s->next = c->spare;
+        c->spare = s;
+        return NULL;
+    }
+    s->base = base;
+    s->cls = (uint8_t)cls;
+    s->owner = c;
+    s->free = slab_build(base, ci);
+    atomic_fetch_add_explicit(&c->slabs[cls], 1, memory_order_relaxed);
+    mpa_pm_label(base, (size_t)1 << ci->slab_order, (uintptr_t)c | cls, s);
+    return s;
+}
+
+/* Refills the fast list of cls from an available slab or a new one. */
+static bool refill(mpa_local_t *l, unsigned cls) {
+    mpa_core_t *c = l->core;
+    mpa_slab_t *s = c->avail[cls];
+    if (s != NULL) {
+        if (s->state == MPA_SLAB_EMPTY)
+            c->empties[cls]--;
+        avail_unlink(c, s);
+    } else if ((s = slab_new(c, cls)) == NULL) {
+        return false;
+    }
+    slab_take(l, s);
+    return true;
+}
+
+/* Work every slow path does: messages, counters, and now and then decay. */
+static void maintain(mpa_local_t *l) {
+    mpa_remote_drain(l);
+    mpa_stats_flush(l);
+    if ((++l->ticks & 63) == 0)
+        mpa_backend_tick();
+}
+
+static void *oom(void) {
+    errno = ENOMEM;
+    return NULL;
+}
+
+void *mpa_alloc_slow(size_t size) {
+    mpa_local_t *l = &mpa_local;
+    if (MPA_UNLIKELY(l->state != MPA_THREAD_ACTIVE)) {
+        if (!mpa_thread_init(l))
+            return oom();
+        return mpa_alloc(size);
+    }
+    if (size > MPA_MAX_SMALL)
+        return mpa_large_alloc(size, 0, false);
+    unsigned cls = mpa_size_to_class(size);
+    maintain(l);
+    if (l->fast[cls] == NULL && !refill(l, cls))
+        return oom();
+    return mpa_alloc(size);
+}
+
+void mpa_dealloc_local(mpa_local_t *l, void *p, mpa_slab_t *s) {
+    (void)l;
+    mpa_fl_set(p, s->free);
+    s->free = p;
+    MPA_STAT_COUNT(l, s->cls, -1);
+    if (--s->needed == 0)
+        mpa_slab_event(s);
+}
+
+static void report_bad_free(void *p, mpa_pm_entry_t *e) {
+    if (!mpa_pm_covers(p) || e->owner_class == MPA_PM_UNKNOWN)
+        mpa_report("free of a pointer mpalloc did not allocate:", p, 0);
+    unsigned kind = mpa_pm_kind(e);
+    if (kind == MPA_PM_LARGE_INTERIOR || kind == MPA_PM_LARGE)
+        mpa_report("free of a pointer inside a large object:", p, 0);
+    mpa_report("free of a pointer that is not allocated (double free?):", p, 0);
+}
+
+void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) {
+    mpa_local_t *l = &mpa_local;
+    if (MPA_UNLIKELY(!mpa_pm_covers(p)))
+        report_bad_free(p, e);
+    uintptr_t oc = e->owner_class;
+    if (!mpa_pm_is_small(e)) {
+        if (mpa_pm_kind(e) == MPA_PM_LARGE && mpa_large_usable(e) && e->meta == p)
+            mpa_large_free(p, e);
+        else
+            report_bad_free(p, e);
+        return;
+    }
+    if (l->state == MPA_THREAD_NEW)
+        mpa_thread_init(l);
+    unsigned cls = (unsigned)(oc & MPA_CLASS_MASK);
+    uintptr_t owner = oc & ~MPA_CLASS_MASK;
+    if (owner == l->me) {
+        mpa_dealloc_local(l, p, e->meta);
+    } else if (l->state == MPA_THREAD_ACTIVE) {
+        MPA_STAT_COUNT(l, cls, -1);
+        mpa_remote_free(l, p, owner, mpa_class_size(cls));
+    } else {
+        mpa_remote_post_one((mpa_core_t *)owner, p);
+    }
+}
+
+/* ---- thread exit ---- */
+
+static void flush_fast_lists(mpa_local_t *l) {
+    for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++) {
+        void *p = l->fast[cls];
+        l->fast[cls] = NULL;
+        while (p != NULL) {
+            void *next = mpa_fl_next(p);
+            MPA_STAT_COUNT(l, cls, 1); /* undo the count of the free below */
+            mpa_dealloc_local(l, p, mpa_pm_entry(p)->meta);
+            p = next;
+        }
+    }
+}
+
+void mpa_thread_teardown(void) {
+    mpa_local_t *l = &mpa_local;
+    if (l->state != MPA_THREAD_ACTIVE)
+        return;
+    mpa_core_t *c = l->core;
+    mpa_remote_drain(l);
+    flush_fast_lists(l);
+    mpa_remote_post_all(c);
+    mpa_stats_flush(l);
+    l->state = MPA_THREAD_DEAD;
+    l->me = MPA_NO_OWNER;
+    l->core = NULL;
+    mpa_lock(&pool_lock);
+    c->pool_next = pool;
+    pool = c;
+    mpa_unlock(&pool_lock);
+}
+
+void mpa_stats_flush(mpa_local_t *l) {
+#if MPA_STATS
+    for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++) {
+        if (l->counts[cls] != 0) {
+            atomic_fetch_add_explicit(&l->core->live_objects[cls], l->counts[cls],
+                                      memory_order_relaxed);
+            l->counts[cls] = 0;
+        }
+    }
+#else
+    (void)l;
+#endif
+}
+
+/* ---- fork: no lock may be held by a thread that does not exist in the child ---- */
+
+void mpa_core_fork_prepare(void) {
+    mpa_lock(&init_lock);
+    mpa_lock(&pool_lock);
+    mpa_backend_fork_prepare();
+}
+
+void mpa_core_fork_parent(void) {
+    mpa_backend_fork_parent();
+    mpa_unlock(&pool_lock);
+    mpa_unlock(&init_lock);
+}
+
+void mpa_core_fork_child(void) {
+    mpa_backend_fork_child();
+    mpa_lock_reset(&pool_lock);
+    mpa_lock_reset(&init_lock);
+}

@@ -1,0 +1,130 @@
+/* The per-thread allocator. A core owns slabs and a message queue; a thread
+ * holds one core while it runs (cores of exited threads go to a pool and are
+ * reused, never destroyed, as messages may still be on their way to them).
+ * The thread-local part (mpa_local) holds the per-class fast free lists, so
+ * malloc and a local free are a handful of instructions inlined below. */
+#ifndef MPA_CORE_H
+#define MPA_CORE_H
+
+#include "backend.h"
+#include "slab.h"
+
+#define MPA_NO_OWNER (~MPA_CLASS_MASK) /* matches no pagemap entry */
+
+enum { MPA_THREAD_NEW = 0, MPA_THREAD_ACTIVE = 1, MPA_THREAD_DEAD = 2 };
+
+typedef struct mpa_remote_bucket {
+    uintptr_t owner;        /* core the batch goes to */
+    void *head, *tail;      /* the batch, linked through first words */
+} mpa_remote_bucket_t;
+
+typedef struct mpa_core {
+    _Atomic(void *) q_back;                   /* producers swap their last object in */
+    char pad0[MPA_CACHELINE - sizeof(void *)];
+    void *q_front;                            /* consumer end; owner only */
+    void *q_stub;                             /* storage of the stub message */
+    mpa_slab_t *avail[MPA_NUM_CLASSES + 1];   /* slabs with free objects */
+    uint16_t empties[MPA_NUM_CLASSES + 1];    /* fully free slabs kept on avail */
+    mpa_slab_t *spare;                        /* recycled slab records */
+    size_t remote_bytes;                      /* bytes waiting in remote[] */
+    mpa_remote_bucket_t remote[MPA_REMOTE_SLOTS];
+    struct mpa_core *pool_next;               /* pool of cores without a thread */
+    struct mpa_core *all_next;                /* every core, for statistics */
+    _Atomic int64_t live_objects[MPA_NUM_CLASSES + 1]; /* allocs - frees counted here */
+    _Atomic int64_t slabs[MPA_NUM_CLASSES + 1];        /* slabs this core owns */
+} mpa_core_t;
+
+typedef struct mpa_local {
+    void *fast[MPA_NUM_CLASSES + 1]; /* objects ready for malloc, one list per class */
+    uintptr_t me;                    /* address of this thread's core, or MPA_NO_OWNER */
+    mpa_core_t *core;
+    uint32_t ticks;                  /* slow paths since the last backend tick */
+    uint8_t state;                   /* MPA_THREAD_* */
+#if MPA_STATS
+    int64_t counts[MPA_NUM_CLASSES + 1]; /* allocs - frees since the last flush */
+#endif
+} mpa_local_t;
+
+MPA_HIDDEN extern __thread mpa_local_t mpa_local __attribute__((tls_model("initial-exec")));
+
+#if MPA_STATS
+#define MPA_STAT_COUNT(l, cls, d) ((l)->counts[cls] += (d))
+#else
+#define MPA_STAT_COUNT(l, cls, d) ((void)0)
+#endif
+
+MPA_HIDDEN void *mpa_alloc_slow(size_t size) __attribute__((noinline));
+MPA_HIDDEN void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) __attribute__((noinline));
+MPA_HIDDEN void mpa_slab_event(mpa_slab_t *s) __attribute__((noinline));
+
+/* malloc fast path: about ten instructions.
+ *   size check, class lookup, load list head, test, load next, store, return */
+MPA_INLINE void *mpa_alloc(size_t size) {
+    mpa_local_t *l = &mpa_local;
+    if (MPA_LIKELY(size <= MPA_MAX_SMALL)) {
+        unsigned cls = mpa_size_to_class(size);
+        void *p = l->fast[cls];
+        if (MPA_LIKELY(p != NULL)) {
+            l->fast[cls] = mpa_fl_next(p);
+            MPA_STAT_COUNT(l, cls, 1);
+            return p;
+        }
+    }
+    return mpa_alloc_slow(size);
+}
+
+/* free fast path for an object of this thread: pagemap lookup, owner test,
+ * push on its slab, count down to the slab's next event. pre: p != NULL. */
+MPA_INLINE void mpa_dealloc(void *p) {
+    mpa_local_t *l = &mpa_local;
+    mpa_pm_entry_t *e = mpa_pm_entry(p);
+    uintptr_t oc = e->owner_class;
+    if (MPA_LIKELY((oc & ~MPA_CLASS_MASK) == l->me) && !MPA_CHECKED) {
+        mpa_slab_t *s = e->meta;
+        mpa_fl_set(p, s->free);
+        s->free = p;
+        MPA_STAT_COUNT(l, oc & MPA_CLASS_MASK, -1);
+        if (MPA_UNLIKELY(--s->needed == 0))
+            mpa_slab_event(s);
+        return;
+    }
+    mpa_dealloc_slow(p, e);
+}
+
+/* ---- slow-path services shared by core.c, remote.c, large.c, override ---- */
+
+/* Makes this thread's core ready; false when the heap cannot start. */
+MPA_HIDDEN bool mpa_thread_init(mpa_local_t *l);
+/* Thread exit: hands fast lists and remote cache back, pools the core. */
+MPA_HIDDEN void mpa_thread_teardown(void);
+/* Frees p, a small object of this thread's core (class cls). */
+MPA_HIDDEN void mpa_dealloc_local(mpa_local_t *l, void *p, mpa_slab_t *s);
+/* Adds the thread's counters to its core's. */
+MPA_HIDDEN void mpa_stats_flush(mpa_local_t *l);
+MPA_HIDDEN mpa_core_t *mpa_core_list(void);
+
+/* remote.c */
+MPA_HIDDEN void mpa_remote_init(mpa_core_t *c);
+MPA_HIDDEN void mpa_remote_free(mpa_local_t *l, void *p, uintptr_t owner, size_t size);
+MPA_HIDDEN void mpa_remote_post_all(mpa_core_t *c);
+MPA_HIDDEN void mpa_remote_post_one(mpa_core_t *owner, void *p);
+MPA_HIDDEN void mpa_remote_drain(mpa_local_t *l);
+
+/* large.c: objects above MPA_MAX_SMALL, straight from the backend */
+MPA_HIDDEN void *mpa_large_alloc(size_t size, size_t align, bool zero);
+MPA_HIDDEN void mpa_large_free(void *p, mpa_pm_entry_t *e);
+MPA_HIDDEN size_t mpa_large_usable(const mpa_pm_entry_t *e);
+MPA_HIDDEN bool mpa_large_resize(void *p, mpa_pm_entry_t *e, size_t size);
+MPA_HIDDEN int64_t mpa_large_live_bytes(void);
+
+/* hooks (override layer): process and thread lifecycle */
+MPA_HIDDEN void mpa_hooks_init_locked(void);
+MPA_HIDDEN void mpa_hooks_init(void);
+MPA_HIDDEN void mpa_hooks_thread_started(void);
+
+/* The global init lock, exposed for the fork hooks. */
+MPA_HIDDEN void mpa_core_fork_prepare(void);
+MPA_HIDDEN void mpa_core_fork_parent(void);
+MPA_HIDDEN void mpa_core_fork_child(void);
+
+#endif /* MPA_CORE_H */

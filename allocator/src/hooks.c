@@ -1,0 +1,49 @@
+/* Process and thread lifecycle hooks of the override layer: a pthread key
+ * whose destructor hands an exiting thread's core back to the pool, and
+ * pthread_atfork handlers so that a fork child of a multi-threaded parent
+ * finds no allocator lock held. The kernel build has no threads that exit
+ * and no fork, so there these are empty. */
+#include "core.h"
+
+#if defined(MPA_PAL_KERNEL)
+
+void mpa_hooks_init_locked(void) {}
+void mpa_hooks_init(void) {}
+void mpa_hooks_thread_started(void) {}
+
+#else
+
+#include <pthread.h>
+
+static pthread_key_t exit_key;
+
+static void on_thread_exit(void *unused) {
+    (void)unused;
+    mpa_thread_teardown();
+}
+
+/* Under the init lock: must not allocate (glibc's key creation does not). */
+void mpa_hooks_init_locked(void) {
+    if (pthread_key_create(&exit_key, on_thread_exit) != 0)
+        mpa_pal_error("mpalloc: cannot create the thread-exit key");
+}
+
+static void fork_prepare(void) {
+    mpa_local_t *l = &mpa_local;
+    if (l->state == MPA_THREAD_ACTIVE)
+        mpa_remote_post_all(l->core); /* nothing of ours stays in limbo */
+    mpa_core_fork_prepare();
+}
+
+/* After the heap is ready, outside the init lock: registering may allocate. */
+void mpa_hooks_init(void) {
+    pthread_atfork(fork_prepare, mpa_core_fork_parent, mpa_core_fork_child);
+}
+
+void mpa_hooks_thread_started(void) {
+    /* Any non-NULL value arms the destructor; setting it may call calloc,
+     * which finds this thread's core already in place. */
+    pthread_setspecific(exit_key, (void *)1);
+}
+
+#endif

@@ -1,0 +1,73 @@
+/* Large objects (above MPA_MAX_SMALL): a power-of-two block of chunks straight
+ * from the backend, aligned to its own size, so any alignment up to the block
+ * size comes free. The usable size is the request rounded up to MPA_PAGE_SIZE;
+ * pages beyond it are never touched. Freed blocks go back to the backend,
+ * which keeps a bounded, decaying cache of them and decommits the rest. */
+#include <errno.h>
+#include <string.h>
+
+#include "core.h"
+
+/* Largest request served: half the address space the pagemap covers. */
+#define MPA_LARGE_MAX ((size_t)1 << 46)
+
+static _Atomic int64_t large_live;
+
+static void label(char *p, unsigned order, size_t usable) {
+    mpa_pm_entry_t *head = mpa_pm_entry(p);
+    size_t chunks = (usable + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS;
+    mpa_pm_label(p + MPA_CHUNK_SIZE, chunks - 1, mpa_pm_tag(MPA_PM_LARGE_INTERIOR, 0), p);
+    head->aux = (void *)usable;
+    head->meta = p;
+    head->owner_class = mpa_pm_tag(MPA_PM_LARGE, order);
+}
+
+void *mpa_large_alloc(size_t size, size_t align, bool zero) {
+    if (size > MPA_LARGE_MAX || align > MPA_LARGE_MAX) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    size_t usable = mpa_align_up(size ? size : 1, MPA_PAGE_SIZE);
+    size_t need = usable > align ? usable : align;
+    unsigned order = mpa_ceil_log2((need + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS);
+    bool zeroed;
+    char *p = mpa_backend_alloc(order, &zeroed);
+    if (p == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    label(p, order, usable);
+    if (zero && !zeroed)
+        memset(p, 0, usable);
+    atomic_fetch_add_explicit(&large_live, (int64_t)usable, memory_order_relaxed);
+    return p;
+}
+
+size_t mpa_large_usable(const mpa_pm_entry_t *e) { return (size_t)e->aux; }
+
+void mpa_large_free(void *p, mpa_pm_entry_t *e) {
+    unsigned order = mpa_pm_order(e);
+    size_t usable = mpa_large_usable(e);
+    e->aux = NULL; /* a second free of p now reads as not allocated */
+    atomic_fetch_sub_explicit(&large_live, (int64_t)usable, memory_order_relaxed);
+    mpa_backend_free(p, order);
+}
+
+/* Grows or shrinks p in its block when the new size still fits and uses at
+ * least a quarter of it; pages given up by a shrink are decommitted. */
+bool mpa_large_resize(void *p, mpa_pm_entry_t *e, size_t size) {
+    size_t block = MPA_CHUNK_SIZE << mpa_pm_order(e);
+    size_t old = mpa_large_usable(e);
+    size_t usable = mpa_align_up(size, MPA_PAGE_SIZE);
+    if (size <= MPA_MAX_SMALL || usable > block || usable < block / 4)
+        return false;
+    if (usable < old)
+        mpa_pal_notify_not_using((char *)p + usable, old - usable);
+    label(p, mpa_pm_order(e), usable);
+    atomic_fetch_add_explicit(&large_live, (int64_t)usable - (int64_t)old, memory_order_relaxed);
+    return true;
+}
+
+int64_t mpa_large_live_bytes(void) {
+    return atomic_load_explicit(&large_live, memory_order_relaxed);
+}

@@ -1,0 +1,174 @@
+/* The malloc API: the mpa_ functions, and (unless MPA_NO_OVERRIDE) the
+ * standard names as aliases of them, which is all the shared library
+ * exports. Argument checks live here; the work is done by the core. */
+#include <errno.h>
+#include <string.h>
+
+#include "core.h"
+#include "mpalloc.h"
+
+#define MPA_MAX_REQUEST (SIZE_MAX >> 1) /* PTRDIFF_MAX: pointer differences must fit */
+
+static void *enomem(void) {
+    errno = ENOMEM;
+    return NULL;
+}
+
+MPA_EXPORT void *mpa_malloc(size_t size) {
+    if (MPA_UNLIKELY(size > MPA_MAX_REQUEST))
+        return enomem();
+    return mpa_alloc(size);
+}
+
+MPA_EXPORT void mpa_free(void *p) {
+    if (MPA_LIKELY(p != NULL))
+        mpa_dealloc(p);
+}
+
+/* Usable size of an allocated object; 0 for NULL. */
+static size_t usable_size(const void *p) {
+    if (!mpa_pm_covers(p))
+        mpa_report("usable size asked of a pointer mpalloc did not allocate:", p, 0);
+    mpa_pm_entry_t *e = mpa_pm_entry(p);
+    if (mpa_pm_is_small(e))
+        return mpa_class_size((unsigned)(e->owner_class & MPA_CLASS_MASK));
+    if (mpa_pm_kind(e) == MPA_PM_LARGE && e->meta == p && mpa_large_usable(e))
+        return mpa_large_usable(e);
+    mpa_report("usable size asked of a pointer that is not allocated:", p, 0);
+}
+
+MPA_EXPORT size_t mpa_malloc_usable_size(const void *p) {
+    return p == NULL ? 0 : usable_size(p);
+}
+
+MPA_EXPORT void *mpa_calloc(size_t n, size_t size) {
+    size_t bytes;
+    if (MPA_UNLIKELY(__builtin_mul_overflow(n, size, &bytes) || bytes > MPA_MAX_REQUEST))
+        return enomem();
+    if (bytes > MPA_MAX_SMALL) {
+        mpa_local_t *l = &mpa_local;
+        if (l->state != MPA_THREAD_ACTIVE && !mpa_thread_init(l))
+            return enomem();
+        return mpa_large_alloc(bytes, 0, true);
+    }
+    void *p = mpa_alloc(bytes);
+    if (p != NULL)
+        memset(p, 0, bytes);
+    return p;
+}
+
+MPA_EXPORT void *mpa_realloc(void *p, size_t size) {
+    if (p == NULL)
+        return mpa_malloc(size);
+    if (MPA_UNLIKELY(size > MPA_MAX_REQUEST))
+        return enomem();
+    size_t old = usable_size(p);
+    mpa_pm_entry_t *e = mpa_pm_entry(p);
+    if (size <= MPA_MAX_SMALL && old <= MPA_MAX_SMALL) {
+        if (size <= old && mpa_size_to_class(size) == mpa_size_to_class(old))
+            return p; /* same class: nothing to move */
+    } else if (old > MPA_MAX_SMALL && mpa_large_resize(p, e, size)) {
+        return p;
+    }
+    void *q = mpa_alloc(size);
+    if (q == NULL)
+        return NULL;
+    memcpy(q, p, old < size ? old : size);
+    mpa_dealloc(p);
+    return q;
+}
+
+MPA_EXPORT void *mpa_reallocarray(void *p, size_t n, size_t size) {
+    size_t bytes;
+    if (__builtin_mul_overflow(n, size, &bytes))
+        return enomem();
+    return mpa_realloc(p, bytes);
+}
+
+/* pre: align is a power of two. */
+static void *alloc_aligned(size_t align, size_t size) {
+    if (align <= MPA_MIN_ALLOC)
+        return mpa_malloc(size);
+    if (MPA_UNLIKELY(size > MPA_MAX_REQUEST || align > MPA_MAX_REQUEST))
+        return enomem();
+    mpa_local_t *l = &mpa_local;
+    if (l->state != MPA_THREAD_ACTIVE && !mpa_thread_init(l))
+        return enomem(); /* the class tables below need a started heap */
+    unsigned cls = mpa_class_for_aligned(size, align);
+    if (cls != 0)
+        return mpa_alloc(mpa_class_size(cls));
+    return mpa_large_alloc(size > MPA_MAX_SMALL ? size : MPA_MAX_SMALL + 1, align, false);
+}
+
+static bool power_of_two(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
+
+MPA_EXPORT int mpa_posix_memalign(void **out, size_t align, size_t size) {
+    if (!power_of_two(align) || align < sizeof(void *))
+        return EINVAL;
+    int saved = errno;
+    void *p = alloc_aligned(align, size);
+    if (p == NULL) {
+        errno = saved;
+        return ENOMEM;
+    }
+    *out = p;
+    return 0;
+}
+
+MPA_EXPORT void *mpa_aligned_alloc(size_t align, size_t size) {
+    if (!power_of_two(align)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return alloc_aligned(align, size);
+}
+
+MPA_EXPORT void *mpa_memalign(size_t align, size_t size) {
+    if (align == 0)
+        align = 1;
+    if (!power_of_two(align)) { /* glibc rounds up; so do we */
+        if (align > MPA_MAX_REQUEST) {
+            errno = EINVAL;
+            return NULL;
+        }
+        align = (size_t)1 << mpa_ceil_log2(align);
+    }
+    return alloc_aligned(align, size);
+}
+
+MPA_EXPORT void *mpa_valloc(size_t size) { return alloc_aligned(mpa_pal_page_size(), size); }
+
+MPA_EXPORT void *mpa_pvalloc(size_t size) {
+    size_t page = mpa_pal_page_size();
+    if (size > MPA_MAX_REQUEST)
+        return enomem();
+    return alloc_aligned(page, mpa_align_up(size ? size : 1, page));
+}
+
+MPA_EXPORT void mpa_free_sized(void *p, size_t size) {
+    (void)size;
+    mpa_free(p);
+}
+
+MPA_EXPORT void mpa_free_aligned_sized(void *p, size_t align, size_t size) {
+    (void)align;
+    (void)size;
+    mpa_free(p);
+}
+
+#ifndef MPA_NO_OVERRIDE
+#define MPA_ALIAS(name) __attribute__((alias(#name), visibility("default")))
+void *malloc(size_t) MPA_ALIAS(mpa_malloc);
+void free(void *) MPA_ALIAS(mpa_free);
+void *calloc(size_t, size_t) MPA_ALIAS(mpa_calloc);
+void *realloc(void *, size_t) MPA_ALIAS(mpa_realloc);
+void *reallocarray(void *, size_t, size_t) MPA_ALIAS(mpa_reallocarray);
+int posix_memalign(void **, size_t, size_t) MPA_ALIAS(mpa_posix_memalign);
+void *aligned_alloc(size_t, size_t) MPA_ALIAS(mpa_aligned_alloc);
+void *memalign(size_t, size_t) MPA_ALIAS(mpa_memalign);
+void *valloc(size_t) MPA_ALIAS(mpa_valloc);
+void *pvalloc(size_t) MPA_ALIAS(mpa_pvalloc);
+size_t malloc_usable_size(void *) MPA_ALIAS(mpa_malloc_usable_size);
+void free_sized(void *, size_t) MPA_ALIAS(mpa_free_sized);
+void free_aligned_sized(void *, size_t, size_t) MPA_ALIAS(mpa_free_aligned_sized);
+#endif

@@ -1,0 +1,66 @@
+/* The kernel PAL: mpalloc's platform contract (pal.h) implemented over the
+ * simulated kernel of kernel-sim/ (build with -DMPA_PAL_KERNEL). Address space
+ * comes from the VM area's VA-range manager inside the kernel heap arena,
+ * commit maps physical frames on demand, decommit unmaps them; none of it
+ * allocates, so the PAL never calls the allocator it serves. */
+#include "pal.h"
+
+#include <sched.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ks_cpu.h"
+#include "ks_page.h"
+#include "ks_sys.h"
+#include "ks_vm.h"
+
+void mpa_pal_message(const char *msg, size_t len) {
+    while (len > 0) {
+        ssize_t n = write(2, msg, len);
+        if (n <= 0)
+            return;
+        msg += n;
+        len -= (size_t)n;
+    }
+}
+
+void mpa_pal_error(const char *msg) {
+    mpa_pal_message(msg, strlen(msg));
+    mpa_pal_message("\n", 1);
+    ks_panic("mpalloc error (kernel PAL)");
+}
+
+void *mpa_pal_reserve(size_t size) { return ks_vm_reserve(size, KS_PAGE_SIZE); }
+
+void *mpa_pal_reserve_aligned(size_t size) { return ks_vm_reserve(size, size); }
+
+void mpa_pal_release(void *p, size_t size) { ks_vm_release(p, size); }
+
+/* The contract has no failure return: running out of simulated RAM here is a
+ * kernel panic (an OOM a real kernel would have to handle by reclaim). */
+void mpa_pal_notify_using(void *p, size_t size) {
+    if (ks_vm_map(p, size, KS_GFP_NORMAL) != 0)
+        ks_panic("kernel PAL: out of physical pages in notify_using");
+}
+
+void mpa_pal_notify_not_using(void *p, size_t size) { ks_vm_unmap(p, size); }
+
+void mpa_pal_notify_using_readonly(void *p, size_t size) { ks_vm_map_zero(p, size); }
+
+void mpa_pal_zero(void *p, size_t size) { memset(p, 0, size); }
+
+size_t mpa_pal_page_size(void) { return KS_PAGE_SIZE; }
+
+unsigned mpa_pal_features(void) {
+    return MPA_PAL_ZERO_ON_DECOMMIT | MPA_PAL_ENTROPY | MPA_PAL_CLOCK;
+}
+
+uint64_t mpa_pal_entropy(void) { return ks_entropy(); }
+
+void mpa_pal_heap_range(uintptr_t *base, size_t *size) { ks_vm_arena(base, size); }
+
+uint64_t mpa_pal_time_ms(void) { return ks_time_ms(); }
+
+/* Spinning on a lock: with at most one simulated CPU per core a pause would
+ * do; with more, the holder may be descheduled, so give the core away. */
+void mpa_pal_yield(void) { sched_yield(); }

@@ -1,0 +1,117 @@
+/* POSIX platform layer (Linux): mmap reservations made readable and writable
+ * up front with MAP_NORESERVE, so committing is lazy (first touch) and
+ * decommitting is madvise(MADV_DONTNEED), which drops pages from RSS at once
+ * and makes them read back as zero. Entropy from getrandom, time from
+ * CLOCK_MONOTONIC. This is the only allocator file that includes OS headers. */
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pal.h"
+
+void mpa_pal_message(const char *msg, size_t len) {
+    while (len > 0) {
+        ssize_t n = write(STDERR_FILENO, msg, len);
+        if (n <= 0) {
+            if (n < 0 && errno == EINTR)
+                continue;
+            return;
+        }
+        msg += n;
+        len -= (size_t)n;
+    }
+}
+
+void mpa_pal_error(const char *msg) {
+    mpa_pal_message(msg, strlen(msg));
+    mpa_pal_message("\n", 1);
+    abort();
+}
+
+static void *map_rw(size_t size) {
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void *mpa_pal_reserve(size_t size) { return map_rw(size); }
+
+void *mpa_pal_reserve_aligned(size_t size) {
+    /* Over-reserve, then trim the unaligned head and the tail. */
+    size_t span = size * 2;
+    if (span < size)
+        return NULL;
+    char *raw = map_rw(span);
+    if (raw == NULL)
+        return NULL;
+    char *aligned = (char *)(((uintptr_t)raw + size - 1) & ~(uintptr_t)(size - 1));
+    if (aligned > raw)
+        munmap(raw, (size_t)(aligned - raw));
+    size_t tail = (size_t)(raw + span - (aligned + size));
+    if (tail)
+        munmap(aligned + size, tail);
+    return aligned;
+}
+
+void mpa_pal_release(void *p, size_t size) { munmap(p, size); }
+
+void mpa_pal_notify_using(void *p, size_t size) {
+    (void)p; /* reservations are already readable and writable */
+    (void)size;
+}
+
+void mpa_pal_notify_not_using(void *p, size_t size) {
+    madvise(p, size, MADV_DONTNEED);
+}
+
+void mpa_pal_notify_using_readonly(void *p, size_t size) {
+    (void)p; /* untouched anonymous pages already read as zero */
+    (void)size;
+}
+
+void mpa_pal_zero(void *p, size_t size) {
+    size_t page = mpa_pal_page_size();
+    if (size >= 16 * page && ((uintptr_t)p & (page - 1)) == 0 && (size & (page - 1)) == 0)
+        madvise(p, size, MADV_DONTNEED); /* fresh zero pages on next touch */
+    else
+        memset(p, 0, size);
+}
+
+size_t mpa_pal_page_size(void) {
+    static size_t cached;
+    if (cached == 0)
+        cached = (size_t)sysconf(_SC_PAGESIZE);
+    return cached;
+}
+
+unsigned mpa_pal_features(void) {
+    return MPA_PAL_LAZY_COMMIT | MPA_PAL_ZERO_ON_DECOMMIT | MPA_PAL_ENTROPY | MPA_PAL_CLOCK;
+}
+
+uint64_t mpa_pal_entropy(void) {
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof v, GRND_NONBLOCK) != (ssize_t)sizeof v) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        v = ((uint64_t)ts.tv_nsec << 32) ^ (uint64_t)ts.tv_sec ^ (uintptr_t)&v;
+    }
+    return v;
+}
+
+void mpa_pal_heap_range(uintptr_t *base, size_t *size) {
+    *base = 0;
+    *size = (size_t)1 << 47; /* the user half of x86-64 and arm64 (48-bit VA) */
+}
+
+uint64_t mpa_pal_time_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void mpa_pal_yield(void) { sched_yield(); }

@@ -1,0 +1,54 @@
+/* Size-class tables: class sizes, slab geometry, reciprocals for division,
+ * and the size -> class lookup. Computed once from the tunables; the
+ * sequence is MIN_ALLOC-spaced up to MIN_ALLOC << MANTISSA_BITS, then each
+ * power of two [2^k, 2^(k+1)) is split into 2^MANTISSA_BITS equal steps. */
+#include "sizeclass.h"
+
+uint8_t mpa_size_lookup[MPA_SIZE_LOOKUP_LEN];
+mpa_class_info_t mpa_classes[MPA_NUM_CLASSES + 1];
+
+static size_t next_class_size(size_t s) {
+    size_t step = ((size_t)1 << mpa_floor_log2(s)) >> MPA_MANTISSA_BITS;
+    return s + (step < MPA_MIN_ALLOC ? MPA_MIN_ALLOC : step);
+}
+
+static void fill_class(unsigned cls, size_t size) {
+    mpa_class_info_t *c = &mpa_classes[cls];
+    unsigned bits = mpa_ceil_log2(size * MPA_SLAB_MIN_OBJECTS);
+    if (bits < MPA_CHUNK_BITS)
+        bits = MPA_CHUNK_BITS;
+    c->size = (uint32_t)size;
+    c->slab_bits = (uint8_t)bits;
+    c->slab_order = (uint8_t)(bits - MPA_CHUNK_BITS);
+    c->count = (uint32_t)(((size_t)1 << bits) / size);
+    /* ceil(2^64 / size) without 128-bit division: size is never a power of
+     * two above 2^63, so ~0/size + 1 is exact for all our sizes. */
+    c->recip = UINT64_MAX / size + 1;
+    unsigned wake = c->count / 4;
+    c->wake = (uint16_t)(wake == 0 ? 1 : wake > 32 ? 32 : wake);
+}
+
+void mpa_sizeclass_init(void) {
+    if (mpa_classes[1].size != 0)
+        return;
+    unsigned cls = 1;
+    for (size_t s = MPA_MIN_ALLOC; s <= MPA_MAX_SMALL; s = next_class_size(s))
+        fill_class(cls++, s);
+    MPA_ASSERT(1, cls == MPA_NUM_CLASSES + 1);
+    unsigned c = 1;
+    for (size_t i = 0; i < MPA_SIZE_LOOKUP_LEN; i++) {
+        size_t size = i << MPA_MIN_ALLOC_BITS;
+        while (mpa_classes[c].size < size)
+            c++;
+        mpa_size_lookup[i] = (uint8_t)c;
+    }
+}
+
+unsigned mpa_class_for_aligned(size_t size, size_t align) {
+    if (size > MPA_MAX_SMALL)
+        return 0;
+    for (unsigned c = mpa_size_to_class(size); c <= MPA_NUM_CLASSES; c++)
+        if ((mpa_classes[c].size & (align - 1)) == 0)
+            return c;
+    return 0;
+}

@@ -1,0 +1,55 @@
+/* Size classes: an exponent/mantissa scheme with 2^MPA_MANTISSA_BITS classes
+ * per power of two (after a linear start in MPA_MIN_ALLOC steps). Class 0
+ * means "not a small object"; small classes are 1..MPA_NUM_CLASSES. Tables
+ * are filled once at start-up by mpa_sizeclass_init; the fast path uses one
+ * byte-table lookup, and a 64x64->128 multiply replaces division. */
+#ifndef MPA_SIZECLASS_H
+#define MPA_SIZECLASS_H
+
+#include "common.h"
+
+/* 2^m classes up to MIN_ALLOC << m, then 2^m per doubling up to MAX_SMALL. */
+#define MPA_NUM_CLASSES \
+    ((1u << MPA_MANTISSA_BITS) * (1u + MPA_MAX_SMALL_BITS - MPA_MIN_ALLOC_BITS - MPA_MANTISSA_BITS))
+
+/* Class numbers live in the low bits of pagemap entries beside the owner. */
+#define MPA_CLASS_BITS 8
+#define MPA_CLASS_MASK (((uintptr_t)1 << MPA_CLASS_BITS) - 1)
+#if MPA_NUM_CLASSES >= (1 << MPA_CLASS_BITS)
+#error "too many size classes for MPA_CLASS_BITS: lower MPA_MANTISSA_BITS or MPA_MAX_SMALL_BITS"
+#endif
+
+#define MPA_SIZE_LOOKUP_LEN ((MPA_MAX_SMALL >> MPA_MIN_ALLOC_BITS) + 1)
+
+typedef struct mpa_class_info {
+    uint32_t size;      /* object size in bytes */
+    uint32_t count;     /* objects per slab */
+    uint64_t recip;     /* ceil(2^64 / size): offset / size = (offset * recip) >> 64 */
+    uint16_t wake;      /* frees before a sleeping slab is available again */
+    uint8_t slab_bits;  /* log2 of the slab size in bytes */
+    uint8_t slab_order; /* slab size in chunks, log2 */
+} mpa_class_info_t;
+
+MPA_HIDDEN extern uint8_t mpa_size_lookup[MPA_SIZE_LOOKUP_LEN];
+MPA_HIDDEN extern mpa_class_info_t mpa_classes[MPA_NUM_CLASSES + 1];
+
+/* Fills the tables; idempotent. */
+MPA_HIDDEN void mpa_sizeclass_init(void);
+
+/* pre: size <= MPA_MAX_SMALL. Size 0 maps to the smallest class. */
+MPA_INLINE unsigned mpa_size_to_class(size_t size) {
+    return mpa_size_lookup[(size + MPA_MIN_ALLOC - 1) >> MPA_MIN_ALLOC_BITS];
+}
+
+MPA_INLINE size_t mpa_class_size(unsigned cls) { return mpa_classes[cls].size; }
+
+/* Index of the object containing byte `offset` of its slab. */
+MPA_INLINE size_t mpa_class_index(unsigned cls, size_t offset) {
+    return (size_t)(((unsigned __int128)offset * mpa_classes[cls].recip) >> 64);
+}
+
+/* Smallest class whose objects are at least size bytes and aligned to align
+ * (a power of two) inside a size-aligned slab; 0 when none is small. */
+MPA_HIDDEN unsigned mpa_class_for_aligned(size_t size, size_t align);
+
+#endif /* MPA_SIZECLASS_H */
