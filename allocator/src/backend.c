@@ -5,7 +5,11 @@
  * Free-list links live in pagemap entries, never in the (decommitted) blocks. */
 #include "backend.h"
 
-uintptr_t mpa_pm_biased, mpa_pm_lo, mpa_pm_hi;
+/* Before the heap starts, every lookup (only free(NULL) can happen) reads
+ * this zero entry. */
+static mpa_pm_entry_t unknown_entry;
+uintptr_t mpa_pm_biased = (uintptr_t)&unknown_entry;
+uintptr_t mpa_pm_lo, mpa_pm_hi;
 
 static mpa_lock_t lock = MPA_LOCK_INIT;
 static void *clean_head[MPA_MAX_ORDER + 1];    /* decommitted free blocks */
@@ -22,7 +26,7 @@ static char *meta_next, *meta_end;             /* metadata bump area */
 
 static void list_push(void **head, void *p, uintptr_t tag) {
     mpa_pm_entry_t *e = mpa_pm_entry(p);
-    e->owner_class = tag;
+    e->owner = tag;
     e->meta = *head;
     e->aux = NULL;
     if (*head)
@@ -65,10 +69,10 @@ static void clean_insert(void *p, unsigned order) {
     while (order < MPA_REGION_ORDER) {
         void *buddy = (void *)((uintptr_t)p ^ BLOCK_SIZE(order));
         mpa_pm_entry_t *b = mpa_pm_entry(buddy);
-        if (b->owner_class != mpa_pm_tag(MPA_PM_FREE, order))
+        if (b->owner != mpa_pm_tag(MPA_PM_FREE, order))
             break;
         list_unlink(&clean_head[order], buddy);
-        b->owner_class = mpa_pm_tag(MPA_PM_RESERVED, 0);
+        b->owner = mpa_pm_tag(MPA_PM_RESERVED, 0);
         if (buddy < p)
             p = buddy;
         order++;
@@ -107,7 +111,7 @@ static void *turn_generations(void) {
         while ((p = list_pop(&dirty_head[old][o])) != NULL) {
             dirty_bytes -= BLOCK_SIZE(o);
             mpa_pm_entry_t *e = mpa_pm_entry(p);
-            e->owner_class = mpa_pm_tag(MPA_PM_RESERVED, o);
+            e->owner = mpa_pm_tag(MPA_PM_RESERVED, o);
             e->meta = out;
             out = p;
         }
@@ -167,7 +171,7 @@ void *mpa_backend_alloc(unsigned order, bool *zeroed) {
     }
     if (p != NULL) {
         used_bytes += BLOCK_SIZE(order);
-        mpa_pm_entry(p)->owner_class = mpa_pm_tag(MPA_PM_RESERVED, order);
+        mpa_pm_entry(p)->owner = mpa_pm_tag(MPA_PM_RESERVED, order);
     }
     mpa_unlock(&lock);
     return p;
@@ -182,7 +186,7 @@ void mpa_backend_free(void *p, unsigned order) {
         dirty_bytes += size;
         list_push(&dirty_head[young][order], p, mpa_pm_tag(MPA_PM_DIRTY, order));
     } else {
-        mpa_pm_entry(p)->owner_class = mpa_pm_tag(MPA_PM_RESERVED, order);
+        mpa_pm_entry(p)->owner = mpa_pm_tag(MPA_PM_RESERVED, order);
     }
     mpa_unlock(&lock);
     if (!keep) {
@@ -194,11 +198,12 @@ void mpa_backend_free(void *p, unsigned order) {
     mpa_backend_tick();
 }
 
-void mpa_pm_label(void *p, size_t chunks, uintptr_t owner_class, void *meta) {
+void mpa_pm_label(void *p, size_t chunks, uintptr_t owner, void *meta, unsigned cls) {
     for (size_t i = 0; i < chunks; i++) {
         mpa_pm_entry_t *e = mpa_pm_entry((char *)p + (i << MPA_CHUNK_BITS));
-        e->owner_class = owner_class;
+        e->owner = owner;
         e->meta = meta;
+        e->cls = cls;
     }
 }
 
@@ -215,7 +220,7 @@ void *mpa_meta_alloc(size_t size, size_t align) {
             return NULL;
         }
         used_bytes += BLOCK_SIZE(order);
-        mpa_pm_label(block, (size_t)1 << order, mpa_pm_tag(MPA_PM_RESERVED, 0), NULL);
+        mpa_pm_label(block, (size_t)1 << order, mpa_pm_tag(MPA_PM_RESERVED, 0), NULL, 0);
         meta_next = block;
         meta_end = block + BLOCK_SIZE(order);
         at = block;
@@ -244,7 +249,9 @@ bool mpa_backend_init(void) {
     epoch_ms = mpa_pal_time_ms();
     if (map_pagemap(lo, size))
         return true;
-    /* Confined mode: one arena, as large as the platform grants. */
+    /* Confined mode: one arena, as large as the platform grants. The pagemap
+     * still covers address 0 (free(NULL) looks it up), so this suits
+     * platforms that map low, as valgrind does. */
     for (unsigned bits = 40; bits >= MPA_REGION_BITS && bits >= 30; bits--) {
         size_t arena = (size_t)1 << bits;
         if (arena > size)
@@ -252,7 +259,8 @@ bool mpa_backend_init(void) {
         void *base = mpa_pal_reserve_aligned(arena);
         if (base == NULL)
             continue;
-        if (map_pagemap((uintptr_t)base, arena)) {
+        if (map_pagemap(0, (uintptr_t)base + arena)) {
+            mpa_pm_lo = (uintptr_t)base;
             arena_next = (uintptr_t)base;
             arena_end = (uintptr_t)base + arena;
             return true;

@@ -25,7 +25,7 @@ MPA_HIDDEN void *mpa_backend_alloc(unsigned order, bool *zeroed);
 MPA_HIDDEN void mpa_backend_free(void *p, unsigned order);
 
 /* Writes the same label into the entries of `chunks` chunks from p. */
-MPA_HIDDEN void mpa_pm_label(void *p, size_t chunks, uintptr_t owner_class, void *meta);
+MPA_HIDDEN void mpa_pm_label(void *p, size_t chunks, uintptr_t owner, void *meta, unsigned cls);
 
 /* Zeroed metadata that is never freed (slab records, allocator cores). */
 MPA_HIDDEN void *mpa_meta_alloc(size_t size, size_t align);

@@ -102,7 +102,7 @@ static void avail_unlink(mpa_core_t *c, mpa_slab_t *s) {
 static void slab_release(mpa_core_t *c, mpa_slab_t *s) {
     const mpa_class_info_t *ci = &mpa_classes[s->cls];
     avail_unlink(c, s);
-    mpa_pm_label(s->base, (size_t)1 << ci->slab_order, mpa_pm_tag(MPA_PM_RESERVED, 0), NULL);
+    mpa_pm_label(s->base, (size_t)1 << ci->slab_order, mpa_pm_tag(MPA_PM_RESERVED, 0), NULL, 0);
     atomic_fetch_sub_explicit(&c->slabs[s->cls], 1, memory_order_relaxed);
     mpa_backend_free(s->base, ci->slab_order);
     s->next = c->spare;
@@ -124,19 +124,26 @@ void mpa_slab_event(mpa_slab_t *s) {
     mpa_core_t *c = s->owner;
     const mpa_class_info_t *ci = &mpa_classes[s->cls];
     if (s->state != MPA_SLAB_SLEEPING) {
+        mpa_stat_add(&c->out[s->cls], -(int64_t)(ci->count - ci->wake));
         slab_empty(c, s);
         return;
     }
+    mpa_stat_add(&c->out[s->cls], -(int64_t)ci->wake);
     s->state = MPA_SLAB_AVAILABLE;
     avail_push(c, s);
     s->needed = ci->count - ci->wake;
     if (s->needed == 0)
-        slab_empty(c, s);
+        slab_empty(c, s); /* every object is back: nothing left to count */
 }
 
-/* Moves every free object of s into the thread's fast list for its class. */
+/* Moves every free object of s into the thread's fast list for its class.
+ * Counting: a fresh or empty slab puts `count` objects out; an available
+ * one puts out its free objects but also settles the frees since it woke,
+ * which nets `wake` (see stats.c). */
 static void slab_take(mpa_local_t *l, mpa_slab_t *s) {
     const mpa_class_info_t *ci = &mpa_classes[s->cls];
+    int64_t delta = s->state == MPA_SLAB_AVAILABLE ? ci->wake : ci->count;
+    mpa_stat_add(&l->core->out[s->cls], delta);
     l->fast[s->cls] = s->free;
     s->free = NULL;
     s->state = MPA_SLAB_SLEEPING;
@@ -172,8 +179,9 @@ static mpa_slab_t *slab_new(mpa_core_t *c, unsigned cls) {
     s->cls = (uint8_t)cls;
     s->owner = c;
     s->free = slab_build(base, ci);
+    s->state = MPA_SLAB_EMPTY; /* all free; slab_take counts them out */
     atomic_fetch_add_explicit(&c->slabs[cls], 1, memory_order_relaxed);
-    mpa_pm_label(base, (size_t)1 << ci->slab_order, (uintptr_t)c | cls, s);
+    mpa_pm_label(base, (size_t)1 << ci->slab_order, (uintptr_t)c, s, cls);
     return s;
 }
 
@@ -195,7 +203,6 @@ static bool refill(mpa_local_t *l, unsigned cls) {
 /* Work every slow path does: messages, counters, and now and then decay. */
 static void maintain(mpa_local_t *l) {
     mpa_remote_drain(l);
-    mpa_stats_flush(l);
     if ((++l->ticks & 63) == 0)
         mpa_backend_tick();
 }
@@ -213,7 +220,7 @@ void *mpa_alloc_slow(size_t size) {
         return mpa_alloc(size);
     }
     if (size > MPA_MAX_SMALL)
-        return mpa_large_alloc(size, 0, false);
+        return mpa_large_alloc(size, 0, false); /* refuses absurd sizes */
     unsigned cls = mpa_size_to_class(size);
     maintain(l);
     if (l->fast[cls] == NULL && !refill(l, cls))
@@ -221,17 +228,15 @@ void *mpa_alloc_slow(size_t size) {
     return mpa_alloc(size);
 }
 
-void mpa_dealloc_local(mpa_local_t *l, void *p, mpa_slab_t *s) {
-    (void)l;
+void mpa_dealloc_local(void *p, mpa_slab_t *s) {
     mpa_fl_set(p, s->free);
     s->free = p;
-    MPA_STAT_COUNT(l, s->cls, -1);
     if (--s->needed == 0)
         mpa_slab_event(s);
 }
 
 static void report_bad_free(void *p, mpa_pm_entry_t *e) {
-    if (!mpa_pm_covers(p) || e->owner_class == MPA_PM_UNKNOWN)
+    if (!mpa_pm_covers(p) || e->owner == MPA_PM_UNKNOWN)
         mpa_report("free of a pointer mpalloc did not allocate:", p, 0);
     unsigned kind = mpa_pm_kind(e);
     if (kind == MPA_PM_LARGE_INTERIOR || kind == MPA_PM_LARGE)
@@ -241,9 +246,10 @@ static void report_bad_free(void *p, mpa_pm_entry_t *e) {
 
 void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) {
     mpa_local_t *l = &mpa_local;
+    if (p == NULL)
+        return;
     if (MPA_UNLIKELY(!mpa_pm_covers(p)))
         report_bad_free(p, e);
-    uintptr_t oc = e->owner_class;
     if (!mpa_pm_is_small(e)) {
         if (mpa_pm_kind(e) == MPA_PM_LARGE && mpa_large_usable(e) && e->meta == p)
             mpa_large_free(p, e);
@@ -253,13 +259,11 @@ void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) {
     }
     if (l->state == MPA_THREAD_NEW)
         mpa_thread_init(l);
-    unsigned cls = (unsigned)(oc & MPA_CLASS_MASK);
-    uintptr_t owner = oc & ~MPA_CLASS_MASK;
+    uintptr_t owner = e->owner;
     if (owner == l->me) {
-        mpa_dealloc_local(l, p, e->meta);
+        mpa_dealloc_local(p, e->meta);
     } else if (l->state == MPA_THREAD_ACTIVE) {
-        MPA_STAT_COUNT(l, cls, -1);
-        mpa_remote_free(l, p, owner, mpa_class_size(cls));
+        mpa_remote_free(l, p, owner, mpa_class_size((unsigned)e->cls));
     } else {
         mpa_remote_post_one((mpa_core_t *)owner, p);
     }
@@ -273,8 +277,7 @@ static void flush_fast_lists(mpa_local_t *l) {
         l->fast[cls] = NULL;
         while (p != NULL) {
             void *next = mpa_fl_next(p);
-            MPA_STAT_COUNT(l, cls, 1); /* undo the count of the free below */
-            mpa_dealloc_local(l, p, mpa_pm_entry(p)->meta);
+            mpa_dealloc_local(p, mpa_pm_entry(p)->meta);
             p = next;
         }
     }
@@ -288,7 +291,6 @@ void mpa_thread_teardown(void) {
     mpa_remote_drain(l);
     flush_fast_lists(l);
     mpa_remote_post_all(c);
-    mpa_stats_flush(l);
     l->state = MPA_THREAD_DEAD;
     l->me = MPA_NO_OWNER;
     l->core = NULL;
@@ -296,20 +298,6 @@ void mpa_thread_teardown(void) {
     c->pool_next = pool;
     pool = c;
     mpa_unlock(&pool_lock);
-}
-
-void mpa_stats_flush(mpa_local_t *l) {
-#if MPA_STATS
-    for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++) {
-        if (l->counts[cls] != 0) {
-            atomic_fetch_add_explicit(&l->core->live_objects[cls], l->counts[cls],
-                                      memory_order_relaxed);
-            l->counts[cls] = 0;
-        }
-    }
-#else
-    (void)l;
-#endif
 }
 
 /* ---- fork: no lock may be held by a thread that does not exist in the child ---- */

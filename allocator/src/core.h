@@ -9,7 +9,7 @@
 #include "backend.h"
 #include "slab.h"
 
-#define MPA_NO_OWNER (~MPA_CLASS_MASK) /* matches no pagemap entry */
+#define MPA_NO_OWNER ((uintptr_t)1) /* matches no pagemap entry */
 
 enum { MPA_THREAD_NEW = 0, MPA_THREAD_ACTIVE = 1, MPA_THREAD_DEAD = 2 };
 
@@ -30,8 +30,8 @@ typedef struct mpa_core {
     mpa_remote_bucket_t remote[MPA_REMOTE_SLOTS];
     struct mpa_core *pool_next;               /* pool of cores without a thread */
     struct mpa_core *all_next;                /* every core, for statistics */
-    _Atomic int64_t live_objects[MPA_NUM_CLASSES + 1]; /* allocs - frees counted here */
-    _Atomic int64_t slabs[MPA_NUM_CLASSES + 1];        /* slabs this core owns */
+    _Atomic int64_t out[MPA_NUM_CLASSES + 1];   /* objects out of slabs (see stats.c) */
+    _Atomic int64_t slabs[MPA_NUM_CLASSES + 1]; /* slabs this core owns */
 } mpa_core_t;
 
 typedef struct mpa_local {
@@ -40,25 +40,24 @@ typedef struct mpa_local {
     mpa_core_t *core;
     uint32_t ticks;                  /* slow paths since the last backend tick */
     uint8_t state;                   /* MPA_THREAD_* */
-#if MPA_STATS
-    int64_t counts[MPA_NUM_CLASSES + 1]; /* allocs - frees since the last flush */
-#endif
 } mpa_local_t;
 
 MPA_HIDDEN extern __thread mpa_local_t mpa_local __attribute__((tls_model("initial-exec")));
 
-#if MPA_STATS
-#define MPA_STAT_COUNT(l, cls, d) ((l)->counts[cls] += (d))
-#else
-#define MPA_STAT_COUNT(l, cls, d) ((void)0)
-#endif
+/* Statistics are kept per slab event, never on the fast paths. */
+MPA_INLINE void mpa_stat_add(_Atomic int64_t *counter, int64_t delta) {
+    if (MPA_STATS)
+        atomic_fetch_add_explicit(counter, delta, memory_order_relaxed);
+}
 
 MPA_HIDDEN void *mpa_alloc_slow(size_t size) __attribute__((noinline));
 MPA_HIDDEN void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) __attribute__((noinline));
 MPA_HIDDEN void mpa_slab_event(mpa_slab_t *s) __attribute__((noinline));
 
-/* malloc fast path: about ten instructions.
- *   size check, class lookup, load list head, test, load next, store, return */
+/* malloc fast path, 12 instructions counted in the shared library:
+ *   size check (2), TLS base (1), class lookup (4), load head, test (2),
+ *   load next, store (2), return. Sizes too large for a class (and absurd
+ *   ones) go to the slow path, which checks them. */
 MPA_INLINE void *mpa_alloc(size_t size) {
     mpa_local_t *l = &mpa_local;
     if (MPA_LIKELY(size <= MPA_MAX_SMALL)) {
@@ -66,24 +65,22 @@ MPA_INLINE void *mpa_alloc(size_t size) {
         void *p = l->fast[cls];
         if (MPA_LIKELY(p != NULL)) {
             l->fast[cls] = mpa_fl_next(p);
-            MPA_STAT_COUNT(l, cls, 1);
             return p;
         }
     }
     return mpa_alloc_slow(size);
 }
 
-/* free fast path for an object of this thread: pagemap lookup, owner test,
- * push on its slab, count down to the slab's next event. pre: p != NULL. */
+/* free fast path for an object of this thread, 13 instructions: pagemap
+ * lookup (4), owner test (3), push on its slab (4), count down to the slab's
+ * next event (2), return. NULL and foreign pointers take the slow path. */
 MPA_INLINE void mpa_dealloc(void *p) {
     mpa_local_t *l = &mpa_local;
     mpa_pm_entry_t *e = mpa_pm_entry(p);
-    uintptr_t oc = e->owner_class;
-    if (MPA_LIKELY((oc & ~MPA_CLASS_MASK) == l->me) && !MPA_CHECKED) {
+    if (MPA_LIKELY(e->owner == l->me) && !MPA_CHECKED) {
         mpa_slab_t *s = e->meta;
         mpa_fl_set(p, s->free);
         s->free = p;
-        MPA_STAT_COUNT(l, oc & MPA_CLASS_MASK, -1);
         if (MPA_UNLIKELY(--s->needed == 0))
             mpa_slab_event(s);
         return;
@@ -97,10 +94,8 @@ MPA_INLINE void mpa_dealloc(void *p) {
 MPA_HIDDEN bool mpa_thread_init(mpa_local_t *l);
 /* Thread exit: hands fast lists and remote cache back, pools the core. */
 MPA_HIDDEN void mpa_thread_teardown(void);
-/* Frees p, a small object of this thread's core (class cls). */
-MPA_HIDDEN void mpa_dealloc_local(mpa_local_t *l, void *p, mpa_slab_t *s);
-/* Adds the thread's counters to its core's. */
-MPA_HIDDEN void mpa_stats_flush(mpa_local_t *l);
+/* Frees p, a small object of this thread's core, to its slab s. */
+MPA_HIDDEN void mpa_dealloc_local(void *p, mpa_slab_t *s);
 MPA_HIDDEN mpa_core_t *mpa_core_list(void);
 
 /* remote.c */

@@ -16,10 +16,10 @@ static _Atomic int64_t large_live;
 static void label(char *p, unsigned order, size_t usable) {
     mpa_pm_entry_t *head = mpa_pm_entry(p);
     size_t chunks = (usable + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS;
-    mpa_pm_label(p + MPA_CHUNK_SIZE, chunks - 1, mpa_pm_tag(MPA_PM_LARGE_INTERIOR, 0), p);
+    mpa_pm_label(p + MPA_CHUNK_SIZE, chunks - 1, mpa_pm_tag(MPA_PM_LARGE_INTERIOR, 0), p, 0);
     head->aux = (void *)usable;
     head->meta = p;
-    head->owner_class = mpa_pm_tag(MPA_PM_LARGE, order);
+    head->owner = mpa_pm_tag(MPA_PM_LARGE, order);
 }
 
 void *mpa_large_alloc(size_t size, size_t align, bool zero) {

@@ -15,14 +15,13 @@ static void *enomem(void) {
 }
 
 MPA_EXPORT void *mpa_malloc(size_t size) {
-    if (MPA_UNLIKELY(size > MPA_MAX_REQUEST))
-        return enomem();
-    return mpa_alloc(size);
+    return mpa_alloc(size); /* the slow path refuses absurd sizes */
 }
 
+/* NULL needs no test here: the pagemap always covers address 0 and its entry
+ * is never a core's, so NULL falls through to the slow path, which ignores it. */
 MPA_EXPORT void mpa_free(void *p) {
-    if (MPA_LIKELY(p != NULL))
-        mpa_dealloc(p);
+    mpa_dealloc(p);
 }
 
 /* Usable size of an allocated object; 0 for NULL. */
@@ -31,7 +30,7 @@ static size_t usable_size(const void *p) {
         mpa_report("usable size asked of a pointer mpalloc did not allocate:", p, 0);
     mpa_pm_entry_t *e = mpa_pm_entry(p);
     if (mpa_pm_is_small(e))
-        return mpa_class_size((unsigned)(e->owner_class & MPA_CLASS_MASK));
+        return mpa_class_size((unsigned)e->cls);
     if (mpa_pm_kind(e) == MPA_PM_LARGE && e->meta == p && mpa_large_usable(e))
         return mpa_large_usable(e);
     mpa_report("usable size asked of a pointer that is not allocated:", p, 0);

@@ -1,6 +1,6 @@
 /* The pagemap: one entry per chunk of the heap range, mapping an address to
- * what lives there. Small objects: owner core | size class, and the slab.
- * Everything else has 0 in the owner bits and a kind tag instead. Entries are
+ * what lives there. Small objects: owner core, slab and size class.
+ * Everything else has a small kind tag in place of the owner. Entries are
  * reserved up front (zero = unknown memory) and committed by first touch.
  * Where the platform cannot reserve a pagemap for the whole address space,
  * the backend confines the heap to an arena and the pagemap covers that. */
@@ -20,10 +20,10 @@ enum {
 };
 
 typedef struct mpa_pm_entry {
-    uintptr_t owner_class; /* small: core address | class; else kind | order << 4 */
-    void *meta;            /* small: slab; free/dirty: next block; large: base */
-    void *aux;             /* free/dirty: previous block; large: usable size */
-    uint64_t stamp;        /* dirty: decay generation; large: alignment offset */
+    uintptr_t owner; /* small: core address; else kind | order << 4 (< MPA_PM_TAG_LIMIT) */
+    void *meta;      /* small: slab; free/dirty: next block; large: base */
+    void *aux;       /* free/dirty: previous block; large: usable size */
+    uintptr_t cls;   /* small: size class */
 } mpa_pm_entry_t;
 
 /* Biased so that entry(p) = base[p >> CHUNK_BITS] for every p in the range. */
@@ -44,16 +44,16 @@ MPA_INLINE bool mpa_pm_covers(const void *p) {
 #define MPA_PM_TAG_LIMIT ((uintptr_t)1 << 16)
 
 MPA_INLINE bool mpa_pm_is_small(const mpa_pm_entry_t *e) {
-    return e->owner_class >= MPA_PM_TAG_LIMIT;
+    return e->owner >= MPA_PM_TAG_LIMIT;
 }
 
 /* pre: !mpa_pm_is_small(e) */
 MPA_INLINE unsigned mpa_pm_kind(const mpa_pm_entry_t *e) {
-    return (unsigned)(e->owner_class & 15);
+    return (unsigned)(e->owner & 15);
 }
 
 MPA_INLINE unsigned mpa_pm_order(const mpa_pm_entry_t *e) {
-    return (unsigned)(e->owner_class >> 4);
+    return (unsigned)(e->owner >> 4);
 }
 
 MPA_INLINE uintptr_t mpa_pm_tag(unsigned kind, unsigned order) {

@@ -89,10 +89,8 @@ void mpa_remote_drain(mpa_local_t *l) {
     void *p;
     while (budget > 0 && (p = queue_pop(c)) != NULL) {
         mpa_pm_entry_t *e = mpa_pm_entry(p);
-        unsigned cls = (unsigned)(e->owner_class & MPA_CLASS_MASK);
-        size_t size = mpa_class_size(cls);
-        MPA_STAT_COUNT(l, cls, 1); /* the sender counted this free already */
-        mpa_dealloc_local(l, p, e->meta);
+        size_t size = mpa_class_size((unsigned)e->cls);
+        mpa_dealloc_local(p, e->meta);
         budget = budget > size ? budget - size : 0;
     }
 }

@@ -1,7 +1,10 @@
 /* mpa_stats_json: live bytes, committed bytes and per-class counts as one
  * JSON object, formatted into a caller's or a static buffer without
- * allocating. Other threads' counts reach their cores at their next slow
- * path, so they may lag by up to one fast list per class. */
+ * allocating. Counts are kept per slab event, never on the fast paths: a
+ * core's `out` is the objects out of its slabs (allocated, cached in a fast
+ * list, or on their way back), settled whenever a slab wakes, empties or is
+ * taken, so it runs ahead of the truth by at most one wake threshold (<= 32
+ * objects) per slab. The calling thread's own fast lists are subtracted. */
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -26,18 +29,23 @@ static void emit(json_out_t *o, const char *fmt, ...) {
 static void class_totals(int64_t live[], int64_t slabs[]) {
     for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next) {
         for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++) {
-            live[cls] += atomic_load_explicit(&c->live_objects[cls], memory_order_relaxed);
+            live[cls] += atomic_load_explicit(&c->out[cls], memory_order_relaxed);
             slabs[cls] += atomic_load_explicit(&c->slabs[cls], memory_order_relaxed);
         }
     }
 }
 
-MPA_EXPORT size_t mpa_stats_json_r(char *buf, size_t len) {
+static void subtract_own_fast_lists(int64_t live[]) {
     mpa_local_t *l = &mpa_local;
-    if (l->state == MPA_THREAD_ACTIVE)
-        mpa_stats_flush(l);
+    for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++)
+        for (void *p = l->fast[cls]; p != NULL; p = mpa_fl_next(p))
+            live[cls]--;
+}
+
+MPA_EXPORT size_t mpa_stats_json_r(char *buf, size_t len) {
     int64_t live[MPA_NUM_CLASSES + 1] = {0}, slabs[MPA_NUM_CLASSES + 1] = {0};
     class_totals(live, slabs);
+    subtract_own_fast_lists(live);
     int64_t small = 0;
     for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++)
         small += live[cls] * (int64_t)mpa_class_size(cls);
