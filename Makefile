@@ -18,6 +18,8 @@ QUICK   ?= 0
 
 WARN     := -Wall -Wextra -Wshadow -Wundef $(if $(filter 1,$(WERROR)),-Werror)
 CPPBASE  := -D_GNU_SOURCE -MMD -MP
+# Compile-and-link rules keep their dependency files away from the binaries.
+DEPOUT    = -MF $(BUILD)/dep/$(subst /,_,$@).d
 CBASE    := -std=c11 $(OPT) -g $(WARN) $(SAN)
 
 ALLOC_INC    := -Iallocator/include -Iallocator/src
@@ -86,28 +88,28 @@ $(MPBENCH): $(HARNESS_OBJ)
 	$(CC) $(SAN) -o $@ $^ -lhwloc -lm -pthread
 
 $(BUILD)/bin/wl-%: workloads/%.c $(wildcard workloads/*.h)
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPBASE) $(CBASE) -Iworkloads -o $@ $< -lm -pthread
+	@mkdir -p $(dir $@) $(BUILD)/dep
+	$(CC) $(CPPBASE) $(DEPOUT) $(CBASE) -Iworkloads -o $@ $< -lm -pthread
 
 $(BUILD)/bin/wl-%: workloads/%.sh
 	@mkdir -p $(dir $@)
 	cp $< $@ && chmod +x $@
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_A)
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPBASE) $(TEST_CFLAGS) $(FLAGS) -o $@ $< $(LIB_A) -lcriterion -lm
+	@mkdir -p $(dir $@) $(BUILD)/dep
+	$(CC) $(CPPBASE) $(DEPOUT) $(TEST_CFLAGS) $(FLAGS) -o $@ $< $(LIB_A) -lcriterion -lm
 
 $(BUILD)/tests/api/%-linked: tests/api/%.c $(LIB_A)
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPBASE) $(TEST_CFLAGS) -o $@ $< $(LIB_A) -lcriterion -lm
+	@mkdir -p $(dir $@) $(BUILD)/dep
+	$(CC) $(CPPBASE) $(DEPOUT) $(TEST_CFLAGS) -o $@ $< $(LIB_A) -lcriterion -lm
 
 $(BUILD)/tests/api/%-plain: tests/api/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPBASE) $(TEST_CFLAGS) -DMPA_TEST_PRELOAD -o $@ $< -lcriterion -lm
+	@mkdir -p $(dir $@) $(BUILD)/dep
+	$(CC) $(CPPBASE) $(DEPOUT) $(TEST_CFLAGS) -DMPA_TEST_PRELOAD -o $@ $< -lcriterion -lm
 
 $(BUILD)/tests/stress/%: tests/stress/%.c $(LIB_A)
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPBASE) $(TEST_CFLAGS) -o $@ $< $(LIB_A) -lcriterion -lm
+	@mkdir -p $(dir $@) $(BUILD)/dep
+	$(CC) $(CPPBASE) $(DEPOUT) $(TEST_CFLAGS) -o $@ $< $(LIB_A) -lcriterion -lm
 
 -include $(KS_MK)
 
@@ -145,4 +147,4 @@ install: lib
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/dep -name '*.d' 2>/dev/null)

@@ -27,7 +27,9 @@ typedef struct mpa_core {
     uint16_t empties[MPA_NUM_CLASSES + 1];    /* fully free slabs kept on avail */
     mpa_slab_t *spare;                        /* recycled slab records */
     size_t remote_bytes;                      /* bytes waiting in remote[] */
+    size_t remote_used;                       /* entries in remote_list */
     mpa_remote_bucket_t remote[MPA_REMOTE_SLOTS];
+    uint16_t remote_list[MPA_REMOTE_SLOTS];   /* buckets holding a batch */
     struct mpa_core *pool_next;               /* pool of cores without a thread */
     struct mpa_core *all_next;                /* every core, for statistics */
     _Atomic int64_t out[MPA_NUM_CLASSES + 1];   /* objects out of slabs (see stats.c) */

@@ -58,9 +58,12 @@ static void bucket_post(mpa_remote_bucket_t *b) {
 }
 
 void mpa_remote_post_all(mpa_core_t *c) {
-    for (size_t i = 0; i < MPA_REMOTE_SLOTS; i++)
-        if (c->remote[i].head != NULL)
-            bucket_post(&c->remote[i]);
+    for (size_t i = 0; i < c->remote_used; i++) {
+        mpa_remote_bucket_t *b = &c->remote[c->remote_list[i]];
+        if (b->head != NULL)
+            bucket_post(b);
+    }
+    c->remote_used = 0;
     c->remote_bytes = 0;
 }
 
@@ -68,15 +71,18 @@ void mpa_remote_post_one(mpa_core_t *owner, void *p) { queue_push(owner, p, p); 
 
 void mpa_remote_free(mpa_local_t *l, void *p, uintptr_t owner, size_t size) {
     mpa_core_t *c = l->core;
-    mpa_remote_bucket_t *b = &c->remote[bucket_of(owner)];
+    size_t slot = bucket_of(owner);
+    mpa_remote_bucket_t *b = &c->remote[slot];
     if (b->owner != owner) {
         if (b->head != NULL)
-            bucket_post(b);
+            bucket_post(b); /* another owner in this bucket: send its batch now */
         b->owner = owner;
     }
     atomic_store_explicit(link_of(p), b->head, memory_order_relaxed);
-    if (b->head == NULL)
+    if (b->head == NULL) {
         b->tail = p;
+        c->remote_list[c->remote_used++] = (uint16_t)slot;
+    }
     b->head = p;
     c->remote_bytes += size;
     if (c->remote_bytes >= MPA_REMOTE_BATCH)

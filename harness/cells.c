@@ -1,0 +1,312 @@
+/* Groups the rows of DIR/results.csv into cells (allocator, workload,
+ * threads) for the analysis commands: values of each known metric from `ok`
+ * rows, other statuses counted, `warmup` rows skipped. Also lists the
+ * allocators (known rivals first), workloads and thread counts of the matrix,
+ * and computes a cell's statistics with its ratio to the glibc cell. */
+#include "cells.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "table.h"
+
+const mpb_metric_t mpb_metrics[MPB_NMETRIC] = {
+    [MPB_M_WALL] = {"wall_s", "Wall time (s)", 0, 1},
+    [MPB_M_RSS] = {"max_rss_kb", "Peak RSS (KiB)", 0, 1},
+    [MPB_M_OPS] = {"ops_per_s", "Throughput (ops/s)", 1, 1},
+    [MPB_M_INSN] = {"instructions", "Instructions", 0, 1},
+    [MPB_M_TASKCLK] = {"task_clock_ms", "Task clock (ms)", 0, 1},
+    [MPB_M_USER] = {"user_s", "User time (s)", 0, 0},
+    [MPB_M_SYS] = {"sys_s", "System time (s)", 0, 0},
+    [MPB_M_MINFLT] = {"minflt", "Minor page faults", 0, 0},
+    [MPB_M_LIVEPEAK] = {"live_peak_bytes", "Peak live bytes", 0, 1},
+    [MPB_M_RSSAFTER] = {"rss_after_kb", "RSS after free (KiB)", 0, 1},
+};
+
+static void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) {
+        perror("mpbench: out of memory");
+        exit(2);
+    }
+    return q;
+}
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(xrealloc(NULL, n), s, n);
+}
+
+int mpb_metric_find(const char *name)
+{
+    for (int m = 0; m < MPB_NMETRIC; m++)
+        if (strcmp(mpb_metrics[m].name, name) == 0)
+            return m;
+    return -1;
+}
+
+const mpb_cell_t *mpb_cells_find(const mpb_cellset_t *cs, const char *alloc,
+                                 const char *workload, int threads)
+{
+    for (size_t i = 0; i < cs->ncells; i++) {
+        const mpb_cell_t *c = &cs->cells[i];
+        if (c->threads == threads && strcmp(c->alloc, alloc) == 0
+            && strcmp(c->workload, workload) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+/* Adds s to a list of names unless it is there already. */
+static void name_add(char ***list, size_t *n, const char *s)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*list)[i], s) == 0)
+            return;
+    *list = xrealloc(*list, (*n + 1) * sizeof **list);
+    (*list)[(*n)++] = xstrdup(s);
+}
+
+static void threads_add(mpb_cellset_t *cs, int t)
+{
+    size_t i = 0;
+    while (i < cs->nthreads && cs->threads[i] < t)
+        i++;
+    if (i < cs->nthreads && cs->threads[i] == t)
+        return;
+    cs->threads = xrealloc(cs->threads, (cs->nthreads + 1) * sizeof *cs->threads);
+    memmove(cs->threads + i + 1, cs->threads + i, (cs->nthreads - i) * sizeof *cs->threads);
+    cs->threads[i] = t;
+    cs->nthreads++;
+}
+
+static mpb_cell_t *cell_get(mpb_cellset_t *cs, const char *alloc,
+                            const char *workload, int threads)
+{
+    mpb_cell_t *c = (mpb_cell_t *)mpb_cells_find(cs, alloc, workload, threads);
+    if (c)
+        return c;
+    if (cs->ncells == cs->capcells) {
+        cs->capcells = cs->capcells * 2 + 16;
+        cs->cells = xrealloc(cs->cells, cs->capcells * sizeof *cs->cells);
+    }
+    c = &cs->cells[cs->ncells++];
+    memset(c, 0, sizeof *c);
+    c->alloc = xstrdup(alloc);
+    c->workload = xstrdup(workload);
+    c->threads = threads;
+    name_add(&cs->allocs, &cs->nallocs, alloc);
+    name_add(&cs->workloads, &cs->nworkloads, workload);
+    threads_add(cs, threads);
+    return c;
+}
+
+static void fail_add(mpb_cell_t *c, const char *status)
+{
+    c->n_failed++;
+    for (size_t i = 0; i < c->nfails; i++) {
+        if (strcmp(c->fails[i].status, status) == 0) {
+            c->fails[i].count++;
+            return;
+        }
+    }
+    size_t i = c->nfails < MPB_CELL_MAXFAIL ? c->nfails++ : MPB_CELL_MAXFAIL - 1;
+    if (i == MPB_CELL_MAXFAIL - 1 && c->fails[i].count)
+        status = "other";
+    snprintf(c->fails[i].status, sizeof c->fails[i].status, "%s", *status ? status : "unknown");
+    c->fails[i].count++;
+}
+
+/* Parses a non-negative finite number; returns 0 or -1 for an empty/bad cell. */
+static int parse_value(const char *s, double *v)
+{
+    char *end;
+    if (!s || !*s)
+        return -1;
+    errno = 0;
+    *v = strtod(s, &end);
+    while (*end == ' ')
+        end++;
+    return (errno || *end || !isfinite(*v) || *v < 0.0) ? -1 : 0;
+}
+
+/* Records the metric values of one ok row in its cell. */
+static void values_add(mpb_cellset_t *cs, mpb_cell_t *c, const mpb_table_t *t,
+                       size_t row, const int *colidx)
+{
+    if (c->n_ok > c->cap) {
+        c->cap = c->n_ok * 2;
+        for (int m = 0; m < MPB_NMETRIC; m++)
+            c->vals[m] = xrealloc(c->vals[m], c->cap * sizeof(double));
+    }
+    for (int m = 0; m < MPB_NMETRIC; m++) {
+        double v;
+        if (colidx[m] < 0 || parse_value(t->rows[row][colidx[m]], &v) < 0)
+            continue;
+        c->vals[m][c->nvals[m]++] = v;
+        if (v > 0.0)
+            cs->present[m] = 1;
+    }
+}
+
+/* Remembers how runs were measured (time, or instructions under callgrind). */
+static void note_measure(mpb_cellset_t *cs, const char *measure)
+{
+    if (!measure || !*measure)
+        return;
+    if (!cs->measure[0])
+        snprintf(cs->measure, sizeof cs->measure, "%s", measure);
+    else if (strcmp(cs->measure, measure) != 0)
+        cs->mixed_measure = 1;
+}
+
+/* Files one row of results.csv; returns -1 for a row without a cell key. */
+static int row_add(mpb_cellset_t *cs, const mpb_table_t *t, size_t r,
+                   const int *colidx)
+{
+    const char *status = mpb_table_get(t, r, "status");
+    const char *alloc = mpb_table_get(t, r, "allocator");
+    const char *wl = mpb_table_get(t, r, "workload");
+    char *end;
+    long th = strtol(mpb_table_get(t, r, "threads"), &end, 10);
+    if (!*alloc || !*wl || *end || th <= 0 || th > INT_MAX)
+        return -1;
+    if (strcmp(status, "warmup") == 0) {
+        cs->nwarmup++;
+        return 0;
+    }
+    mpb_cell_t *c = cell_get(cs, alloc, wl, (int)th);
+    note_measure(cs, mpb_table_get(t, r, "measure"));
+    if (strcmp(status, "ok") == 0) {
+        c->n_ok++;
+        values_add(cs, c, t, r, colidx);
+    } else {
+        fail_add(c, status);
+    }
+    if (c->n_ok + c->n_failed > cs->max_rep)
+        cs->max_rep = c->n_ok + c->n_failed;
+    return 0;
+}
+
+/* Rank of an allocator in tables and plots: glibc first, then the rivals. */
+static int alloc_rank(const char *a)
+{
+    static const char *order[] = {"glibc", "jemalloc", "tcmalloc", "mimalloc", "mpalloc"};
+    for (int i = 0; i < 5; i++)
+        if (strcmp(a, order[i]) == 0)
+            return i;
+    return strncmp(a, "mpalloc-", 8) == 0 ? 5 : 6;
+}
+
+static void allocs_order(mpb_cellset_t *cs)
+{
+    for (size_t i = 1; i < cs->nallocs; i++) {
+        char *a = cs->allocs[i];
+        size_t j = i;
+        for (; j > 0 && alloc_rank(cs->allocs[j - 1]) > alloc_rank(a); j--)
+            cs->allocs[j] = cs->allocs[j - 1];
+        cs->allocs[j] = a;
+    }
+}
+
+static int check_columns(const mpb_table_t *t, const char *path)
+{
+    static const char *need[] = {"allocator", "workload", "threads", "status"};
+    for (size_t i = 0; i < sizeof need / sizeof *need; i++) {
+        if (mpb_table_col(t, need[i]) < 0) {
+            fprintf(stderr, "mpbench: %s: no column '%s'\n", path, need[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int mpb_cells_load(const char *dir, mpb_cellset_t *cs)
+{
+    char path[4096];
+    mpb_table_t t;
+    int colidx[MPB_NMETRIC];
+    memset(cs, 0, sizeof *cs);
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    if (mpb_table_load(path, &t) < 0)
+        return -1;
+    if (check_columns(&t, path) < 0) {
+        mpb_table_free(&t);
+        return -1;
+    }
+    for (int m = 0; m < MPB_NMETRIC; m++) {
+        colidx[m] = mpb_table_col(&t, mpb_metrics[m].name);
+        cs->has_col[m] = colidx[m] >= 0;
+    }
+    for (size_t r = 0; r < t.nrows; r++) {
+        if (row_add(cs, &t, r, colidx) < 0)
+            fprintf(stderr, "mpbench: %s: row %zu has no allocator/workload/threads; skipped\n",
+                    path, r + 2);
+        else
+            cs->nrows++;
+    }
+    mpb_table_free(&t);
+    allocs_order(cs);
+    return 0;
+}
+
+void mpb_cells_free(mpb_cellset_t *cs)
+{
+    for (size_t i = 0; i < cs->ncells; i++) {
+        free(cs->cells[i].alloc);
+        free(cs->cells[i].workload);
+        for (int m = 0; m < MPB_NMETRIC; m++)
+            free(cs->cells[i].vals[m]);
+    }
+    for (size_t i = 0; i < cs->nallocs; i++)
+        free(cs->allocs[i]);
+    for (size_t i = 0; i < cs->nworkloads; i++)
+        free(cs->workloads[i]);
+    free(cs->cells);
+    free(cs->allocs);
+    free(cs->workloads);
+    free(cs->threads);
+    memset(cs, 0, sizeof *cs);
+}
+
+int mpb_cells_has_baseline(const mpb_cellset_t *cs)
+{
+    for (size_t i = 0; i < cs->nallocs; i++)
+        if (strcmp(cs->allocs[i], MPB_BASELINE) == 0)
+            return 1;
+    return 0;
+}
+
+int mpb_cells_stat(const mpb_cellset_t *cs, const mpb_cell_t *c, int m,
+                   mpb_cellstat_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->ratio.ratio = out->ratio.lo = out->ratio.hi = NAN;
+    if (mpb_stats_describe(c->vals[m], c->nvals[m], &out->st) < 0)
+        return -1;
+    out->noisy = mpb_stats_noisy(&out->st);
+    const mpb_cell_t *b = mpb_cells_find(cs, MPB_BASELINE, c->workload, c->threads);
+    if (b && b->nvals[m] > 0
+        && mpb_stats_ratio(c->vals[m], c->nvals[m], b->vals[m], b->nvals[m], &out->ratio) == 0)
+        out->has_ratio = 1;
+    return 0;
+}
+
+const char *mpb_cells_label(const char *alloc, char *buf, size_t len)
+{
+    const char *base = strrchr(alloc, '/');
+    base = base ? base + 1 : alloc;
+    if (base == alloc && !strstr(alloc, ".so"))
+        return alloc;
+    if (strncmp(base, "lib", 3) == 0 && base[3])
+        base += 3;
+    size_t n = strcspn(base, ".");
+    snprintf(buf, len, "%.*s", (int)(n ? n : strlen(base)), base);
+    return buf;
+}

@@ -1,0 +1,92 @@
+/* results.csv grouped into cells for the analysis commands (summary, plot,
+ * report, compare). A cell is (allocator, workload, threads); it holds the
+ * values of each known metric from its `ok` rows and counts its other rows
+ * (timeouts, crashes, ...) by status. `warmup` rows are ignored. */
+#ifndef MPB_CELLS_H
+#define MPB_CELLS_H
+
+#include <stddef.h>
+
+#include "stats.h"
+
+/* Metrics the analysis knows; a results.csv column of the same name feeds it. */
+enum {
+    MPB_M_WALL, MPB_M_RSS, MPB_M_OPS, MPB_M_INSN, MPB_M_TASKCLK, MPB_M_USER,
+    MPB_M_SYS, MPB_M_MINFLT, MPB_M_LIVEPEAK, MPB_M_RSSAFTER, MPB_NMETRIC
+};
+
+typedef struct mpb_metric {
+    const char *name;   /* column name in results.csv / summary.csv */
+    const char *title;  /* human-readable name for plots and the report */
+    int higher_better;  /* 1 for throughput, 0 for costs (time, memory) */
+    int summarised;     /* written to summary.csv and report.md when present */
+} mpb_metric_t;
+
+extern const mpb_metric_t mpb_metrics[MPB_NMETRIC];
+
+#define MPB_CELL_MAXFAIL 6 /* distinct failure statuses kept per cell */
+#define MPB_BASELINE "glibc"
+
+typedef struct mpb_fail {
+    char status[32];
+    size_t count;
+} mpb_fail_t;
+
+typedef struct mpb_cell {
+    char *alloc, *workload;
+    int threads;
+    size_t n_ok, n_failed;            /* measurements / rows of other statuses */
+    mpb_fail_t fails[MPB_CELL_MAXFAIL];
+    size_t nfails;
+    double *vals[MPB_NMETRIC];        /* values of each metric from ok rows */
+    size_t nvals[MPB_NMETRIC], cap;
+} mpb_cell_t;
+
+typedef struct mpb_cellset {
+    mpb_cell_t *cells;
+    size_t ncells, capcells;
+    int has_col[MPB_NMETRIC];  /* results.csv has the metric's column */
+    int present[MPB_NMETRIC];  /* ... and an ok row with a value > 0 in it */
+    char **allocs;             /* known rivals first (glibc, jemalloc, ...) */
+    size_t nallocs;
+    char **workloads;          /* in order of first appearance */
+    size_t nworkloads;
+    int *threads;              /* ascending */
+    size_t nthreads;
+    size_t nrows, nwarmup;     /* rows read, warm-up rows among them */
+    size_t max_rep;            /* most runs (any status) in one cell */
+    char measure[32];          /* `measure` column of the first row ("" if none) */
+    int mixed_measure;         /* rows disagree on `measure` */
+} mpb_cellset_t;
+
+/* Statistics of one metric in one cell, with the ratio to the same cell of
+ * the baseline allocator (has_ratio 0 when the baseline has no such cell). */
+typedef struct mpb_cellstat {
+    mpb_stat_t st;
+    mpb_ratio_t ratio;
+    int has_ratio;
+    int noisy;
+} mpb_cellstat_t;
+
+/* Reads DIR/results.csv. Returns 0, or -1 with a message on stderr. */
+int mpb_cells_load(const char *dir, mpb_cellset_t *cs);
+void mpb_cells_free(mpb_cellset_t *cs);
+
+/* Index of a metric by column name, or -1. */
+int mpb_metric_find(const char *name);
+
+/* The cell, or NULL when the matrix has none. */
+const mpb_cell_t *mpb_cells_find(const mpb_cellset_t *cs, const char *alloc,
+                                 const char *workload, int threads);
+
+/* Fills *out for metric m of cell c; returns -1 when c has no value of m. */
+int mpb_cells_stat(const mpb_cellset_t *cs, const mpb_cell_t *c, int m,
+                   mpb_cellstat_t *out);
+
+/* 1 when the cellset holds the baseline allocator. */
+int mpb_cells_has_baseline(const mpb_cellset_t *cs);
+
+/* A short label for an allocator: the file name without lib/.so for a path. */
+const char *mpb_cells_label(const char *alloc, char *buf, size_t len);
+
+#endif /* MPB_CELLS_H */

@@ -1,0 +1,157 @@
+/* `mpbench merge OUT DIR...`: joins the results folders of shards (run
+ * with --shard I/N, possibly on several machines) into one. Rows are
+ * concatenated as written (a torn last line is dropped), headers must
+ * match, meta.json is the first shard's plus "merged_from", and matrix.txt
+ * becomes unsharded so `mpbench run --resume OUT` would fill any gap. */
+#include "commands.h"
+#include "json.h"
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char merge_help[] =
+"usage: mpbench merge OUT DIR...\n"
+"Joins results folders (shards of one matrix, see `mpbench run --shard I/N`)\n"
+"into the new folder OUT: results.csv rows concatenated (headers must match),\n"
+"meta.json of the first DIR with a \"merged_from\" list, matrix.txt unsharded.\n"
+"Then runs summary, plot and report on OUT and prints OUT/report.md.\n"
+"OUT must not exist. Exit: 0 done, 2 bad usage or mismatched headers,\n"
+"4 OUT could not be written.\n";
+
+/* Appends DIR's rows (not its header) to out; checks the header. */
+static int add_rows(FILE *out, const char *dir, char **header)
+{
+    char path[PATH_MAX];
+    mpb_fmt(path, sizeof path, "%s/results.csv", dir);
+    char *text = mpb_read_file(path);
+    if (!text) {
+        fprintf(stderr, "mpbench merge: cannot read %s: %s\n", path, strerror(errno));
+        return 2;
+    }
+    char *nl = strchr(text, '\n'), *last = strrchr(text, '\n');
+    int rc = 0;
+    if (!nl) {
+        fprintf(stderr, "mpbench merge: %s has no header line\n", path);
+        rc = 2;
+    } else if (*header && (strncmp(*header, text, (size_t)(nl - text)) || (*header)[nl - text])) {
+        fprintf(stderr, "mpbench merge: %s: header differs from the first folder's\n", path);
+        rc = 2;
+    } else {
+        if (!*header)
+            *header = strndup(text, (size_t)(nl - text));
+        fwrite(nl + 1, 1, (size_t)(last - nl), out);
+    }
+    free(text);
+    return rc;
+}
+
+/* OUT/meta.json: the first shard's meta with "merged_from" appended. */
+static int write_meta(const char *out, char **dirs, int n)
+{
+    char path[PATH_MAX];
+    mpb_fmt(path, sizeof path, "%s/meta.json", dirs[0]);
+    char *meta = mpb_read_file(path), *text = NULL;
+    char *close = meta ? strrchr(meta, '}') : NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (close) {
+        while (close > meta && (close[-1] == '\n' || close[-1] == ' '))
+            close--;
+        fprintf(f, "%.*s,\n  \"merged_from\": [", (int)(close - meta), meta);
+    } else {
+        fputs("{\n  \"merged_from\": [", f);
+    }
+    for (int i = 0; i < n; i++) {
+        char real[PATH_MAX];
+        fputs(i ? ", " : "", f);
+        mpb_json_str(f, realpath(dirs[i], real) ? real : dirs[i]);
+    }
+    fputs("]\n}\n", f);
+    fclose(f);
+    mpb_fmt(path, sizeof path, "%s/meta.json", out);
+    int rc = mpb_write_file(path, text);
+    free(meta), free(text);
+    return rc;
+}
+
+/* OUT/matrix.txt: the first shard's with shard=1/1. */
+static int write_matrix(const char *out, const char *first)
+{
+    char path[PATH_MAX], *text = NULL, *save = NULL;
+    size_t len = 0;
+    mpb_fmt(path, sizeof path, "%s/matrix.txt", first);
+    char *m = mpb_read_file(path);
+    if (!m)
+        return 0;
+    FILE *f = open_memstream(&text, &len);
+    for (char *l = strtok_r(m, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+        fprintf(f, "%s\n", strncmp(l, "shard=", 6) ? l : "shard=1/1");
+    fclose(f);
+    mpb_fmt(path, sizeof path, "%s/matrix.txt", out);
+    int rc = mpb_write_file(path, text);
+    free(m), free(text);
+    return rc;
+}
+
+/* results.csv of OUT from every DIR. */
+static int write_results(const char *out, char **dirs, int n)
+{
+    char path[PATH_MAX], *header = NULL, *body = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&body, &len);
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++)
+        rc = add_rows(f, dirs[i], &header);
+    fclose(f);
+    if (rc == 0) {
+        char *text = mpb_xrealloc(NULL, strlen(header) + len + 2);
+        sprintf(text, "%s\n%s", header, body);
+        mpb_fmt(path, sizeof path, "%s/results.csv", out);
+        rc = mpb_write_file(path, text) == 0 ? 0 : 4;
+        if (rc)
+            fprintf(stderr, "mpbench merge: cannot write %s: %s\n", path, strerror(errno));
+        free(text);
+    }
+    free(header), free(body);
+    return rc;
+}
+
+int mpb_cmd_merge(int argc, char **argv)
+{
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        fputs(merge_help, stdout);
+        return 0;
+    }
+    if (argc < 3) {
+        fputs("mpbench merge: want OUT and at least one DIR (see mpbench merge --help)\n", stderr);
+        return 2;
+    }
+    const char *out = argv[1];
+    struct stat st;
+    if (stat(out, &st) == 0) {
+        fprintf(stderr, "mpbench merge: %s already exists; choose a new OUT\n", out);
+        return 2;
+    }
+    if (mkdir(out, 0755) != 0) {
+        fprintf(stderr, "mpbench merge: cannot create %s: %s\n", out, strerror(errno));
+        return 4;
+    }
+    int rc = write_results(out, argv + 2, argc - 2);
+    if (rc == 0 && (write_meta(out, argv + 2, argc - 2) != 0 || write_matrix(out, argv[2]) != 0)) {
+        fprintf(stderr, "mpbench merge: cannot write into %s: %s\n", out, strerror(errno));
+        rc = 4;
+    }
+    if (rc != 0)
+        return rc;
+    char *args[] = { "summary", (char *)out, NULL };
+    if (mpb_cmd_summary(2, args) != 0 || (args[0] = "plot", mpb_cmd_plot(2, args)) != 0 ||
+        (args[0] = "report", mpb_cmd_report(2, args)) != 0)
+        fprintf(stderr, "mpbench merge: warning: %s of %s failed\n", args[0], out);
+    printf("%s/report.md\n", out);
+    return 0;
+}

@@ -1,0 +1,87 @@
+/* Output helpers behind outfmt.h: number formatting for CSV files (exact
+ * enough to recompute from) and for people (short, with k/M/G), CSV quoting,
+ * safe file names and path joining for the files of a results folder. */
+#include "outfmt.h"
+
+#include <math.h>
+#include <string.h>
+
+mpb_num_t mpb_fmt_num(double v)
+{
+    mpb_num_t n = {""};
+    if (isnan(v))
+        return n;
+    if (fabs(v) >= 1e5 && fabs(v) < 1e15)
+        snprintf(n.s, sizeof n.s, "%.0f", v);   /* counts: all digits, no 1e+06 */
+    else
+        snprintf(n.s, sizeof n.s, "%.6g", v);
+    return n;
+}
+
+mpb_num_t mpb_fmt_human(double v)
+{
+    static const char suffix[] = {'k', 'M', 'G', 'T'};
+    mpb_num_t n = {"-"};
+    double a = fabs(v);
+    if (isnan(v))
+        return n;
+    if (a < 1e4) {
+        snprintf(n.s, sizeof n.s, a >= 100 || a == 0 ? "%.0f" : "%#.3g", v);
+        return n;
+    }
+    int i = 0;
+    for (v /= 1e3, a /= 1e3; a >= 1e3 && i < 3; i++)
+        v /= 1e3, a /= 1e3;
+    snprintf(n.s, sizeof n.s, a >= 100 ? "%.0f%c" : "%#.3g%c", v, suffix[i]);
+    return n;
+}
+
+void mpb_fmt_csv(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+mpb_num_t mpb_fmt_ratio(double r)
+{
+    mpb_num_t n = {"-"};
+    if (!isnan(r))
+        snprintf(n.s, sizeof n.s, r >= 0.1 && r < 100 ? "%.2f" : "%.3g", r);
+    return n;
+}
+
+const char *mpb_safe_name(const char *s, char *buf, size_t len)
+{
+    size_t i = 0;
+    for (; s[i] && i + 1 < len; i++) {
+        char c = s[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                 || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        buf[i] = ok ? c : '_';
+    }
+    buf[i] = '\0';
+    return buf;
+}
+
+const char *mpb_path(char *buf, size_t len, const char *dir, const char *name)
+{
+    snprintf(buf, len, "%s/%s", dir, name);
+    return buf;
+}
+
+int mpb_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return 1;
+    return 0;
+}

@@ -1,0 +1,326 @@
+/* `mpbench plot DIR`: gnuplot PNGs of a results folder in DIR/plots/:
+ * time_tN.png and rss_tN.png (per workload, normalised to glibc, grouped bars
+ * per allocator, error bars = 95% CI of the ratio; one per thread count) and
+ * scaling_W.png (ops/s vs threads, one line per allocator; one per workload,
+ * when several thread counts ran). Each plot's .dat and .gp files stay beside
+ * it: `cd DIR/plots && gnuplot time_t1.gp` draws it again. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cells.h"
+#include "commands.h"
+#include "outfmt.h"
+
+static const char plot_help[] =
+    "usage: mpbench plot DIR\n"
+    "Draws gnuplot PNGs from DIR/results.csv into DIR/plots/:\n"
+    "  time_t<N>.png     wall time per workload / glibc's, N threads\n"
+    "  rss_t<N>.png      peak RSS per workload / glibc's, N threads\n"
+    "  scaling_<W>.png   ops/s vs threads for workload W (when >1 thread count)\n"
+    "Bars are ratios of medians; error bars are their 95% bootstrap CI. Without\n"
+    "glibc runs the bars are the medians themselves (CI of the median). The y\n"
+    "axis is logarithmic when values span more than 10x. Each plot's data\n"
+    "(.dat) and script (.gp) are written beside it for re-plotting.\n";
+
+typedef struct mpb_plotctx {
+    const mpb_cellset_t *cs;
+    char dir[4096];       /* DIR/plots */
+    const char *term;     /* gnuplot terminal line */
+    int normalised;       /* glibc ran: bars are ratios to it */
+    int made, failed;     /* PNGs written / gnuplot failures */
+} mpb_plotctx_t;
+
+/* Extent of a plot's data: values decide a log scale, intervals the y range. */
+typedef struct mpb_yrange {
+    double vmin, vmax;  /* smallest positive / largest value */
+    double lo, hi;      /* smallest positive / largest interval end */
+} mpb_yrange_t;
+
+#define MPB_YRANGE_INIT {INFINITY, 0.0, INFINITY, 0.0}
+
+/* One bar or point: value and interval ("?" in the data file when absent). */
+typedef struct mpb_pt {
+    double v, lo, hi;
+} mpb_pt_t;
+
+static const char *pick_terminal(void)
+{
+    FILE *p = popen("gnuplot -e 'set terminal' 2>&1", "r");
+    char line[256];
+    int cairo = 0;
+    if (!p)
+        return NULL;
+    while (fgets(line, sizeof line, p))
+        cairo |= strstr(line, "pngcairo") != NULL;
+    if (pclose(p) == -1)
+        return NULL;
+    return cairo ? "set terminal pngcairo size 1200,600 noenhanced font ',10'"
+                 : "set terminal png size 1200,600 noenhanced";
+}
+
+/* The point of metric m in one cell: ratio to glibc, or median when no glibc. */
+static mpb_pt_t cell_point(const mpb_plotctx_t *px, const mpb_cell_t *c, int m)
+{
+    mpb_pt_t p = {NAN, NAN, NAN};
+    mpb_cellstat_t s;
+    if (!c || mpb_cells_stat(px->cs, c, m, &s) < 0)
+        return p;
+    if (px->normalised && s.has_ratio)
+        p = (mpb_pt_t){s.ratio.ratio, s.ratio.lo, s.ratio.hi};
+    else if (!px->normalised)
+        p = (mpb_pt_t){s.st.median, s.st.ci_lo, s.st.ci_hi};
+    if (isnan(p.lo) || isnan(p.hi))
+        p.lo = p.hi = p.v;
+    return p;
+}
+
+static void put_point(FILE *f, mpb_pt_t p, mpb_yrange_t *yr)
+{
+    if (isnan(p.v)) {
+        fputs(" ? ? ?", f);
+        return;
+    }
+    fprintf(f, " %.6g %.6g %.6g", p.v, p.lo, p.hi);
+    if (p.v > 0 && p.v < yr->vmin)
+        yr->vmin = p.v;
+    yr->vmax = fmax(yr->vmax, p.v);
+    if (p.lo > 0 && p.lo < yr->lo)
+        yr->lo = p.lo;
+    yr->hi = fmax(yr->hi, p.hi);
+}
+
+static void put_header(FILE *f, const mpb_cellset_t *cs, const char *first)
+{
+    char lb[256];
+    fprintf(f, "# %s", first);
+    for (size_t a = 0; a < cs->nallocs; a++) {
+        const char *l = mpb_cells_label(cs->allocs[a], lb, sizeof lb);
+        fprintf(f, " %s %s_lo %s_hi", l, l, l);
+    }
+    fputc('\n', f);
+}
+
+/* Writes the grouped-bar data of metric m at `threads`: a row per workload,
+ * three columns per allocator. Returns the number of bars, -1 on error. */
+static int write_bars_dat(const mpb_plotctx_t *px, int m, int threads,
+                          const char *path, mpb_yrange_t *yr)
+{
+    const mpb_cellset_t *cs = px->cs;
+    FILE *f = fopen(path, "w");
+    int bars = 0;
+    if (!f) {
+        perror(path);
+        return -1;
+    }
+    put_header(f, cs, "workload");
+    for (size_t w = 0; w < cs->nworkloads; w++) {
+        fprintf(f, "\"%s\"", cs->workloads[w]);
+        for (size_t a = 0; a < cs->nallocs; a++) {
+            const mpb_cell_t *c = mpb_cells_find(cs, cs->allocs[a], cs->workloads[w], threads);
+            mpb_pt_t p = cell_point(px, c, m);
+            bars += !isnan(p.v);
+            put_point(f, p, yr);
+        }
+        fputc('\n', f);
+    }
+    return fclose(f) == 0 ? bars : -1;
+}
+
+/* Writes ops/s (or wall time) against threads for one workload. */
+static int write_scaling_dat(const mpb_plotctx_t *px, int m, const char *workload,
+                             const char *path, mpb_yrange_t *yr)
+{
+    const mpb_cellset_t *cs = px->cs;
+    mpb_plotctx_t abs = *px;
+    FILE *f = fopen(path, "w");
+    int pts = 0;
+    if (!f) {
+        perror(path);
+        return -1;
+    }
+    abs.normalised = 0;
+    put_header(f, cs, "threads");
+    for (size_t t = 0; t < cs->nthreads; t++) {
+        fprintf(f, "%d", cs->threads[t]);
+        for (size_t a = 0; a < cs->nallocs; a++) {
+            const mpb_cell_t *c = mpb_cells_find(cs, cs->allocs[a], workload, cs->threads[t]);
+            mpb_pt_t p = cell_point(&abs, c, m);
+            pts += !isnan(p.v);
+            put_point(f, p, yr);
+        }
+        fputc('\n', f);
+    }
+    return fclose(f) == 0 ? pts : -1;
+}
+
+/* Common head of every script: terminal, output, titles, names, log scale. */
+static void script_head(FILE *s, const mpb_plotctx_t *px, const char *png,
+                        const char *title, const mpb_yrange_t *yr)
+{
+    char lb[256], safe[256];
+    fprintf(s, "%s\nset output '%s'\n", px->term, png);
+    fprintf(s, "set title \"%s\"\nset datafile missing '?'\n", title);
+    fprintf(s, "set grid ytics lc rgb '#dddddd'\nset key outside right top\n");
+    fputs("names = \"", s);
+    for (size_t a = 0; a < px->cs->nallocs; a++)
+        fprintf(s, "%s%s", a ? " " : "",
+                mpb_safe_name(mpb_cells_label(px->cs->allocs[a], lb, sizeof lb), safe, sizeof safe));
+    fprintf(s, "\"\nN = %zu\n", px->cs->nallocs);
+    if (yr->vmax / yr->vmin > 10.0)
+        fprintf(s, "set logscale y\nset yrange [%.6g:%.6g]\n", yr->lo / 1.5, yr->hi * 1.5);
+    else
+        fprintf(s, "set yrange [0:%.6g]\n", yr->hi * 1.12);
+}
+
+/* Saves the script beside its data and pipes it to gnuplot, run in the plots
+ * folder so the script's relative file names work for a user too. */
+static int run_script(mpb_plotctx_t *px, const char *text, const char *gpname)
+{
+    char path[4400];
+    FILE *f = fopen(mpb_path(path, sizeof path, px->dir, gpname), "w");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+        perror(path);
+        return -1;
+    }
+    FILE *p = popen("gnuplot", "w");
+    if (!p) {
+        perror("mpbench: gnuplot");
+        return -1;
+    }
+    fprintf(p, "cd '%s'\n%s", px->dir, text);
+    int st = pclose(p);
+    if (st != 0) {
+        fprintf(stderr, "mpbench: gnuplot failed on %s/%s\n", px->dir, gpname);
+        px->failed++;
+        return -1;
+    }
+    px->made++;
+    return 0;
+}
+
+/* Title, axis label and file prefix of the bar plot of metric m. */
+static void bar_names(const mpb_plotctx_t *px, int m, int threads, char *title,
+                      size_t tlen, char *ylabel, size_t ylen)
+{
+    const char *what = m == MPB_M_WALL ? "Wall time" : "Peak RSS";
+    if (px->normalised) {
+        snprintf(title, tlen, "%s per workload, normalised to glibc (%d thread%s; "
+                 "median ratio, error bars: 95%% CI) - lower is better",
+                 what, threads, threads == 1 ? "" : "s");
+        snprintf(ylabel, ylen, "%s / glibc's", m == MPB_M_WALL ? "time" : "peak RSS");
+    } else {
+        snprintf(title, tlen, "%s per workload (%d thread%s; no glibc runs, so medians "
+                 "are shown; error bars: 95%% CI) - lower is better",
+                 what, threads, threads == 1 ? "" : "s");
+        snprintf(ylabel, ylen, "%s", mpb_metrics[m].title);
+    }
+}
+
+static int plot_bars(mpb_plotctx_t *px, int m, int threads, const char *prefix)
+{
+    char dat[256], png[256], gp[256], path[4400], title[300], ylabel[100];
+    mpb_yrange_t yr = MPB_YRANGE_INIT;
+    snprintf(dat, sizeof dat, "%s_t%d.dat", prefix, threads);
+    snprintf(png, sizeof png, "%s_t%d.png", prefix, threads);
+    snprintf(gp, sizeof gp, "%s_t%d.gp", prefix, threads);
+    if (write_bars_dat(px, m, threads, mpb_path(path, sizeof path, px->dir, dat),
+                       &yr) <= 0)
+        return -1;
+    bar_names(px, m, threads, title, sizeof title, ylabel, sizeof ylabel);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *s = open_memstream(&text, &len);
+    script_head(s, px, png, title, &yr);
+    fprintf(s, "set ylabel \"%s\"\nset bmargin 7\nset xrange [-0.6:%g]\n", ylabel,
+            (double)px->cs->nworkloads - 0.4);
+    fputs("set style data histograms\nset style histogram errorbars gap 1.5 lw 1\n"
+          "set style fill solid 0.85 border -1\nset xtics nomirror rotate by 30 right\n", s);
+    if (px->normalised)
+        fputs("set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb 'black'\n", s);
+    fprintf(s, "plot for [i=1:N] '%s' using (column(3*i-1)):(column(3*i)):(column(3*i+1))"
+            ":xtic(1) title word(names, i)\n", dat);
+    fclose(s);
+    int rc = run_script(px, text, gp);
+    free(text);
+    return rc;
+}
+
+static int plot_scaling(mpb_plotctx_t *px, const char *workload)
+{
+    char safe[200], dat[256], png[256], gp[256], path[4400], title[300];
+    mpb_yrange_t yr = MPB_YRANGE_INIT;
+    mpb_safe_name(workload, safe, sizeof safe);
+    snprintf(dat, sizeof dat, "scaling_%s.dat", safe);
+    snprintf(png, sizeof png, "scaling_%s.png", safe);
+    snprintf(gp, sizeof gp, "scaling_%s.gp", safe);
+    if (write_scaling_dat(px, MPB_M_OPS, workload, mpb_path(path, sizeof path, px->dir, dat),
+                          &yr) <= 0)
+        return -1;
+    snprintf(title, sizeof title, "Thread scaling: %s (median ops/s, error bars: 95%% CI "
+             "of the median) - higher is better", workload);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *s = open_memstream(&text, &len);
+    script_head(s, px, png, title, &yr);
+    fputs("set xlabel 'threads'\nset ylabel 'operations per second'\nset xtics (", s);
+    for (size_t t = 0; t < px->cs->nthreads; t++)
+        fprintf(s, "%s%d", t ? ", " : "", px->cs->threads[t]);
+    fprintf(s, ")\nset xrange [%g:%g]\n", px->cs->threads[0] - 0.5,
+            px->cs->threads[px->cs->nthreads - 1] + 0.5);
+    fprintf(s, "plot for [i=1:N] '%s' using 1:(column(3*i-1)):(column(3*i)):(column(3*i+1))"
+            " with yerrorlines lw 2 pt 7 title word(names, i)\n", dat);
+    fclose(s);
+    int rc = run_script(px, text, gp);
+    free(text);
+    return rc;
+}
+
+static int plot_all(mpb_plotctx_t *px)
+{
+    const mpb_cellset_t *cs = px->cs;
+    for (size_t t = 0; t < cs->nthreads; t++) {
+        plot_bars(px, MPB_M_WALL, cs->threads[t], "time");
+        if (cs->present[MPB_M_RSS])
+            plot_bars(px, MPB_M_RSS, cs->threads[t], "rss");
+    }
+    if (cs->nthreads > 1 && cs->present[MPB_M_OPS])
+        for (size_t w = 0; w < cs->nworkloads; w++)
+            plot_scaling(px, cs->workloads[w]);
+    printf("wrote %d plot%s to %s%s\n", px->made, px->made == 1 ? "" : "s", px->dir,
+           cs->nthreads > 1 && !cs->present[MPB_M_OPS] ? " (no ops_per_s: no scaling plots)" : "");
+    return px->failed ? 1 : 0;
+}
+
+int mpb_cmd_plot(int argc, char **argv)
+{
+    if (mpb_wants_help(argc, argv)) {
+        fputs(plot_help, stdout);
+        return 0;
+    }
+    if (argc != 2 || argv[1][0] == '-') {
+        fputs(plot_help, stderr);
+        return 2;
+    }
+    mpb_plotctx_t px = {0};
+    mpb_cellset_t cs;
+    if (!(px.term = pick_terminal())) {
+        fprintf(stderr, "mpbench: cannot run gnuplot (install gnuplot-nox)\n");
+        return 2;
+    }
+    if (mpb_cells_load(argv[1], &cs) < 0)
+        return 2;
+    px.cs = &cs;
+    px.normalised = mpb_cells_has_baseline(&cs);
+    snprintf(px.dir, sizeof px.dir, "%s/plots", argv[1]);
+    int rc = 2;
+    if (mkdir(px.dir, 0777) < 0 && errno != EEXIST)
+        perror(px.dir);
+    else
+        rc = plot_all(&px);
+    mpb_cells_free(&cs);
+    return rc;
+}

@@ -1,0 +1,49 @@
+/* State shared by the files of `mpbench run`: run.c (options, --help),
+ * run_setup.c (results folder, allocators, workloads, resume), run_loop.c
+ * (the interleaved matrix, progress) and run_one.c (one measured run). */
+#ifndef MPB_RUN_H
+#define MPB_RUN_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "alloc.h"
+#include "child.h"
+#include "matrix.h"
+#include "workload.h"
+
+/* Exit statuses of mpbench run. */
+enum { MPB_EXIT_OK = 0, MPB_EXIT_FAIL = 1, MPB_EXIT_USAGE = 2, MPB_EXIT_WRITE = 4,
+       MPB_EXIT_INTERRUPTED = 130 };
+
+typedef struct mpb_run {
+    mpb_matrix_t m;
+    int alloc_explicit;         /* --alloc given: a missing one is an error */
+    mpb_alloc_t *allocs;        /* resolved, matrix order */
+    size_t nalloc;
+    mpb_workload_t *wls;
+    size_t nwl;
+    char dir[PATH_MAX];         /* results folder */
+    int resume;                 /* --resume */
+    int report;                 /* run summary/plot/report at the end */
+    char cmdline[4096];
+    char resumed_at[32];
+    int csv_fd;
+    unsigned char *done;        /* done[cell * repeat + rep - 1]: row present */
+} mpb_run_t;
+
+/* Cells = allocators x workloads x thread counts; index (a*nwl + w)*nthreads + t. */
+size_t mpb_run_cell(const mpb_run_t *r, size_t a, size_t w, size_t t);
+size_t mpb_run_ncells(const mpb_run_t *r);
+
+/* Folder checks, resolution, matrix.txt, meta.json, results.csv, resume
+ * marks. Returns MPB_EXIT_OK or the exit status to stop with. */
+int mpb_run_setup(mpb_run_t *r);
+/* Runs every pending (cell, rep) in interleaved order. Returns an exit status. */
+int mpb_run_loop(mpb_run_t *r);
+/* One run of cell (a, w, t); rep 0 is the warm-up. Fills res, and ir with the
+ * callgrind count under --measure instructions. */
+void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep,
+                 mpb_result_t *res, char *ir, size_t irlen);
+
+#endif /* MPB_RUN_H */

@@ -1,0 +1,64 @@
+/* One run of a cell: the workload's command line (`wl-<name> -t T -s S`,
+ * under callgrind for --measure instructions), its log files in DIR/logs
+ * named <cell>-<rep> (rep "warmup" for the warm-up), and the spawn through
+ * child.c. Empty stderr logs are removed so the folder shows only news. */
+#include "callgrind.h"
+#include "run.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* "<alloc>-<workload>-t<T>-<rep>" with path-unsafe characters replaced. */
+static void cell_name(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep,
+                      char *buf, size_t len)
+{
+    const mpb_alloc_t *al = &r->allocs[a];
+    const char *an = strchr(al->name, '/') ? al->variant : al->name;
+    char reps[16];
+    if (rep > 0)
+        mpb_fmt(reps, sizeof reps, "%d", rep);
+    else
+        strcpy(reps, "warmup");
+    mpb_fmt(buf, len, "%s-%s-t%d-%s", an, r->wls[w].name, r->m.threads[t], reps);
+    for (char *c = buf; *c; c++)
+        if (*c == '/' || *c == ' ')
+            *c = '_';
+}
+
+/* Removes path when it is empty. */
+static void drop_if_empty(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && st.st_size == 0)
+        unlink(path);
+}
+
+void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep,
+                 mpb_result_t *res, char *ir, size_t irlen)
+{
+    char name[1024], err[PATH_MAX + 1100], cg[PATH_MAX + 1100], cgopt[PATH_MAX + 1200];
+    char threads[16], scale[32];
+    cell_name(r, a, w, t, rep, name, sizeof name);
+    mpb_fmt(err, sizeof err, "%s/logs/%s.err", r->dir, name);
+    mpb_fmt(cg, sizeof cg, "%s/logs/%s.callgrind", r->dir, name);
+    mpb_fmt(threads, sizeof threads, "%d", r->m.threads[t]);
+    mpb_fmt(scale, sizeof scale, "%g", r->m.scale);
+    char *argv[MPB_CALLGRIND_ARGC + 6];
+    int n = 0;
+    if (r->m.measure == MPB_MEASURE_INSTRUCTIONS) {
+        mpb_callgrind_clear(cg);
+        mpb_callgrind_argv(argv, cgopt, sizeof cgopt, cg);
+        n = MPB_CALLGRIND_ARGC;
+    }
+    char *wl[] = { (char *)r->wls[w].path, "-t", threads, "-s", scale, NULL };
+    memcpy(argv + n, wl, sizeof wl);
+    mpb_spawn_t s = { argv, r->allocs[a].path, err, r->m.pin ? r->m.threads[t] : 0,
+                      r->m.timeout_s, r->m.measure == MPB_MEASURE_TIME };
+    mpb_child_run(&s, res);
+    drop_if_empty(err);
+    ir[0] = '\0';
+    if (r->m.measure == MPB_MEASURE_INSTRUCTIONS)
+        mpb_callgrind_total(cg, ir, irlen);
+}

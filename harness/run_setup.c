@@ -1,0 +1,209 @@
+/* Setting up `mpbench run`: refusing a folder that already holds a run
+ * (unless --resume), reading matrix.txt back for --resume, resolving
+ * allocators and workloads, creating DIR and DIR/logs, writing matrix.txt
+ * and meta.json, opening results.csv, and marking the (cell, rep) pairs
+ * already there so a resumed run neither repeats nor loses any. */
+#include "callgrind.h"
+#include "csvout.h"
+#include "meta.h"
+#include "run.h"
+#include "table.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+size_t mpb_run_cell(const mpb_run_t *r, size_t a, size_t w, size_t t)
+{
+    return (a * r->nwl + w) * r->m.nthreads + t;
+}
+
+size_t mpb_run_ncells(const mpb_run_t *r)
+{
+    return r->nalloc * r->nwl * r->m.nthreads;
+}
+
+/* mkdir -p. */
+static int make_dirs(const char *path)
+{
+    char p[PATH_MAX];
+    mpb_copy(p, sizeof p, path);
+    for (char *s = p + 1; *s; s++)
+        if (*s == '/') {
+            *s = '\0';
+            if (mkdir(p, 0755) != 0 && errno != EEXIST)
+                return -1;
+            *s = '/';
+        }
+    return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* A fresh run must not land in a folder that holds one. */
+static int check_fresh(const mpb_run_t *r)
+{
+    char csv[PATH_MAX], mtx[PATH_MAX];
+    mpb_fmt(csv, sizeof csv, "%s/results.csv", r->dir);
+    mpb_fmt(mtx, sizeof mtx, "%s/matrix.txt", r->dir);
+    if (mpb_is_file(csv) || mpb_is_file(mtx)) {
+        fprintf(stderr, "mpbench: %s already holds a run; use --resume to continue it "
+                "or choose another --out\n", r->dir);
+        return MPB_EXIT_USAGE;
+    }
+    return MPB_EXIT_OK;
+}
+
+static int load_for_resume(mpb_run_t *r)
+{
+    char mtx[PATH_MAX];
+    mpb_fmt(mtx, sizeof mtx, "%s/matrix.txt", r->dir);
+    if (!mpb_is_file(mtx)) {
+        fprintf(stderr, "mpbench: %s holds no run to resume (no matrix.txt)\n", r->dir);
+        return MPB_EXIT_USAGE;
+    }
+    if (mpb_matrix_load(&r->m, mtx) != 0)
+        return MPB_EXIT_USAGE;
+    r->alloc_explicit = 1;
+    mpb_iso_now(r->resumed_at, sizeof r->resumed_at);
+    return MPB_EXIT_OK;
+}
+
+/* Resolves the allocator names; the list is rewritten with what was kept. */
+static int resolve_allocs(mpb_run_t *r)
+{
+    mpb_strlist_t kept = { 0 };
+    r->allocs = mpb_xrealloc(NULL, r->m.allocs.n * sizeof *r->allocs);
+    for (size_t i = 0; i < r->m.allocs.n; i++) {
+        mpb_alloc_t *a = &r->allocs[r->nalloc];
+        int rc = mpb_alloc_resolve(r->m.allocs.v[i], a);
+        if (rc != 0 && (r->alloc_explicit || rc == -1)) {
+            mpb_alloc_explain(r->m.allocs.v[i], rc, a);
+            mpb_strlist_free(&kept);
+            return MPB_EXIT_USAGE;
+        }
+        if (rc != 0) {
+            fprintf(stderr, "mpbench: warning: %s is not installed (%s); skipping it\n",
+                    r->m.allocs.v[i], a->path);
+            continue;
+        }
+        mpb_alloc_version(a);
+        mpb_strlist_add(&kept, a->name);
+        r->nalloc++;
+    }
+    mpb_strlist_free(&r->m.allocs);
+    r->m.allocs = kept;
+    if (!r->nalloc)
+        fprintf(stderr, "mpbench: no allocator to run\n");
+    return r->nalloc ? MPB_EXIT_OK : MPB_EXIT_USAGE;
+}
+
+/* Resolves the workloads (every wl-* beside mpbench when none was named). */
+static int resolve_workloads(mpb_run_t *r)
+{
+    if (!r->m.workloads.n)
+        mpb_workload_discover(&r->m.workloads);
+    if (!r->m.workloads.n) {
+        fprintf(stderr, "mpbench: no workloads (wl-*) found in %s; build them with "
+                "`make workloads` or name them with --workload\n", mpb_self_dir());
+        return MPB_EXIT_USAGE;
+    }
+    r->wls = mpb_xrealloc(NULL, r->m.workloads.n * sizeof *r->wls);
+    for (size_t i = 0; i < r->m.workloads.n; i++) {
+        mpb_workload_t *w = &r->wls[i];
+        if (mpb_workload_resolve(r->m.workloads.v[i], w) != 0) {
+            fprintf(stderr, "mpbench: unknown workload '%s': no executable %s\n",
+                    r->m.workloads.v[i], w->path);
+            return MPB_EXIT_USAGE;
+        }
+        if (strchr(r->m.workloads.v[i], '/')) {
+            free(r->m.workloads.v[i]);
+            r->m.workloads.v[i] = mpb_xstrdup(w->path);
+        }
+    }
+    r->nwl = r->m.workloads.n;
+    return MPB_EXIT_OK;
+}
+
+/* Index of s in the first n names (stride bytes apart), or -1. */
+static long find_name(const char *base, size_t stride, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(base + i * stride, s))
+            return (long)i;
+    return -1;
+}
+
+/* Marks done[] from the rows results.csv already holds. */
+static int mark_done(mpb_run_t *r, const char *csv)
+{
+    mpb_table_t t;
+    if (mpb_table_load(csv, &t) != 0)
+        return MPB_EXIT_FAIL;
+    for (size_t i = 0; i < t.nrows; i++) {
+        const char *an = mpb_table_get(&t, i, "allocator"), *wn = mpb_table_get(&t, i, "workload");
+        const char *tn = mpb_table_get(&t, i, "threads"), *rn = mpb_table_get(&t, i, "rep");
+        if (!an || !wn || !tn || !rn)
+            continue;
+        long a = find_name(r->allocs[0].name, sizeof *r->allocs, r->nalloc, an);
+        long w = find_name(r->wls[0].name, sizeof *r->wls, r->nwl, wn);
+        long th = -1, rep = atol(rn);
+        for (size_t k = 0; k < r->m.nthreads; k++)
+            if (r->m.threads[k] == atoi(tn))
+                th = (long)k;
+        if (a >= 0 && w >= 0 && th >= 0 && rep >= 1 && rep <= r->m.repeat)
+            r->done[mpb_run_cell(r, (size_t)a, (size_t)w, (size_t)th) * (size_t)r->m.repeat +
+                    (size_t)rep - 1] = 1;
+    }
+    mpb_table_free(&t);
+    return MPB_EXIT_OK;
+}
+
+/* Folder, matrix.txt, meta.json and results.csv. */
+static int open_outputs(mpb_run_t *r)
+{
+    char logs[PATH_MAX], path[PATH_MAX];
+    mpb_fmt(logs, sizeof logs, "%s/logs", r->dir);
+    if (make_dirs(logs) != 0) {
+        fprintf(stderr, "mpbench: cannot create %s: %s\n", logs, strerror(errno));
+        return MPB_EXIT_WRITE;
+    }
+    mpb_fmt(path, sizeof path, "%s/matrix.txt", r->dir);
+    if (!r->resume && mpb_matrix_save(&r->m, path) != 0) {
+        fprintf(stderr, "mpbench: cannot write %s: %s\n", path, strerror(errno));
+        return MPB_EXIT_WRITE;
+    }
+    mpb_meta_t meta = { &r->m, r->allocs, r->nalloc, r->wls, r->nwl, r->cmdline,
+                        r->resume ? r->resumed_at : NULL, NULL, "running" };
+    if (mpb_meta_write(r->dir, &meta) != 0) {
+        fprintf(stderr, "mpbench: cannot write %s/meta.json: %s\n", r->dir, strerror(errno));
+        return MPB_EXIT_WRITE;
+    }
+    mpb_fmt(path, sizeof path, "%s/results.csv", r->dir);
+    r->csv_fd = mpb_csv_open(path, r->resume);
+    if (r->csv_fd < 0) {
+        fprintf(stderr, "mpbench: cannot write %s: %s\n", path, strerror(errno));
+        return MPB_EXIT_WRITE;
+    }
+    return r->resume ? mark_done(r, path) : MPB_EXIT_OK;
+}
+
+int mpb_run_setup(mpb_run_t *r)
+{
+    int rc = r->resume ? load_for_resume(r) : check_fresh(r);
+    if (rc == MPB_EXIT_OK)
+        rc = resolve_allocs(r);
+    if (rc == MPB_EXIT_OK)
+        rc = resolve_workloads(r);
+    if (rc == MPB_EXIT_OK && r->m.measure == MPB_MEASURE_INSTRUCTIONS && !mpb_callgrind_available()) {
+        fprintf(stderr, "mpbench: --measure instructions needs valgrind (apt-get install valgrind)\n");
+        rc = MPB_EXIT_USAGE;
+    }
+    if (rc != MPB_EXIT_OK)
+        return rc;
+    if (!r->resume)
+        mpb_iso_now(r->m.started, sizeof r->m.started);
+    if (!r->done)
+        r->done = calloc(mpb_run_ncells(r) * (size_t)r->m.repeat + 1, 1);
+    return open_outputs(r);
+}

@@ -1,0 +1,27 @@
+/* Workload programs: `wl-<name>` executables in mpbench's own folder, or
+ * any executable given by path. Finds them, and reads the first line of a
+ * workload's --help for `mpbench list`. */
+#ifndef MPB_WORKLOAD_H
+#define MPB_WORKLOAD_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "util.h"
+
+typedef struct mpb_workload {
+    char name[256];         /* workload column: "larson" for wl-larson */
+    char path[PATH_MAX];    /* executable */
+} mpb_workload_t;
+
+/* Every wl-* executable beside mpbench, sorted by name, appended to l. */
+void mpb_workload_discover(mpb_strlist_t *l);
+
+/* A name (wl-<name> beside mpbench) or a path. Returns 0, or -1 when there
+ * is no such executable (w->path says where it was looked for). */
+int mpb_workload_resolve(const char *name, mpb_workload_t *w);
+
+/* First line of `<path> --help` (or a note that it printed none). */
+void mpb_workload_help(const char *path, char *buf, size_t len);
+
+#endif /* MPB_WORKLOAD_H */

@@ -1,0 +1,31 @@
+/* mpalloc behind the kernel API: the mpa_* entry points of the same core
+ * that libmpalloc is built from, compiled for this model with the kernel PAL
+ * (allocator/src/pal/pal_kernel.c). Its per-thread state is per-CPU state,
+ * one thread being pinned per simulated CPU. Built without the core when
+ * the tree has none yet (KS_NO_MPALLOC): then init fails. */
+#include "ks_alloc.h"
+
+#ifndef KS_NO_MPALLOC
+#include "mpalloc.h"
+
+static int ks_mp_init(void) {
+    void *p = mpa_malloc(16); /* first call sets the core up, inside the arena */
+    mpa_free(p);
+    return p ? 0 : -1;
+}
+
+static void *ks_mp_memalign(size_t align, size_t size) { return mpa_memalign(align, size); }
+
+const ks_alloc_ops_t ks_mpalloc_ops = {
+    .name = "mpalloc",
+    .init = ks_mp_init,
+    .malloc = mpa_malloc,
+    .free = mpa_free,
+    .memalign = ks_mp_memalign,
+    .usable_size = mpa_malloc_usable_size,
+    .realloc = mpa_realloc,
+};
+#else
+static int ks_mp_none(void) { return -1; }
+const ks_alloc_ops_t ks_mpalloc_ops = {.name = "mpalloc", .init = ks_mp_none};
+#endif

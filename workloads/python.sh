@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# wl-python: python3 running an allocation-heavy script (dicts, lists,
+# strings, json; workloads/data/alloc_heavy.py) with a fixed seed. The script
+# checks itself (json round trip, two aggregates agree) and prints a CRC of
+# its data; all copies must print the same. ops = iterations run, all copies.
+set -euo pipefail
+WL_NAME=python
+
+wl_find_data() {
+    local d
+    d=$(dirname "$(readlink -f "$0")")
+    for _ in 1 2 3 4 5; do
+        for c in "$d/data" "$d/workloads/data"; do
+            [ -f "$c/wl_common.sh" ] && { echo "$c"; return; }
+        done
+        d=$(dirname "$d")
+    done
+    echo "wl-$WL_NAME: cannot find workloads/data (set WL_DATA_DIR)" >&2
+    exit 1
+}
+WL_DATA=${WL_DATA_DIR:-$(wl_find_data)}
+# shellcheck source=data/wl_common.sh
+. "$WL_DATA/wl_common.sh"
+
+ITERATIONS=80   # iterations per copy at scale 1
+
+wl_usage() {
+    cat <<USAGE
+usage: wl-python [-t N] [-s F] [--seed S] [-v] [-h]
+
+Real program: python3 runs workloads/data/alloc_heavy.py, which per iteration
+builds ~200 records (dicts, lists, strings), round-trips them through json,
+aggregates them two ways and checks they agree. Stresses an interpreter's
+many small, short-lived objects. PYTHONHASHSEED is fixed, so it is deterministic.
+
+Parameters at scale 1.0: $ITERATIONS iterations per copy (ops = iterations x copies).
+
+$(wl_common_options)
+USAGE
+}
+
+wl_copy() {
+    PYTHONHASHSEED=0 python3 "$WL_DATA/alloc_heavy.py" "$N" "$WL_SEED"
+}
+
+wl_parse "$@"
+command -v python3 >/dev/null || { echo "wl-$WL_NAME: python3 not found" >&2; exit 1; }
+N=$(wl_scaled $ITERATIONS)
+wl_start
+wl_run_copies
+grep -q "^checksum [0-9a-f]\{8\} iterations $N\$" "$WL_TMP/out.0" ||
+    wl_corrupted "unexpected output: $(head -c 200 "$WL_TMP/out.0")"
+wl_same_outputs
+wl_report $((N * WL_THREADS))
