@@ -53,15 +53,31 @@ static void *list_pop(void **head) {
 
 /* ---- address space ---- */
 
+/* Commits the pagemap entries of [p, p + size) where the platform needs it. */
+static void pagemap_commit(void *p, size_t size) {
+    if (mpa_pal_features() & MPA_PAL_LAZY_COMMIT)
+        return;
+    size_t page = mpa_pal_page_size();
+    uintptr_t lo = (uintptr_t)mpa_pm_entry(p) & ~(page - 1);
+    uintptr_t hi = mpa_align_up((uintptr_t)mpa_pm_entry((char *)p + size), page);
+    mpa_pal_notify_using((void *)lo, hi - lo);
+}
+
 static void *reserve(unsigned order) {
     size_t size = BLOCK_SIZE(order);
-    if (arena_end == 0)
-        return mpa_pal_reserve_aligned(size);
-    uintptr_t at = mpa_align_up(arena_next, size);
-    if (at + size > arena_end || at + size < at)
-        return NULL;
-    arena_next = at + size;
-    return (void *)at;
+    void *p;
+    if (arena_end == 0) {
+        p = mpa_pal_reserve_aligned(size);
+    } else {
+        uintptr_t at = mpa_align_up(arena_next, size);
+        if (at + size > arena_end || at + size < at)
+            return NULL;
+        arena_next = at + size;
+        p = (void *)at;
+    }
+    if (p != NULL)
+        pagemap_commit(p, size);
+    return p;
 }
 
 static void clean_insert(void *p, unsigned order) {
@@ -99,6 +115,54 @@ static void *clean_take(unsigned order) {
     return p;
 }
 
+/* ---- dirty blocks: kept committed, merged with dirty buddies so that a
+ * later decommit is one call for a large range (madvise is costly) ---- */
+
+static void dirty_push(void *p, unsigned order, unsigned gen) {
+    list_push(&dirty_head[gen][order], p, mpa_pm_tag(MPA_PM_DIRTY, order));
+    mpa_pm_entry(p)->cls = gen;
+    dirty_bytes += BLOCK_SIZE(order);
+}
+
+static void dirty_unlink(void *p, unsigned order) {
+    list_unlink(&dirty_head[mpa_pm_entry(p)->cls][order], p);
+    mpa_pm_entry(p)->owner = mpa_pm_tag(MPA_PM_RESERVED, order);
+    dirty_bytes -= BLOCK_SIZE(order);
+}
+
+/* Adds p to the young generation, merged with its dirty buddies. */
+static void dirty_insert(void *p, unsigned order) {
+    while (order < MPA_REGION_ORDER) {
+        void *buddy = (void *)((uintptr_t)p ^ BLOCK_SIZE(order));
+        if (mpa_pm_entry(buddy)->owner != mpa_pm_tag(MPA_PM_DIRTY, order))
+            break;
+        dirty_unlink(buddy, order);
+        if (buddy < p)
+            p = buddy;
+        order++;
+    }
+    dirty_push(p, order, young);
+}
+
+/* A dirty block of exactly `order`, split from a larger one if need be. */
+static void *dirty_take(unsigned order) {
+    for (unsigned j = order; j <= MPA_REGION_ORDER && j <= MPA_MAX_ORDER; j++) {
+        for (unsigned g = 0; g < 2; g++) {
+            void *p = dirty_head[young ^ g][j];
+            if (p == NULL)
+                continue;
+            unsigned gen = young ^ g;
+            dirty_unlink(p, j);
+            while (j > order) {
+                j--;
+                dirty_push((char *)p + BLOCK_SIZE(j), j, gen);
+            }
+            return p;
+        }
+    }
+    return NULL;
+}
+
 /* ---- decay: dirty blocks of the old generation are decommitted ---- */
 
 /* Moves the old generation onto a private list; the caller decommits it
@@ -108,15 +172,33 @@ static void *turn_generations(void) {
     void *out = NULL;
     for (unsigned o = 0; o <= MPA_MAX_ORDER; o++) {
         void *p;
-        while ((p = list_pop(&dirty_head[old][o])) != NULL) {
-            dirty_bytes -= BLOCK_SIZE(o);
+        while ((p = dirty_head[old][o]) != NULL) {
+            dirty_unlink(p, o);
             mpa_pm_entry_t *e = mpa_pm_entry(p);
-            e->owner = mpa_pm_tag(MPA_PM_RESERVED, o);
             e->meta = out;
             out = p;
         }
     }
     young = old;
+    return out;
+}
+
+/* Over budget: takes dirty blocks, old generation and large blocks first,
+ * until the cache is down to half its budget (hysteresis: the next frees do
+ * not each pay a decommit). Returns them as a list for decommit_list. */
+static void *shrink_dirty(void) {
+    void *out = NULL;
+    for (unsigned g = 0; g < 2; g++) {
+        unsigned gen = young ^ 1 ^ g;
+        for (unsigned o = MPA_MAX_ORDER + 1; o-- > 0;) {
+            void *p;
+            while (dirty_bytes > MPA_DIRTY_MAX / 2 && (p = dirty_head[gen][o]) != NULL) {
+                dirty_unlink(p, o);
+                mpa_pm_entry(p)->meta = out;
+                out = p;
+            }
+        }
+    }
     return out;
 }
 
@@ -159,42 +241,36 @@ void *mpa_backend_alloc(unsigned order, bool *zeroed) {
         return NULL;
     mpa_backend_tick();
     mpa_lock(&lock);
-    void *p = list_pop(&dirty_head[young][order]);
-    if (p == NULL)
-        p = list_pop(&dirty_head[young ^ 1][order]);
-    if (p != NULL) {
-        dirty_bytes -= BLOCK_SIZE(order);
-        *zeroed = false;
-    } else {
+    void *p = dirty_take(order);
+    bool clean = p == NULL;
+    if (clean)
         p = clean_take(order);
-        *zeroed = (mpa_pal_features() & MPA_PAL_ZERO_ON_DECOMMIT) != 0;
-    }
     if (p != NULL) {
         used_bytes += BLOCK_SIZE(order);
         mpa_pm_entry(p)->owner = mpa_pm_tag(MPA_PM_RESERVED, order);
     }
     mpa_unlock(&lock);
+    *zeroed = clean && (mpa_pal_features() & MPA_PAL_ZERO_ON_DECOMMIT) != 0;
+    if (p != NULL && clean && !(mpa_pal_features() & MPA_PAL_LAZY_COMMIT))
+        mpa_pal_notify_using(p, BLOCK_SIZE(order));
     return p;
 }
 
 void mpa_backend_free(void *p, unsigned order) {
-    size_t size = BLOCK_SIZE(order);
     mpa_lock(&lock);
-    used_bytes -= size;
-    bool keep = MPA_DECAY_MS > 0 && dirty_bytes + size <= MPA_DIRTY_MAX;
-    if (keep) {
-        dirty_bytes += size;
-        list_push(&dirty_head[young][order], p, mpa_pm_tag(MPA_PM_DIRTY, order));
-    } else {
+    used_bytes -= BLOCK_SIZE(order);
+    void *list = NULL;
+    if (MPA_DECAY_MS == 0) { /* no cache: decommit every block at once */
         mpa_pm_entry(p)->owner = mpa_pm_tag(MPA_PM_RESERVED, order);
+        mpa_pm_entry(p)->meta = NULL;
+        list = p;
+    } else {
+        dirty_insert(p, order);
+        if (dirty_bytes > MPA_DIRTY_MAX)
+            list = shrink_dirty();
     }
     mpa_unlock(&lock);
-    if (!keep) {
-        mpa_pal_notify_not_using(p, size);
-        mpa_lock(&lock);
-        clean_insert(p, order);
-        mpa_unlock(&lock);
-    }
+    decommit_list(list);
     mpa_backend_tick();
 }
 
@@ -220,6 +296,8 @@ void *mpa_meta_alloc(size_t size, size_t align) {
             return NULL;
         }
         used_bytes += BLOCK_SIZE(order);
+        if (!(mpa_pal_features() & MPA_PAL_LAZY_COMMIT))
+            mpa_pal_notify_using(block, BLOCK_SIZE(order));
         mpa_pm_label(block, (size_t)1 << order, mpa_pm_tag(MPA_PM_RESERVED, 0), NULL, 0);
         meta_next = block;
         meta_end = block + BLOCK_SIZE(order);

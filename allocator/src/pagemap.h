@@ -23,7 +23,7 @@ typedef struct mpa_pm_entry {
     uintptr_t owner; /* small: core address; else kind | order << 4 (< MPA_PM_TAG_LIMIT) */
     void *meta;      /* small: slab; free/dirty: next block; large: base */
     void *aux;       /* free/dirty: previous block; large: usable size */
-    uintptr_t cls;   /* small: size class */
+    uintptr_t cls;   /* small: size class; dirty: its generation */
 } mpa_pm_entry_t;
 
 /* Biased so that entry(p) = base[p >> CHUNK_BITS] for every p in the range. */
