@@ -30,6 +30,7 @@ ALLOC_OBJ    := $(ALLOC_SRC:%.c=$(BUILD)/obj/%.o)
 
 LIB_SO  := $(BUILD)/lib/libmpalloc.so
 LIB_A   := $(BUILD)/lib/libmpalloc.a
+LIB_CHECKED := $(BUILD)/lib/libmpalloc-checked.so  # hardened build (MPA_CHECKED=1)
 
 HARNESS_SRC := $(wildcard harness/*.c)
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/obj/%.o)
@@ -59,10 +60,11 @@ ALLOC_CFLAGS += -DMPA_NO_OVERRIDE
 TEST_CFLAGS  += -DMPA_TEST_PREFIXED
 endif
 
-.PHONY: all lib harness workloads tests test bench clean variant asan ubsan tsan install deps
-all: lib harness workloads $(if $(KS_MK),kernel-sim)
+.PHONY: all lib checked harness workloads tests test bench clean variant asan ubsan tsan install deps
+all: lib $(if $(SAN),,checked) harness workloads $(if $(KS_MK),kernel-sim)
 
 lib: $(LIB_SO) $(LIB_A)
+checked: $(LIB_CHECKED)
 harness: $(MPBENCH)
 workloads: $(WL_BIN) $(WL_SHB)
 tests: $(TEST_BIN)
@@ -78,6 +80,11 @@ $(LIB_SO): $(ALLOC_OBJ)
 $(LIB_A): $(ALLOC_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
+
+# The checked library is the variant "checked", copied beside the fast one.
+$(LIB_CHECKED): $(ALLOC_SRC) $(wildcard allocator/src/*.h allocator/src/pal/*.h allocator/include/*.h)
+	@$(MAKE) --no-print-directory variant NAME=checked FLAGS='-DMPA_CHECKED=1'
+	cp $(BUILD)/variants/checked/lib/libmpalloc.so $@
 
 $(BUILD)/obj/harness/%.o: harness/%.c
 	@mkdir -p $(dir $@)

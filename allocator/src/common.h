@@ -45,6 +45,15 @@ MPA_INLINE unsigned mpa_floor_log2(size_t x) {
     return (unsigned)(63 - __builtin_clzll((unsigned long long)x));
 }
 
+MPA_INLINE size_t mpa_gcd(size_t a, size_t b) {
+    while (b) {
+        size_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
 MPA_INLINE size_t mpa_align_up(size_t x, size_t a) { return (x + a - 1) & ~(a - 1); }
 
 /* ---- spinlock: test-and-test-and-set, yielding after a while ---- */

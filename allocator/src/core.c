@@ -150,12 +150,23 @@ static void slab_take(mpa_local_t *l, mpa_slab_t *s) {
     s->needed = ci->wake;
 }
 
-/* Links the objects of a fresh slab, lowest address first out. */
+/* Links the objects of a fresh slab. Fast build: lowest address first out.
+ * Checked build: a random order (a random start and a stride coprime with
+ * the count), so that heap layout cannot be predicted. */
 static void *slab_build(char *base, const mpa_class_info_t *ci) {
+    size_t n = ci->count, start = 0, stride = 1;
+    if (MPA_CHECKED && n > 2) {
+        uint64_t r = mpa_pal_entropy();
+        start = (size_t)(r % n);
+        do
+            stride = 1 + (size_t)((r >> 20) % (n - 1)), r = r * 6364136223846793005u + 1;
+        while (mpa_gcd(stride, n) != 1);
+    }
     void *head = NULL;
-    for (size_t i = ci->count; i-- > 0;) {
-        void *obj = base + i * ci->size;
+    for (size_t i = n; i-- > 0;) {
+        void *obj = base + ((start + i * stride) % n) * ci->size;
         mpa_fl_set(obj, head);
+        mpa_mark_freed(obj);
         head = obj;
     }
     return head;
@@ -250,6 +261,15 @@ void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) {
         return;
     if (MPA_UNLIKELY(!mpa_pm_covers(p)))
         report_bad_free(p, e);
+    if (MPA_CHECKED)
+        mpa_check_free(p, e); /* reports and aborts on misuse; marks p freed */
+    if (MPA_LIKELY(mpa_pm_is_small(e) && l->state == MPA_THREAD_ACTIVE)) {
+        if (e->owner == l->me)
+            mpa_dealloc_local(p, e->meta);
+        else
+            mpa_remote_free(l, p, e->owner, mpa_class_size((unsigned)e->cls));
+        return;
+    }
     if (!mpa_pm_is_small(e)) {
         if (mpa_pm_kind(e) == MPA_PM_LARGE && mpa_large_usable(e) && e->meta == p)
             mpa_large_free(p, e);

@@ -53,6 +53,14 @@ MPA_INLINE void mpa_stat_add(_Atomic int64_t *counter, int64_t delta) {
 }
 
 MPA_HIDDEN void *mpa_alloc_slow(size_t size) __attribute__((noinline));
+
+/* checked.c (checked mode only): the object about to be handed out must be
+ * intact; the object being freed must be the start of an allocated object. */
+MPA_HIDDEN void mpa_check_alloc(void *p, unsigned cls) __attribute__((noinline));
+MPA_HIDDEN void mpa_check_free(void *p, mpa_pm_entry_t *e) __attribute__((noinline));
+MPA_HIDDEN void mpa_check_live(const void *p, const mpa_pm_entry_t *e, const char *what);
+/* Marks p freed (checked mode); nothing in the fast build. */
+MPA_INLINE void mpa_mark_freed(void *p);
 MPA_HIDDEN void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) __attribute__((noinline));
 MPA_HIDDEN void mpa_slab_event(mpa_slab_t *s) __attribute__((noinline));
 
@@ -67,6 +75,8 @@ MPA_INLINE void *mpa_alloc(size_t size) {
         void *p = l->fast[cls];
         if (MPA_LIKELY(p != NULL)) {
             l->fast[cls] = mpa_fl_next(p);
+            if (MPA_CHECKED)
+                mpa_check_alloc(p, cls);
             return p;
         }
     }
@@ -123,5 +133,16 @@ MPA_HIDDEN void mpa_hooks_thread_started(void);
 MPA_HIDDEN void mpa_core_fork_prepare(void);
 MPA_HIDDEN void mpa_core_fork_parent(void);
 MPA_HIDDEN void mpa_core_fork_child(void);
+
+#if MPA_CHECKED
+/* A freed small object carries this in its second word: a use-after-free
+ * write or a second free of it is then visible. */
+MPA_INLINE uintptr_t mpa_freed_mark(const void *p) {
+    return mpa_fl_key ^ ((uintptr_t)p * UINT64_C(0x9E3779B97F4A7C15));
+}
+MPA_INLINE void mpa_mark_freed(void *p) { ((uintptr_t *)p)[1] = mpa_freed_mark(p); }
+#else
+MPA_INLINE void mpa_mark_freed(void *p) { (void)p; }
+#endif
 
 #endif /* MPA_CORE_H */

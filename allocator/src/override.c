@@ -29,6 +29,8 @@ static size_t usable_size(const void *p) {
     if (!mpa_pm_covers(p))
         mpa_report("usable size asked of a pointer mpalloc did not allocate:", p, 0);
     mpa_pm_entry_t *e = mpa_pm_entry(p);
+    if (MPA_CHECKED)
+        mpa_check_live(p, e, "realloc or usable size of a freed or interior pointer:");
     if (mpa_pm_is_small(e))
         return mpa_class_size((unsigned)e->cls);
     if (mpa_pm_kind(e) == MPA_PM_LARGE && e->meta == p && mpa_large_usable(e))

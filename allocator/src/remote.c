@@ -69,6 +69,7 @@ void mpa_remote_post_all(mpa_core_t *c) {
 
 void mpa_remote_post_one(mpa_core_t *owner, void *p) { queue_push(owner, p, p); }
 
+
 void mpa_remote_free(mpa_local_t *l, void *p, uintptr_t owner, size_t size) {
     mpa_core_t *c = l->core;
     size_t slot = bucket_of(owner);
