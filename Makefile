@@ -118,6 +118,33 @@ $(BUILD)/tests/stress/%: tests/stress/%.c $(LIB_A)
 	@mkdir -p $(dir $@) $(BUILD)/dep
 	$(CC) $(CPPBASE) $(DEPOUT) $(TEST_CFLAGS) -o $@ $< $(LIB_A) -lcriterion -lm
 
+# ---- reliability tests (issue 6): misuse programs and the API fuzzer ----
+# tests/corruption/*.c: plain programs (no allocator linked), run under
+# LD_PRELOAD by tests/corruption/run.sh. tests/fuzz: libFuzzer (clang)
+# against the mpa_ API of a no-override variant built with coverage;
+# `make fuzz FUZZ_SECONDS=600` runs it long, tests/fuzz/run.sh briefly.
+CORR_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/corruption/*.c))
+tests: $(CORR_BIN)
+$(BUILD)/tests/corruption/%: tests/corruption/%.c
+	@mkdir -p $(dir $@) $(BUILD)/dep
+	$(CC) $(CPPBASE) $(DEPOUT) $(CBASE) -o $@ $< -pthread
+
+FUZZ_SECONDS ?= 600
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -fsanitize=fuzzer-no-link -DMPA_NO_OVERRIDE
+FUZZ_BIN     := $(BUILD)/tests/fuzz/api_fuzz-fast $(BUILD)/tests/fuzz/api_fuzz-checked
+.PHONY: fuzz fuzz-build
+fuzz-build:
+	@$(MAKE) --no-print-directory variant NAME=fuzz-fast CC=$(FUZZ_CC) FLAGS='$(FUZZ_FLAGS)'
+	@$(MAKE) --no-print-directory variant NAME=fuzz-checked CC=$(FUZZ_CC) FLAGS='$(FUZZ_FLAGS) -DMPA_CHECKED=1'
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+$(BUILD)/tests/fuzz/api_fuzz-%: tests/fuzz/api_fuzz.c tests/test_api.h $(BUILD)/variants/fuzz-%/lib/libmpalloc.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -O1 -g $(WARN) -D_GNU_SOURCE -DMPA_TEST_PREFIXED -fsanitize=fuzzer \
+	    -Itests $(ALLOC_INC) -o $@ $< $(BUILD)/variants/fuzz-$*/lib/libmpalloc.a -pthread
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)
+
 -include $(KS_MK)
 
 deps:

@@ -221,9 +221,10 @@ static int kb_line_dat(const kb_ctx_t *k, FILE *f, const char *test, int by_size
             if (strcmp(g->alloc, k->allocs[a]) || strcmp(g->test, test) ||
                 (by_size ? g->cpus : g->size) != fixed)
                 continue;
-            fprintf(f, "%ld %.2f %.2f %.2f\n", by_size ? g->size : g->cpus, g->sc.median,
-                    isnan(g->sc.ci_lo) ? g->sc.median : g->sc.ci_lo,
-                    isnan(g->sc.ci_hi) ? g->sc.median : g->sc.ci_hi);
+            double med = fmax(g->sc.median, 1), lo = isnan(g->sc.ci_lo) ? med : g->sc.ci_lo;
+            double hi = isnan(g->sc.ci_hi) ? med : g->sc.ci_hi;
+            fprintf(f, "%ld %.2f %.2f %.2f\n", by_size ? g->size : g->cpus, med, fmax(lo, 1),
+                    fmax(hi, 1)); /* log y axis: clamp at 1 cycle */
             rows++;
         }
         fputs("\n\n", f);
@@ -239,7 +240,8 @@ static int kb_gnuplot(const kb_ctx_t *k, const char *name, const char *title, co
     if (!f)
         return -1;
     fprintf(f, "set terminal pngcairo size 900,560 noenhanced\nset output '%s.png'\n"
-               "set title '%s'\nset xlabel '%s'\nset ylabel '%s'\nset grid\nset key top left\n"
+               "set title '%s'\nset xlabel '%s'\nset ylabel '%s (log)'\nset grid\nset key top left\n"
+               "set logscale y\n"
                "%s%s", name, title, xl, yl, logx ? "set logscale x 2\n" : "", extra);
     fputs("plot ", f);
     for (int a = 0; a < nsets; a++)

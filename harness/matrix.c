@@ -43,8 +43,8 @@ int mpb_matrix_save(const mpb_matrix_t *m, const char *path)
         mpb_fmt(t + strlen(t), sizeof t - strlen(t), "%s%d", i ? "," : "", m->threads[i]);
     mpb_fmt(text, cap, "# mpbench matrix: read back by `mpbench run --resume DIR`\n"
              "alloc=%s\nworkload=%s\nthreads=%s\nrepeat=%d\nscale=%.17g\ntimeout=%.17g\n"
-             "pin=%d\nshard=%d/%d\nmeasure=%s\nseed=%u\nstarted=%s\n",
-             a, w, t, m->repeat, m->scale, m->timeout_s, m->pin, m->shard_i, m->shard_n,
+             "warmup=%.17g\npin=%d\nshard=%d/%d\nmeasure=%s\nseed=%u\nstarted=%s\n",
+             a, w, t, m->repeat, m->scale, m->timeout_s, m->warmup, m->pin, m->shard_i, m->shard_n,
              mpb_matrix_measure_name(m->measure), m->seed, m->started);
     int rc = mpb_write_file(path, text);
     free(text), free(a), free(w);
@@ -66,6 +66,8 @@ static int load_line(mpb_matrix_t *m, const char *key, const char *val)
         m->scale = strtod(val, NULL);
     else if (!strcmp(key, "timeout"))
         m->timeout_s = strtod(val, NULL);
+    else if (!strcmp(key, "warmup"))
+        m->warmup = strtod(val, NULL);
     else if (!strcmp(key, "pin"))
         m->pin = atoi(val);
     else if (!strcmp(key, "shard"))

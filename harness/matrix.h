@@ -18,6 +18,7 @@ typedef struct mpb_matrix {
     int repeat;                 /* counted repetitions per cell */
     double scale;               /* passed to workloads as -s */
     double timeout_s;           /* per run */
+    double warmup;              /* warm-up run's scale as a fraction of scale; 0: none */
     int pin;                    /* bind runs to cores with hwloc */
     int shard_i, shard_n;       /* run cells with index % n == i - 1 */
     int measure;                /* MPB_MEASURE_* */

@@ -84,13 +84,14 @@ static void put_matrix(FILE *f, const mpb_meta_t *meta)
     for (size_t i = 0; i < m->nthreads; i++)
         fprintf(f, "%s%d", i ? ", " : "", m->threads[i]);
     fprintf(f, "],\n    \"repeat\": %d,\n    \"scale\": %g,\n    \"timeout_s\": %g,\n"
-            "    \"pin\": %s,\n    \"shard\": \"%d/%d\",\n    \"seed\": %u,\n    \"measure\": \"%s\",\n"
+            "    \"warmup_scale_fraction\": %g,\n    \"pin\": %s,\n    \"shard\": \"%d/%d\",\n    \"seed\": %u,\n    \"measure\": \"%s\",\n"
             "    \"order\": \"for rep: for workload: for threads: for allocator (allocator order "
             "shuffled per rep with the seed)\",\n    \"warmup\": \"%s\"\n  }",
-            m->repeat, m->scale, m->timeout_s, m->pin ? "true" : "false", m->shard_i, m->shard_n,
+            m->repeat, m->scale, m->timeout_s, m->warmup, m->pin ? "true" : "false", m->shard_i, m->shard_n,
             m->seed, mpb_matrix_measure_name(m->measure),
-            m->measure == MPB_MEASURE_TIME ? "one uncounted run per cell before its first counted "
-            "run, not written to results.csv" : "none (callgrind counts are deterministic)");
+            m->measure != MPB_MEASURE_TIME ? "none (callgrind counts are deterministic)"
+            : m->warmup > 0 ? "one uncounted run per cell (at warmup_scale_fraction of the scale) "
+            "before its first counted run, not written to results.csv" : "none (--warmup 0)");
 }
 
 int mpb_meta_write(const char *dir, const mpb_meta_t *meta)

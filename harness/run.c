@@ -27,7 +27,8 @@ static const char run_help[] =
 "                        the core count hwloc reports)\n"
 "  -r, --repeat N        counted repetitions per cell (default 5)\n"
 "  -o, --out DIR         results folder; refused if it already holds a run\n"
-"  -q, --quick           scale 0.1 and 3 repetitions (unless -s/-r are given)\n"
+"  -q, --quick           scale 0.1, 3 repetitions, warm-up 0.25 (unless -s, -r\n"
+"                        or --warmup are given)\n"
 "  -s, --scale F         workload size factor, passed as -s F (default 1)\n"
 "      --resume          continue the run in DIR: the matrix is read back from\n"
 "                        DIR/matrix.txt and runs already in results.csv (any\n"
@@ -39,13 +40,15 @@ static const char run_help[] =
 "                        shards with `mpbench merge`)\n"
 "      --measure M       time (default) or instructions: run under callgrind\n"
 "                        and record its instruction count (Ir)\n"
+"      --warmup F        scale of each cell's warm-up run as a fraction of the\n"
+"                        scale (default 1: the same run; 0: no warm-up)\n"
 "      --seed N          seed of the per-rep allocator order (default 42)\n"
 "      --no-report       skip summary, plot and report at the end\n"
 "  -h, --help            this text\n"
 "\n"
 "Order: for rep, for workload, for threads, for allocator (allocator order\n"
-"shuffled per rep). Each cell first gets one warm-up run that is not written\n"
-"to results.csv. Status: ok, crash (signal column), fail (exit_code column),\n"
+"shuffled per rep). Each cell first gets one warm-up run (see --warmup) that\n"
+"is not written to results.csv. Status: ok, crash (signal column), fail (exit_code column),\n"
 "timeout, error (could not start; why in extra). Counters the machine lacks\n"
 "are empty cells, and meta.json says which. Logs: DIR/logs/<cell>-<rep>.err\n"
 "(empty ones removed). The last line on stdout is the path of DIR/report.md.\n"
@@ -54,7 +57,7 @@ static const char run_help[] =
 "130 interrupted (continue with --resume).\n";
 
 enum { OPT_RESUME = 256, OPT_TIMEOUT, OPT_PIN, OPT_NOPIN, OPT_SHARD, OPT_MEASURE,
-       OPT_SEED, OPT_NOREPORT };
+       OPT_SEED, OPT_NOREPORT, OPT_WARMUP };
 
 static const struct option run_opts[] = {
     { "alloc", required_argument, 0, 'a' }, { "workload", required_argument, 0, 'w' },
@@ -64,7 +67,7 @@ static const struct option run_opts[] = {
     { "timeout", required_argument, 0, OPT_TIMEOUT }, { "pin", no_argument, 0, OPT_PIN },
     { "no-pin", no_argument, 0, OPT_NOPIN }, { "shard", required_argument, 0, OPT_SHARD },
     { "measure", required_argument, 0, OPT_MEASURE }, { "seed", required_argument, 0, OPT_SEED },
-    { "no-report", no_argument, 0, OPT_NOREPORT }, { "help", no_argument, 0, 'h' },
+    { "no-report", no_argument, 0, OPT_NOREPORT }, { "warmup", required_argument, 0, OPT_WARMUP }, { "help", no_argument, 0, 'h' },
     { 0, 0, 0, 0 }
 };
 
@@ -73,6 +76,7 @@ typedef struct run_args {
     const char *alloc, *workload, *threads, *shard, *measure, *out;
     int repeat, quick, pin;     /* repeat 0 / pin -1: not given */
     double scale, timeout;      /* < 0: not given */
+    double warmup;              /* < 0: not given */
     long seed;                  /* < 0: not given */
     int matrix_given;           /* any option that shapes the matrix */
 } run_args_t;
@@ -111,6 +115,7 @@ static int parse_opt(int c, run_args_t *a, mpb_run_t *r)
     case OPT_MEASURE: a->measure = optarg; break;
     case OPT_SEED: a->seed = (long)number(optarg); if (a->seed < 0) return usage_error("bad --seed", optarg); break;
     case OPT_NOREPORT: r->report = 0; return 0;
+    case OPT_WARMUP: a->warmup = number(optarg); if (a->warmup < 0) return usage_error("bad --warmup", optarg); break;
     case 'h': return 1;
     default: return MPB_EXIT_USAGE;
     }
@@ -146,6 +151,7 @@ static int build_matrix(const run_args_t *a, mpb_run_t *r)
     m->repeat = a->repeat ? a->repeat : a->quick ? 3 : 5;
     m->scale = a->scale > 0 ? a->scale : a->quick ? 0.1 : 1.0;
     m->pin = a->pin != 0;
+    m->warmup = a->warmup >= 0 ? a->warmup : a->quick ? 0.25 : 1.0;
     m->seed = a->seed >= 0 ? (unsigned)a->seed : 42u;
     m->shard_i = m->shard_n = 1;
     if (a->shard && (sscanf(a->shard, "%d/%d", &m->shard_i, &m->shard_n) != 2 ||
@@ -161,7 +167,7 @@ static int build_matrix(const run_args_t *a, mpb_run_t *r)
 /* Parses argv into r; returns MPB_EXIT_OK, -1 after --help, or an error. */
 static int parse_args(int argc, char **argv, mpb_run_t *r)
 {
-    run_args_t a = { .pin = -1, .scale = -1, .timeout = -1, .seed = -1 };
+    run_args_t a = { .pin = -1, .scale = -1, .timeout = -1, .seed = -1, .warmup = -1 };
     int c, rc;
     optind = 1;
     while ((c = getopt_long(argc, argv, "a:w:t:r:o:qs:h", run_opts, NULL)) != -1)

@@ -118,7 +118,7 @@ static int visit(mpb_run_t *r, progress_t *p, unsigned char *warm, size_t a, siz
     size_t cell = mpb_run_cell(r, a, w, t);
     if (!in_shard(r, cell) || r->done[cell * (size_t)r->m.repeat + (size_t)rep - 1])
         return MPB_EXIT_OK;
-    if (!warm[cell] && r->m.measure == MPB_MEASURE_TIME) {
+    if (!warm[cell] && r->m.measure == MPB_MEASURE_TIME && r->m.warmup > 0) {
         mpb_result_t res;
         char ir[8];
         mpb_run_one(r, a, w, t, 0, &res, ir, sizeof ir);

@@ -44,7 +44,7 @@ void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep,
     mpb_fmt(err, sizeof err, "%s/logs/%s.err", r->dir, name);
     mpb_fmt(cg, sizeof cg, "%s/logs/%s.callgrind", r->dir, name);
     mpb_fmt(threads, sizeof threads, "%d", r->m.threads[t]);
-    mpb_fmt(scale, sizeof scale, "%g", r->m.scale);
+    mpb_fmt(scale, sizeof scale, "%g", rep > 0 ? r->m.scale : r->m.scale * r->m.warmup);
     char *argv[MPB_CALLGRIND_ARGC + 6];
     int n = 0;
     if (r->m.measure == MPB_MEASURE_INSTRUCTIONS) {

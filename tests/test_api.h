@@ -2,7 +2,8 @@
  * Linked tests call malloc & co. (libmpalloc.a overrides them); -plain tests
  * (MPA_TEST_PRELOAD) call them too and get mpalloc through LD_PRELOAD, or
  * glibc without it; sanitizer builds (MPA_TEST_PREFIXED) map every name to
- * its mpa_ copy. Include it after the system headers and criterion. */
+ * its mpa_ copy. Include it after the system headers; it brings Criterion
+ * (or, under TSan, which Criterion cannot run with, a stand-in). */
 #ifndef MPA_TEST_API_H
 #define MPA_TEST_API_H
 
@@ -15,6 +16,18 @@
 #include <string.h>
 
 #include <mpalloc.h>
+
+#ifdef __SANITIZE_THREAD__
+#include "test_criterion_tsan.h"
+#else
+#include <criterion/criterion.h>
+#endif
+
+/* A sanitizer build also compiles the -plain binaries (both macros set):
+ * they are never run there, and must link without the library. */
+#if defined(MPA_TEST_PRELOAD) && defined(MPA_TEST_PREFIXED)
+#undef MPA_TEST_PREFIXED
+#endif
 
 #ifdef MPA_TEST_PREFIXED
 #define malloc              mpa_malloc

@@ -19,7 +19,7 @@ wl_find_data() {
     exit 1
 }
 WL_DATA=${WL_DATA_DIR:-$(wl_find_data)}
-# shellcheck source=data/wl_common.sh
+# shellcheck disable=SC1091  # found at run time
 . "$WL_DATA/wl_common.sh"
 
 FUNCS=80    # generated functions at scale 1 (about 38 lines each)

@@ -19,10 +19,13 @@ wl_find_data() {
     exit 1
 }
 WL_DATA=${WL_DATA_DIR:-$(wl_find_data)}
-# shellcheck source=data/wl_common.sh
+# shellcheck disable=SC1091  # found at run time
 . "$WL_DATA/wl_common.sh"
 
-ITERATIONS=80   # iterations per copy at scale 1
+ITERATIONS=200  # iterations per copy at scale 1
+# Debian's interpreter, not a shim (pyenv and the like) found first on PATH.
+PYTHON=${WL_PYTHON:-/usr/bin/python3}
+[ -x "$PYTHON" ] || PYTHON=python3
 
 wl_usage() {
     cat <<USAGE
@@ -32,6 +35,7 @@ Real program: python3 runs workloads/data/alloc_heavy.py, which per iteration
 builds ~200 records (dicts, lists, strings), round-trips them through json,
 aggregates them two ways and checks they agree. Stresses an interpreter's
 many small, short-lived objects. PYTHONHASHSEED is fixed, so it is deterministic.
+The interpreter is /usr/bin/python3 (Debian's), or \$WL_PYTHON when set.
 
 Parameters at scale 1.0: $ITERATIONS iterations per copy (ops = iterations x copies).
 
@@ -40,11 +44,11 @@ USAGE
 }
 
 wl_copy() {
-    PYTHONHASHSEED=0 python3 "$WL_DATA/alloc_heavy.py" "$N" "$WL_SEED"
+    PYTHONHASHSEED=0 "$PYTHON" "$WL_DATA/alloc_heavy.py" "$N" "$WL_SEED"
 }
 
 wl_parse "$@"
-command -v python3 >/dev/null || { echo "wl-$WL_NAME: python3 not found" >&2; exit 1; }
+command -v "$PYTHON" >/dev/null || { echo "wl-$WL_NAME: $PYTHON not found" >&2; exit 1; }
 N=$(wl_scaled $ITERATIONS)
 wl_start
 wl_run_copies

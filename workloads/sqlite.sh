@@ -20,7 +20,7 @@ wl_find_data() {
     exit 1
 }
 WL_DATA=${WL_DATA_DIR:-$(wl_find_data)}
-# shellcheck source=data/wl_common.sh
+# shellcheck disable=SC1091  # found at run time
 . "$WL_DATA/wl_common.sh"
 
 ROUNDS=10      # rounds per copy at scale 1

@@ -37,6 +37,27 @@ size_t mpa_stats_json_r(char *buf, size_t len);
  * overwrites (not thread-safe across callers); never allocates. */
 const char *mpa_stats_json(void);
 
+/* ---- mspaces: isolated heaps (dlmalloc's API) ----
+ * Each mspace allocates from its own block of address space, so objects of
+ * different mspaces never share a slab or a page, and destroy_mspace gives
+ * every byte back to the OS at once, whatever is still allocated in it.
+ * capacity: the most the mspace may hold, in bytes (0: 1 GiB); it is
+ * reserved (not committed) up front. locked != 0 makes every call on it
+ * thread-safe; otherwise one thread at a time must use it. Plain free() of
+ * an mspace object works from any thread: it reaches the mspace as a remote
+ * free and is taken in on the mspace's next call. */
+typedef void *mspace;
+
+mspace create_mspace(size_t capacity, int locked);
+size_t destroy_mspace(mspace msp); /* returns the bytes given back */
+void *mspace_malloc(mspace msp, size_t size);
+void  mspace_free(mspace msp, void *p);
+void *mspace_calloc(mspace msp, size_t n, size_t size);
+void *mspace_realloc(mspace msp, void *p, size_t size);
+void *mspace_memalign(mspace msp, size_t alignment, size_t size);
+size_t mspace_usable_size(const void *p);
+size_t mspace_footprint(mspace msp); /* bytes the mspace holds from the OS */
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,6 +12,31 @@
 #define MPA_MAX_ORDER (47 - MPA_CHUNK_BITS)
 #define MPA_REGION_ORDER (MPA_REGION_BITS - MPA_CHUNK_BITS)
 
+/* A backend: the global one serves every thread; an mspace has its own,
+ * confined to one block of the global one. */
+typedef struct mpa_backend {
+    mpa_lock_t lock;
+    unsigned young;                         /* generation receiving new dirty blocks */
+    unsigned merge_order;                   /* blocks never merge beyond this order */
+    size_t dirty_bytes, used_bytes;
+    _Atomic uint64_t epoch_ms;              /* when the generations last turned */
+    uintptr_t arena_next, arena_end;        /* confined: the arena not yet handed out */
+    void *clean_head[MPA_MAX_ORDER + 1];    /* decommitted free blocks, by order */
+    void *dirty_head[2][MPA_MAX_ORDER + 1]; /* committed free blocks, by generation */
+} mpa_backend_t;
+
+MPA_HIDDEN extern mpa_backend_t mpa_backend_global;
+
+/* The same operations on a given backend (the functions below use the global). */
+MPA_HIDDEN void *mpa_backend_alloc_in(mpa_backend_t *b, unsigned order, bool *zeroed);
+MPA_HIDDEN void mpa_backend_free_in(mpa_backend_t *b, void *p, unsigned order);
+MPA_HIDDEN void mpa_backend_tick_in(mpa_backend_t *b);
+MPA_HIDDEN size_t mpa_backend_committed_in(mpa_backend_t *b);
+MPA_HIDDEN size_t mpa_backend_dirty_in(mpa_backend_t *b);
+/* Sets up b over the block [base, base + chunk << order), clean and unused. */
+MPA_HIDDEN void mpa_backend_init_in(mpa_backend_t *b, void *base, unsigned order);
+MPA_HIDDEN size_t mpa_backend_arena_used(mpa_backend_t *b);
+
 /* Reserves the pagemap and sets up the heap; false when the platform refuses. */
 MPA_HIDDEN bool mpa_backend_init(void);
 
@@ -23,6 +48,9 @@ MPA_HIDDEN void *mpa_backend_alloc(unsigned order, bool *zeroed);
 /* Returns a block from mpa_backend_alloc. pre: the caller has cleared the
  * small-object labels of all its chunks (mpa_pm_label). */
 MPA_HIDDEN void mpa_backend_free(void *p, unsigned order);
+
+/* Returns a block to the global backend decommitted at once (no caching). */
+MPA_HIDDEN void mpa_backend_free_clean(void *p, unsigned order);
 
 /* Writes the same label into the entries of `chunks` chunks from p. */
 MPA_HIDDEN void mpa_pm_label(void *p, size_t chunks, uintptr_t owner, void *meta, unsigned cls);

@@ -20,14 +20,14 @@ static bool marked_freed(const void *p) {
     return ((const uintptr_t *)p)[1] == mpa_freed_mark(p);
 }
 
-void mpa_check_alloc(void *p, unsigned cls) {
+void mpa_check_alloc(mpa_local_t *l, void *p, unsigned cls) {
     size_t size = mpa_class_size(cls);
     if (!marked_freed(p))
         mpa_report("write to a freed object (use after free or overflow) at", p, size);
-    void *next = mpa_local.fast[cls];
+    void *next = l->fast[cls];
     if (next != NULL) {
         const mpa_pm_entry_t *n = mpa_pm_entry(next);
-        if (!mpa_pm_covers(next) || n->owner != mpa_local.me || n->cls != cls ||
+        if (!mpa_pm_covers(next) || n->owner != l->me || n->cls != cls ||
             !start_of_object(next, n))
             mpa_report("corrupted free-list link (use after free?) in the object at", p, size);
     }
@@ -68,7 +68,8 @@ void mpa_check_live(const void *p, const mpa_pm_entry_t *e, const char *what) {
 
 #else
 
-void mpa_check_alloc(void *p, unsigned cls) {
+void mpa_check_alloc(mpa_local_t *l, void *p, unsigned cls) {
+    (void)l;
     (void)p;
     (void)cls;
 }

@@ -23,7 +23,7 @@ uintptr_t mpa_fl_key;
 
 /* ---- process and thread start ---- */
 
-static bool global_init(void) {
+bool mpa_heap_init(void) {
     int state = atomic_load_explicit(&init_state, memory_order_acquire);
     if (MPA_LIKELY(state != 0))
         return state == 1;
@@ -53,9 +53,14 @@ static mpa_core_t *core_acquire(void) {
     mpa_unlock(&pool_lock);
     if (c)
         return c;
-    c = mpa_meta_alloc(sizeof(mpa_core_t), 256);
+    return mpa_core_new(&mpa_backend_global);
+}
+
+mpa_core_t *mpa_core_new(mpa_backend_t *b) {
+    mpa_core_t *c = mpa_meta_alloc(sizeof(mpa_core_t), 256);
     if (c == NULL)
         return NULL;
+    c->backend = b;
     mpa_remote_init(c);
     c->all_next = atomic_load(&all_cores);
     while (!atomic_compare_exchange_weak(&all_cores, &c->all_next, c))
@@ -66,7 +71,7 @@ static mpa_core_t *core_acquire(void) {
 mpa_core_t *mpa_core_list(void) { return atomic_load(&all_cores); }
 
 bool mpa_thread_init(mpa_local_t *l) {
-    if (!global_init())
+    if (!mpa_heap_init())
         return false;
     mpa_core_t *c = core_acquire();
     if (c == NULL)
@@ -102,9 +107,15 @@ static void avail_unlink(mpa_core_t *c, mpa_slab_t *s) {
 static void slab_release(mpa_core_t *c, mpa_slab_t *s) {
     const mpa_class_info_t *ci = &mpa_classes[s->cls];
     avail_unlink(c, s);
+    if (s->all_prev)
+        s->all_prev->all_next = s->all_next;
+    else
+        c->all_slabs = s->all_next;
+    if (s->all_next)
+        s->all_next->all_prev = s->all_prev;
     mpa_pm_label(s->base, (size_t)1 << ci->slab_order, mpa_pm_tag(MPA_PM_RESERVED, 0), NULL, 0);
     atomic_fetch_sub_explicit(&c->slabs[s->cls], 1, memory_order_relaxed);
-    mpa_backend_free(s->base, ci->slab_order);
+    mpa_backend_free_in(c->backend, s->base, ci->slab_order);
     s->next = c->spare;
     c->spare = s;
 }
@@ -180,13 +191,18 @@ static mpa_slab_t *slab_new(mpa_core_t *c, unsigned cls) {
     else if ((s = mpa_meta_alloc(sizeof *s, MPA_CACHELINE)) == NULL)
         return NULL;
     bool zeroed;
-    char *base = mpa_backend_alloc(ci->slab_order, &zeroed);
+    char *base = mpa_backend_alloc_in(c->backend, ci->slab_order, &zeroed);
     if (base == NULL) {
         s->next = c->spare;
         c->spare = s;
         return NULL;
     }
     s->base = base;
+    s->all_prev = NULL;
+    s->all_next = c->all_slabs;
+    if (s->all_next)
+        s->all_next->all_prev = s;
+    c->all_slabs = s;
     s->cls = (uint8_t)cls;
     s->owner = c;
     s->free = slab_build(base, ci);
@@ -194,6 +210,24 @@ static mpa_slab_t *slab_new(mpa_core_t *c, unsigned cls) {
     atomic_fetch_add_explicit(&c->slabs[cls], 1, memory_order_relaxed);
     mpa_pm_label(base, (size_t)1 << ci->slab_order, (uintptr_t)c, s, cls);
     return s;
+}
+
+void mpa_core_forget(mpa_core_t *c) {
+    for (mpa_slab_t *s = c->all_slabs, *next; s != NULL; s = next) {
+        next = s->all_next;
+        s->next = c->spare;
+        c->spare = s;
+    }
+    c->all_slabs = NULL;
+    for (unsigned cls = 0; cls <= MPA_NUM_CLASSES; cls++) {
+        c->avail[cls] = NULL;
+        c->empties[cls] = 0;
+        atomic_store_explicit(&c->out[cls], 0, memory_order_relaxed);
+        atomic_store_explicit(&c->slabs[cls], 0, memory_order_relaxed);
+    }
+    c->remote_used = 0;
+    c->remote_bytes = 0;
+    mpa_remote_init(c);
 }
 
 /* Refills the fast list of cls from an available slab or a new one. */
@@ -215,7 +249,7 @@ static bool refill(mpa_local_t *l, unsigned cls) {
 static void maintain(mpa_local_t *l) {
     mpa_remote_drain(l);
     if ((++l->ticks & 63) == 0)
-        mpa_backend_tick();
+        mpa_backend_tick_in(l->core->backend);
 }
 
 static void *oom(void) {
@@ -223,20 +257,19 @@ static void *oom(void) {
     return NULL;
 }
 
-void *mpa_alloc_slow(size_t size) {
-    mpa_local_t *l = &mpa_local;
-    if (MPA_UNLIKELY(l->state != MPA_THREAD_ACTIVE)) {
+void *mpa_alloc_slow(size_t size, mpa_local_t *l) {
+    if (MPA_UNLIKELY(l->state != MPA_THREAD_ACTIVE)) { /* only a thread's own lists */
         if (!mpa_thread_init(l))
             return oom();
-        return mpa_alloc(size);
+        return mpa_alloc_in(l, size);
     }
     if (size > MPA_MAX_SMALL)
-        return mpa_large_alloc(size, 0, false); /* refuses absurd sizes */
+        return mpa_large_alloc(l->core->backend, size, 0, false); /* refuses absurd sizes */
     unsigned cls = mpa_size_to_class(size);
     maintain(l);
     if (l->fast[cls] == NULL && !refill(l, cls))
         return oom();
-    return mpa_alloc(size);
+    return mpa_alloc_in(l, size);
 }
 
 void mpa_dealloc_local(void *p, mpa_slab_t *s) {

@@ -26,10 +26,12 @@ typedef struct mpa_core {
     mpa_slab_t *avail[MPA_NUM_CLASSES + 1];   /* slabs with free objects */
     uint16_t empties[MPA_NUM_CLASSES + 1];    /* fully free slabs kept on avail */
     mpa_slab_t *spare;                        /* recycled slab records */
+    mpa_slab_t *all_slabs;                    /* every live slab, for mpa_core_forget */
     size_t remote_bytes;                      /* bytes waiting in remote[] */
     size_t remote_used;                       /* entries in remote_list */
     mpa_remote_bucket_t remote[MPA_REMOTE_SLOTS];
     uint16_t remote_list[MPA_REMOTE_SLOTS];   /* buckets holding a batch */
+    mpa_backend_t *backend;                   /* where its slabs and large objects come from */
     struct mpa_core *pool_next;               /* pool of cores without a thread */
     struct mpa_core *all_next;                /* every core, for statistics */
     _Atomic int64_t out[MPA_NUM_CLASSES + 1];   /* objects out of slabs (see stats.c) */
@@ -52,11 +54,11 @@ MPA_INLINE void mpa_stat_add(_Atomic int64_t *counter, int64_t delta) {
         atomic_fetch_add_explicit(counter, delta, memory_order_relaxed);
 }
 
-MPA_HIDDEN void *mpa_alloc_slow(size_t size) __attribute__((noinline));
+MPA_HIDDEN void *mpa_alloc_slow(size_t size, mpa_local_t *l) __attribute__((noinline));
 
 /* checked.c (checked mode only): the object about to be handed out must be
  * intact; the object being freed must be the start of an allocated object. */
-MPA_HIDDEN void mpa_check_alloc(void *p, unsigned cls) __attribute__((noinline));
+MPA_HIDDEN void mpa_check_alloc(mpa_local_t *l, void *p, unsigned cls) __attribute__((noinline));
 MPA_HIDDEN void mpa_check_free(void *p, mpa_pm_entry_t *e) __attribute__((noinline));
 MPA_HIDDEN void mpa_check_live(const void *p, const mpa_pm_entry_t *e, const char *what);
 /* Marks p freed (checked mode); nothing in the fast build. */
@@ -68,20 +70,22 @@ MPA_HIDDEN void mpa_slab_event(mpa_slab_t *s) __attribute__((noinline));
  *   size check (2), TLS base (1), class lookup (4), load head, test (2),
  *   load next, store (2), return. Sizes too large for a class (and absurd
  *   ones) go to the slow path, which checks them. */
-MPA_INLINE void *mpa_alloc(size_t size) {
-    mpa_local_t *l = &mpa_local;
+MPA_INLINE void *mpa_alloc_in(mpa_local_t *l, size_t size) {
     if (MPA_LIKELY(size <= MPA_MAX_SMALL)) {
         unsigned cls = mpa_size_to_class(size);
         void *p = l->fast[cls];
         if (MPA_LIKELY(p != NULL)) {
             l->fast[cls] = mpa_fl_next(p);
             if (MPA_CHECKED)
-                mpa_check_alloc(p, cls);
+                mpa_check_alloc(l, p, cls);
             return p;
         }
     }
-    return mpa_alloc_slow(size);
+    return mpa_alloc_slow(size, l);
 }
+
+/* malloc's fast path on this thread's lists. */
+MPA_INLINE void *mpa_alloc(size_t size) { return mpa_alloc_in(&mpa_local, size); }
 
 /* free fast path for an object of this thread, 13 instructions: pagemap
  * lookup (4), owner test (3), push on its slab (4), count down to the slab's
@@ -104,6 +108,13 @@ MPA_INLINE void mpa_dealloc(void *p) {
 
 /* Makes this thread's core ready; false when the heap cannot start. */
 MPA_HIDDEN bool mpa_thread_init(mpa_local_t *l);
+/* Starts the heap (once per process); false when the platform refuses. */
+MPA_HIDDEN bool mpa_heap_init(void);
+/* A core with empty lists and its queue ready, never freed. */
+MPA_HIDDEN mpa_core_t *mpa_core_new(mpa_backend_t *b);
+/* Returns every slab record of c to its spare list and forgets its slabs
+ * (their memory is going away with c's backend); c stays usable. */
+MPA_HIDDEN void mpa_core_forget(mpa_core_t *c);
 /* Thread exit: hands fast lists and remote cache back, pools the core. */
 MPA_HIDDEN void mpa_thread_teardown(void);
 /* Frees p, a small object of this thread's core, to its slab s. */
@@ -118,7 +129,7 @@ MPA_HIDDEN void mpa_remote_post_one(mpa_core_t *owner, void *p);
 MPA_HIDDEN void mpa_remote_drain(mpa_local_t *l);
 
 /* large.c: objects above MPA_MAX_SMALL, straight from the backend */
-MPA_HIDDEN void *mpa_large_alloc(size_t size, size_t align, bool zero);
+MPA_HIDDEN void *mpa_large_alloc(mpa_backend_t *b, size_t size, size_t align, bool zero);
 MPA_HIDDEN void mpa_large_free(void *p, mpa_pm_entry_t *e);
 MPA_HIDDEN size_t mpa_large_usable(const mpa_pm_entry_t *e);
 MPA_HIDDEN bool mpa_large_resize(void *p, mpa_pm_entry_t *e, size_t size);

@@ -17,6 +17,11 @@ void mpa_hooks_thread_started(void) {}
 
 static pthread_key_t exit_key;
 
+/* Starts the heap before main, so that the pagemap exists even for a free()
+ * that comes before any allocation (it reads the pagemap on its fast path).
+ * Allocations made earlier still start the heap lazily. */
+__attribute__((constructor(101))) static void heap_ctor(void) { mpa_heap_init(); }
+
 static void on_thread_exit(void *unused) {
     (void)unused;
     mpa_thread_teardown();

@@ -13,16 +13,17 @@
 
 static _Atomic int64_t large_live;
 
-static void label(char *p, unsigned order, size_t usable) {
+static void label(mpa_backend_t *b, char *p, unsigned order, size_t usable) {
     mpa_pm_entry_t *head = mpa_pm_entry(p);
     size_t chunks = (usable + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS;
     mpa_pm_label(p + MPA_CHUNK_SIZE, chunks - 1, mpa_pm_tag(MPA_PM_LARGE_INTERIOR, 0), p, 0);
     head->aux = (void *)usable;
     head->meta = p;
-    head->owner = mpa_pm_tag(MPA_PM_LARGE, order);
+    head->cls = (uintptr_t)b; /* the backend it goes back to */
+    mpa_pm_owner_store(head, mpa_pm_tag(MPA_PM_LARGE, order));
 }
 
-void *mpa_large_alloc(size_t size, size_t align, bool zero) {
+void *mpa_large_alloc(mpa_backend_t *b, size_t size, size_t align, bool zero) {
     if (size > MPA_LARGE_MAX || align > MPA_LARGE_MAX) {
         errno = ENOMEM;
         return NULL;
@@ -31,12 +32,12 @@ void *mpa_large_alloc(size_t size, size_t align, bool zero) {
     size_t need = usable > align ? usable : align;
     unsigned order = mpa_ceil_log2((need + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS);
     bool zeroed;
-    char *p = mpa_backend_alloc(order, &zeroed);
+    char *p = mpa_backend_alloc_in(b, order, &zeroed);
     if (p == NULL) {
         errno = ENOMEM;
         return NULL;
     }
-    label(p, order, usable);
+    label(b, p, order, usable);
     if (zero && !zeroed)
         memset(p, 0, usable);
     atomic_fetch_add_explicit(&large_live, (int64_t)usable, memory_order_relaxed);
@@ -50,7 +51,7 @@ void mpa_large_free(void *p, mpa_pm_entry_t *e) {
     size_t usable = mpa_large_usable(e);
     e->aux = NULL; /* a second free of p now reads as not allocated */
     atomic_fetch_sub_explicit(&large_live, (int64_t)usable, memory_order_relaxed);
-    mpa_backend_free(p, order);
+    mpa_backend_free_in((mpa_backend_t *)e->cls, p, order);
 }
 
 /* Grows or shrinks p in its block when the new size still fits and uses at
@@ -63,7 +64,7 @@ bool mpa_large_resize(void *p, mpa_pm_entry_t *e, size_t size) {
         return false;
     if (usable < old)
         mpa_pal_notify_not_using((char *)p + usable, old - usable);
-    label(p, mpa_pm_order(e), usable);
+    label((mpa_backend_t *)e->cls, p, mpa_pm_order(e), usable);
     atomic_fetch_add_explicit(&large_live, (int64_t)usable - (int64_t)old, memory_order_relaxed);
     return true;
 }

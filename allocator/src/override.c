@@ -50,7 +50,7 @@ MPA_EXPORT void *mpa_calloc(size_t n, size_t size) {
         mpa_local_t *l = &mpa_local;
         if (l->state != MPA_THREAD_ACTIVE && !mpa_thread_init(l))
             return enomem();
-        return mpa_large_alloc(bytes, 0, true);
+        return mpa_large_alloc(l->core->backend, bytes, 0, true);
     }
     void *p = mpa_alloc(bytes);
     if (p != NULL)
@@ -98,7 +98,7 @@ static void *alloc_aligned(size_t align, size_t size) {
     unsigned cls = mpa_class_for_aligned(size, align);
     if (cls != 0)
         return mpa_alloc(mpa_class_size(cls));
-    return mpa_large_alloc(size > MPA_MAX_SMALL ? size : MPA_MAX_SMALL + 1, align, false);
+    return mpa_large_alloc(l->core->backend, size > MPA_MAX_SMALL ? size : MPA_MAX_SMALL + 1, align, false);
 }
 
 static bool power_of_two(size_t x) { return x != 0 && (x & (x - 1)) == 0; }

@@ -40,6 +40,17 @@ MPA_INLINE bool mpa_pm_covers(const void *p) {
     return (uintptr_t)p - mpa_pm_lo < mpa_pm_hi - mpa_pm_lo;
 }
 
+/* The owner word of an entry the caller does not own may be read by the
+ * backend (to merge buddies) while its owner labels it: such accesses are
+ * relaxed atomics (plain moves on x86-64), everything else is plain. */
+MPA_INLINE uintptr_t mpa_pm_owner_load(const mpa_pm_entry_t *e) {
+    return __atomic_load_n(&e->owner, __ATOMIC_RELAXED);
+}
+
+MPA_INLINE void mpa_pm_owner_store(mpa_pm_entry_t *e, uintptr_t v) {
+    __atomic_store_n(&e->owner, v, __ATOMIC_RELAXED);
+}
+
 /* Tags of non-small entries stay below this; core addresses are far above. */
 #define MPA_PM_TAG_LIMIT ((uintptr_t)1 << 16)
 

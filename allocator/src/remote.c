@@ -97,7 +97,10 @@ void mpa_remote_drain(mpa_local_t *l) {
     while (budget > 0 && (p = queue_pop(c)) != NULL) {
         mpa_pm_entry_t *e = mpa_pm_entry(p);
         size_t size = mpa_class_size((unsigned)e->cls);
-        mpa_dealloc_local(p, e->meta);
+        if (MPA_LIKELY(e->owner == l->me))
+            mpa_dealloc_local(p, e->meta);
+        else if (MPA_CHECKED)
+            mpa_report("message for another heap (free after destroy_mspace?):", p, size);
         budget = budget > size ? budget - size : 0;
     }
 }

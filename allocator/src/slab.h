@@ -26,6 +26,7 @@ typedef struct mpa_slab {
     struct mpa_slab *prev;
     char *base;             /* first object */
     struct mpa_core *owner; /* the core whose thread may touch this record */
+    struct mpa_slab *all_next, *all_prev; /* every slab of the owner */
 } mpa_slab_t;
 
 #if MPA_CHECKED

@@ -3,7 +3,6 @@
  * aligned_alloc and memalign for every alignment up to 4 MiB with sizes
  * below, equal to and above the alignment, valloc (page aligned) and pvalloc
  * (usable size rounded up to pages). */
-#include <criterion/criterion.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>

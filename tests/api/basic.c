@@ -2,7 +2,6 @@
  * from 1 to 70000 holding its content, malloc_usable_size covering the
  * request and writable to its end, free(NULL). Runs linked, under
  * LD_PRELOAD (-plain) and in the sanitizer builds (mpa_ names). */
-#include <criterion/criterion.h>
 #include <stdint.h>
 #include <stdlib.h>
 

@@ -2,7 +2,6 @@
  * memory, memory reused after dirtied objects of the same size were freed,
  * and large blocks; a count*size overflow fails with NULL and ENOMEM, as
  * does reallocarray's. */
-#include <criterion/criterion.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>

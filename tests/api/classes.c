@@ -2,7 +2,6 @@
  * power of two from 1 B to 128 KiB in quarters (the class boundaries and
  * their neighbours), every object gets its own pattern, and the test checks
  * that no two live blocks overlap and that no pattern was disturbed. */
-#include <criterion/criterion.h>
 #include <stdint.h>
 #include <stdlib.h>
 

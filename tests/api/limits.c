@@ -2,7 +2,6 @@
  * malloc(PTRDIFF_MAX + 1) return NULL with errno ENOMEM, and a realloc to
  * such a size returns NULL, sets ENOMEM and leaves the old block valid and
  * unchanged. */
-#include <criterion/criterion.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,7 +2,6 @@
  * realloc(p, 0) either frees p and returns NULL (glibc) or returns a
  * freeable pointer (both are allowed; the test accepts either); growing and
  * shrinking keeps the content across small -> large -> small moves. */
-#include <criterion/criterion.h>
 #include <stdint.h>
 #include <stdlib.h>
 

@@ -2,7 +2,6 @@
  * realloc, free_aligned_sized(p, a, n) for blocks from aligned_alloc, both
  * with NULL. glibc 2.36 has neither, so under plain glibc the tests skip
  * (the weak declarations in test_api.h read NULL). */
-#include <criterion/criterion.h>
 #include <stdint.h>
 #include <stdlib.h>
 

@@ -2,7 +2,6 @@
  * "live_bytes", "committed_bytes" and "classes", well nested, that grows
  * with a big live set. Skipped when the allocator under test is not mpalloc
  * (a -plain binary run without LD_PRELOAD). */
-#include <criterion/criterion.h>
 #include <stdint.h>
 #include <stdlib.h>
 

@@ -2,7 +2,6 @@
  * allocating and freeing (with remote frees between them) while the main
  * thread forks 50 times; each child mallocs, checks and frees objects of
  * many sizes, starts a thread, and exits 0. A hung child is killed by alarm. */
-#include <criterion/criterion.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>

@@ -2,7 +2,6 @@
  * some objects locally and leave the rest for later threads or main to
  * free; others free and allocate in their TLS destructors, while
  * pthread_exit is already tearing the thread down. Fixed seeds. */
-#include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # (variables are used by the sourcing scripts)
 # Shared shell helpers for the real-program workloads (python.sh, sqlite.sh,
 # gcc.sh), sourced by them: the common command line (-t, -s, --seed, -v, -h),
 # scaling, running N copies in parallel in a temporary folder, and the
@@ -17,17 +18,20 @@ wl_bad_arg() {
 wl_check_value() {
     case "$1" in
     -t|--threads)
-        [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] && [ "$2" -le 1024 ] ||
+        if ! [[ "$2" =~ ^[0-9]+$ ]] || [ "${#2}" -gt 4 ] || [ "$2" -lt 1 ] || [ "$2" -gt 1024 ]; then
             wl_bad_arg "threads must be an integer 1..1024, not $2"
+        fi
         WL_THREADS=$2 ;;
     -s|--scale)
-        [[ "$2" =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$ ]] &&
-            awk -v s="$2" 'BEGIN { exit !(s > 0 && s <= 1e6) }' ||
+        if ! [[ "$2" =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$ ]] ||
+            ! awk -v s="$2" 'BEGIN { exit !(s > 0 && s <= 1e6) }'; then
             wl_bad_arg "scale must be a number > 0 (and <= 1e6), not $2"
+        fi
         WL_SCALE=$2 ;;
     --seed)
-        [[ "$2" =~ ^[0-9]+$ ]] && [ "${#2}" -le 9 ] ||
+        if ! [[ "$2" =~ ^[0-9]+$ ]] || [ "${#2}" -gt 9 ]; then
             wl_bad_arg "seed must be an unsigned integer below 10^9, not $2"
+        fi
         WL_SEED=$2 ;;
     esac
 }

@@ -33,9 +33,10 @@ void *mpa_pal_reserve_aligned(size_t size);
 /* Returns a reservation (or a page-aligned part of one) to the OS. */
 void mpa_pal_release(void *p, size_t size);
 
-/* The range is about to be used: make it readable and writable.
+/* The range is about to be used: make it readable and writable. Returns 0,
+ * or -1 when the platform has no memory to back it (the range stays unusable).
  * pre: p and size page-aligned, inside a reservation. */
-void mpa_pal_notify_using(void *p, size_t size);
+int mpa_pal_notify_using(void *p, size_t size);
 
 /* The range is no longer used: the OS may take its pages back. Its contents
  * are lost (and read as zero where MPA_PAL_ZERO_ON_DECOMMIT is set).

@@ -38,9 +38,8 @@ void mpa_pal_release(void *p, size_t size) { ks_vm_release(p, size); }
 
 /* The contract has no failure return: running out of simulated RAM here is a
  * kernel panic (an OOM a real kernel would have to handle by reclaim). */
-void mpa_pal_notify_using(void *p, size_t size) {
-    if (ks_vm_map(p, size, KS_GFP_NORMAL) != 0)
-        ks_panic("kernel PAL: out of physical pages in notify_using");
+int mpa_pal_notify_using(void *p, size_t size) {
+    return ks_vm_map(p, size, KS_GFP_NORMAL) != 0 ? -1 : 0; /* out of physical pages */
 }
 
 void mpa_pal_notify_not_using(void *p, size_t size) { ks_vm_unmap(p, size); }

@@ -60,9 +60,10 @@ void *mpa_pal_reserve_aligned(size_t size) {
 
 void mpa_pal_release(void *p, size_t size) { munmap(p, size); }
 
-void mpa_pal_notify_using(void *p, size_t size) {
+int mpa_pal_notify_using(void *p, size_t size) {
     (void)p; /* reservations are already readable and writable */
     (void)size;
+    return 0;
 }
 
 void mpa_pal_notify_not_using(void *p, size_t size) {

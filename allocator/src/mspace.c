@@ -1,0 +1,181 @@
+/* mspaces: isolated heaps behind dlmalloc's API. An mspace is a core of its
+ * own (slabs, message queue) over a backend of its own, confined to one
+ * power-of-two block taken from the global backend; its thread-local lists
+ * live in the mspace itself, behind a lock when it was created locked.
+ * destroy_mspace decommits the whole block in one call and returns it. The
+ * mspace record is pooled for the next create, but each mspace gets a fresh
+ * core: frees of its objects may still be on their way from other threads'
+ * remote caches, and must land in a queue nobody drains, not in a new heap. */
+#include <errno.h>
+#include <string.h>
+
+#include "core.h"
+#include "mpalloc.h"
+
+#define MSPACE_DEFAULT_BITS 30 /* capacity 0: a 1 GiB reservation */
+
+typedef struct mpa_mspace {
+    mpa_lock_t lock;           /* held around every call when locked */
+    bool locked;
+    unsigned order;            /* the block: chunk << order bytes */
+    char *base;
+    mpa_local_t local;         /* the mspace's own fast lists */
+    mpa_backend_t backend;     /* confined to [base, base + block) */
+    struct mpa_mspace *pool_next;
+} mpa_mspace_t;
+
+static mpa_lock_t pool_lock = MPA_LOCK_INIT;
+static mpa_mspace_t *pool;
+
+static void enter(mpa_mspace_t *m) {
+    if (m->locked)
+        mpa_lock(&m->lock);
+}
+
+static void leave(mpa_mspace_t *m) {
+    if (m->locked)
+        mpa_unlock(&m->lock);
+}
+
+static mpa_mspace_t *record_get(void) {
+    mpa_lock(&pool_lock);
+    mpa_mspace_t *m = pool;
+    if (m)
+        pool = m->pool_next;
+    mpa_unlock(&pool_lock);
+    if (m)
+        return m;
+    return mpa_meta_alloc(sizeof *m, MPA_CACHELINE);
+}
+
+static void record_put(mpa_mspace_t *m) {
+    mpa_lock(&pool_lock);
+    m->pool_next = pool;
+    pool = m;
+    mpa_unlock(&pool_lock);
+}
+
+MPA_EXPORT mspace create_mspace(size_t capacity, int locked) {
+    if (!mpa_heap_init())
+        return NULL;
+    size_t want = capacity ? capacity : (size_t)1 << MSPACE_DEFAULT_BITS;
+    if (want > ((size_t)1 << 46)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    unsigned order = mpa_ceil_log2((want + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS);
+    unsigned min_order = MPA_MAX_SMALL_BITS + 6 - MPA_CHUNK_BITS; /* room for the largest slab */
+    order = order < min_order ? min_order : order;
+    bool zeroed;
+    char *base = mpa_backend_alloc(order, &zeroed);
+    mpa_mspace_t *m = base ? record_get() : NULL;
+    mpa_core_t *c = m ? mpa_core_new(&m->backend) : NULL;
+    if (c == NULL) {
+        if (m)
+            record_put(m);
+        if (base)
+            mpa_backend_free(base, order);
+        errno = ENOMEM;
+        return NULL;
+    }
+    m->locked = locked != 0;
+    m->order = order;
+    m->base = base;
+    mpa_backend_init_in(&m->backend, base, order);
+    memset(&m->local, 0, sizeof m->local);
+    m->local.core = c;
+    m->local.me = (uintptr_t)c;
+    m->local.state = MPA_THREAD_ACTIVE;
+    return m;
+}
+
+MPA_EXPORT size_t destroy_mspace(mspace msp) {
+    mpa_mspace_t *m = msp;
+    if (m == NULL)
+        return 0;
+    enter(m);
+    size_t held = mpa_backend_committed_in(&m->backend);
+    size_t used = mpa_backend_arena_used(&m->backend);
+    /* Every label inside the block goes: a later free of an object of this
+     * mspace is then reported, not taken for a live one. */
+    mpa_pm_label(m->base, used >> MPA_CHUNK_BITS, mpa_pm_tag(MPA_PM_RESERVED, 0), NULL, 0);
+    mpa_pal_notify_not_using(m->base, used);
+    mpa_core_forget(m->local.core);
+    leave(m);
+    mpa_backend_free_clean(m->base, m->order);
+    record_put(m);
+    return held;
+}
+
+MPA_EXPORT void *mspace_malloc(mspace msp, size_t size) {
+    mpa_mspace_t *m = msp;
+    enter(m);
+    void *p = mpa_alloc_in(&m->local, size);
+    leave(m);
+    return p;
+}
+
+MPA_EXPORT void mspace_free(mspace msp, void *p) {
+    mpa_mspace_t *m = msp;
+    if (p == NULL)
+        return;
+    mpa_pm_entry_t *e = mpa_pm_entry(p);
+    if (!mpa_pm_covers(p) || e->owner != m->local.me || MPA_CHECKED) {
+        mpa_free(p); /* large, another heap's, or to be checked: the general path */
+        return;
+    }
+    enter(m);
+    mpa_dealloc_local(p, e->meta);
+    leave(m);
+}
+
+MPA_EXPORT void *mspace_calloc(mspace msp, size_t n, size_t size) {
+    size_t bytes;
+    if (__builtin_mul_overflow(n, size, &bytes)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    mpa_mspace_t *m = msp;
+    if (bytes > MPA_MAX_SMALL)
+        return mpa_large_alloc(&m->backend, bytes, 0, true);
+    void *p = mspace_malloc(msp, bytes);
+    if (p != NULL)
+        memset(p, 0, bytes);
+    return p;
+}
+
+MPA_EXPORT void *mspace_memalign(mspace msp, size_t align, size_t size) {
+    mpa_mspace_t *m = msp;
+    if (align <= MPA_MIN_ALLOC)
+        return mspace_malloc(msp, size);
+    if ((align & (align - 1)) != 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    unsigned cls = mpa_class_for_aligned(size, align);
+    if (cls != 0)
+        return mspace_malloc(msp, mpa_class_size(cls));
+    return mpa_large_alloc(&m->backend, size > MPA_MAX_SMALL ? size : MPA_MAX_SMALL + 1,
+                           align, false);
+}
+
+MPA_EXPORT void *mspace_realloc(mspace msp, void *p, size_t size) {
+    if (p == NULL)
+        return mspace_malloc(msp, size);
+    size_t old = mpa_malloc_usable_size(p);
+    if (size <= old && size <= MPA_MAX_SMALL && mpa_size_to_class(size) == mpa_size_to_class(old))
+        return p;
+    void *q = mspace_malloc(msp, size);
+    if (q == NULL)
+        return NULL;
+    memcpy(q, p, old < size ? old : size);
+    mspace_free(msp, p);
+    return q;
+}
+
+MPA_EXPORT size_t mspace_usable_size(const void *p) { return mpa_malloc_usable_size(p); }
+
+MPA_EXPORT size_t mspace_footprint(mspace msp) {
+    mpa_mspace_t *m = msp;
+    return mpa_backend_committed_in(&m->backend);
+}

@@ -1,0 +1,166 @@
+/* What a sweep records beside the runner's files: DIR/sweep.csv (one row per
+ * variant: name, status, flags, the swept tunables' values, the compiler's
+ * message when it failed; the default build first, as the reference) and,
+ * in results.csv, a `build-failed` row per failed variant, workload and
+ * thread count, so the failure shows wherever the results are read; and a
+ * "sweep" member in meta.json (tunables swept, build failures). */
+#include "csvout.h"
+#include "json.h"
+#include "matrix.h"
+#include "outfmt.h"
+#include "sweep.h"
+#include "workload.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* One sweep.csv row. */
+static void csv_row(FILE *f, const mpb_sweep_t *s, const char *variant, const char *alloc,
+                    const char *status, const char *flags, char (*vals)[32],
+                    const char *msg)
+{
+    mpb_fmt_csv(f, variant);
+    fputc(',', f), mpb_fmt_csv(f, alloc);
+    fputc(',', f), mpb_fmt_csv(f, status);
+    fputc(',', f), mpb_fmt_csv(f, flags);
+    for (size_t k = 0; k < s->ntun; k++)
+        fputc(',', f), mpb_fmt_csv(f, vals ? vals[k] : s->defs[k]);
+    fputc(',', f), mpb_fmt_csv(f, msg);
+    fputc('\n', f);
+}
+
+int mpb_sweep_write_csv(const mpb_sweep_t *s)
+{
+    char path[PATH_MAX], alloc[200];
+    FILE *f = fopen(mpb_path(path, sizeof path, s->dir, "sweep.csv"), "w");
+    if (!f) {
+        perror(path);
+        return -1;
+    }
+    fputs("variant,allocator,status,flags", f);
+    for (size_t k = 0; k < s->ntun; k++)
+        fprintf(f, ",%s", s->names[k]);
+    fputs(",message\n", f);
+    csv_row(f, s, "default", MPB_SWEEP_REF, "reference", "", NULL, "");
+    for (size_t i = 0; i < s->npts; i++) {
+        const mpb_sweep_point_t *p = &s->pts[i];
+        mpb_fmt(alloc, sizeof alloc, "mpalloc-%s", p->name);
+        csv_row(f, s, p->name, alloc, p->status, p->flags,
+                (char (*)[32])p->vals, p->message);
+    }
+    if (fclose(f) != 0) {
+        perror(path);
+        return -1;
+    }
+    return 0;
+}
+
+/* A results.csv line for a run that could not happen: the named columns
+ * filled, every other column of the header empty. */
+static void fail_line(char *buf, size_t len, const mpb_sweep_point_t *p, const char *wl,
+                      int threads)
+{
+    char hdr[1024], *save = NULL, alloc[200], th[16];
+    mpb_copy(hdr, sizeof hdr, mpb_csv_header);
+    mpb_fmt(alloc, sizeof alloc, "mpalloc-%s", p->name);
+    mpb_fmt(th, sizeof th, "%d", threads);
+    size_t off = 0;
+    int first = 1;
+    for (char *c = strtok_r(hdr, ",", &save); c; c = strtok_r(NULL, ",", &save), first = 0) {
+        const char *v = !strcmp(c, "allocator") ? alloc : !strcmp(c, "variant") ? p->name
+                      : !strcmp(c, "workload") ? wl : !strcmp(c, "threads") ? th
+                      : !strcmp(c, "rep") ? "1" : !strcmp(c, "status") ? "build-failed"
+                      : !strcmp(c, "measure") ? "time" : !strcmp(c, "extra") ? p->message : "";
+        mpb_csv_field(buf, len, &off, v, first);
+    }
+    mpb_fmt(buf + off, len - off, "\n");
+}
+
+/* The failed point's rows for every workload and thread count of m. */
+static int fail_rows_of(int fd, const mpb_sweep_point_t *p, const mpb_matrix_t *m)
+{
+    char line[4096];
+    int rc = 0;
+    for (size_t w = 0; w < m->workloads.n; w++) {
+        mpb_workload_t wl;
+        if (mpb_workload_resolve(m->workloads.v[w], &wl) != 0)
+            mpb_copy(wl.name, sizeof wl.name, m->workloads.v[w]);
+        for (size_t t = 0; t < m->nthreads && rc == 0; t++) {
+            fail_line(line, sizeof line, p, wl.name, m->threads[t]);
+            rc = mpb_csv_append(fd, line);
+        }
+    }
+    return rc;
+}
+
+int mpb_sweep_fail_rows(const mpb_sweep_t *s)
+{
+    char path[PATH_MAX];
+    mpb_matrix_t m;
+    if (mpb_matrix_load(&m, mpb_path(path, sizeof path, s->dir, "matrix.txt")) != 0)
+        return -1;
+    int fd = mpb_csv_open(mpb_path(path, sizeof path, s->dir, "results.csv"), 1), rc = 0;
+    if (fd < 0) {
+        perror(path);
+        mpb_matrix_free(&m);
+        return -1;
+    }
+    for (size_t i = 0; i < s->npts && rc == 0; i++)
+        if (!strcmp(s->pts[i].status, "build-failed"))
+            rc = fail_rows_of(fd, &s->pts[i], &m);
+    close(fd);
+    mpb_matrix_free(&m);
+    return rc;
+}
+
+/* The "sweep" member: tunables swept, and each failed point's flags and error. */
+static void sweep_json(FILE *f, const mpb_sweep_t *s)
+{
+    fputs(",\n  \"sweep\": {\n    \"tunables\": [", f);
+    for (size_t k = 0; k < s->ntun; k++) {
+        fputs(k ? ", " : "", f);
+        mpb_json_str(f, s->names[k]);
+    }
+    fputs("],\n    \"build_failures\": {", f);
+    int first = 1;
+    for (size_t i = 0; i < s->npts; i++) {
+        if (strcmp(s->pts[i].status, "build-failed") != 0)
+            continue;
+        fputs(first ? "\n      " : ",\n      ", f);
+        mpb_json_str(f, s->pts[i].name);
+        fputs(": {\"flags\": ", f);
+        mpb_json_str(f, s->pts[i].flags);
+        fputs(", \"error\": ", f);
+        mpb_json_str(f, s->pts[i].message);
+        fputs("}", f);
+        first = 0;
+    }
+    fputs(first ? "}\n  }\n}\n" : "\n    }\n  }\n}\n", f);
+}
+
+int mpb_sweep_meta(const mpb_sweep_t *s)
+{
+    char path[PATH_MAX];
+    char *text = mpb_read_file(mpb_path(path, sizeof path, s->dir, "meta.json"));
+    char *end = text ? strrchr(text, '}') : NULL;
+    if (!end) {
+        free(text);
+        return -1;
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) {
+        free(text);
+        return -1;
+    }
+    while (end > text && (end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    fprintf(f, "%.*s", (int)(end - text), text);
+    sweep_json(f, s);
+    fclose(f);
+    int rc = mpb_write_file(path, buf);
+    free(buf), free(text);
+    return rc;
+}
