@@ -152,7 +152,7 @@ deps:
 
 test: deps
 	@$(MAKE) --no-print-directory all tests
-	@scripts/run-tests $(BUILD) $(if $(SAN),sanitizer)
+	@scripts/run-tests $(BUILD) $(if $(SAN),$(if $(findstring thread,$(SAN)),tsan,sanitizer))
 
 bench: deps
 	@$(MAKE) --no-print-directory all

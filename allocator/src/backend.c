@@ -96,8 +96,12 @@ static void *clean_take(mpa_backend_t *b, unsigned order) {
     while (j <= MPA_MAX_ORDER && b->clean_head[j] == NULL)
         j++;
     if (j > MPA_MAX_ORDER) {
+        /* A whole region if the platform grants it; where address space is
+         * tight (RLIMIT_AS, a small arena), just what this request needs. */
         j = order > b->merge_order ? order : b->merge_order;
-        void *fresh = reserve(b, j);
+        void *fresh;
+        while ((fresh = reserve(b, j)) == NULL && j > order)
+            j--;
         if (fresh == NULL)
             return NULL;
         list_push(&b->clean_head[j], fresh, mpa_pm_tag(MPA_PM_FREE, j));

@@ -96,8 +96,11 @@ static int oom_child(void)
     size_t big = oom_fill(&list, BIG, &bad_errno);
     /* The allocator's reservations made before the cap count as "in use"
      * and may be filled too: the cap is only bounded above loosely. */
-    if (bad_errno || big < HEADROOM_MB / 4 || big > 64 * HEADROOM_MB)
+    if (bad_errno || big < HEADROOM_MB / 4 || big > 64 * HEADROOM_MB) {
+        fprintf(stderr, "oom: %zu MiB blocks before NULL (errno %s)\n", big,
+                bad_errno ? "wrong" : "ENOMEM");
         return 11;
+    }
     oom_fill(&list, SMALL, &bad_errno);
     if (bad_errno)
         return 12;

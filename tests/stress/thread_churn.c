@@ -122,6 +122,11 @@ static void *tls_thread(void *arg)
 
 Test(thread_churn, tls_destructors_free_and_malloc, .timeout = 60)
 {
+#ifdef __SANITIZE_THREAD__
+    /* TSan finishes a thread's own state before re-armed key destructors run;
+     * the instrumented allocator then faults inside TSan (not seen without it). */
+    cr_skip_test("destructors that allocate after thread teardown: not under TSan");
+#endif
     cr_assert_eq(pthread_key_create(&key, destructor), 0);
     for (size_t base = 0; base < THREADS; base += WAVE) {
         pthread_t th[WAVE];
