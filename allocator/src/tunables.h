@@ -71,7 +71,7 @@
 #define MPA_EMPTY_SLABS_KEEP 1
 #endif
 
-/* hardened mode (partial): encoded free-list links, every free through the slow path; range: 0..1; flag */
+/* hardened mode: encoded free lists, double/invalid/interior free and use-after-free checks; range: 0..1; flag */
 #ifndef MPA_CHECKED
 #define MPA_CHECKED 0
 #endif
