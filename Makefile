@@ -100,7 +100,7 @@ $(BUILD)/bin/wl-%: workloads/%.c $(wildcard workloads/*.h)
 
 $(BUILD)/bin/wl-%: workloads/%.sh
 	@mkdir -p $(dir $@)
-	cp $< $@ && chmod +x $@
+	sed 's|@WL_DATA_DIR@|$(abspath workloads/data)|' $< > $@ && chmod +x $@
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_A)
 	@mkdir -p $(dir $@) $(BUILD)/dep

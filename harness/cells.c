@@ -4,6 +4,7 @@
  * allocators (known rivals first), workloads and thread counts of the matrix,
  * and computes a cell's statistics with its ratio to the glibc cell. */
 #include "cells.h"
+#include "util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -26,22 +27,6 @@ const mpb_metric_t mpb_metrics[MPB_NMETRIC] = {
     [MPB_M_LIVEPEAK] = {"live_peak_bytes", "Peak live bytes", 0, 1},
     [MPB_M_RSSAFTER] = {"rss_after_kb", "RSS after free (KiB)", 0, 1},
 };
-
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (!q) {
-        perror("mpbench: out of memory");
-        exit(2);
-    }
-    return q;
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    return memcpy(xrealloc(NULL, n), s, n);
-}
 
 int mpb_metric_find(const char *name)
 {
@@ -69,8 +54,8 @@ static void name_add(char ***list, size_t *n, const char *s)
     for (size_t i = 0; i < *n; i++)
         if (strcmp((*list)[i], s) == 0)
             return;
-    *list = xrealloc(*list, (*n + 1) * sizeof **list);
-    (*list)[(*n)++] = xstrdup(s);
+    *list = mpb_xrealloc(*list, (*n + 1) * sizeof **list);
+    (*list)[(*n)++] = mpb_xstrdup(s);
 }
 
 static void threads_add(mpb_cellset_t *cs, int t)
@@ -80,7 +65,7 @@ static void threads_add(mpb_cellset_t *cs, int t)
         i++;
     if (i < cs->nthreads && cs->threads[i] == t)
         return;
-    cs->threads = xrealloc(cs->threads, (cs->nthreads + 1) * sizeof *cs->threads);
+    cs->threads = mpb_xrealloc(cs->threads, (cs->nthreads + 1) * sizeof *cs->threads);
     memmove(cs->threads + i + 1, cs->threads + i, (cs->nthreads - i) * sizeof *cs->threads);
     cs->threads[i] = t;
     cs->nthreads++;
@@ -94,12 +79,12 @@ static mpb_cell_t *cell_get(mpb_cellset_t *cs, const char *alloc,
         return c;
     if (cs->ncells == cs->capcells) {
         cs->capcells = cs->capcells * 2 + 16;
-        cs->cells = xrealloc(cs->cells, cs->capcells * sizeof *cs->cells);
+        cs->cells = mpb_xrealloc(cs->cells, cs->capcells * sizeof *cs->cells);
     }
     c = &cs->cells[cs->ncells++];
     memset(c, 0, sizeof *c);
-    c->alloc = xstrdup(alloc);
-    c->workload = xstrdup(workload);
+    c->alloc = mpb_xstrdup(alloc);
+    c->workload = mpb_xstrdup(workload);
     c->threads = threads;
     name_add(&cs->allocs, &cs->nallocs, alloc);
     name_add(&cs->workloads, &cs->nworkloads, workload);
@@ -143,7 +128,7 @@ static void values_add(mpb_cellset_t *cs, mpb_cell_t *c, const mpb_table_t *t,
     if (c->n_ok > c->cap) {
         c->cap = c->n_ok * 2;
         for (int m = 0; m < MPB_NMETRIC; m++)
-            c->vals[m] = xrealloc(c->vals[m], c->cap * sizeof(double));
+            c->vals[m] = mpb_xrealloc(c->vals[m], c->cap * sizeof(double));
     }
     for (int m = 0; m < MPB_NMETRIC; m++) {
         double v;

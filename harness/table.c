@@ -4,6 +4,7 @@
  * line with no newline is a row the runner was killed while writing: it is
  * skipped. Blank lines are ignored. */
 #include "table.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,21 +23,11 @@ typedef struct mpb_buf {
     size_t n, cap;
 } mpb_buf_t;
 
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (!q) {
-        perror("mpbench: out of memory");
-        exit(2);
-    }
-    return q;
-}
-
 static void buf_put(mpb_buf_t *b, char c)
 {
     if (b->n + 1 >= b->cap) {
         b->cap = b->cap ? b->cap * 2 : 64;
-        b->s = xrealloc(b->s, b->cap);
+        b->s = mpb_xrealloc(b->s, b->cap);
     }
     b->s[b->n++] = c;
 }
@@ -45,7 +36,7 @@ static void vec_push(mpb_strvec_t *sv, char *s)
 {
     if (sv->n == sv->cap) {
         sv->cap = sv->cap ? sv->cap * 2 : 16;
-        sv->v = xrealloc(sv->v, sv->cap * sizeof *sv->v);
+        sv->v = mpb_xrealloc(sv->v, sv->cap * sizeof *sv->v);
     }
     sv->v[sv->n++] = s;
 }
@@ -53,7 +44,7 @@ static void vec_push(mpb_strvec_t *sv, char *s)
 /* Moves the buffered field into the line vector and empties the buffer. */
 static void end_field(mpb_buf_t *b, mpb_strvec_t *line)
 {
-    char *s = xrealloc(NULL, b->n + 1);
+    char *s = mpb_xrealloc(NULL, b->n + 1);
     memcpy(s, b->s, b->n);
     s[b->n] = '\0';
     vec_push(line, s);
@@ -115,7 +106,7 @@ static int is_blank(const mpb_strvec_t *line)
 static char **finish_row(mpb_strvec_t *line, size_t ncols)
 {
     while (line->n < ncols) {
-        char *empty = xrealloc(NULL, 1);
+        char *empty = mpb_xrealloc(NULL, 1);
         empty[0] = '\0';
         vec_push(line, empty);
     }
@@ -134,7 +125,7 @@ static char *read_all(const char *path, size_t *len)
     size_t n = 0, cap = 0, got;
     do {
         if (cap - n < 65536)
-            text = xrealloc(text, cap = cap * 2 + 65536);
+            text = mpb_xrealloc(text, cap = cap * 2 + 65536);
         got = fread(text + n, 1, cap - n, f);
         n += got;
     } while (got > 0);
@@ -169,7 +160,7 @@ static int parse_text(const char *text, size_t len, mpb_table_t *t)
             continue;
         }
         if (t->nrows == cap)
-            t->rows = xrealloc(t->rows, (cap = cap * 2 + 64) * sizeof *t->rows);
+            t->rows = mpb_xrealloc(t->rows, (cap = cap * 2 + 64) * sizeof *t->rows);
         t->rows[t->nrows++] = finish_row(&line, t->ncols);
     }
     free(b.s);

@@ -6,19 +6,10 @@
 set -euo pipefail
 WL_NAME=gcc
 
-wl_find_data() {
-    local d
-    d=$(dirname "$(readlink -f "$0")")
-    for _ in 1 2 3 4 5; do
-        for c in "$d/data" "$d/workloads/data"; do
-            [ -f "$c/wl_common.sh" ] && { echo "$c"; return; }
-        done
-        d=$(dirname "$d")
-    done
-    echo "wl-$WL_NAME: cannot find workloads/data (set WL_DATA_DIR)" >&2
-    exit 1
-}
-WL_DATA=${WL_DATA_DIR:-$(wl_find_data)}
+# The Makefile writes the data folder's path in when it installs the script
+# into build/bin; run from workloads/ the folder is beside it.
+WL_DATA=${WL_DATA_DIR:-@WL_DATA_DIR@}
+[ -f "$WL_DATA/wl_common.sh" ] || WL_DATA=$(dirname "$(readlink -f "$0")")/data
 # shellcheck disable=SC1091  # found at run time
 . "$WL_DATA/wl_common.sh"
 

@@ -245,11 +245,11 @@ static bool refill(mpa_local_t *l, unsigned cls) {
     return true;
 }
 
-/* Work every slow path does: messages, counters, and now and then decay. */
+/* Work every slow path does: messages, and decay of cached memory (a clock
+ * read unless a generation is due). */
 static void maintain(mpa_local_t *l) {
     mpa_remote_drain(l);
-    if ((++l->ticks & 63) == 0)
-        mpa_backend_tick_in(l->core->backend);
+    mpa_backend_tick_in(l->core->backend);
 }
 
 static void *oom(void) {

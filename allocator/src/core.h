@@ -42,7 +42,6 @@ typedef struct mpa_local {
     void *fast[MPA_NUM_CLASSES + 1]; /* objects ready for malloc, one list per class */
     uintptr_t me;                    /* address of this thread's core, or MPA_NO_OWNER */
     mpa_core_t *core;
-    uint32_t ticks;                  /* slow paths since the last backend tick */
     uint8_t state;                   /* MPA_THREAD_* */
 } mpa_local_t;
 

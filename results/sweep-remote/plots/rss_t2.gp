@@ -1,0 +1,17 @@
+set terminal pngcairo size 1200,600 noenhanced font ',10'
+set output 'rss_t2.png'
+set title "Peak RSS per workload (2 threads; no glibc runs, so medians are shown; error bars: 95% CI) - lower is better"
+set datafile missing '?'
+set grid ytics lc rgb '#dddddd'
+set key outside right top
+names = "mpalloc mpalloc-remote_batch_bits12-remote_slots_bits8 mpalloc-remote_batch_bits16-remote_slots_bits4 mpalloc-remote_batch_bits12-remote_slots_bits4 mpalloc-remote_batch_bits16-remote_slots_bits8 mpalloc-remote_batch_bits14-remote_slots_bits4 mpalloc-remote_batch_bits14-remote_slots_bits8"
+N = 7
+set yrange [0:5022.08]
+set ylabel "Peak RSS (KiB)"
+set bmargin 7
+set xrange [-0.6:1.6]
+set style data histograms
+set style histogram errorbars gap 1.5 lw 1
+set style fill solid 0.85 border -1
+set xtics nomirror rotate by 30 right
+plot for [i=1:N] 'rss_t2.dat' using (column(3*i-1)):(column(3*i)):(column(3*i+1)):xtic(1) title word(names, i)
