@@ -245,11 +245,12 @@ static bool refill(mpa_local_t *l, unsigned cls) {
     return true;
 }
 
-/* Work every slow path does: messages, and decay of cached memory (a clock
- * read unless a generation is due). */
+/* Work every slow path does: messages, and every 16th time a look at the
+ * clock for decay of cached memory (backend calls look every time). */
 static void maintain(mpa_local_t *l) {
     mpa_remote_drain(l);
-    mpa_backend_tick_in(l->core->backend);
+    if ((++l->ticks & 15) == 0)
+        mpa_backend_tick_in(l->core->backend);
 }
 
 static void *oom(void) {

@@ -42,6 +42,7 @@ typedef struct mpa_local {
     void *fast[MPA_NUM_CLASSES + 1]; /* objects ready for malloc, one list per class */
     uintptr_t me;                    /* address of this thread's core, or MPA_NO_OWNER */
     mpa_core_t *core;
+    uint32_t ticks;                  /* slow paths, to pace decay checks */
     uint8_t state;                   /* MPA_THREAD_* */
 } mpa_local_t;
 
@@ -89,8 +90,7 @@ MPA_INLINE void *mpa_alloc(size_t size) { return mpa_alloc_in(&mpa_local, size);
 /* free fast path for an object of this thread, 13 instructions: pagemap
  * lookup (4), owner test (3), push on its slab (4), count down to the slab's
  * next event (2), return. NULL and foreign pointers take the slow path. */
-MPA_INLINE void mpa_dealloc(void *p) {
-    mpa_local_t *l = &mpa_local;
+MPA_INLINE void mpa_dealloc_in(mpa_local_t *l, void *p) {
     mpa_pm_entry_t *e = mpa_pm_entry(p);
     if (MPA_LIKELY(e->owner == l->me) && !MPA_CHECKED) {
         mpa_slab_t *s = e->meta;
@@ -100,8 +100,18 @@ MPA_INLINE void mpa_dealloc(void *p) {
             mpa_slab_event(s);
         return;
     }
-    mpa_dealloc_slow(p, e);
+    mpa_dealloc_slow(p, e); /* others' objects go through this thread's remote cache */
 }
+
+/* free's fast path on this thread's lists. */
+MPA_INLINE void mpa_dealloc(void *p) { mpa_dealloc_in(&mpa_local, p); }
+
+/* heap.c: the rest of the malloc family, on a thread's or an mspace's lists.
+ * Arguments are checked by the callers (override.c, mspace.c). */
+MPA_HIDDEN void *mpa_calloc_in(mpa_local_t *l, size_t bytes);
+MPA_HIDDEN void *mpa_realloc_in(mpa_local_t *l, void *p, size_t size);
+MPA_HIDDEN void *mpa_aligned_in(mpa_local_t *l, size_t align, size_t size);
+MPA_HIDDEN size_t mpa_usable_size(const void *p);
 
 /* ---- slow-path services shared by core.c, remote.c, large.c, override ---- */
 

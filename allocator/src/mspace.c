@@ -115,61 +115,48 @@ MPA_EXPORT void *mspace_malloc(mspace msp, size_t size) {
     return p;
 }
 
+/* The mspace's own objects go straight back to their slabs; anything else
+ * (another heap's object, or any free in the checked build) takes the
+ * general path. */
 MPA_EXPORT void mspace_free(mspace msp, void *p) {
     mpa_mspace_t *m = msp;
-    if (p == NULL)
-        return;
-    mpa_pm_entry_t *e = mpa_pm_entry(p);
-    if (!mpa_pm_covers(p) || e->owner != m->local.me || MPA_CHECKED) {
-        mpa_free(p); /* large, another heap's, or to be checked: the general path */
-        return;
-    }
     enter(m);
-    mpa_dealloc_local(p, e->meta);
+    mpa_dealloc_in(&m->local, p);
     leave(m);
 }
 
 MPA_EXPORT void *mspace_calloc(mspace msp, size_t n, size_t size) {
     size_t bytes;
-    if (__builtin_mul_overflow(n, size, &bytes)) {
+    if (__builtin_mul_overflow(n, size, &bytes) || bytes > (SIZE_MAX >> 1)) {
         errno = ENOMEM;
         return NULL;
     }
     mpa_mspace_t *m = msp;
-    if (bytes > MPA_MAX_SMALL)
-        return mpa_large_alloc(&m->backend, bytes, 0, true);
-    void *p = mspace_malloc(msp, bytes);
-    if (p != NULL)
-        memset(p, 0, bytes);
+    enter(m);
+    void *p = mpa_calloc_in(&m->local, bytes);
+    leave(m);
     return p;
 }
 
 MPA_EXPORT void *mspace_memalign(mspace msp, size_t align, size_t size) {
-    mpa_mspace_t *m = msp;
-    if (align <= MPA_MIN_ALLOC)
-        return mspace_malloc(msp, size);
-    if ((align & (align - 1)) != 0) {
+    if (align & (align - 1)) {
         errno = EINVAL;
         return NULL;
     }
-    unsigned cls = mpa_class_for_aligned(size, align);
-    if (cls != 0)
-        return mspace_malloc(msp, mpa_class_size(cls));
-    return mpa_large_alloc(&m->backend, size > MPA_MAX_SMALL ? size : MPA_MAX_SMALL + 1,
-                           align, false);
+    mpa_mspace_t *m = msp;
+    enter(m);
+    void *p = mpa_aligned_in(&m->local, align, size);
+    leave(m);
+    return p;
 }
 
 MPA_EXPORT void *mspace_realloc(mspace msp, void *p, size_t size) {
     if (p == NULL)
         return mspace_malloc(msp, size);
-    size_t old = mpa_malloc_usable_size(p);
-    if (size <= old && size <= MPA_MAX_SMALL && mpa_size_to_class(size) == mpa_size_to_class(old))
-        return p;
-    void *q = mspace_malloc(msp, size);
-    if (q == NULL)
-        return NULL;
-    memcpy(q, p, old < size ? old : size);
-    mspace_free(msp, p);
+    mpa_mspace_t *m = msp;
+    enter(m);
+    void *q = mpa_realloc_in(&m->local, p, size);
+    leave(m);
     return q;
 }
 

@@ -24,38 +24,15 @@ MPA_EXPORT void mpa_free(void *p) {
     mpa_dealloc(p);
 }
 
-/* Usable size of an allocated object; 0 for NULL. */
-static size_t usable_size(const void *p) {
-    if (!mpa_pm_covers(p))
-        mpa_report("usable size asked of a pointer mpalloc did not allocate:", p, 0);
-    mpa_pm_entry_t *e = mpa_pm_entry(p);
-    if (MPA_CHECKED)
-        mpa_check_live(p, e, "realloc or usable size of a freed or interior pointer:");
-    if (mpa_pm_is_small(e))
-        return mpa_class_size((unsigned)e->cls);
-    if (mpa_pm_kind(e) == MPA_PM_LARGE && e->meta == p && mpa_large_usable(e))
-        return mpa_large_usable(e);
-    mpa_report("usable size asked of a pointer that is not allocated:", p, 0);
-}
-
 MPA_EXPORT size_t mpa_malloc_usable_size(const void *p) {
-    return p == NULL ? 0 : usable_size(p);
+    return p == NULL ? 0 : mpa_usable_size(p);
 }
 
 MPA_EXPORT void *mpa_calloc(size_t n, size_t size) {
     size_t bytes;
     if (MPA_UNLIKELY(__builtin_mul_overflow(n, size, &bytes) || bytes > MPA_MAX_REQUEST))
         return enomem();
-    if (bytes > MPA_MAX_SMALL) {
-        mpa_local_t *l = &mpa_local;
-        if (l->state != MPA_THREAD_ACTIVE && !mpa_thread_init(l))
-            return enomem();
-        return mpa_large_alloc(l->core->backend, bytes, 0, true);
-    }
-    void *p = mpa_alloc(bytes);
-    if (p != NULL)
-        memset(p, 0, bytes);
-    return p;
+    return mpa_calloc_in(&mpa_local, bytes);
 }
 
 MPA_EXPORT void *mpa_realloc(void *p, size_t size) {
@@ -63,20 +40,7 @@ MPA_EXPORT void *mpa_realloc(void *p, size_t size) {
         return mpa_malloc(size);
     if (MPA_UNLIKELY(size > MPA_MAX_REQUEST))
         return enomem();
-    size_t old = usable_size(p);
-    mpa_pm_entry_t *e = mpa_pm_entry(p);
-    if (size <= MPA_MAX_SMALL && old <= MPA_MAX_SMALL) {
-        if (size <= old && mpa_size_to_class(size) == mpa_size_to_class(old))
-            return p; /* same class: nothing to move */
-    } else if (old > MPA_MAX_SMALL && mpa_large_resize(p, e, size)) {
-        return p;
-    }
-    void *q = mpa_alloc(size);
-    if (q == NULL)
-        return NULL;
-    memcpy(q, p, old < size ? old : size);
-    mpa_dealloc(p);
-    return q;
+    return mpa_realloc_in(&mpa_local, p, size);
 }
 
 MPA_EXPORT void *mpa_reallocarray(void *p, size_t n, size_t size) {
@@ -88,17 +52,9 @@ MPA_EXPORT void *mpa_reallocarray(void *p, size_t n, size_t size) {
 
 /* pre: align is a power of two. */
 static void *alloc_aligned(size_t align, size_t size) {
-    if (align <= MPA_MIN_ALLOC)
-        return mpa_malloc(size);
     if (MPA_UNLIKELY(size > MPA_MAX_REQUEST || align > MPA_MAX_REQUEST))
         return enomem();
-    mpa_local_t *l = &mpa_local;
-    if (l->state != MPA_THREAD_ACTIVE && !mpa_thread_init(l))
-        return enomem(); /* the class tables below need a started heap */
-    unsigned cls = mpa_class_for_aligned(size, align);
-    if (cls != 0)
-        return mpa_alloc(mpa_class_size(cls));
-    return mpa_large_alloc(l->core->backend, size > MPA_MAX_SMALL ? size : MPA_MAX_SMALL + 1, align, false);
+    return mpa_aligned_in(&mpa_local, align, size);
 }
 
 static bool power_of_two(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
