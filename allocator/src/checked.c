@@ -9,11 +9,15 @@
 
 #if MPA_CHECKED
 
+/* Slabs are aligned to their size, so the offset needs no slab record. */
+static bool at_object_start(const void *p, unsigned cls) {
+    const mpa_class_info_t *ci = &mpa_classes[cls];
+    size_t offset = (uintptr_t)p & (((size_t)1 << ci->slab_bits) - 1);
+    return offset == mpa_class_index(cls, offset) * ci->size;
+}
+
 static bool start_of_object(const void *p, const mpa_pm_entry_t *e) {
-    const mpa_slab_t *s = e->meta;
-    size_t size = mpa_class_size((unsigned)e->cls);
-    size_t offset = (size_t)((const char *)p - s->base);
-    return offset == mpa_class_index((unsigned)e->cls, offset) * size;
+    return at_object_start(p, (unsigned)e->cls);
 }
 
 static bool marked_freed(const void *p) {
@@ -24,13 +28,12 @@ void mpa_check_alloc(mpa_local_t *l, void *p, unsigned cls) {
     size_t size = mpa_class_size(cls);
     if (!marked_freed(p))
         mpa_report("write to a freed object (use after free or overflow) at", p, size);
-    void *next = l->fast[cls];
-    if (next != NULL) {
-        const mpa_pm_entry_t *n = mpa_pm_entry(next);
-        if (!mpa_pm_covers(next) || n->owner != l->me || n->cls != cls ||
-            !start_of_object(next, n))
-            mpa_report("corrupted free-list link (use after free?) in the object at", p, size);
-    }
+    /* A fast list holds the objects of one slab: a link that decodes to
+     * anything but an object start in p's slab was overwritten. */
+    uintptr_t next = (uintptr_t)l->fast[cls];
+    unsigned slab_bits = mpa_classes[cls].slab_bits;
+    if (next != 0 && ((next ^ (uintptr_t)p) >> slab_bits != 0 || !at_object_start((void *)next, cls)))
+        mpa_report("corrupted free-list link (use after free?) in the object at", p, size);
     ((uintptr_t *)p)[1] = 0;
 }
 
