@@ -84,6 +84,7 @@ $(LIB_A): $(ALLOC_OBJ)
 # The checked library is the variant "checked", copied beside the fast one.
 $(LIB_CHECKED): $(ALLOC_SRC) $(wildcard allocator/src/*.h allocator/src/pal/*.h allocator/include/*.h)
 	@$(MAKE) --no-print-directory variant NAME=checked FLAGS='-DMPA_CHECKED=1'
+	@mkdir -p $(dir $@)
 	cp $(BUILD)/variants/checked/lib/libmpalloc.so $@
 
 $(BUILD)/obj/harness/%.o: harness/%.c
