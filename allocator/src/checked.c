@@ -37,20 +37,10 @@ void mpa_check_alloc(mpa_local_t *l, void *p, unsigned cls) {
     ((uintptr_t *)p)[1] = 0;
 }
 
-static void check_large_free(void *p, const mpa_pm_entry_t *e) {
-    unsigned kind = mpa_pm_kind(e);
-    if (kind == MPA_PM_LARGE && e->meta == p && mpa_large_usable(e))
-        return;
-    if (kind == MPA_PM_LARGE_INTERIOR || kind == MPA_PM_LARGE)
-        mpa_report("free of a pointer inside a large object:", p, 0);
-    if (kind == MPA_PM_DIRTY || kind == MPA_PM_FREE || kind == MPA_PM_RESERVED)
-        mpa_report("double free (or free of a freed block) of the large object at", p, 0);
-    mpa_report("free of a pointer mpalloc did not allocate:", p, 0);
-}
-
 void mpa_check_free(void *p, mpa_pm_entry_t *e) {
     if (!mpa_pm_is_small(e)) {
-        check_large_free(p, e);
+        if (!mpa_large_is_live(p, e))
+            mpa_report_bad_free(p, e);
         return;
     }
     size_t size = mpa_class_size((unsigned)e->cls);

@@ -280,13 +280,15 @@ void mpa_dealloc_local(void *p, mpa_slab_t *s) {
         mpa_slab_event(s);
 }
 
-static void report_bad_free(void *p, mpa_pm_entry_t *e) {
+void mpa_report_bad_free(const void *p, const mpa_pm_entry_t *e) {
     if (!mpa_pm_covers(p) || e->owner == MPA_PM_UNKNOWN)
         mpa_report("free of a pointer mpalloc did not allocate:", p, 0);
     unsigned kind = mpa_pm_kind(e);
     if (kind == MPA_PM_LARGE_INTERIOR || kind == MPA_PM_LARGE)
         mpa_report("free of a pointer inside a large object:", p, 0);
-    mpa_report("free of a pointer that is not allocated (double free?):", p, 0);
+    if (kind == MPA_PM_DIRTY || kind == MPA_PM_FREE || kind == MPA_PM_RESERVED)
+        mpa_report("double free (or free of a freed block) of the large object at", p, 0);
+    mpa_report("free of a pointer that is not allocated:", p, 0);
 }
 
 void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) {
@@ -294,7 +296,7 @@ void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) {
     if (p == NULL)
         return;
     if (MPA_UNLIKELY(!mpa_pm_covers(p)))
-        report_bad_free(p, e);
+        mpa_report_bad_free(p, e);
     if (MPA_CHECKED)
         mpa_check_free(p, e); /* reports and aborts on misuse; marks p freed */
     if (MPA_LIKELY(mpa_pm_is_small(e) && l->state == MPA_THREAD_ACTIVE)) {
@@ -305,10 +307,10 @@ void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) {
         return;
     }
     if (!mpa_pm_is_small(e)) {
-        if (mpa_pm_kind(e) == MPA_PM_LARGE && mpa_large_usable(e) && e->meta == p)
+        if (mpa_large_is_live(p, e))
             mpa_large_free(p, e);
         else
-            report_bad_free(p, e);
+            mpa_report_bad_free(p, e);
         return;
     }
     if (l->state == MPA_THREAD_NEW)

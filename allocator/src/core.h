@@ -107,8 +107,10 @@ MPA_INLINE void mpa_dealloc_in(mpa_local_t *l, void *p) {
 MPA_INLINE void mpa_dealloc(void *p) { mpa_dealloc_in(&mpa_local, p); }
 
 /* heap.c: the rest of the malloc family, on a thread's or an mspace's lists.
- * Arguments are checked by the callers (override.c, mspace.c). */
-MPA_HIDDEN void *mpa_calloc_in(mpa_local_t *l, size_t bytes);
+ * Arguments are checked by the callers (override.c, mspace.c), except
+ * calloc's product, checked here for both. */
+#define MPA_MAX_REQUEST (SIZE_MAX >> 1) /* PTRDIFF_MAX: pointer differences must fit */
+MPA_HIDDEN void *mpa_calloc_in(mpa_local_t *l, size_t n, size_t size);
 MPA_HIDDEN void *mpa_realloc_in(mpa_local_t *l, void *p, size_t size);
 MPA_HIDDEN void *mpa_aligned_in(mpa_local_t *l, size_t align, size_t size);
 MPA_HIDDEN size_t mpa_usable_size(const void *p);
@@ -141,6 +143,13 @@ MPA_HIDDEN void mpa_remote_drain(mpa_local_t *l);
 MPA_HIDDEN void *mpa_large_alloc(mpa_backend_t *b, size_t size, size_t align, bool zero);
 MPA_HIDDEN void mpa_large_free(void *p, mpa_pm_entry_t *e);
 MPA_HIDDEN size_t mpa_large_usable(const mpa_pm_entry_t *e);
+/* True when p is the start of a large object that is still allocated. */
+MPA_INLINE bool mpa_large_is_live(const void *p, const mpa_pm_entry_t *e) {
+    return mpa_pm_kind(e) == MPA_PM_LARGE && e->meta == p && e->aux != NULL;
+}
+/* Reports a free of p, which is no live object (e: its entry, not small). */
+MPA_HIDDEN void mpa_report_bad_free(const void *p, const mpa_pm_entry_t *e)
+    __attribute__((noreturn, cold));
 MPA_HIDDEN bool mpa_large_resize(void *p, mpa_pm_entry_t *e, size_t size);
 MPA_HIDDEN int64_t mpa_large_live_bytes(void);
 

@@ -15,7 +15,12 @@ static bool ready(mpa_local_t *l) {
     return false;
 }
 
-void *mpa_calloc_in(mpa_local_t *l, size_t bytes) {
+void *mpa_calloc_in(mpa_local_t *l, size_t n, size_t size) {
+    size_t bytes;
+    if (__builtin_mul_overflow(n, size, &bytes) || bytes > MPA_MAX_REQUEST) {
+        errno = ENOMEM;
+        return NULL;
+    }
     if (bytes > MPA_MAX_SMALL) /* large blocks come zeroed unless reused */
         return ready(l) ? mpa_large_alloc(l->core->backend, bytes, 0, true) : NULL;
     void *p = mpa_alloc_in(l, bytes);
@@ -45,7 +50,7 @@ size_t mpa_usable_size(const void *p) {
         mpa_check_live(p, e, "realloc or usable size of a freed or interior pointer:");
     if (mpa_pm_is_small(e))
         return mpa_class_size((unsigned)e->cls);
-    if (mpa_pm_kind(e) == MPA_PM_LARGE && e->meta == p && mpa_large_usable(e))
+    if (mpa_large_is_live(p, e))
         return mpa_large_usable(e);
     mpa_report("usable size asked of a pointer that is not allocated:", p, 0);
 }

@@ -126,14 +126,9 @@ MPA_EXPORT void mspace_free(mspace msp, void *p) {
 }
 
 MPA_EXPORT void *mspace_calloc(mspace msp, size_t n, size_t size) {
-    size_t bytes;
-    if (__builtin_mul_overflow(n, size, &bytes) || bytes > (SIZE_MAX >> 1)) {
-        errno = ENOMEM;
-        return NULL;
-    }
     mpa_mspace_t *m = msp;
     enter(m);
-    void *p = mpa_calloc_in(&m->local, bytes);
+    void *p = mpa_calloc_in(&m->local, n, size);
     leave(m);
     return p;
 }

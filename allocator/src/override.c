@@ -2,12 +2,10 @@
  * standard names as aliases of them, which is all the shared library
  * exports. Argument checks live here; the work is done by the core. */
 #include <errno.h>
-#include <string.h>
 
 #include "core.h"
 #include "mpalloc.h"
 
-#define MPA_MAX_REQUEST (SIZE_MAX >> 1) /* PTRDIFF_MAX: pointer differences must fit */
 
 static void *enomem(void) {
     errno = ENOMEM;
@@ -28,12 +26,7 @@ MPA_EXPORT size_t mpa_malloc_usable_size(const void *p) {
     return p == NULL ? 0 : mpa_usable_size(p);
 }
 
-MPA_EXPORT void *mpa_calloc(size_t n, size_t size) {
-    size_t bytes;
-    if (MPA_UNLIKELY(__builtin_mul_overflow(n, size, &bytes) || bytes > MPA_MAX_REQUEST))
-        return enomem();
-    return mpa_calloc_in(&mpa_local, bytes);
-}
+MPA_EXPORT void *mpa_calloc(size_t n, size_t size) { return mpa_calloc_in(&mpa_local, n, size); }
 
 MPA_EXPORT void *mpa_realloc(void *p, size_t size) {
     if (p == NULL)
