@@ -93,7 +93,7 @@ $(BUILD)/obj/harness/%.o: harness/%.c
 
 $(MPBENCH): $(HARNESS_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $^ -lhwloc -lm -pthread
+	$(CC) $(SAN) -o $@ $^ -ljansson -lhwloc -lm -pthread
 
 $(BUILD)/bin/wl-%: workloads/%.c $(wildcard workloads/*.h)
 	@mkdir -p $(dir $@) $(BUILD)/dep

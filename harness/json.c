@@ -1,34 +1,75 @@
-/* JSON string escaping for the files mpbench writes by hand (meta.json and
- * merge's merged_from). Bytes >= 0x80 pass through: the input is UTF-8 or
- * near enough, and JSON allows raw UTF-8. */
+/* JSON through jansson. Loading keeps the members' order (JSON_PRESERVE_ORDER
+ * on save) so an edited meta.json reads as it did, and saving goes through
+ * mpb_write_file so the folder always holds a complete object. */
 #include "json.h"
 
-void mpb_json_str(FILE *f, const char *s)
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+json_t *mpb_json_text(const char *s)
 {
-    if (!s) {
-        fputs("null", f);
-        return;
+    if (!s)
+        return json_null();
+    json_t *j = json_string(s);
+    if (!j) {   /* not UTF-8: keep ASCII, mark the rest */
+        char *copy = mpb_xstrdup(s);
+        for (unsigned char *c = (unsigned char *)copy; *c; c++)
+            if (*c >= 0x80)
+                *c = '?';
+        j = json_string(copy);
+        free(copy);
     }
-    fputc('"', f);
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            fprintf(f, "\\%c", *c);
-        else if (*c == '\n')
-            fputs("\\n", f);
-        else if (*c == '\t')
-            fputs("\\t", f);
-        else if (*c < 0x20 || *c == 0x7f)
-            fprintf(f, "\\u%04x", *c);
-        else
-            fputc(*c, f);
+    if (!j) {
+        fputs("mpbench: out of memory\n", stderr);
+        exit(1);
     }
-    fputc('"', f);
+    return j;
 }
 
-void mpb_json_kv(FILE *f, const char *key, const char *value, int first)
+void mpb_json_set_text(json_t *o, const char *key, const char *v)
 {
-    fputs(first ? "  " : ",\n  ", f);
-    mpb_json_str(f, key);
-    fputs(": ", f);
-    mpb_json_str(f, value);
+    json_object_set_new(o, key, mpb_json_text(v));
+}
+
+json_t *mpb_json_load(const char *path)
+{
+    json_error_t err;
+    char *text = mpb_read_file(path);
+    if (!text)
+        return NULL;
+    json_t *j = json_loads(text, 0, &err);
+    free(text);
+    if (!j || !json_is_object(j)) {
+        fprintf(stderr, "mpbench: %s: %s (line %d, column %d)\n", path,
+                j ? "not a JSON object" : err.text, j ? 1 : err.line, j ? 1 : err.column);
+        json_decref(j);
+        errno = EINVAL;
+        return NULL;
+    }
+    return j;
+}
+
+int mpb_json_save(const char *path, const json_t *o)
+{
+    char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (!text) {
+        errno = ENOMEM;
+        return -1;
+    }
+    size_t n = strlen(text);
+    char *withnl = mpb_xrealloc(text, n + 2);
+    memcpy(withnl + n, "\n", 2);
+    int rc = mpb_write_file(path, withnl);
+    free(withnl);
+    return rc;
+}
+
+const char *mpb_json_get_text(const json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
 }

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -183,26 +182,24 @@ static const kb_group_t *kb_find(const kb_ctx_t *k, const char *a, const char *t
 
 static int kb_write_meta(const kb_ctx_t *k, const char *cmdline, const char *start) {
     char path[4096], end[32], commit[64];
-    struct utsname u;
-    uname(&u);
+    json_t *o = json_object();
     mpb_iso_now(end, sizeof end);
     mpb_meta_git(commit, sizeof commit);
+    mpb_json_set_text(o, "kind", "kernel");
+    mpb_meta_machine(o);
+    mpb_json_set_text(o, "command_line", cmdline);
+    mpb_json_set_text(o, "start", start);
+    mpb_json_set_text(o, "end", end);
+    json_object_set_new(o, "tsc_ghz", json_real(k->tsc_ghz));
+    json_object_set_new(o, "max_simulated_cpus", json_integer(k->maxcpus));
+    json_object_set_new(o, "oversubscribed", json_boolean(k->oversub));
+    mpb_json_set_text(o, "matrix", k->quick ? "quick" : "full");
+    mpb_json_set_text(o, "git_commit", commit);
+    json_object_set_new(o, "tunables", mpb_meta_tunables());
     snprintf(path, sizeof path, "%s/meta.json", k->dir);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    fprintf(f, "{\n  \"kind\": \"kernel\",\n  \"command\": \"%s\",\n  \"start\": \"%s\",\n"
-               "  \"end\": \"%s\",\n  \"host\": \"%s\",\n  \"kernel\": \"%s %s\",\n"
-               "  \"machine\": \"%s\",\n  \"cores\": %d,\n  \"tsc_ghz\": %.3f,\n"
-               "  \"max_simulated_cpus\": %ld,\n  \"oversubscribed\": %s,\n"
-               "  \"matrix\": \"%s\",\n  \"commit\": \"%s\",\n  \"compiler\": \"%s\",\n",
-            cmdline, start, end, u.nodename, u.sysname, u.release, u.machine, k->cores,
-            k->tsc_ghz, k->maxcpus, k->oversub ? "true" : "false", k->quick ? "quick" : "full",
-            commit, __VERSION__);
-    fputs("  \"tunables\": ", f);
-    mpb_meta_tunables(f);
-    fputs("\n}\n", f);
-    return fclose(f);
+    int rc = mpb_json_save(path, o);
+    json_decref(o);
+    return rc;
 }
 
 /* ---- plots: gnuplot scripts and data beside each PNG ---- */

@@ -50,32 +50,22 @@ static int add_rows(FILE *out, const char *dir, char **header)
     return rc;
 }
 
-/* OUT/meta.json: the first shard's meta with "merged_from" appended. */
+/* OUT/meta.json: the first shard's meta with "merged_from" added. */
 static int write_meta(const char *out, char **dirs, int n)
 {
     char path[PATH_MAX];
     mpb_fmt(path, sizeof path, "%s/meta.json", dirs[0]);
-    char *meta = mpb_read_file(path), *text = NULL;
-    char *close = meta ? strrchr(meta, '}') : NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (close) {
-        while (close > meta && (close[-1] == '\n' || close[-1] == ' '))
-            close--;
-        fprintf(f, "%.*s,\n  \"merged_from\": [", (int)(close - meta), meta);
-    } else {
-        fputs("{\n  \"merged_from\": [", f);
-    }
+    json_t *meta = mpb_json_load(path), *from = json_array();
+    if (!meta)
+        meta = json_object();
     for (int i = 0; i < n; i++) {
         char real[PATH_MAX];
-        fputs(i ? ", " : "", f);
-        mpb_json_str(f, realpath(dirs[i], real) ? real : dirs[i]);
+        json_array_append_new(from, mpb_json_text(realpath(dirs[i], real) ? real : dirs[i]));
     }
-    fputs("]\n}\n", f);
-    fclose(f);
+    json_object_set_new(meta, "merged_from", from);
     mpb_fmt(path, sizeof path, "%s/meta.json", out);
-    int rc = mpb_write_file(path, text);
-    free(meta), free(text);
+    int rc = mpb_json_save(path, meta);
+    json_decref(meta);
     return rc;
 }
 

@@ -1,20 +1,18 @@
 /* meta.json writer. Written when a run starts (end null, state "running")
  * and again when it stops, atomically each time, so the folder always holds
- * a complete JSON object. Strings are escaped by json.c; the layout is one
- * key per line for people reading it with a pager. */
+ * a complete JSON object. Built as a jansson object (json.c); members keep
+ * the order they are added in, for people reading it with a pager. */
 #include "meta.h"
 
 #include "counters.h"
-#include "json.h"
 #include "pin.h"
+#include "util.h"
 
-#include <stdlib.h>
-#include <string.h>
+#include <limits.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
-/* host, cpu, topology, kernel, compiler. */
-static void put_machine(FILE *f)
+void mpb_meta_machine(json_t *o)
 {
     char host[256] = "unknown", kernel[600], cc[256], topo[512];
     gethostname(host, sizeof host - 1);
@@ -25,100 +23,96 @@ static void put_machine(FILE *f)
     if (mpb_capture_line(argv, cc, sizeof cc, 5.0) != 0)
         mpb_fmt(cc, sizeof cc, "unknown");
     mpb_pin_summary(topo, sizeof topo);
-    mpb_json_kv(f, "host", host, 1);
-    mpb_json_kv(f, "cpu_model", mpb_pin_cpu_model(), 0);
-    fprintf(f, ",\n  \"cores\": %d,\n  \"pus\": %d", mpb_pin_cores(), mpb_pin_pus());
-    mpb_json_kv(f, "topology", topo, 0);
-    mpb_json_kv(f, "kernel", kernel, 0);
-    mpb_json_kv(f, "compiler", cc, 0);
-    mpb_json_kv(f, "mpbench_compiler", __VERSION__, 0);
+    mpb_json_set_text(o, "host", host);
+    mpb_json_set_text(o, "cpu_model", mpb_pin_cpu_model());
+    json_object_set_new(o, "cores", json_integer(mpb_pin_cores()));
+    json_object_set_new(o, "pus", json_integer(mpb_pin_pus()));
+    mpb_json_set_text(o, "topology", topo);
+    mpb_json_set_text(o, "kernel", kernel);
+    mpb_json_set_text(o, "compiler", cc);
+    mpb_json_set_text(o, "mpbench_compiler", __VERSION__);
 }
 
 /* "counters": which perf events were recorded and why others are empty. */
-static void put_counters(FILE *f, int measure)
+static json_t *counters(int measure)
 {
     unsigned ok = measure == MPB_MEASURE_TIME ? mpb_counters_probe() : 0;
-    fputs(",\n  \"counters\": {\n    \"available\": [", f);
-    for (int i = 0, n = 0; i < MPB_NCOUNTERS; i++)
-        if ((ok >> i) & 1) {
-            fputs(n++ ? ", " : "", f);
-            mpb_json_str(f, mpb_counter_cols[i]);
-        }
-    fputs("],\n    \"missing\": [", f);
-    for (int i = 0, n = 0; i < MPB_NCOUNTERS; i++)
-        if (!((ok >> i) & 1)) {
-            fputs(n++ ? ", " : "", f);
-            mpb_json_str(f, mpb_counter_cols[i]);
-        }
-    fputs("],\n    \"note\": ", f);
-    mpb_json_str(f, measure == MPB_MEASURE_TIME ? mpb_counters_note()
-                 : "--measure instructions: runs under callgrind, which gives the instructions column");
-    fputs(",\n    \"missing_recorded_as\": \"empty cells\"\n  }", f);
+    json_t *c = json_object(), *avail = json_array(), *missing = json_array();
+    for (int i = 0; i < MPB_NCOUNTERS; i++)
+        json_array_append_new((ok >> i) & 1 ? avail : missing, mpb_json_text(mpb_counter_cols[i]));
+    json_object_set_new(c, "available", avail);
+    json_object_set_new(c, "missing", missing);
+    mpb_json_set_text(c, "note", measure == MPB_MEASURE_TIME ? mpb_counters_note()
+                      : "--measure instructions: runs under callgrind, which gives the instructions column");
+    mpb_json_set_text(c, "missing_recorded_as", "empty cells");
+    return c;
 }
 
 /* "allocators": [{name, variant, path, version}, ...]. */
-static void put_allocators(FILE *f, const mpb_alloc_t *a, size_t n)
+static json_t *allocators(const mpb_alloc_t *a, size_t n)
 {
-    fputs(",\n  \"allocators\": [", f);
+    json_t *l = json_array();
     for (size_t i = 0; i < n; i++) {
-        fputs(i ? ",\n    {" : "\n    {", f);
-        fputs("\"name\": ", f), mpb_json_str(f, a[i].name);
-        fputs(", \"variant\": ", f), mpb_json_str(f, a[i].variant);
-        fputs(", \"path\": ", f), mpb_json_str(f, a[i].path[0] ? a[i].path : "(none: system malloc)");
-        fputs(", \"version\": ", f), mpb_json_str(f, a[i].version);
-        fputs("}", f);
+        json_t *e = json_object();
+        mpb_json_set_text(e, "name", a[i].name);
+        mpb_json_set_text(e, "variant", a[i].variant);
+        mpb_json_set_text(e, "path", a[i].path[0] ? a[i].path : "(none: system malloc)");
+        mpb_json_set_text(e, "version", a[i].version);
+        json_array_append_new(l, e);
     }
-    fputs("\n  ]", f);
+    return l;
 }
 
 /* "matrix": the run's parameters. */
-static void put_matrix(FILE *f, const mpb_meta_t *meta)
+static json_t *matrix(const mpb_meta_t *meta)
 {
     const mpb_matrix_t *m = meta->m;
-    fputs(",\n  \"matrix\": {\n    \"workloads\": [", f);
-    for (size_t i = 0; i < meta->nwl; i++) {
-        fputs(i ? ", " : "", f);
-        mpb_json_str(f, meta->wls[i].name);
-    }
-    fputs("],\n    \"threads\": [", f);
+    json_t *o = json_object(), *wl = json_array(), *th = json_array();
+    char shard[32];
+    for (size_t i = 0; i < meta->nwl; i++)
+        json_array_append_new(wl, mpb_json_text(meta->wls[i].name));
     for (size_t i = 0; i < m->nthreads; i++)
-        fprintf(f, "%s%d", i ? ", " : "", m->threads[i]);
-    fprintf(f, "],\n    \"repeat\": %d,\n    \"scale\": %g,\n    \"timeout_s\": %g,\n"
-            "    \"warmup_scale_fraction\": %g,\n    \"pin\": %s,\n    \"shard\": \"%d/%d\",\n    \"seed\": %u,\n    \"measure\": \"%s\",\n"
-            "    \"order\": \"for rep: for workload: for threads: for allocator (allocator order "
-            "shuffled per rep with the seed)\",\n    \"warmup\": \"%s\"\n  }",
-            m->repeat, m->scale, m->timeout_s, m->warmup, m->pin ? "true" : "false", m->shard_i, m->shard_n,
-            m->seed, mpb_matrix_measure_name(m->measure),
-            m->measure != MPB_MEASURE_TIME ? "none (callgrind counts are deterministic)"
-            : m->warmup > 0 ? "one uncounted run per cell (at warmup_scale_fraction of the scale) "
-            "before its first counted run, not written to results.csv" : "none (--warmup 0)");
+        json_array_append_new(th, json_integer(m->threads[i]));
+    mpb_fmt(shard, sizeof shard, "%d/%d", m->shard_i, m->shard_n);
+    json_object_set_new(o, "workloads", wl);
+    json_object_set_new(o, "threads", th);
+    json_object_set_new(o, "repeat", json_integer(m->repeat));
+    json_object_set_new(o, "scale", json_real(m->scale));
+    json_object_set_new(o, "timeout_s", json_real(m->timeout_s));
+    json_object_set_new(o, "warmup_scale_fraction", json_real(m->warmup));
+    json_object_set_new(o, "pin", json_boolean(m->pin));
+    mpb_json_set_text(o, "shard", shard);
+    json_object_set_new(o, "seed", json_integer(m->seed));
+    mpb_json_set_text(o, "measure", mpb_matrix_measure_name(m->measure));
+    mpb_json_set_text(o, "order", "for rep: for workload: for threads: for allocator (allocator "
+                      "order shuffled per rep with the seed)");
+    mpb_json_set_text(o, "warmup", m->measure != MPB_MEASURE_TIME
+                      ? "none (callgrind counts are deterministic)"
+                      : m->warmup > 0 ? "one uncounted run per cell (at warmup_scale_fraction of the "
+                      "scale) before its first counted run, not written to results.csv"
+                      : "none (--warmup 0)");
+    return o;
 }
 
 int mpb_meta_write(const char *dir, const mpb_meta_t *meta)
 {
-    char *text = NULL, path[PATH_MAX], commit[128];
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f)
-        return -1;
+    char path[PATH_MAX], commit[128];
+    json_t *o = json_object();
     mpb_meta_git(commit, sizeof commit);
-    fputs("{\n", f);
-    put_machine(f);
-    put_counters(f, meta->m->measure);
-    put_allocators(f, meta->allocs, meta->nalloc);
-    put_matrix(f, meta);
-    fputs(",\n  \"tunables\": ", f), mpb_meta_tunables(f);
-    fputs(",\n  \"variant_flags\": ", f), mpb_meta_variant_flags(f, meta->allocs, meta->nalloc);
-    mpb_json_kv(f, "git_commit", commit, 0);
-    mpb_json_kv(f, "command_line", meta->cmdline, 0);
-    mpb_json_kv(f, "start", meta->m->started, 0);
-    fputs(",\n  \"resumed_at\": ", f), mpb_json_str(f, meta->resumed_at);
-    fputs(",\n  \"end\": ", f), mpb_json_str(f, meta->end);
-    mpb_json_kv(f, "state", meta->state, 0);
-    fputs("\n}\n", f);
-    fclose(f);
+    mpb_meta_machine(o);
+    json_object_set_new(o, "counters", counters(meta->m->measure));
+    json_object_set_new(o, "allocators", allocators(meta->allocs, meta->nalloc));
+    json_object_set_new(o, "matrix", matrix(meta));
+    json_object_set_new(o, "tunables", mpb_meta_tunables());
+    json_object_set_new(o, "variant_flags", mpb_meta_variant_flags(meta->allocs, meta->nalloc));
+    mpb_json_set_text(o, "git_commit", commit);
+    mpb_json_set_text(o, "command_line", meta->cmdline);
+    mpb_json_set_text(o, "start", meta->m->started);
+    mpb_json_set_text(o, "resumed_at", meta->resumed_at);
+    mpb_json_set_text(o, "end", meta->end);
+    mpb_json_set_text(o, "state", meta->state);
     mpb_fmt(path, sizeof path, "%s/meta.json", dir);
-    int rc = mpb_write_file(path, text);
-    free(text);
+    int rc = mpb_json_save(path, o);
+    json_decref(o);
     return rc;
 }

@@ -6,9 +6,9 @@
 #define MPB_META_H
 
 #include <stddef.h>
-#include <stdio.h>
 
 #include "alloc.h"
+#include "json.h"
 #include "matrix.h"
 #include "workload.h"
 
@@ -28,8 +28,13 @@ typedef struct mpb_meta {
 int mpb_meta_write(const char *dir, const mpb_meta_t *meta);
 
 /* Pieces from the source tree (meta_src.c). */
-void mpb_meta_tunables(FILE *f);                 /* "tunables": {...} body */
-void mpb_meta_variant_flags(FILE *f, const mpb_alloc_t *a, size_t n);
+/* {"MPA_X": "default", ...} from allocator/src/tunables.h (new reference). */
+json_t *mpb_meta_tunables(void);
+/* {variant: build flags} for the mpalloc-* allocators of a[0..n). */
+json_t *mpb_meta_variant_flags(const mpb_alloc_t *a, size_t n);
+/* {host, cpu_model, cores, pus, topology, kernel, compiler, mpbench_compiler}
+ * members added to o. */
+void mpb_meta_machine(json_t *o);
 void mpb_meta_git(char *buf, size_t len);        /* commit hash or "unknown" */
 
 #endif /* MPB_META_H */

@@ -3,7 +3,6 @@
  * read from allocator/src/tunables.h (the harness measures from outside and
  * never includes allocator headers), each variant's build flags from
  * build/variants/<v>/flags, and the git commit. */
-#include "json.h"
 #include "meta.h"
 #include "util.h"
 
@@ -11,45 +10,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Writes `"MPA_X": "v"` for a `#define MPA_X v` that follows `#ifndef MPA_X`. */
-static int tunable_line(FILE *f, const char *ifndef, const char *line, int first)
+/* Sets o[MPA_X] = "v" for a `#define MPA_X v` that follows `#ifndef MPA_X`. */
+static void tunable_line(json_t *o, const char *ifndef, const char *line)
 {
     char want[160];
     mpb_fmt(want, sizeof want, "#define %s ", ifndef);
     if (strncmp(line, want, strlen(want)) != 0)
-        return 0;
+        return;
     const char *v = line + strlen(want);
     v += strspn(v, " \t");
     char val[128];
     mpb_fmt(val, sizeof val, "%.*s", (int)strcspn(v, " \t/\r"), v);
-    mpb_json_kv(f, ifndef, val, first);
-    return 1;
+    mpb_json_set_text(o, ifndef, val);
 }
 
-void mpb_meta_tunables(FILE *f)
+json_t *mpb_meta_tunables(void)
 {
     char path[PATH_MAX];
     mpb_fmt(path, sizeof path, "%s/../../allocator/src/tunables.h", mpb_self_dir());
     char *text = mpb_read_file(path), *save = NULL, prev[128] = "";
-    int first = 1;
-    fputs("{\n", f);
+    json_t *o = json_object();
     for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
-        if (prev[0] && tunable_line(f, prev, l, first))
-            first = 0;
+        if (prev[0])
+            tunable_line(o, prev, l);
         prev[0] = '\0';
         if (!strncmp(l, "#ifndef MPA_", 12))
             mpb_fmt(prev, sizeof prev, "%.*s", (int)strcspn(l + 8, " \t\r"), l + 8);
     }
     if (!text)
-        mpb_json_kv(f, "error", "allocator/src/tunables.h not found beside the build folder", 1);
-    fputs("\n  }", f);
+        mpb_json_set_text(o, "error", "allocator/src/tunables.h not found beside the build folder");
     free(text);
+    return o;
 }
 
-void mpb_meta_variant_flags(FILE *f, const mpb_alloc_t *a, size_t n)
+json_t *mpb_meta_variant_flags(const mpb_alloc_t *a, size_t n)
 {
-    int first = 1;
-    fputs("{\n", f);
+    json_t *o = json_object();
     for (size_t i = 0; i < n; i++) {
         if (strncmp(a[i].name, "mpalloc-", 8) != 0)
             continue;
@@ -58,14 +54,10 @@ void mpb_meta_variant_flags(FILE *f, const mpb_alloc_t *a, size_t n)
         char *flags = mpb_read_file(path);
         if (flags)
             flags[strcspn(flags, "\n")] = '\0';
-        fputs(first ? "    " : ",\n    ", f);
-        mpb_json_str(f, a[i].variant);
-        fputs(": ", f);
-        mpb_json_str(f, flags ? flags : "(no flags file)");
+        mpb_json_set_text(o, a[i].variant, flags ? flags : "(no flags file)");
         free(flags);
-        first = 0;
     }
-    fputs("\n  }", f);
+    return o;
 }
 
 void mpb_meta_git(char *buf, size_t len)

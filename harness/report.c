@@ -1,5 +1,5 @@
 /* `mpbench report DIR`: DIR/report.md for a person to read top to bottom:
- * the machine (scanned from meta.json), the matrix, how to read the numbers,
+ * the machine (read from meta.json), the matrix, how to read the numbers,
  * a geomean ranking of allocators by time and peak RSS, the plots, a table
  * per metric (median with CI, ratio to glibc with CI), failed runs and noisy
  * cells. Numbers come from results.csv through cells.c, as in summary.csv. */
@@ -11,6 +11,7 @@
 
 #include "cells.h"
 #include "commands.h"
+#include "json.h"
 #include "outfmt.h"
 #include "util.h"
 
@@ -21,66 +22,45 @@ static const char report_help[] =
     "matrix, geomean ranking, plots, a table per metric (median [95% CI] and\n"
     "ratio to glibc [95% CI]), failed runs and noisy cells.\n";
 
-/* Finds "key" : value in JSON text, from `from` on; copies a string value
- * (unescaping \" and \\) or a bare number/word into out. Returns the position
- * after the value, or NULL. Tolerant: no full parser, nesting ignored. */
-static const char *json_scan(const char *from, const char *key, char *out, size_t len)
+/* o[key] as text in out: strings as they are, numbers and booleans as JSON
+ * writes them, anything else (absent, null, object, array) as "". */
+static const char *json_scalar(const json_t *o, const char *key, char *out, size_t len)
 {
-    char pat[128];
-    snprintf(pat, sizeof pat, "\"%s\"", key);
-    for (const char *p = strstr(from, pat); p; p = strstr(p + 1, pat)) {
-        const char *v = p + strlen(pat);
-        while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r')
-            v++;
-        if (*v++ != ':')
-            continue;
-        v += strspn(v, " \t\r\n");
-        size_t n = 0;
-        int quoted = *v == '"';
-        for (v += quoted; *v && n + 1 < len; v++) {
-            if (quoted ? *v == '"' : strchr(",}]\n", *v) != NULL)
-                break;
-            if (quoted && *v == '\\' && v[1])
-                v++;
-            out[n++] = *v;
-        }
-        out[n] = '\0';
-        return v;
-    }
-    return NULL;
+    const json_t *v = json_object_get(o, key);
+    out[0] = '\0';
+    if (json_is_string(v))
+        mpb_copy(out, len, json_string_value(v));
+    else if (json_is_integer(v))
+        mpb_fmt(out, len, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        mpb_fmt(out, len, "%g", json_real_value(v));
+    else if (json_is_boolean(v))
+        mpb_copy(out, len, json_is_true(v) ? "true" : "false");
+    return out;
 }
 
-/* The first of several candidate keys found in meta, or "" (stays empty). */
-static const char *meta_get(const char *meta, const char *keys, char *out, size_t len)
+/* The first of several candidate keys ("a|b") set in meta, or "". */
+static const char *meta_get(const json_t *meta, const char *keys, char *out, size_t len)
 {
     char k[64];
     out[0] = '\0';
-    for (const char *p = keys; meta && *p; p += strcspn(p, "|") + (p[strcspn(p, "|")] != 0)) {
-        snprintf(k, sizeof k, "%.*s", (int)strcspn(p, "|"), p);
-        if (json_scan(meta, k, out, len) && out[0])
+    for (const char *p = keys; *p; p += strcspn(p, "|") + (p[strcspn(p, "|")] != 0)) {
+        mpb_fmt(k, sizeof k, "%.*s", (int)strcspn(p, "|"), p);
+        if (json_scalar(meta, k, out, len)[0])
             return out;
     }
     return out;
 }
 
-/* Copies the items of the JSON array "key": [..] as "a, b, c" into out. */
-static const char *meta_list(const char *meta, const char *key, char *out, size_t len)
+/* The strings of the array o[key] as "a, b, c" in out. */
+static const char *meta_list(const json_t *o, const char *key, char *out, size_t len)
 {
-    char pat[96];
-    size_t n = 0;
+    size_t i, off = 0;
+    json_t *v;
     out[0] = '\0';
-    snprintf(pat, sizeof pat, "\"%s\"", key);
-    const char *p = meta ? strstr(meta, pat) : NULL;
-    if (!p || !(p = strchr(p, '[')))
-        return out;
-    for (p++; *p && *p != ']' && n + 3 < len; p++) {
-        if (*p == '"' || *p == '\n' || (*p == ' ' && n && out[n - 1] == ' '))
-            continue;
-        out[n++] = *p == ',' ? ',' : *p;
-        if (*p == ',')
-            out[n++] = ' ';
-    }
-    out[n] = '\0';
+    json_array_foreach(json_object_get(o, key), i, v)
+        if (json_is_string(v) && off < len)
+            off += (size_t)snprintf(out + off, len - off, "%s%s", i ? ", " : "", json_string_value(v));
     return out;
 }
 
@@ -91,7 +71,7 @@ static void machine_row(FILE *f, const char *label, const char *value)
         fprintf(f, "| %s | %s |\n", label, value);
 }
 
-static void section_machine(FILE *f, const char *meta)
+static void section_machine(FILE *f, const json_t *meta)
 {
     static const char *rows[][2] = {
         {"host", "host|hostname"}, {"CPU", "cpu_model|cpu|model"},
@@ -105,34 +85,38 @@ static void section_machine(FILE *f, const char *meta)
         fputs("meta.json is missing from this folder: the machine is unknown.\n\n", f);
         return;
     }
+    const json_t *counters = json_object_get(meta, "counters");
     fputs("| | |\n|---|---|\n", f);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         machine_row(f, rows[i][0], meta_get(meta, rows[i][1], v, sizeof v));
-    machine_row(f, "counters recorded", meta_list(meta, "available", v, sizeof v));
-    machine_row(f, "counters missing", meta_list(meta, "missing", v, sizeof v));
-    meta_get(meta, "note|counters_note|counters", v, sizeof v);
-    fprintf(f, "\nHardware counters: %s\n\n",
-            *v && *v != '{' && *v != '[' ? v : "meta.json does not say.");
+    machine_row(f, "counters recorded", meta_list(counters, "available", v, sizeof v));
+    machine_row(f, "counters missing", meta_list(counters, "missing", v, sizeof v));
+    json_scalar(counters, "note", v, sizeof v);
+    fprintf(f, "\nHardware counters: %s\n\n", *v ? v : "meta.json does not say.");
 }
 
 /* "name (version, path)" for each allocator, from meta.json's list. */
-static void alloc_versions(FILE *f, const mpb_cellset_t *cs, const char *meta)
+static void alloc_versions(FILE *f, const mpb_cellset_t *cs, const json_t *meta)
 {
-    char pat[600], ver[256], path[600];
+    char ver[256], path[600];
     for (size_t a = 0; a < cs->nallocs; a++) {
-        snprintf(pat, sizeof pat, "\"name\": \"%s\"", cs->allocs[a]);
-        const char *p = meta ? strstr(meta, pat) : NULL;
+        size_t i;
+        json_t *e;
         ver[0] = path[0] = '\0';
-        if (p) {
-            json_scan(p, "version", ver, sizeof ver);
-            json_scan(p, "path", path, sizeof path);
+        json_array_foreach(json_object_get(meta, "allocators"), i, e) {
+            const char *name = mpb_json_get_text(e, "name");
+            if (name && !strcmp(name, cs->allocs[a])) {
+                json_scalar(e, "version", ver, sizeof ver);
+                json_scalar(e, "path", path, sizeof path);
+                break;
+            }
         }
         fprintf(f, "  - `%s`%s%s%s%s%s\n", cs->allocs[a], *ver || *path ? " (" : "", ver,
                 *ver && *path ? ", " : "", path, *ver || *path ? ")" : "");
     }
 }
 
-static void section_matrix(FILE *f, const mpb_cellset_t *cs, const char *meta)
+static void section_matrix(FILE *f, const mpb_cellset_t *cs, const json_t *meta)
 {
     size_t ok = 0, failed = 0;
     for (size_t i = 0; i < cs->ncells; i++)
@@ -382,7 +366,7 @@ static void section_noisy(FILE *f, const mpb_cellset_t *cs)
         fputs("None: in every cell the runs agree within the noise rule above.\n\n", f);
 }
 
-static int write_report(const char *dir, const mpb_cellset_t *cs, const char *meta)
+static int write_report(const char *dir, const mpb_cellset_t *cs, const json_t *meta)
 {
     char path[4200], tmp[4300];
     mpb_path(path, sizeof path, dir, "report.md");
@@ -426,9 +410,9 @@ int mpb_cmd_report(int argc, char **argv)
     char path[4200];
     if (mpb_cells_load(argv[1], &cs) < 0)
         return 2;
-    char *meta = mpb_read_file(mpb_path(path, sizeof path, argv[1], "meta.json"));
+    json_t *meta = mpb_json_load(mpb_path(path, sizeof path, argv[1], "meta.json"));
     int rc = write_report(argv[1], &cs, meta);
-    free(meta);
+    json_decref(meta);
     mpb_cells_free(&cs);
     return rc;
 }

@@ -115,52 +115,32 @@ int mpb_sweep_fail_rows(const mpb_sweep_t *s)
 }
 
 /* The "sweep" member: tunables swept, and each failed point's flags and error. */
-static void sweep_json(FILE *f, const mpb_sweep_t *s)
+static json_t *sweep_json(const mpb_sweep_t *s)
 {
-    fputs(",\n  \"sweep\": {\n    \"tunables\": [", f);
-    for (size_t k = 0; k < s->ntun; k++) {
-        fputs(k ? ", " : "", f);
-        mpb_json_str(f, s->names[k]);
-    }
-    fputs("],\n    \"build_failures\": {", f);
-    int first = 1;
+    json_t *o = json_object(), *tun = json_array(), *fails = json_object();
+    for (size_t k = 0; k < s->ntun; k++)
+        json_array_append_new(tun, mpb_json_text(s->names[k]));
     for (size_t i = 0; i < s->npts; i++) {
         if (strcmp(s->pts[i].status, "build-failed") != 0)
             continue;
-        fputs(first ? "\n      " : ",\n      ", f);
-        mpb_json_str(f, s->pts[i].name);
-        fputs(": {\"flags\": ", f);
-        mpb_json_str(f, s->pts[i].flags);
-        fputs(", \"error\": ", f);
-        mpb_json_str(f, s->pts[i].message);
-        fputs("}", f);
-        first = 0;
+        json_t *f = json_object();
+        mpb_json_set_text(f, "flags", s->pts[i].flags);
+        mpb_json_set_text(f, "error", s->pts[i].message);
+        json_object_set_new(fails, s->pts[i].name, f);
     }
-    fputs(first ? "}\n  }\n}\n" : "\n    }\n  }\n}\n", f);
+    json_object_set_new(o, "tunables", tun);
+    json_object_set_new(o, "build_failures", fails);
+    return o;
 }
 
 int mpb_sweep_meta(const mpb_sweep_t *s)
 {
     char path[PATH_MAX];
-    char *text = mpb_read_file(mpb_path(path, sizeof path, s->dir, "meta.json"));
-    char *end = text ? strrchr(text, '}') : NULL;
-    if (!end) {
-        free(text);
+    json_t *meta = mpb_json_load(mpb_path(path, sizeof path, s->dir, "meta.json"));
+    if (!meta)
         return -1;
-    }
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) {
-        free(text);
-        return -1;
-    }
-    while (end > text && (end[-1] == '\n' || end[-1] == ' '))
-        end--;
-    fprintf(f, "%.*s", (int)(end - text), text);
-    sweep_json(f, s);
-    fclose(f);
-    int rc = mpb_write_file(path, buf);
-    free(buf), free(text);
+    json_object_set_new(meta, "sweep", sweep_json(s));
+    int rc = mpb_json_save(path, meta);
+    json_decref(meta);
     return rc;
 }
