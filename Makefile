@@ -34,6 +34,7 @@ LIB_CHECKED := $(BUILD)/lib/libmpalloc-checked.so  # hardened build (MPA_CHECKED
 
 HARNESS_SRC := $(wildcard harness/*.c)
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/obj/%.o)
+HARNESS_LIBS := -ljansson -lcsv -lhwloc -lm -pthread
 MPBENCH     := $(BUILD)/bin/mpbench
 
 WL_SRC  := $(wildcard workloads/*.c)
@@ -50,7 +51,11 @@ API_LINKED := $(patsubst tests/%.c,$(BUILD)/tests/%-linked,$(API_SRC))
 API_PLAIN  := $(patsubst tests/%.c,$(BUILD)/tests/%-plain,$(API_SRC))
 STRESS_SRC := $(wildcard tests/stress/*.c)
 STRESS_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(STRESS_SRC))
-TEST_BIN   := $(UNIT_BIN) $(API_LINKED) $(API_PLAIN) $(STRESS_BIN)
+# Unit tests of the toolkit's modules (CSV, stats): linked with mpbench's
+# objects except main.o, run with the allocator's unit tests.
+HUNIT_SRC  := $(wildcard tests/harness/unit/*.c)
+HUNIT_BIN  := $(patsubst tests/harness/unit/%.c,$(BUILD)/tests/unit/harness-%,$(HUNIT_SRC))
+TEST_BIN   := $(UNIT_BIN) $(API_LINKED) $(API_PLAIN) $(STRESS_BIN) $(HUNIT_BIN)
 TEST_CFLAGS := $(CBASE) -pthread -Itests $(ALLOC_INC)
 
 # In sanitizer builds the sanitizer owns malloc: the allocator is built
@@ -93,7 +98,7 @@ $(BUILD)/obj/harness/%.o: harness/%.c
 
 $(MPBENCH): $(HARNESS_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $^ -ljansson -lhwloc -lm -pthread
+	$(CC) $(SAN) -o $@ $^ $(HARNESS_LIBS)
 
 $(BUILD)/bin/wl-%: workloads/%.c $(wildcard workloads/*.h)
 	@mkdir -p $(dir $@) $(BUILD)/dep
@@ -106,6 +111,11 @@ $(BUILD)/bin/wl-%: workloads/%.sh
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_A)
 	@mkdir -p $(dir $@) $(BUILD)/dep
 	$(CC) $(CPPBASE) $(DEPOUT) $(TEST_CFLAGS) $(FLAGS) -o $@ $< $(LIB_A) -lcriterion -lm
+
+$(BUILD)/tests/unit/harness-%: tests/harness/unit/%.c $(filter-out %/main.o,$(HARNESS_OBJ))
+	@mkdir -p $(dir $@) $(BUILD)/dep
+	$(CC) $(CPPBASE) $(DEPOUT) $(CBASE) -Iharness -o $@ $< $(filter-out %/main.o,$(HARNESS_OBJ)) \
+	    $(HARNESS_LIBS) -lcriterion
 
 $(BUILD)/tests/api/%-linked: tests/api/%.c $(LIB_A)
 	@mkdir -p $(dir $@) $(BUILD)/dep

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "table.h"
+#include "csvio.h"
 
 const mpb_metric_t mpb_metrics[MPB_NMETRIC] = {
     [MPB_M_WALL] = {"wall_s", "Wall time (s)", 0, 1},

@@ -16,25 +16,6 @@ const char mpb_csv_header[] =
     "page_faults,ctx_switches,cycles,instructions,cache_misses,"
     "live_peak_bytes,rss_after_kb,scale,measure,lib,extra";
 
-void mpb_csv_field(char *buf, size_t len, size_t *off, const char *field, int first)
-{
-    int quote = strpbrk(field, ",\"\r\n") != NULL;
-    size_t o = *off;
-    if (!first && o + 1 < len)
-        buf[o++] = ',';
-    if (quote && o + 1 < len)
-        buf[o++] = '"';
-    for (const char *c = field; *c && o + 2 < len; c++) {
-        if (*c == '"')
-            buf[o++] = '"';
-        buf[o++] = *c;
-    }
-    if (quote && o + 1 < len)
-        buf[o++] = '"';
-    buf[o < len ? o : len - 1] = '\0';
-    *off = o < len ? o : len - 1;
-}
-
 /* Length of the file up to and including its last newline. */
 static off_t complete_length(int fd)
 {

@@ -8,6 +8,7 @@
 
 #include "alloc.h"
 #include "child.h"
+#include "csvio.h"
 
 /* results.csv's header line (without the newline). */
 extern const char mpb_csv_header[];
@@ -19,10 +20,6 @@ int mpb_csv_open(const char *path, int resume);
 /* Appends line (which ends with '\n') in one write, then fsyncs.
  * Returns 0, or -1 with errno set. */
 int mpb_csv_append(int fd, const char *line);
-
-/* Appends field to buf at *off, quoted when it holds , " or a newline;
- * a comma goes first unless first is set. */
-void mpb_csv_field(char *buf, size_t len, size_t *off, const char *field, int first);
 
 /* What one row says beyond the allocator and the run's result. */
 typedef struct mpb_rowkey {

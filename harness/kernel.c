@@ -15,7 +15,7 @@
 #include "commands.h"
 #include "meta.h"
 #include "stats.h"
-#include "table.h"
+#include "csvio.h"
 #include "util.h"
 
 #define KB_MAX_GROUPS 2048
@@ -162,7 +162,9 @@ static int kb_write_summary(const kb_ctx_t *k) {
           "pages_held,bytes_live,noisy\n", f);
     for (size_t i = 0; i < k->ng; i++) {
         const kb_group_t *g = &k->g[i];
-        fprintf(f, "%s,%s,%ld,%ld,%zu,%.2f,%.2f,%.2f,%.2f,%.0f,%.0f,%d\n", g->alloc, g->test,
+        mpb_csv_put(f, g->alloc, 1);
+        mpb_csv_put(f, g->test, 0);
+        fprintf(f, ",%ld,%ld,%zu,%.2f,%.2f,%.2f,%.2f,%.0f,%.0f,%d\n",
                 g->size, g->cpus, g->n, g->sc.median, g->sc.ci_lo, g->sc.ci_hi, g->ns_med,
                 g->pages_med, g->live_med, mpb_stats_noisy(&g->sc));
     }

@@ -1,9 +1,10 @@
 /* `mpbench merge OUT DIR...`: joins the results folders of shards (run
  * with --shard I/N, possibly on several machines) into one. Rows are
- * concatenated as written (a torn last line is dropped), headers must
- * match, meta.json is the first shard's plus "merged_from", and matrix.txt
+ * read and written again through csvio (a torn last row is dropped),
+ * headers must match, meta.json is the first shard's plus "merged_from", and matrix.txt
  * becomes unsharded so `mpbench run --resume OUT` would fill any gap. */
 #include "commands.h"
+#include "csvio.h"
 #include "json.h"
 #include "util.h"
 
@@ -23,31 +24,33 @@ static const char merge_help[] =
 "OUT must not exist. Exit: 0 done, 2 bad usage or mismatched headers,\n"
 "4 OUT could not be written.\n";
 
-/* Appends DIR's rows (not its header) to out; checks the header. */
-static int add_rows(FILE *out, const char *dir, char **header)
+/* Appends DIR's rows (not its header) to out through the CSV writer; the
+ * first folder's header is kept in *first and the others must match it. */
+static int add_rows(FILE *out, const char *dir, mpb_table_t *first)
 {
     char path[PATH_MAX];
+    mpb_table_t t;
     mpb_fmt(path, sizeof path, "%s/results.csv", dir);
-    char *text = mpb_read_file(path);
-    if (!text) {
-        fprintf(stderr, "mpbench merge: cannot read %s: %s\n", path, strerror(errno));
+    if (mpb_table_load(path, &t) != 0)
+        return 2;
+    const mpb_table_t *h = first->cols ? first : &t;
+    int same = h->ncols == t.ncols;
+    for (size_t j = 0; same && j < t.ncols; j++)
+        same = !strcmp(h->cols[j], t.cols[j]);
+    if (!same) {
+        fprintf(stderr, "mpbench merge: %s: header differs from the first folder's\n", path);
+        mpb_table_free(&t);
         return 2;
     }
-    char *nl = strchr(text, '\n'), *last = strrchr(text, '\n');
-    int rc = 0;
-    if (!nl) {
-        fprintf(stderr, "mpbench merge: %s has no header line\n", path);
-        rc = 2;
-    } else if (*header && (strncmp(*header, text, (size_t)(nl - text)) || (*header)[nl - text])) {
-        fprintf(stderr, "mpbench merge: %s: header differs from the first folder's\n", path);
-        rc = 2;
-    } else {
-        if (!*header)
-            *header = strndup(text, (size_t)(nl - text));
-        fwrite(nl + 1, 1, (size_t)(last - nl), out);
-    }
-    free(text);
-    return rc;
+    if (!first->cols)
+        mpb_csv_line(out, (const char *const *)t.cols, t.ncols);
+    for (size_t i = 0; i < t.nrows; i++)
+        mpb_csv_line(out, (const char *const *)t.rows[i], t.ncols);
+    if (first->cols)
+        mpb_table_free(&t);
+    else
+        *first = t;
+    return 0;
 }
 
 /* OUT/meta.json: the first shard's meta with "merged_from" added. */
@@ -91,23 +94,22 @@ static int write_matrix(const char *out, const char *first)
 /* results.csv of OUT from every DIR. */
 static int write_results(const char *out, char **dirs, int n)
 {
-    char path[PATH_MAX], *header = NULL, *body = NULL;
+    char path[PATH_MAX], *text = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&body, &len);
+    mpb_table_t first = { 0 };
+    FILE *f = open_memstream(&text, &len);
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++)
-        rc = add_rows(f, dirs[i], &header);
+        rc = add_rows(f, dirs[i], &first);
     fclose(f);
     if (rc == 0) {
-        char *text = mpb_xrealloc(NULL, strlen(header) + len + 2);
-        sprintf(text, "%s\n%s", header, body);
         mpb_fmt(path, sizeof path, "%s/results.csv", out);
         rc = mpb_write_file(path, text) == 0 ? 0 : 4;
         if (rc)
             fprintf(stderr, "mpbench merge: cannot write %s: %s\n", path, strerror(errno));
-        free(text);
     }
-    free(header), free(body);
+    mpb_table_free(&first);
+    free(text);
     return rc;
 }
 

@@ -1,6 +1,6 @@
 /* Output helpers behind outfmt.h: number formatting for CSV files (exact
- * enough to recompute from) and for people (short, with k/M/G), CSV quoting,
- * safe file names and path joining for the files of a results folder. */
+ * enough to recompute from) and for people (short, with k/M/G), safe file
+ * names and path joining for the files of a results folder. */
 #include "outfmt.h"
 
 #include <math.h>
@@ -34,21 +34,6 @@ mpb_num_t mpb_fmt_human(double v)
         v /= 1e3, a /= 1e3;
     snprintf(n.s, sizeof n.s, a >= 100 ? "%.0f%c" : "%#.3g%c", v, suffix[i]);
     return n;
-}
-
-void mpb_fmt_csv(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
 }
 
 mpb_num_t mpb_fmt_ratio(double r)

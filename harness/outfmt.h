@@ -1,5 +1,5 @@
 /* Output helpers shared by the analysis commands: numbers as text (empty for
- * a missing value), CSV field quoting, file names made safe from workload
+ * a missing value), file names made safe from workload
  * names, the results folder's files, and the common --help test. */
 #ifndef MPB_OUTFMT_H
 #define MPB_OUTFMT_H
@@ -19,9 +19,6 @@ mpb_num_t mpb_fmt_human(double v);
 
 /* A ratio for people: 2 decimals (3 significant digits when tiny/huge). */
 mpb_num_t mpb_fmt_ratio(double r);
-
-/* Writes s as one CSV field, quoted when it holds a comma, quote or newline. */
-void mpb_fmt_csv(FILE *f, const char *s);
 
 /* Copies s into buf keeping [A-Za-z0-9._-] and turning the rest into '_'. */
 const char *mpb_safe_name(const char *s, char *buf, size_t len);

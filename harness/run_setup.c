@@ -7,7 +7,7 @@
 #include "csvout.h"
 #include "meta.h"
 #include "run.h"
-#include "table.h"
+#include "csvio.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -8,7 +8,9 @@
 
 #include "cells.h"
 #include "commands.h"
+#include "csvio.h"
 #include "outfmt.h"
+#include "util.h"
 
 static const char summary_help[] =
     "usage: mpbench summary DIR\n"
@@ -50,16 +52,18 @@ static void write_row(FILE *f, const mpb_cellset_t *cs, const mpb_cell_t *c, int
 {
     mpb_cellstat_t s;
     int have = mpb_cells_stat(cs, c, m, &s) == 0;
-    mpb_fmt_csv(f, c->alloc);
-    fputc(',', f);
-    mpb_fmt_csv(f, c->workload);
-    fprintf(f, ",%d,%s,%zu,%zu,", c->threads, mpb_metrics[m].name, c->n_ok, c->n_failed);
-    fprintf(f, "%s,%s,%s,", mpb_fmt_num(s.st.median).s, mpb_fmt_num(s.st.min).s,
-            mpb_fmt_num(s.st.max).s);
-    fprintf(f, "%s,%s,", mpb_fmt_num(s.st.ci_lo).s, mpb_fmt_num(s.st.ci_hi).s);
-    fprintf(f, "%s,%s,%s,", mpb_fmt_num(s.ratio.ratio).s, mpb_fmt_num(s.ratio.lo).s,
-            mpb_fmt_num(s.ratio.hi).s);
-    fprintf(f, "%s\n", have ? (s.noisy ? "1" : "0") : "");
+    char th[16], ok[24], failed[24];
+    mpb_fmt(th, sizeof th, "%d", c->threads);
+    mpb_fmt(ok, sizeof ok, "%zu", c->n_ok);
+    mpb_fmt(failed, sizeof failed, "%zu", c->n_failed);
+    mpb_num_t num[] = { mpb_fmt_num(s.st.median), mpb_fmt_num(s.st.min), mpb_fmt_num(s.st.max),
+                        mpb_fmt_num(s.st.ci_lo), mpb_fmt_num(s.st.ci_hi),
+                        mpb_fmt_num(s.ratio.ratio), mpb_fmt_num(s.ratio.lo),
+                        mpb_fmt_num(s.ratio.hi) };
+    const char *fields[] = { c->alloc, c->workload, th, mpb_metrics[m].name, ok, failed,
+                             num[0].s, num[1].s, num[2].s, num[3].s, num[4].s, num[5].s,
+                             num[6].s, num[7].s, have ? (s.noisy ? "1" : "0") : "" };
+    mpb_csv_line(f, fields, sizeof fields / sizeof fields[0]);
 }
 
 /* Rows in reading order: workload, threads, allocator, metric. A cell with

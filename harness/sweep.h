@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #include "cells.h"
-#include "table.h"
+#include "csvio.h"
 #include "tunable.h"
 #include "util.h"
 

@@ -20,13 +20,13 @@ static void csv_row(FILE *f, const mpb_sweep_t *s, const char *variant, const ch
                     const char *status, const char *flags, char (*vals)[32],
                     const char *msg)
 {
-    mpb_fmt_csv(f, variant);
-    fputc(',', f), mpb_fmt_csv(f, alloc);
-    fputc(',', f), mpb_fmt_csv(f, status);
-    fputc(',', f), mpb_fmt_csv(f, flags);
+    mpb_csv_put(f, variant, 1);
+    mpb_csv_put(f, alloc, 0);
+    mpb_csv_put(f, status, 0);
+    mpb_csv_put(f, flags, 0);
     for (size_t k = 0; k < s->ntun; k++)
-        fputc(',', f), mpb_fmt_csv(f, vals ? vals[k] : s->defs[k]);
-    fputc(',', f), mpb_fmt_csv(f, msg);
+        mpb_csv_put(f, vals ? vals[k] : s->defs[k], 0);
+    mpb_csv_put(f, msg, 0);
     fputc('\n', f);
 }
 
@@ -40,7 +40,7 @@ int mpb_sweep_write_csv(const mpb_sweep_t *s)
     }
     fputs("variant,allocator,status,flags", f);
     for (size_t k = 0; k < s->ntun; k++)
-        fprintf(f, ",%s", s->names[k]);
+        mpb_csv_put(f, s->names[k], 0);
     fputs(",message\n", f);
     csv_row(f, s, "default", MPB_SWEEP_REF, "reference", "", NULL, "");
     for (size_t i = 0; i < s->npts; i++) {

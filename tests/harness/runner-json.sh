@@ -9,6 +9,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/runner-common.inc" "${1:-}"
 export TINY_MS=10
+mpb=$(cd "$(dirname "$mpb")" && pwd)/mpbench
 cd "$tmp" || fail "cannot enter $tmp"
 
 odd="$tmp/it's \"odd\" \\ and	tab"
