@@ -63,6 +63,20 @@ static json_t *allocators(const mpb_alloc_t *a, size_t n)
     return l;
 }
 
+/* "binding": how runs of each thread count are placed, e.g. {"1": "core 0",
+ * "16": "all 2 PUs (oversubscribed 8x)"}; every count "unpinned" with --no-pin. */
+static json_t *binding(const mpb_matrix_t *m)
+{
+    json_t *o = json_object();
+    char key[16], how[128];
+    for (size_t i = 0; i < m->nthreads; i++) {
+        mpb_fmt(key, sizeof key, "%d", m->threads[i]);
+        mpb_json_set_text(o, key, m->pin ? mpb_pin_describe(m->threads[i], how, sizeof how)
+                                         : "unpinned (--no-pin)");
+    }
+    return o;
+}
+
 /* "matrix": the run's parameters. */
 static json_t *matrix(const mpb_meta_t *meta)
 {
@@ -81,6 +95,7 @@ static json_t *matrix(const mpb_meta_t *meta)
     json_object_set_new(o, "timeout_s", json_real(m->timeout_s));
     json_object_set_new(o, "warmup_scale_fraction", json_real(m->warmup));
     json_object_set_new(o, "pin", json_boolean(m->pin));
+    json_object_set_new(o, "binding", binding(m));
     mpb_json_set_text(o, "shard", shard);
     json_object_set_new(o, "seed", json_integer(m->seed));
     mpb_json_set_text(o, "measure", mpb_matrix_measure_name(m->measure));

@@ -1,10 +1,12 @@
 /* Topology and binding with hwloc. One topology is loaded per mpbench
  * process; a run of T threads is bound to the union of the first T cores'
  * cpusets, so thread counts up to the core count never share a core and the
- * placement is the same for every allocator. */
+ * placement is the same for every allocator. Past the core count a run is
+ * bound to every PU (oversubscribed past the PU count: threads time-slice). */
 #include "pin.h"
 #include "util.h"
 
+#include <errno.h>
 #include <hwloc.h>
 #include <stdio.h>
 #include <string.h>
@@ -89,6 +91,34 @@ int mpb_pin_process(pid_t pid, int threads)
             hwloc_bitmap_or(set, set, hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, (unsigned)i)->cpuset);
     }
     int rc = hwloc_set_proc_cpubind(topo, pid, set, HWLOC_CPUBIND_PROCESS);
+    int err = errno;
     hwloc_bitmap_free(set);
+    static int warned;
+    if (rc != 0 && !warned++)
+        fprintf(stderr, "mpbench: warning: cannot bind runs to cores (%s); they run unpinned\n",
+                strerror(err));
     return rc == 0 ? 0 : -1;
+}
+
+const char *mpb_pin_describe(int threads, char *buf, size_t len)
+{
+    int cores = mpb_pin_cores(), pus = mpb_pin_pus();
+    if (mpb_pin_init() != 0)
+        snprintf(buf, len, "unpinned (no hwloc topology)");
+    else if (threads > pus)
+        snprintf(buf, len, "all %d PU%s (oversubscribed %dx)", pus, pus == 1 ? "" : "s",
+                 mpb_pin_oversubscription(threads));
+    else if (threads > cores)
+        snprintf(buf, len, "all %d PUs (SMT siblings shared)", pus);
+    else if (threads == 1)
+        snprintf(buf, len, "core 0");
+    else
+        snprintf(buf, len, "cores 0-%d", threads - 1);
+    return buf;
+}
+
+int mpb_pin_oversubscription(int threads)
+{
+    int pus = mpb_pin_pus();
+    return threads <= pus ? 1 : 1 + (threads - 1) / pus;
 }

@@ -2,7 +2,8 @@
  * time_tN.png and rss_tN.png (per workload, normalised to glibc, grouped bars
  * per allocator, error bars = 95% CI of the ratio; one per thread count) and
  * scaling_W.png (ops/s vs threads, one line per allocator; one per workload,
- * when several thread counts ran). Each plot's .dat and .gp files stay beside
+ * when several thread counts ran) and efficiency_W.png (per-thread efficiency
+ * vs threads, see scaling.h, with the machine's ceiling). Each plot's .dat and .gp files stay beside
  * it: `cd DIR/plots && gnuplot time_t1.gp` draws it again. */
 #include <errno.h>
 #include <math.h>
@@ -13,7 +14,9 @@
 
 #include "cells.h"
 #include "commands.h"
+#include "json.h"
 #include "outfmt.h"
+#include "scaling.h"
 
 static const char plot_help[] =
     "usage: mpbench plot DIR\n"
@@ -21,6 +24,9 @@ static const char plot_help[] =
     "  time_t<N>.png     wall time per workload / glibc's, N threads\n"
     "  rss_t<N>.png      peak RSS per workload / glibc's, N threads\n"
     "  scaling_<W>.png   ops/s vs threads for workload W (when >1 thread count)\n"
+    "  efficiency_<W>.png  per-thread efficiency vs threads for workload W:\n"
+    "                    (ops/s at N / N) / ops/s at the fewest threads, with the\n"
+    "                    ceiling min(N, PUs)/N of the machine in meta.json\n"
     "Bars are ratios of medians; error bars are their 95% bootstrap CI. Without\n"
     "glibc runs the bars are the medians themselves (CI of the median). The y\n"
     "axis is logarithmic when values span more than 10x. Each plot's data\n"
@@ -31,6 +37,7 @@ typedef struct mpb_plotctx {
     char dir[4096];       /* DIR/plots */
     const char *term;     /* gnuplot terminal line */
     int normalised;       /* glibc ran: bars are ratios to it */
+    int pus;              /* hardware threads from meta.json, 0: unknown */
     int made, failed;     /* PNGs written / gnuplot failures */
 } mpb_plotctx_t;
 
@@ -279,6 +286,53 @@ static int plot_scaling(mpb_plotctx_t *px, const char *workload)
     return rc;
 }
 
+/* x axis of the thread plots: the matrix's thread counts as tics. */
+static void thread_axis(FILE *s, const mpb_cellset_t *cs, size_t first)
+{
+    fputs("set xlabel 'threads'\nset xtics (", s);
+    for (size_t t = first; t < cs->nthreads; t++)
+        fprintf(s, "%s%d", t > first ? ", " : "", cs->threads[t]);
+    fputs(")\n", s);
+}
+
+/* efficiency_W.png: E(N) per allocator, log2 x axis, the ceiling dashed. */
+static int plot_efficiency(mpb_plotctx_t *px, const char *workload)
+{
+    char safe[200], dat[256], png[256], gp[256], path[4400], title[300];
+    const mpb_cellset_t *cs = px->cs;
+    mpb_yrange_t yr = {0.5, 1.0, 0.5, 1.0};  /* linear axis from 0 */
+    double ymax = 1.0;
+    mpb_safe_name(workload, safe, sizeof safe);
+    snprintf(dat, sizeof dat, "efficiency_%s.dat", safe);
+    snprintf(png, sizeof png, "efficiency_%s.png", safe);
+    snprintf(gp, sizeof gp, "efficiency_%s.gp", safe);
+    if (mpb_scaling_write_dat(cs, workload, px->pus, mpb_path(path, sizeof path, px->dir, dat),
+                              &ymax) <= 0)
+        return -1;
+    snprintf(title, sizeof title, "Per-thread efficiency: %s ((ops/s at N / N) / ops/s at %d "
+             "thread%s; error bars: 95%% CI) - higher is better", workload, cs->threads[0],
+             cs->threads[0] == 1 ? "" : "s");
+    yr.hi = ymax;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *s = open_memstream(&text, &len);
+    script_head(s, px, png, title, &yr);
+    fputs("set ylabel 'per-thread efficiency E(N)'\nset logscale x 2\n", s);
+    thread_axis(s, cs, 1);
+    fprintf(s, "set xrange [%g:%g]\n", cs->threads[1] / 1.3, cs->threads[cs->nthreads - 1] * 1.3);
+    fputs("set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 3 lc rgb 'gray'\n", s);
+    fputs("plot ", s);
+    if (px->pus > 0)
+        fprintf(s, "'%s' using 1:2 with lines dt 2 lw 2 lc rgb 'black' title 'ceiling on %d "
+                "PUs', \\\n     ", dat, px->pus);
+    fprintf(s, "for [i=1:N] '%s' using 1:(column(3*i)):(column(3*i+1)):(column(3*i+2)) "
+            "with yerrorlines lw 2 pt 7 title word(names, i)\n", dat);
+    fclose(s);
+    int rc = run_script(px, text, gp);
+    free(text);
+    return rc;
+}
+
 static int plot_all(mpb_plotctx_t *px)
 {
     const mpb_cellset_t *cs = px->cs;
@@ -288,8 +342,10 @@ static int plot_all(mpb_plotctx_t *px)
             plot_bars(px, MPB_M_RSS, cs->threads[t], "rss");
     }
     if (cs->nthreads > 1 && cs->present[MPB_M_OPS])
-        for (size_t w = 0; w < cs->nworkloads; w++)
+        for (size_t w = 0; w < cs->nworkloads; w++) {
             plot_scaling(px, cs->workloads[w]);
+            plot_efficiency(px, cs->workloads[w]);
+        }
     printf("wrote %d plot%s to %s%s\n", px->made, px->made == 1 ? "" : "s", px->dir,
            cs->nthreads > 1 && !cs->present[MPB_M_OPS] ? " (no ops_per_s: no scaling plots)" : "");
     return px->failed ? 1 : 0;
@@ -315,6 +371,10 @@ int mpb_cmd_plot(int argc, char **argv)
         return 2;
     px.cs = &cs;
     px.normalised = mpb_cells_has_baseline(&cs);
+    char mpath[4200];
+    json_t *meta = mpb_json_load(mpb_path(mpath, sizeof mpath, argv[1], "meta.json"));
+    px.pus = mpb_scaling_pus(meta);
+    json_decref(meta);
     snprintf(px.dir, sizeof px.dir, "%s/plots", argv[1]);
     int rc = 2;
     if (mkdir(px.dir, 0777) < 0 && errno != EEXIST)

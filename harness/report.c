@@ -1,8 +1,9 @@
 /* `mpbench report DIR`: DIR/report.md for a person to read top to bottom:
  * the machine (read from meta.json), the matrix, how to read the numbers,
  * a geomean ranking of allocators by time and peak RSS, the plots, a table
- * per metric (median with CI, ratio to glibc with CI), failed runs and noisy
- * cells. Numbers come from results.csv through cells.c, as in summary.csv. */
+ * per metric (median with CI, ratio to glibc with CI), per-thread efficiency
+ * when several thread counts ran (scaling.c), failed runs and noisy cells.
+ * Numbers come from results.csv through cells.c, as in summary.csv. */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "commands.h"
 #include "json.h"
 #include "outfmt.h"
+#include "scaling.h"
 #include "util.h"
 
 static const char report_help[] =
@@ -20,7 +22,8 @@ static const char report_help[] =
     "Writes DIR/report.md from DIR/results.csv, DIR/meta.json and the PNGs in\n"
     "DIR/plots/ (run `mpbench plot DIR` first to include plots): machine,\n"
     "matrix, geomean ranking, plots, a table per metric (median [95% CI] and\n"
-    "ratio to glibc [95% CI]), failed runs and noisy cells.\n";
+    "ratio to glibc [95% CI]), per-thread efficiency when several thread counts\n"
+    "ran, failed runs and noisy cells.\n";
 
 /* o[key] as text in out: strings as they are, numbers and booleans as JSON
  * writes them, anything else (absent, null, object, array) as "". */
@@ -239,6 +242,7 @@ static void section_plots(FILE *f, const char *dir)
     int n = plots_with(f, dir, "time_", "wall time normalised to glibc");
     n += plots_with(f, dir, "rss_", "peak RSS normalised to glibc");
     n += plots_with(f, dir, "scaling_", "thread scaling");
+    n += plots_with(f, dir, "efficiency_", "per-thread efficiency");
     if (n == 0)
         fprintf(f, "No plots in %s/plots: run `mpbench plot %s`, then this report again.\n\n",
                 dir, dir);
@@ -386,6 +390,7 @@ static int write_report(const char *dir, const mpb_cellset_t *cs, const json_t *
     section_ranking(f, cs);
     section_plots(f, dir);
     section_tables(f, cs);
+    mpb_scaling_report(f, cs, meta);
     section_failures(f, cs);
     section_noisy(f, cs);
     if (fclose(f) != 0 || rename(tmp, path) != 0) {

@@ -3,6 +3,7 @@
  * named <cell>-<rep> (rep "warmup" for the warm-up), and the spawn through
  * child.c. Empty stderr logs are removed so the folder shows only news. */
 #include "callgrind.h"
+#include "pin.h"
 #include "run.h"
 
 #include <stdio.h>
@@ -54,8 +55,10 @@ void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep,
     }
     char *wl[] = { (char *)r->wls[w].path, "-t", threads, "-s", scale, NULL };
     memcpy(argv + n, wl, sizeof wl);
+    /* Oversubscribed runs time-slice: their timeout grows with threads per PU. */
+    double timeout = r->m.timeout_s * mpb_pin_oversubscription(r->m.threads[t]);
     mpb_spawn_t s = { argv, r->allocs[a].path, err, r->m.pin ? r->m.threads[t] : 0,
-                      r->m.timeout_s, r->m.measure == MPB_MEASURE_TIME };
+                      timeout, r->m.measure == MPB_MEASURE_TIME };
     mpb_child_run(&s, res);
     drop_if_empty(err);
     ir[0] = '\0';
