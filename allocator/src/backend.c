@@ -201,17 +201,21 @@ static void *shrink_dirty(mpa_backend_t *b) {
     return out;
 }
 
+/* Decommits a list of blocks (linked through entries' meta) with no lock
+ * held, then files them all as clean in one acquisition. */
 static void decommit_list(mpa_backend_t *b, void *list) {
+    if (list == NULL)
+        return;
+    for (void *p = list; p != NULL; p = mpa_pm_entry(p)->meta)
+        mpa_pal_notify_not_using(p, BLOCK_SIZE(mpa_pm_order(mpa_pm_entry(p))));
+    mpa_backend_lock(b);
     for (void *p = list; p != NULL;) {
         mpa_pm_entry_t *e = mpa_pm_entry(p);
         void *next = e->meta;
-        unsigned order = mpa_pm_order(e);
-        mpa_pal_notify_not_using(p, BLOCK_SIZE(order));
-        mpa_lock(&b->lock);
-        clean_insert(b, p, order);
-        mpa_unlock(&b->lock);
+        clean_insert(b, p, mpa_pm_order(e));
         p = next;
     }
+    mpa_unlock(&b->lock);
 }
 
 static bool decay_due(mpa_backend_t *b, uint64_t now) {
@@ -219,11 +223,20 @@ static bool decay_due(mpa_backend_t *b, uint64_t now) {
     return now - atomic_load_explicit(&b->epoch_ms, memory_order_relaxed) >= half;
 }
 
+void mpa_backend_lock(mpa_backend_t *b) {
+    if (MPA_UNLIKELY(!mpa_trylock(&b->lock))) {
+        mpa_lock(&b->lock);
+        mpa_count1(&b->lock_contended);
+    }
+    mpa_count1(&b->lock_acquired);
+}
+
 void mpa_backend_tick_in(mpa_backend_t *b) {
     uint64_t now = mpa_pal_time_ms();
+    atomic_fetch_add_explicit(&b->decay_checks, 1, memory_order_relaxed);
     if (!decay_due(b, now))
         return;
-    mpa_lock(&b->lock);
+    mpa_backend_lock(b);
     void *list = NULL;
     if (decay_due(b, now)) {
         atomic_store_explicit(&b->epoch_ms, now, memory_order_relaxed);
@@ -235,48 +248,87 @@ void mpa_backend_tick_in(mpa_backend_t *b) {
 
 /* ---- public ---- */
 
-void *mpa_backend_alloc_in(mpa_backend_t *b, unsigned order, bool *zeroed) {
-    if (order > MPA_MAX_ORDER)
-        return NULL;
-    mpa_backend_tick_in(b);
-    mpa_lock(&b->lock);
+/* Under b's lock: a block of `order`, dirty first; *clean when it was not. */
+static void *take_locked(mpa_backend_t *b, unsigned order, bool *clean) {
     void *p = dirty_take(b, order);
-    bool clean = p == NULL;
-    if (clean)
+    *clean = p == NULL;
+    if (*clean)
         p = clean_take(b, order);
     if (p != NULL) {
         b->used_bytes += BLOCK_SIZE(order);
         mpa_pm_owner_store(mpa_pm_entry(p), mpa_pm_tag(MPA_PM_RESERVED, order));
     }
-    mpa_unlock(&b->lock);
-    *zeroed = clean && (mpa_pal_features() & MPA_PAL_ZERO_ON_DECOMMIT) != 0;
-    if (p != NULL && clean && !(mpa_pal_features() & MPA_PAL_LAZY_COMMIT) &&
-        mpa_pal_notify_using(p, BLOCK_SIZE(order)) != 0) {
-        mpa_lock(&b->lock); /* no memory behind it: give the block back */
-        b->used_bytes -= BLOCK_SIZE(order);
-        clean_insert(b, p, order);
-        mpa_unlock(&b->lock);
-        return NULL;
-    }
     return p;
 }
 
-void mpa_backend_free_in(mpa_backend_t *b, void *p, unsigned order) {
-    mpa_lock(&b->lock);
+/* Outside the lock: commits a clean block where the PAL needs it; on
+ * failure gives it back and returns false. */
+static bool commit_clean(mpa_backend_t *b, void *p, unsigned order) {
+    if ((mpa_pal_features() & MPA_PAL_LAZY_COMMIT) || mpa_pal_notify_using(p, BLOCK_SIZE(order)) == 0)
+        return true;
+    mpa_backend_lock(b); /* no memory behind it: give the block back */
     b->used_bytes -= BLOCK_SIZE(order);
-    void *list = NULL;
+    clean_insert(b, p, order);
+    mpa_unlock(&b->lock);
+    return false;
+}
+
+void *mpa_backend_alloc_in(mpa_backend_t *b, unsigned order, bool *zeroed) {
+    uintptr_t block;
+    if (mpa_backend_alloc_batch(b, order, &block, 1) == 0)
+        return NULL;
+    *zeroed = (block & 1) != 0;
+    return (void *)(block & ~(uintptr_t)1);
+}
+
+size_t mpa_backend_alloc_batch(mpa_backend_t *b, unsigned order, uintptr_t *out, size_t n) {
+    if (order > MPA_MAX_ORDER)
+        return 0;
+    size_t got = 0;
+    bool clean;
+    mpa_backend_lock(b);
+    for (void *p; got < n && (p = take_locked(b, order, &clean)) != NULL; got++)
+        out[got] = (uintptr_t)p | (clean ? 1 : 0);
+    mpa_unlock(&b->lock);
+    bool zero_clean = (mpa_pal_features() & MPA_PAL_ZERO_ON_DECOMMIT) != 0;
+    size_t kept = 0;
+    for (size_t i = 0; i < got; i++) {
+        void *p = (void *)(out[i] & ~(uintptr_t)1);
+        if (!(out[i] & 1))
+            out[kept++] = (uintptr_t)p;
+        else if (commit_clean(b, p, order))
+            out[kept++] = (uintptr_t)p | (zero_clean ? 1 : 0);
+    }
+    return kept;
+}
+
+/* Under b's lock: files p as dirty (or, with no cache, queues it for
+ * decommit on *list); returns the list of blocks to decommit. */
+static void *put_locked(mpa_backend_t *b, void *p, unsigned order, void *list) {
+    b->used_bytes -= BLOCK_SIZE(order);
     if (MPA_DECAY_MS == 0) { /* no cache: decommit every block at once */
         mpa_pm_entry(p)->owner = mpa_pm_tag(MPA_PM_RESERVED, order);
-        mpa_pm_entry(p)->meta = NULL;
-        list = p;
-    } else {
-        dirty_insert(b, p, order);
-        if (b->dirty_bytes > MPA_DIRTY_MAX)
-            list = shrink_dirty(b);
+        mpa_pm_entry(p)->meta = list;
+        return p;
     }
+    dirty_insert(b, p, order);
+    return list;
+}
+
+void mpa_backend_free_in(mpa_backend_t *b, void *p, unsigned order) {
+    uintptr_t block = (uintptr_t)p;
+    mpa_backend_free_batch(b, &block, 1, order);
+}
+
+void mpa_backend_free_batch(mpa_backend_t *b, const uintptr_t *blocks, size_t n, unsigned order) {
+    void *list = NULL;
+    mpa_backend_lock(b);
+    for (size_t i = 0; i < n; i++)
+        list = put_locked(b, (void *)(blocks[i] & ~(uintptr_t)1), order, list);
+    if (MPA_DECAY_MS != 0 && b->dirty_bytes > MPA_DIRTY_MAX)
+        list = shrink_dirty(b);
     mpa_unlock(&b->lock);
     decommit_list(b, list);
-    mpa_backend_tick_in(b);
 }
 
 void mpa_pm_label(void *p, size_t chunks, uintptr_t owner, void *meta, unsigned cls) {
@@ -290,7 +342,7 @@ void mpa_pm_label(void *p, size_t chunks, uintptr_t owner, void *meta, unsigned 
 
 void *mpa_meta_alloc(size_t size, size_t align) {
     mpa_backend_t *b = &mpa_backend_global;
-    mpa_lock(&b->lock);
+    mpa_backend_lock(b);
     char *at = (char *)mpa_align_up((uintptr_t)meta_next, align);
     if (meta_next == NULL || at + size > meta_end) {
         unsigned order = mpa_ceil_log2((size + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS);
@@ -360,14 +412,14 @@ bool mpa_backend_init(void) {
 }
 
 size_t mpa_backend_committed_in(mpa_backend_t *b) {
-    mpa_lock(&b->lock);
+    mpa_backend_lock(b);
     size_t v = b->used_bytes + b->dirty_bytes;
     mpa_unlock(&b->lock);
     return v;
 }
 
 size_t mpa_backend_dirty_in(mpa_backend_t *b) {
-    mpa_lock(&b->lock);
+    mpa_backend_lock(b);
     size_t v = b->dirty_bytes;
     mpa_unlock(&b->lock);
     return v;
@@ -400,7 +452,7 @@ void mpa_backend_tick(void) { mpa_backend_tick_in(&mpa_backend_global); }
 void mpa_backend_free_clean(void *p, unsigned order) {
     mpa_backend_t *b = &mpa_backend_global;
     mpa_pal_notify_not_using(p, BLOCK_SIZE(order));
-    mpa_lock(&b->lock);
+    mpa_backend_lock(b);
     b->used_bytes -= BLOCK_SIZE(order);
     clean_insert(b, p, order);
     mpa_unlock(&b->lock);

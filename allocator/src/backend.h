@@ -20,6 +20,9 @@ typedef struct mpa_backend {
     unsigned merge_order;                   /* blocks never merge beyond this order */
     size_t dirty_bytes, used_bytes;
     _Atomic uint64_t epoch_ms;              /* when the generations last turned */
+    _Atomic uint64_t lock_acquired;         /* acquisitions of lock (stats) */
+    _Atomic uint64_t lock_contended;        /* ... that found it held and waited */
+    _Atomic uint64_t decay_checks;          /* clock reads for decay (mpa_backend_tick_in) */
     uintptr_t arena_next, arena_end;        /* confined: the arena not yet handed out */
     void *clean_head[MPA_MAX_ORDER + 1];    /* decommitted free blocks, by order */
     void *dirty_head[2][MPA_MAX_ORDER + 1]; /* committed free blocks, by generation */
@@ -31,6 +34,16 @@ MPA_HIDDEN extern mpa_backend_t mpa_backend_global;
 MPA_HIDDEN void *mpa_backend_alloc_in(mpa_backend_t *b, unsigned order, bool *zeroed);
 MPA_HIDDEN void mpa_backend_free_in(mpa_backend_t *b, void *p, unsigned order);
 MPA_HIDDEN void mpa_backend_tick_in(mpa_backend_t *b);
+/* Up to n blocks of one order in one lock acquisition (per-core refills):
+ * fills out[] and returns how many; bit 0 of an entry is set when that block
+ * is known to read as zero. Commit, where the PAL needs it, runs unlocked. */
+MPA_HIDDEN size_t mpa_backend_alloc_batch(mpa_backend_t *b, unsigned order, uintptr_t *out, size_t n);
+/* Returns n blocks of one order in one lock acquisition (low bits of the
+ * entries ignored); decommit of what goes over budget runs unlocked. */
+MPA_HIDDEN void mpa_backend_free_batch(mpa_backend_t *b, const uintptr_t *blocks, size_t n,
+                                       unsigned order);
+/* Takes b's lock, counting the acquisition (and whether it had to wait). */
+MPA_HIDDEN void mpa_backend_lock(mpa_backend_t *b);
 MPA_HIDDEN size_t mpa_backend_committed_in(mpa_backend_t *b);
 MPA_HIDDEN size_t mpa_backend_dirty_in(mpa_backend_t *b);
 /* Sets up b over the block [base, base + chunk << order), clean and unused. */
@@ -58,7 +71,8 @@ MPA_HIDDEN void mpa_pm_label(void *p, size_t chunks, uintptr_t owner, void *meta
 /* Zeroed metadata that is never freed (slab records, allocator cores). */
 MPA_HIDDEN void *mpa_meta_alloc(size_t size, size_t align);
 
-/* Decommits dirty blocks older than MPA_DECAY_MS; cheap when nothing is due. */
+/* Decommits dirty blocks older than MPA_DECAY_MS; reads the clock (callers
+ * pace it: never on every slow path), cheap when nothing is due. */
 MPA_HIDDEN void mpa_backend_tick(void);
 
 /* Bytes handed out by the backend plus bytes it keeps committed. */

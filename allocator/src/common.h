@@ -76,6 +76,19 @@ MPA_INLINE void mpa_lock(mpa_lock_t *l) {
     }
 }
 
+/* Takes the lock if it is free at once; true when taken. */
+MPA_INLINE bool mpa_trylock(mpa_lock_t *l) {
+    return atomic_load_explicit(&l->held, memory_order_relaxed) == 0 &&
+           !atomic_exchange_explicit(&l->held, 1, memory_order_acquire);
+}
+
+/* Adds 1 to a counter only its lock holder writes: a relaxed load and
+ * store (no locked instruction), readable by anyone at any time. */
+MPA_INLINE void mpa_count1(_Atomic uint64_t *c) {
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
+
 MPA_INLINE void mpa_unlock(mpa_lock_t *l) {
     atomic_store_explicit(&l->held, 0, memory_order_release);
 }

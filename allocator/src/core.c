@@ -61,6 +61,7 @@ mpa_core_t *mpa_core_new(mpa_backend_t *b) {
     if (c == NULL)
         return NULL;
     c->backend = b;
+    mpa_cc_init(&c->cache, b);
     mpa_remote_init(c);
     c->all_next = atomic_load(&all_cores);
     while (!atomic_compare_exchange_weak(&all_cores, &c->all_next, c))
@@ -115,7 +116,8 @@ static void slab_release(mpa_core_t *c, mpa_slab_t *s) {
         s->all_next->all_prev = s->all_prev;
     mpa_pm_label(s->base, (size_t)1 << ci->slab_order, mpa_pm_tag(MPA_PM_RESERVED, 0), NULL, 0);
     atomic_fetch_sub_explicit(&c->slabs[s->cls], 1, memory_order_relaxed);
-    mpa_backend_free_in(c->backend, s->base, ci->slab_order);
+    mpa_count1(&c->slabs_released);
+    mpa_cc_free(&c->cache, s->base, ci->slab_order);
     s->next = c->spare;
     c->spare = s;
 }
@@ -191,7 +193,7 @@ static mpa_slab_t *slab_new(mpa_core_t *c, unsigned cls) {
     else if ((s = mpa_meta_alloc(sizeof *s, MPA_CACHELINE)) == NULL)
         return NULL;
     bool zeroed;
-    char *base = mpa_backend_alloc_in(c->backend, ci->slab_order, &zeroed);
+    char *base = mpa_cc_alloc(&c->cache, ci->slab_order, &zeroed);
     if (base == NULL) {
         s->next = c->spare;
         c->spare = s;
@@ -208,6 +210,7 @@ static mpa_slab_t *slab_new(mpa_core_t *c, unsigned cls) {
     s->free = slab_build(base, ci);
     s->state = MPA_SLAB_EMPTY; /* all free; slab_take counts them out */
     atomic_fetch_add_explicit(&c->slabs[cls], 1, memory_order_relaxed);
+    mpa_count1(&c->slabs_created);
     mpa_pm_label(base, (size_t)1 << ci->slab_order, (uintptr_t)c, s, cls);
     return s;
 }
@@ -228,6 +231,22 @@ void mpa_core_forget(mpa_core_t *c) {
     c->remote_used = 0;
     c->remote_bytes = 0;
     mpa_remote_init(c);
+    mpa_cc_forget(&c->cache);
+}
+
+size_t mpa_core_release_empties(mpa_core_t *c) {
+    size_t bytes = 0;
+    for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++) {
+        for (mpa_slab_t *s = c->avail[cls], *next; s != NULL; s = next) {
+            next = s->next;
+            if (s->state != MPA_SLAB_EMPTY)
+                continue;
+            c->empties[cls]--;
+            bytes += (size_t)1 << mpa_classes[cls].slab_bits;
+            slab_release(c, s);
+        }
+    }
+    return bytes;
 }
 
 /* Refills the fast list of cls from an available slab or a new one. */
@@ -246,11 +265,12 @@ static bool refill(mpa_local_t *l, unsigned cls) {
 }
 
 /* Work every slow path does: messages, and every 16th time a look at the
- * clock for decay of cached memory (backend calls look every time). */
+ * clock for decay of cached memory (the chunk cache paces its own calls the
+ * same way; nothing else reads the clock). */
 static void maintain(mpa_local_t *l) {
     mpa_remote_drain(l);
     if ((++l->ticks & 15) == 0)
-        mpa_backend_tick_in(l->core->backend);
+        mpa_cc_tick(&l->core->cache);
 }
 
 static void *oom(void) {
@@ -265,7 +285,7 @@ void *mpa_alloc_slow(size_t size, mpa_local_t *l) {
         return mpa_alloc_in(l, size);
     }
     if (size > MPA_MAX_SMALL)
-        return mpa_large_alloc(l->core->backend, size, 0, false); /* refuses absurd sizes */
+        return mpa_large_alloc(l->core, size, 0, false); /* refuses absurd sizes */
     unsigned cls = mpa_size_to_class(size);
     maintain(l);
     if (l->fast[cls] == NULL && !refill(l, cls))
@@ -308,7 +328,7 @@ void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) {
     }
     if (!mpa_pm_is_small(e)) {
         if (mpa_large_is_live(p, e))
-            mpa_large_free(p, e);
+            mpa_large_free(l, p, e);
         else
             mpa_report_bad_free(p, e);
         return;
@@ -347,6 +367,8 @@ void mpa_thread_teardown(void) {
     mpa_remote_drain(l);
     flush_fast_lists(l);
     mpa_remote_post_all(c);
+    mpa_core_release_empties(c);
+    mpa_cc_drain(&c->cache);
     l->state = MPA_THREAD_DEAD;
     l->me = MPA_NO_OWNER;
     l->core = NULL;
@@ -358,20 +380,27 @@ void mpa_thread_teardown(void) {
 
 /* ---- fork: no lock may be held by a thread that does not exist in the child ---- */
 
+/* Lock order: init -> pool -> per-core caches -> backend. */
 void mpa_core_fork_prepare(void) {
     mpa_lock(&init_lock);
     mpa_lock(&pool_lock);
+    for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
+        mpa_cc_fork_prepare(&c->cache);
     mpa_backend_fork_prepare();
 }
 
 void mpa_core_fork_parent(void) {
     mpa_backend_fork_parent();
+    for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
+        mpa_cc_fork_parent(&c->cache);
     mpa_unlock(&pool_lock);
     mpa_unlock(&init_lock);
 }
 
 void mpa_core_fork_child(void) {
     mpa_backend_fork_child();
+    for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
+        mpa_cc_fork_child(&c->cache);
     mpa_lock_reset(&pool_lock);
     mpa_lock_reset(&init_lock);
 }

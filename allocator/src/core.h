@@ -7,6 +7,7 @@
 #define MPA_CORE_H
 
 #include "backend.h"
+#include "chunkcache.h"
 #include "slab.h"
 
 #define MPA_NO_OWNER ((uintptr_t)1) /* matches no pagemap entry */
@@ -36,6 +37,8 @@ typedef struct mpa_core {
     struct mpa_core *all_next;                /* every core, for statistics */
     _Atomic int64_t out[MPA_NUM_CLASSES + 1];   /* objects out of slabs (see stats.c) */
     _Atomic int64_t slabs[MPA_NUM_CLASSES + 1]; /* slabs this core owns */
+    _Atomic uint64_t slabs_created, slabs_released; /* slab events (owner writes) */
+    mpa_chunkcache_t cache;                   /* blocks this core freed, for its reuse */
 } mpa_core_t;
 
 typedef struct mpa_local {
@@ -126,7 +129,17 @@ MPA_HIDDEN mpa_core_t *mpa_core_new(mpa_backend_t *b);
 /* Returns every slab record of c to its spare list and forgets its slabs
  * (their memory is going away with c's backend); c stays usable. */
 MPA_HIDDEN void mpa_core_forget(mpa_core_t *c);
-/* Thread exit: hands fast lists and remote cache back, pools the core. */
+/* Gives every block cached by core c (its chunk cache) back to its backend;
+ * callable from any thread at any time (takes c's cache lock, never the
+ * owner's fast lists). Returns the bytes given back. The idle purger and
+ * malloc_trim use these; empty slabs an active core keeps are its own. */
+MPA_HIDDEN size_t mpa_chunkcache_drain(mpa_core_t *c);
+/* The same for every core (thread cores, pooled cores and mspace cores). */
+MPA_HIDDEN size_t mpa_chunkcache_drain_all(void);
+/* Owner only: releases c's empty slabs it keeps for reuse; returns bytes. */
+MPA_HIDDEN size_t mpa_core_release_empties(mpa_core_t *c);
+/* Thread exit: hands fast lists and remote cache back, gives empty slabs
+ * and cached chunks to the backend, pools the core. */
 MPA_HIDDEN void mpa_thread_teardown(void);
 /* Frees p, a small object of this thread's core, to its slab s. */
 MPA_HIDDEN void mpa_dealloc_local(void *p, mpa_slab_t *s);
@@ -139,9 +152,12 @@ MPA_HIDDEN void mpa_remote_post_all(mpa_core_t *c);
 MPA_HIDDEN void mpa_remote_post_one(mpa_core_t *owner, void *p);
 MPA_HIDDEN void mpa_remote_drain(mpa_local_t *l);
 
-/* large.c: objects above MPA_MAX_SMALL, straight from the backend */
-MPA_HIDDEN void *mpa_large_alloc(mpa_backend_t *b, size_t size, size_t align, bool zero);
-MPA_HIDDEN void mpa_large_free(void *p, mpa_pm_entry_t *e);
+/* large.c: objects above MPA_MAX_SMALL, from core c's chunk cache (medium
+ * sizes) or straight from its backend */
+MPA_HIDDEN void *mpa_large_alloc(mpa_core_t *c, size_t size, size_t align, bool zero);
+/* Frees a live large object: into l's chunk cache when l runs on the
+ * object's backend, else back to that backend. */
+MPA_HIDDEN void mpa_large_free(mpa_local_t *l, void *p, mpa_pm_entry_t *e);
 MPA_HIDDEN size_t mpa_large_usable(const mpa_pm_entry_t *e);
 /* True when p is the start of a large object that is still allocated. */
 MPA_INLINE bool mpa_large_is_live(const void *p, const mpa_pm_entry_t *e) {

@@ -22,7 +22,7 @@ void *mpa_calloc_in(mpa_local_t *l, size_t n, size_t size) {
         return NULL;
     }
     if (bytes > MPA_MAX_SMALL) /* large blocks come zeroed unless reused */
-        return ready(l) ? mpa_large_alloc(l->core->backend, bytes, 0, true) : NULL;
+        return ready(l) ? mpa_large_alloc(l->core, bytes, 0, true) : NULL;
     void *p = mpa_alloc_in(l, bytes);
     if (p != NULL)
         memset(p, 0, bytes); /* small objects are reused: always clear */
@@ -39,7 +39,7 @@ void *mpa_aligned_in(mpa_local_t *l, size_t align, size_t size) {
     if (cls != 0)
         return mpa_alloc_in(l, mpa_class_size(cls));
     size_t large = size > MPA_MAX_SMALL ? size : MPA_MAX_SMALL + 1;
-    return mpa_large_alloc(l->core->backend, large, align, false);
+    return mpa_large_alloc(l->core, large, align, false);
 }
 
 size_t mpa_usable_size(const void *p) {

@@ -1,8 +1,9 @@
 /* Large objects (above MPA_MAX_SMALL): a power-of-two block of chunks straight
  * from the backend, aligned to its own size, so any alignment up to the block
  * size comes free. The usable size is the request rounded up to MPA_PAGE_SIZE;
- * pages beyond it are never touched. Freed blocks go back to the backend,
- * which keeps a bounded, decaying cache of them and decommits the rest. */
+ * pages beyond it are never touched. Blocks up to MPA_CORE_CACHE_MAX_BITS
+ * go through the freeing core's chunk cache; the backend keeps a bounded,
+ * decaying cache of the rest and decommits what is over. */
 #include <errno.h>
 #include <string.h>
 
@@ -23,7 +24,7 @@ static void label(mpa_backend_t *b, char *p, unsigned order, size_t usable) {
     mpa_pm_owner_store(head, mpa_pm_tag(MPA_PM_LARGE, order));
 }
 
-void *mpa_large_alloc(mpa_backend_t *b, size_t size, size_t align, bool zero) {
+void *mpa_large_alloc(mpa_core_t *c, size_t size, size_t align, bool zero) {
     if (size > MPA_LARGE_MAX || align > MPA_LARGE_MAX) {
         errno = ENOMEM;
         return NULL;
@@ -32,12 +33,12 @@ void *mpa_large_alloc(mpa_backend_t *b, size_t size, size_t align, bool zero) {
     size_t need = usable > align ? usable : align;
     unsigned order = mpa_ceil_log2((need + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS);
     bool zeroed;
-    char *p = mpa_backend_alloc_in(b, order, &zeroed);
+    char *p = mpa_cc_alloc(&c->cache, order, &zeroed);
     if (p == NULL) {
         errno = ENOMEM;
         return NULL;
     }
-    label(b, p, order, usable);
+    label(c->backend, p, order, usable);
     if (zero && !zeroed)
         memset(p, 0, usable);
     atomic_fetch_add_explicit(&large_live, (int64_t)usable, memory_order_relaxed);
@@ -46,12 +47,16 @@ void *mpa_large_alloc(mpa_backend_t *b, size_t size, size_t align, bool zero) {
 
 size_t mpa_large_usable(const mpa_pm_entry_t *e) { return (size_t)e->aux; }
 
-void mpa_large_free(void *p, mpa_pm_entry_t *e) {
+void mpa_large_free(mpa_local_t *l, void *p, mpa_pm_entry_t *e) {
     unsigned order = mpa_pm_order(e);
     size_t usable = mpa_large_usable(e);
+    mpa_backend_t *b = (mpa_backend_t *)e->cls;
     e->aux = NULL; /* a second free of p now reads as not allocated */
     atomic_fetch_sub_explicit(&large_live, (int64_t)usable, memory_order_relaxed);
-    mpa_backend_free_in((mpa_backend_t *)e->cls, p, order);
+    if (l->state == MPA_THREAD_ACTIVE && l->core->backend == b)
+        mpa_cc_free(&l->core->cache, p, order);
+    else
+        mpa_backend_free_in(b, p, order);
 }
 
 /* Grows or shrinks p in its block when the new size still fits and uses at

@@ -4,7 +4,9 @@
  * core's `out` is the objects out of its slabs (allocated, cached in a fast
  * list, or on their way back), settled whenever a slab wakes, empties or is
  * taken, so it runs ahead of the truth by at most one wake threshold (<= 32
- * objects) per slab. The calling thread's own fast lists are subtracted. */
+ * objects) per slab. The calling thread's own fast lists are subtracted.
+ * Also: global-backend lock acquisitions (and how many waited), clock reads
+ * for decay, and the per-core layer's counters (chunk cache, slab events). */
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -42,6 +44,34 @@ static void subtract_own_fast_lists(int64_t live[]) {
             live[cls]--;
 }
 
+/* Global-backend lock and decay counters, and the per-core layer summed
+ * over every core (thread, pooled and mspace cores). */
+static void emit_layers(json_out_t *o) {
+    mpa_backend_t *b = &mpa_backend_global;
+    uint64_t v[8] = {0};
+    for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next) {
+        v[0] += atomic_load_explicit(&c->cache.bytes, memory_order_relaxed);
+        v[1] += atomic_load_explicit(&c->cache.hits, memory_order_relaxed);
+        v[2] += atomic_load_explicit(&c->cache.refills, memory_order_relaxed);
+        v[3] += atomic_load_explicit(&c->cache.spills, memory_order_relaxed);
+        v[4] += atomic_load_explicit(&c->cache.turns, memory_order_relaxed);
+        v[5] += atomic_load_explicit(&c->slabs_created, memory_order_relaxed);
+        v[6] += atomic_load_explicit(&c->slabs_released, memory_order_relaxed);
+        v[7]++;
+    }
+    emit(o, "\"backend\":{\"lock_acquisitions\":%llu,\"lock_contended\":%llu,"
+            "\"decay_checks\":%llu},",
+         (unsigned long long)atomic_load_explicit(&b->lock_acquired, memory_order_relaxed),
+         (unsigned long long)atomic_load_explicit(&b->lock_contended, memory_order_relaxed),
+         (unsigned long long)atomic_load_explicit(&b->decay_checks, memory_order_relaxed));
+    emit(o, "\"cores\":{\"count\":%llu,\"chunk_cache_bytes\":%llu,\"chunk_cache_hits\":%llu,"
+            "\"chunk_cache_refills\":%llu,\"chunk_cache_spills\":%llu,\"decay_turns\":%llu,"
+            "\"slabs_created\":%llu,\"slabs_released\":%llu},",
+         (unsigned long long)v[7], (unsigned long long)v[0], (unsigned long long)v[1],
+         (unsigned long long)v[2], (unsigned long long)v[3], (unsigned long long)v[4],
+         (unsigned long long)v[5], (unsigned long long)v[6]);
+}
+
 MPA_EXPORT size_t mpa_stats_json_r(char *buf, size_t len) {
     int64_t live[MPA_NUM_CLASSES + 1] = {0}, slabs[MPA_NUM_CLASSES + 1] = {0};
     class_totals(live, slabs);
@@ -52,8 +82,10 @@ MPA_EXPORT size_t mpa_stats_json_r(char *buf, size_t len) {
     json_out_t o = {buf, buf ? len : 0, 0};
     emit(&o, "{\"stats\":%d,\"live_bytes\":%lld,\"large_live_bytes\":%lld,", MPA_STATS,
          (long long)(small + mpa_large_live_bytes()), (long long)mpa_large_live_bytes());
-    emit(&o, "\"committed_bytes\":%zu,\"cached_bytes\":%zu,\"classes\":[",
+    emit(&o, "\"committed_bytes\":%zu,\"cached_bytes\":%zu,",
          mpa_backend_committed(), mpa_backend_dirty());
+    emit_layers(&o);
+    emit(&o, "\"classes\":[");
     const char *sep = "";
     for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++) {
         if (live[cls] == 0 && slabs[cls] == 0)

@@ -73,6 +73,21 @@
 #define MPA_EMPTY_SLABS_KEEP 1
 #endif
 
+/* bytes of freed chunks (slabs, medium objects) each core keeps for itself = 2^bits; range: 16..30; bits */
+#ifndef MPA_CORE_CACHE_BITS
+#define MPA_CORE_CACHE_BITS 23
+#endif
+
+/* largest block a core's chunk cache holds = 2^bits (bigger go straight to the backend); range: 14..30; bits */
+#ifndef MPA_CORE_CACHE_MAX_BITS
+#define MPA_CORE_CACHE_MAX_BITS 20
+#endif
+
+/* blocks of one size a core's chunk cache holds; range: 2..64; blocks */
+#ifndef MPA_CORE_CACHE_SLOTS
+#define MPA_CORE_CACHE_SLOTS 16
+#endif
+
 /* hardened mode: encoded free lists, double/invalid/interior free and use-after-free checks; range: 0..1; flag */
 #ifndef MPA_CHECKED
 #define MPA_CHECKED 0
@@ -98,6 +113,7 @@
 #define MPA_DRAIN_MAX     ((size_t)1 << MPA_DRAIN_MAX_BITS)
 #define MPA_REGION_SIZE   ((size_t)1 << MPA_REGION_BITS)
 #define MPA_DIRTY_MAX     ((size_t)1 << MPA_DIRTY_MAX_BITS)
+#define MPA_CORE_CACHE    ((size_t)1 << MPA_CORE_CACHE_BITS)
 
 /* ---- invalid combinations ---- */
 #if MPA_MANTISSA_BITS < 0 || MPA_MANTISSA_BITS > 4
@@ -147,6 +163,15 @@
 #endif
 #if MPA_EMPTY_SLABS_KEEP < 0 || MPA_EMPTY_SLABS_KEEP > 64
 #error "MPA_EMPTY_SLABS_KEEP must be 0..64"
+#endif
+#if MPA_CORE_CACHE_BITS < 16 || MPA_CORE_CACHE_BITS > 30
+#error "MPA_CORE_CACHE_BITS must be 16..30"
+#endif
+#if MPA_CORE_CACHE_MAX_BITS < MPA_CHUNK_BITS || MPA_CORE_CACHE_MAX_BITS > MPA_CORE_CACHE_BITS
+#error "MPA_CORE_CACHE_MAX_BITS must lie between MPA_CHUNK_BITS and MPA_CORE_CACHE_BITS"
+#endif
+#if MPA_CORE_CACHE_SLOTS < 2 || MPA_CORE_CACHE_SLOTS > 64
+#error "MPA_CORE_CACHE_SLOTS must be 2..64"
 #endif
 #if MPA_CHECKED != 0 && MPA_CHECKED != 1
 #error "MPA_CHECKED must be 0 or 1"

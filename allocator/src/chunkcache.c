@@ -1,0 +1,153 @@
+/* The per-core chunk cache (see chunkcache.h): per order a LIFO stack of
+ * blocks, the newest on top. A refill takes several blocks from the backend
+ * in one lock acquisition; a full stack or a cache over its byte budget gives
+ * its oldest half back in one. Decay follows the backend's generations: at
+ * each turn, the blocks that stayed below the stack's low-water mark for the
+ * whole interval (never needed) go back. The clock is read every 64th call. */
+#include "core.h"
+
+#define BLOCK_SIZE(order) (MPA_CHUNK_SIZE << (order))
+#define CC_TICK_MASK 63u /* calls between decay checks, minus one */
+
+void mpa_cc_init(mpa_chunkcache_t *cc, mpa_backend_t *b) {
+    cc->backend = b;
+    cc->epoch = atomic_load_explicit(&b->epoch_ms, memory_order_relaxed);
+}
+
+static void bytes_add(mpa_chunkcache_t *cc, int64_t delta) {
+    uint64_t v = atomic_load_explicit(&cc->bytes, memory_order_relaxed);
+    atomic_store_explicit(&cc->bytes, v + (uint64_t)delta, memory_order_relaxed);
+}
+
+/* Gives the k oldest blocks of order o back in one batch. pre: locked. */
+static void spill_oldest(mpa_chunkcache_t *cc, unsigned o, unsigned k) {
+    if (k == 0)
+        return;
+    mpa_backend_free_batch(cc->backend, cc->block[o], k, o);
+    unsigned n = cc->n[o];
+    for (unsigned i = k; i < n; i++)
+        cc->block[o][i - k] = cc->block[o][i];
+    cc->n[o] = (uint8_t)(n - k);
+    cc->low[o] = (uint8_t)(cc->low[o] > k ? cc->low[o] - k : 0);
+    bytes_add(cc, -(int64_t)(k * BLOCK_SIZE(o)));
+    mpa_count1(&cc->spills);
+}
+
+/* Empty stack of order o: takes a batch (a sixteenth of the byte budget, at
+ * least one block, at most half the slots) from the backend. pre: locked. */
+static bool refill(mpa_chunkcache_t *cc, unsigned o) {
+    size_t k = (MPA_CORE_CACHE / 16) >> (MPA_CHUNK_BITS + o);
+    k = k < 1 ? 1 : k > MPA_CORE_CACHE_SLOTS / 2 ? MPA_CORE_CACHE_SLOTS / 2 : k;
+    size_t got = mpa_backend_alloc_batch(cc->backend, o, cc->block[o], k);
+    cc->n[o] = (uint8_t)got;
+    bytes_add(cc, (int64_t)(got * BLOCK_SIZE(o)));
+    mpa_count1(&cc->refills);
+    return got != 0;
+}
+
+static void turn_locked(mpa_chunkcache_t *cc) {
+    uint64_t epoch = atomic_load_explicit(&cc->backend->epoch_ms, memory_order_relaxed);
+    if (epoch == cc->epoch)
+        return;
+    cc->epoch = epoch;
+    for (unsigned o = 0; o < MPA_CC_ORDERS; o++) {
+        spill_oldest(cc, o, cc->low[o]);
+        cc->low[o] = cc->n[o];
+    }
+    mpa_count1(&cc->turns);
+}
+
+void mpa_cc_tick(mpa_chunkcache_t *cc) {
+    mpa_backend_tick_in(cc->backend);
+    if (atomic_load_explicit(&cc->backend->epoch_ms, memory_order_relaxed) == cc->epoch)
+        return;
+    mpa_lock(&cc->lock);
+    turn_locked(cc);
+    mpa_unlock(&cc->lock);
+}
+
+/* Owner only (ops is not shared): every 64th call looks at the clock. */
+static void pace(mpa_chunkcache_t *cc) {
+    if ((++cc->ops & CC_TICK_MASK) == 0)
+        mpa_cc_tick(cc);
+}
+
+void *mpa_cc_alloc(mpa_chunkcache_t *cc, unsigned order, bool *zeroed) {
+    pace(cc);
+    if (order >= MPA_CC_ORDERS)
+        return mpa_backend_alloc_in(cc->backend, order, zeroed);
+    mpa_lock(&cc->lock);
+    if (cc->n[order] != 0)
+        mpa_count1(&cc->hits);
+    else if (!refill(cc, order)) {
+        mpa_unlock(&cc->lock);
+        return NULL;
+    }
+    unsigned n = --cc->n[order];
+    if (cc->low[order] > n)
+        cc->low[order] = (uint8_t)n;
+    uintptr_t v = cc->block[order][n];
+    bytes_add(cc, -(int64_t)BLOCK_SIZE(order));
+    mpa_unlock(&cc->lock);
+    *zeroed = (v & 1) != 0;
+    return (void *)(v & ~(uintptr_t)1);
+}
+
+/* The largest order holding blocks, or MPA_CC_ORDERS when empty. */
+static unsigned largest_held(const mpa_chunkcache_t *cc) {
+    for (unsigned o = MPA_CC_ORDERS; o-- > 0;)
+        if (cc->n[o] != 0)
+            return o;
+    return MPA_CC_ORDERS;
+}
+
+void mpa_cc_free(mpa_chunkcache_t *cc, void *p, unsigned order) {
+    pace(cc);
+    mpa_pm_owner_store(mpa_pm_entry(p), mpa_pm_tag(MPA_PM_RESERVED, order));
+    if (order >= MPA_CC_ORDERS) {
+        mpa_backend_free_in(cc->backend, p, order);
+        return;
+    }
+    mpa_lock(&cc->lock);
+    if (cc->n[order] == MPA_CORE_CACHE_SLOTS)
+        spill_oldest(cc, order, MPA_CORE_CACHE_SLOTS / 2);
+    while (atomic_load_explicit(&cc->bytes, memory_order_relaxed) + BLOCK_SIZE(order) > MPA_CORE_CACHE) {
+        unsigned o = largest_held(cc); /* never MPA_CC_ORDERS: a block fits an empty cache */
+        spill_oldest(cc, o, (cc->n[o] + 1u) / 2);
+    }
+    cc->block[order][cc->n[order]++] = (uintptr_t)p;
+    bytes_add(cc, (int64_t)BLOCK_SIZE(order));
+    mpa_unlock(&cc->lock);
+}
+
+size_t mpa_cc_drain(mpa_chunkcache_t *cc) {
+    mpa_lock(&cc->lock);
+    size_t bytes = (size_t)atomic_load_explicit(&cc->bytes, memory_order_relaxed);
+    for (unsigned o = 0; o < MPA_CC_ORDERS; o++)
+        spill_oldest(cc, o, cc->n[o]);
+    mpa_unlock(&cc->lock);
+    return bytes;
+}
+
+void mpa_cc_forget(mpa_chunkcache_t *cc) {
+    mpa_lock(&cc->lock);
+    for (unsigned o = 0; o < MPA_CC_ORDERS; o++)
+        cc->n[o] = cc->low[o] = 0;
+    atomic_store_explicit(&cc->bytes, 0, memory_order_relaxed);
+    mpa_unlock(&cc->lock);
+}
+
+void mpa_cc_fork_prepare(mpa_chunkcache_t *cc) { mpa_lock(&cc->lock); }
+void mpa_cc_fork_parent(mpa_chunkcache_t *cc) { mpa_unlock(&cc->lock); }
+void mpa_cc_fork_child(mpa_chunkcache_t *cc) { mpa_lock_reset(&cc->lock); }
+
+/* ---- whole cores (for the idle purger, malloc_trim, thread exit) ---- */
+
+size_t mpa_chunkcache_drain(mpa_core_t *c) { return mpa_cc_drain(&c->cache); }
+
+size_t mpa_chunkcache_drain_all(void) {
+    size_t bytes = 0;
+    for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
+        bytes += mpa_cc_drain(&c->cache);
+    return bytes;
+}

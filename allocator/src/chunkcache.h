@@ -1,0 +1,59 @@
+/* The per-core chunk cache: the layer between a core and the global backend.
+ * Blocks of chunks a core frees (slabs, medium objects up to
+ * MPA_CORE_CACHE_MAX_BITS) stay with that core, newest first, and are reused
+ * by it without touching the backend lock; refills from and returns to the
+ * backend move several blocks per lock acquisition. Bounded per size and in
+ * bytes, and decaying: blocks that went unused for a whole decay interval go
+ * back to the backend. A small per-cache lock (slow paths only) lets another
+ * thread drain it. Lock order: per-core cache -> backend. */
+#ifndef MPA_CHUNKCACHE_H
+#define MPA_CHUNKCACHE_H
+
+#include "backend.h"
+
+/* Orders (block = chunk << order) the cache holds: 0..MPA_CC_ORDERS-1. */
+#define MPA_CC_ORDERS (MPA_CORE_CACHE_MAX_BITS - MPA_CHUNK_BITS + 1)
+
+typedef struct mpa_chunkcache {
+    mpa_lock_t lock;                 /* owner's slow paths and drainers */
+    uint32_t ops;                    /* alloc/free calls, to pace decay checks */
+    uint64_t epoch;                  /* backend epoch_ms at the last turn */
+    mpa_backend_t *backend;          /* where blocks come from and go back to */
+    uint8_t n[MPA_CC_ORDERS];        /* blocks held per order */
+    uint8_t low[MPA_CC_ORDERS];      /* fewest held since the last turn */
+    uintptr_t block[MPA_CC_ORDERS][MPA_CORE_CACHE_SLOTS]; /* [0] oldest; bit 0: reads as zero */
+    _Atomic uint64_t bytes;          /* bytes held (stats read it unlocked) */
+    _Atomic uint64_t hits;           /* requests served from the cache */
+    _Atomic uint64_t refills;        /* batches taken from the backend */
+    _Atomic uint64_t spills;         /* batches given back (full, over budget, decay, drain) */
+    _Atomic uint64_t turns;          /* decay turns */
+} mpa_chunkcache_t;
+
+/* Sets up an empty cache in front of backend b (zeroed memory is fine but
+ * for the backend pointer). */
+MPA_HIDDEN void mpa_cc_init(mpa_chunkcache_t *cc, mpa_backend_t *b);
+
+/* A block of MPA_CHUNK_SIZE << order bytes aligned to its size, or NULL when
+ * address space or memory runs out; *zeroed as for mpa_backend_alloc. Orders
+ * beyond the cache go to the backend directly. The head entry reads
+ * MPA_PM_RESERVED with its order until the caller labels it. */
+MPA_HIDDEN void *mpa_cc_alloc(mpa_chunkcache_t *cc, unsigned order, bool *zeroed);
+
+/* Gives a block back. pre: as mpa_backend_free (no small labels left in it). */
+MPA_HIDDEN void mpa_cc_free(mpa_chunkcache_t *cc, void *p, unsigned order);
+
+/* Reads the clock (the caller paces this), lets the backend decay, and when
+ * the backend's generations turned, gives back what stayed unused. */
+MPA_HIDDEN void mpa_cc_tick(mpa_chunkcache_t *cc);
+
+/* Gives every cached block back to the backend; any thread. Returns bytes. */
+MPA_HIDDEN size_t mpa_cc_drain(mpa_chunkcache_t *cc);
+
+/* Drops every block without returning it (its backend is going away). */
+MPA_HIDDEN void mpa_cc_forget(mpa_chunkcache_t *cc);
+
+MPA_HIDDEN void mpa_cc_fork_prepare(mpa_chunkcache_t *cc);
+MPA_HIDDEN void mpa_cc_fork_parent(mpa_chunkcache_t *cc);
+MPA_HIDDEN void mpa_cc_fork_child(mpa_chunkcache_t *cc);
+
+#endif /* MPA_CHUNKCACHE_H */
