@@ -6,6 +6,7 @@
 #ifndef WL_COMMON_H
 #define WL_COMMON_H
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -380,13 +381,32 @@ static inline void wl_report_kv(const char *key, uint64_t v)
     printf("mpbench-%s: %" PRIu64 "\n", key, v);
 }
 
-/* Prints the ops line (and, with -v, the time since t0 on stderr). */
+/* With WL_MPA_STATS=1 in the environment and libmpalloc loaded (linked or
+ * LD_PRELOADed), prints its mpa_stats_json() on stderr as one line
+ * `wl-<name>: mpa_stats_json: {...}` (mpbench keeps it in logs/<cell>.err).
+ * Looked up with dlsym, so other allocators run unchanged; says so when the
+ * allocator has no such function. */
+static inline void wl_print_mpa_stats(void)
+{
+    const char *e = getenv("WL_MPA_STATS");
+    if (!e || strcmp(e, "1") != 0)
+        return;
+    const char *(*fn)(void) = (const char *(*)(void))dlsym(RTLD_DEFAULT, "mpa_stats_json");
+    if (fn)
+        fprintf(stderr, "wl-%s: mpa_stats_json: %s\n", wl_name, fn());
+    else
+        fprintf(stderr, "wl-%s: mpa_stats_json: (not in this allocator)\n", wl_name);
+}
+
+/* Prints the ops line (and, with -v, the time since t0 on stderr; with
+ * WL_MPA_STATS=1, mpalloc's statistics). */
 static inline void wl_report(const wl_opts_t *o, double t0, uint64_t ops)
 {
     wl_report_kv("ops", ops);
     if (o->verbose)
         fprintf(stderr, "wl-%s: %.3f s, %" PRIu64 " ops, %d thread(s), scale %g\n",
                 wl_name, wl_now() - t0, ops, o->threads, o->scale);
+    wl_print_mpa_stats();
 }
 
 #endif /* WL_COMMON_H */

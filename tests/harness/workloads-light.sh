@@ -2,7 +2,9 @@
 # Smoke run of the light-touch workloads (window-churn, mixed-sizes): tiny
 # scale at 1 and 3 threads, on glibc and under LD_PRELOAD of libmpalloc. The
 # ops line must equal the closed form (fill + 2 per step + drain, times the
-# threads), runs must be repeatable, --help must exit 0 and bad options 2.
+# threads), runs must be repeatable, --help must exit 0 and bad options 2;
+# WL_MPA_STATS=1 prints mpa_stats_json() under libmpalloc (and says it is
+# absent on glibc), nothing without it.
 # Usage: workloads-light.sh BUILD
 set -uo pipefail
 build=${1:?usage: $0 BUILD}
@@ -26,6 +28,11 @@ for spec in window-churn:2000:250000000 mixed-sizes:64:150000000; do
         fail "$name --seed 7 failed"
     [ "$a" = "$b" ] || fail "$name is not repeatable: '$a' vs '$b'"
     "$wl" --help | grep -q "One byte written per object" || fail "$name --help says nothing of its touching"
+    e=$(WL_MPA_STATS=1 LD_PRELOAD=$lib "$wl" -s "$scale" 2>&1 >/dev/null)
+    grep -q "^wl-$name: mpa_stats_json: {\"stats\":" <<<"$e" || fail "$name: no mpa_stats_json line: $e"
+    e=$(WL_MPA_STATS=1 "$wl" -s "$scale" 2>&1 >/dev/null)
+    [ "$e" = "wl-$name: mpa_stats_json: (not in this allocator)" ] || fail "$name on glibc: $e"
+    [ -z "$("$wl" -s "$scale" 2>&1 >/dev/null)" ] || fail "$name prints on stderr without WL_MPA_STATS"
     "$wl" -t 0 > /dev/null 2>&1; rc=$?
     [ "$rc" = 2 ] || fail "$name -t 0 exited $rc, want 2"
 done
