@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "gnuplot.h"
 #include "meta.h"
 #include "stats.h"
 #include "csvio.h"
@@ -248,9 +249,10 @@ static int kb_gnuplot(const kb_ctx_t *k, const char *name, const char *title, co
                 name, a, k->allocs[a]);
     fputs("\n", f);
     fclose(f);
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "cd '%s/plots' && gnuplot %s.gp 2>/dev/null", k->dir, name);
-    return system(cmd) == 0 ? 0 : -1;
+    char dir[4096], gp[300];
+    snprintf(dir, sizeof dir, "%s/plots", k->dir);
+    snprintf(gp, sizeof gp, "%s.gp", name);
+    return mpb_gnuplot_file(dir, gp);
 }
 
 static int kb_plot_lines(const kb_ctx_t *k, const char *name, const char *test, int by_size,
@@ -289,9 +291,8 @@ static int kb_plot_memory(const kb_ctx_t *k) {
                "set ylabel 'resident arena bytes / live bytes'\n"
                "plot 'kernel_memory.dat' using 0:2:xtic(1) with boxes notitle\n", k->maxcpus);
     fclose(f);
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "cd '%s/plots' && gnuplot kernel_memory.gp 2>/dev/null", k->dir);
-    return system(cmd) == 0 ? 0 : -1;
+    snprintf(path, sizeof path, "%s/plots", k->dir);
+    return mpb_gnuplot_file(path, "kernel_memory.gp");
 }
 
 static int kb_plots(const kb_ctx_t *k) {

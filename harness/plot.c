@@ -2,9 +2,10 @@
  * time_tN.png and rss_tN.png (per workload, normalised to glibc, grouped bars
  * per allocator, error bars = 95% CI of the ratio; one per thread count) and
  * scaling_W.png (ops/s vs threads, one line per allocator; one per workload,
- * when several thread counts ran) and efficiency_W.png (per-thread efficiency
- * vs threads, see scaling.h, with the machine's ceiling). Each plot's .dat and .gp files stay beside
- * it: `cd DIR/plots && gnuplot time_t1.gp` draws it again. */
+ * when several thread counts ran) and efficiency_W.png (per-thread
+ * efficiency vs threads, see scaling.h, with the machine's ceiling). Each
+ * plot's .dat and .gp files stay beside it: `cd DIR/plots && gnuplot
+ * time_t1.gp` draws it again. gnuplot runs through gnuplot.c. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "cells.h"
 #include "commands.h"
+#include "gnuplot.h"
 #include "json.h"
 #include "outfmt.h"
 #include "scaling.h"
@@ -53,21 +55,6 @@ typedef struct mpb_yrange {
 typedef struct mpb_pt {
     double v, lo, hi;
 } mpb_pt_t;
-
-static const char *pick_terminal(void)
-{
-    FILE *p = popen("gnuplot -e 'set terminal' 2>&1", "r");
-    char line[256];
-    int cairo = 0;
-    if (!p)
-        return NULL;
-    while (fgets(line, sizeof line, p))
-        cairo |= strstr(line, "pngcairo") != NULL;
-    if (pclose(p) == -1)
-        return NULL;
-    return cairo ? "set terminal pngcairo size 1200,600 noenhanced font ',10'"
-                 : "set terminal png size 1200,600 noenhanced";
-}
 
 /* The point of metric m in one cell: ratio to glibc, or median when no glibc. */
 static mpb_pt_t cell_point(const mpb_plotctx_t *px, const mpb_cell_t *c, int m)
@@ -170,7 +157,9 @@ static void script_head(FILE *s, const mpb_plotctx_t *px, const char *png,
 {
     char lb[256], safe[256];
     fprintf(s, "%s\nset output '%s'\n", px->term, png);
-    fprintf(s, "set title \"%s\"\nset datafile missing '?'\n", title);
+    fputs("set title ", s);
+    mpb_gnuplot_quote(s, title);
+    fputs("\nset datafile missing '?'\n", s);
     fprintf(s, "set grid ytics lc rgb '#dddddd'\nset key outside right top\n");
     fputs("names = \"", s);
     for (size_t a = 0; a < px->cs->nallocs; a++)
@@ -183,25 +172,11 @@ static void script_head(FILE *s, const mpb_plotctx_t *px, const char *png,
         fprintf(s, "set yrange [0:%.6g]\n", yr->hi * 1.12);
 }
 
-/* Saves the script beside its data and pipes it to gnuplot, run in the plots
- * folder so the script's relative file names work for a user too. */
+/* Saves the script beside its data and runs it there (gnuplot.c), so the
+ * script's relative file names work for a user too. */
 static int run_script(mpb_plotctx_t *px, const char *text, const char *gpname)
 {
-    char path[4400];
-    FILE *f = fopen(mpb_path(path, sizeof path, px->dir, gpname), "w");
-    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
-        perror(path);
-        return -1;
-    }
-    FILE *p = popen("gnuplot", "w");
-    if (!p) {
-        perror("mpbench: gnuplot");
-        return -1;
-    }
-    fprintf(p, "cd '%s'\n%s", px->dir, text);
-    int st = pclose(p);
-    if (st != 0) {
-        fprintf(stderr, "mpbench: gnuplot failed on %s/%s\n", px->dir, gpname);
+    if (mpb_gnuplot(px->dir, gpname, text) != 0) {
         px->failed++;
         return -1;
     }
@@ -363,7 +338,7 @@ int mpb_cmd_plot(int argc, char **argv)
     }
     mpb_plotctx_t px = {0};
     mpb_cellset_t cs;
-    if (!(px.term = pick_terminal())) {
+    if (!(px.term = mpb_gnuplot_png(1200, 600))) {
         fprintf(stderr, "mpbench: cannot run gnuplot (install gnuplot-nox)\n");
         return 2;
     }

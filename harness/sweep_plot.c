@@ -4,6 +4,7 @@
  *       one line per workload (geomean over the other tunables' values);
  *   sweep_heat_<metric>_<workload>_t<N>.png  two-tunable grids, first two;
  *   sweep_pareto[_<workload>]_t<N>.png  time vs RSS, Pareto front joined. */
+#include "gnuplot.h"
 #include "outfmt.h"
 #include "sweep.h"
 
@@ -11,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 static const int plot_metrics[] = { MPB_M_WALL, MPB_M_RSS };
 static const char *const metric_tag[] = { "time", "rss" };
@@ -35,34 +34,23 @@ static FILE *open_in(const sweep_plots_t *p, const char *base, const char *ext)
     return f;
 }
 
-/* Runs gnuplot on <base>.gp inside the plots folder. */
+/* Runs gnuplot on <base>.gp inside the plots folder (gnuplot.c). */
 static void draw(sweep_plots_t *p, const char *base)
 {
     char gp[300];
     mpb_fmt(gp, sizeof gp, "%s.gp", base);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (chdir(p->dir) != 0)
-            _exit(127);
-        execlp("gnuplot", "gnuplot", gp, (char *)NULL);
-        _exit(127);
-    }
-    int st = -1;
-    if (pid > 0)
-        waitpid(pid, &st, 0);
-    if (pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+    if (mpb_gnuplot_file(p->dir, gp) == 0)
         p->made++;
-        return;
-    }
-    fprintf(stderr, "mpbench sweep: gnuplot failed on %s/%s\n", p->dir, gp);
-    p->failed++;
+    else
+        p->failed++;
 }
 
 /* Script head: terminal, output, title, grid. */
 static void head(const sweep_plots_t *p, FILE *s, const char *base, const char *title)
 {
-    fprintf(s, "%s\nset output '%s.png'\nset title \"%s\"\n", p->term, base, title);
+    fprintf(s, "%s\nset output '%s.png'\nset title ", p->term, base);
+    mpb_gnuplot_quote(s, title);
+    fputc('\n', s);
     fputs("set datafile missing '?'\nset grid lc rgb '#dddddd'\nset key outside right top\n", s);
 }
 
@@ -254,7 +242,11 @@ static void pareto_plot(sweep_plots_t *p, const char *wl, int th)
 
 int mpb_sweep_plot(const mpb_sweepdata_t *d)
 {
-    sweep_plots_t p = { .d = d, .term = "set terminal pngcairo size 1100,650 noenhanced font ',10'" };
+    sweep_plots_t p = { .d = d, .term = mpb_gnuplot_png(1100, 650) };
+    if (!p.term) {
+        fprintf(stderr, "mpbench sweep: cannot run gnuplot (install gnuplot-nox)\n");
+        return -1;
+    }
     mpb_path(p.dir, sizeof p.dir, d->dir, "plots");
     mkdir(p.dir, 0755);
     for (size_t t = 0; t < d->cs.nthreads; t++) {
