@@ -3,6 +3,7 @@
  * with a 95% bootstrap CI (stats.c: both samples resampled, fixed seed), and
  * a verdict: same when the CI includes 1 or the change is under the
  * threshold, else faster/slower (better/worse for memory metrics). */
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,29 +36,42 @@ typedef struct mpb_cmptally {
     size_t better, worse, same, only_a, only_b;
 } mpb_cmptally_t;
 
+/* Parses the command line with getopt_long. Returns 0, 1 after --help, or
+ * -1 on bad usage (message printed). */
 static int parse_args(int argc, char **argv, mpb_cmpopts_t *o)
 {
+    static const struct option opts[] = {
+        { "threshold", required_argument, NULL, 'T' }, { "metric", required_argument, NULL, 'm' },
+        { "help", no_argument, NULL, 'h' },            { NULL, 0, NULL, 0 },
+    };
     const char *metric = "wall_s";
     char *end;
+    int c;
     o->a = o->b = NULL;
     o->threshold = 0.05;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--threshold") == 0 && i + 1 < argc) {
-            o->threshold = strtod(argv[++i], &end) / 100.0;
-            if (*end || !(o->threshold >= 0.0))
-                return fprintf(stderr, "mpbench compare: bad --threshold %s\n", argv[i]), -1;
-        } else if (strcmp(argv[i], "--metric") == 0 && i + 1 < argc) {
-            metric = argv[++i];
-        } else if (argv[i][0] != '-' && !o->a) {
-            o->a = argv[i];
-        } else if (argv[i][0] != '-' && !o->b) {
-            o->b = argv[i];
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(compare_help, stdout);
+            return 1;
+        } else if (c == 'T') {
+            o->threshold = strtod(optarg, &end) / 100.0;
+            if (*end || end == optarg || !(o->threshold >= 0.0))
+                return fprintf(stderr, "mpbench compare: bad --threshold %s\n", optarg), -1;
+        } else if (c == 'm') {
+            metric = optarg;
         } else {
-            return fprintf(stderr, "mpbench compare: unexpected argument '%s'\n", argv[i]), -1;
+            return fprintf(stderr, "mpbench compare: %s '%s' (see mpbench compare --help)\n",
+                           c == ':' ? "option needs a value:" : "unknown option",
+                           argv[optind - 1]), -1;
         }
     }
-    if (!o->b)
-        return fprintf(stderr, "mpbench compare: two results folders are needed\n"), -1;
+    if (argc - optind != 2)
+        return fprintf(stderr, "mpbench compare: two results folders are needed, not %d\n",
+                       argc - optind), -1;
+    o->a = argv[optind];
+    o->b = argv[optind + 1];
     if ((o->metric = mpb_metric_find(metric)) < 0)
         return fprintf(stderr, "mpbench compare: unknown metric '%s'\n", metric), -1;
     return 0;
@@ -147,14 +161,9 @@ static int compare_sets(const mpb_cellset_t *a, const mpb_cellset_t *b, const mp
 int mpb_cmd_compare(int argc, char **argv)
 {
     mpb_cmpopts_t o;
-    if (mpb_wants_help(argc, argv)) {
-        fputs(compare_help, stdout);
-        return 0;
-    }
-    if (parse_args(argc, argv, &o) < 0) {
-        fputs(compare_help, stderr);
-        return 2;
-    }
+    int rc = parse_args(argc, argv, &o);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
     mpb_cellset_t a, b;
     if (mpb_cells_load(o.a, &a) < 0)
         return 2;
@@ -162,7 +171,7 @@ int mpb_cmd_compare(int argc, char **argv)
         mpb_cells_free(&a);
         return 2;
     }
-    int rc = compare_sets(&a, &b, &o);
+    rc = compare_sets(&a, &b, &o);
     mpb_cells_free(&a);
     mpb_cells_free(&b);
     return rc;

@@ -3,6 +3,7 @@
  * DIR/kernel.csv; then summarises it (median and 95% CI per cell, in
  * DIR/kernel-summary.csv), writes DIR/meta.json, gnuplot PNGs in DIR/plots/
  * and DIR/kernel-report.md, which explains the numbers. */
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -484,23 +485,37 @@ static void kb_cmdline(int argc, char **argv, char *buf, size_t len) {
             *p = '\'';
 }
 
+/* Parses the command line with getopt_long; options for ks-bench go into
+ * extra. Returns 0, 1 after --help, or 2 on bad usage. */
 static int kb_parse(int argc, char **argv, kb_ctx_t *k, char **extra, int *nextra) {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--quick"))
+    static const struct option opts[] = {
+        { "quick", no_argument, NULL, 'q' },   { "oversubscribe", no_argument, NULL, 'O' },
+        { "out", required_argument, NULL, 'o' }, { "alloc", required_argument, NULL, 'a' },
+        { "cpus", required_argument, NULL, 'c' }, { "reps", required_argument, NULL, 'r' },
+        { "help", no_argument, NULL, 'h' },    { NULL, 0, NULL, 0 },
+    };
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
+        if (c == 'q')
             k->quick = 1;
-        else if (!strcmp(a, "--oversubscribe"))
-            extra[(*nextra)++] = argv[i];
-        else if ((!strcmp(a, "--out") || !strcmp(a, "-o")) && i + 1 < argc)
-            k->dir = argv[++i];
-        else if ((!strcmp(a, "--alloc") || !strcmp(a, "--cpus") || !strcmp(a, "--reps")) &&
-                 i + 1 < argc && *nextra < 12)
-            extra[(*nextra)++] = argv[i], extra[(*nextra)++] = argv[++i];
-        else if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+        else if (c == 'O')
+            extra[(*nextra)++] = "--oversubscribe";
+        else if (c == 'o')
+            k->dir = optarg;
+        else if (c == 'a' || c == 'c' || c == 'r')
+            extra[(*nextra)++] = c == 'a' ? "--alloc" : c == 'c' ? "--cpus" : "--reps",
+            extra[(*nextra)++] = optarg;
+        else if (c == 'h')
             return fputs(kb_help, stdout), 1;
         else
-            return fprintf(stderr, "mpbench kernel: unknown argument '%s'\n%s", a, kb_help), 2;
+            return fprintf(stderr, "mpbench kernel: %s '%s'\n%s", c == ':' ? "option needs a value:"
+                           : "unknown option", argv[optind - 1], kb_help), 2;
     }
+    if (optind < argc)
+        return fprintf(stderr, "mpbench kernel: unexpected argument '%s'\n%s", argv[optind],
+                       kb_help), 2;
     return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "workload.h"
 
 #include <dirent.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -84,12 +85,22 @@ static void show_workloads(void)
 
 int mpb_cmd_list(int argc, char **argv)
 {
-    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        fputs(list_help, stdout);
-        return 0;
+    static const struct option opts[] = {
+        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+    };
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(list_help, stdout);
+            return 0;
+        }
+        fprintf(stderr, "mpbench list: unknown option: %s\n", argv[optind - 1]);
+        return 2;
     }
-    if (argc > 1) {
-        fprintf(stderr, "mpbench list: unexpected argument: %s\n", argv[1]);
+    if (optind < argc) {
+        fprintf(stderr, "mpbench list: unexpected argument: %s\n", argv[optind]);
         return 2;
     }
     printf("allocators:\n");

@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,10 +116,22 @@ static int write_results(const char *out, char **dirs, int n)
 
 int mpb_cmd_merge(int argc, char **argv)
 {
-    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        fputs(merge_help, stdout);
-        return 0;
+    static const struct option opts[] = {
+        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+    };
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(merge_help, stdout);
+            return 0;
+        }
+        fprintf(stderr, "mpbench merge: unknown option '%s' (see mpbench merge --help)\n",
+                argv[optind - 1]);
+        return 2;
     }
+    argc -= optind - 1, argv += optind - 1;  /* argv[1] is OUT from here on */
     if (argc < 3) {
         fputs("mpbench merge: want OUT and at least one DIR (see mpbench merge --help)\n", stderr);
         return 2;

@@ -3,6 +3,7 @@
  * names and path joining for the files of a results folder. */
 #include "outfmt.h"
 
+#include <getopt.h>
 #include <math.h>
 #include <string.h>
 
@@ -63,10 +64,28 @@ const char *mpb_path(char *buf, size_t len, const char *dir, const char *name)
     return buf;
 }
 
-int mpb_wants_help(int argc, char **argv)
+int mpb_parse_dir(int argc, char **argv, const char *help, const char **dir)
 {
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+    static const struct option opts[] = {
+        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+    };
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(help, stdout);
             return 1;
+        }
+        fprintf(stderr, "mpbench %s: unknown option '%s'\n", argv[0], argv[optind - 1]);
+        fputs(help, stderr);
+        return 2;
+    }
+    if (argc - optind != 1) {
+        fprintf(stderr, "mpbench %s: one results folder is needed\n", argv[0]);
+        fputs(help, stderr);
+        return 2;
+    }
+    *dir = argv[optind];
     return 0;
 }

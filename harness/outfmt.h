@@ -26,7 +26,9 @@ const char *mpb_safe_name(const char *s, char *buf, size_t len);
 /* buf = dir "/" name; returns buf. */
 const char *mpb_path(char *buf, size_t len, const char *dir, const char *name);
 
-/* 1 when argv[1..argc) holds -h or --help. */
-int mpb_wants_help(int argc, char **argv);
+/* Parses `mpbench CMD [-h|--help] DIR` with getopt_long. Returns 0 with
+ * *dir set, 1 after printing help on stdout, 2 on bad usage (message and
+ * help on stderr). */
+int mpb_parse_dir(int argc, char **argv, const char *help, const char **dir);
 
 #endif /* MPB_OUTFMT_H */

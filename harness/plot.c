@@ -328,29 +328,25 @@ static int plot_all(mpb_plotctx_t *px)
 
 int mpb_cmd_plot(int argc, char **argv)
 {
-    if (mpb_wants_help(argc, argv)) {
-        fputs(plot_help, stdout);
-        return 0;
-    }
-    if (argc != 2 || argv[1][0] == '-') {
-        fputs(plot_help, stderr);
-        return 2;
-    }
+    const char *dir;
+    int prc = mpb_parse_dir(argc, argv, plot_help, &dir);
+    if (prc != 0)
+        return prc == 1 ? 0 : 2;
     mpb_plotctx_t px = {0};
     mpb_cellset_t cs;
     if (!(px.term = mpb_gnuplot_png(1200, 600))) {
         fprintf(stderr, "mpbench: cannot run gnuplot (install gnuplot-nox)\n");
         return 2;
     }
-    if (mpb_cells_load(argv[1], &cs) < 0)
+    if (mpb_cells_load(dir, &cs) < 0)
         return 2;
     px.cs = &cs;
     px.normalised = mpb_cells_has_baseline(&cs);
     char mpath[4200];
-    json_t *meta = mpb_json_load(mpb_path(mpath, sizeof mpath, argv[1], "meta.json"));
+    json_t *meta = mpb_json_load(mpb_path(mpath, sizeof mpath, dir, "meta.json"));
     px.pus = mpb_scaling_pus(meta);
     json_decref(meta);
-    snprintf(px.dir, sizeof px.dir, "%s/plots", argv[1]);
+    snprintf(px.dir, sizeof px.dir, "%s/plots", dir);
     int rc = 2;
     if (mkdir(px.dir, 0777) < 0 && errno != EEXIST)
         perror(px.dir);

@@ -403,20 +403,16 @@ static int write_report(const char *dir, const mpb_cellset_t *cs, const json_t *
 
 int mpb_cmd_report(int argc, char **argv)
 {
-    if (mpb_wants_help(argc, argv)) {
-        fputs(report_help, stdout);
-        return 0;
-    }
-    if (argc != 2 || argv[1][0] == '-') {
-        fputs(report_help, stderr);
-        return 2;
-    }
+    const char *dir;
+    int prc = mpb_parse_dir(argc, argv, report_help, &dir);
+    if (prc != 0)
+        return prc == 1 ? 0 : 2;
     mpb_cellset_t cs;
     char path[4200];
-    if (mpb_cells_load(argv[1], &cs) < 0)
+    if (mpb_cells_load(dir, &cs) < 0)
         return 2;
-    json_t *meta = mpb_json_load(mpb_path(path, sizeof path, argv[1], "meta.json"));
-    int rc = write_report(argv[1], &cs, meta);
+    json_t *meta = mpb_json_load(mpb_path(path, sizeof path, dir, "meta.json"));
+    int rc = write_report(dir, &cs, meta);
     json_decref(meta);
     mpb_cells_free(&cs);
     return rc;

@@ -110,18 +110,14 @@ static int write_summary(const char *dir, const mpb_cellset_t *cs)
 
 int mpb_cmd_summary(int argc, char **argv)
 {
-    if (mpb_wants_help(argc, argv)) {
-        fputs(summary_help, stdout);
-        return 0;
-    }
-    if (argc != 2 || argv[1][0] == '-') {
-        fputs(summary_help, stderr);
-        return 2;
-    }
+    const char *dir;
+    int prc = mpb_parse_dir(argc, argv, summary_help, &dir);
+    if (prc != 0)
+        return prc == 1 ? 0 : 2;
     mpb_cellset_t cs;
-    if (mpb_cells_load(argv[1], &cs) < 0)
+    if (mpb_cells_load(dir, &cs) < 0)
         return 2;
-    int rc = write_summary(argv[1], &cs);
+    int rc = write_summary(dir, &cs);
     mpb_cells_free(&cs);
     return rc;
 }

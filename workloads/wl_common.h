@@ -8,6 +8,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -65,26 +66,17 @@ static inline void wl_bad_arg(const char *what, const char *val)
     exit(2);
 }
 
-/* Value of an option: "--x=V", or the next argument. Advances *i. */
-static inline const char *wl_opt_value(int argc, char **argv, int *i, const char *eq)
-{
-    if (eq)
-        return eq + 1;
-    if (*i + 1 >= argc)
-        wl_bad_arg(argv[*i], "needs a value");
-    return argv[++*i];
-}
-
-static inline void wl_parse_number(const char *opt, const char *v, wl_opts_t *o)
+/* Stores the value of -t/--threads ('t'), -s/--scale ('s') or --seed ('S'). */
+static inline void wl_parse_number(int opt, const char *v, wl_opts_t *o)
 {
     char *end = NULL;
     errno = 0;
-    if (opt[1] == 't' || !strncmp(opt, "--threads", 9)) {
+    if (opt == 't') {
         long n = strtol(v, &end, 10);
         if (errno || end == v || *end || n < 1 || n > WL_MAX_THREADS)
             wl_bad_arg("threads must be an integer 1..1024, not", v);
         o->threads = (int)n;
-    } else if (opt[1] == 's' || !strncmp(opt, "--scale", 7)) {
+    } else if (opt == 's') {
         double s = strtod(v, &end);
         if (errno || end == v || *end || !(s > 0.0) || s > 1e6)
             wl_bad_arg("scale must be a number > 0 (and <= 1e6), not", v);
@@ -97,31 +89,33 @@ static inline void wl_parse_number(const char *opt, const char *v, wl_opts_t *o)
     }
 }
 
-/* Parses the common command line; prints --help and exits 0, or exits 2. */
+/* Parses the common command line with getopt_long; prints --help and exits
+ * 0, or exits 2 on an unknown option, a missing value or an operand. */
 static inline wl_opts_t wl_parse(int argc, char **argv, const wl_info_t *in)
 {
+    static const struct option longopts[] = {
+        { "threads", required_argument, NULL, 't' }, { "scale", required_argument, NULL, 's' },
+        { "seed", required_argument, NULL, 'S' },    { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
+    };
     wl_opts_t o = { 1, 1.0, WL_DEFAULT_SEED, 0 };
+    int c;
     wl_name = in->name;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *eq = strncmp(a, "--", 2) ? NULL : strchr(a, '=');
-        size_t len = eq ? (size_t)(eq - a) : strlen(a);
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":t:s:vh", longopts, NULL)) != -1) {
+        if (c == 'h') {
             wl_usage(in, stdout);
             exit(0);
-        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+        } else if (c == 'v') {
             o.verbose = 1;
-        } else if (a[0] == '-' && (a[1] == 't' || a[1] == 's') && a[2]) {
-            wl_parse_number(a, a + 2, &o);   /* -t2, -s0.1 */
-        } else if ((!eq && (!strcmp(a, "-t") || !strcmp(a, "-s"))) ||
-                   (len == 9 && !strncmp(a, "--threads", 9)) ||
-                   (len == 7 && !strncmp(a, "--scale", 7)) ||
-                   (len == 6 && !strncmp(a, "--seed", 6))) {
-            wl_parse_number(a, wl_opt_value(argc, argv, &i, eq), &o);
+        } else if (c == 't' || c == 's' || c == 'S') {
+            wl_parse_number(c, optarg, &o);
         } else {
-            wl_bad_arg("unknown option", a);
+            wl_bad_arg(c == ':' ? "option needs a value:" : "unknown option", argv[optind - 1]);
         }
     }
+    if (optind < argc)
+        wl_bad_arg("unexpected operand", argv[optind]);
     return o;
 }
 

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Every command line goes through getopt_long: each analysis command and
+# every workload accepts --help (exit 0, a usage line) and refuses an
+# unknown option, an option missing its value and a stray operand with
+# exit 2 and a message; options work in --opt=V, --opt V and -oV forms and
+# in any position. Usage: runner-args.sh BUILD
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/runner-common.inc" "${1:-}"
+
+# $1: expected exit; rest: the command. Output in $tmp/out.
+expect() {
+    local want=$1 rc
+    shift
+    "$@" > "$tmp/out" 2>&1; rc=$?
+    [ "$rc" -eq "$want" ] || fail "$* exited $rc, expected $want: $(head -3 "$tmp/out")"
+}
+for cmd in list summary plot report compare merge kernel; do
+    expect 0 "$mpb" $cmd --help
+    grep -q "^usage: mpbench $cmd" "$tmp/out" || fail "mpbench $cmd --help has no usage line"
+    expect 2 "$mpb" $cmd --no-such-option
+    grep -qi "unknown option" "$tmp/out" || fail "mpbench $cmd: no message for an unknown option"
+done
+expect 2 "$mpb" list stray
+expect 2 "$mpb" summary "$tmp" stray
+expect 2 "$mpb" compare "$tmp"
+expect 2 "$mpb" compare "$tmp" "$tmp" --metric
+expect 2 "$mpb" compare --threshold=abc "$tmp" "$tmp"
+expect 2 "$mpb" kernel --reps
+expect 2 "$mpb" kernel stray
+
+export TINY_MS=5
+"$mpb" run --alloc glibc --workload "$tmp/wl-tiny" --repeat 3 --out "$tmp/r" --no-report \
+    > /dev/null 2>&1 || fail "run failed"
+expect 0 "$mpb" compare --threshold=50 "$tmp/r" --metric max_rss_kb "$tmp/r"
+grep -q "max_rss_kb" "$tmp/out" || fail "compare --metric after an operand was not used"
+
+n=0
+for wl in "$build"/bin/wl-*; do
+    head -c 4 "$wl" | grep -q ELF || continue   # the C workloads (scripts wrap real programs)
+    name=${wl##*/}
+    expect 0 "$wl" --help
+    grep -q "^usage: $name " "$tmp/out" || fail "$name --help has no usage line"
+    expect 2 "$wl" --no-such-option
+    expect 2 "$wl" -t
+    expect 2 "$wl" --threads=0
+    expect 2 "$wl" --scale -1
+    expect 2 "$wl" stray
+    grep -q "bad argument" "$tmp/out" || fail "$name: no message for a stray operand"
+    n=$((n + 1))
+done
+[ "$n" -ge 10 ] || fail "only $n C workloads found in $build/bin"
+expect 0 "$build/bin/wl-pairs" -t2 --scale=0.002 --seed 7
+grep -q '^mpbench-ops: [0-9]' "$tmp/out" || fail "wl-pairs -t2 --scale=0.002 printed no ops"
+echo "mpbench's commands and $n workloads parse with getopt_long: help, bad options, values, operands"
