@@ -92,6 +92,11 @@ static json_t *matrix(const mpb_meta_t *meta)
     json_object_set_new(o, "threads", th);
     json_object_set_new(o, "repeat", json_integer(m->repeat));
     json_object_set_new(o, "scale", json_real(m->scale));
+    json_t *own = json_object();   /* workloads named NAME@F: their own scale */
+    for (size_t i = 0; i < meta->nwl; i++)
+        if (meta->wls[i].scale > 0)
+            json_object_set_new(own, meta->wls[i].name, json_real(meta->wls[i].scale));
+    json_object_set_new(o, "workload_scale", own);
     json_object_set_new(o, "timeout_s", json_real(m->timeout_s));
     json_object_set_new(o, "warmup_scale_fraction", json_real(m->warmup));
     json_object_set_new(o, "pin", json_boolean(m->pin));

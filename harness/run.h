@@ -36,6 +36,9 @@ typedef struct mpb_run {
 size_t mpb_run_cell(const mpb_run_t *r, size_t a, size_t w, size_t t);
 size_t mpb_run_ncells(const mpb_run_t *r);
 
+/* The scale workload w runs at: its own (NAME@F) or the matrix's. */
+double mpb_run_scale(const mpb_run_t *r, size_t w);
+
 /* Folder checks, resolution, matrix.txt, meta.json, results.csv, resume
  * marks. Returns MPB_EXIT_OK or the exit status to stop with. */
 int mpb_run_setup(mpb_run_t *r);

@@ -97,7 +97,7 @@ static int counted_run(mpb_run_t *r, progress_t *p, size_t a, size_t w, size_t t
     mpb_run_one(r, a, w, t, rep, &res, ir, sizeof ir);
     if (res.status == MPB_ST_INTERRUPTED)
         return MPB_EXIT_INTERRUPTED;
-    mpb_rowkey_t k = { r->wls[w].name, r->m.threads[t], rep, r->m.scale,
+    mpb_rowkey_t k = { r->wls[w].name, r->m.threads[t], rep, mpb_run_scale(r, w),
                        mpb_matrix_measure_name(r->m.measure),
                        r->m.measure == MPB_MEASURE_INSTRUCTIONS ? ir : NULL };
     mpb_csv_row(row, sizeof row, &r->allocs[a], &k, &res);

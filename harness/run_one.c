@@ -36,6 +36,11 @@ static void drop_if_empty(const char *path)
         unlink(path);
 }
 
+double mpb_run_scale(const mpb_run_t *r, size_t w)
+{
+    return r->wls[w].scale > 0 ? r->wls[w].scale : r->m.scale;
+}
+
 void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep,
                  mpb_result_t *res, char *ir, size_t irlen)
 {
@@ -45,7 +50,8 @@ void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep,
     mpb_fmt(err, sizeof err, "%s/logs/%s.err", r->dir, name);
     mpb_fmt(cg, sizeof cg, "%s/logs/%s.callgrind", r->dir, name);
     mpb_fmt(threads, sizeof threads, "%d", r->m.threads[t]);
-    mpb_fmt(scale, sizeof scale, "%g", rep > 0 ? r->m.scale : r->m.scale * r->m.warmup);
+    double sc = mpb_run_scale(r, w);
+    mpb_fmt(scale, sizeof scale, "%g", rep > 0 ? sc : sc * r->m.warmup);
     char *argv[MPB_CALLGRIND_ARGC + 6];
     int n = 0;
     if (r->m.measure == MPB_MEASURE_INSTRUCTIONS) {

@@ -112,13 +112,19 @@ static int resolve_workloads(mpb_run_t *r)
     for (size_t i = 0; i < r->m.workloads.n; i++) {
         mpb_workload_t *w = &r->wls[i];
         if (mpb_workload_resolve(r->m.workloads.v[i], w) != 0) {
-            fprintf(stderr, "mpbench: unknown workload '%s': no executable %s\n",
-                    r->m.workloads.v[i], w->path);
+            if (w->scale < 0)
+                fprintf(stderr, "mpbench: bad workload scale in '%s' (want NAME@F, F > 0)\n",
+                        r->m.workloads.v[i]);
+            else
+                fprintf(stderr, "mpbench: unknown workload '%s': no executable %s\n",
+                        r->m.workloads.v[i], w->path);
             return MPB_EXIT_USAGE;
         }
-        if (strchr(r->m.workloads.v[i], '/')) {
+        if (strchr(w->name, '/') || strchr(r->m.workloads.v[i], '/')) {
+            char spec[PATH_MAX + 64];   /* the absolute path, its @F kept for --resume */
+            mpb_fmt(spec, sizeof spec, w->scale > 0 ? "%s@%.17g" : "%s", w->path, w->scale);
             free(r->m.workloads.v[i]);
-            r->m.workloads.v[i] = mpb_xstrdup(w->path);
+            r->m.workloads.v[i] = mpb_xstrdup(spec);
         }
     }
     r->nwl = r->m.workloads.n;

@@ -33,9 +33,29 @@ void mpb_workload_discover(mpb_strlist_t *l)
     qsort(l->v + first, l->n - first, sizeof *l->v, cmp_str);
 }
 
-int mpb_workload_resolve(const char *name, mpb_workload_t *w)
+/* Splits "NAME@F" into NAME (in buf) and F. F is 0 without an '@' (or when
+ * a '/' follows the last one: a folder name), -1 when what follows the last
+ * '@' is not a number in (0, 1e6]. */
+static double split_scale(const char *spec, char *buf, size_t len)
 {
+    const char *at = strrchr(spec, '@');
+    if (at && strchr(at, '/'))
+        at = NULL;
+    mpb_fmt(buf, len, "%.*s", (int)(at ? (size_t)(at - spec) : strlen(spec)), spec);
+    if (!at)
+        return 0;
+    char *end;
+    double f = strtod(at + 1, &end);
+    return at[1] && !*end && f > 0 && f <= 1e6 ? f : -1;
+}
+
+int mpb_workload_resolve(const char *spec, mpb_workload_t *w)
+{
+    char name[PATH_MAX];
     memset(w, 0, sizeof *w);
+    w->scale = split_scale(spec, name, sizeof name);
+    if (w->scale < 0)
+        return -1;
     if (!strchr(name, '/')) {
         mpb_copy(w->name, sizeof w->name, name);
         mpb_fmt(w->path, sizeof w->path, "%s/wl-%s", mpb_self_dir(), name);

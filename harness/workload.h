@@ -12,13 +12,16 @@
 typedef struct mpb_workload {
     char name[256];         /* workload column: "larson" for wl-larson */
     char path[PATH_MAX];    /* executable */
+    double scale;           /* NAME@F: this workload's own scale F; 0: the matrix's */
 } mpb_workload_t;
 
 /* Every wl-* executable beside mpbench, sorted by name, appended to l. */
 void mpb_workload_discover(mpb_strlist_t *l);
 
-/* A name (wl-<name> beside mpbench) or a path. Returns 0, or -1 when there
- * is no such executable (w->path says where it was looked for). */
+/* A name (wl-<name> beside mpbench) or a path, optionally followed by
+ * "@F" (F > 0: run it at scale F whatever the matrix's scale, so workloads
+ * of different natural lengths fit one matrix). Returns 0, or -1 when there
+ * is no such executable (w->path says where it was looked for) or F is bad. */
 int mpb_workload_resolve(const char *name, mpb_workload_t *w);
 
 /* First line of `<path> --help` (or a note that it printed none). */

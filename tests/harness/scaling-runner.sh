@@ -4,7 +4,8 @@
 # 1,2,4,8,16 is on 2 cores) on wl-window-churn: every run ok, meta.json says
 # how each count was bound, report and efficiency plot present. Then the
 # timeout of an oversubscribed run grows with threads per PU (wl-hang, 1 s
-# timeout, T threads: killed after ceil(T/PUs) s, not 1 s).
+# timeout, T threads: killed after ceil(T/PUs) s, not 1 s). NAME@F gives a
+# workload its own scale (results.csv, meta.json, matrix.txt).
 # Usage: scaling-runner.sh BUILD
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,6 +22,7 @@ csv="$tmp/r/results.csv"
 [ "$(csv_rows "$csv")" -eq 6 ] || fail "expected 6 rows, got $(csv_rows "$csv")"
 [ "$(grep -c ',ok,' "$csv")" -eq 6 ] || fail "not every run ok: $(cut -d, -f1-6 "$csv")"
 grep -q ",window-churn,$over,2,ok," "$csv" || fail "no ok row at $over threads"
+[ "$(csv_get "$csv" scale 1)" = 2e-05 ] || fail "scale column: $(csv_get "$csv" scale 1)"
 python3 - "$tmp/r/meta.json" "$over" <<'PY' || fail "meta.json binding check failed"
 import json, sys
 m = json.load(open(sys.argv[1]))
@@ -33,6 +35,24 @@ PY
 grep -q '^## Thread scaling' "$tmp/r/report.md" || fail "no Thread scaling section"
 grep -q "^| $over | " "$tmp/r/report.md" || fail "no efficiency row for $over threads"
 [ -s "$tmp/r/plots/efficiency_window-churn.png" ] || fail "no efficiency plot"
+
+# NAME@F: a workload's own scale, in the scale column, meta.json and --resume.
+"$mpb" run --alloc glibc --workload "window-churn@0.00001,$tmp/wl-tiny@0.5" --threads 1 \
+    --repeat 2 --warmup 0 --scale 3 --no-report --out "$tmp/ws" > /dev/null 2>"$tmp/err" ||
+    fail "NAME@F run exited $?: $(tail -3 "$tmp/err")"
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    { s[$c["workload"]] = s[$c["workload"]] " " $c["scale"] }
+    END { exit !(s["window-churn"] == " 1e-05 1e-05" && s["tiny"] == " 0.5 0.5") }' \
+    "$tmp/ws/results.csv" || fail "per-workload scales not in results.csv: $(cut -d, -f3,25 "$tmp/ws/results.csv")"
+python3 - "$tmp/ws/meta.json" <<'PY' || fail "meta.json workload_scale wrong"
+import json, sys
+m = json.load(open(sys.argv[1]))["matrix"]
+assert m["workload_scale"]["window-churn"] == 1e-05 and m["scale"] == 3, m
+PY
+grep -q "^workload=window-churn@0.00001,$tmp/wl-tiny@0.5$" "$tmp/ws/matrix.txt" ||
+    fail "matrix.txt: $(grep workload= "$tmp/ws/matrix.txt")"
+"$mpb" run --alloc glibc --workload "window-churn@zero" --out "$tmp/bad" > /dev/null 2>&1
+[ $? -eq 2 ] || fail "a bad NAME@F was not refused with exit 2"
 
 start=$(date +%s.%N)
 "$mpb" run --alloc glibc --workload "$tmp/wl-hang" --threads "$over" --repeat 1 --warmup 0 \
