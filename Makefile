@@ -33,6 +33,9 @@ LIB_A   := $(BUILD)/lib/libmpalloc.a
 LIB_CHECKED := $(BUILD)/lib/libmpalloc-checked.so  # hardened build (MPA_CHECKED=1)
 
 HARNESS_SRC := $(wildcard harness/*.c)
+# The allocation recorder (LD_PRELOAD) and the replay child of mpbench replay.
+TRACE_LIB   := $(BUILD)/lib/libmpatrace.so
+REPLAY_BIN  := $(BUILD)/bin/mpb-replay
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/obj/%.o)
 HARNESS_LIBS := -ljansson -lcsv -lhwloc -lm -pthread
 MPBENCH     := $(BUILD)/bin/mpbench
@@ -70,7 +73,7 @@ all: lib $(if $(SAN),,checked) harness workloads $(if $(KS_MK),kernel-sim)
 
 lib: $(LIB_SO) $(LIB_A)
 checked: $(LIB_CHECKED)
-harness: $(MPBENCH)
+harness: $(MPBENCH) $(if $(SAN),,$(TRACE_LIB)) $(REPLAY_BIN)
 workloads: $(WL_BIN) $(WL_SHB)
 tests: $(TEST_BIN)
 
@@ -98,7 +101,17 @@ $(BUILD)/obj/harness/%.o: harness/%.c
 
 $(MPBENCH): $(HARNESS_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $^ $(HARNESS_LIBS)
+	$(CC) $(SAN) -o $@ $^ $(HARNESS_LIBS) -lzstd
+
+# No sanitizer in the recorder: it is preloaded into programs not built for one.
+$(TRACE_LIB): harness/recorder/mpatrace.c harness/recorder/trace_format.h
+	@mkdir -p $(dir $@) $(BUILD)/dep
+	$(CC) $(CPPBASE) $(DEPOUT) -std=c11 $(OPT) -g $(WARN) -fPIC -shared -fvisibility=hidden \
+	    -ftls-model=initial-exec -fno-builtin -o $@ $< -ldl -lzstd -pthread
+
+$(REPLAY_BIN): harness/replay/mpb-replay.c harness/replay/plan_format.h harness/recorder/trace_format.h
+	@mkdir -p $(dir $@) $(BUILD)/dep
+	$(CC) $(CPPBASE) $(DEPOUT) $(CBASE) -o $@ $< -ldl -pthread
 
 $(BUILD)/bin/wl-%: workloads/%.c $(wildcard workloads/*.h)
 	@mkdir -p $(dir $@) $(BUILD)/dep

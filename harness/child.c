@@ -85,10 +85,29 @@ static int has_exited(pid_t pid)
     return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
 }
 
-/* Waits for exit, timeout or interrupt while draining stdout. */
-static int wait_loop(pid_t pid, int pidfd, int *outfd, double deadline, mpb_result_t *r)
+/* Samples the RSS when due; returns the ms until the next sample (or a
+ * large number when not sampling). */
+static int sample_due(const mpb_spawn_t *s, pid_t pid, double t0, double *next)
 {
+    mpb_timeline_t *tl = s->timeline;
+    if (!tl || tl->period_ms <= 0)
+        return 1000;
+    double now = mpb_now();
+    if (now >= *next) {
+        mpb_timeline_sample(tl, pid, (now - t0) * 1000.0);
+        while (*next <= now)
+            *next += tl->period_ms / 1000.0;
+    }
+    return (int)((*next - now) * 1000.0) + 1;
+}
+
+/* Waits for exit, timeout or interrupt while draining stdout and sampling. */
+static int wait_loop(const mpb_spawn_t *s, pid_t pid, int pidfd, int *outfd, double t0,
+                     mpb_result_t *r)
+{
+    double deadline = t0 + s->timeout_s, next = t0;
     for (;;) {
+        int due = sample_due(s, pid, t0, &next);
         if (has_exited(pid))
             return WAIT_EXITED;
         if (mpb_interrupted)
@@ -98,6 +117,7 @@ static int wait_loop(pid_t pid, int pidfd, int *outfd, double deadline, mpb_resu
             return WAIT_TIMEOUT;
         struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = *outfd, .events = POLLIN } };
         int ms = pidfd >= 0 ? (left < 1.0 ? (int)(left * 1000) + 1 : 1000) : 1;
+        ms = ms < due ? ms : due;
         if (poll(p, 2, ms) > 0 && p[1].revents)
             pump(outfd, &r->out);
     }
@@ -135,7 +155,7 @@ static void record_exit(int wstatus, const struct rusage *ru, mpb_result_t *r)
 static void supervise(const mpb_spawn_t *s, pid_t pid, int pidfd, int outfd,
                       double t0, mpb_counters_t *c, mpb_result_t *r)
 {
-    int how = wait_loop(pid, pidfd, &outfd, t0 + s->timeout_s, r);
+    int how = wait_loop(s, pid, pidfd, &outfd, t0, r);
     r->wall_s = mpb_now() - t0;
     kill(-pid, SIGKILL);
     int wstatus = 0;

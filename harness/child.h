@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include "counters.h"
+#include "timeline.h"
 #include "wlout.h"
 
 enum { MPB_ST_OK, MPB_ST_CRASH, MPB_ST_FAIL, MPB_ST_TIMEOUT, MPB_ST_ERROR, MPB_ST_INTERRUPTED };
@@ -22,6 +23,7 @@ typedef struct mpb_spawn {
     int pin_threads;            /* bind to this many cores; 0: no binding */
     double timeout_s;           /* kill the process group after this long */
     int counters;               /* 1: open perf_event counters */
+    mpb_timeline_t *timeline;   /* RSS samples every timeline->period_ms; NULL: none */
 } mpb_spawn_t;
 
 typedef struct mpb_result {

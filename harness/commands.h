@@ -13,5 +13,8 @@ int mpb_cmd_report(int argc, char **argv);   /* report.c */
 int mpb_cmd_compare(int argc, char **argv);  /* compare.c */
 int mpb_cmd_kernel(int argc, char **argv);   /* kernel.c (kernel-sim matrix) */
 int mpb_cmd_sweep(int argc, char **argv);    /* sweep.c */
+int mpb_cmd_record(int argc, char **argv);   /* record.c: run a program under the recorder */
+int mpb_cmd_trace_stat(int argc, char **argv); /* trace_stat.c */
+int mpb_cmd_replay(int argc, char **argv);   /* replay_cmd.c: mpbench run of a trace */
 
 #endif /* MPB_COMMANDS_H */

@@ -21,6 +21,9 @@ static const struct {
     { "merge", mpb_cmd_merge, "join shard folders into one" },
     { "sweep", mpb_cmd_sweep, "build mpalloc variants over a tunable grid and run them" },
     { "kernel", mpb_cmd_kernel, "the kernel-sim allocator matrix" },
+    { "record", mpb_cmd_record, "record a program's allocation calls into a trace" },
+    { "trace-stat", mpb_cmd_trace_stat, "describe a trace" },
+    { "replay", mpb_cmd_replay, "replay a trace on each allocator (a results folder)" },
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -31,7 +34,7 @@ static void overview(FILE *f)
           "Benchmarks malloc implementations (mpalloc, glibc, jemalloc, tcmalloc,\n"
           "mimalloc, any .so) with workloads run as child processes.\n\ncommands:\n", f);
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].what);
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
     fputs("\nA typical session:\n"
           "  mpbench list\n"
           "  mpbench run --quick --out results/try1\n"

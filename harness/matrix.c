@@ -43,9 +43,10 @@ int mpb_matrix_save(const mpb_matrix_t *m, const char *path)
         mpb_fmt(t + strlen(t), sizeof t - strlen(t), "%s%d", i ? "," : "", m->threads[i]);
     mpb_fmt(text, cap, "# mpbench matrix: read back by `mpbench run --resume DIR`\n"
              "alloc=%s\nworkload=%s\nthreads=%s\nrepeat=%d\nscale=%.17g\ntimeout=%.17g\n"
-             "warmup=%.17g\npin=%d\nshard=%d/%d\nmeasure=%s\nseed=%u\nstarted=%s\n",
+             "warmup=%.17g\npin=%d\nshard=%d/%d\nmeasure=%s\nseed=%u\nstarted=%s\n"
+             "sample_ms=%.17g\n",
              a, w, t, m->repeat, m->scale, m->timeout_s, m->warmup, m->pin, m->shard_i, m->shard_n,
-             mpb_matrix_measure_name(m->measure), m->seed, m->started);
+             mpb_matrix_measure_name(m->measure), m->seed, m->started, m->sample_ms);
     int rc = mpb_write_file(path, text);
     free(text), free(a), free(w);
     return rc;
@@ -76,6 +77,8 @@ static int load_line(mpb_matrix_t *m, const char *key, const char *val)
         m->measure = !strcmp(val, "instructions") ? MPB_MEASURE_INSTRUCTIONS : MPB_MEASURE_TIME;
     else if (!strcmp(key, "seed"))
         m->seed = (unsigned)strtoul(val, NULL, 10);
+    else if (!strcmp(key, "sample_ms"))
+        m->sample_ms = strtod(val, NULL);
     else if (!strcmp(key, "started"))
         mpb_copy(m->started, sizeof m->started, val);
     return 0;
@@ -84,6 +87,7 @@ static int load_line(mpb_matrix_t *m, const char *key, const char *val)
 int mpb_matrix_load(mpb_matrix_t *m, const char *path)
 {
     memset(m, 0, sizeof *m);
+    m->sample_ms = MPB_SAMPLE_MS_DEFAULT;
     char *text = mpb_read_file(path);
     if (!text) {
         fprintf(stderr, "mpbench: cannot read %s\n", path);

@@ -9,6 +9,7 @@
 
 enum { MPB_MEASURE_TIME, MPB_MEASURE_INSTRUCTIONS };
 #define MPB_MAX_THREADS 64   /* thread counts in one matrix */
+#define MPB_SAMPLE_MS_DEFAULT 10.0  /* RSS sampling period, ms */
 
 typedef struct mpb_matrix {
     mpb_strlist_t allocs;       /* allocator names (paths made absolute) */
@@ -23,6 +24,7 @@ typedef struct mpb_matrix {
     int shard_i, shard_n;       /* run cells with index % n == i - 1 */
     int measure;                /* MPB_MEASURE_* */
     unsigned seed;              /* allocator order shuffle */
+    double sample_ms;           /* RSS sampling period for timeline.csv; 0: off */
     char started[32];           /* ISO 8601 UTC start of the first attempt */
 } mpb_matrix_t;
 

@@ -47,6 +47,9 @@ static const char run_help[] =
 "      --warmup F        scale of each cell's warm-up run as a fraction of the\n"
 "                        scale (default 1: the same run; 0: no warm-up)\n"
 "      --seed N          seed of the per-rep allocator order (default 42)\n"
+"      --sample-ms MS    sample the run's RSS (its process tree, /proc statm)\n"
+"                        every MS ms into DIR/timeline.csv (default 10; 0: off;\n"
+"                        not under --measure instructions)\n"
 "      --no-report       skip summary, plot and report at the end\n"
 "  -h, --help            this text\n"
 "\n"
@@ -61,7 +64,7 @@ static const char run_help[] =
 "130 interrupted (continue with --resume).\n";
 
 enum { OPT_RESUME = 256, OPT_TIMEOUT, OPT_PIN, OPT_NOPIN, OPT_SHARD, OPT_MEASURE,
-       OPT_SEED, OPT_NOREPORT, OPT_WARMUP };
+       OPT_SEED, OPT_NOREPORT, OPT_WARMUP, OPT_SAMPLE };
 
 static const struct option run_opts[] = {
     { "alloc", required_argument, 0, 'a' }, { "workload", required_argument, 0, 'w' },
@@ -71,7 +74,8 @@ static const struct option run_opts[] = {
     { "timeout", required_argument, 0, OPT_TIMEOUT }, { "pin", no_argument, 0, OPT_PIN },
     { "no-pin", no_argument, 0, OPT_NOPIN }, { "shard", required_argument, 0, OPT_SHARD },
     { "measure", required_argument, 0, OPT_MEASURE }, { "seed", required_argument, 0, OPT_SEED },
-    { "no-report", no_argument, 0, OPT_NOREPORT }, { "warmup", required_argument, 0, OPT_WARMUP }, { "help", no_argument, 0, 'h' },
+    { "no-report", no_argument, 0, OPT_NOREPORT }, { "warmup", required_argument, 0, OPT_WARMUP },
+    { "sample-ms", required_argument, 0, OPT_SAMPLE }, { "help", no_argument, 0, 'h' },
     { 0, 0, 0, 0 }
 };
 
@@ -81,6 +85,7 @@ typedef struct run_args {
     int repeat, quick, pin;     /* repeat 0 / pin -1: not given */
     double scale, timeout;      /* < 0: not given */
     double warmup;              /* < 0: not given */
+    double sample_ms;           /* < 0: not given */
     long seed;                  /* < 0: not given */
     int matrix_given;           /* any option that shapes the matrix */
 } run_args_t;
@@ -120,6 +125,7 @@ static int parse_opt(int c, run_args_t *a, mpb_run_t *r)
     case OPT_SEED: a->seed = (long)number(optarg); if (a->seed < 0) return usage_error("bad --seed", optarg); break;
     case OPT_NOREPORT: r->report = 0; return 0;
     case OPT_WARMUP: a->warmup = number(optarg); if (a->warmup < 0) return usage_error("bad --warmup", optarg); break;
+    case OPT_SAMPLE: a->sample_ms = number(optarg); if (a->sample_ms < 0) return usage_error("bad --sample-ms", optarg); break;
     case 'h': return 1;
     default: return MPB_EXIT_USAGE;
     }
@@ -157,6 +163,7 @@ static int build_matrix(const run_args_t *a, mpb_run_t *r)
     m->pin = a->pin != 0;
     m->warmup = a->warmup >= 0 ? a->warmup : a->quick ? 0.25 : 1.0;
     m->seed = a->seed >= 0 ? (unsigned)a->seed : 42u;
+    m->sample_ms = a->sample_ms >= 0 ? a->sample_ms : MPB_SAMPLE_MS_DEFAULT;
     m->shard_i = m->shard_n = 1;
     if (a->shard && (sscanf(a->shard, "%d/%d", &m->shard_i, &m->shard_n) != 2 ||
                      m->shard_n < 1 || m->shard_i < 1 || m->shard_i > m->shard_n))
@@ -171,7 +178,8 @@ static int build_matrix(const run_args_t *a, mpb_run_t *r)
 /* Parses argv into r; returns MPB_EXIT_OK, -1 after --help, or an error. */
 static int parse_args(int argc, char **argv, mpb_run_t *r)
 {
-    run_args_t a = { .pin = -1, .scale = -1, .timeout = -1, .seed = -1, .warmup = -1 };
+    run_args_t a = { .pin = -1, .scale = -1, .timeout = -1, .seed = -1, .warmup = -1,
+                     .sample_ms = -1 };
     int c, rc;
     optind = 1;
     while ((c = getopt_long(argc, argv, "a:w:t:r:o:qs:h", run_opts, NULL)) != -1)
@@ -237,6 +245,7 @@ int mpb_cmd_run(int argc, char **argv)
     if (rc == MPB_EXIT_OK)
         printf("%s/report.md\n", r.dir);
     mpb_matrix_free(&r.m);
+    mpb_timeline_free(&mpb_run_timeline);
     free(r.allocs), free(r.wls), free(r.done);
     return rc;
 }

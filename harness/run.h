@@ -48,5 +48,7 @@ int mpb_run_loop(mpb_run_t *r);
  * callgrind count under --measure instructions. */
 void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep,
                  mpb_result_t *res, char *ir, size_t irlen);
+/* The RSS samples of the last counted run (filled by mpb_run_one). */
+extern mpb_timeline_t mpb_run_timeline;
 
 #endif /* MPB_RUN_H */

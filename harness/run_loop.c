@@ -101,7 +101,9 @@ static int counted_run(mpb_run_t *r, progress_t *p, size_t a, size_t w, size_t t
                        mpb_matrix_measure_name(r->m.measure),
                        r->m.measure == MPB_MEASURE_INSTRUCTIONS ? ir : NULL };
     mpb_csv_row(row, sizeof row, &r->allocs[a], &k, &res);
-    if (mpb_csv_append(r->csv_fd, row) != 0) {
+    if (mpb_csv_append(r->csv_fd, row) != 0 ||
+        (mpb_run_timeline.n && mpb_timeline_append(r->dir, &r->allocs[a], r->wls[w].name,
+                                                   r->m.threads[t], rep, &mpb_run_timeline) != 0)) {
         fprintf(stderr, "mpbench: cannot write %s/results.csv: %s; the rows written so far "
                 "are valid (continue later with --resume)\n", r->dir, strerror(errno));
         return MPB_EXIT_WRITE;

@@ -41,6 +41,8 @@ double mpb_run_scale(const mpb_run_t *r, size_t w)
     return r->wls[w].scale > 0 ? r->wls[w].scale : r->m.scale;
 }
 
+mpb_timeline_t mpb_run_timeline;
+
 void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep,
                  mpb_result_t *res, char *ir, size_t irlen)
 {
@@ -52,7 +54,7 @@ void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep,
     mpb_fmt(threads, sizeof threads, "%d", r->m.threads[t]);
     double sc = mpb_run_scale(r, w);
     mpb_fmt(scale, sizeof scale, "%g", rep > 0 ? sc : sc * r->m.warmup);
-    char *argv[MPB_CALLGRIND_ARGC + 6];
+    char *argv[MPB_CALLGRIND_ARGC + 7];
     int n = 0;
     if (r->m.measure == MPB_MEASURE_INSTRUCTIONS) {
         mpb_callgrind_clear(cg);
@@ -60,11 +62,19 @@ void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep,
         n = MPB_CALLGRIND_ARGC;
     }
     char *wl[] = { (char *)r->wls[w].path, "-t", threads, "-s", scale, NULL };
-    memcpy(argv + n, wl, sizeof wl);
+    char *tr[] = { (char *)r->wls[w].path, (char *)r->wls[w].plan, "-t", threads, "-s", scale, NULL };
+    if (r->wls[w].plan[0])
+        memcpy(argv + n, tr, sizeof tr);
+    else
+        memcpy(argv + n, wl, sizeof wl);
     /* Oversubscribed runs time-slice: their timeout grows with threads per PU. */
     double timeout = r->m.timeout_s * mpb_pin_oversubscription(r->m.threads[t]);
     mpb_spawn_t s = { argv, r->allocs[a].path, err, r->m.pin ? r->m.threads[t] : 0,
-                      timeout, r->m.measure == MPB_MEASURE_TIME };
+                      timeout, r->m.measure == MPB_MEASURE_TIME, NULL };
+    mpb_timeline_reset(&mpb_run_timeline);
+    mpb_run_timeline.period_ms = r->m.sample_ms;
+    if (rep > 0 && r->m.sample_ms > 0 && r->m.measure == MPB_MEASURE_TIME)
+        s.timeline = &mpb_run_timeline;
     mpb_child_run(&s, res);
     drop_if_empty(err);
     ir[0] = '\0';

@@ -116,11 +116,20 @@ static int resolve_workloads(mpb_run_t *r)
                 fprintf(stderr, "mpbench: bad workload scale in '%s' (want NAME@F, F > 0)\n",
                         r->m.workloads.v[i]);
             else
-                fprintf(stderr, "mpbench: unknown workload '%s': no executable %s\n",
-                        r->m.workloads.v[i], w->path);
+                fprintf(stderr, "mpbench: unknown workload '%s': no %s %s\n",
+                        r->m.workloads.v[i], w->trace[0] ||
+                        strncmp(r->m.workloads.v[i], "trace:", 6) ? "executable" : "trace",
+                        w->path);
             return MPB_EXIT_USAGE;
         }
-        if (strchr(w->name, '/') || strchr(r->m.workloads.v[i], '/')) {
+        if (mpb_workload_plan(w) != 0)
+            return MPB_EXIT_USAGE;
+        if (w->trace[0]) {
+            char spec[PATH_MAX + 8];
+            mpb_fmt(spec, sizeof spec, "trace:%s", w->trace);
+            free(r->m.workloads.v[i]);
+            r->m.workloads.v[i] = mpb_xstrdup(spec);
+        } else if (strchr(w->name, '/') || strchr(r->m.workloads.v[i], '/')) {
             char spec[PATH_MAX + 64];   /* the absolute path, its @F kept for --resume */
             mpb_fmt(spec, sizeof spec, w->scale > 0 ? "%s@%.17g" : "%s", w->path, w->scale);
             free(r->m.workloads.v[i]);

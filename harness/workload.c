@@ -3,6 +3,7 @@
  * no edits; a path lets a user (and the tests) run any program that
  * honours `-t THREADS -s SCALE` and prints `mpbench-ops: N`. */
 #include "workload.h"
+#include "trace_plan.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -33,6 +34,52 @@ void mpb_workload_discover(mpb_strlist_t *l)
     qsort(l->v + first, l->n - first, sizeof *l->v, cmp_str);
 }
 
+/* trace:PATH -> mpb-replay with the trace kept beside. */
+static int resolve_trace(const char *file, mpb_workload_t *w)
+{
+    const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+    char stem[200];
+    mpb_copy(stem, sizeof stem, base);
+    char *dot = strrchr(stem, '.');
+    if (dot && dot != stem)
+        *dot = '\0';
+    mpb_fmt(w->name, sizeof w->name, "trace-%s", stem);
+    if (!realpath(file, w->trace)) {
+        mpb_copy(w->path, sizeof w->path, file);
+        return -1;
+    }
+    mpb_fmt(w->path, sizeof w->path, "%s/mpb-replay", mpb_self_dir());
+    return mpb_is_file(w->trace) && mpb_is_file(w->path) ? 0 : -1;
+}
+
+static mpb_strlist_t plans;     /* temporary plan files, removed at exit */
+
+static void remove_plans(void)
+{
+    for (size_t i = 0; i < plans.n; i++)
+        unlink(plans.v[i]);
+    mpb_strlist_free(&plans);
+}
+
+int mpb_workload_plan(mpb_workload_t *w)
+{
+    if (!w->trace[0] || w->plan[0])
+        return 0;
+    const char *tmp = getenv("TMPDIR");
+    mpb_fmt(w->plan, sizeof w->plan, "%s/mpbench-plan-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    int fd = mkstemp(w->plan);
+    if (fd < 0) {
+        fprintf(stderr, "mpbench: cannot create %s\n", w->plan);
+        return -1;
+    }
+    close(fd);
+    if (!plans.n)
+        atexit(remove_plans);
+    mpb_strlist_add(&plans, w->plan);
+    int nthreads;
+    return mpb_plan_build(w->trace, w->plan, &nthreads);
+}
+
 /* Splits "NAME@F" into NAME (in buf) and F. F is 0 without an '@' (or when
  * a '/' follows the last one: a folder name), -1 when what follows the last
  * '@' is not a number in (0, 1e6]. */
@@ -53,6 +100,8 @@ int mpb_workload_resolve(const char *spec, mpb_workload_t *w)
 {
     char name[PATH_MAX];
     memset(w, 0, sizeof *w);
+    if (!strncmp(spec, "trace:", 6))
+        return resolve_trace(spec + 6, w);
     w->scale = split_scale(spec, name, sizeof name);
     if (w->scale < 0)
         return -1;

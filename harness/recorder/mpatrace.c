@@ -1,0 +1,780 @@
+/* libmpatrace.so: the LD_PRELOAD allocation recorder behind
+ * `mpbench record`. It interposes the malloc family, forwards every call to
+ * the next definition (dlsym(RTLD_NEXT); a static bootstrap buffer serves
+ * dlsym's own calloc), and logs each call into a per-thread buffer obtained
+ * with mmap: no lock and no heap allocation per call. A full buffer, or one
+ * older than MPT_FLUSH_NS, is compressed (zstd, static context in mmap'd
+ * memory, one compressor behind a spinlock taken only per flush) and
+ * appended to the trace with one write(2). Format: trace_format.h.
+ *
+ * Policy. Only the process whose pid is $MPATRACE_PID records, into
+ * $MPATRACE_FILE (created with its header by mpbench record). A forked child
+ * stops recording (its calls are forwarded only); exec of the recorded
+ * process flushes every buffer and the new image continues the same trace
+ * after a START block. exit(), return from main and _exit()/_Exit() flush
+ * and write the END block; a killed program leaves a trace without END,
+ * readable up to its last whole block (buffers are flushed at least every
+ * MPT_FLUSH_NS while a thread allocates). A call made from a signal handler
+ * that interrupted the recorder on the same thread is forwarded and counted
+ * as dropped. Calls glibc makes after a thread's TLS destructors ran (it
+ * frees the thread's DTV) are forwarded unrecorded. */
+#define ZSTD_STATIC_LINKING_ONLY
+#include "trace_format.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#define EXPORT __attribute__((visibility("default")))
+#define TLS __thread __attribute__((tls_model("initial-exec")))
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+#define MPT_RAW_CAP (128u << 10)        /* bytes of encoded events per buffer */
+#define MPT_FLUSH_NS 50000000ull        /* flush a buffer at least this often (50 ms) */
+#define MPT_ZSTD_LEVEL 3
+#define BOOT_SIZE (64u << 10)           /* bootstrap heap for dlsym */
+
+enum { ST_UNINIT, ST_INIT, ST_RECORD, ST_PASS };
+
+/* A thread's event buffer. The owner appends at `committed` and publishes
+ * with a release store; a flusher (the owner, or exit/exec on behalf of
+ * every thread) holds `flushing` while it writes [start, committed). */
+typedef struct tbuf {
+    struct tbuf *next;              /* global list, never shrinks */
+    atomic_int in_use;              /* owned by a live thread */
+    atomic_int flushing;            /* flush in progress */
+    uint32_t tid;                   /* thread number in this image */
+    atomic_uint committed;          /* bytes of whole events */
+    atomic_uint committed_ev;       /* events in them */
+    uint32_t start, start_ev;       /* already written (under flushing) */
+    uint64_t prev_ts, prev_addr;    /* encoder state (owner) */
+    uint64_t last_flush;            /* ns (owner) */
+    uint8_t data[MPT_RAW_CAP];
+} tbuf_t;
+
+/* The functions interposed, as found next in the lookup order. */
+static struct {
+    void *(*malloc)(size_t);
+    void *(*calloc)(size_t, size_t);
+    void *(*realloc)(void *, size_t);
+    void *(*reallocarray)(void *, size_t, size_t);
+    void (*free)(void *);
+    void (*free_sized)(void *, size_t);
+    void (*free_aligned_sized)(void *, size_t, size_t);
+    void *(*aligned_alloc)(size_t, size_t);
+    int (*posix_memalign)(void **, size_t, size_t);
+    void *(*memalign)(size_t, size_t);
+    void *(*valloc)(size_t);
+    void *(*pvalloc)(size_t);
+    size_t (*malloc_usable_size)(void *);
+    void (*exit_)(int);
+    void (*Exit_)(int);
+    int (*execve)(const char *, char *const[], char *const[]);
+    int (*execvpe)(const char *, char *const[], char *const[]);
+    int (*fexecve)(int, char *const[], char *const[]);
+} real;
+
+static atomic_int state;
+static int trace_fd = -1;
+static tbuf_t *_Atomic buffers;
+static atomic_uint next_tid;
+static atomic_ulong written_events, dropped_events;
+static atomic_int zlock;
+static ZSTD_CCtx *cctx;
+static uint8_t *zout;                   /* block header + compressed payload */
+static size_t zout_cap;
+static pthread_key_t exit_key;
+
+static TLS tbuf_t *my_buf;
+static TLS int busy;                    /* 1: in a forwarded call, 2: in the recorder */
+static TLS int thread_done;             /* TLS destructor ran */
+
+static _Alignas(16) unsigned char boot_heap[BOOT_SIZE];
+static size_t boot_used;
+
+/* ---------------------------------------------------------------- helpers */
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void say(const char *msg)
+{
+    ssize_t r = write(2, msg, strlen(msg));
+    (void)r;
+}
+
+/* Writes all of buf; returns 0 or -1. */
+static int write_all(const void *buf, size_t n)
+{
+    const uint8_t *p = buf;
+    while (n) {
+        ssize_t w = write(trace_fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w, n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int boot_owns(const void *p)
+{
+    return (const unsigned char *)p >= boot_heap && (const unsigned char *)p < boot_heap + BOOT_SIZE;
+}
+
+/* Bump allocation for dlsym's needs before the real functions are known. */
+static void *boot_alloc(size_t n)
+{
+    size_t need = (n + 31) & ~(size_t)15;
+    if (boot_used + need > BOOT_SIZE)
+        return NULL;
+    unsigned char *p = boot_heap + boot_used;
+    boot_used += need;
+    memcpy(p, &n, sizeof n);
+    return p + 16;
+}
+
+static size_t boot_size(const void *p)
+{
+    size_t n;
+    memcpy(&n, (const unsigned char *)p - 16, sizeof n);
+    return n;
+}
+
+/* ------------------------------------------------------------- writing */
+
+static void spin_lock(atomic_int *l)
+{
+    int z = 0;
+    while (!atomic_compare_exchange_weak_explicit(l, &z, 1, memory_order_acquire,
+                                                  memory_order_relaxed)) {
+        z = 0;
+        sched_yield();
+    }
+}
+
+static void spin_unlock(atomic_int *l)
+{
+    atomic_store_explicit(l, 0, memory_order_release);
+}
+
+/* Appends one block (header + payload) with one write. Caller holds zlock
+ * and has placed the payload at zout + sizeof(mpt_block_t). */
+static void put_block(uint32_t type, uint32_t tid, uint32_t nev, uint32_t raw, uint32_t comp,
+                      uint32_t codec)
+{
+    mpt_block_t h = { MPT_BLOCK_MAGIC, type, tid, nev, raw, comp,
+                      mpt_crc32(zout + sizeof h, comp), codec };
+    memcpy(zout, &h, sizeof h);
+    if (write_all(zout, sizeof h + comp) != 0) {
+        say("mpatrace: cannot write the trace; recording stops (the trace is cut short)\n");
+        atomic_store(&state, ST_PASS);
+        return;
+    }
+    if (type == MPT_BLK_EVENTS)
+        atomic_fetch_add(&written_events, nev);
+}
+
+/* Writes an uncompressed small block. */
+static void put_raw_block(uint32_t type, const void *payload, uint32_t len)
+{
+    spin_lock(&zlock);
+    memcpy(zout + sizeof(mpt_block_t), payload, len);
+    put_block(type, 0, 0, len, len, 0);
+    spin_unlock(&zlock);
+}
+
+/* Writes b's committed, unwritten events as one block. Caller holds
+ * b->flushing. own: the caller is b's owner (the buffer restarts at 0). */
+static void flush_locked(tbuf_t *b, int own)
+{
+    uint32_t c = atomic_load_explicit(&b->committed, memory_order_acquire);
+    uint32_t e = atomic_load_explicit(&b->committed_ev, memory_order_acquire);
+    if (c > b->start && atomic_load(&state) == ST_RECORD) {
+        uint32_t n = c - b->start;
+        spin_lock(&zlock);
+        uint8_t *dst = zout + sizeof(mpt_block_t);
+        size_t z = ZSTD_compressCCtx(cctx, dst, zout_cap - sizeof(mpt_block_t), b->data + b->start,
+                                     n, MPT_ZSTD_LEVEL);
+        if (ZSTD_isError(z) || z >= n) {
+            memcpy(dst, b->data + b->start, n);
+            put_block(MPT_BLK_EVENTS, b->tid, e - b->start_ev, n, n, 0);
+        } else {
+            put_block(MPT_BLK_EVENTS, b->tid, e - b->start_ev, n, (uint32_t)z, 1);
+        }
+        spin_unlock(&zlock);
+    }
+    b->start = c, b->start_ev = e;
+    if (own) {
+        b->start = b->start_ev = 0;
+        atomic_store_explicit(&b->committed, 0, memory_order_relaxed);
+        atomic_store_explicit(&b->committed_ev, 0, memory_order_relaxed);
+    }
+}
+
+static void flush_buf(tbuf_t *b, int own)
+{
+    spin_lock(&b->flushing);
+    flush_locked(b, own);
+    spin_unlock(&b->flushing);
+}
+
+/* Flushes every thread's committed events (exit, exec). */
+static void flush_all(void)
+{
+    for (tbuf_t *b = atomic_load(&buffers); b; b = b->next)
+        flush_buf(b, b == my_buf);
+}
+
+/* ------------------------------------------------------------ buffers */
+
+static void thread_exit(void *arg)
+{
+    tbuf_t *b = arg;
+    busy = 2;
+    if (b && b == my_buf) {
+        flush_buf(b, 1);
+        my_buf = NULL;
+        atomic_store(&b->in_use, 0);
+    }
+    thread_done = 1;
+    busy = 0;
+}
+
+/* The calling thread's buffer: a released one reused, or a new mapping. */
+static tbuf_t *acquire_buf(void)
+{
+    tbuf_t *b;
+    for (b = atomic_load(&buffers); b; b = b->next) {
+        int z = 0;
+        if (atomic_compare_exchange_strong(&b->in_use, &z, 1))
+            break;
+    }
+    if (!b) {
+        b = mmap(NULL, sizeof *b, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (b == MAP_FAILED)
+            return NULL;
+        atomic_store(&b->in_use, 1);
+        b->next = atomic_load(&buffers);
+        while (!atomic_compare_exchange_weak(&buffers, &b->next, b))
+            ;
+    }
+    spin_lock(&b->flushing);
+    b->tid = atomic_fetch_add(&next_tid, 1);
+    b->start = b->start_ev = 0;
+    atomic_store(&b->committed, 0);
+    atomic_store(&b->committed_ev, 0);
+    b->prev_ts = b->prev_addr = 0;
+    b->last_flush = now_ns();
+    spin_unlock(&b->flushing);
+    my_buf = b;
+    pthread_setspecific(exit_key, b);
+    return b;
+}
+
+/* --------------------------------------------------------------- init */
+
+#define FIND(f) (*(void **)&real.f = dlsym(RTLD_NEXT, #f))
+
+static void resolve(void)
+{
+    FIND(malloc), FIND(calloc), FIND(realloc), FIND(reallocarray), FIND(free);
+    FIND(free_sized), FIND(free_aligned_sized), FIND(aligned_alloc), FIND(posix_memalign);
+    FIND(memalign), FIND(valloc), FIND(pvalloc), FIND(malloc_usable_size);
+    FIND(execve), FIND(execvpe), FIND(fexecve);
+    *(void **)&real.exit_ = dlsym(RTLD_NEXT, "_exit");
+    *(void **)&real.Exit_ = dlsym(RTLD_NEXT, "_Exit");
+}
+
+/* 1 when this process is the one `mpbench record` asked for. */
+static int wanted(void)
+{
+    const char *pid = getenv("MPATRACE_PID"), *file = getenv("MPATRACE_FILE");
+    if (!pid || !file || strtol(pid, NULL, 10) != (long)getpid())
+        return 0;
+    trace_fd = open(file, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (trace_fd < 0) {
+        say("mpatrace: cannot open $MPATRACE_FILE; not recording\n");
+        return 0;
+    }
+    return 1;
+}
+
+/* Static compressor context and output buffer, in mmap'd memory. */
+static int setup_zstd(void)
+{
+    ZSTD_compressionParameters cp = ZSTD_getCParams(MPT_ZSTD_LEVEL, MPT_RAW_CAP, 0);
+    size_t ws = 2 * ZSTD_estimateCCtxSize_usingCParams(cp);
+    zout_cap = sizeof(mpt_block_t) + ZSTD_compressBound(MPT_RAW_CAP) + MPT_RAW_CAP;
+    void *w = mmap(NULL, ws + zout_cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (w == MAP_FAILED)
+        return -1;
+    cctx = ZSTD_initStaticCCtx(w, ws);
+    zout = (uint8_t *)w + ws;
+    return cctx ? 0 : -1;
+}
+
+static void fork_child(void)
+{
+    atomic_store(&state, ST_PASS);
+    if (trace_fd >= 0)
+        close(trace_fd);
+    trace_fd = -1;
+}
+
+static void init(void)
+{
+    int z = ST_UNINIT;
+    if (!atomic_compare_exchange_strong(&state, &z, ST_INIT))
+        return;
+    resolve();
+    if (!real.malloc || !real.free) {
+        say("mpatrace: cannot find the real malloc/free\n");
+        abort();
+    }
+    mpt_crc32("", 0);
+    if (!wanted() || setup_zstd() != 0) {
+        atomic_store(&state, ST_PASS);
+        return;
+    }
+    pthread_key_create(&exit_key, thread_exit);
+    pthread_atfork(NULL, NULL, fork_child);
+    mpt_start_t s = { now_ns(), (uint32_t)getpid(), 0 };
+    atomic_store(&state, ST_RECORD);
+    put_raw_block(MPT_BLK_START, &s, sizeof s);
+}
+
+/* Flushes everything and writes END; recording stops. */
+static void finish(void)
+{
+    if (atomic_load(&state) != ST_RECORD)
+        return;
+    busy = 2;
+    flush_all();
+    mpt_end_t e = { atomic_load(&written_events), atomic_load(&dropped_events),
+                    atomic_load(&next_tid), 0 };
+    put_raw_block(MPT_BLK_END, &e, sizeof e);
+    atomic_store(&state, ST_PASS);
+    close(trace_fd);
+    trace_fd = -1;
+}
+
+__attribute__((constructor)) static void mpt_ctor(void)
+{
+    init();
+}
+
+__attribute__((destructor)) static void mpt_dtor(void)
+{
+    finish();
+}
+
+/* ------------------------------------------------------------ logging */
+
+/* The buffer to log into, with busy set; NULL when this call is not logged. */
+static inline tbuf_t *enter(void)
+{
+    if (UNLIKELY(atomic_load_explicit(&state, memory_order_relaxed) != ST_RECORD || thread_done))
+        return NULL;
+    if (UNLIKELY(busy)) {
+        /* busy 1: the allocator's own inner call (glibc's reallocarray calls
+         * realloc), part of the call already logged; 2: a signal handler */
+        if (busy == 2)
+            atomic_fetch_add_explicit(&dropped_events, 1, memory_order_relaxed);
+        return NULL;
+    }
+    busy = 2;
+    tbuf_t *b = my_buf;
+    if (UNLIKELY(!b) && !(b = acquire_buf()))
+        busy = 0;
+    else
+        busy = 1;
+    return b;
+}
+
+/* Space for one event (flushing when full); returns the write position. */
+static inline uint8_t *begin(tbuf_t *b, unsigned kind, uint64_t ts)
+{
+    busy = 2;
+    uint32_t pos = atomic_load_explicit(&b->committed, memory_order_relaxed);
+    if (UNLIKELY(pos + MPT_EVENT_MAX > MPT_RAW_CAP)) {
+        flush_buf(b, 1);
+        b->last_flush = ts;
+        pos = 0;
+    }
+    uint8_t *p = b->data + pos;
+    *p++ = (uint8_t)kind;
+    p = mpt_put_varint(p, ts - b->prev_ts);
+    b->prev_ts = ts;
+    return p;
+}
+
+/* Publishes the event ending at p; flushes a buffer that waited too long. */
+static inline void commit(tbuf_t *b, uint8_t *p, uint64_t ts)
+{
+    atomic_store_explicit(&b->committed, (uint32_t)(p - b->data), memory_order_release);
+    atomic_store_explicit(&b->committed_ev,
+                          atomic_load_explicit(&b->committed_ev, memory_order_relaxed) + 1,
+                          memory_order_release);
+    if (UNLIKELY(ts - b->last_flush > MPT_FLUSH_NS)) {
+        flush_buf(b, 1);
+        b->last_flush = ts;
+    }
+    busy = 0;
+}
+
+/* Logs kind with up to three size-like fields (na of them) and result ret. */
+static void log_alloc(tbuf_t *b, unsigned kind, uint64_t ts, int na, uint64_t a1, uint64_t a2,
+                      const void *ret)
+{
+    uint8_t *p = begin(b, kind, ts);
+    if (na > 0)
+        p = mpt_put_varint(p, a1);
+    if (na > 1)
+        p = mpt_put_varint(p, a2);
+    p = mpt_put_addr(p, (uintptr_t)ret, &b->prev_addr);
+    commit(b, p, ts);
+}
+
+/* Logs a free-like call: pointer and na size-like fields. */
+static void log_free(tbuf_t *b, unsigned kind, uint64_t ts, const void *ptr, int na,
+                     uint64_t a1, uint64_t a2)
+{
+    uint8_t *p = begin(b, kind, ts);
+    p = mpt_put_addr(p, (uintptr_t)ptr, &b->prev_addr);
+    if (na > 0)
+        p = mpt_put_varint(p, a1);
+    if (na > 1)
+        p = mpt_put_varint(p, a2);
+    commit(b, p, ts);
+}
+
+/* Logs realloc/reallocarray: start time, duration, old, sizes, result. */
+static void log_realloc(tbuf_t *b, unsigned kind, uint64_t t0, uint64_t t1, const void *old,
+                        int na, uint64_t a1, uint64_t a2, const void *ret)
+{
+    uint8_t *p = begin(b, kind, t0);
+    p = mpt_put_varint(p, t1 - t0);
+    p = mpt_put_addr(p, (uintptr_t)old, &b->prev_addr);
+    p = mpt_put_varint(p, a1);
+    if (na > 1)
+        p = mpt_put_varint(p, a2);
+    p = mpt_put_addr(p, (uintptr_t)ret, &b->prev_addr);
+    commit(b, p, t1);
+}
+
+/* ----------------------------------------------------- the malloc API */
+
+/* State before the first call resolved the real functions: init, and
+ * while dlsym runs, serve from the bootstrap heap. Returns 1 when the
+ * caller must use the bootstrap heap. */
+static inline int not_ready(void)
+{
+    if (UNLIKELY(atomic_load_explicit(&state, memory_order_acquire) <= ST_INIT)) {
+        init();
+        return atomic_load(&state) == ST_INIT;
+    }
+    return 0;
+}
+
+EXPORT void *malloc(size_t n)
+{
+    if (not_ready())
+        return boot_alloc(n);
+    tbuf_t *b = enter();
+    void *p = real.malloc(n);
+    if (b)
+        log_alloc(b, MPT_MALLOC, now_ns(), 1, n, 0, p);
+    return p;
+}
+
+EXPORT void *calloc(size_t m, size_t n)
+{
+    if (not_ready())
+        return boot_alloc(m * n);   /* boot heap is zeroed and never reused */
+    tbuf_t *b = enter();
+    void *p = real.calloc(m, n);
+    if (b)
+        log_alloc(b, MPT_CALLOC, now_ns(), 2, m, n, p);
+    return p;
+}
+
+EXPORT void free(void *p)
+{
+    if (UNLIKELY(boot_owns(p)))
+        return;
+    if (not_ready())
+        return;
+    tbuf_t *b = enter();
+    if (b)
+        log_free(b, MPT_FREE, now_ns(), p, 0, 0, 0);
+    real.free(p);
+}
+
+/* realloc of a bootstrap object: a real one with the contents copied. */
+static void *boot_realloc(void *p, size_t n)
+{
+    void *q = malloc(n);
+    if (q)
+        memcpy(q, p, boot_size(p) < n ? boot_size(p) : n);
+    return q;
+}
+
+EXPORT void *realloc(void *p, size_t n)
+{
+    if (not_ready())
+        return boot_alloc(n);
+    if (UNLIKELY(boot_owns(p)))
+        return boot_realloc(p, n);
+    tbuf_t *b = enter();
+    uint64_t t0 = b ? now_ns() : 0;
+    void *q = real.realloc(p, n);
+    if (b)
+        log_realloc(b, MPT_REALLOC, t0, now_ns(), p, 1, n, 0, q);
+    return q;
+}
+
+EXPORT void *reallocarray(void *p, size_t m, size_t n)
+{
+    if (not_ready() || !real.reallocarray || UNLIKELY(boot_owns(p))) {
+        size_t t;
+        if (__builtin_mul_overflow(m, n, &t)) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        return realloc(p, t);
+    }
+    tbuf_t *b = enter();
+    uint64_t t0 = b ? now_ns() : 0;
+    void *q = real.reallocarray(p, m, n);
+    if (b)
+        log_realloc(b, MPT_REALLOCARRAY, t0, now_ns(), p, 2, m, n, q);
+    return q;
+}
+
+EXPORT void free_sized(void *p, size_t n)
+{
+    if (UNLIKELY(boot_owns(p)) || not_ready())
+        return;
+    tbuf_t *b = enter();
+    if (b)
+        log_free(b, MPT_FREE_SIZED, now_ns(), p, 1, n, 0);
+    if (real.free_sized)
+        real.free_sized(p, n);
+    else
+        real.free(p);
+}
+
+EXPORT void free_aligned_sized(void *p, size_t al, size_t n)
+{
+    if (UNLIKELY(boot_owns(p)) || not_ready())
+        return;
+    tbuf_t *b = enter();
+    if (b)
+        log_free(b, MPT_FREE_ALIGNED_SIZED, now_ns(), p, 2, al, n);
+    if (real.free_aligned_sized)
+        real.free_aligned_sized(p, al, n);
+    else
+        real.free(p);
+}
+
+EXPORT void *aligned_alloc(size_t al, size_t n)
+{
+    if (not_ready())
+        return NULL;
+    tbuf_t *b = enter();
+    void *p = real.aligned_alloc(al, n);
+    if (b)
+        log_alloc(b, MPT_ALIGNED_ALLOC, now_ns(), 2, al, n, p);
+    return p;
+}
+
+EXPORT void *memalign(size_t al, size_t n)
+{
+    if (not_ready())
+        return NULL;
+    tbuf_t *b = enter();
+    void *p = real.memalign(al, n);
+    if (b)
+        log_alloc(b, MPT_MEMALIGN, now_ns(), 2, al, n, p);
+    return p;
+}
+
+EXPORT int posix_memalign(void **out, size_t al, size_t n)
+{
+    if (not_ready())
+        return ENOMEM;
+    tbuf_t *b = enter();
+    int rc = real.posix_memalign(out, al, n);
+    if (b) {
+        uint64_t ts = now_ns();
+        uint8_t *p = begin(b, MPT_POSIX_MEMALIGN, ts);
+        p = mpt_put_varint(p, al);
+        p = mpt_put_varint(p, n);
+        p = mpt_put_addr(p, rc == 0 ? (uintptr_t)*out : 0, &b->prev_addr);
+        p = mpt_put_varint(p, (uint64_t)(unsigned)rc);
+        commit(b, p, ts);
+    }
+    return rc;
+}
+
+EXPORT void *valloc(size_t n)
+{
+    if (not_ready())
+        return NULL;
+    tbuf_t *b = enter();
+    void *p = real.valloc(n);
+    if (b)
+        log_alloc(b, MPT_VALLOC, now_ns(), 1, n, 0, p);
+    return p;
+}
+
+EXPORT void *pvalloc(size_t n)
+{
+    if (not_ready())
+        return NULL;
+    tbuf_t *b = enter();
+    void *p = real.pvalloc ? real.pvalloc(n) : real.valloc(n);
+    if (b)
+        log_alloc(b, MPT_PVALLOC, now_ns(), 1, n, 0, p);
+    return p;
+}
+
+EXPORT size_t malloc_usable_size(void *p)
+{
+    if (UNLIKELY(boot_owns(p)))
+        return boot_size(p);
+    if (not_ready() || !real.malloc_usable_size)
+        return 0;
+    tbuf_t *b = enter();
+    uint64_t ts = b ? now_ns() : 0;
+    size_t n = real.malloc_usable_size(p);
+    if (b)
+        log_free(b, MPT_USABLE_SIZE, ts, p, 1, n, 0);
+    return n;
+}
+
+/* ------------------------------------------------- process lifetime */
+
+EXPORT void _exit(int status)
+{
+    finish();
+    if (!real.exit_)
+        resolve();
+    real.exit_(status);
+    __builtin_unreachable();
+}
+
+EXPORT void _Exit(int status)
+{
+    finish();
+    if (!real.Exit_)
+        resolve();
+    real.Exit_(status);
+    __builtin_unreachable();
+}
+
+/* Before exec of the recorded process: write out every thread's events (a
+ * failed exec just carries on). A vfork child (another pid) writes nothing. */
+static void before_exec(void)
+{
+    if (not_ready() || atomic_load(&state) != ST_RECORD || !getenv("MPATRACE_PID") ||
+        strtol(getenv("MPATRACE_PID"), NULL, 10) != (long)getpid())
+        return;
+    int was = busy;
+    busy = 2;
+    flush_all();
+    busy = was;
+}
+
+EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+    before_exec();
+    return real.execve(path, argv, envp);
+}
+
+EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+    before_exec();
+    return real.execvpe(file, argv, envp);
+}
+
+EXPORT int execv(const char *path, char *const argv[])
+{
+    return execve(path, argv, environ);
+}
+
+EXPORT int execvp(const char *file, char *const argv[])
+{
+    return execvpe(file, argv, environ);
+}
+
+EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+    before_exec();
+    return real.fexecve(fd, argv, envp);
+}
+
+#define MAX_LARGS 4096
+
+/* Collects execl-style arguments into argv (on the stack); envp for execle. */
+static int collect(const char *arg0, va_list ap, char **argv, char *const **envp)
+{
+    int n = 0;
+    argv[n++] = (char *)arg0;
+    while (arg0 && n < MAX_LARGS && (argv[n] = va_arg(ap, char *)))
+        n++;
+    if (n >= MAX_LARGS) {
+        errno = E2BIG;
+        return -1;
+    }
+    argv[n] = NULL;
+    if (envp)
+        *envp = va_arg(ap, char *const *);
+    return 0;
+}
+
+EXPORT int execl(const char *path, const char *arg, ...)
+{
+    char *argv[MAX_LARGS + 1];
+    va_list ap;
+    va_start(ap, arg);
+    int rc = collect(arg, ap, argv, NULL);
+    va_end(ap);
+    return rc ? rc : execve(path, argv, environ);
+}
+
+EXPORT int execlp(const char *file, const char *arg, ...)
+{
+    char *argv[MAX_LARGS + 1];
+    va_list ap;
+    va_start(ap, arg);
+    int rc = collect(arg, ap, argv, NULL);
+    va_end(ap);
+    return rc ? rc : execvpe(file, argv, environ);
+}
+
+EXPORT int execle(const char *path, const char *arg, ...)
+{
+    char *argv[MAX_LARGS + 1];
+    char *const *envp = NULL;
+    va_list ap;
+    va_start(ap, arg);
+    int rc = collect(arg, ap, argv, &envp);
+    va_end(ap);
+    return rc ? rc : execve(path, argv, envp);
+}
