@@ -19,6 +19,8 @@
 #include "json.h"
 #include "outfmt.h"
 #include "scaling.h"
+#include "plot_timeline.h"
+#include "util.h"
 
 static const char plot_help[] =
     "usage: mpbench plot DIR\n"
@@ -29,6 +31,9 @@ static const char plot_help[] =
     "  efficiency_<W>.png  per-thread efficiency vs threads for workload W:\n"
     "                    (ops/s at N / N) / ops/s at the fewest threads, with the\n"
     "                    ceiling min(N, PUs)/N of the machine in meta.json\n"
+    "  timeline_<W>.png  RSS over time for workload W, a line per allocator\n"
+    "                    (from DIR/timeline.csv; each allocator's first rep at\n"
+    "                    the lowest thread count)\n"
     "Bars are ratios of medians; error bars are their 95% bootstrap CI. Without\n"
     "glibc runs the bars are the medians themselves (CI of the median). The y\n"
     "axis is logarithmic when values span more than 10x. Each plot's data\n"
@@ -321,6 +326,13 @@ static int plot_all(mpb_plotctx_t *px)
             plot_scaling(px, cs->workloads[w]);
             plot_efficiency(px, cs->workloads[w]);
         }
+    int tmade = 0, tfailed = 0;
+    char dir[4096];
+    mpb_copy(dir, sizeof dir, px->dir);
+    dir[strlen(dir) - strlen("/plots")] = '\0';
+    if (mpb_plot_timelines(dir, px->dir, px->term, &tmade, &tfailed) != 0)
+        tfailed++;
+    px->made += tmade, px->failed += tfailed;
     printf("wrote %d plot%s to %s%s\n", px->made, px->made == 1 ? "" : "s", px->dir,
            cs->nthreads > 1 && !cs->present[MPB_M_OPS] ? " (no ops_per_s: no scaling plots)" : "");
     return px->failed ? 1 : 0;

@@ -2,7 +2,7 @@
  * are scripts (python, gcc, sqlite, redis) do their work in children, so
  * the tree is summed, not just the process mpbench started. */
 #include "timeline.h"
-#include "csvout.h"
+#include "csvio.h"
 #include "util.h"
 
 #include <errno.h>
@@ -93,30 +93,31 @@ void mpb_timeline_free(mpb_timeline_t *tl)
 }
 
 /* The fixed fields of this run's rows, CSV-quoted, without the samples. */
-static void row_key(char *buf, size_t len, const mpb_alloc_t *a, const char *workload,
-                    int threads, int rep)
+static void row_key(FILE *f, const mpb_alloc_t *a, const char *workload, int threads, int rep)
 {
-    size_t off = 0;
-    char num[32];
-    mpb_csv_field(buf, len, &off, a->name, 1);
-    mpb_csv_field(buf, len, &off, a->variant, 0);
-    mpb_csv_field(buf, len, &off, workload, 0);
-    mpb_fmt(num, sizeof num, "%d", threads);
-    mpb_csv_field(buf, len, &off, num, 0);
-    mpb_fmt(num, sizeof num, "%d", rep);
-    mpb_csv_field(buf, len, &off, num, 0);
+    char th[32], rp[32];
+    mpb_fmt(th, sizeof th, "%d", threads);
+    mpb_fmt(rp, sizeof rp, "%d", rep);
+    mpb_csv_put(f, a->name, 1);
+    mpb_csv_put(f, a->variant, 0);
+    mpb_csv_put(f, workload, 0);
+    mpb_csv_put(f, th, 0);
+    mpb_csv_put(f, rp, 0);
 }
 
 int mpb_timeline_append(const char *dir, const mpb_alloc_t *a, const char *workload,
                         int threads, int rep, const mpb_timeline_t *tl)
 {
-    char path[PATH_MAX + 16], key[PATH_MAX * 2 + 600];
+    char path[PATH_MAX + 16], *key = NULL;
+    size_t klen = 0;
     mpb_fmt(path, sizeof path, "%s/timeline.csv", dir);
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0)
         return fd >= 0 ? (close(fd), -1) : -1;
-    row_key(key, sizeof key, a, workload, threads, rep);
+    FILE *kf = open_memstream(&key, &klen);
+    row_key(kf, a, workload, threads, rep);
+    fclose(kf);
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
@@ -130,7 +131,7 @@ int mpb_timeline_append(const char *dir, const mpb_alloc_t *a, const char *workl
     int e = errno;
     if (rc != 0 && ftruncate(fd, st.st_size) != 0)
         e = errno;
-    free(text);
+    free(text), free(key);
     close(fd);
     errno = e;
     return rc;

@@ -109,7 +109,9 @@ static int unpack(const mpt_block_t *h, const uint8_t *data, uint8_t *raw)
     return ZSTD_isError(n) || n != h->raw_len ? -1 : 0;
 }
 
-/* One block at off; returns 1 to go on, 0 at a clean end, or a status. */
+#define GO_ON 100   /* read_block: the block was good, read the next */
+
+/* One block at off; returns GO_ON, 0 at a clean end, or a status. */
 static int read_block(mpb_trace_t *t, const uint8_t *buf, size_t size, size_t *off,
                       uint8_t *raw, int *ended)
 {
@@ -153,7 +155,7 @@ static int read_block(mpb_trace_t *t, const uint8_t *buf, size_t size, size_t *o
     }
     *off = o + sizeof h + h.comp_len;
     t->good_bytes = *off;
-    return 1;
+    return GO_ON;
 }
 
 /* Checks the file header; returns OK or a status. */
@@ -199,7 +201,7 @@ int mpb_trace_load(const char *path, mpb_trace_t *t)
     uint8_t *raw = mpb_xrealloc(NULL, MPT_MAX_PAYLOAD);
     size_t off = MPT_HEADER_SIZE;
     int ended = 0;
-    while (rc == MPB_TRACE_OK && (rc = read_block(t, buf, size, &off, raw, &ended)) == 1)
+    while (rc == MPB_TRACE_OK && (rc = read_block(t, buf, size, &off, raw, &ended)) == GO_ON)
         rc = MPB_TRACE_OK;
     free(raw), free(buf);
     if (rc == 0 && !ended)

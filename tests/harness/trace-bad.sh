@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Traces that are not whole: cut short in a block, a flipped byte, not a
+# trace at all, a program killed by SIGKILL while recording. trace-stat
+# says truncated/corrupt with the place and exits 1 (reading what it can);
+# replay refuses with a clear message, exit 2, and writes no results.
+# A program leaving by _exit(4) and one that forks still give whole traces.
+# Usage: trace-bad.sh BUILD
+set -uo pipefail
+build=${1:?usage: $0 BUILD}
+mpb="$build/bin/mpbench"
+fail() { echo "FAIL: $*"; exit 1; }
+[ -x "$mpb" ] && [ -f "$build/lib/libmpatrace.so" ] || { echo "no mpbench/recorder in $build"; exit 77; }
+py=/usr/bin/python3
+[ -x $py ] || { echo "no $py"; exit 77; }
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+"$mpb" record -o "$tmp/good.mpt" -- $py -c 'x = [str(i) * 3 for i in range(200000)]; print(len(x))' \
+    > /dev/null 2>&1 || fail "recording python3 failed"
+size=$(stat -c %s "$tmp/good.mpt")
+[ "$size" -gt 4096 ] || fail "trace of $size bytes is too small to cut"
+
+# expect_bad FILE WORD: trace-stat exits 1 naming WORD; replay exits 2 naming it, no rows.
+expect_bad() {
+    "$mpb" trace-stat "$1" > "$tmp/stat" 2> "$tmp/err"; rc=$?
+    [ $rc -eq 1 ] || fail "trace-stat $1: exit $rc, expected 1"
+    grep -q "^status: $2" "$tmp/stat" || fail "trace-stat $1 does not say $2: $(grep status "$tmp/stat")"
+    rm -rf "$tmp/r"
+    "$mpb" replay "$1" --alloc glibc --repeat 1 --out "$tmp/r" > "$tmp/out" 2>&1; rc=$?
+    [ $rc -eq 2 ] || fail "replay of a $2 trace: exit $rc, expected 2"
+    grep -q "trace is $2" "$tmp/out" || fail "replay's message does not say $2: $(cat "$tmp/out")"
+    [ ! -e "$tmp/r/results.csv" ] || fail "replay of a $2 trace wrote results"
+}
+
+head -c $((size - 100)) "$tmp/good.mpt" > "$tmp/cut.mpt"
+expect_bad "$tmp/cut.mpt" truncated
+grep -q "^events: [1-9]" "$tmp/stat" || fail "the blocks before the cut were not read"
+cp "$tmp/good.mpt" "$tmp/flip.mpt"
+printf '\xff' | dd of="$tmp/flip.mpt" bs=1 seek=400 conv=notrunc status=none
+expect_bad "$tmp/flip.mpt" corrupt
+head -c 300 /bin/ls > "$tmp/notrace.mpt"
+expect_bad "$tmp/notrace.mpt" corrupt
+grep -q "not an mpbench trace" "$tmp/stat" || fail "a non-trace is not named as such"
+
+"$mpb" record -o "$tmp/killed.mpt" -- $py -c \
+    'import os; x = [str(i) for i in range(300000)]; os.kill(os.getpid(), 9)' > /dev/null 2>&1; rc=$?
+[ $rc -eq 137 ] || fail "record of a SIGKILLed program: exit $rc, expected 137"
+expect_bad "$tmp/killed.mpt" truncated
+
+"$mpb" record -o "$tmp/exit.mpt" -- $py -c 'import os; x = list(range(1000)); os._exit(4)' \
+    > /dev/null 2>&1; rc=$?
+[ $rc -eq 4 ] || fail "record of _exit(4): exit $rc"
+"$mpb" trace-stat "$tmp/exit.mpt" > "$tmp/stat" || fail "_exit trace is not whole: $(grep status "$tmp/stat")"
+"$mpb" record -o "$tmp/fork.mpt" -- $py -c \
+    'import os; p = os.fork(); x = [str(i) for i in range(10000)]
+if p == 0: os._exit(0)
+os.waitpid(p, 0)' > /dev/null 2>&1 || fail "record of a forking program failed"
+"$mpb" trace-stat "$tmp/fork.mpt" > "$tmp/stat" || fail "fork trace is not whole: $(grep status "$tmp/stat")"
+echo "truncated, corrupt and foreign traces refused; killed -> truncated; _exit and fork whole"

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# mpbench record of a multi-threaded program with cross-thread frees, then
+# trace-stat and replay on every allocator this machine has: the exit
+# status passes through, every thread and kind is in the trace, each replay
+# makes exactly the recorded number of calls (every rep, every allocator),
+# timeline.csv holds samples and plot draws timeline_<workload>.png.
+# Usage: trace-record-replay.sh BUILD
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=${1:?usage: $0 BUILD}
+mpb="$build/bin/mpbench"
+fail() { echo "FAIL: $*"; exit 1; }
+[ -x "$mpb" ] && [ -f "$build/lib/libmpatrace.so" ] || { echo "no mpbench/recorder in $build"; exit 77; }
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+cc -O1 -pthread -o "$tmp/threads" "$here/fixtures/trace_threads.c" || fail "cannot build trace_threads.c"
+
+"$mpb" record -o "$tmp/t.mpt" -- "$tmp/threads" 7 > "$tmp/out" 2> "$tmp/err"; rc=$?
+[ $rc -eq 7 ] || fail "record exit $rc, expected the program's 7: $(cat "$tmp/err")"
+grep -q '^done$' "$tmp/out" || fail "the program's stdout was lost"
+"$mpb" trace-stat "$tmp/t.mpt" > "$tmp/stat" || fail "trace-stat failed: $(cat "$tmp/stat")"
+get() { awk -v k="$1:" '$1 == k { print $2; exit }' "$tmp/stat"; }
+events=$(get events)
+[ "$(get status)" = ok ] || fail "status $(get status)"
+[ "$(get threads)" -eq 5 ] || fail "threads $(get threads), expected 5 (main + 4)"
+[ "$(get cross_thread_frees)" -gt 0 ] || fail "no cross-thread frees seen"
+[ "$(get unmatched_frees)" -eq 0 ] || fail "$(get unmatched_frees) frees of unknown objects"
+for k in malloc calloc realloc free aligned_alloc posix_memalign memalign malloc_usable_size; do
+    grep -q "^  $k " "$tmp/stat" || fail "no $k calls in trace-stat"
+done
+# 4 threads x 2000 rounds: one allocation (two for realloc rounds), one usable-size, one free each
+n=$(awk '/^  malloc_usable_size / { print $2 }' "$tmp/stat")
+[ "$n" -eq 8000 ] || fail "malloc_usable_size calls $n, expected 8000"
+
+"$mpb" replay "$tmp/t.mpt" --repeat 2 --out "$tmp/r" > "$tmp/rout" 2>&1 ||
+    fail "replay failed: $(tail -3 "$tmp/rout")"
+rows=$(tail -n +2 "$tmp/r/results.csv" | wc -l)
+[ "$rows" -ge 4 ] || fail "only $rows rows (expected 2 per allocator, glibc and mpalloc at least)"
+bad=$(awk -F, -v n="$events" 'NR > 1 && ($6 != "ok" || $13 != n) { print $1 "/" $6 "/" $13 }' "$tmp/r/results.csv")
+[ -z "$bad" ] || fail "rows not ok or not $events calls: $bad"
+grep -q 'alloc_s=' "$tmp/r/results.csv" || fail "no alloc_s in the extra column"
+[ "$(head -1 "$tmp/r/timeline.csv")" = "allocator,variant,workload,threads,rep,t_ms,rss_kb" ] ||
+    fail "timeline.csv header: $(head -1 "$tmp/r/timeline.csv")"
+[ "$(wc -l < "$tmp/r/timeline.csv")" -gt "$rows" ] || fail "timeline.csv holds too few samples"
+ls "$tmp/r/plots/timeline_trace-t.png" > /dev/null 2>&1 || fail "no plots/timeline_trace-t.png"
+echo "recorded $events events of 5 threads; $rows replays, each $events calls; timeline plotted"
