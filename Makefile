@@ -37,7 +37,7 @@ HARNESS_SRC := $(wildcard harness/*.c)
 TRACE_LIB   := $(BUILD)/lib/libmpatrace.so
 REPLAY_BIN  := $(BUILD)/bin/mpb-replay
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/obj/%.o)
-HARNESS_LIBS := -ljansson -lcsv -lhwloc -lm -pthread
+HARNESS_LIBS := -ljansson -lcsv -lzstd -lhwloc -lm -pthread
 MPBENCH     := $(BUILD)/bin/mpbench
 
 WL_SRC  := $(wildcard workloads/*.c)
@@ -101,7 +101,7 @@ $(BUILD)/obj/harness/%.o: harness/%.c
 
 $(MPBENCH): $(HARNESS_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $^ $(HARNESS_LIBS) -lzstd
+	$(CC) $(SAN) -o $@ $^ $(HARNESS_LIBS)
 
 # No sanitizer in the recorder: it is preloaded into programs not built for one.
 $(TRACE_LIB): harness/recorder/mpatrace.c harness/recorder/trace_format.h
