@@ -233,11 +233,24 @@ static void flush_buf(tbuf_t *b, int own)
     spin_unlock(&b->flushing);
 }
 
-/* Flushes every thread's committed events (exit, exec). */
-static void flush_all(void)
+/* Flushes every thread's committed events (exit, exec). A buffer whose
+ * flush cannot start soon is skipped: its owner may be this very thread,
+ * interrupted inside a flush by a signal handler that called exit(). */
+static void flush_all(int inside)
 {
-    for (tbuf_t *b = atomic_load(&buffers); b; b = b->next)
-        flush_buf(b, b == my_buf);
+    for (tbuf_t *b = atomic_load(&buffers); b; b = b->next) {
+        if (b == my_buf && inside)
+            continue;
+        int z = 0, tries = 0;
+        while (!atomic_compare_exchange_weak(&b->flushing, &z, 1) && ++tries < 10000) {
+            z = 0;
+            sched_yield();
+        }
+        if (tries < 10000) {
+            flush_locked(b, b == my_buf);
+            spin_unlock(&b->flushing);
+        }
+    }
 }
 
 /* ------------------------------------------------------------ buffers */
@@ -363,8 +376,14 @@ static void finish(void)
 {
     if (atomic_load(&state) != ST_RECORD)
         return;
+    if (busy == 2) {        /* exit from a signal handler that interrupted the
+                               recorder: its locks may be ours; leave the trace
+                               without END (read as cut short) */
+        atomic_store(&state, ST_PASS);
+        return;
+    }
     busy = 2;
-    flush_all();
+    flush_all(0);
     mpt_end_t e = { atomic_load(&written_events), atomic_load(&dropped_events),
                     atomic_load(&next_tid), 0 };
     put_raw_block(MPT_BLK_END, &e, sizeof e);
@@ -696,8 +715,10 @@ static void before_exec(void)
         strtol(getenv("MPATRACE_PID"), NULL, 10) != (long)getpid())
         return;
     int was = busy;
+    if (was == 2)
+        return;
     busy = 2;
-    flush_all();
+    flush_all(0);
     busy = was;
 }
 
