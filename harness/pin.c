@@ -78,10 +78,25 @@ void mpb_pin_summary(char *buf, size_t len)
              cache_kib(HWLOC_OBJ_L3CACHE));
 }
 
+/* One warning per mpbench process when runs cannot be bound. */
+static void warn_unpinned(const char *why)
+{
+    static int warned;
+    if (!warned++)
+        fprintf(stderr, "mpbench: warning: cannot bind runs to cores (%s); they run unpinned\n",
+                why);
+}
+
 int mpb_pin_process(pid_t pid, int threads)
 {
-    if (mpb_pin_init() != 0)
+    if (mpb_pin_init() != 0) {
+        warn_unpinned("no hwloc topology");
         return -1;
+    }
+    if (!hwloc_topology_is_thissystem(topo)) {   /* HWLOC_SYNTHETIC, an XML file */
+        warn_unpinned("the hwloc topology is not this machine's");
+        return -1;
+    }
     hwloc_bitmap_t set = hwloc_bitmap_alloc();
     int cores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
     if (threads > cores || cores <= 0) {
@@ -93,10 +108,8 @@ int mpb_pin_process(pid_t pid, int threads)
     int rc = hwloc_set_proc_cpubind(topo, pid, set, HWLOC_CPUBIND_PROCESS);
     int err = errno;
     hwloc_bitmap_free(set);
-    static int warned;
-    if (rc != 0 && !warned++)
-        fprintf(stderr, "mpbench: warning: cannot bind runs to cores (%s); they run unpinned\n",
-                strerror(err));
+    if (rc != 0)
+        warn_unpinned(strerror(err));
     return rc == 0 ? 0 : -1;
 }
 
@@ -105,6 +118,8 @@ const char *mpb_pin_describe(int threads, char *buf, size_t len)
     int cores = mpb_pin_cores(), pus = mpb_pin_pus();
     if (mpb_pin_init() != 0)
         snprintf(buf, len, "unpinned (no hwloc topology)");
+    else if (!hwloc_topology_is_thissystem(topo))
+        snprintf(buf, len, "unpinned (the hwloc topology is not this machine's)");
     else if (threads > pus)
         snprintf(buf, len, "all %d PU%s (oversubscribed %dx)", pus, pus == 1 ? "" : "s",
                  mpb_pin_oversubscription(threads));

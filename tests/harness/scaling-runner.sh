@@ -5,7 +5,8 @@
 # how each count was bound, report and efficiency plot present. Then the
 # timeout of an oversubscribed run grows with threads per PU (wl-hang, 1 s
 # timeout, T threads: killed after ceil(T/PUs) s, not 1 s). NAME@F gives a
-# workload its own scale (results.csv, meta.json, matrix.txt).
+# workload its own scale (results.csv, meta.json, matrix.txt). Where hwloc
+# cannot bind, runs go unpinned with one warning and meta.json says so.
 # Usage: scaling-runner.sh BUILD
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -53,6 +54,14 @@ grep -q "^workload=window-churn@0.00001,$tmp/wl-tiny@0.5$" "$tmp/ws/matrix.txt" 
     fail "matrix.txt: $(grep workload= "$tmp/ws/matrix.txt")"
 "$mpb" run --alloc glibc --workload "window-churn@zero" --out "$tmp/bad" > /dev/null 2>&1
 [ $? -eq 2 ] || fail "a bad NAME@F was not refused with exit 2"
+
+# A topology hwloc cannot bind with (synthetic): one warning, runs unpinned and ok.
+HWLOC_SYNTHETIC="pack:1 core:4 pu:1" "$mpb" run --alloc glibc --workload window-churn \
+    --threads 1,2 --repeat 2 --warmup 0 --scale 0.00002 --no-report --out "$tmp/syn" \
+    > /dev/null 2> "$tmp/err" || fail "run on a synthetic topology exited $?"
+[ "$(grep -c 'cannot bind runs to cores' "$tmp/err")" -eq 1 ] || fail "not one warning: $(cat "$tmp/err")"
+[ "$(grep -c ',ok,' "$tmp/syn/results.csv")" -eq 4 ] || fail "runs not ok on a synthetic topology"
+grep -q '"1": "unpinned' "$tmp/syn/meta.json" || fail "meta.json does not say the runs were unpinned"
 
 start=$(date +%s.%N)
 "$mpb" run --alloc glibc --workload "$tmp/wl-hang" --threads "$over" --repeat 1 --warmup 0 \
