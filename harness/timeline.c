@@ -29,8 +29,8 @@ static long proc_rss_kb(pid_t pid)
     if (n <= 0)
         return -1;
     buf[n] = '\0';
-    if (sscanf(buf, "%ld %ld", &size, &res) != 2)
-        return -1;
+    if (sscanf(buf, "%ld %ld", &size, &res) != 2 || res == 0)
+        return -1;      /* 0: a process that is exiting (its memory already gone) */
     return res * (sysconf(_SC_PAGESIZE) / 1024);
 }
 

@@ -8,7 +8,8 @@
  *
  * Allocator time is the sum over calls of the clock read after the call
  * minus the clock read before it, less the same sum measured on an empty
- * pass over the plan (the ops dispatched, no call made).
+ * pass over the plan (the ops dispatched, no call made; the least of three
+ * passes, made after the replay so the memory timeline starts with it).
  * Output: mpbench-ops (calls made), mpbench-alloc_s, mpbench-harness_ns_per_call,
  * mpbench-replay_s, mpbench-live_peak_bytes (recorded). Exit 0; 1 when the
  * replay cannot go on (an allocation the recorded program got fails here);
@@ -305,7 +306,6 @@ int main(int argc, char **argv)
         th[i].pt = &pt[i];
         th[i].buf = map(CHUNK * sizeof(mpb_plan_op_t));
     }
-    double overhead = harness_ns_per_call(th);
     for (uint32_t i = 0; i < hdr.nthreads; i++)
         if (pthread_create(&th[i].handle, NULL, thread_main, &th[i]) != 0) {
             fprintf(stderr, "mpb-replay: cannot start thread %u of %u\n", i, hdr.nthreads);
@@ -326,6 +326,8 @@ int main(int argc, char **argv)
                 (unsigned long long)calls, (unsigned long long)hdr.nops);
         return 1;
     }
+    /* after the replay, so the memory timeline starts with the replay */
+    double overhead = harness_ns_per_call(th);
     double alloc_s = ((double)ns - overhead * (double)calls) * 1e-9;
     printf("mpbench-ops: %llu\nmpbench-alloc_s: %.6f\nmpbench-harness_ns_per_call: %.1f\n"
            "mpbench-replay_s: %.6f\nmpbench-live_peak_bytes: %llu\n", (unsigned long long)calls,
