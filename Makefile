@@ -39,6 +39,7 @@ REPLAY_BIN  := $(BUILD)/bin/mpb-replay
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/obj/%.o)
 HARNESS_LIBS := -ljansson -lcsv -lzstd -lhwloc -lm -pthread
 MPBENCH     := $(BUILD)/bin/mpbench
+PROBE_SO    := $(BUILD)/lib/mpbench-probe.so  # preloaded by mpbench run: which malloc served a run
 
 WL_SRC  := $(wildcard workloads/*.c)
 WL_BIN  := $(patsubst workloads/%.c,$(BUILD)/bin/wl-%,$(WL_SRC))
@@ -73,7 +74,7 @@ all: lib $(if $(SAN),,checked) harness workloads $(if $(KS_MK),kernel-sim)
 
 lib: $(LIB_SO) $(LIB_A)
 checked: $(LIB_CHECKED)
-harness: $(MPBENCH) $(if $(SAN),,$(TRACE_LIB)) $(REPLAY_BIN)
+harness: $(MPBENCH) $(PROBE_SO) $(if $(SAN),,$(TRACE_LIB)) $(REPLAY_BIN)
 workloads: $(WL_BIN) $(WL_SHB)
 tests: $(TEST_BIN)
 
@@ -112,6 +113,11 @@ $(TRACE_LIB): harness/recorder/mpatrace.c harness/recorder/trace_format.h
 $(REPLAY_BIN): harness/replay/mpb-replay.c harness/replay/plan_format.h harness/recorder/trace_format.h
 	@mkdir -p $(dir $@) $(BUILD)/dep
 	$(CC) $(CPPBASE) $(DEPOUT) $(CBASE) -o $@ $< -ldl -pthread
+
+# Never built with $(SAN): it is preloaded into ordinary programs.
+$(PROBE_SO): harness/probe/probe.c
+	@mkdir -p $(dir $@) $(BUILD)/dep
+	$(CC) $(CPPBASE) $(DEPOUT) -std=c11 $(OPT) -g $(WARN) -fPIC -shared -o $@ $<
 
 $(BUILD)/bin/wl-%: workloads/%.c $(wildcard workloads/*.h)
 	@mkdir -p $(dir $@) $(BUILD)/dep

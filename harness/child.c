@@ -5,6 +5,7 @@
  * process group on timeout, on interrupt, and after a normal exit (strays). */
 #include "child.h"
 #include "pin.h"
+#include "provenance.h"
 #include "util.h"
 
 #include <errno.h>
@@ -25,8 +26,9 @@ enum { WAIT_EXITED, WAIT_TIMEOUT, WAIT_INTERRUPTED };
 
 const char *mpb_status_name(int status)
 {
-    static const char *const names[] = { "ok", "crash", "fail", "timeout", "error", "interrupted" };
-    return status >= 0 && status <= MPB_ST_INTERRUPTED ? names[status] : "error";
+    static const char *const names[] = { "ok", "crash", "fail", "timeout", "error", "interrupted",
+                                        "unverified", "invalid" };
+    return status >= 0 && status <= MPB_ST_INVALID ? names[status] : "error";
 }
 
 const char *mpb_signal_name(int sig, char *buf, unsigned len)
@@ -54,6 +56,10 @@ static void child_exec(const mpb_spawn_t *s, int out_w, int go_r, int err_w)
         setenv("LD_PRELOAD", s->preload, 1);
     else
         unsetenv("LD_PRELOAD");
+    if (s->probe_file)
+        setenv(MPB_PROBE_ENV, s->probe_file, 1);
+    else
+        unsetenv(MPB_PROBE_ENV);
     char go;
     if (read(go_r, &go, 1) != 1)
         _exit(126);
@@ -216,6 +222,7 @@ void mpb_child_run(const mpb_spawn_t *s, mpb_result_t *r)
         return;
     }
     setpgid(pid, pid);
+    r->pid = (long)pid;
     if (s->pin_threads > 0)
         mpb_pin_process(pid, s->pin_threads);
     mpb_counters_t c = { { -1, -1, -1, -1, -1, -1 } };

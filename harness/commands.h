@@ -17,4 +17,9 @@ int mpb_cmd_record(int argc, char **argv);   /* record.c: run a program under th
 int mpb_cmd_trace_stat(int argc, char **argv); /* trace_stat.c */
 int mpb_cmd_replay(int argc, char **argv);   /* replay_cmd.c: mpbench run of a trace */
 
+/* Non-zero while a command runs another (run -> summary/plot/report, sweep
+ * -> run, merge -> report): the inner one then leaves the final line, the
+ * report's path, to the outer one, so it is printed once. main.c. */
+extern int mpb_nested;
+
 #endif /* MPB_COMMANDS_H */

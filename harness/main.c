@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+int mpb_nested;
+
 static const struct {
     const char *name;
     int (*fn)(int, char **);

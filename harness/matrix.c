@@ -14,9 +14,10 @@ int mpb_matrix_parse_threads(mpb_matrix_t *m, const char *list)
     int bad = l.n == 0 || l.n > MPB_MAX_THREADS;
     m->nthreads = 0;
     for (size_t i = 0; i < l.n && !bad; i++) {
-        char *end;
-        long t = strtol(l.v[i], &end, 10);
-        bad = *end || t < 1 || t > 4096;
+        long t = 0;
+        bad = mpb_parse_long(l.v[i], 1, 4096, &t) != 0;
+        for (size_t k = 0; k < m->nthreads && !bad; k++)
+            bad = m->threads[k] == (int)t;      /* a cell listed twice */
         m->threads[m->nthreads++] = (int)t;
     }
     mpb_strlist_free(&l);
@@ -52,9 +53,25 @@ int mpb_matrix_save(const mpb_matrix_t *m, const char *path)
     return rc;
 }
 
+int mpb_matrix_parse_shard(mpb_matrix_t *m, const char *val)
+{
+    char buf[64];
+    long i, n;
+    size_t slash = strcspn(val, "/");
+    if (!val[slash] || slash >= sizeof buf)
+        return -1;
+    mpb_fmt(buf, sizeof buf, "%.*s", (int)slash, val);
+    if (mpb_parse_long(buf, 1, 1000000, &i) || mpb_parse_long(val + slash + 1, i, 1000000, &n))
+        return -1;
+    m->shard_i = (int)i, m->shard_n = (int)n;
+    return 0;
+}
+
 /* Applies one key=value line; returns 0, or -1 for a bad value. */
 static int load_line(mpb_matrix_t *m, const char *key, const char *val)
 {
+    long v = 0;
+    int bad = 0;
     if (!strcmp(key, "alloc"))
         mpb_strlist_split(&m->allocs, val);
     else if (!strcmp(key, "workload"))
@@ -62,26 +79,29 @@ static int load_line(mpb_matrix_t *m, const char *key, const char *val)
     else if (!strcmp(key, "threads"))
         return mpb_matrix_parse_threads(m, val);
     else if (!strcmp(key, "repeat"))
-        m->repeat = atoi(val);
+        bad = mpb_parse_long(val, 1, 1000000, &v), m->repeat = (int)v;
     else if (!strcmp(key, "scale"))
-        m->scale = strtod(val, NULL);
+        bad = mpb_parse_double(val, 1e-9, 1e9, &m->scale) || m->scale <= 0;
     else if (!strcmp(key, "timeout"))
-        m->timeout_s = strtod(val, NULL);
+        bad = mpb_parse_double(val, 1e-3, 1e9, &m->timeout_s);
     else if (!strcmp(key, "warmup"))
-        m->warmup = strtod(val, NULL);
+        bad = mpb_parse_double(val, 0, 1e6, &m->warmup);
     else if (!strcmp(key, "pin"))
-        m->pin = atoi(val);
+        bad = mpb_parse_long(val, 0, 1, &v), m->pin = (int)v;
     else if (!strcmp(key, "shard"))
-        return sscanf(val, "%d/%d", &m->shard_i, &m->shard_n) == 2 ? 0 : -1;
+        return mpb_matrix_parse_shard(m, val);
     else if (!strcmp(key, "measure"))
+        bad = strcmp(val, "time") && strcmp(val, "instructions"),
         m->measure = !strcmp(val, "instructions") ? MPB_MEASURE_INSTRUCTIONS : MPB_MEASURE_TIME;
     else if (!strcmp(key, "seed"))
-        m->seed = (unsigned)strtoul(val, NULL, 10);
+        bad = mpb_parse_long(val, 0, 4294967295L, &v), m->seed = (unsigned)v;
     else if (!strcmp(key, "sample_ms"))
-        m->sample_ms = strtod(val, NULL);
+        bad = mpb_parse_double(val, 0, 1e7, &m->sample_ms);
     else if (!strcmp(key, "started"))
         mpb_copy(m->started, sizeof m->started, val);
-    return 0;
+    if (bad)
+        fprintf(stderr, "mpbench: matrix.txt: bad %s value '%s'\n", key, val);
+    return bad ? -1 : 0;
 }
 
 int mpb_matrix_load(mpb_matrix_t *m, const char *path)

@@ -30,6 +30,8 @@ typedef struct mpb_matrix {
 
 /* Parses "1,2,4" into m->threads; returns 0, or -1 on a bad list. */
 int mpb_matrix_parse_threads(mpb_matrix_t *m, const char *list);
+/* Parses "I/N" (1 <= I <= N) into m->shard_i/shard_n; returns 0 or -1. */
+int mpb_matrix_parse_shard(mpb_matrix_t *m, const char *val);
 /* "time" / "instructions". */
 const char *mpb_matrix_measure_name(int measure);
 

@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "gnuplot.h"
 #include "json.h"
+#include "lock.h"
 #include "outfmt.h"
 #include "scaling.h"
 #include "plot_timeline.h"
@@ -333,6 +334,11 @@ static int plot_all(mpb_plotctx_t *px)
     if (mpb_plot_timelines(dir, px->dir, px->term, &tmade, &tfailed) != 0)
         tfailed++;
     px->made += tmade, px->failed += tfailed;
+    if (!px->made) {
+        fprintf(stderr, "mpbench plot: no plot written to %s: no ok run has a value to plot\n",
+                px->dir);
+        return 1;
+    }
     printf("wrote %d plot%s to %s%s\n", px->made, px->made == 1 ? "" : "s", px->dir,
            cs->nthreads > 1 && !cs->present[MPB_M_OPS] ? " (no ops_per_s: no scaling plots)" : "");
     return px->failed ? 1 : 0;
@@ -359,11 +365,17 @@ int mpb_cmd_plot(int argc, char **argv)
     px.pus = mpb_scaling_pus(meta);
     json_decref(meta);
     snprintf(px.dir, sizeof px.dir, "%s/plots", dir);
-    int rc = 2;
+    int rc = mpb_lock_take(dir, "mpbench plot");
+    if (rc != 0) {
+        mpb_cells_free(&cs);
+        return rc < 0 ? 2 : rc;
+    }
+    rc = 2;
     if (mkdir(px.dir, 0777) < 0 && errno != EEXIST)
         perror(px.dir);
     else
         rc = plot_all(&px);
+    mpb_lock_release(dir);
     mpb_cells_free(&cs);
     return rc;
 }

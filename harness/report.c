@@ -13,6 +13,7 @@
 #include "cells.h"
 #include "commands.h"
 #include "json.h"
+#include "lock.h"
 #include "outfmt.h"
 #include "scaling.h"
 #include "util.h"
@@ -397,7 +398,8 @@ static int write_report(const char *dir, const mpb_cellset_t *cs, const json_t *
         perror(path);
         return 2;
     }
-    printf("%s\n", path);
+    if (!mpb_nested)
+        printf("%s\n", path);
     return 0;
 }
 
@@ -411,8 +413,14 @@ int mpb_cmd_report(int argc, char **argv)
     char path[4200];
     if (mpb_cells_load(dir, &cs) < 0)
         return 2;
+    int rc = mpb_lock_take(dir, "mpbench report");
+    if (rc != 0) {
+        mpb_cells_free(&cs);
+        return rc < 0 ? 2 : rc;
+    }
     json_t *meta = mpb_json_load(mpb_path(path, sizeof path, dir, "meta.json"));
-    int rc = write_report(dir, &cs, meta);
+    rc = write_report(dir, &cs, meta);
+    mpb_lock_release(dir);
     json_decref(meta);
     mpb_cells_free(&cs);
     return rc;

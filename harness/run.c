@@ -3,6 +3,7 @@
  * matrix defaults are every allocator this machine has, every wl-* built
  * beside mpbench, 1..cores threads in powers of two, 5 repetitions. */
 #include "commands.h"
+#include "lock.h"
 #include "pin.h"
 #include "run.h"
 
@@ -56,10 +57,14 @@ static const char run_help[] =
 "Order: for rep, for workload, for threads, for allocator (allocator order\n"
 "shuffled per rep). Each cell first gets one warm-up run (see --warmup) that\n"
 "is not written to results.csv. Status: ok, crash (signal column), fail (exit_code column),\n"
-"timeout, error (could not start; why in extra). Counters the machine lacks\n"
+"timeout, error (could not start; why in extra), unverified (the allocator\n"
+"named did not provably serve the run's malloc: mpbench preloads its probe,\n"
+"mpbench-probe.so, beside it and checks; why in extra), invalid (a bad\n"
+"mpbench-* value in the workload's output; why in extra). Counters the machine lacks\n"
 "are empty cells, and meta.json says which. Logs: DIR/logs/<cell>-<rep>.err\n"
 "(empty ones removed). The last line on stdout is the path of DIR/report.md.\n"
-"Exit: 0 matrix done (crash rows included), 2 bad usage or folder in use,\n"
+"Exit: 0 matrix done (crash rows included), 2 bad usage or a folder that\n"
+"already holds a run, 3 the folder is in use by another mpbench (lock),\n"
 "4 results could not be written (rows written so far stay valid),\n"
 "130 interrupted (continue with --resume).\n";
 
@@ -97,40 +102,54 @@ static int usage_error(const char *msg, const char *arg)
     return MPB_EXIT_USAGE;
 }
 
-/* Numeric option value; -1 on garbage. */
-static double number(const char *s)
+/* A finite number in [lo, hi] from option opt, or a usage error. */
+static int real_opt(const char *opt, double lo, double hi, double *v)
 {
-    char *end;
-    double v = strtod(s, &end);
-    return *s && !*end && v >= 0 ? v : -1;
+    char what[96];
+    if (mpb_parse_double(optarg, lo, hi, v) == 0)
+        return 0;
+    mpb_fmt(what, sizeof what, "bad %s (want a number, %g..%g)", opt, lo, hi);
+    return usage_error(what, optarg);
+}
+
+/* An integer in [lo, hi] from option opt, or a usage error. */
+static int int_opt(const char *opt, long lo, long hi, long *v)
+{
+    char what[96];
+    if (mpb_parse_long(optarg, lo, hi, v) == 0)
+        return 0;
+    mpb_fmt(what, sizeof what, "bad %s (want a whole number, %ld..%ld)", opt, lo, hi);
+    return usage_error(what, optarg);
 }
 
 /* One option into a; returns 0, 1 for --help, or an exit status. */
 static int parse_opt(int c, run_args_t *a, mpb_run_t *r)
 {
+    long v = 0;
+    int rc = 0;
     switch (c) {
     case 'a': a->alloc = optarg; break;
     case 'w': a->workload = optarg; break;
     case 't': a->threads = optarg; break;
-    case 'r': a->repeat = (int)number(optarg); if (a->repeat < 1) return usage_error("bad --repeat", optarg); break;
+    case 'r': rc = int_opt("--repeat", 1, 100000, &v); a->repeat = (int)v; break;
     case 'o': a->out = optarg; return 0;
     case 'q': a->quick = 1; break;
-    case 's': a->scale = number(optarg); if (a->scale <= 0) return usage_error("bad --scale", optarg); break;
+    case 's': rc = real_opt("--scale", 1e-6, 1e6, &a->scale); break;
     case OPT_RESUME: r->resume = 1; return 0;
-    case OPT_TIMEOUT: a->timeout = number(optarg); if (a->timeout <= 0) return usage_error("bad --timeout", optarg); break;
+    case OPT_TIMEOUT: rc = real_opt("--timeout", 0.001, 1e7, &a->timeout); break;
     case OPT_PIN: a->pin = 1; break;
     case OPT_NOPIN: a->pin = 0; break;
     case OPT_SHARD: a->shard = optarg; break;
     case OPT_MEASURE: a->measure = optarg; break;
-    case OPT_SEED: a->seed = (long)number(optarg); if (a->seed < 0) return usage_error("bad --seed", optarg); break;
+    case OPT_SEED: rc = int_opt("--seed", 0, 4294967295L, &a->seed); break;
     case OPT_NOREPORT: r->report = 0; return 0;
-    case OPT_WARMUP: a->warmup = number(optarg); if (a->warmup < 0) return usage_error("bad --warmup", optarg); break;
-    case OPT_SAMPLE: a->sample_ms = number(optarg); if (a->sample_ms < 0) return usage_error("bad --sample-ms", optarg); break;
+    case OPT_WARMUP: rc = real_opt("--warmup", 0, 1000, &a->warmup); break;
+    case OPT_SAMPLE: rc = real_opt("--sample-ms", 0, 1e7, &a->sample_ms); break;
     case 'h': return 1;
     default: return MPB_EXIT_USAGE;
     }
     a->matrix_given = 1;
-    return 0;
+    return rc;
 }
 
 /* Default thread counts: 1, 2, 4, ... up to the cores, and the core count. */
@@ -165,8 +184,7 @@ static int build_matrix(const run_args_t *a, mpb_run_t *r)
     m->seed = a->seed >= 0 ? (unsigned)a->seed : 42u;
     m->sample_ms = a->sample_ms >= 0 ? a->sample_ms : MPB_SAMPLE_MS_DEFAULT;
     m->shard_i = m->shard_n = 1;
-    if (a->shard && (sscanf(a->shard, "%d/%d", &m->shard_i, &m->shard_n) != 2 ||
-                     m->shard_n < 1 || m->shard_i < 1 || m->shard_i > m->shard_n))
+    if (a->shard && mpb_matrix_parse_shard(m, a->shard) != 0)
         return usage_error("bad --shard (want I/N with 1 <= I <= N)", a->shard);
     if (a->measure && strcmp(a->measure, "time") && strcmp(a->measure, "instructions"))
         return usage_error("bad --measure (time or instructions)", a->measure);
@@ -217,7 +235,9 @@ static void analyse(const char *dir)
     for (int i = 0; i < 3; i++) {
         char *args[] = { (char *)names[i], (char *)dir, NULL };
         fflush(stdout);
+        mpb_nested++;
         int rc = cmds[i](2, args);
+        mpb_nested--;
         if (rc != 0)
             fprintf(stderr, "mpbench run: warning: `mpbench %s %s` failed (exit %d)\n",
                     names[i], dir, rc);
@@ -242,10 +262,15 @@ int mpb_cmd_run(int argc, char **argv)
         rc = mpb_run_loop(&r);
     if (rc == MPB_EXIT_OK && r.report)
         analyse(r.dir);
-    if (rc == MPB_EXIT_OK)
+    if (rc == MPB_EXIT_OK && !mpb_nested)
         printf("%s/report.md\n", r.dir);
     mpb_matrix_free(&r.m);
     mpb_timeline_free(&mpb_run_timeline);
-    free(r.allocs), free(r.wls), free(r.done);
+    mpb_prov_cleanup(&r.prov);
+    if (r.locked)
+        mpb_lock_release(r.dir);
+    for (size_t i = 0; r.preload && i < r.nalloc; i++)
+        free(r.preload[i]);
+    free(r.preload), free(r.allocs), free(r.wls), free(r.done);
     return rc;
 }

@@ -10,9 +10,10 @@
 #include "alloc.h"
 #include "child.h"
 #include "matrix.h"
+#include "provenance.h"
 #include "workload.h"
 
-/* Exit statuses of mpbench run. */
+/* Exit statuses of mpbench run (3, folder in use, is MPB_EXIT_BUSY of lock.h). */
 enum { MPB_EXIT_OK = 0, MPB_EXIT_FAIL = 1, MPB_EXIT_USAGE = 2, MPB_EXIT_WRITE = 4,
        MPB_EXIT_INTERRUPTED = 130 };
 
@@ -21,6 +22,8 @@ typedef struct mpb_run {
     int alloc_explicit;         /* --alloc given: a missing one is an error */
     mpb_alloc_t *allocs;        /* resolved, matrix order */
     size_t nalloc;
+    char **preload;             /* LD_PRELOAD value per allocator (with the probe) */
+    mpb_prov_t prov;            /* the provenance probe and its temp links */
     mpb_workload_t *wls;
     size_t nwl;
     char dir[PATH_MAX];         /* results folder */
@@ -29,6 +32,7 @@ typedef struct mpb_run {
     char cmdline[4096];
     char resumed_at[32];
     int csv_fd;
+    int locked;                 /* this run holds dir's lock (lock.h) */
     unsigned char *done;        /* done[cell * repeat + rep - 1]: row present */
 } mpb_run_t;
 

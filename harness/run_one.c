@@ -28,6 +28,26 @@ static void cell_name(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep,
             *c = '_';
 }
 
+/* The provenance check of a finished run (provenance.h): a run whose
+ * allocator is not proven to have served it becomes `unverified`, with the
+ * reason. A crash or failure before any process reported keeps its status
+ * (the reason is noted). Timeouts and runs that never started are left as
+ * they are. */
+static void check_provenance(const mpb_run_t *r, size_t a, size_t w, const char *probe,
+                             const char *err, mpb_result_t *res)
+{
+    if (res->status != MPB_ST_OK && res->status != MPB_ST_FAIL && res->status != MPB_ST_CRASH)
+        return;
+    char why[sizeof res->why];
+    mpb_prov_check_t c = { probe, r->allocs[a].path, res->pid, err, r->wls[w].path };
+    int v = mpb_prov_verify(&c, why, sizeof why);
+    if (v == 1)
+        return;
+    mpb_copy(res->why, sizeof res->why, why);
+    if (v == 0 || res->status == MPB_ST_OK)
+        res->status = MPB_ST_UNVERIFIED;
+}
+
 /* Removes path when it is empty. */
 static void drop_if_empty(const char *path)
 {
@@ -47,10 +67,13 @@ void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep,
                  mpb_result_t *res, char *ir, size_t irlen)
 {
     char name[1024], err[PATH_MAX + 1100], cg[PATH_MAX + 1100], cgopt[PATH_MAX + 1200];
+    char probe[PATH_MAX + 1100];
     char threads[16], scale[32];
     cell_name(r, a, w, t, rep, name, sizeof name);
     mpb_fmt(err, sizeof err, "%s/logs/%s.err", r->dir, name);
     mpb_fmt(cg, sizeof cg, "%s/logs/%s.callgrind", r->dir, name);
+    mpb_fmt(probe, sizeof probe, "%s/logs/%s.probe", r->dir, name);
+    unlink(probe);
     mpb_fmt(threads, sizeof threads, "%d", r->m.threads[t]);
     double sc = mpb_run_scale(r, w);
     mpb_fmt(scale, sizeof scale, "%g", rep > 0 ? sc : sc * r->m.warmup);
@@ -69,13 +92,19 @@ void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep,
         memcpy(argv + n, wl, sizeof wl);
     /* Oversubscribed runs time-slice: their timeout grows with threads per PU. */
     double timeout = r->m.timeout_s * mpb_pin_oversubscription(r->m.threads[t]);
-    mpb_spawn_t s = { argv, r->allocs[a].path, err, r->m.pin ? r->m.threads[t] : 0,
+    mpb_spawn_t s = { argv, r->preload[a], probe, err, r->m.pin ? r->m.threads[t] : 0,
                       timeout, r->m.measure == MPB_MEASURE_TIME, NULL };
     mpb_timeline_reset(&mpb_run_timeline);
     mpb_run_timeline.period_ms = r->m.sample_ms;
     if (rep > 0 && r->m.sample_ms > 0 && r->m.measure == MPB_MEASURE_TIME)
         s.timeline = &mpb_run_timeline;
     mpb_child_run(&s, res);
+    if (rep > 0)
+        check_provenance(r, a, w, probe, err, res);
+    if (rep > 0 && res->status == MPB_ST_OK && mpb_wlout_check(&res->out, res->why, sizeof res->why) != 0)
+        res->status = MPB_ST_INVALID;
+    if (res->status != MPB_ST_UNVERIFIED)
+        unlink(probe);
     drop_if_empty(err);
     ir[0] = '\0';
     if (r->m.measure == MPB_MEASURE_INSTRUCTIONS)

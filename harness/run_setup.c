@@ -8,6 +8,7 @@
 #include "meta.h"
 #include "run.h"
 #include "csvio.h"
+#include "lock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -40,10 +41,13 @@ static int make_dirs(const char *path)
     return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* A fresh run must not land in a folder that holds one. */
+/* A fresh run must not land in a folder that holds one, or that another
+ * mpbench is writing (exit MPB_EXIT_BUSY). */
 static int check_fresh(const mpb_run_t *r)
 {
     char csv[PATH_MAX], mtx[PATH_MAX];
+    if (mpb_lock_busy(r->dir, "mpbench run"))
+        return MPB_EXIT_BUSY;
     mpb_fmt(csv, sizeof csv, "%s/results.csv", r->dir);
     mpb_fmt(mtx, sizeof mtx, "%s/matrix.txt", r->dir);
     if (mpb_is_file(csv) || mpb_is_file(mtx)) {
@@ -54,19 +58,41 @@ static int check_fresh(const mpb_run_t *r)
     return MPB_EXIT_OK;
 }
 
+/* Takes the folder's lock for the rest of the command. */
+static int lock_dir(mpb_run_t *r)
+{
+    int rc = mpb_lock_take(r->dir, r->resume ? "mpbench run --resume" : "mpbench run");
+    r->locked = rc == 0;
+    return rc == 0 ? MPB_EXIT_OK : rc == MPB_EXIT_BUSY ? MPB_EXIT_BUSY : MPB_EXIT_WRITE;
+}
+
 static int load_for_resume(mpb_run_t *r)
 {
     char mtx[PATH_MAX];
     mpb_fmt(mtx, sizeof mtx, "%s/matrix.txt", r->dir);
+    if (mpb_lock_busy(r->dir, "mpbench run --resume"))
+        return MPB_EXIT_BUSY;
     if (!mpb_is_file(mtx)) {
         fprintf(stderr, "mpbench: %s holds no run to resume (no matrix.txt)\n", r->dir);
         return MPB_EXIT_USAGE;
     }
+    int rc = lock_dir(r);
+    if (rc != MPB_EXIT_OK)
+        return rc;
     if (mpb_matrix_load(&r->m, mtx) != 0)
         return MPB_EXIT_USAGE;
     r->alloc_explicit = 1;
     mpb_iso_now(r->resumed_at, sizeof r->resumed_at);
     return MPB_EXIT_OK;
+}
+
+/* Index of s in the first n names (stride bytes apart), or -1. */
+static long find_name(const char *base, size_t stride, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(base + i * stride, s))
+            return (long)i;
+    return -1;
 }
 
 /* Resolves the allocator names; the list is rewritten with what was kept. */
@@ -87,6 +113,12 @@ static int resolve_allocs(mpb_run_t *r)
                     r->m.allocs.v[i], a->path);
             continue;
         }
+        if (find_name(r->allocs[0].name, sizeof *r->allocs, r->nalloc, a->name) >= 0) {
+            fprintf(stderr, "mpbench: allocator %s is listed twice: one cell would hold both "
+                    "sets of runs\n", a->name);
+            mpb_strlist_free(&kept);
+            return MPB_EXIT_USAGE;
+        }
         mpb_alloc_version(a);
         mpb_strlist_add(&kept, a->name);
         r->nalloc++;
@@ -96,6 +128,25 @@ static int resolve_allocs(mpb_run_t *r)
     if (!r->nalloc)
         fprintf(stderr, "mpbench: no allocator to run\n");
     return r->nalloc ? MPB_EXIT_OK : MPB_EXIT_USAGE;
+}
+
+/* The probe, each allocator's LD_PRELOAD value, and warnings about
+ * libraries and programs whose runs cannot pass the provenance check. */
+static int setup_provenance(mpb_run_t *r)
+{
+    if (mpb_prov_init(&r->prov) != 0)
+        return MPB_EXIT_USAGE;
+    r->preload = mpb_xrealloc(NULL, (r->nalloc + 1) * sizeof *r->preload);
+    for (size_t i = 0; i < r->nalloc; i++) {
+        char buf[2 * PATH_MAX + 2];
+        if (mpb_prov_preload(&r->prov, r->allocs[i].path, buf, sizeof buf) != 0)
+            return MPB_EXIT_WRITE;
+        r->preload[i] = mpb_xstrdup(buf);
+        mpb_prov_warn_lib(r->allocs[i].name, r->allocs[i].path);
+    }
+    for (size_t i = 0; i < r->nwl; i++)
+        mpb_prov_warn_program(r->wls[i].name, r->wls[i].path);
+    return MPB_EXIT_OK;
 }
 
 /* Resolves the workloads (every wl-* beside mpbench when none was named). */
@@ -122,6 +173,11 @@ static int resolve_workloads(mpb_run_t *r)
                         w->path);
             return MPB_EXIT_USAGE;
         }
+        if (find_name(r->wls[0].name, sizeof *r->wls, i, w->name) >= 0) {
+            fprintf(stderr, "mpbench: workload %s is listed twice: one cell would hold both "
+                    "sets of runs\n", w->name);
+            return MPB_EXIT_USAGE;
+        }
         if (mpb_workload_plan(w) != 0)
             return MPB_EXIT_USAGE;
         if (w->trace[0]) {
@@ -138,15 +194,6 @@ static int resolve_workloads(mpb_run_t *r)
     }
     r->nwl = r->m.workloads.n;
     return MPB_EXIT_OK;
-}
-
-/* Index of s in the first n names (stride bytes apart), or -1. */
-static long find_name(const char *base, size_t stride, size_t n, const char *s)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(base + i * stride, s))
-            return (long)i;
-    return -1;
 }
 
 /* Marks done[] from the rows results.csv already holds. */
@@ -183,6 +230,11 @@ static int open_outputs(mpb_run_t *r)
         fprintf(stderr, "mpbench: cannot create %s: %s\n", logs, strerror(errno));
         return MPB_EXIT_WRITE;
     }
+    int rc = r->resume ? MPB_EXIT_OK : lock_dir(r);
+    if (rc == MPB_EXIT_OK && !r->resume)
+        rc = check_fresh(r);
+    if (rc != MPB_EXIT_OK)
+        return rc;
     mpb_fmt(path, sizeof path, "%s/matrix.txt", r->dir);
     if (!r->resume && mpb_matrix_save(&r->m, path) != 0) {
         fprintf(stderr, "mpbench: cannot write %s: %s\n", path, strerror(errno));
@@ -214,6 +266,8 @@ int mpb_run_setup(mpb_run_t *r)
         fprintf(stderr, "mpbench: --measure instructions needs valgrind (apt-get install valgrind)\n");
         rc = MPB_EXIT_USAGE;
     }
+    if (rc == MPB_EXIT_OK)
+        rc = setup_provenance(r);
     if (rc != MPB_EXIT_OK)
         return rc;
     if (!r->resume)

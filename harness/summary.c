@@ -9,6 +9,7 @@
 #include "cells.h"
 #include "commands.h"
 #include "csvio.h"
+#include "lock.h"
 #include "outfmt.h"
 #include "util.h"
 
@@ -117,7 +118,11 @@ int mpb_cmd_summary(int argc, char **argv)
     mpb_cellset_t cs;
     if (mpb_cells_load(dir, &cs) < 0)
         return 2;
-    int rc = write_summary(dir, &cs);
+    int rc = mpb_lock_take(dir, "mpbench summary");
+    if (rc == 0) {
+        rc = write_summary(dir, &cs);
+        mpb_lock_release(dir);
+    }
     mpb_cells_free(&cs);
-    return rc;
+    return rc < 0 ? 2 : rc;
 }

@@ -131,7 +131,10 @@ static int analyse(const char *dir)
     for (int i = 0; i < 3; i++) {
         char *args[] = { (char *)names[i], (char *)dir, NULL };
         fflush(stdout);
-        if (cmds[i](2, args) != 0)
+        mpb_nested++;
+        int rc = cmds[i](2, args);
+        mpb_nested--;
+        if (rc != 0)
             fprintf(stderr, "mpbench sweep: warning: `mpbench %s %s` failed\n", names[i], dir);
     }
     mpb_sweepdata_t d;
@@ -174,7 +177,9 @@ static int run_matrix(const mpb_sweep_t *s, const sweep_args_t *a)
     free(args.v[--args.n]);
     args.v[args.n] = NULL;      /* argv ends with NULL */
     fflush(stdout);
+    mpb_nested++;
     int rc = mpb_cmd_run((int)args.n, args.v);
+    mpb_nested--;
     mpb_strlist_free(&args);
     return rc;
 }

@@ -47,6 +47,13 @@ char *mpb_copy(char *dst, size_t len, const char *src);
 /* snprintf that tolerates truncation (the result is cut at len). */
 int mpb_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Parses all of s (no leading blanks, nothing after) as a finite number in
+ * [lo, hi] into *out. Returns 0, or -1 (out untouched): empty, garbage, nan,
+ * inf, out of range. */
+int mpb_parse_double(const char *s, double lo, double hi, double *out);
+/* The same for a decimal integer in [lo, hi]. */
+int mpb_parse_long(const char *s, long lo, long hi, long *out);
+
 /* xmalloc-style helpers: print and exit(1) when memory runs out. */
 void *mpb_xrealloc(void *p, size_t n);
 char *mpb_xstrdup(const char *s);

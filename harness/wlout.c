@@ -32,6 +32,57 @@ static int key_is(const char *key, const char *name)
     return !*key && !*name;
 }
 
+/* Notes the first problem with a known key. */
+static void note_problem(mpb_wlout_t *w, const char *key, const char *val, const char *what)
+{
+    if (!w->problem[0])
+        mpb_fmt(w->problem, sizeof w->problem, "workload output mpbench-%s: '%.80s' %s", key,
+                val, what);
+}
+
+/* Stores a known key's value as printed (trailing blanks cut); a repeat
+ * with another value or a value too long for its field is a problem. */
+static void keep_number(mpb_wlout_t *w, const char *key, char *dst, size_t len, const char *val)
+{
+    size_t n = strlen(val);
+    while (n && (val[n - 1] == ' ' || val[n - 1] == '\t'))
+        n--;
+    if (n >= len) {
+        note_problem(w, key, val, "is too long to be a count");
+        return;
+    }
+    if (dst[0] && (strlen(dst) != n || strncmp(dst, val, n))) {
+        note_problem(w, key, val, "repeats the key with another value");
+        dst[0] = '\0';
+        return;
+    }
+    if (!w->problem[0])
+        mpb_fmt(dst, len, "%.*s", (int)n, val);
+}
+
+/* 1 when s is digits only, 1..18 of them (a count that fits exactly). */
+static int is_count(const char *s)
+{
+    size_t n = strspn(s, "0123456789");
+    return n > 0 && n <= 18 && !s[n];
+}
+
+int mpb_wlout_check(mpb_wlout_t *w, char *why, size_t len)
+{
+    static const char *const names[] = { "ops", "live_peak_bytes", "rss_after_kb" };
+    char *const vals[] = { w->ops, w->live_peak_bytes, w->rss_after_kb };
+    for (int i = 0; i < 3 && !w->problem[0]; i++)
+        if (vals[i][0] && !is_count(vals[i]))
+            note_problem(w, names[i], vals[i], "is not a whole number >= 0");
+    if (!w->problem[0])
+        return 0;
+    mpb_copy(why, len, w->problem);
+    for (int i = 0; i < 3; i++)
+        if (vals[i][0] && !is_count(vals[i]))
+            vals[i][0] = '\0';
+    return -1;
+}
+
 static void handle_line(mpb_wlout_t *w, char *line)
 {
     if (strncmp(line, "mpbench-", 8) != 0)
@@ -45,11 +96,11 @@ static void handle_line(mpb_wlout_t *w, char *line)
     char clean[256];
     copy_value(clean, sizeof clean, val);
     if (key_is(key, "ops"))
-        mpb_copy(w->ops, sizeof w->ops, clean);
+        keep_number(w, "ops", w->ops, sizeof w->ops, val);
     else if (key_is(key, "live_peak_bytes"))
-        mpb_copy(w->live_peak_bytes, sizeof w->live_peak_bytes, clean);
+        keep_number(w, "live_peak_bytes", w->live_peak_bytes, sizeof w->live_peak_bytes, val);
     else if (key_is(key, "rss_after_kb"))
-        mpb_copy(w->rss_after_kb, sizeof w->rss_after_kb, clean);
+        keep_number(w, "rss_after_kb", w->rss_after_kb, sizeof w->rss_after_kb, val);
     else if (strlen(w->extra) + strlen(key) + strlen(clean) + 3 < sizeof w->extra) {
         char k[128];
         copy_value(k, sizeof k, key);

@@ -7,9 +7,10 @@
 #include <stddef.h>
 
 typedef struct mpb_wlout {
-    char ops[32];               /* mpbench-ops */
+    char ops[32];               /* mpbench-ops, as printed (checked by mpb_wlout_check) */
     char live_peak_bytes[32];   /* mpbench-live_peak_bytes (or live-peak-bytes) */
     char rss_after_kb[32];      /* mpbench-rss_after_kb (or rss-after-kb) */
+    char problem[256];          /* first malformed or repeated known key, "" if none */
     char extra[1024];           /* any other keys, "key=value;key=value" */
     char line[512];             /* partial line being assembled */
     size_t len;
@@ -20,5 +21,10 @@ void mpb_wlout_init(mpb_wlout_t *w);
 void mpb_wlout_feed(mpb_wlout_t *w, const char *buf, size_t n);
 /* Handles a last line without a newline. */
 void mpb_wlout_finish(mpb_wlout_t *w);
+
+/* Checks the known keys: each at most once, a whole number >= 0 written
+ * with digits only (at most 18 of them). Returns 0; or -1 with the reason
+ * in why, the bad values emptied so no reader takes them for numbers. */
+int mpb_wlout_check(mpb_wlout_t *w, char *why, size_t len);
 
 #endif /* MPB_WLOUT_H */
