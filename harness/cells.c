@@ -140,20 +140,37 @@ static void values_add(mpb_cellset_t *cs, mpb_cell_t *c, const mpb_table_t *t,
     }
 }
 
-/* Remembers how runs were measured (time, or instructions under callgrind). */
-static void note_measure(mpb_cellset_t *cs, const char *measure)
+/* Remembers a run's value of an identity column (measure, scale) in first;
+ * sets *mixed when rows disagree. Scales are compared as numbers. */
+static void note_identity(char *first, size_t len, int *mixed, const char *v, int numeric)
 {
-    if (!measure || !*measure)
+    if (!v || !*v)
         return;
-    if (!cs->measure[0])
-        snprintf(cs->measure, sizeof cs->measure, "%s", measure);
-    else if (strcmp(cs->measure, measure) != 0)
-        cs->mixed_measure = 1;
+    if (!first[0])
+        snprintf(first, len, "%s", v);
+    else if (numeric ? strtod(first, NULL) != strtod(v, NULL) : strcmp(first, v) != 0)
+        *mixed = 1;
+}
+
+/* 1 (with a message) when every known metric value of an ok row parses;
+ * a malformed value makes the row unusable rather than silently partial. */
+static int row_values_ok(const mpb_table_t *t, size_t r, const int *colidx, const char *path)
+{
+    for (int m = 0; m < MPB_NMETRIC; m++) {
+        double v;
+        const char *s = colidx[m] >= 0 ? t->rows[r][colidx[m]] : "";
+        if (*s && parse_value(s, &v) < 0) {
+            fprintf(stderr, "mpbench: warning: %s: row %zu: %s '%s' is not a finite number "
+                    ">= 0; the row is not counted as ok\n", path, r + 2, mpb_metrics[m].name, s);
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* Files one row of results.csv; returns -1 for a row without a cell key. */
 static int row_add(mpb_cellset_t *cs, const mpb_table_t *t, size_t r,
-                   const int *colidx)
+                   const int *colidx, const char *path)
 {
     const char *status = mpb_table_get(t, r, "status");
     const char *alloc = mpb_table_get(t, r, "allocator");
@@ -167,8 +184,13 @@ static int row_add(mpb_cellset_t *cs, const mpb_table_t *t, size_t r,
         return 0;
     }
     mpb_cell_t *c = cell_get(cs, alloc, wl, (int)th);
-    note_measure(cs, mpb_table_get(t, r, "measure"));
-    if (strcmp(status, "ok") == 0) {
+    note_identity(cs->measure, sizeof cs->measure, &cs->mixed_measure,
+                  mpb_table_get(t, r, "measure"), 0);
+    note_identity(cs->scale, sizeof cs->scale, &cs->mixed_scale, mpb_table_get(t, r, "scale"), 1);
+    if (strcmp(status, "ok") == 0 && !row_values_ok(t, r, colidx, path)) {
+        cs->nbad++;
+        fail_add(c, "bad-value");
+    } else if (strcmp(status, "ok") == 0) {
         c->n_ok++;
         values_add(cs, c, t, r, colidx);
     } else {
@@ -230,7 +252,7 @@ int mpb_cells_load(const char *dir, mpb_cellset_t *cs)
         cs->has_col[m] = colidx[m] >= 0;
     }
     for (size_t r = 0; r < t.nrows; r++) {
-        if (row_add(cs, &t, r, colidx) < 0)
+        if (row_add(cs, &t, r, colidx, path) < 0)
             fprintf(stderr, "mpbench: %s: row %zu has no allocator/workload/threads; skipped\n",
                     path, r + 2);
         else
@@ -238,6 +260,13 @@ int mpb_cells_load(const char *dir, mpb_cellset_t *cs)
     }
     mpb_table_free(&t);
     allocs_order(cs);
+    if (cs->mixed_scale || cs->mixed_measure) {
+        fprintf(stderr, "mpbench: %s mixes rows of different %s: they are not one matrix, and "
+                "a cell must not pool them (keep each run in its own folder)\n", path,
+                cs->mixed_scale ? "scales" : "measure modes");
+        mpb_cells_free(cs);
+        return -1;
+    }
     return 0;
 }
 

@@ -56,7 +56,10 @@ typedef struct mpb_cellset {
     size_t nrows, nwarmup;     /* rows read, warm-up rows among them */
     size_t max_rep;            /* most runs (any status) in one cell */
     char measure[32];          /* `measure` column of the first row ("" if none) */
-    int mixed_measure;         /* rows disagree on `measure` */
+    int mixed_measure;         /* rows disagree on `measure` (mpb_cells_load refuses) */
+    char scale[32];            /* `scale` column of the first row ("" if none) */
+    int mixed_scale;           /* rows disagree on `scale` (mpb_cells_load refuses) */
+    size_t nbad;               /* ok rows with a malformed metric value (warned, skipped) */
 } mpb_cellset_t;
 
 /* Statistics of one metric in one cell, with the ratio to the same cell of
@@ -68,7 +71,10 @@ typedef struct mpb_cellstat {
     int noisy;
 } mpb_cellstat_t;
 
-/* Reads DIR/results.csv. Returns 0, or -1 with a message on stderr. */
+/* Reads DIR/results.csv. Returns 0, or -1 with a message on stderr (also
+ * when its rows mix scales or measure modes: they are not one matrix and a
+ * cell must never pool them). An ok row whose metric value is not a finite
+ * number >= 0 is warned about and does not count as ok. */
 int mpb_cells_load(const char *dir, mpb_cellset_t *cs);
 void mpb_cells_free(mpb_cellset_t *cs);
 

@@ -11,11 +11,14 @@
 
 #include "cells.h"
 #include "commands.h"
+#include "lock.h"
 #include "outfmt.h"
+#include "util.h"
 
 static const char compare_help[] =
-    "usage: mpbench compare DIR_A DIR_B [--threshold PCT] [--metric NAME]\n"
-    "Compares the cells (allocator, workload, threads) found in both folders:\n"
+    "usage: mpbench compare DIR_A DIR_B [--threshold PCT] [--metric NAME] [--force]\n"
+    "A regression check of B (candidate) against A (base), cell by cell\n"
+    "(allocator, workload, threads). For the cells found in both folders:\n"
     "ratio B/A of the medians of NAME (default wall_s; also max_rss_kb,\n"
     "ops_per_s, instructions, task_clock_ms, user_s, sys_s, minflt, ...) with a\n"
     "95% CI by bootstrap (2000 resamples of both samples, fixed seed).\n"
@@ -23,17 +26,30 @@ static const char compare_help[] =
     "PCT percent (default 5); otherwise faster/slower (better/worse for memory\n"
     "metrics), taking the metric's direction into account (ops_per_s: higher\n"
     "is better).\n"
-    "Exit status: 0 when no cell is slower (worse) beyond the threshold, 1 when\n"
-    "one is, 2 on bad input (unreadable folder, unknown metric, no common cell).\n";
+    "Failed runs (crash, timeout, fail, error, unverified, invalid) count: a\n"
+    "cell whose runs fail more often in B than in A (some failing where none\n"
+    "did, or all) is FAILED in B; a cell of A that B lacks is MISSING in B;\n"
+    "a cell only in B is new (not compared; FAILED in B if its runs failed).\n"
+    "Folders run at another scale or measure mode are refused (--force:\n"
+    "compared with a warning).\n"
+    "Exit status: 0 no regression; 1 a regression: a cell slower (worse)\n"
+    "beyond the threshold, FAILED in B or MISSING in B; 2 bad input\n"
+    "(unreadable folder, unknown metric, not comparable, no common cell).\n";
 
 typedef struct mpb_cmpopts {
     const char *a, *b;
     double threshold;  /* fraction: 0.05 for 5% */
     int metric;
+    int force;         /* --force: compare other scales / measure modes (warning) */
 } mpb_cmpopts_t;
 
+/* Cells by verdict. */
 typedef struct mpb_cmptally {
-    size_t better, worse, same, only_a, only_b;
+    size_t better, worse, same;   /* compared by the metric */
+    size_t failed_b;              /* failing more often in B than in A (or only in B) */
+    size_t fixed;                 /* failing less often in B */
+    size_t only_a, only_b;        /* missing in B / new in B */
+    size_t uncompared;            /* in both, but without values in one */
 } mpb_cmptally_t;
 
 /* Parses the command line with getopt_long. Returns 0, 1 after --help, or
@@ -42,12 +58,13 @@ static int parse_args(int argc, char **argv, mpb_cmpopts_t *o)
 {
     static const struct option opts[] = {
         { "threshold", required_argument, NULL, 'T' }, { "metric", required_argument, NULL, 'm' },
-        { "help", no_argument, NULL, 'h' },            { NULL, 0, NULL, 0 },
+        { "force", no_argument, NULL, 'f' },           { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
     };
     const char *metric = "wall_s";
-    char *end;
     int c;
     o->a = o->b = NULL;
+    o->force = 0;
     o->threshold = 0.05;
     optind = 1;
     opterr = 0;
@@ -56,9 +73,12 @@ static int parse_args(int argc, char **argv, mpb_cmpopts_t *o)
             fputs(compare_help, stdout);
             return 1;
         } else if (c == 'T') {
-            o->threshold = strtod(optarg, &end) / 100.0;
-            if (*end || end == optarg || !(o->threshold >= 0.0))
-                return fprintf(stderr, "mpbench compare: bad --threshold %s\n", optarg), -1;
+            if (mpb_parse_double(optarg, 0.0, 1000.0, &o->threshold) != 0)
+                return fprintf(stderr, "mpbench compare: bad --threshold '%s' (want a "
+                               "percentage, 0..1000)\n", optarg), -1;
+            o->threshold /= 100.0;
+        } else if (c == 'f') {
+            o->force = 1;
         } else if (c == 'm') {
             metric = optarg;
         } else {
@@ -104,6 +124,49 @@ static const char *verdict_word(int v, int m)
     return v > 0 ? "better" : "WORSE";
 }
 
+/* Failures of a cell in words ("2 of 5 runs: crash 2"), into buf. */
+static const char *fail_words(const mpb_cell_t *c, char *buf, size_t len)
+{
+    size_t o = (size_t)snprintf(buf, len, "%zu of %zu runs failed:", c->n_failed,
+                                c->n_ok + c->n_failed);
+    for (size_t i = 0; i < c->nfails && o < len; i++)
+        o += (size_t)snprintf(buf + o, len - o, " %s %zu", c->fails[i].status, c->fails[i].count);
+    return buf;
+}
+
+/* Share of a cell's runs that failed (0 for no cell). */
+static double fail_rate(const mpb_cell_t *c)
+{
+    return c && c->n_failed ? (double)c->n_failed / (double)(c->n_ok + c->n_failed) : 0.0;
+}
+
+/* Prints one line for a cell that is not compared by its metric. */
+static void note_line(const mpb_cell_t *c, const char *what)
+{
+    printf("%-16s %-16s %3d  %s\n", c->workload, c->alloc, c->threads, what);
+}
+
+/* The failure verdict of a cell: a regression when B fails more often than
+ * A (a cell that failed only in B, or a cell only in B that failed). */
+static void compare_failures(const mpb_cell_t *ca, const mpb_cell_t *cb, mpb_cmptally_t *t)
+{
+    char buf[256], line[400];
+    if (cb && cb->n_failed && fail_rate(cb) > fail_rate(ca)) {
+        t->failed_b++;
+        snprintf(line, sizeof line, "FAILED in B: %s%s", fail_words(cb, buf, sizeof buf),
+                 ca && ca->n_failed ? " (fewer in A)" : ca ? " (none in A)" : " (not in A)");
+        note_line(cb, line);
+    } else if (ca && ca->n_failed && fail_rate(ca) > fail_rate(cb) && cb) {
+        t->fixed++;
+        snprintf(line, sizeof line, "fewer failures in B than in A (A: %s)",
+                 fail_words(ca, buf, sizeof buf));
+        note_line(ca, line);
+    } else if (ca && cb && ca->n_failed && cb->n_failed) {
+        snprintf(line, sizeof line, "failing in both (B: %s)", fail_words(cb, buf, sizeof buf));
+        note_line(cb, line);
+    }
+}
+
 /* Compares one cell of A with B's; prints its line and counts its verdict. */
 static void compare_cell(const mpb_cellset_t *b, const mpb_cell_t *ca,
                          const mpb_cmpopts_t *o, mpb_cmptally_t *tally)
@@ -111,9 +174,19 @@ static void compare_cell(const mpb_cellset_t *b, const mpb_cell_t *ca,
     int m = o->metric;
     const mpb_cell_t *cb = mpb_cells_find(b, ca->alloc, ca->workload, ca->threads);
     mpb_ratio_t r;
-    if (!cb || !ca->nvals[m] || !cb->nvals[m]
-        || mpb_stats_ratio(cb->vals[m], cb->nvals[m], ca->vals[m], ca->nvals[m], &r) < 0)
-        return; /* counted by only_in() */
+    if (!cb) {
+        tally->only_a++;
+        note_line(ca, "MISSING in B: B has no run of this cell");
+        return;
+    }
+    compare_failures(ca, cb, tally);
+    if (!ca->nvals[m] || !cb->nvals[m]
+        || mpb_stats_ratio(cb->vals[m], cb->nvals[m], ca->vals[m], ca->nvals[m], &r) < 0) {
+        tally->uncompared++;
+        if (!ca->n_failed && !cb->n_failed)
+            note_line(ca, "no values of the metric in one folder: not compared");
+        return;
+    }
     int v = verdict(&r, m, o->threshold);
     tally->better += v > 0, tally->worse += v < 0, tally->same += v == 0;
     printf("%-16s %-16s %3d %10s %10s %7s [%s, %s] %+7.1f%%  %s\n", ca->workload, ca->alloc,
@@ -123,39 +196,75 @@ static void compare_cell(const mpb_cellset_t *b, const mpb_cell_t *ca,
            100.0 * (r.ratio - 1.0), verdict_word(v, m));
 }
 
-/* Cells of B with no counterpart in A. */
-static size_t only_in(const mpb_cellset_t *x, const mpb_cellset_t *y, int m)
+/* Cells of B that A never ran: new, so not compared; a failing one is a
+ * regression all the same. */
+static void only_in_b(const mpb_cellset_t *a, const mpb_cellset_t *b, mpb_cmptally_t *t)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < x->ncells; i++) {
-        const mpb_cell_t *c = &x->cells[i];
-        const mpb_cell_t *d = mpb_cells_find(y, c->alloc, c->workload, c->threads);
-        n += c->nvals[m] && (!d || !d->nvals[m]);
+    for (size_t i = 0; i < b->ncells; i++) {
+        const mpb_cell_t *c = &b->cells[i];
+        if (mpb_cells_find(a, c->alloc, c->workload, c->threads))
+            continue;
+        t->only_b++;
+        if (c->n_failed)
+            compare_failures(NULL, c, t);
+        else
+            note_line(c, "new in B: A has no run of this cell (not compared)");
     }
-    return n;
+}
+
+/* Refuses (2) folders whose runs are not comparable: another scale or
+ * measure mode; with --force only warns. Returns 0 or 2. */
+static int check_comparable(const mpb_cellset_t *a, const mpb_cellset_t *b, const mpb_cmpopts_t *o)
+{
+    const char *what = NULL, *va = NULL, *vb = NULL;
+    if (a->measure[0] && b->measure[0] && strcmp(a->measure, b->measure))
+        what = "measure mode", va = a->measure, vb = b->measure;
+    else if (a->scale[0] && b->scale[0] && strtod(a->scale, NULL) != strtod(b->scale, NULL))
+        what = "scale", va = a->scale, vb = b->scale;
+    if (!what)
+        return 0;
+    fprintf(stderr, "mpbench compare: %s: A was run with %s %s, B with %s %s: their numbers "
+            "are not comparable%s\n", o->force ? "warning" : "refused", what, va, what, vb,
+            o->force ? " (--force: compared anyway)" : " (--force compares them anyway)");
+    return o->force ? 0 : 2;
+}
+
+/* The summary line and the exit status (see compare_help). */
+static int verdict_of(const mpb_cmptally_t *t, const mpb_cmpopts_t *o)
+{
+    size_t n = t->better + t->worse + t->same;
+    printf("\n%zu cells compared: %zu %s, %zu %s, %zu same", n, t->better,
+           verdict_word(1, o->metric), t->worse, verdict_word(-1, o->metric), t->same);
+    printf("; %zu failed in B (more than in A), %zu missing in B, %zu new in B\n",
+           t->failed_b, t->only_a, t->only_b);
+    if (t->worse || t->failed_b || t->only_a) {
+        printf("verdict: REGRESSION (%zu %s, %zu failed in B, %zu missing in B)\n", t->worse,
+               verdict_word(-1, o->metric), t->failed_b, t->only_a);
+        return 1;
+    }
+    if (n == 0) {
+        fprintf(stderr, "mpbench compare: no cell has %s values in both folders\n",
+                mpb_metrics[o->metric].name);
+        return 2;
+    }
+    printf("verdict: ok%s\n", t->only_b ? " (B has cells A lacks: they were not compared)" : "");
+    return 0;
 }
 
 static int compare_sets(const mpb_cellset_t *a, const mpb_cellset_t *b, const mpb_cmpopts_t *o)
 {
     mpb_cmptally_t t = {0};
+    int rc = check_comparable(a, b, o);
+    if (rc)
+        return rc;
     printf("metric %s: B/A of medians, 95%% bootstrap CI; threshold %.1f%%\n"
            "A = %s\nB = %s\n\n", mpb_metrics[o->metric].name, 100.0 * o->threshold, o->a, o->b);
     printf("%-16s %-16s %3s %10s %10s %18s %8s  %s\n", "workload", "allocator", "thr",
            "median A", "median B", "B/A [95% CI]", "change", "verdict");
     for (size_t i = 0; i < a->ncells; i++)
         compare_cell(b, &a->cells[i], o, &t);
-    t.only_b = only_in(b, a, o->metric);
-    t.only_a = only_in(a, b, o->metric);
-    size_t n = t.better + t.worse + t.same;
-    printf("\n%zu cells compared: %zu %s, %zu %s, %zu same", n, t.better,
-           verdict_word(1, o->metric), t.worse, verdict_word(-1, o->metric), t.same);
-    printf("; %zu only in A, %zu only in B (not compared)\n", t.only_a, t.only_b);
-    if (n == 0) {
-        fprintf(stderr, "mpbench compare: no cell has %s values in both folders\n",
-                mpb_metrics[o->metric].name);
-        return 2;
-    }
-    return t.worse ? 1 : 0;
+    only_in_b(a, b, &t);
+    return verdict_of(&t, o);
 }
 
 int mpb_cmd_compare(int argc, char **argv)
@@ -171,6 +280,9 @@ int mpb_cmd_compare(int argc, char **argv)
         mpb_cells_free(&a);
         return 2;
     }
+    if (mpb_lock_busy(o.a, "mpbench compare: warning") | mpb_lock_busy(o.b, "mpbench compare: warning"))
+        fprintf(stderr, "mpbench compare: warning: a folder still being written may lack "
+                "runs: cells can show as missing\n");
     rc = compare_sets(&a, &b, &o);
     mpb_cells_free(&a);
     mpb_cells_free(&b);

@@ -6,6 +6,8 @@
 #include "commands.h"
 #include "csvio.h"
 #include "json.h"
+#include "lock.h"
+#include "merge.h"
 #include "util.h"
 
 #include <errno.h>
@@ -22,8 +24,12 @@ static const char merge_help[] =
 "into the new folder OUT: results.csv rows concatenated (headers must match),\n"
 "meta.json of the first DIR with a \"merged_from\" list, matrix.txt unsharded.\n"
 "Then runs summary, plot and report on OUT and prints OUT/report.md.\n"
-"OUT must not exist. Exit: 0 done, 2 bad usage or mismatched headers,\n"
-"4 OUT could not be written.\n";
+"The folders must be distinct shards of one run: the same matrix.txt (but\n"
+"for the shard number), no run (allocator, workload, threads, rep) in two\n"
+"of them, none being written by a running mpbench.\n"
+"OUT must not exist. Exit: 0 done, 2 bad usage, mismatched headers or\n"
+"folders that are not shards of one run, 3 a folder is in use by another\n"
+"mpbench, 4 OUT could not be written.\n";
 
 /* Appends DIR's rows (not its header) to out through the CSV writer; the
  * first folder's header is kept in *first and the others must match it. */
@@ -114,6 +120,27 @@ static int write_results(const char *out, char **dirs, int n)
     return rc;
 }
 
+/* summary, plot and report of OUT (failures are warnings); prints the
+ * report's path once it exists. */
+static void analyse(const char *out)
+{
+    static const char *const names[] = { "summary", "plot", "report" };
+    int (*const cmds[])(int, char **) = { mpb_cmd_summary, mpb_cmd_plot, mpb_cmd_report };
+    int rc = 0;
+    for (int i = 0; i < 3; i++) {
+        char *args[] = { (char *)names[i], (char *)out, NULL };
+        fflush(stdout);
+        mpb_nested++;
+        rc = cmds[i](2, args);
+        mpb_nested--;
+        if (rc != 0)
+            fprintf(stderr, "mpbench merge: warning: `mpbench %s %s` failed (exit %d)\n",
+                    names[i], out, rc);
+    }
+    if (rc == 0 && !mpb_nested)
+        printf("%s/report.md\n", out);
+}
+
 int mpb_cmd_merge(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -142,21 +169,22 @@ int mpb_cmd_merge(int argc, char **argv)
         fprintf(stderr, "mpbench merge: %s already exists; choose a new OUT\n", out);
         return 2;
     }
+    int rc = mpb_merge_check(argv + 2, argc - 2);
+    if (rc != 0)
+        return rc;
     if (mkdir(out, 0755) != 0) {
         fprintf(stderr, "mpbench merge: cannot create %s: %s\n", out, strerror(errno));
         return 4;
     }
-    int rc = write_results(out, argv + 2, argc - 2);
+    if ((rc = mpb_lock_take(out, "mpbench merge")) != 0)
+        return rc < 0 ? 4 : rc;
+    rc = write_results(out, argv + 2, argc - 2);
     if (rc == 0 && (write_meta(out, argv + 2, argc - 2) != 0 || write_matrix(out, argv[2]) != 0)) {
         fprintf(stderr, "mpbench merge: cannot write into %s: %s\n", out, strerror(errno));
         rc = 4;
     }
-    if (rc != 0)
-        return rc;
-    char *args[] = { "summary", (char *)out, NULL };
-    if (mpb_cmd_summary(2, args) != 0 || (args[0] = "plot", mpb_cmd_plot(2, args)) != 0 ||
-        (args[0] = "report", mpb_cmd_report(2, args)) != 0)
-        fprintf(stderr, "mpbench merge: warning: %s of %s failed\n", args[0], out);
-    printf("%s/report.md\n", out);
-    return 0;
+    if (rc == 0)
+        analyse(out);
+    mpb_lock_release(out);
+    return rc;
 }

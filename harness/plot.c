@@ -38,7 +38,10 @@ static const char plot_help[] =
     "Bars are ratios of medians; error bars are their 95% bootstrap CI. Without\n"
     "glibc runs the bars are the medians themselves (CI of the median). The y\n"
     "axis is logarithmic when values span more than 10x. Each plot's data\n"
-    "(.dat) and script (.gp) are written beside it for re-plotting.\n";
+    "(.dat) and script (.gp) are written beside it for re-plotting.\n"
+    "Exit: 0 plots written, 1 no plot could be drawn (no ok run with a value)\n"
+    "or gnuplot failed on one, 2 bad input or no gnuplot, 3 the folder is in\n"
+    "use by another mpbench.\n";
 
 typedef struct mpb_plotctx {
     const mpb_cellset_t *cs;

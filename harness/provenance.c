@@ -200,7 +200,7 @@ static void describe_silence(const mpb_prov_check_t *c, char *why, size_t len)
                 "allocator preloaded");
     else
         mpb_fmt(why, len, "allocator not verified: no process loaded mpbench's probe (a "
-                "statically linked or setuid program, or one that clears LD_PRELOAD)");
+                "statically linked or setuid program or one that clears LD_PRELOAD)");
 }
 
 int mpb_prov_verify(const mpb_prov_check_t *c, char *why, size_t len)

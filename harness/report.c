@@ -24,7 +24,9 @@ static const char report_help[] =
     "DIR/plots/ (run `mpbench plot DIR` first to include plots): machine,\n"
     "matrix, geomean ranking, plots, a table per metric (median [95% CI] and\n"
     "ratio to glibc [95% CI]), per-thread efficiency when several thread counts\n"
-    "ran, failed runs and noisy cells.\n";
+    "ran, failed runs and noisy cells. Prints the path.\n"
+    "Exit: 0 written, 1 results.csv holds no runs (nothing written), 2 bad\n"
+    "input, 3 the folder is in use by another mpbench.\n";
 
 /* o[key] as text in out: strings as they are, numbers and booleans as JSON
  * writes them, anything else (absent, null, object, array) as "". */
@@ -413,6 +415,12 @@ int mpb_cmd_report(int argc, char **argv)
     char path[4200];
     if (mpb_cells_load(dir, &cs) < 0)
         return 2;
+    if (!cs.ncells) {
+        fprintf(stderr, "mpbench report: %s/results.csv holds no runs: nothing written\n",
+                dir);
+        mpb_cells_free(&cs);
+        return 1;
+    }
     int rc = mpb_lock_take(dir, "mpbench report");
     if (rc != 0) {
         mpb_cells_free(&cs);

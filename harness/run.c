@@ -62,7 +62,9 @@ static const char run_help[] =
 "mpbench-probe.so, beside it and checks; why in extra), invalid (a bad\n"
 "mpbench-* value in the workload's output; why in extra). Counters the machine lacks\n"
 "are empty cells, and meta.json says which. Logs: DIR/logs/<cell>-<rep>.err\n"
-"(empty ones removed). The last line on stdout is the path of DIR/report.md.\n"
+"(empty ones removed). The last line on stdout is the path of DIR/report.md\n"
+"(with --no-report, where `mpbench report DIR` will write it; not printed\n"
+"when the report could not be written).\n"
 "Exit: 0 matrix done (crash rows included), 2 bad usage or a folder that\n"
 "already holds a run, 3 the folder is in use by another mpbench (lock),\n"
 "4 results could not be written (rows written so far stay valid),\n"
@@ -227,21 +229,24 @@ static void join_cmdline(int argc, char **argv, char *buf, size_t len)
         off += (size_t)mpb_fmt(buf + off, len - off, " %s", argv[i]);
 }
 
-/* summary, plot and report on the folder; their failures are warnings. */
-static void analyse(const char *dir)
+/* summary, plot and report on the folder; their failures are warnings.
+ * Returns 1 when the report was written. */
+static int analyse(const char *dir)
 {
+    int rc = 0;
     static const char *const names[] = { "summary", "plot", "report" };
     int (*const cmds[])(int, char **) = { mpb_cmd_summary, mpb_cmd_plot, mpb_cmd_report };
     for (int i = 0; i < 3; i++) {
         char *args[] = { (char *)names[i], (char *)dir, NULL };
         fflush(stdout);
         mpb_nested++;
-        int rc = cmds[i](2, args);
+        rc = cmds[i](2, args);
         mpb_nested--;
         if (rc != 0)
             fprintf(stderr, "mpbench run: warning: `mpbench %s %s` failed (exit %d)\n",
                     names[i], dir, rc);
     }
+    return rc == 0;
 }
 
 int mpb_cmd_run(int argc, char **argv)
@@ -260,9 +265,8 @@ int mpb_cmd_run(int argc, char **argv)
         rc = mpb_run_setup(&r);
     if (rc == MPB_EXIT_OK)
         rc = mpb_run_loop(&r);
-    if (rc == MPB_EXIT_OK && r.report)
-        analyse(r.dir);
-    if (rc == MPB_EXIT_OK && !mpb_nested)
+    int reported = rc == MPB_EXIT_OK && (!r.report || analyse(r.dir));
+    if (reported && !mpb_nested)
         printf("%s/report.md\n", r.dir);
     mpb_matrix_free(&r.m);
     mpb_timeline_free(&mpb_run_timeline);

@@ -6,6 +6,8 @@
 #include "pin.h"
 #include "run.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -46,6 +48,25 @@ static void check_provenance(const mpb_run_t *r, size_t a, size_t w, const char 
     mpb_copy(res->why, sizeof res->why, why);
     if (v == 0 || res->status == MPB_ST_OK)
         res->status = MPB_ST_UNVERIFIED;
+}
+
+/* Starts the probe's report file with a header line, so a folder that has
+ * no room for it fails the run here (status error) instead of leaving the
+ * probe silent. Returns 0, or -1 with res filled. */
+static int start_probe_file(const char *path, mpb_result_t *res)
+{
+    static const char head[] = "# mpbench provenance report: one line per process\n";
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0 && write(fd, head, sizeof head - 1) == (ssize_t)(sizeof head - 1) && close(fd) == 0)
+        return 0;
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    memset(res, 0, sizeof *res);
+    res->status = MPB_ST_ERROR;
+    mpb_fmt(res->why, sizeof res->why, "cannot write %s: %s", path, strerror(e));
+    unlink(path);
+    return -1;
 }
 
 /* Removes path when it is empty. */
@@ -98,6 +119,9 @@ void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep,
     mpb_run_timeline.period_ms = r->m.sample_ms;
     if (rep > 0 && r->m.sample_ms > 0 && r->m.measure == MPB_MEASURE_TIME)
         s.timeline = &mpb_run_timeline;
+    ir[0] = '\0';
+    if (start_probe_file(probe, res) != 0)
+        return;
     mpb_child_run(&s, res);
     if (rep > 0)
         check_provenance(r, a, w, probe, err, res);
@@ -106,7 +130,6 @@ void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep,
     if (res->status != MPB_ST_UNVERIFIED)
         unlink(probe);
     drop_if_empty(err);
-    ir[0] = '\0';
     if (r->m.measure == MPB_MEASURE_INSTRUCTIONS)
         mpb_callgrind_total(cg, ir, irlen);
 }

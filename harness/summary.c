@@ -29,7 +29,10 @@ static const char summary_help[] =
     "  resamples of both samples, fixed seed.\n"
     "noisy: 1 when (max-min)/median > 10% or the CI reaches more than 5% of\n"
     "  the median away from it on either side.\n"
-    "Rows with a status other than ok count in n_failed; warmup rows are ignored.\n";
+    "Rows with a status other than ok count in n_failed; warmup rows are ignored.\n"
+    "Exit: 0 written, 1 results.csv holds no runs (nothing written), 2 bad\n"
+    "input (unreadable, or rows of several scales or measure modes), 3 the\n"
+    "folder is in use by another mpbench.\n";
 
 static const char summary_header[] =
     "allocator,workload,threads,metric,n_ok,n_failed,median,min,max,ci_lo,ci_hi,"
@@ -118,6 +121,12 @@ int mpb_cmd_summary(int argc, char **argv)
     mpb_cellset_t cs;
     if (mpb_cells_load(dir, &cs) < 0)
         return 2;
+    if (!cs.ncells) {
+        fprintf(stderr, "mpbench summary: %s/results.csv holds no runs: nothing written\n",
+                dir);
+        mpb_cells_free(&cs);
+        return 1;
+    }
     int rc = mpb_lock_take(dir, "mpbench summary");
     if (rc == 0) {
         rc = write_summary(dir, &cs);
