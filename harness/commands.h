@@ -19,7 +19,7 @@ int mpb_cmd_replay(int argc, char **argv);   /* replay_cmd.c: mpbench run of a t
 
 /* Non-zero while a command runs another (run -> summary/plot/report, sweep
  * -> run, merge -> report): the inner one then leaves the final line, the
- * report's path, to the outer one, so it is printed once. main.c. */
+ * report's path, to the outer one, so it is printed once. run.c. */
 extern int mpb_nested;
 
 #endif /* MPB_COMMANDS_H */

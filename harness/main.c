@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-int mpb_nested;
-
 static const struct {
     const char *name;
     int (*fn)(int, char **);

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+int mpb_nested;
+
 static const char run_help[] =
 "usage: mpbench run [options] --out DIR\n"
 "       mpbench run --resume DIR\n"
