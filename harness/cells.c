@@ -186,7 +186,9 @@ static int row_add(mpb_cellset_t *cs, const mpb_table_t *t, size_t r,
     mpb_cell_t *c = cell_get(cs, alloc, wl, (int)th);
     note_identity(cs->measure, sizeof cs->measure, &cs->mixed_measure,
                   mpb_table_get(t, r, "measure"), 0);
-    note_identity(cs->scale, sizeof cs->scale, &cs->mixed_scale, mpb_table_get(t, r, "scale"), 1);
+    note_identity(c->scale, sizeof c->scale, &c->mixed_scale, mpb_table_get(t, r, "scale"), 1);
+    if (c->mixed_scale && !cs->mixed_scale)
+        cs->mixed_scale = c->workload;
     if (strcmp(status, "ok") == 0 && !row_values_ok(t, r, colidx, path)) {
         cs->nbad++;
         fail_add(c, "bad-value");
@@ -261,9 +263,10 @@ int mpb_cells_load(const char *dir, mpb_cellset_t *cs)
     mpb_table_free(&t);
     allocs_order(cs);
     if (cs->mixed_scale || cs->mixed_measure) {
-        fprintf(stderr, "mpbench: %s mixes rows of different %s: they are not one matrix, and "
-                "a cell must not pool them (keep each run in its own folder)\n", path,
-                cs->mixed_scale ? "scales" : "measure modes");
+        fprintf(stderr, "mpbench: %s mixes rows of different %s%s: they are not one matrix, "
+                "and a cell must not pool them (keep each run in its own folder)\n", path,
+                cs->mixed_scale ? "scales for workload " : "measure modes",
+                cs->mixed_scale ? cs->mixed_scale : "");
         mpb_cells_free(cs);
         return -1;
     }

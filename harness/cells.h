@@ -35,6 +35,9 @@ typedef struct mpb_fail {
 typedef struct mpb_cell {
     char *alloc, *workload;
     int threads;
+    char scale[32];                   /* `scale` column of its first row ("" if none):
+                                         the workload's own (NAME@F) or the matrix's */
+    int mixed_scale;                  /* its rows disagree on scale */
     size_t n_ok, n_failed;            /* measurements / rows of other statuses */
     mpb_fail_t fails[MPB_CELL_MAXFAIL];
     size_t nfails;
@@ -57,8 +60,7 @@ typedef struct mpb_cellset {
     size_t max_rep;            /* most runs (any status) in one cell */
     char measure[32];          /* `measure` column of the first row ("" if none) */
     int mixed_measure;         /* rows disagree on `measure` (mpb_cells_load refuses) */
-    char scale[32];            /* `scale` column of the first row ("" if none) */
-    int mixed_scale;           /* rows disagree on `scale` (mpb_cells_load refuses) */
+    const char *mixed_scale;   /* a cell whose rows disagree on `scale` (load refuses) */
     size_t nbad;               /* ok rows with a malformed metric value (warned, skipped) */
 } mpb_cellset_t;
 
@@ -72,8 +74,8 @@ typedef struct mpb_cellstat {
 } mpb_cellstat_t;
 
 /* Reads DIR/results.csv. Returns 0, or -1 with a message on stderr (also
- * when its rows mix scales or measure modes: they are not one matrix and a
- * cell must never pool them). An ok row whose metric value is not a finite
+ * when its rows mix measure modes, or one cell's rows mix scales: a cell
+ * must never pool different experiments). An ok row whose metric value is not a finite
  * number >= 0 is warned about and does not count as ok. */
 int mpb_cells_load(const char *dir, mpb_cellset_t *cs);
 void mpb_cells_free(mpb_cellset_t *cs);

@@ -212,15 +212,33 @@ static void only_in_b(const mpb_cellset_t *a, const mpb_cellset_t *b, mpb_cmptal
     }
 }
 
-/* Refuses (2) folders whose runs are not comparable: another scale or
- * measure mode; with --force only warns. Returns 0 or 2. */
+/* The first cell of A whose B counterpart ran at another scale, or NULL. */
+static const mpb_cell_t *scale_mismatch(const mpb_cellset_t *a, const mpb_cellset_t *b,
+                                        const mpb_cell_t **other)
+{
+    for (size_t i = 0; i < a->ncells; i++) {
+        const mpb_cell_t *ca = &a->cells[i];
+        *other = mpb_cells_find(b, ca->alloc, ca->workload, ca->threads);
+        if (*other && ca->scale[0] && (*other)->scale[0] &&
+            strtod(ca->scale, NULL) != strtod((*other)->scale, NULL))
+            return ca;
+    }
+    return NULL;
+}
+
+/* Refuses (2) folders whose runs are not comparable: another measure mode,
+ * or a cell run at another scale; with --force only warns. Returns 0 or 2. */
 static int check_comparable(const mpb_cellset_t *a, const mpb_cellset_t *b, const mpb_cmpopts_t *o)
 {
     const char *what = NULL, *va = NULL, *vb = NULL;
+    const mpb_cell_t *cb = NULL, *ca = scale_mismatch(a, b, &cb);
+    char scale_of[300];
     if (a->measure[0] && b->measure[0] && strcmp(a->measure, b->measure))
         what = "measure mode", va = a->measure, vb = b->measure;
-    else if (a->scale[0] && b->scale[0] && strtod(a->scale, NULL) != strtod(b->scale, NULL))
-        what = "scale", va = a->scale, vb = b->scale;
+    else if (ca) {
+        snprintf(scale_of, sizeof scale_of, "scale (workload %s)", ca->workload);
+        what = scale_of, va = ca->scale, vb = cb->scale;
+    }
     if (!what)
         return 0;
     fprintf(stderr, "mpbench compare: %s: A was run with %s %s, B with %s %s: their numbers "

@@ -22,6 +22,7 @@ typedef struct runkey {
     char *key;      /* allocator \x1f workload \x1f threads \x1f rep */
     int dir;        /* index of its folder */
     size_t row;     /* its line in results.csv */
+    double scale;   /* its scale column (-1: none) */
 } runkey_t;
 
 /* Same folder twice (by device and inode)? Returns 0 or 2. */
@@ -144,12 +145,14 @@ static int add_key(const mpb_table_t *t, size_t r, const mpb_matrix_t *m, const 
                 "and rep\n", csv, r + 2);
         return 2;
     }
-    if ((sc && *sc && (mpb_parse_double(sc, 0, 1e12, &sv) || sv != m->scale)) ||
+    sv = -1;
+    if ((sc && *sc && mpb_parse_double(sc, 0, 1e12, &sv)) ||
         (me && *me && strcmp(me, mpb_matrix_measure_name(m->measure)))) {
-        fprintf(stderr, "mpbench merge: %s line %zu: scale %s / measure %s is not its "
-                "matrix's\n", csv, r + 2, sc ? sc : "?", me ? me : "?");
+        fprintf(stderr, "mpbench merge: %s line %zu: scale '%s' or measure '%s' is not its "
+                "matrix's\n", csv, r + 2, sc ? sc : "", me ? me : "");
         return 2;
     }
+    k->scale = sv;
     size_t len = strlen(a) + strlen(w) + 64;
     k->key = mpb_xrealloc(NULL, len);
     mpb_fmt(k->key, len, "%s\x1f%s\x1f%ld\x1f%ld", a, w, tv, rv);
@@ -161,6 +164,33 @@ static int add_key(const mpb_table_t *t, size_t r, const mpb_matrix_t *m, const 
 static int by_key(const void *x, const void *y)
 {
     return strcmp(((const runkey_t *)x)->key, ((const runkey_t *)y)->key);
+}
+
+/* Length of a key's allocator/workload/threads part (the cell). */
+static size_t cell_len(const char *key)
+{
+    const char *last = strrchr(key, '\x1f');
+    return last ? (size_t)(last - key) : strlen(key);
+}
+
+/* Sorted keys: one run twice, or one cell at two scales. Returns 0 or 2. */
+static int check_sorted(runkey_t *keys, size_t nk, char **dirs)
+{
+    for (size_t i = 1; i < nk; i++) {
+        runkey_t *p = &keys[i - 1], *k = &keys[i];
+        int dup = !strcmp(k->key, p->key);
+        int rescaled = !dup && cell_len(k->key) == cell_len(p->key) &&
+                       !strncmp(k->key, p->key, cell_len(k->key)) && k->scale != p->scale;
+        if (!dup && !rescaled)
+            continue;
+        for (char *c = k->key; *c; c++)
+            *c = *c == '\x1f' ? ' ' : *c;
+        fprintf(stderr, "mpbench merge: %s '%s' (allocator workload threads rep) %s %s line %zu "
+                "and in %s line %zu\n", dup ? "the run" : "the cell of", k->key,
+                dup ? "is in" : "has another scale in", dirs[p->dir], p->row, dirs[k->dir], k->row);
+        return 2;
+    }
+    return 0;
 }
 
 /* Every row of every folder: valid identity, and no run twice. */
@@ -181,18 +211,10 @@ static int check_rows(char **dirs, int n, const mpb_matrix_t *m)
                 nk++;
         mpb_table_free(&t);
     }
-    if (!rc)
+    if (!rc) {
         qsort(keys, nk, sizeof *keys, by_key);
-    for (size_t i = 1; !rc && i < nk; i++)
-        if (!strcmp(keys[i].key, keys[i - 1].key)) {
-            char *k = keys[i].key;
-            for (char *c = k; *c; c++)
-                *c = *c == '\x1f' ? ' ' : *c;
-            fprintf(stderr, "mpbench merge: the run '%s' (allocator workload threads rep) is "
-                    "in %s line %zu and in %s line %zu: the folders overlap\n", k,
-                    dirs[keys[i - 1].dir], keys[i - 1].row, dirs[keys[i].dir], keys[i].row);
-            rc = 2;
-        }
+        rc = check_sorted(keys, nk, dirs);
+    }
     for (size_t i = 0; i < nk; i++)
         free(keys[i].key);
     free(keys);
