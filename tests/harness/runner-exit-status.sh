@@ -2,7 +2,7 @@
 # Exit statuses and messages that tell the truth: `mpbench run` (with its
 # summary, plot and report) and `mpbench merge` print the report's path
 # once, as the last line; plot exits non-zero when it could draw nothing
-# (every run crashed) and says so; summary and report of a results.csv with
+# (every run crashed, no RSS timeline) and says so; summary and report of a results.csv with
 # no runs exit 1 and write nothing. Usage: runner-exit-status.sh BUILD
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,7 +26,7 @@ grep -q "report.md" "$tmp/out2" && fail "shard 2/2 printed the path of a report 
 n=$(grep -c "report.md" "$tmp/mout")
 [ "$n" -eq 1 ] || fail "merge printed the report path $n times"
 
-"$mpb" run --alloc glibc --workload "$tmp/wl-segv" --threads 1 --repeat 2 --no-pin --out "$tmp/c" \
+"$mpb" run --alloc glibc --workload "$tmp/wl-segv" --threads 1 --repeat 2 --no-pin --out "$tmp/c" --sample-ms 0 \
     --no-report > /dev/null 2>&1 || fail "crash run: exit $?"
 "$mpb" plot "$tmp/c" > "$tmp/pout" 2>&1; rc=$?
 [ $rc -ne 0 ] || fail "plot of a folder where every run crashed exited 0"
