@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "lock.h"
 #include "gnuplot.h"
 #include "meta.h"
 #include "stats.h"
@@ -519,9 +520,11 @@ static int kb_parse(int argc, char **argv, kb_ctx_t *k, char **extra, int *nextr
     return 0;
 }
 
+static int kb_main(kb_ctx_t *kp, int argc, char **argv, char **extra, int nextra);
+
 int mpb_cmd_kernel(int argc, char **argv) {
     static kb_ctx_t k;
-    static char dirbuf[4096], cmdline[2048], start[32];
+    static char dirbuf[4096];
     char *extra[16];
     int nextra = 0, rc = kb_parse(argc, argv, &k, extra, &nextra);
     if (rc)
@@ -536,18 +539,30 @@ int mpb_cmd_kernel(int argc, char **argv) {
     }
     if (mkdir(k.dir, 0755) != 0 && !mpb_is_file(k.dir) && access(k.dir, W_OK) != 0)
         return fprintf(stderr, "mpbench kernel: cannot create %s\n", k.dir), 4;
+    if ((rc = mpb_lock_take(k.dir, "mpbench kernel")) != 0)
+        return rc < 0 ? 4 : rc;
+    rc = kb_main(&k, argc, argv, extra, nextra);
+    mpb_lock_release(k.dir);
+    return rc;
+}
+
+/* The kernel matrix into k->dir (locked): ks-bench, summary, meta, report, plots. */
+static int kb_main(kb_ctx_t *k, int argc, char **argv, char **extra, int nextra)
+{
+    static char cmdline[2048], start[32];
     kb_cmdline(argc, argv, cmdline, sizeof cmdline);
     mpb_iso_now(start, sizeof start);
-    fprintf(stderr, "mpbench kernel: running ks-bench into %s/kernel.csv\n", k.dir);
-    if (kb_run_bench(&k, extra, nextra) != 0)
+    fprintf(stderr, "mpbench kernel: running ks-bench into %s/kernel.csv\n", k->dir);
+    if (kb_run_bench(k, extra, nextra) != 0)
         return 1;
-    k.g = calloc(KB_MAX_GROUPS, sizeof *k.g);
-    if (!k.g || kb_load(&k) != 0)
-        return fprintf(stderr, "mpbench kernel: no usable rows in %s/kernel.csv\n", k.dir), 1;
-    int bad = kb_write_summary(&k) | kb_write_meta(&k, cmdline, start) | kb_report(&k);
-    if (kb_plots(&k) != 0)
+    k->g = calloc(KB_MAX_GROUPS, sizeof *k->g);
+    if (!k->g || kb_load(k) != 0)
+        return fprintf(stderr, "mpbench kernel: no usable rows in %s/kernel.csv\n", k->dir), 1;
+    int bad = kb_write_summary(k) | kb_write_meta(k, cmdline, start) | kb_report(k);
+    if (kb_plots(k) != 0)
         fprintf(stderr, "mpbench kernel: some plots failed (is gnuplot installed?)\n");
-    printf("%s/kernel-report.md\n", k.dir);
-    free(k.g);
+    if (!bad)
+        printf("%s/kernel-report.md\n", k->dir);
+    free(k->g);
     return bad ? 4 : 0;
 }

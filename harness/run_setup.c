@@ -26,21 +26,6 @@ size_t mpb_run_ncells(const mpb_run_t *r)
     return r->nalloc * r->nwl * r->m.nthreads;
 }
 
-/* mkdir -p. */
-static int make_dirs(const char *path)
-{
-    char p[PATH_MAX];
-    mpb_copy(p, sizeof p, path);
-    for (char *s = p + 1; *s; s++)
-        if (*s == '/') {
-            *s = '\0';
-            if (mkdir(p, 0755) != 0 && errno != EEXIST)
-                return -1;
-            *s = '/';
-        }
-    return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* A fresh run must not land in a folder that holds one, or that another
  * mpbench is writing (exit MPB_EXIT_BUSY). */
 static int check_fresh(const mpb_run_t *r)
@@ -226,7 +211,7 @@ static int open_outputs(mpb_run_t *r)
 {
     char logs[PATH_MAX], path[PATH_MAX];
     mpb_fmt(logs, sizeof logs, "%s/logs", r->dir);
-    if (make_dirs(logs) != 0) {
+    if (mpb_make_dirs(logs) != 0) {
         fprintf(stderr, "mpbench: cannot create %s: %s\n", logs, strerror(errno));
         return MPB_EXIT_WRITE;
     }

@@ -4,10 +4,13 @@
  * repetitions), then adds sweep.csv, the sweep plots and a report section.
  * `--list` prints the tunables as allocator/src/tunables.h documents them. */
 #include "commands.h"
+#include "lock.h"
 #include "outfmt.h"
 #include "sweep.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -184,11 +187,28 @@ static int run_matrix(const mpb_sweep_t *s, const sweep_args_t *a)
     return rc;
 }
 
-/* Builds, runs, records and analyses a sweep. */
+static int sweep_locked(mpb_sweep_t *s, const sweep_args_t *a);
+
+/* Builds, runs, records and analyses a sweep (its folder locked throughout). */
 static int sweep(mpb_sweep_t *s, const sweep_args_t *a)
 {
     if (check_fresh(s) != 0 || mpb_sweep_grid(s) != 0)
         return 2;
+    if (mpb_make_dirs(s->dir) != 0) {
+        fprintf(stderr, "mpbench sweep: cannot create %s: %s\n", s->dir, strerror(errno));
+        return 4;
+    }
+    int rc = mpb_lock_take(s->dir, "mpbench sweep");
+    if (rc != 0)
+        return rc < 0 ? 4 : rc;
+    rc = sweep_locked(s, a);
+    mpb_lock_release(s->dir);
+    return rc;
+}
+
+/* The sweep proper, with s->dir locked. */
+static int sweep_locked(mpb_sweep_t *s, const sweep_args_t *a)
+{
     mpb_src_dir(s->src, sizeof s->src);
     mpb_fmt(s->build, sizeof s->build, "%s/..", mpb_self_dir());
     char real[PATH_MAX];
@@ -208,7 +228,8 @@ static int sweep(mpb_sweep_t *s, const sweep_args_t *a)
     if (mpb_sweep_fail_rows(s) != 0 || mpb_sweep_meta(s) != 0)
         fprintf(stderr, "mpbench sweep: warning: could not record the build failures\n");
     rc = analyse(s->dir);
-    printf("%s/report.md\n", s->dir);
+    if (rc == 0)
+        printf("%s/report.md\n", s->dir);
     return rc;
 }
 

@@ -228,6 +228,20 @@ char *mpb_read_file(const char *path)
     return s;
 }
 
+int mpb_make_dirs(const char *path)
+{
+    char p[PATH_MAX];
+    mpb_copy(p, sizeof p, path);
+    for (char *s = p + 1; *s; s++)
+        if (*s == '/') {
+            *s = '\0';
+            if (mkdir(p, 0755) != 0 && errno != EEXIST)
+                return -1;
+            *s = '/';
+        }
+    return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 int mpb_parse_double(const char *s, double lo, double hi, double *out)
 {
     char *end;

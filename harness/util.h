@@ -47,6 +47,9 @@ char *mpb_copy(char *dst, size_t len, const char *src);
 /* snprintf that tolerates truncation (the result is cut at len). */
 int mpb_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* mkdir -p: path and its missing parents (0755). Returns 0, or -1 (errno). */
+int mpb_make_dirs(const char *path);
+
 /* Parses all of s (no leading blanks, nothing after) as a finite number in
  * [lo, hi] into *out. Returns 0, or -1 (out untouched): empty, garbage, nan,
  * inf, out of range. */
