@@ -39,6 +39,11 @@ static bool refill(mpa_chunkcache_t *cc, unsigned o) {
     size_t k = (MPA_CORE_CACHE / 16) >> (MPA_CHUNK_BITS + o);
     k = k < 1 ? 1 : k > MPA_CORE_CACHE_SLOTS / 2 ? MPA_CORE_CACHE_SLOTS / 2 : k;
     size_t got = mpa_backend_alloc_batch(cc->backend, o, cc->block[o], k);
+    for (size_t i = 0; i < got / 2; i++) { /* lowest address on top: used in address order */
+        uintptr_t t = cc->block[o][i];
+        cc->block[o][i] = cc->block[o][got - 1 - i];
+        cc->block[o][got - 1 - i] = t;
+    }
     cc->n[o] = (uint8_t)got;
     bytes_add(cc, (int64_t)(got * BLOCK_SIZE(o)));
     mpa_count1(&cc->refills);
