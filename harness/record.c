@@ -82,7 +82,7 @@ static void child(const char *trace, const char *lib, char **argv)
 static void describe(const char *path)
 {
     mpb_trace_t t;
-    int st = mpb_trace_load(path, &t);
+    int st = mpb_trace_scan(path, &t);
     double per = t.nevents ? (double)t.file_size / (double)t.nevents : 0;
     fprintf(stderr, "mpbench record: %s: %zu events, %zu threads, %zu bytes (%.2f bytes/event)%s%s\n",
             path, t.nevents, t.nth, t.file_size, per, st == MPB_TRACE_OK ? "" : "; ",

@@ -62,7 +62,7 @@ int mpb_cmd_replay(int argc, char **argv)
         return 2;
     }
     mpb_trace_t t;
-    int st = mpb_trace_load(argv[optind], &t);
+    int st = mpb_trace_scan(argv[optind], &t);
     size_t nth = t.nth;
     if (st != MPB_TRACE_OK) {
         fprintf(stderr, "mpbench replay: cannot replay %s: trace is %s: %s\n", argv[optind],

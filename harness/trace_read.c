@@ -113,7 +113,7 @@ static int unpack(const mpt_block_t *h, const uint8_t *data, uint8_t *raw)
 
 /* One block at off; returns GO_ON, 0 at a clean end, or a status. */
 static int read_block(mpb_trace_t *t, const uint8_t *buf, size_t size, size_t *off,
-                      uint8_t *raw, int *ended)
+                      uint8_t *raw, int *ended, int decode)
 {
     size_t o = *off;
     mpt_block_t h;
@@ -134,7 +134,7 @@ static int read_block(mpb_trace_t *t, const uint8_t *buf, size_t size, size_t *o
     const uint8_t *data = buf + o + sizeof h;
     if (mpt_crc32(data, h.comp_len) != h.crc)
         return set_status(t, MPB_TRACE_CORRUPT, "checksum mismatch in the block at offset %zu", o);
-    if (unpack(&h, data, raw) != 0)
+    if ((decode || h.type != MPT_BLK_EVENTS) && unpack(&h, data, raw) != 0)
         return set_status(t, MPB_TRACE_CORRUPT, "cannot decompress the block at offset %zu", o);
     if (h.type == MPT_BLK_START) {
         t->nimages++;
@@ -147,6 +147,9 @@ static int read_block(mpb_trace_t *t, const uint8_t *buf, size_t size, size_t *o
         memcpy(&e, raw, sizeof e);
         t->end_events = e.events, t->end_dropped = e.dropped;
         *ended = 1;
+    } else if (!decode) {
+        thread_of(t, t->nimages - 1, h.tid);
+        t->nevents += h.nevents;
     } else if (decode_events(raw, h.raw_len, h.nevents,
                              thread_of(t, t->nimages - 1, h.tid)) != 0) {
         return set_status(t, MPB_TRACE_CORRUPT, "undecodable events in the block at offset %zu", o);
@@ -176,7 +179,8 @@ static int check_header(mpb_trace_t *t, const uint8_t *buf, size_t size, const c
     return MPB_TRACE_OK;
 }
 
-int mpb_trace_load(const char *path, mpb_trace_t *t)
+/* mpb_trace_load and mpb_trace_scan: decode 0 checks blocks only. */
+static int load(const char *path, mpb_trace_t *t, int decode)
 {
     memset(t, 0, sizeof *t);
     FILE *f = fopen(path, "rb");
@@ -201,7 +205,7 @@ int mpb_trace_load(const char *path, mpb_trace_t *t)
     uint8_t *raw = mpb_xrealloc(NULL, MPT_MAX_PAYLOAD);
     size_t off = MPT_HEADER_SIZE;
     int ended = 0;
-    while (rc == MPB_TRACE_OK && (rc = read_block(t, buf, size, &off, raw, &ended)) == GO_ON)
+    while (rc == MPB_TRACE_OK && (rc = read_block(t, buf, size, &off, raw, &ended, decode)) == GO_ON)
         rc = MPB_TRACE_OK;
     free(raw), free(buf);
     if (rc == 0 && !ended)
@@ -210,6 +214,16 @@ int mpb_trace_load(const char *path, mpb_trace_t *t)
     else if (rc == 0)
         t->status = MPB_TRACE_OK;
     return t->status;
+}
+
+int mpb_trace_load(const char *path, mpb_trace_t *t)
+{
+    return load(path, t, 1);
+}
+
+int mpb_trace_scan(const char *path, mpb_trace_t *t)
+{
+    return load(path, t, 0);
 }
 
 void mpb_trace_free(mpb_trace_t *t)

@@ -43,6 +43,11 @@ typedef struct mpb_trace {
 int mpb_trace_load(const char *path, mpb_trace_t *t);
 void mpb_trace_free(mpb_trace_t *t);
 
+/* As mpb_trace_load, but only the block headers, checksums and small blocks
+ * are read: events are counted, not decoded (th[i].ev stays empty). For a
+ * quick "is it whole, how many events and threads". */
+int mpb_trace_scan(const char *path, mpb_trace_t *t);
+
 /* "ok", "truncated", "corrupt", "unreadable". */
 const char *mpb_trace_status_name(int status);
 

@@ -40,7 +40,9 @@
 
 #define MPT_RAW_CAP (128u << 10)        /* bytes of encoded events per buffer */
 #define MPT_FLUSH_NS 50000000ull        /* flush a buffer at least this often (50 ms) */
-#define MPT_ZSTD_LEVEL 3
+#ifndef MPT_ZSTD_LEVEL
+#define MPT_ZSTD_LEVEL 1               /* zstd level of event blocks (1: see notes) */
+#endif
 #define BOOT_SIZE (64u << 10)           /* bootstrap heap for dlsym */
 
 enum { ST_UNINIT, ST_INIT, ST_RECORD, ST_PASS };
@@ -108,6 +110,51 @@ static uint64_t now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Time stamps. Where the kernel's clocksource is the TSC (so it is in
+ * step across cores), stamps are the TSC mapped linearly to nanoseconds of
+ * CLOCK_MONOTONIC (calibrated over 1 ms at start): a vDSO clock_gettime
+ * costs 60 ns in some VMs, rdtsc a few. The map is the same for every
+ * thread, so the order of stamps across threads is the TSC's. */
+static int use_tsc;
+static uint64_t tsc0, ns0, tsc_mult;    /* ns = ns0 + ((tsc - tsc0) * mult >> 32) */
+
+static inline uint64_t stamp(void)
+{
+#if defined(__x86_64__)
+    if (use_tsc) {
+        uint64_t d = __builtin_ia32_rdtsc() - tsc0;
+        return ns0 + (uint64_t)(((unsigned __int128)d * tsc_mult) >> 32);
+    }
+#endif
+    return now_ns();
+}
+
+/* Chooses the TSC when the clocksource is "tsc" and calibrates it. */
+static void setup_clock(void)
+{
+#if defined(__x86_64__)
+    char buf[16] = "";
+    int fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+                  O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n < 3 || strncmp(buf, "tsc", 3) != 0 || (n > 3 && buf[3] != '\n'))
+        return;
+    uint64_t a = now_ns(), ta = __builtin_ia32_rdtsc(), b, tb;
+    do {
+        b = now_ns();
+        tb = __builtin_ia32_rdtsc();
+    } while (b - a < 1000000);
+    if (tb <= ta)
+        return;
+    tsc_mult = (uint64_t)(((unsigned __int128)(b - a) << 32) / (tb - ta));
+    tsc0 = tb, ns0 = b;
+    use_tsc = tsc_mult != 0;
+#endif
 }
 
 static void say(const char *msg)
@@ -292,7 +339,7 @@ static tbuf_t *acquire_buf(void)
     atomic_store(&b->committed, 0);
     atomic_store(&b->committed_ev, 0);
     b->prev_ts = b->prev_addr = 0;
-    b->last_flush = now_ns();
+    b->last_flush = stamp();
     spin_unlock(&b->flushing);
     my_buf = b;
     pthread_setspecific(exit_key, b);
@@ -364,6 +411,7 @@ static void init(void)
         atomic_store(&state, ST_PASS);
         return;
     }
+    setup_clock();
     pthread_key_create(&exit_key, thread_exit);
     pthread_atfork(NULL, NULL, fork_child);
     mpt_start_t s = { now_ns(), (uint32_t)getpid(), 0 };
@@ -517,7 +565,7 @@ EXPORT void *malloc(size_t n)
     tbuf_t *b = enter();
     void *p = real.malloc(n);
     if (b)
-        log_alloc(b, MPT_MALLOC, now_ns(), 1, n, 0, p);
+        log_alloc(b, MPT_MALLOC, stamp(), 1, n, 0, p);
     return p;
 }
 
@@ -528,7 +576,7 @@ EXPORT void *calloc(size_t m, size_t n)
     tbuf_t *b = enter();
     void *p = real.calloc(m, n);
     if (b)
-        log_alloc(b, MPT_CALLOC, now_ns(), 2, m, n, p);
+        log_alloc(b, MPT_CALLOC, stamp(), 2, m, n, p);
     return p;
 }
 
@@ -540,7 +588,7 @@ EXPORT void free(void *p)
         return;
     tbuf_t *b = enter();
     if (b)
-        log_free(b, MPT_FREE, now_ns(), p, 0, 0, 0);
+        log_free(b, MPT_FREE, stamp(), p, 0, 0, 0);
     real.free(p);
 }
 
@@ -560,10 +608,10 @@ EXPORT void *realloc(void *p, size_t n)
     if (UNLIKELY(boot_owns(p)))
         return boot_realloc(p, n);
     tbuf_t *b = enter();
-    uint64_t t0 = b ? now_ns() : 0;
+    uint64_t t0 = b ? stamp() : 0;
     void *q = real.realloc(p, n);
     if (b)
-        log_realloc(b, MPT_REALLOC, t0, now_ns(), p, 1, n, 0, q);
+        log_realloc(b, MPT_REALLOC, t0, stamp(), p, 1, n, 0, q);
     return q;
 }
 
@@ -578,10 +626,10 @@ EXPORT void *reallocarray(void *p, size_t m, size_t n)
         return realloc(p, t);
     }
     tbuf_t *b = enter();
-    uint64_t t0 = b ? now_ns() : 0;
+    uint64_t t0 = b ? stamp() : 0;
     void *q = real.reallocarray(p, m, n);
     if (b)
-        log_realloc(b, MPT_REALLOCARRAY, t0, now_ns(), p, 2, m, n, q);
+        log_realloc(b, MPT_REALLOCARRAY, t0, stamp(), p, 2, m, n, q);
     return q;
 }
 
@@ -591,7 +639,7 @@ EXPORT void free_sized(void *p, size_t n)
         return;
     tbuf_t *b = enter();
     if (b)
-        log_free(b, MPT_FREE_SIZED, now_ns(), p, 1, n, 0);
+        log_free(b, MPT_FREE_SIZED, stamp(), p, 1, n, 0);
     if (real.free_sized)
         real.free_sized(p, n);
     else
@@ -604,7 +652,7 @@ EXPORT void free_aligned_sized(void *p, size_t al, size_t n)
         return;
     tbuf_t *b = enter();
     if (b)
-        log_free(b, MPT_FREE_ALIGNED_SIZED, now_ns(), p, 2, al, n);
+        log_free(b, MPT_FREE_ALIGNED_SIZED, stamp(), p, 2, al, n);
     if (real.free_aligned_sized)
         real.free_aligned_sized(p, al, n);
     else
@@ -618,7 +666,7 @@ EXPORT void *aligned_alloc(size_t al, size_t n)
     tbuf_t *b = enter();
     void *p = real.aligned_alloc(al, n);
     if (b)
-        log_alloc(b, MPT_ALIGNED_ALLOC, now_ns(), 2, al, n, p);
+        log_alloc(b, MPT_ALIGNED_ALLOC, stamp(), 2, al, n, p);
     return p;
 }
 
@@ -629,7 +677,7 @@ EXPORT void *memalign(size_t al, size_t n)
     tbuf_t *b = enter();
     void *p = real.memalign(al, n);
     if (b)
-        log_alloc(b, MPT_MEMALIGN, now_ns(), 2, al, n, p);
+        log_alloc(b, MPT_MEMALIGN, stamp(), 2, al, n, p);
     return p;
 }
 
@@ -640,7 +688,7 @@ EXPORT int posix_memalign(void **out, size_t al, size_t n)
     tbuf_t *b = enter();
     int rc = real.posix_memalign(out, al, n);
     if (b) {
-        uint64_t ts = now_ns();
+        uint64_t ts = stamp();
         uint8_t *p = begin(b, MPT_POSIX_MEMALIGN, ts);
         p = mpt_put_varint(p, al);
         p = mpt_put_varint(p, n);
@@ -658,7 +706,7 @@ EXPORT void *valloc(size_t n)
     tbuf_t *b = enter();
     void *p = real.valloc(n);
     if (b)
-        log_alloc(b, MPT_VALLOC, now_ns(), 1, n, 0, p);
+        log_alloc(b, MPT_VALLOC, stamp(), 1, n, 0, p);
     return p;
 }
 
@@ -669,7 +717,7 @@ EXPORT void *pvalloc(size_t n)
     tbuf_t *b = enter();
     void *p = real.pvalloc ? real.pvalloc(n) : real.valloc(n);
     if (b)
-        log_alloc(b, MPT_PVALLOC, now_ns(), 1, n, 0, p);
+        log_alloc(b, MPT_PVALLOC, stamp(), 1, n, 0, p);
     return p;
 }
 
@@ -680,7 +728,7 @@ EXPORT size_t malloc_usable_size(void *p)
     if (not_ready() || !real.malloc_usable_size)
         return 0;
     tbuf_t *b = enter();
-    uint64_t ts = b ? now_ns() : 0;
+    uint64_t ts = b ? stamp() : 0;
     size_t n = real.malloc_usable_size(p);
     if (b)
         log_free(b, MPT_USABLE_SIZE, ts, p, 1, n, 0);
