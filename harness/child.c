@@ -114,6 +114,10 @@ static int wait_loop(const mpb_spawn_t *s, pid_t pid, int pidfd, int *outfd, dou
     double deadline = t0 + s->timeout_s, next = t0;
     for (;;) {
         int due = sample_due(s, pid, t0, &next);
+        if (s->watch) {
+            int wdue = mpb_prov_watch_scan(s->watch, (long)pid);
+            due = wdue < due ? wdue : due;
+        }
         if (has_exited(pid))
             return WAIT_EXITED;
         if (mpb_interrupted)

@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include "counters.h"
+#include "provenance.h"
 #include "timeline.h"
 #include "wlout.h"
 
@@ -29,6 +30,7 @@ typedef struct mpb_spawn {
     double timeout_s;           /* kill the process group after this long */
     int counters;               /* 1: open perf_event counters */
     mpb_timeline_t *timeline;   /* RSS samples every timeline->period_ms; NULL: none */
+    mpb_prov_watch_t *watch;    /* outside provenance check of the tree; NULL: none */
 } mpb_spawn_t;
 
 typedef struct mpb_result {

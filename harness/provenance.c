@@ -10,7 +10,9 @@
 #include "elfinfo.h"
 #include "util.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <gnu/libc-version.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +25,13 @@
 int mpb_prov_init(mpb_prov_t *p)
 {
     char path[PATH_MAX + 64];
+    Dl_info info;
     memset(p, 0, sizeof *p);
+    if (!dladdr((void *)gnu_get_libc_version, &info) || !info.dli_fname ||
+        !realpath(info.dli_fname, p->libc)) {
+        fprintf(stderr, "mpbench: cannot find the C library mpbench runs on\n");
+        return -1;
+    }
     mpb_fmt(path, sizeof path, "%s/../lib/mpbench-probe.so", mpb_self_dir());
     if (!realpath(path, p->probe) || !mpb_is_file(p->probe)) {
         fprintf(stderr, "mpbench: cannot find %s (build it with `make harness`): without it "
@@ -74,13 +82,9 @@ int mpb_prov_preload(mpb_prov_t *p, const char *lib, char *buf, size_t len)
     char probe[PATH_MAX], alloc[PATH_MAX];
     if (preload_name(p, p->probe, probe, sizeof probe) != 0)
         return -1;
-    if (!lib || !*lib) {
-        mpb_copy(buf, len, probe);
-        return 0;
-    }
-    if (preload_name(p, lib, alloc, sizeof alloc) != 0)
+    if (preload_name(p, lib && *lib ? lib : p->libc, alloc, sizeof alloc) != 0)
         return -1;
-    mpb_fmt(buf, len, "%s:%s", alloc, probe);
+    mpb_fmt(buf, len, "%s:%s", probe, alloc);   /* the probe first: see probe.c's next */
     return 0;
 }
 
@@ -101,7 +105,7 @@ void mpb_prov_cleanup(mpb_prov_t *p)
 /* One line of the probe's report. */
 typedef struct report_line {
     long pid;
-    const char *malloc_obj, *libc_obj, *exe;
+    const char *malloc_obj, *next_obj, *libc_obj, *exe;
 } report_line_t;
 
 /* Splits "pid=..\tmalloc=..\tlibc=..\texe=.." in place; 0 or -1. */
@@ -114,12 +118,24 @@ static int parse_line(char *line, report_line_t *l)
             l->pid = strtol(f + 4, NULL, 10);
         else if (!strncmp(f, "malloc=", 7))
             l->malloc_obj = f + 7;
+        else if (!strncmp(f, "next=", 5))
+            l->next_obj = f + 5;
         else if (!strncmp(f, "libc=", 5))
             l->libc_obj = f + 5;
         else if (!strncmp(f, "exe=", 4))
             l->exe = f + 4;
     }
-    return l->pid > 0 && l->malloc_obj && l->libc_obj && l->exe ? 0 : -1;
+    if (l->pid <= 0 || !l->malloc_obj || !l->libc_obj || !l->exe)
+        return -1;
+    if (!l->next_obj)
+        l->next_obj = "?";
+    /* A program holding only a canonical PLT entry for malloc (it takes
+     * its address) does not define it: its calls go to the next definer. */
+    mpb_elf_t e;
+    if (!strcmp(l->malloc_obj, "(program)") && mpb_elf_inspect(l->exe, &e) == 0 && e.elf &&
+        !e.exports_malloc)
+        l->malloc_obj = l->next_obj;
+    return 0;
 }
 
 /* 1 when a and b name the same file (device and inode, else the name). */
@@ -236,6 +252,97 @@ int mpb_prov_verify(const mpb_prov_check_t *c, char *why, size_t len)
         add_causes(c, why, len);
     free(text);
     return rc;
+}
+
+/* 1 when process pid has the file path mapped (/proc/PID/maps). */
+static int has_mapped(long pid, const char *path)
+{
+    char maps[64], line[PATH_MAX + 128];
+    int found = 0;
+    mpb_fmt(maps, sizeof maps, "/proc/%ld/maps", pid);
+    FILE *f = fopen(maps, "r");
+    while (f && !found && fgets(line, sizeof line, f))
+        found = strstr(line, path) != NULL;
+    if (f)
+        fclose(f);
+    return found;
+}
+
+/* 1 when process pid's initial environment has LD_PRELOAD naming probe,
+ * or marks it as a helper the workload runs without the allocator on
+ * purpose (MPB_NOT_MEASURED=1, workloads/README.md). A program that
+ * rewrites its title over its environment (redis-server) shows none. */
+static int env_has_probe(long pid, const char *probe)
+{
+    char path[64], buf[65536];
+    mpb_fmt(path, sizeof path, "/proc/%ld/environ", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 1;   /* gone, or not ours to read: no evidence */
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    int preload = 0;
+    for (size_t i = 0; i < n; i += strlen(buf + i) + 1) {
+        if (!strcmp(buf + i, "MPB_NOT_MEASURED=1"))
+            return 1;
+        if (!strncmp(buf + i, "LD_PRELOAD=", 11))
+            preload = strstr(buf + i, probe) != NULL;
+    }
+    /* Empty (an exiting process) or cut short: no evidence either way. */
+    return preload || n == 0 || n == sizeof buf - 1;
+}
+
+/* Checks one process once per program it runs; notes the first failure. */
+static void watch_one(mpb_prov_watch_t *w, long pid)
+{
+    char path[64], exe[PATH_MAX];
+    struct stat st;
+    mpb_fmt(path, sizeof path, "/proc/%ld/exe", pid);
+    if (stat(path, &st) != 0)
+        return;
+    size_t i = 0;
+    while (i < w->n && !(w->pid[i] == pid && w->exe[i] == (unsigned long)st.st_ino))
+        i++;
+    if (i < w->n || w->why[0])
+        return;
+    if (w->n < MPB_WATCH_MAX)
+        w->pid[w->n] = pid, w->exe[w->n++] = (unsigned long)st.st_ino;
+    ssize_t len = readlink(path, exe, sizeof exe - 1);
+    exe[len > 0 ? len : 0] = '\0';
+    if (len > 0 && mpb_elf_is_static(exe))
+        mpb_fmt(w->why, sizeof w->why, "allocator not verified: %s (pid %ld) in the workload's "
+                "process tree is statically linked and ran without it", exe, pid);
+    else if (!has_mapped(pid, w->probe) && !env_has_probe(pid, w->preload))
+        mpb_fmt(w->why, sizeof w->why, "allocator not verified: %s (pid %ld) in the workload's "
+                "process tree ran with LD_PRELOAD removed or replaced", exe, pid);
+}
+
+/* root and its descendants (children of the main threads), depth-bounded. */
+static void watch_tree(mpb_prov_watch_t *w, long pid, int depth)
+{
+    char path[96], buf[4096];
+    watch_one(w, pid);
+    mpb_fmt(path, sizeof path, "/proc/%ld/task/%ld/children", pid, pid);
+    FILE *f = depth < 16 ? fopen(path, "r") : NULL;
+    if (!f)
+        return;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+        watch_tree(w, strtol(tok, NULL, 10), depth + 1);
+}
+
+int mpb_prov_watch_scan(mpb_prov_watch_t *w, long root)
+{
+    double now = mpb_now();
+    if (now >= w->next) {
+        watch_tree(w, root, 0);
+        w->next = now + w->period_s;
+    }
+    return (int)((w->next - now) * 1000.0) + 1;
 }
 
 int mpb_prov_warn_lib(const char *name, const char *lib)

@@ -15,6 +15,7 @@
 
 typedef struct mpb_prov {
     char probe[PATH_MAX];   /* the probe as LD_PRELOAD names it */
+    char libc[PATH_MAX];    /* glibc's libc.so, preloaded for glibc runs */
     char linkdir[PATH_MAX]; /* temp folder of links for names LD_PRELOAD cannot carry, or "" */
     unsigned nlinks;        /* links made in linkdir */
 } mpb_prov_t;
@@ -28,12 +29,34 @@ typedef struct mpb_prov_check {
     const char *program;    /* the workload executable (static-link check) */
 } mpb_prov_check_t;
 
+#define MPB_WATCH_MAX 512    /* processes of one run the outside check remembers */
+
+/* The outside check of a run: its process tree is scanned while it runs
+ * (from /proc), and each process (again after an exec) is checked once: a
+ * statically linked program, or one whose environment lost the probe from
+ * LD_PRELOAD, ran without the allocator, and the inside reports cannot
+ * see it. */
+typedef struct mpb_prov_watch {
+    const char *preload;            /* the run's LD_PRELOAD value */
+    const char *probe;              /* the probe's real path (as /proc/PID/maps shows it) */
+    double period_s, next;          /* scan period; next scan (mpb_now) */
+    long pid[MPB_WATCH_MAX];        /* processes checked ... */
+    unsigned long exe[MPB_WATCH_MAX]; /* ... with the inode of the program they ran */
+    size_t n;
+    char why[768];                  /* the first process that ran without it, or "" */
+} mpb_prov_watch_t;
+
+/* Scans root's process tree when the period has passed; returns the
+ * milliseconds until the next scan is due. */
+int mpb_prov_watch_scan(mpb_prov_watch_t *w, long root);
+
 /* Finds the probe beside mpbench (../lib/mpbench-probe.so). Returns 0, or
  * -1 with a message on stderr. */
 int mpb_prov_init(mpb_prov_t *p);
 
-/* The LD_PRELOAD value for library lib ("" or NULL: glibc, the probe
- * alone) into buf. LD_PRELOAD splits at spaces and colons, so a path that
+/* The LD_PRELOAD value for library lib into buf: the probe, then lib, or
+ * for glibc ("" or NULL) libc.so itself, so that glibc's malloc serves even
+ * a program linked with another allocator (Debian's redis-server). LD_PRELOAD splits at spaces and colons, so a path that
  * holds one is preloaded through a link in a private temp folder. Returns
  * 0, or -1 with a message on stderr. */
 int mpb_prov_preload(mpb_prov_t *p, const char *lib, char *buf, size_t len);

@@ -32,17 +32,20 @@ static void cell_name(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep,
 
 /* The provenance check of a finished run (provenance.h): a run whose
  * allocator is not proven to have served it becomes `unverified`, with the
- * reason. A crash or failure before any process reported keeps its status
- * (the reason is noted). Timeouts and runs that never started are left as
+ * reason; so does one in whose process tree the outside check (`outside`,
+ * "" if none) saw a process run without it. A crash or failure before any
+ * process reported keeps its status (the reason is noted). Timeouts and runs that never started are left as
  * they are. */
 static void check_provenance(const mpb_run_t *r, size_t a, size_t w, const char *probe,
-                             const char *err, mpb_result_t *res)
+                             const char *err, mpb_result_t *res, const char *outside)
 {
     if (res->status != MPB_ST_OK && res->status != MPB_ST_FAIL && res->status != MPB_ST_CRASH)
         return;
     char why[sizeof res->why];
     mpb_prov_check_t c = { probe, r->allocs[a].path, res->pid, err, r->wls[w].path };
     int v = mpb_prov_verify(&c, why, sizeof why);
+    if (v == 1 && outside[0])
+        v = 0, mpb_copy(why, sizeof why, outside);
     if (v == 1)
         return;
     mpb_copy(res->why, sizeof res->why, why);
@@ -114,7 +117,12 @@ void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep,
     /* Oversubscribed runs time-slice: their timeout grows with threads per PU. */
     double timeout = r->m.timeout_s * mpb_pin_oversubscription(r->m.threads[t]);
     mpb_spawn_t s = { argv, r->preload[a], probe, err, r->m.pin ? r->m.threads[t] : 0,
-                      timeout, r->m.measure == MPB_MEASURE_TIME, NULL };
+                      timeout, r->m.measure == MPB_MEASURE_TIME, NULL, NULL };
+    /* Under callgrind the tree's programs are valgrind's own: no outside check. */
+    mpb_prov_watch_t watch = { .preload = r->preload[a], .probe = r->prov.probe,
+                               .period_s = 0.05 };
+    if (rep > 0 && r->m.measure == MPB_MEASURE_TIME)
+        s.watch = &watch;
     mpb_timeline_reset(&mpb_run_timeline);
     mpb_run_timeline.period_ms = r->m.sample_ms;
     if (rep > 0 && r->m.sample_ms > 0 && r->m.measure == MPB_MEASURE_TIME)
@@ -124,7 +132,7 @@ void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep,
         return;
     mpb_child_run(&s, res);
     if (rep > 0)
-        check_provenance(r, a, w, probe, err, res);
+        check_provenance(r, a, w, probe, err, res, watch.why);
     if (rep > 0 && res->status == MPB_ST_OK && mpb_wlout_check(&res->out, res->why, sizeof res->why) != 0)
         res->status = MPB_ST_INVALID;
     if (res->status != MPB_ST_UNVERIFIED)

@@ -47,7 +47,7 @@ pick_port() {
 
 # Starts redis-server on port $1 under SERVER_PRELOAD; 0 once it answers PING.
 start_server() {
-    LD_PRELOAD=$SERVER_PRELOAD redis-server --port "$1" --bind 127.0.0.1 \
+    LD_PRELOAD=$SERVER_PRELOAD MPB_NOT_MEASURED= redis-server --port "$1" --bind 127.0.0.1 \
         --save '' --appendonly no --dir "$WL_TMP" --daemonize no \
         --io-threads "$WL_THREADS" --logfile "$WL_TMP/server.log" &
     SERVER_PID=$!
@@ -71,7 +71,7 @@ stop_server() {
 cli() {
     local port=$1
     shift
-    env -u LD_PRELOAD redis-cli -h 127.0.0.1 -p "$port" "$@"
+    env -u LD_PRELOAD MPB_NOT_MEASURED=1 redis-cli -h 127.0.0.1 -p "$port" "$@"
 }
 
 wl_parse "$@"
@@ -84,6 +84,7 @@ if [ -z "$SERVER_PRELOAD" ]; then
     SERVER_PRELOAD=$(ldconfig -p | awk '/libc\.so\.6 .*x86-64|libc\.so\.6 .*AArch64/ { print $NF; exit }')
 fi
 unset LD_PRELOAD
+export MPB_NOT_MEASURED=1     # the client runs without the allocator on purpose (mpbench checks)
 wl_start
 trap 'stop_server; rm -rf "$WL_TMP"' EXIT
 SERVER_PID=

@@ -4,7 +4,10 @@
 # splits there) still runs and is verified; a text file, a .so that exports
 # no malloc, a .so whose dependency is gone, a statically linked workload
 # and a workload that defines malloc itself give no `ok` row, and the row
-# says why; glibc itself is verified as glibc. Usage: runner-provenance.sh BUILD
+# says why; glibc itself is verified as glibc. Script workloads: a program
+# they start with LD_PRELOAD removed, or a static one, is seen from outside
+# (the process tree, while it runs) and the row is not ok either; a script
+# whose programs all run on the allocator is ok. Usage: runner-provenance.sh BUILD
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/runner-common.inc" "${1:-}"
@@ -58,6 +61,21 @@ if [ "$have_static" = 1 ]; then
     grep -q ',ok,' "$tmp/static/results.csv" && fail "static: a row says ok for a statically linked workload"
     [ "$(grep -c 'statically linked' "$tmp/static/results.csv")" -eq 4 ] || fail "static: reason missing"
     grep -q "warning: workload .*statically linked" "$tmp/static.out" || fail "static: no warning"
+fi
+
+# Script workloads (the programs they start run for TINY_MS = 400 ms).
+printf '#!/bin/sh\nexec env -u LD_PRELOAD "%s" "$@"\n' "$tmp/wl-tiny" > "$tmp/wl-envclear"
+printf '#!/bin/sh\n"%s" "$@"\n' "$tmp/wl-tiny" > "$tmp/wl-script"
+chmod +x "$tmp/wl-envclear" "$tmp/wl-script"
+TINY_MS=400 run envclear "$tmp/libpass.so" "$tmp/wl-envclear"
+expect_bad envclear "LD_PRELOAD removed or replaced"
+TINY_MS=400 run script "glibc,$tmp/libpass.so" "$tmp/wl-script"
+[ "$(grep -c ',ok,' "$tmp/script/results.csv")" -eq 4 ] || fail "script: rows not ok: $(grep -v ',ok,' "$tmp/script/results.csv" | tail -1)"
+if [ "$have_static" = 1 ]; then
+    printf '#!/bin/sh\n"%s" "$@"\n' "$tmp/wl-static" > "$tmp/wl-staticchild"
+    chmod +x "$tmp/wl-staticchild"
+    TINY_MS=400 run staticchild "$tmp/libpass.so" "$tmp/wl-staticchild"
+    expect_bad staticchild "statically linked and ran without it"
 fi
 
 run good "glibc,$tmp/libpass.so" "$tmp/wl-tiny"
