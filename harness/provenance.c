@@ -270,15 +270,17 @@ static int has_mapped(long pid, const char *path)
 
 /* 1 when process pid's initial environment has LD_PRELOAD naming probe,
  * or marks it as a helper the workload runs without the allocator on
- * purpose (MPB_NOT_MEASURED=1, workloads/README.md). A program that
- * rewrites its title over its environment (redis-server) shows none. */
+ * purpose (MPB_NOT_MEASURED=1, workloads/README.md); 0 when it has not;
+ * -1 when it cannot be told (gone, in the middle of an exec, cut short).
+ * A program that rewrites its title over its environment (redis-server)
+ * shows none: has_mapped() speaks for it. */
 static int env_has_probe(long pid, const char *probe)
 {
     char path[64], buf[65536];
     mpb_fmt(path, sizeof path, "/proc/%ld/environ", pid);
     FILE *f = fopen(path, "r");
     if (!f)
-        return 1;   /* gone, or not ours to read: no evidence */
+        return -1;
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
     buf[n] = '\0';
@@ -289,8 +291,7 @@ static int env_has_probe(long pid, const char *probe)
         if (!strncmp(buf + i, "LD_PRELOAD=", 11))
             preload = strstr(buf + i, probe) != NULL;
     }
-    /* Empty (an exiting process) or cut short: no evidence either way. */
-    return preload || n == 0 || n == sizeof buf - 1;
+    return preload ? 1 : n == 0 || n == sizeof buf - 1 ? -1 : 0;
 }
 
 /* Checks one process once per program it runs; notes the first failure. */
@@ -306,16 +307,17 @@ static void watch_one(mpb_prov_watch_t *w, long pid)
         i++;
     if (i < w->n || w->why[0])
         return;
-    if (w->n < MPB_WATCH_MAX)
-        w->pid[w->n] = pid, w->exe[w->n++] = (unsigned long)st.st_ino;
     ssize_t len = readlink(path, exe, sizeof exe - 1);
     exe[len > 0 ? len : 0] = '\0';
+    int env = 1;
     if (len > 0 && mpb_elf_is_static(exe))
         mpb_fmt(w->why, sizeof w->why, "allocator not verified: %s (pid %ld) in the workload's "
                 "process tree is statically linked and ran without it", exe, pid);
-    else if (!has_mapped(pid, w->probe) && !env_has_probe(pid, w->preload))
+    else if (!has_mapped(pid, w->probe) && (env = env_has_probe(pid, w->preload)) == 0)
         mpb_fmt(w->why, sizeof w->why, "allocator not verified: %s (pid %ld) in the workload's "
                 "process tree ran with LD_PRELOAD removed or replaced", exe, pid);
+    if (env >= 0 && w->n < MPB_WATCH_MAX)     /* told apart: not looked at again */
+        w->pid[w->n] = pid, w->exe[w->n++] = (unsigned long)st.st_ino;
 }
 
 /* root and its descendants (children of the main threads), depth-bounded. */

@@ -78,6 +78,10 @@ if [ "$have_static" = 1 ]; then
     expect_bad staticchild "statically linked and ran without it"
 fi
 
+# A program that only takes malloc's address (python3 does) is served all the same.
+run addr "glibc,$tmp/libpass.so" "$tmp/wl-addr"
+[ "$(grep -c ',ok,' "$tmp/addr/results.csv")" -eq 4 ] || fail "addr: rows not ok: $(grep -v ',ok,' "$tmp/addr/results.csv" | tail -1)"
+
 run good "glibc,$tmp/libpass.so" "$tmp/wl-tiny"
 [ $rc -eq 0 ] && [ "$(grep -c ',ok,' "$tmp/good/results.csv")" -eq 4 ] || fail "glibc and libpass.so: rows not ok"
 echo "space/colon path verified; text file, no-malloc .so, broken .so, own-malloc and static workloads never ok"
