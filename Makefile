@@ -31,6 +31,7 @@ ALLOC_OBJ    := $(ALLOC_SRC:%.c=$(BUILD)/obj/%.o)
 LIB_SO  := $(BUILD)/lib/libmpalloc.so
 LIB_A   := $(BUILD)/lib/libmpalloc.a
 LIB_CHECKED := $(BUILD)/lib/libmpalloc-checked.so  # hardened build (MPA_CHECKED=1)
+LIB_DEBUG   := $(BUILD)/lib/libmpalloc-debug.so    # debug build (MPA_CHECKED=2)
 
 HARNESS_SRC := $(wildcard harness/*.c)
 # The allocation recorder (LD_PRELOAD) and the replay child of mpbench replay.
@@ -59,7 +60,11 @@ STRESS_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(STRESS_SRC))
 # objects except main.o, run with the allocator's unit tests.
 HUNIT_SRC  := $(wildcard tests/harness/unit/*.c)
 HUNIT_BIN  := $(patsubst tests/harness/unit/%.c,$(BUILD)/tests/unit/harness-%,$(HUNIT_SRC))
-TEST_BIN   := $(UNIT_BIN) $(API_LINKED) $(API_PLAIN) $(STRESS_BIN) $(HUNIT_BIN)
+# -plain stress tests run under LD_PRELOAD of the hardened builds (run-tests);
+# those that reach into allocator internals (include "core.h") cannot.
+STRESS_INTERNAL := $(shell grep -l '^\#include "core.h"' $(STRESS_SRC) /dev/null)
+STRESS_PLAIN := $(patsubst tests/%.c,$(BUILD)/tests/%-plain,$(filter-out $(STRESS_INTERNAL),$(STRESS_SRC)))
+TEST_BIN   := $(UNIT_BIN) $(API_LINKED) $(API_PLAIN) $(STRESS_BIN) $(HUNIT_BIN) $(if $(SAN),,$(STRESS_PLAIN))
 TEST_CFLAGS := $(CBASE) -pthread -Itests $(ALLOC_INC)
 
 # In sanitizer builds the sanitizer owns malloc: the allocator is built
@@ -69,8 +74,8 @@ ALLOC_CFLAGS += -DMPA_NO_OVERRIDE
 TEST_CFLAGS  += -DMPA_TEST_PREFIXED
 endif
 
-.PHONY: all lib checked harness workloads tests test bench clean variant asan ubsan tsan install deps
-all: lib $(if $(SAN),,checked) harness workloads $(if $(KS_MK),kernel-sim)
+.PHONY: all lib checked debug harness workloads tests test bench clean variant asan ubsan tsan install deps
+all: lib $(if $(SAN),,checked debug) harness workloads $(if $(KS_MK),kernel-sim)
 
 lib: $(LIB_SO) $(LIB_A)
 checked: $(LIB_CHECKED)
@@ -95,6 +100,13 @@ $(LIB_CHECKED): $(ALLOC_SRC) $(wildcard allocator/src/*.h allocator/src/pal/*.h 
 	@$(MAKE) --no-print-directory variant NAME=checked FLAGS='-DMPA_CHECKED=1'
 	@mkdir -p $(dir $@)
 	cp $(BUILD)/variants/checked/lib/libmpalloc.so $@
+
+# The debug library likewise is the variant "debug" (MPA_CHECKED=2).
+debug: $(LIB_DEBUG)
+$(LIB_DEBUG): $(ALLOC_SRC) $(wildcard allocator/src/*.h allocator/src/pal/*.h allocator/include/*.h)
+	@$(MAKE) --no-print-directory variant NAME=debug FLAGS='-DMPA_CHECKED=2'
+	@mkdir -p $(dir $@)
+	cp $(BUILD)/variants/debug/lib/libmpalloc.so $@
 
 $(BUILD)/obj/harness/%.o: harness/%.c
 	@mkdir -p $(dir $@)
@@ -143,6 +155,10 @@ $(BUILD)/tests/api/%-linked: tests/api/%.c $(LIB_A)
 $(BUILD)/tests/api/%-plain: tests/api/%.c
 	@mkdir -p $(dir $@) $(BUILD)/dep
 	$(CC) $(CPPBASE) $(DEPOUT) $(TEST_CFLAGS) -DMPA_TEST_PRELOAD -o $@ $< -lcriterion -lm
+
+$(BUILD)/tests/stress/%-plain: tests/stress/%.c
+	@mkdir -p $(dir $@) $(BUILD)/dep
+	$(CC) $(CPPBASE) $(DEPOUT) $(TEST_CFLAGS) -DMPA_TEST_PRELOAD -o $@ $< -lcriterion -lm -ldl
 
 $(BUILD)/tests/stress/%: tests/stress/%.c $(LIB_A)
 	@mkdir -p $(dir $@) $(BUILD)/dep

@@ -1,79 +1,394 @@
-/* Checked (hardened) mode: the misuse checks of the snmalloc family. Every
- * free is checked for ownership, start of object and double free (a freed
- * small object carries a keyed mark in its second word); every object handed
- * out is checked for writes after free and for an intact free-list link
- * (encoded with a secret key, so an overwritten link decodes to garbage).
+/* Hardened builds (MPA_CHECKED >= 1): the misuse checks of the snmalloc and
+ * Scudo family. Every small object keeps MPA_TRAILER bytes past its request:
+ * its last word records the requested size, keyed with a per-process secret
+ * and the object's address, and the bytes right after the request hold a
+ * keyed canary; a large object keeps its slack in the low bits of its
+ * pagemap entry and a canary after the request. On free: ownership, start
+ * of object, double free (a freed small object carries a keyed mark in its
+ * second word; freed large blocks wait in a quarantine), canary (overflow),
+ * the left neighbour's trailer (underflow), the slab's free-list head. On
+ * reuse: writes after free, the encoded free-list link, the slab's head.
  * Each detection prints one line without allocating and aborts. The fast
  * build compiles none of this. */
 #include "core.h"
+#include "debug.h"
 
 #if MPA_CHECKED
 
-/* Slabs are aligned to their size, so the offset needs no slab record. */
-static bool at_object_start(const void *p, unsigned cls) {
-    const mpa_class_info_t *ci = &mpa_classes[cls];
-    size_t offset = (uintptr_t)p & (((size_t)1 << ci->slab_bits) - 1);
-    return offset == mpa_class_index(cls, offset) * ci->size;
+/* Small classes from this size up hold few objects per slab, so a freed one
+ * would come back at once: they wait in the quarantine like large blocks. */
+#define QUARANTINE_MIN_CLASS 4096
+
+static void verify_recent(void);
+
+/* ---- canaries and trailers ---- */
+
+/* Eight keyed canary bytes for the object at p: each in 0x80..0xfe, so that
+ * the bytes programs write most (0, 0xff, text) never match by chance. */
+static uint64_t canary_of(const void *p) {
+    return (mpa_trailer_key(p) >> 1 & UINT64_C(0x3f3f3f3f3f3f3f3f)) << 1 | UINT64_C(0x8080808080808080);
 }
 
-static bool start_of_object(const void *p, const mpa_pm_entry_t *e) {
-    return at_object_start(p, (unsigned)e->cls);
+static uintptr_t *trailer_of(const void *p, size_t csize) {
+    return (uintptr_t *)((char *)p + csize - 8);
+}
+
+/* Requested size recorded in a small object of csize bytes, or
+ * MPA_SIZE_UNKNOWN when its trailer was overwritten. */
+static size_t small_requested(const void *p, size_t csize) {
+    size_t n = *trailer_of(p, csize) ^ mpa_trailer_key(p);
+    return n <= csize - 8 ? n : MPA_SIZE_UNKNOWN;
+}
+
+/* Records n in the trailer and writes the canary bytes [n, n + 8) (those
+ * that overlap the trailer are then overwritten by it). */
+static void small_set(void *p, size_t csize, size_t n) {
+    uint64_t c = canary_of(p);
+    __builtin_memcpy((char *)p + n, &c, 8);
+    *trailer_of(p, csize) = mpa_trailer_key(p) ^ n;
+}
+
+/* True when the canary bytes between n and the trailer are intact. */
+static bool small_canary_ok(const void *p, size_t csize, size_t n) {
+    size_t k = csize - 8 - n;
+    if (k == 0)
+        return true;
+    uint64_t v, mask = k >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * k)) - 1;
+    __builtin_memcpy(&v, (const char *)p + n, 8);
+    return ((v ^ canary_of(p)) & mask) == 0;
+}
+
+/* ---- small objects ---- */
+
+/* Slabs are aligned to their size, so the offset needs no slab record. */
+static size_t slab_offset(const void *p, unsigned cls) {
+    return (uintptr_t)p & (((size_t)1 << mpa_classes[cls].slab_bits) - 1);
+}
+
+static bool at_object_start(const void *p, unsigned cls) {
+    size_t offset = slab_offset(p, cls);
+    return offset == mpa_class_index(cls, offset) * mpa_class_size(cls);
 }
 
 static bool marked_freed(const void *p) {
     return ((const uintptr_t *)p)[1] == mpa_freed_mark(p);
 }
 
-void mpa_check_alloc(mpa_local_t *l, void *p, unsigned cls) {
-    size_t size = mpa_class_size(cls);
-    if (!marked_freed(p))
-        mpa_report("write to a freed object (use after free or overflow) at", p, size);
-    /* A fast list holds the objects of one slab: a link that decodes to
-     * anything but an object start in p's slab was overwritten. */
-    uintptr_t next = (uintptr_t)l->fast[cls];
-    unsigned slab_bits = mpa_classes[cls].slab_bits;
-    if (next != 0 && ((next ^ (uintptr_t)p) >> slab_bits != 0 || !at_object_start((void *)next, cls)))
-        mpa_report("corrupted free-list link (use after free?) in the object at", p, size);
-    ((uintptr_t *)p)[1] = 0;
+/* Reports about the small object p of class cls, with its requested size
+ * when its trailer still records one. */
+__attribute__((noreturn, cold)) static void report_small(const char *what, const void *p,
+                                                         unsigned cls) {
+    size_t csize = mpa_class_size(cls);
+    mpa_report_sized(what, p, csize, small_requested(p, csize));
 }
 
-void mpa_check_free(void *p, mpa_pm_entry_t *e) {
-    if (!mpa_pm_is_small(e)) {
-        if (!mpa_large_is_live(p, e))
-            mpa_report_bad_free(p, e);
+/* The free object q (of class cls) must carry its mark and a link that
+ * stays inside its slab and points at an object start. */
+static void check_free_object(void *q, unsigned cls) {
+    if (!marked_freed(q))
+        report_small("write to a freed object (use after free or overflow) at", q, cls);
+    uintptr_t next = (uintptr_t)mpa_fl_next(q);
+    unsigned slab_bits = mpa_classes[cls].slab_bits;
+    if (next != 0 && ((next ^ (uintptr_t)q) >> slab_bits != 0 || !at_object_start((void *)next, cls)))
+        report_small("corrupted free-list link (use after free?) in the object at", q, cls);
+}
+
+/* The newest object freed to slab s (ours) is checked on every allocation
+ * from the slab: a write over an object just freed is found at the next
+ * malloc. Cheaper than check_free_object: mark, and a link that stays in
+ * the slab (an overwritten link decodes to a random address). */
+static void check_slab_head(const mpa_slab_t *s, unsigned cls) {
+    void *q = s->free;
+    if (q == NULL)
         return;
-    }
-    size_t size = mpa_class_size((unsigned)e->cls);
-    if (!start_of_object(p, e))
-        mpa_report("free of a pointer inside an object:", p, size);
+    uintptr_t next = (uintptr_t)mpa_fl_next(q);
+    if (!marked_freed(q) || (next != 0 && (next ^ (uintptr_t)q) >> mpa_classes[cls].slab_bits != 0))
+        report_small("write to a freed object (use after free or overflow) at", q, cls);
+}
+
+void mpa_check_alloc(mpa_local_t *l, void *p, unsigned cls, size_t size) {
+    check_free_object(p, cls);
+    const mpa_pm_entry_t *e = mpa_pm_entry(p);
+    if (MPA_LIKELY(e->owner == l->me))
+        check_slab_head(e->meta, cls);
+    ((uintptr_t *)p)[1] = 0;
+    size_t csize = mpa_class_size(cls);
+    small_set(p, csize, size);
+    if (MPA_UNLIKELY(csize >= QUARANTINE_MIN_CLASS))
+        verify_recent();
+}
+
+void mpa_check_resize(void *p, unsigned cls, size_t size) {
+    small_set(p, mpa_class_size(cls), size);
+}
+
+static void check_small_free(void *p, mpa_pm_entry_t *e) {
+    unsigned cls = (unsigned)e->cls;
+    size_t csize = mpa_class_size(cls);
+    size_t offset = slab_offset(p, cls);
+    if (offset != mpa_class_index(cls, offset) * csize)
+        mpa_report("free of a pointer inside an object:", p, csize);
     if (marked_freed(p))
-        mpa_report("double free of", p, size);
+        report_small("double free of", p, cls);
+    size_t n = small_requested(p, csize);
+    if (n == MPA_SIZE_UNKNOWN || !small_canary_ok(p, csize, n))
+        mpa_report_sized("heap overflow (write past the requested size) of the object at", p, csize, n);
+    /* The left neighbour's trailer ends where p starts (a freed 16-byte
+     * neighbour has its mark there). */
+    char *left = (char *)p - csize;
+    if (offset != 0 && small_requested(left, csize) == MPA_SIZE_UNKNOWN &&
+        !(csize == 16 && marked_freed(left)))
+        mpa_report_sized("heap underflow (write before the start) of the object at", p, csize, n);
     mpa_mark_freed(p);
 }
 
-void mpa_check_live(const void *p, const mpa_pm_entry_t *e, const char *what) {
+/* ---- large objects ---- */
+
+static size_t large_requested(const mpa_pm_entry_t *e) {
+    return mpa_large_usable(e) - ((uintptr_t)e->aux & (MPA_PAGE_SIZE - 1)) - 1;
+}
+
+void mpa_check_large_alloc(void *p, size_t size) {
+    verify_recent();
+    mpa_pm_entry_t *e = mpa_pm_entry(p);
+    size_t usable = mpa_large_usable(e);
+    e->aux = (void *)(usable | (usable - size - 1));
+    uint64_t c = canary_of(p);
+    for (size_t i = 0; i < 8 && size + i < usable; i++)
+        ((unsigned char *)p)[size + i] = (unsigned char)(c >> (8 * i));
+}
+
+static bool large_canary_ok(const void *p, size_t usable, size_t n) {
+    uint64_t c = canary_of(p);
+    for (size_t i = 0; i < 8 && n + i < usable; i++)
+        if (((const unsigned char *)p)[n + i] != (unsigned char)(c >> (8 * i)))
+            return false;
+    return true;
+}
+
+/* A large block in the quarantine: its entry reads "large, not live". */
+static bool large_quarantined(const void *p, const mpa_pm_entry_t *e) {
+    return mpa_pm_kind(e) == MPA_PM_LARGE && e->meta == p && e->aux == NULL;
+}
+
+static void check_large_free(void *p, mpa_pm_entry_t *e) {
+    if (!mpa_pm_covers(p))
+        mpa_report_bad_free(p, e);
+    if (large_quarantined(p, e))
+        mpa_report("double free of the large object at", p, 0);
+    if (!mpa_large_is_live(p, e))
+        mpa_report_bad_free(p, e);
+    size_t n = large_requested(e);
+    if (!large_canary_ok(p, mpa_large_usable(e), n))
+        mpa_report_sized("heap overflow (write past the requested size) of the large object at", p, 0, n);
+}
+
+/* ---- quarantine of freed medium and large objects ---- */
+
+#define QUARANTINE_SLOTS 16
+#define QUARANTINE_RECENT 4 /* newest entries verified on each medium/large call */
+#define POISON_WORDS 8      /* the first 64 bytes of a held object are poisoned */
+
+typedef struct {
+    void *p;
+    void *aux;    /* large: the entry's aux word while it was live */
+    size_t bytes; /* what it holds */
+} mpa_quarantined_t;
+
+static mpa_lock_t q_lock = MPA_LOCK_INIT;
+static mpa_quarantined_t q_slots[QUARANTINE_SLOTS];
+static unsigned q_head, q_count; /* FIFO: oldest at q_head */
+static size_t q_bytes;
+
+static uintptr_t poison_word(const void *p, unsigned i) {
+    return i == 1 ? mpa_freed_mark(p) : mpa_trailer_key(p) + i;
+}
+
+static void poison(void *p) {
+    for (unsigned i = 0; i < POISON_WORDS; i++)
+        ((uintptr_t *)p)[i] = poison_word(p, i);
+}
+
+/* A held object must still read as poisoned (under q_lock or after). */
+static void verify_poison(const mpa_quarantined_t *q) {
+    for (unsigned i = 0; i < POISON_WORDS; i++)
+        if (((uintptr_t *)q->p)[i] != poison_word(q->p, i))
+            mpa_report("write to a freed object (use after free) at", q->p, 0);
+}
+
+static void verify_recent_locked(void) {
+    unsigned n = q_count < QUARANTINE_RECENT ? q_count : QUARANTINE_RECENT;
+    for (unsigned i = 0; i < n; i++)
+        verify_poison(&q_slots[(q_head + q_count - 1 - i) % QUARANTINE_SLOTS]);
+}
+
+/* The newest objects in quarantine are verified on each medium and large
+ * allocation: a write just after a free is found at the next one. */
+static void verify_recent(void) {
+    mpa_lock(&q_lock);
+    verify_recent_locked();
+    mpa_unlock(&q_lock);
+}
+
+static void release(mpa_quarantined_t q) {
+    verify_poison(&q);
+    mpa_pm_entry_t *e = mpa_pm_entry(q.p);
     if (!mpa_pm_is_small(e))
-        return; /* large: the caller's own test rejects freed blocks */
-    size_t size = mpa_class_size((unsigned)e->cls);
-    if (!start_of_object(p, e) || marked_freed(p))
-        mpa_report(what, p, size);
+        e->aux = q.aux;
+    mpa_dealloc_owner(q.p, e);
+}
+
+/* Holds the freed object p (bytes long); frees the oldest ones when the
+ * bounds are passed. */
+static void quarantine(void *p, mpa_pm_entry_t *e, size_t bytes) {
+    poison(p);
+    mpa_quarantined_t out[QUARANTINE_SLOTS];
+    unsigned n_out = 0;
+    mpa_lock(&q_lock);
+    verify_recent_locked();
+    q_slots[(q_head + q_count++) % QUARANTINE_SLOTS] =
+        (mpa_quarantined_t){p, mpa_pm_is_small(e) ? NULL : e->aux, bytes};
+    if (!mpa_pm_is_small(e))
+        e->aux = NULL; /* a second free now finds it quarantined */
+    q_bytes += bytes;
+    while (q_count == QUARANTINE_SLOTS || q_bytes > MPA_QUARANTINE) {
+        mpa_quarantined_t q = q_slots[q_head];
+        q_head = (q_head + 1) % QUARANTINE_SLOTS;
+        q_count--;
+        q_bytes -= q.bytes;
+        out[n_out++] = q;
+    }
+    mpa_unlock(&q_lock);
+    for (unsigned i = 0; i < n_out; i++)
+        release(out[i]);
+}
+
+/* True when the freed object p goes to the quarantine: medium and large
+ * objects of the global heap (an mspace may be destroyed meanwhile); the
+ * debug build has a quarantine of its own. */
+static bool quarantines(const mpa_pm_entry_t *e, size_t bytes) {
+    if (MPA_DEBUG_HEAP || bytes < QUARANTINE_MIN_CLASS || bytes > MPA_QUARANTINE / 2)
+        return false;
+    const mpa_backend_t *b = mpa_pm_is_small(e) ? ((const mpa_core_t *)e->owner)->backend
+                                                : (const mpa_backend_t *)e->cls;
+    return b == &mpa_backend_global;
+}
+
+bool mpa_quarantine_flush(void) {
+    bool any = false;
+    for (;;) {
+        mpa_lock(&q_lock);
+        mpa_quarantined_t q = {0};
+        if (q_count > 0) {
+            q = q_slots[q_head];
+            q_head = (q_head + 1) % QUARANTINE_SLOTS;
+            q_count--;
+            q_bytes -= q.bytes;
+        }
+        mpa_unlock(&q_lock);
+        if (q.p == NULL)
+            return mpa_dbg_flush() || any;
+        release(q);
+        any = true;
+    }
+}
+
+void mpa_check_fork(int stage) {
+    if (stage == 0)
+        mpa_lock(&q_lock);
+    else if (stage == 1)
+        mpa_unlock(&q_lock);
+    else
+        mpa_lock_reset(&q_lock);
+    mpa_dbg_fork(stage);
+}
+
+size_t mpa_quarantined_bytes(void) {
+    mpa_lock(&q_lock);
+    size_t bytes = q_bytes;
+    mpa_unlock(&q_lock);
+    return bytes + mpa_dbg_quarantined_bytes();
+}
+
+/* ---- entry points shared by free, realloc, usable size, sized free ---- */
+
+bool mpa_check_free(void *p, mpa_pm_entry_t *e) {
+    size_t bytes;
+    if (mpa_pm_is_small(e)) {
+        check_small_free(p, e);
+        bytes = mpa_class_size((unsigned)e->cls);
+    } else {
+        check_large_free(p, e);
+        bytes = mpa_large_usable(e);
+    }
+    if (!quarantines(e, bytes))
+        return false;
+    quarantine(p, e, bytes);
+    return true;
+}
+
+void mpa_check_live(const void *p, const mpa_pm_entry_t *e, const char *what) {
+    if (!mpa_pm_is_small(e)) {
+        if (large_quarantined(p, e))
+            mpa_report(what, p, 0);
+        return; /* otherwise the caller's own test rejects freed blocks */
+    }
+    unsigned cls = (unsigned)e->cls;
+    if (!at_object_start(p, cls) || marked_freed(p))
+        mpa_report(what, p, mpa_class_size(cls));
+}
+
+size_t mpa_check_requested(const void *p, const mpa_pm_entry_t *e) {
+    if (!mpa_pm_is_small(e))
+        return mpa_large_is_live(p, e) ? large_requested(e) : 0;
+    size_t csize = mpa_class_size((unsigned)e->cls);
+    size_t n = small_requested(p, csize);
+    if (n == MPA_SIZE_UNKNOWN)
+        mpa_report("heap overflow (write past the requested size) of the object at", p, csize);
+    return n;
+}
+
+void mpa_check_sized_free(const void *p, size_t size) {
+    if (p == NULL)
+        return;
+    mpa_pm_entry_t *e = mpa_pm_entry(p);
+    if (!mpa_pm_covers(p))
+        mpa_report_bad_free(p, e);
+    if (mpa_pm_is_small(e)) {
+        if (!at_object_start(p, (unsigned)e->cls))
+            mpa_report("free of a pointer inside an object:", p, mpa_class_size((unsigned)e->cls));
+        if (marked_freed(p))
+            report_small("double free of", p, (unsigned)e->cls);
+    } else {
+        check_large_free((void *)p, e); /* reads only */
+    }
+    size_t n = mpa_check_requested(p, e);
+    if (n != size)
+        mpa_report_sized("sized free (sized delete) with a size other than the requested one:", p,
+                         mpa_pm_is_small(e) ? mpa_class_size((unsigned)e->cls) : 0, n);
 }
 
 #else
 
-void mpa_check_alloc(mpa_local_t *l, void *p, unsigned cls) {
-    (void)l;
-    (void)p;
-    (void)cls;
+void mpa_check_alloc(mpa_local_t *l, void *p, unsigned cls, size_t size) {
+    (void)l, (void)p, (void)cls, (void)size;
 }
-void mpa_check_free(void *p, mpa_pm_entry_t *e) {
-    (void)p;
-    (void)e;
+bool mpa_check_free(void *p, mpa_pm_entry_t *e) {
+    (void)p, (void)e;
+    return false;
 }
+void mpa_check_fork(int stage) { (void)stage; }
 void mpa_check_live(const void *p, const mpa_pm_entry_t *e, const char *what) {
-    (void)p;
-    (void)e;
-    (void)what;
+    (void)p, (void)e, (void)what;
 }
+void mpa_check_resize(void *p, unsigned cls, size_t size) { (void)p, (void)cls, (void)size; }
+void mpa_check_large_alloc(void *p, size_t size) { (void)p, (void)size; }
+size_t mpa_check_requested(const void *p, const mpa_pm_entry_t *e) {
+    (void)p, (void)e;
+    return 0;
+}
+void mpa_check_sized_free(const void *p, size_t size) { (void)p, (void)size; }
+size_t mpa_quarantined_bytes(void) { return 0; }
+bool mpa_quarantine_flush(void) { return false; }
 
 #endif

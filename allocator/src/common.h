@@ -36,6 +36,29 @@
 MPA_HIDDEN void mpa_report(const char *what, const void *p, size_t class_size)
     __attribute__((noreturn, cold));
 
+/* Requested size when it is not known (mpa_report_sized). */
+#define MPA_SIZE_UNKNOWN SIZE_MAX
+
+/* mpa_report with the requested size of the object (or MPA_SIZE_UNKNOWN):
+ * "mpalloc: WHAT 0x... (48-byte class, 40 requested) in free()". */
+MPA_HIDDEN void mpa_report_sized(const char *what, const void *p, size_t class_size,
+                                 size_t requested) __attribute__((noreturn, cold));
+
+/* A guard-page fault at address, near the object (debug build):
+ * "mpalloc: WHAT 0xADDR of the object at 0xOBJ (N requested) in a memory
+ * access (SIGSEGV)". Async-signal-safe. */
+MPA_HIDDEN void mpa_report_fault(const char *what, const void *address, const void *object,
+                                 size_t requested) __attribute__((noreturn, cold));
+
+/* The API call in progress, named in reports (hardened builds only: the
+ * entry points set it with MPA_CALL; the fast build compiles it away). */
+#if MPA_CHECKED
+MPA_HIDDEN extern __thread const char *mpa_report_call __attribute__((tls_model("initial-exec")));
+#define MPA_CALL(name) (mpa_report_call = (name))
+#else
+#define MPA_CALL(name) ((void)0)
+#endif
+
 /* Smallest n with 2^n >= x, for x >= 1. */
 MPA_INLINE unsigned mpa_ceil_log2(size_t x) {
     return x <= 1 ? 0 : (unsigned)(64 - __builtin_clzll((unsigned long long)(x - 1)));

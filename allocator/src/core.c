@@ -179,7 +179,7 @@ static void *slab_build(char *base, const mpa_class_info_t *ci) {
     for (size_t i = n; i-- > 0;) {
         void *obj = base + ((start + i * stride) % n) * ci->size;
         mpa_fl_set(obj, head);
-        mpa_mark_freed(obj);
+        mpa_mark_fresh(obj, ci->size);
         head = obj;
     }
     return head;
@@ -284,9 +284,9 @@ void *mpa_alloc_slow(size_t size, mpa_local_t *l) {
             return oom();
         return mpa_alloc_in(l, size);
     }
-    if (size > MPA_MAX_SMALL)
+    if (size > MPA_MAX_SMALL - MPA_TRAILER)
         return mpa_large_alloc(l->core, size, 0, false); /* refuses absurd sizes */
-    unsigned cls = mpa_size_to_class(size);
+    unsigned cls = mpa_size_to_class(size + MPA_TRAILER);
     maintain(l);
     if (l->fast[cls] == NULL && !refill(l, cls))
         return oom();
@@ -312,13 +312,19 @@ void mpa_report_bad_free(const void *p, const mpa_pm_entry_t *e) {
 }
 
 void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) {
-    mpa_local_t *l = &mpa_local;
     if (p == NULL)
         return;
     if (MPA_UNLIKELY(!mpa_pm_covers(p)))
         mpa_report_bad_free(p, e);
-    if (MPA_CHECKED)
-        mpa_check_free(p, e); /* reports and aborts on misuse; marks p freed */
+    /* Checked: reports misuse and marks p freed; true when p is held in
+     * quarantine (checked.c hands it to mpa_dealloc_owner later). */
+    if (MPA_CHECKED && mpa_check_free(p, e))
+        return;
+    mpa_dealloc_owner(p, e);
+}
+
+void mpa_dealloc_owner(void *p, mpa_pm_entry_t *e) {
+    mpa_local_t *l = &mpa_local;
     if (MPA_LIKELY(mpa_pm_is_small(e) && l->state == MPA_THREAD_ACTIVE)) {
         if (e->owner == l->me)
             mpa_dealloc_local(p, e->meta);
@@ -327,10 +333,9 @@ void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) {
         return;
     }
     if (!mpa_pm_is_small(e)) {
-        if (mpa_large_is_live(p, e))
-            mpa_large_free(l, p, e);
-        else
+        if (!mpa_large_is_live(p, e))
             mpa_report_bad_free(p, e);
+        mpa_large_free(l, p, e);
         return;
     }
     if (l->state == MPA_THREAD_NEW)
@@ -386,6 +391,7 @@ void mpa_core_fork_prepare(void) {
     mpa_lock(&pool_lock);
     for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
         mpa_cc_fork_prepare(&c->cache);
+    mpa_check_fork(0);
     mpa_backend_fork_prepare();
 }
 
@@ -393,6 +399,7 @@ void mpa_core_fork_parent(void) {
     mpa_backend_fork_parent();
     for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
         mpa_cc_fork_parent(&c->cache);
+    mpa_check_fork(1);
     mpa_unlock(&pool_lock);
     mpa_unlock(&init_lock);
 }
@@ -401,6 +408,7 @@ void mpa_core_fork_child(void) {
     mpa_backend_fork_child();
     for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
         mpa_cc_fork_child(&c->cache);
+    mpa_check_fork(2);
     mpa_lock_reset(&pool_lock);
     mpa_lock_reset(&init_lock);
 }

@@ -59,14 +59,39 @@ MPA_INLINE void mpa_stat_add(_Atomic int64_t *counter, int64_t delta) {
 
 MPA_HIDDEN void *mpa_alloc_slow(size_t size, mpa_local_t *l) __attribute__((noinline));
 
-/* checked.c (checked mode only): the object about to be handed out must be
- * intact; the object being freed must be the start of an allocated object. */
-MPA_HIDDEN void mpa_check_alloc(mpa_local_t *l, void *p, unsigned cls) __attribute__((noinline));
-MPA_HIDDEN void mpa_check_free(void *p, mpa_pm_entry_t *e) __attribute__((noinline));
+/* checked.c (hardened builds only): the object about to be handed out must
+ * be intact (it then records `size`, the requested size, in its trailer);
+ * the object being freed must be the start of an allocated object with its
+ * canary intact. */
+MPA_HIDDEN void mpa_check_alloc(mpa_local_t *l, void *p, unsigned cls, size_t size)
+    __attribute__((noinline));
+MPA_HIDDEN bool mpa_check_free(void *p, mpa_pm_entry_t *e) __attribute__((noinline));
 MPA_HIDDEN void mpa_check_live(const void *p, const mpa_pm_entry_t *e, const char *what);
+/* Records a new requested size for the live small object p of class cls
+ * (realloc in place, aligned allocations). */
+MPA_HIDDEN void mpa_check_resize(void *p, unsigned cls, size_t size);
+/* Records the requested size of the large object p (just labelled) and
+ * writes its canary. */
+MPA_HIDDEN void mpa_check_large_alloc(void *p, size_t size);
+/* Requested size of the live object p (checked: from its trailer). */
+MPA_HIDDEN size_t mpa_check_requested(const void *p, const mpa_pm_entry_t *e);
+/* Frees every object the quarantines hold, when memory runs out; true
+ * when they held any (the caller then tries again). */
+MPA_HIDDEN bool mpa_quarantine_flush(void);
+/* The quarantine locks across fork: stage 0 prepare, 1 parent, 2 child. */
+MPA_HIDDEN void mpa_check_fork(int stage);
+/* Bytes of freed objects the hardened builds hold in quarantine (counted
+ * as live by the slabs and the large-object counter); 0 in the fast build. */
+MPA_HIDDEN size_t mpa_quarantined_bytes(void);
+/* Reports a sized free (free_sized, sized operator delete) whose size is
+ * not the requested size of the live object p. */
+MPA_HIDDEN void mpa_check_sized_free(const void *p, size_t size);
 /* Marks p freed (checked mode); nothing in the fast build. */
 MPA_INLINE void mpa_mark_freed(void *p);
 MPA_HIDDEN void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) __attribute__((noinline));
+/* The part of free after the checks: p (checked, marked freed) goes back to
+ * its slab, its owner's queue or the backend. */
+MPA_HIDDEN void mpa_dealloc_owner(void *p, mpa_pm_entry_t *e);
 MPA_HIDDEN void mpa_slab_event(mpa_slab_t *s) __attribute__((noinline));
 
 /* malloc fast path, 12 instructions counted in the shared library:
@@ -74,13 +99,13 @@ MPA_HIDDEN void mpa_slab_event(mpa_slab_t *s) __attribute__((noinline));
  *   load next, store (2), return. Sizes too large for a class (and absurd
  *   ones) go to the slow path, which checks them. */
 MPA_INLINE void *mpa_alloc_in(mpa_local_t *l, size_t size) {
-    if (MPA_LIKELY(size <= MPA_MAX_SMALL)) {
-        unsigned cls = mpa_size_to_class(size);
+    if (MPA_LIKELY(size <= MPA_MAX_SMALL - MPA_TRAILER)) {
+        unsigned cls = mpa_size_to_class(size + MPA_TRAILER);
         void *p = l->fast[cls];
         if (MPA_LIKELY(p != NULL)) {
             l->fast[cls] = mpa_fl_next(p);
             if (MPA_CHECKED)
-                mpa_check_alloc(l, p, cls);
+                mpa_check_alloc(l, p, cls, size);
             return p;
         }
     }
@@ -186,8 +211,20 @@ MPA_INLINE uintptr_t mpa_freed_mark(const void *p) {
     return mpa_fl_key ^ ((uintptr_t)p * UINT64_C(0x9E3779B97F4A7C15));
 }
 MPA_INLINE void mpa_mark_freed(void *p) { ((uintptr_t *)p)[1] = mpa_freed_mark(p); }
+/* Key of the trailer word that records a small object's requested size. */
+MPA_INLINE uintptr_t mpa_trailer_key(const void *p) {
+    return mpa_fl_key ^ ((uintptr_t)p * UINT64_C(0xD6E8FEB86659FD93));
+}
+/* A never-allocated object of a new slab (size bytes): free, with a trailer
+ * that reads as valid, so that its neighbours' underflow checks hold (in a
+ * 16-byte object the mark takes the trailer's place). */
+MPA_INLINE void mpa_mark_fresh(void *p, size_t size) {
+    *(uintptr_t *)((char *)p + size - 8) = mpa_trailer_key(p) ^ (size - 8);
+    mpa_mark_freed(p);
+}
 #else
 MPA_INLINE void mpa_mark_freed(void *p) { (void)p; }
+MPA_INLINE void mpa_mark_fresh(void *p, size_t size) { (void)p, (void)size; }
 #endif
 
 #endif /* MPA_CORE_H */

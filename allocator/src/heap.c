@@ -35,19 +35,24 @@ void *mpa_aligned_in(mpa_local_t *l, size_t align, size_t size) {
         return mpa_alloc_in(l, size);
     if (!ready(l)) /* the class tables below need a started heap */
         return NULL;
-    unsigned cls = mpa_class_for_aligned(size, align);
-    if (cls != 0)
-        return mpa_alloc_in(l, mpa_class_size(cls));
-    size_t large = size > MPA_MAX_SMALL ? size : MPA_MAX_SMALL + 1;
-    return mpa_large_alloc(l->core, large, align, false);
+    unsigned cls = mpa_class_for_aligned(size + MPA_TRAILER, align);
+    if (cls != 0) {
+        void *p = mpa_alloc_in(l, mpa_class_size(cls) - MPA_TRAILER);
+        if (MPA_CHECKED && p != NULL)
+            mpa_check_resize(p, cls, size); /* the class was picked for its alignment */
+        return p;
+    }
+    return mpa_large_alloc(l->core, size, align, false); /* block >= align */
 }
 
 size_t mpa_usable_size(const void *p) {
     if (!mpa_pm_covers(p))
         mpa_report("usable size asked of a pointer mpalloc did not allocate:", p, 0);
     mpa_pm_entry_t *e = mpa_pm_entry(p);
-    if (MPA_CHECKED)
+    if (MPA_CHECKED) {
         mpa_check_live(p, e, "realloc or usable size of a freed or interior pointer:");
+        return mpa_check_requested(p, e); /* the canary lies past it */
+    }
     if (mpa_pm_is_small(e))
         return mpa_class_size((unsigned)e->cls);
     if (mpa_large_is_live(p, e))
@@ -56,14 +61,18 @@ size_t mpa_usable_size(const void *p) {
 }
 
 /* Stays in place when the new size keeps the class (small) or fits the
- * block (large); otherwise moves to l's heap. pre: p != NULL. */
+ * block (large); otherwise moves to l's heap. pre: p != NULL. Hardened
+ * builds: `old` is the requested size, and the new one is recorded. */
 void *mpa_realloc_in(mpa_local_t *l, void *p, size_t size) {
     size_t old = mpa_usable_size(p);
     mpa_pm_entry_t *e = mpa_pm_entry(p);
-    if (size <= MPA_MAX_SMALL && old <= MPA_MAX_SMALL) {
-        if (size <= old && mpa_size_to_class(size) == mpa_size_to_class(old))
+    if (mpa_pm_is_small(e)) {
+        if (size <= MPA_MAX_SMALL - MPA_TRAILER && mpa_size_to_class(size + MPA_TRAILER) == e->cls) {
+            if (MPA_CHECKED)
+                mpa_check_resize(p, (unsigned)e->cls, size);
             return p;
-    } else if (old > MPA_MAX_SMALL && mpa_large_resize(p, e, size)) {
+        }
+    } else if (mpa_large_resize(p, e, size)) {
         return p;
     }
     void *q = mpa_alloc_in(l, size);

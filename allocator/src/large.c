@@ -24,16 +24,24 @@ static void label(mpa_backend_t *b, char *p, unsigned order, size_t usable) {
     mpa_pm_owner_store(head, mpa_pm_tag(MPA_PM_LARGE, order));
 }
 
+/* Pages for a request; hardened builds keep at least a byte of slack for
+ * the canary (checked.c). */
+static size_t usable_for(size_t size) {
+    return mpa_align_up((size ? size : 1) + (MPA_CHECKED != 0), MPA_PAGE_SIZE);
+}
+
 void *mpa_large_alloc(mpa_core_t *c, size_t size, size_t align, bool zero) {
     if (size > MPA_LARGE_MAX || align > MPA_LARGE_MAX) {
         errno = ENOMEM;
         return NULL;
     }
-    size_t usable = mpa_align_up(size ? size : 1, MPA_PAGE_SIZE);
+    size_t usable = usable_for(size);
     size_t need = usable > align ? usable : align;
     unsigned order = mpa_ceil_log2((need + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS);
     bool zeroed;
     char *p = mpa_cc_alloc(&c->cache, order, &zeroed);
+    if (MPA_CHECKED && p == NULL && mpa_quarantine_flush()) /* freed memory held back */
+        p = mpa_cc_alloc(&c->cache, order, &zeroed);
     if (p == NULL) {
         errno = ENOMEM;
         return NULL;
@@ -41,11 +49,16 @@ void *mpa_large_alloc(mpa_core_t *c, size_t size, size_t align, bool zero) {
     label(c->backend, p, order, usable);
     if (zero && !zeroed)
         memset(p, 0, usable);
+    if (MPA_CHECKED)
+        mpa_check_large_alloc(p, size);
     atomic_fetch_add_explicit(&large_live, (int64_t)usable, memory_order_relaxed);
     return p;
 }
 
-size_t mpa_large_usable(const mpa_pm_entry_t *e) { return (size_t)e->aux; }
+/* Hardened builds keep the slack of the request in the low bits. */
+size_t mpa_large_usable(const mpa_pm_entry_t *e) {
+    return (size_t)e->aux & ~(MPA_PAGE_SIZE - 1);
+}
 
 void mpa_large_free(mpa_local_t *l, void *p, mpa_pm_entry_t *e) {
     unsigned order = mpa_pm_order(e);
@@ -64,12 +77,14 @@ void mpa_large_free(mpa_local_t *l, void *p, mpa_pm_entry_t *e) {
 bool mpa_large_resize(void *p, mpa_pm_entry_t *e, size_t size) {
     size_t block = MPA_CHUNK_SIZE << mpa_pm_order(e);
     size_t old = mpa_large_usable(e);
-    size_t usable = mpa_align_up(size, MPA_PAGE_SIZE);
+    size_t usable = usable_for(size);
     if (size <= MPA_MAX_SMALL || usable > block || usable < block / 4)
         return false;
     if (usable < old)
         mpa_pal_notify_not_using((char *)p + usable, old - usable);
     label((mpa_backend_t *)e->cls, p, mpa_pm_order(e), usable);
+    if (MPA_CHECKED)
+        mpa_check_large_alloc(p, size);
     atomic_fetch_add_explicit(&large_live, (int64_t)usable - (int64_t)old, memory_order_relaxed);
     return true;
 }

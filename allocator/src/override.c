@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "core.h"
+#include "debug.h"
 #include "mpalloc.h"
 
 
@@ -12,27 +13,59 @@ static void *enomem(void) {
     return NULL;
 }
 
+void mpa_free_sized_as(void *p, size_t size) {
+    if (MPA_DEBUG_HEAP) {
+        mpa_dbg_free(p, size);
+        return;
+    }
+    if (MPA_CHECKED)
+        mpa_check_sized_free(p, size);
+    mpa_dealloc(p);
+}
+
 MPA_EXPORT void *mpa_malloc(size_t size) {
+    MPA_CALL("malloc");
+    if (MPA_DEBUG_HEAP)
+        return mpa_dbg_alloc(MPA_MIN_ALLOC, size, false);
     return mpa_alloc(size); /* the slow path refuses absurd sizes */
 }
 
 /* NULL needs no test here: the pagemap always covers address 0 and its entry
  * is never a core's, so NULL falls through to the slow path, which ignores it. */
 MPA_EXPORT void mpa_free(void *p) {
-    mpa_dealloc(p);
+    MPA_CALL("free");
+    if (MPA_DEBUG_HEAP)
+        mpa_dbg_free(p, MPA_SIZE_UNKNOWN);
+    else
+        mpa_dealloc(p);
 }
 
 MPA_EXPORT size_t mpa_malloc_usable_size(const void *p) {
+    MPA_CALL("malloc_usable_size");
+    if (MPA_DEBUG_HEAP)
+        return p == NULL ? 0 : mpa_dbg_usable(p);
     return p == NULL ? 0 : mpa_usable_size(p);
 }
 
-MPA_EXPORT void *mpa_calloc(size_t n, size_t size) { return mpa_calloc_in(&mpa_local, n, size); }
+MPA_EXPORT void *mpa_calloc(size_t n, size_t size) {
+    MPA_CALL("calloc");
+    if (MPA_DEBUG_HEAP) {
+        size_t bytes;
+        if (__builtin_mul_overflow(n, size, &bytes))
+            return enomem();
+        return mpa_dbg_alloc(MPA_MIN_ALLOC, bytes, true);
+    }
+    return mpa_calloc_in(&mpa_local, n, size);
+}
 
 MPA_EXPORT void *mpa_realloc(void *p, size_t size) {
     if (p == NULL)
         return mpa_malloc(size);
+    MPA_CALL("realloc");
     if (MPA_UNLIKELY(size > MPA_MAX_REQUEST))
         return enomem();
+    if (MPA_DEBUG_HEAP)
+        return mpa_dbg_realloc(p, size);
     return mpa_realloc_in(&mpa_local, p, size);
 }
 
@@ -47,6 +80,9 @@ MPA_EXPORT void *mpa_reallocarray(void *p, size_t n, size_t size) {
 static void *alloc_aligned(size_t align, size_t size) {
     if (MPA_UNLIKELY(size > MPA_MAX_REQUEST || align > MPA_MAX_REQUEST))
         return enomem();
+    MPA_CALL("memalign");
+    if (MPA_DEBUG_HEAP)
+        return mpa_dbg_alloc(align < MPA_MIN_ALLOC ? MPA_MIN_ALLOC : align, size, false);
     return mpa_aligned_in(&mpa_local, align, size);
 }
 
@@ -95,15 +131,16 @@ MPA_EXPORT void *mpa_pvalloc(size_t size) {
     return alloc_aligned(page, mpa_align_up(size ? size : 1, page));
 }
 
+/* Hardened builds report a size that is not the requested one. */
 MPA_EXPORT void mpa_free_sized(void *p, size_t size) {
-    (void)size;
-    mpa_free(p);
+    MPA_CALL("free_sized");
+    mpa_free_sized_as(p, size);
 }
 
 MPA_EXPORT void mpa_free_aligned_sized(void *p, size_t align, size_t size) {
     (void)align;
-    (void)size;
-    mpa_free(p);
+    MPA_CALL("free_aligned_sized");
+    mpa_free_sized_as(p, size);
 }
 
 #ifndef MPA_NO_OVERRIDE

@@ -80,8 +80,10 @@ MPA_EXPORT size_t mpa_stats_json_r(char *buf, size_t len) {
     for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++)
         small += live[cls] * (int64_t)mpa_class_size(cls);
     json_out_t o = {buf, buf ? len : 0, 0};
+    int64_t held = (int64_t)mpa_quarantined_bytes(); /* freed, not yet reusable */
     emit(&o, "{\"stats\":%d,\"live_bytes\":%lld,\"large_live_bytes\":%lld,", MPA_STATS,
-         (long long)(small + mpa_large_live_bytes()), (long long)mpa_large_live_bytes());
+         (long long)(small + mpa_large_live_bytes() - held), (long long)mpa_large_live_bytes());
+    emit(&o, "\"quarantined_bytes\":%lld,", (long long)held);
     emit(&o, "\"committed_bytes\":%zu,\"cached_bytes\":%zu,",
          mpa_backend_committed(), mpa_backend_dirty());
     emit_layers(&o);

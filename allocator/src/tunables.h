@@ -88,9 +88,14 @@
 #define MPA_CORE_CACHE_SLOTS 16
 #endif
 
-/* hardened mode: encoded free lists, double/invalid/interior free and use-after-free checks; range: 0..1; flag */
+/* hardened mode: 0 fast, 1 checked (encoded free lists, canaries, double/invalid free, quarantined large blocks), 2 debug (checked plus poisoning, quarantine, guard pages); range: 0..2; level */
 #ifndef MPA_CHECKED
 #define MPA_CHECKED 0
+#endif
+
+/* bytes of freed large blocks the hardened builds hold back before reuse = 2^bits; range: 16..34; bits */
+#ifndef MPA_QUARANTINE_BITS
+#define MPA_QUARANTINE_BITS 25
 #endif
 
 /* statistics counters for mpa_stats_json (0 compiles them away); range: 0..1; flag */
@@ -114,6 +119,12 @@
 #define MPA_REGION_SIZE   ((size_t)1 << MPA_REGION_BITS)
 #define MPA_DIRTY_MAX     ((size_t)1 << MPA_DIRTY_MAX_BITS)
 #define MPA_CORE_CACHE    ((size_t)1 << MPA_CORE_CACHE_BITS)
+#define MPA_QUARANTINE    ((size_t)1 << MPA_QUARANTINE_BITS)
+/* Bytes every small object of a hardened build keeps after its requested
+ * size for the keyed canary that records that size (checked.c). */
+#define MPA_TRAILER       (MPA_CHECKED ? 8 : 0)
+/* The debug build: the malloc API goes through debug.c. */
+#define MPA_DEBUG_HEAP    (MPA_CHECKED >= 2)
 
 /* ---- invalid combinations ---- */
 #if MPA_MANTISSA_BITS < 0 || MPA_MANTISSA_BITS > 4
@@ -173,8 +184,11 @@
 #if MPA_CORE_CACHE_SLOTS < 2 || MPA_CORE_CACHE_SLOTS > 64
 #error "MPA_CORE_CACHE_SLOTS must be 2..64"
 #endif
-#if MPA_CHECKED != 0 && MPA_CHECKED != 1
-#error "MPA_CHECKED must be 0 or 1"
+#if MPA_CHECKED < 0 || MPA_CHECKED > 2
+#error "MPA_CHECKED must be 0 (fast), 1 (checked) or 2 (debug)"
+#endif
+#if MPA_QUARANTINE_BITS < 16 || MPA_QUARANTINE_BITS > 34
+#error "MPA_QUARANTINE_BITS must be 16..34"
 #endif
 #if MPA_STATS != 0 && MPA_STATS != 1
 #error "MPA_STATS must be 0 or 1"

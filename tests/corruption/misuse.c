@@ -2,7 +2,9 @@
  * misuse (double free, interior free, foreign free, use after free, ...)
  * through the plain malloc API, so LD_PRELOAD picks the allocator under test.
  * A detected misuse aborts inside the allocator; if the program gets past
- * it, it prints "undetected" on stdout and exits 3 (tests/corruption/run.sh). */
+ * it, it prints "undetected" on stdout and exits 3 (tests/corruption/run.sh).
+ * The clean_* cases are correct programs: they too end with exit 3, and no
+ * build may report anything there. */
 #include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -156,27 +158,6 @@ static void use_after_free(void) { reuse_after(write_whole); }
 static void link_overwrite(void) { reuse_after(write_link); }
 static void use_after_free_tail(void) { reuse_after(write_tail); }
 
-/* A live object overflows 16 bytes into its freed right-hand neighbour. */
-static void overflow_into_freed(void)
-{
-    static char *objs[WAKE];
-    for (int i = 0; i < WAKE; i++)
-        objs[i] = malloc(SMALL);
-    for (int i = 0; i < WAKE; i++)
-        for (int j = 0; j < WAKE; j++)
-            if (objs[j] == objs[i] + SMALL) {
-                char *live = objs[i];
-                for (int k = 0; k < WAKE; k++)
-                    if (k != i)
-                        free(objs[k]);
-                memset(opaque(live), 0x42, SMALL + 16);
-                for (int k = 0; k < REFILL; k++)
-                    opaque(malloc(SMALL));
-                return;
-            }
-    exit(2); /* no two neighbours: cannot set the case up */
-}
-
 static void realloc_freed(void)
 {
     void *p = malloc(SMALL);
@@ -203,6 +184,252 @@ static void usable_size_interior(void)
     printf("usable %zu\n", malloc_usable_size(opaque(p + 16)));
 }
 
+
+/* ---- issue 11: every case for a small, a medium and a large size ---- */
+
+enum { S = 40, M = 40000, L = 1 << 20, AFTER = 8 };
+
+/* Weak: present only when the allocator under test defines them. */
+extern void *_Znwm(size_t) __attribute__((weak));
+extern void *_Znam(size_t) __attribute__((weak));
+extern void _ZdlPvm(void *, size_t) __attribute__((weak));
+extern void _ZdaPvm(void *, size_t) __attribute__((weak));
+extern void *_ZnwmSt11align_val_t(size_t, size_t) __attribute__((weak));
+extern void _ZdlPvmSt11align_val_t(void *, size_t, size_t) __attribute__((weak));
+extern void free_sized(void *, size_t) __attribute__((weak));
+
+/* A few more allocations of n bytes, kept: where checks on allocation run. */
+static void allocate_more(size_t n)
+{
+    for (int i = 0; i < AFTER; i++)
+        opaque(malloc(n));
+}
+
+static void overflow(size_t n, size_t by)
+{
+    char *p = malloc(n);
+    memset(opaque(p) + n, 'x', by);
+    free(p);
+}
+
+static void underflow(size_t n)
+{
+    char *p = malloc(n);
+    ((char *)opaque(p))[-1] = 'x';
+    free(p);
+}
+
+/* A write after free in the middle of the object, then allocations. */
+static void uaf_middle(size_t n)
+{
+    char *p = malloc(n);
+    free(p);
+    ((char *)opaque(p))[n / 2] = 'x';
+    allocate_more(n);
+}
+
+/* A write over a freed object's first bytes, then allocations. */
+static void uaf_head(size_t n)
+{
+    char *p = malloc(n);
+    free(p);
+    memset(opaque(p), 'A', 16);
+    allocate_more(n);
+}
+
+/* free(p), several more allocations, free(p) again. */
+static void double_free_delayed(size_t n)
+{
+    char *p = malloc(n);
+    free(p);
+    allocate_more(n);
+    free(opaque(p));
+}
+
+/* Two neighbours a < b (the smallest distance among 16 objects): b is
+ * freed, a overflows 16 bytes into it, then more allocations. */
+static void overflow_into_freed_neighbour(size_t n)
+{
+    char *objs[16], *a = NULL, *b = NULL;
+    for (int i = 0; i < 16; i++)
+        objs[i] = malloc(n);
+    for (int i = 0; i < 16; i++)
+        for (int j = 0; j < 16; j++)
+            if (objs[j] > objs[i] && (b == NULL || objs[j] - objs[i] < b - a))
+                a = objs[i], b = objs[j];
+    free(b);
+    memset(opaque(a), 'B', (size_t)(b - a) + 16);
+    allocate_more(n);
+}
+
+static void sized_delete(size_t n)
+{
+    if (!_Znwm || !_ZdlPvm)
+        return;
+    void *p = _Znwm(n);
+    _ZdlPvm(opaque(p), n + 8);
+}
+
+static void overflow1_small(void) { overflow(S, 1); }
+static void overflow1_medium(void) { overflow(M, 1); }
+static void overflow1_large(void) { overflow(L, 1); }
+static void overflow32_small(void) { overflow(S, 32); }
+static void overflow32_medium(void) { overflow(M, 32); }
+static void overflow32_large(void) { overflow(L, 32); }
+static void underflow_small(void) { underflow(S); }
+static void underflow_medium(void) { underflow(M); }
+static void underflow_large(void) { underflow(L); }
+static void uaf_middle_small(void) { uaf_middle(S); }
+static void uaf_middle_medium(void) { uaf_middle(M); }
+static void uaf_middle_large(void) { uaf_middle(L); }
+static void uaf_head_small(void) { uaf_head(S); }
+static void uaf_head_medium(void) { uaf_head(M); }
+static void uaf_head_large(void) { uaf_head(L); }
+static void double_free_delayed_small(void) { double_free_delayed(S); }
+static void double_free_delayed_medium(void) { double_free_delayed(M); }
+static void double_free_delayed_large(void) { double_free_delayed(L); }
+static void overflow_into_freed_small(void) { overflow_into_freed_neighbour(S); }
+static void overflow_into_freed_medium(void) { overflow_into_freed_neighbour(M); }
+static void sized_delete_small(void) { sized_delete(S); }
+static void sized_delete_medium(void) { sized_delete(M); }
+static void sized_delete_large(void) { sized_delete(L); }
+
+static void sized_delete_array(void)
+{
+    if (!_Znam || !_ZdaPvm)
+        return;
+    void *p = _Znam(100);
+    _ZdaPvm(opaque(p), 96);
+}
+
+static void sized_delete_aligned(void)
+{
+    if (!_ZnwmSt11align_val_t || !_ZdlPvmSt11align_val_t)
+        return;
+    void *p = _ZnwmSt11align_val_t(100, 64);
+    _ZdlPvmSt11align_val_t(opaque(p), 200, 64);
+}
+
+static void free_sized_wrong(void)
+{
+    if (!free_sized)
+        return;
+    void *p = malloc(S);
+    free_sized(opaque(p), S + 16);
+}
+
+static void malloc0_write(void)
+{
+    char *p = malloc(0);
+    memset(opaque(p), 'x', 8);
+    free(p);
+}
+
+/* A freed large block written after the next large allocation. */
+static void reuse_large_write(void)
+{
+    char *p = malloc(L);
+    free(p);
+    char *q = malloc(L);
+    memset(opaque(p), 'x', 16);
+    opaque(malloc(L));
+    free(q);
+}
+
+/* A freed large block freed again after the next large allocation. */
+static void reuse_large_free(void)
+{
+    char *p = malloc(L);
+    free(p);
+    opaque(malloc(L));
+    free(opaque(p));
+}
+
+/* ---- correct programs: no build may report anything ---- */
+
+static void clean_sizes(void)
+{
+    static const size_t sizes[] = {0, 1, 8, 15, 16, 24, 40, 48, 100, 4096, 4097, M, 65536, L};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        size_t n = sizes[i];
+        char *p = malloc(n);
+        memset(p, 'c', n);
+        size_t u = malloc_usable_size(p);
+        memset(p, 'u', u); /* up to the usable size is the program's */
+        p = realloc(p, n + 7);
+        memset(p, 'r', n + 7);
+        p = realloc(p, n / 2 + 1);
+        memset(p, 'h', n / 2 + 1);
+        free(p);
+        void *q = calloc(1, n);
+        if (n && ((char *)q)[n - 1] != 0)
+            exit(4);
+        if (free_sized)
+            free_sized(q, n);
+        else
+            free(q);
+    }
+}
+
+static void clean_aligned(void)
+{
+    static const size_t aligns[] = {16, 64, 4096, 1 << 16, 1 << 21};
+    for (size_t i = 0; i < sizeof aligns / sizeof aligns[0]; i++) {
+        size_t a = aligns[i];
+        char *p = memalign(a, 100);
+        if ((uintptr_t)p % a)
+            exit(4);
+        memset(p, 'a', malloc_usable_size(p));
+        free(p);
+        if (_ZnwmSt11align_val_t && _ZdlPvmSt11align_val_t) {
+            void *q = _ZnwmSt11align_val_t(300, a);
+            memset(q, 'n', 300);
+            _ZdlPvmSt11align_val_t(q, 300, a);
+        }
+    }
+}
+
+static void clean_cxx(void)
+{
+    if (!_Znwm || !_ZdlPvm || !_Znam || !_ZdaPvm)
+        return;
+    for (size_t n = 1; n < 100000; n = n * 3 + 1) {
+        void *p = _Znwm(n), *q = _Znam(n);
+        memset(p, 1, n);
+        memset(q, 2, n);
+        _ZdlPvm(p, n);
+        _ZdaPvm(q, n);
+    }
+}
+
+static void *clean_thread(void *arg)
+{
+    void **slots = arg;
+    for (int i = 0; i < 20000; i++) {
+        int k = (i * 7919) % 64;
+        free(slots[k]);
+        size_t n = (size_t)(i % 5 == 0 ? 5000 + i % 3000 : 8 + i % 200);
+        slots[k] = malloc(n);
+        memset(slots[k], 't', n);
+    }
+    return NULL;
+}
+
+/* Objects made on one thread and freed on another, in churn. */
+static void clean_threads(void)
+{
+    static void *slots[2][64];
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        if (pthread_create(&t[i], NULL, clean_thread, slots[i]) != 0)
+            exit(2);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < 2; i++)
+        for (int k = 0; k < 64; k++)
+            free(slots[i][k]);
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
@@ -220,11 +447,43 @@ static const struct {
     {"use_after_free", use_after_free},
     {"link_overwrite", link_overwrite},
     {"use_after_free_tail", use_after_free_tail},
-    {"overflow_into_freed", overflow_into_freed},
     {"realloc_freed", realloc_freed},
     {"realloc_interior", realloc_interior},
     {"usable_size_freed", usable_size_freed},
     {"usable_size_interior", usable_size_interior},
+    {"overflow1_small", overflow1_small},
+    {"overflow1_medium", overflow1_medium},
+    {"overflow1_large", overflow1_large},
+    {"overflow32_small", overflow32_small},
+    {"overflow32_medium", overflow32_medium},
+    {"overflow32_large", overflow32_large},
+    {"underflow_small", underflow_small},
+    {"underflow_medium", underflow_medium},
+    {"underflow_large", underflow_large},
+    {"uaf_middle_small", uaf_middle_small},
+    {"uaf_middle_medium", uaf_middle_medium},
+    {"uaf_middle_large", uaf_middle_large},
+    {"uaf_head_small", uaf_head_small},
+    {"uaf_head_medium", uaf_head_medium},
+    {"uaf_head_large", uaf_head_large},
+    {"double_free_delayed_small", double_free_delayed_small},
+    {"double_free_delayed_medium", double_free_delayed_medium},
+    {"double_free_delayed_large", double_free_delayed_large},
+    {"overflow_into_freed_small", overflow_into_freed_small},
+    {"overflow_into_freed_medium", overflow_into_freed_medium},
+    {"sized_delete_small", sized_delete_small},
+    {"sized_delete_medium", sized_delete_medium},
+    {"sized_delete_large", sized_delete_large},
+    {"sized_delete_array", sized_delete_array},
+    {"sized_delete_aligned", sized_delete_aligned},
+    {"free_sized_wrong", free_sized_wrong},
+    {"malloc0_write", malloc0_write},
+    {"reuse_large_write", reuse_large_write},
+    {"reuse_large_free", reuse_large_free},
+    {"clean_sizes", clean_sizes},
+    {"clean_aligned", clean_aligned},
+    {"clean_cxx", clean_cxx},
+    {"clean_threads", clean_threads},
 };
 
 int main(int argc, char **argv)

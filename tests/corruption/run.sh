@@ -1,53 +1,103 @@
 #!/usr/bin/env bash
 # Corruption suite: runs each case of BUILD/tests/corruption/misuse in a child
-# under LD_PRELOAD of the checked build, expecting SIGABRT and exactly one
-# stderr line matching the case's message; then under the fast build, where
-# only the cases marked "fast" must be caught (the others are recorded; a
-# SIGSEGV on a foreign free fails). Usage: tests/corruption/run.sh BUILD (0/1/77)
+# under LD_PRELOAD of the checked, the debug and the fast build. A caught case
+# ends in SIGABRT with exactly one stderr line: "mpalloc: " and the case's
+# message, an address, and (hardened builds) the call that found it, " in
+# free()" or " in a memory access (SIGSEGV)". Expectations per build:
+#   REGEX   must be caught with that message
+#   ?REGEX  caught on most runs (placement is random): if caught, with that
+#           message; if not, recorded as a gap
+#   -       a known gap of that build: recorded, not required
+#   =       a correct program: must end normally (exit 3) with no message
+# The fast build must catch only the cases marked "fast"; the others are
+# recorded. Usage: tests/corruption/run.sh BUILD (exit 0/1/77)
 set -uo pipefail
 
 build=$(cd "${1:-build}" 2>/dev/null && pwd) || { echo "skip: no build folder"; exit 77; }
 prog=$build/tests/corruption/misuse
 checked=$build/lib/libmpalloc-checked.so
+debug=$build/lib/libmpalloc-debug.so
 fast=$build/lib/libmpalloc.so
-for f in "$prog" "$checked" "$fast"; do
-    [ -e "$f" ] || { echo "skip: no $f (make tests checked)"; exit 77; }
+for f in "$prog" "$checked" "$debug" "$fast"; do
+    [ -e "$f" ] || { echo "skip: no $f (make tests checked debug)"; exit 77; }
 done
 ulimit -c 0
-hex='0x[0-9a-f]+'
-cls='\([0-9]+-byte class\)'
 
-# case | message regex (checked build) | "fast" when the fast build must catch it too
-# The regex "-" marks a known gap of checked mode: recorded, not required.
+DF='double free'
+OVF='heap overflow'
+UNF='heap underflow'
+UAF='(write to a freed object|use after free|corrupted free-list link)'
+NEIGH='(write to a freed object|use after free|heap overflow)'
+INT='free of a pointer inside (an|a large) object'
+FOR='free of a pointer mpalloc did not allocate'
+RU='realloc or usable size of a freed or interior pointer'
+SZ='sized free \(sized delete\) with a size other than the requested one'
+ZERO='(write into a malloc\(0\) block|heap overflow)'
+CALL=' in ([a-z_]+|operator [a-z]+)\(\)$| in a memory access \(SIGSEGV\)$'
+
+# case ; checked ; debug ; "fast" when the fast build must catch it too
 cases="
-double_free_small    |mpalloc: double free of $hex $cls|
-double_free_medium   |mpalloc: double free of $hex $cls|
-double_free_large    |mpalloc: double free \(or free of a freed block\) of the large object at $hex|
-double_free_remote   |mpalloc: double free of $hex $cls|
-double_free_cross    |mpalloc: double free of $hex $cls|
-interior_small       |mpalloc: free of a pointer inside an object: $hex $cls|
-interior_large       |mpalloc: free of a pointer inside a large object: $hex|
-foreign_stack        |mpalloc: free of a pointer mpalloc did not allocate: $hex|fast
-foreign_static       |mpalloc: free of a pointer mpalloc did not allocate: $hex|fast
-foreign_mmap         |mpalloc: free of a pointer mpalloc did not allocate: $hex|fast
-use_after_free       |mpalloc: write to a freed object \(use after free or overflow\) at $hex $cls|
-link_overwrite       |mpalloc: corrupted free-list link \(use after free\?\) in the object at $hex $cls|
-use_after_free_tail  |-|
-overflow_into_freed  |mpalloc: write to a freed object \(use after free or overflow\) at $hex $cls|
-realloc_freed        |mpalloc: realloc or usable size of a freed or interior pointer: $hex $cls|
-realloc_interior     |mpalloc: realloc or usable size of a freed or interior pointer: $hex $cls|
-usable_size_freed    |mpalloc: realloc or usable size of a freed or interior pointer: $hex $cls|
-usable_size_interior |mpalloc: realloc or usable size of a freed or interior pointer: $hex $cls|
+double_free_small          ;$DF;$DF;
+double_free_medium         ;$DF;$DF;
+double_free_large          ;$DF;$DF;
+double_free_remote         ;$DF;$DF;
+double_free_cross          ;$DF;$DF;
+double_free_delayed_small  ;$DF;$DF;
+double_free_delayed_medium ;$DF;$DF;
+double_free_delayed_large  ;$DF;$DF;
+interior_small             ;$INT;$INT;
+interior_large             ;$INT;$INT;
+foreign_stack              ;$FOR;$FOR;fast
+foreign_static             ;$FOR;$FOR;fast
+foreign_mmap               ;$FOR;$FOR;fast
+use_after_free             ;$UAF;$UAF;
+link_overwrite             ;$UAF;$UAF;
+use_after_free_tail        ;-;$UAF;
+uaf_middle_small           ;-;$UAF;
+uaf_middle_medium          ;-;$UAF;
+uaf_middle_large           ;-;$UAF;
+uaf_head_small             ;$UAF;$UAF;
+uaf_head_medium            ;$UAF;$UAF;
+uaf_head_large             ;$UAF;$UAF;
+overflow_into_freed_small  ;$NEIGH;$NEIGH;
+overflow_into_freed_medium ;$NEIGH;$NEIGH;
+overflow1_small            ;$OVF;$OVF;
+overflow1_medium           ;$OVF;$OVF;
+overflow1_large            ;$OVF;$OVF;
+overflow32_small           ;$OVF;$OVF;
+overflow32_medium          ;$OVF;$OVF;
+overflow32_large           ;$OVF;$OVF;
+underflow_small            ;?$UNF;$UNF;
+underflow_medium           ;?$UNF;$UNF;
+underflow_large            ;-;$UNF;
+malloc0_write              ;$OVF;$ZERO;
+reuse_large_write          ;$UAF;$UAF;
+reuse_large_free           ;$DF;$DF;
+sized_delete_small         ;$SZ;$SZ;
+sized_delete_medium        ;$SZ;$SZ;
+sized_delete_large         ;$SZ;$SZ;
+sized_delete_array         ;$SZ;$SZ;
+sized_delete_aligned       ;$SZ;$SZ;
+free_sized_wrong           ;$SZ;$SZ;
+realloc_freed              ;$RU;$RU;
+realloc_interior           ;$RU;$RU;
+usable_size_freed          ;$RU;$RU;
+usable_size_interior       ;$RU;$RU;
+clean_sizes                ;=;=;
+clean_aligned              ;=;=;
+clean_cxx                  ;=;=;
+clean_threads              ;=;=;
 "
 
 fails=0
 err=$(mktemp) || exit 1
 trap 'rm -f "$err"' EXIT
+declare -A caught=() total=()
 
 # run_case LIB CASE: runs the case under LIB; sets rc and msg (stderr).
 run_case() {
     # In a command substitution, so that bash's "Aborted" notice goes nowhere.
-    rc=$({ timeout -k 5 30 env LD_PRELOAD="$1" "$prog" "$2" >/dev/null 2>"$err"; echo $?; } 2>/dev/null)
+    rc=$({ timeout -k 5 60 env LD_PRELOAD="$1" "$prog" "$2" >/dev/null 2>"$err"; echo $?; } 2>/dev/null)
     msg=$(cat "$err")
 }
 
@@ -59,36 +109,74 @@ describe() {
     esac
 }
 
-# check CASE REGEX BUILDNAME: passes when rc is SIGABRT and stderr is one matching line.
-check() {
+# is_caught REGEX BUILD: the run ended in SIGABRT with one matching line.
+is_caught() {
     local lines
     lines=$(printf '%s\n' "$msg" | grep -c .)
-    if [ "$rc" -eq 134 ] && [ "$lines" -eq 1 ] && grep -Eqx "$2" <<<"$msg"; then
-        printf '  ok    %-22s %-8s %s\n' "$1" "$3" "$msg"
-    else
-        printf '  FAIL  %-22s %-8s %s; stderr: %s\n' "$1" "$3" "$(describe "$rc")" "${msg:-(empty)}"
-        fails=$((fails + 1))
-    fi
+    [ "$rc" -eq 134 ] && [ "$lines" -eq 1 ] || return 1
+    grep -Eq "^mpalloc: $1" <<<"$msg" && grep -Eq ' 0x[0-9a-f]+' <<<"$msg" || return 1
+    [ "$2" = fast ] || grep -Eq "$CALL" <<<"$msg"
 }
 
-while IFS='|' read -r name regex fastmode; do
+fail() {
+    printf '  FAIL  %-27s %-8s %s; stderr: %s\n' "$1" "$2" "$(describe "$rc")" "${msg:-(empty)}"
+    fails=$((fails + 1))
+}
+
+# expect CASE BUILD EXPECTATION: judges the last run.
+expect() {
+    local name=$1 b=$2 want=$3
+    case $want in
+    =)
+        if [ "$rc" -eq 3 ] && [ -z "$msg" ]; then
+            printf '  ok    %-27s %-8s clean\n' "$name" "$b"
+        else
+            fail "$name" "$b"
+        fi
+        return ;;
+    -)
+        printf '  gap   %-27s %-8s %s %s\n' "$name" "$b" "$(describe "$rc")" "$msg" ;;
+    \?*)
+        if [ "$rc" -eq 3 ] && [ -z "$msg" ]; then
+            printf '  gap   %-27s %-8s undetected this run (placement)\n' "$name" "$b"
+        elif is_caught "${want#\?}" "$b"; then
+            printf '  ok    %-27s %-8s %s\n' "$name" "$b" "$msg"
+        else
+            fail "$name" "$b"
+        fi ;;
+    *)
+        if is_caught "$want" "$b"; then
+            printf '  ok    %-27s %-8s %s\n' "$name" "$b" "$msg"
+        else
+            fail "$name" "$b"
+        fi ;;
+    esac
+    total[$b]=$((${total[$b]:-0} + 1))
+    is_caught "${want#\?}" "$b" && caught[$b]=$((${caught[$b]:-0} + 1))
+    return 0
+}
+
+while IFS=';' read -r name want_checked want_debug fastmode; do
     name=${name// /}
     [ -n "$name" ] || continue
     run_case "$checked" "$name"
-    if [ "$regex" = - ]; then
-        printf '  gap   %-22s checked  %s %s\n' "$name" "$(describe "$rc")" "$msg"
-    else
-        check "$name" "$regex" checked
-    fi
+    expect "$name" checked "$want_checked"
+    run_case "$debug" "$name"
+    expect "$name" debug "$want_debug"
     run_case "$fast" "$name"
     if [ "$fastmode" = fast ]; then
-        check "$name" "$regex" fast
+        expect "$name" fast "$want_checked"
+    elif [ "$want_checked" = = ]; then
+        expect "$name" fast =
     elif [ "$rc" -eq 139 ] || [ "$rc" -eq 135 ]; then
-        printf '  note  %-22s fast     %s (not required)\n' "$name" "$(describe "$rc")"
+        printf '  note  %-27s fast     %s (not required)\n' "$name" "$(describe "$rc")"
     else
-        printf '  info  %-22s fast     %s %s\n' "$name" "$(describe "$rc")" "$msg"
+        printf '  info  %-27s fast     %s %s\n' "$name" "$(describe "$rc")" "$msg"
     fi
 done <<<"$cases"
 
+for b in checked debug; do
+    echo "$b build: ${caught[$b]:-0} of ${total[$b]:-0} misuse cases stopped with an mpalloc message"
+done
 [ "$fails" -eq 0 ] || { echo "FAIL: $fails misuse case(s) not reported as expected"; exit 1; }
 echo "all misuse cases reported as expected"

@@ -70,4 +70,15 @@ uint64_t mpa_pal_time_ms(void);
 /* Gives the CPU away briefly while spinning on a lock. */
 void mpa_pal_yield(void);
 
+/* The debug build's guard pages (needed only where MPA_CHECKED is 2).
+ * Makes the range inaccessible (access 0) or readable and writable again
+ * (access 1); returns 0, or -1 when the platform refuses.
+ * pre: p and size page-aligned, inside a reservation. */
+int mpa_pal_protect(void *p, size_t size, int access);
+
+/* Calls handler(address) on a memory access fault, on the faulting thread.
+ * The handler reports and aborts when the address is the allocator's; if it
+ * returns, the fault takes its default course. Returns 0, or -1. */
+int mpa_pal_on_fault(void (*handler)(void *address));
+
 #endif /* MPA_PAL_H */

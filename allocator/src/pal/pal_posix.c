@@ -4,6 +4,7 @@
  * and makes them read back as zero. Entropy from getrandom, time from
  * CLOCK_MONOTONIC. This is the only allocator file that includes OS headers. */
 #include <errno.h>
+#include <signal.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,3 +117,31 @@ uint64_t mpa_pal_time_ms(void) {
 }
 
 void mpa_pal_yield(void) { sched_yield(); }
+
+int mpa_pal_protect(void *p, size_t size, int access) {
+    return mprotect(p, size, access ? PROT_READ | PROT_WRITE : PROT_NONE);
+}
+
+static void (*fault_handler)(void *address);
+
+static __thread int in_fault; /* a fault inside the handler is not ours */
+
+static void on_segv(int sig, siginfo_t *info, void *context) {
+    (void)context;
+    if (!in_fault) {
+        in_fault = 1;
+        fault_handler(info->si_addr);
+        in_fault = 0;
+    }
+    signal(sig, SIG_DFL); /* not ours: the access faults again, as it would have */
+}
+
+int mpa_pal_on_fault(void (*handler)(void *address)) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_segv;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    fault_handler = handler;
+    return sigaction(SIGSEGV, &sa, NULL);
+}
