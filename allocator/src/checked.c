@@ -36,16 +36,24 @@ static uintptr_t *trailer_of(const void *p, size_t csize) {
 /* Requested size recorded in a small object of csize bytes, or
  * MPA_SIZE_UNKNOWN when its trailer was overwritten. */
 static size_t small_requested(const void *p, size_t csize) {
-    size_t n = *trailer_of(p, csize) ^ mpa_trailer_key(p);
+    size_t n = __atomic_load_n(trailer_of(p, csize), __ATOMIC_RELAXED) ^ mpa_trailer_key(p);
     return n <= csize - 8 ? n : MPA_SIZE_UNKNOWN;
 }
 
-/* Records n in the trailer and writes the canary bytes [n, n + 8) (those
- * that overlap the trailer are then overwritten by it). */
+/* Records n in the trailer and writes the canary bytes between n and the
+ * trailer (at most 8). The trailer word changes in one store, never passing
+ * through an invalid value: the free of a neighbour on another thread may
+ * read it at any time (underflow check). */
 static void small_set(void *p, size_t csize, size_t n) {
     uint64_t c = canary_of(p);
-    __builtin_memcpy((char *)p + n, &c, 8);
-    *trailer_of(p, csize) = mpa_trailer_key(p) ^ n;
+    size_t k = csize - 8 - n;
+    if (k >= 8) {
+        __builtin_memcpy((char *)p + n, &c, 8);
+    } else {
+        for (size_t i = 0; i < k; i++)
+            ((unsigned char *)p)[n + i] = (unsigned char)(c >> (8 * i));
+    }
+    __atomic_store_n(trailer_of(p, csize), mpa_trailer_key(p) ^ n, __ATOMIC_RELAXED);
 }
 
 /* True when the canary bytes between n and the trailer are intact. */
@@ -111,8 +119,9 @@ void mpa_check_alloc(mpa_local_t *l, void *p, unsigned cls, size_t size) {
     const mpa_pm_entry_t *e = mpa_pm_entry(p);
     if (MPA_LIKELY(e->owner == l->me))
         check_slab_head(e->meta, cls);
-    ((uintptr_t *)p)[1] = 0;
     size_t csize = mpa_class_size(cls);
+    if (csize > 16) /* in a 16-byte object the trailer replaces the mark */
+        ((uintptr_t *)p)[1] = 0;
     small_set(p, csize, size);
     if (MPA_UNLIKELY(csize >= QUARANTINE_MIN_CLASS))
         verify_recent();
