@@ -2,7 +2,7 @@
  * threads) for the analysis commands: values of each known metric from `ok`
  * rows, other statuses counted, `warmup` rows skipped. Also lists the
  * allocators (known rivals first), workloads and thread counts of the matrix,
- * and computes a cell's statistics with its ratio to the glibc cell. */
+ * and computes a cell's statistics with its ratio to the baseline's cell. */
 #include "cells.h"
 #include "util.h"
 
@@ -26,6 +26,9 @@ const mpb_metric_t mpb_metrics[MPB_NMETRIC] = {
     [MPB_M_MINFLT] = {"minflt", "Minor page faults", 0, 0},
     [MPB_M_LIVEPEAK] = {"live_peak_bytes", "Peak live bytes", 0, 1},
     [MPB_M_RSSAFTER] = {"rss_after_kb", "RSS after free (KiB)", 0, 1},
+    [MPB_M_CYCLES] = {"cycles_per_op", "Kernel path: TSC cycles per operation", 0, 1},
+    [MPB_M_NS] = {"ns_per_op", "Kernel path: ns per operation", 0, 0},
+    [MPB_M_HELD] = {"held_per_live", "Kernel heap: bytes held per byte live", 0, 1},
 };
 
 int mpb_metric_find(const char *name)
@@ -71,9 +74,32 @@ static void threads_add(mpb_cellset_t *cs, int t)
     cs->nthreads++;
 }
 
-static mpb_cell_t *cell_get(mpb_cellset_t *cs, const char *alloc,
-                            const char *workload, int threads)
+static void sizes_add(mpb_cellset_t *cs, long s)
 {
+    size_t i = 0;
+    while (i < cs->nsizes && cs->sizes[i] < s)
+        i++;
+    if (i < cs->nsizes && cs->sizes[i] == s)
+        return;
+    cs->sizes = mpb_xrealloc(cs->sizes, (cs->nsizes + 1) * sizeof *cs->sizes);
+    memmove(cs->sizes + i + 1, cs->sizes + i, (cs->nsizes - i) * sizeof *cs->sizes);
+    cs->sizes[i] = s;
+    cs->nsizes++;
+}
+
+const char *mpb_cells_key(const char *test, long size, char *buf, size_t len)
+{
+    if (size <= 0)
+        return test;
+    mpb_fmt(buf, len, "%s/%ldB", test, size);
+    return buf;
+}
+
+static mpb_cell_t *cell_get(mpb_cellset_t *cs, const char *alloc, const char *test,
+                            long size, int threads)
+{
+    char key[300];
+    const char *workload = mpb_cells_key(test, size, key, sizeof key);
     mpb_cell_t *c = (mpb_cell_t *)mpb_cells_find(cs, alloc, workload, threads);
     if (c)
         return c;
@@ -85,10 +111,15 @@ static mpb_cell_t *cell_get(mpb_cellset_t *cs, const char *alloc,
     memset(c, 0, sizeof *c);
     c->alloc = mpb_xstrdup(alloc);
     c->workload = mpb_xstrdup(workload);
+    c->test = mpb_xstrdup(test);
+    c->size = size;
     c->threads = threads;
     name_add(&cs->allocs, &cs->nallocs, alloc);
     name_add(&cs->workloads, &cs->nworkloads, workload);
+    name_add(&cs->tests, &cs->ntests, test);
     threads_add(cs, threads);
+    if (size > 0)
+        sizes_add(cs, size);
     return c;
 }
 
@@ -174,16 +205,17 @@ static int row_add(mpb_cellset_t *cs, const mpb_table_t *t, size_t r,
 {
     const char *status = mpb_table_get(t, r, "status");
     const char *alloc = mpb_table_get(t, r, "allocator");
-    const char *wl = mpb_table_get(t, r, "workload");
-    char *end;
+    const char *wl = mpb_table_get(t, r, "workload"), *sz = mpb_table_get(t, r, "size");
+    char *end, *send = NULL;
     long th = strtol(mpb_table_get(t, r, "threads"), &end, 10);
-    if (!*alloc || !*wl || *end || th <= 0 || th > INT_MAX)
+    long size = sz && *sz ? strtol(sz, &send, 10) : 0;
+    if (!*alloc || !*wl || *end || th <= 0 || th > INT_MAX || (send && (*send || size < 0)))
         return -1;
     if (strcmp(status, "warmup") == 0) {
         cs->nwarmup++;
         return 0;
     }
-    mpb_cell_t *c = cell_get(cs, alloc, wl, (int)th);
+    mpb_cell_t *c = cell_get(cs, alloc, wl, size, (int)th);
     note_identity(cs->measure, sizeof cs->measure, &cs->mixed_measure,
                   mpb_table_get(t, r, "measure"), 0);
     note_identity(c->scale, sizeof c->scale, &c->mixed_scale, mpb_table_get(t, r, "scale"), 1);
@@ -203,14 +235,27 @@ static int row_add(mpb_cellset_t *cs, const mpb_table_t *t, size_t r,
     return 0;
 }
 
-/* Rank of an allocator in tables and plots: glibc first, then the rivals. */
+/* Rank of an allocator in tables and plots: the baselines first, then the
+ * rivals (user space, then kernel-sim's), then mpalloc and its variants. */
 static int alloc_rank(const char *a)
 {
-    static const char *order[] = {"glibc", "jemalloc", "tcmalloc", "mimalloc", "mpalloc"};
-    for (int i = 0; i < 5; i++)
+    static const char *order[] = {MPB_BASELINE, "jemalloc", "tcmalloc", "mimalloc",
+                                  MPB_KERNEL_BASELINE, "magazine", "first-fit", "mpalloc"};
+    size_t n = sizeof order / sizeof order[0];
+    for (size_t i = 0; i < n; i++)
         if (strcmp(a, order[i]) == 0)
-            return i;
-    return strncmp(a, "mpalloc-", 8) == 0 ? 5 : 6;
+            return (int)i;
+    return strncmp(a, "mpalloc-", 8) == 0 ? (int)n : (int)n + 1;
+}
+
+/* The baseline of the set: glibc, else kernel-sim's buddy-slab, else none. */
+static void pick_baseline(mpb_cellset_t *cs)
+{
+    static const char *cands[] = {MPB_BASELINE, MPB_KERNEL_BASELINE};
+    for (size_t k = 0; k < 2 && !cs->baseline[0]; k++)
+        for (size_t i = 0; i < cs->nallocs; i++)
+            if (strcmp(cs->allocs[i], cands[k]) == 0)
+                mpb_copy(cs->baseline, sizeof cs->baseline, cands[k]);
 }
 
 static void allocs_order(mpb_cellset_t *cs)
@@ -262,6 +307,7 @@ int mpb_cells_load(const char *dir, mpb_cellset_t *cs)
     }
     mpb_table_free(&t);
     allocs_order(cs);
+    pick_baseline(cs);
     if (cs->mixed_scale || cs->mixed_measure) {
         fprintf(stderr, "mpbench: %s mixes rows of different %s%s: they are not one matrix, "
                 "and a cell must not pool them (keep each run in its own folder)\n", path,
@@ -278,6 +324,7 @@ void mpb_cells_free(mpb_cellset_t *cs)
     for (size_t i = 0; i < cs->ncells; i++) {
         free(cs->cells[i].alloc);
         free(cs->cells[i].workload);
+        free(cs->cells[i].test);
         for (int m = 0; m < MPB_NMETRIC; m++)
             free(cs->cells[i].vals[m]);
     }
@@ -285,6 +332,10 @@ void mpb_cells_free(mpb_cellset_t *cs)
         free(cs->allocs[i]);
     for (size_t i = 0; i < cs->nworkloads; i++)
         free(cs->workloads[i]);
+    for (size_t i = 0; i < cs->ntests; i++)
+        free(cs->tests[i]);
+    free(cs->tests);
+    free(cs->sizes);
     free(cs->cells);
     free(cs->allocs);
     free(cs->workloads);
@@ -294,10 +345,7 @@ void mpb_cells_free(mpb_cellset_t *cs)
 
 int mpb_cells_has_baseline(const mpb_cellset_t *cs)
 {
-    for (size_t i = 0; i < cs->nallocs; i++)
-        if (strcmp(cs->allocs[i], MPB_BASELINE) == 0)
-            return 1;
-    return 0;
+    return cs->baseline[0] != '\0';
 }
 
 int mpb_cells_stat(const mpb_cellset_t *cs, const mpb_cell_t *c, int m,
@@ -308,7 +356,8 @@ int mpb_cells_stat(const mpb_cellset_t *cs, const mpb_cell_t *c, int m,
     if (mpb_stats_describe(c->vals[m], c->nvals[m], &out->st) < 0)
         return -1;
     out->noisy = mpb_stats_noisy(&out->st);
-    const mpb_cell_t *b = mpb_cells_find(cs, MPB_BASELINE, c->workload, c->threads);
+    const mpb_cell_t *b = cs->baseline[0] ? mpb_cells_find(cs, cs->baseline, c->workload,
+                                                           c->threads) : NULL;
     if (b && b->nvals[m] > 0
         && mpb_stats_ratio(c->vals[m], c->nvals[m], b->vals[m], b->nvals[m], &out->ratio) == 0)
         out->has_ratio = 1;

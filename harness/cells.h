@@ -1,7 +1,12 @@
 /* results.csv grouped into cells for the analysis commands (summary, plot,
- * report, compare). A cell is (allocator, workload, threads); it holds the
- * values of each known metric from its `ok` rows and counts its other rows
- * (timeouts, crashes, ...) by status. `warmup` rows are ignored. */
+ * report, compare). A cell is (allocator, workload, size, threads): `size`
+ * is the optional column of kernel-sim rows (workload = kernel test, threads
+ * = simulated CPUs, size = object size), so user-space and kernel runs share
+ * one model; a sized cell's workload key is "test/<size>B", e.g. "pair/64B" (mpb_cells_key).
+ * A cell holds the values of each known metric from its `ok` rows and counts
+ * its other rows (timeouts, crashes, ...) by status. `warmup` rows are
+ * ignored. Ratios are to the baseline allocator of the set: glibc for
+ * user-space runs, buddy-slab (the Linux-like per-CPU slab) in kernel-sim. */
 #ifndef MPB_CELLS_H
 #define MPB_CELLS_H
 
@@ -12,7 +17,8 @@
 /* Metrics the analysis knows; a results.csv column of the same name feeds it. */
 enum {
     MPB_M_WALL, MPB_M_RSS, MPB_M_OPS, MPB_M_INSN, MPB_M_TASKCLK, MPB_M_USER,
-    MPB_M_SYS, MPB_M_MINFLT, MPB_M_LIVEPEAK, MPB_M_RSSAFTER, MPB_NMETRIC
+    MPB_M_SYS, MPB_M_MINFLT, MPB_M_LIVEPEAK, MPB_M_RSSAFTER,
+    MPB_M_CYCLES, MPB_M_NS, MPB_M_HELD, MPB_NMETRIC   /* kernel-sim's */
 };
 
 typedef struct mpb_metric {
@@ -25,7 +31,8 @@ typedef struct mpb_metric {
 extern const mpb_metric_t mpb_metrics[MPB_NMETRIC];
 
 #define MPB_CELL_MAXFAIL 6 /* distinct failure statuses kept per cell */
-#define MPB_BASELINE "glibc"
+#define MPB_BASELINE "glibc"               /* user-space runs */
+#define MPB_KERNEL_BASELINE "buddy-slab"   /* kernel-sim runs */
 
 typedef struct mpb_fail {
     char status[32];
@@ -33,7 +40,9 @@ typedef struct mpb_fail {
 } mpb_fail_t;
 
 typedef struct mpb_cell {
-    char *alloc, *workload;
+    char *alloc, *workload;           /* workload: the key, "test/<size>B" when sized */
+    char *test;                       /* the workload column alone */
+    long size;                        /* the size column, 0 when empty */
     int threads;
     char scale[32];                   /* `scale` column of its first row ("" if none):
                                          the workload's own (NAME@F) or the matrix's */
@@ -56,6 +65,11 @@ typedef struct mpb_cellset {
     size_t nworkloads;
     int *threads;              /* ascending */
     size_t nthreads;
+    char **tests;              /* workload column values, first appearance */
+    size_t ntests;
+    long *sizes;               /* size column values, ascending (none: 0) */
+    size_t nsizes;
+    char baseline[32];         /* allocator ratios are to, "" when absent */
     size_t nrows, nwarmup;     /* rows read, warm-up rows among them */
     size_t max_rep;            /* most runs (any status) in one cell */
     char measure[32];          /* `measure` column of the first row ("" if none) */
@@ -91,8 +105,11 @@ const mpb_cell_t *mpb_cells_find(const mpb_cellset_t *cs, const char *alloc,
 int mpb_cells_stat(const mpb_cellset_t *cs, const mpb_cell_t *c, int m,
                    mpb_cellstat_t *out);
 
-/* 1 when the cellset holds the baseline allocator. */
+/* 1 when the cellset holds a baseline allocator (cs->baseline). */
 int mpb_cells_has_baseline(const mpb_cellset_t *cs);
+
+/* The workload key of a cell: test itself, or "test/<size>B" when size > 0. */
+const char *mpb_cells_key(const char *test, long size, char *buf, size_t len);
 
 /* A short label for an allocator: the file name without lib/.so for a path. */
 const char *mpb_cells_label(const char *alloc, char *buf, size_t len);

@@ -19,8 +19,9 @@ static const char compare_help[] =
     "usage: mpbench compare DIR_A DIR_B [--threshold PCT] [--metric NAME] [--force]\n"
     "A regression check of B (candidate) against A (base), cell by cell\n"
     "(allocator, workload, threads). For the cells found in both folders:\n"
-    "ratio B/A of the medians of NAME (default wall_s; also max_rss_kb,\n"
-    "ops_per_s, instructions, task_clock_ms, user_s, sys_s, minflt, ...) with a\n"
+    "ratio B/A of the medians of NAME (default wall_s, or cycles_per_op for\n"
+    "kernel-sim folders (`mpbench kernel`); also max_rss_kb, ops_per_s,\n"
+    "instructions, task_clock_ms, user_s, sys_s, minflt, held_per_live, ...) with a\n"
     "95% CI by bootstrap (2000 resamples of both samples, fixed seed).\n"
     "Verdict per cell: 'same' when the CI includes 1.0 or the change is below\n"
     "PCT percent (default 5); otherwise faster/slower (better/worse for memory\n"
@@ -61,7 +62,7 @@ static int parse_args(int argc, char **argv, mpb_cmpopts_t *o)
         { "force", no_argument, NULL, 'f' },           { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *metric = "wall_s";
+    const char *metric = NULL;   /* chosen from the folders' columns */
     int c;
     o->a = o->b = NULL;
     o->force = 0;
@@ -92,7 +93,8 @@ static int parse_args(int argc, char **argv, mpb_cmpopts_t *o)
                        argc - optind), -1;
     o->a = argv[optind];
     o->b = argv[optind + 1];
-    if ((o->metric = mpb_metric_find(metric)) < 0)
+    o->metric = -1;
+    if (metric && (o->metric = mpb_metric_find(metric)) < 0)
         return fprintf(stderr, "mpbench compare: unknown metric '%s'\n", metric), -1;
     return 0;
 }
@@ -101,7 +103,7 @@ static int parse_args(int argc, char **argv, mpb_cmpopts_t *o)
 static int is_speed(int m)
 {
     return m == MPB_M_WALL || m == MPB_M_OPS || m == MPB_M_INSN || m == MPB_M_TASKCLK
-           || m == MPB_M_USER || m == MPB_M_SYS;
+           || m == MPB_M_USER || m == MPB_M_SYS || m == MPB_M_CYCLES || m == MPB_M_NS;
 }
 
 /* The verdict for ratio r (B/A) of metric m: -1 worse, 0 same, 1 better. */
@@ -301,6 +303,8 @@ int mpb_cmd_compare(int argc, char **argv)
     if (mpb_lock_busy(o.a, "mpbench compare: warning") | mpb_lock_busy(o.b, "mpbench compare: warning"))
         fprintf(stderr, "mpbench compare: warning: a folder still being written may lack "
                 "runs: cells can show as missing\n");
+    if (o.metric < 0)   /* kernel-sim folders have cycles, not wall time */
+        o.metric = !a.present[MPB_M_WALL] && a.present[MPB_M_CYCLES] ? MPB_M_CYCLES : MPB_M_WALL;
     rc = compare_sets(&a, &b, &o);
     mpb_cells_free(&a);
     mpb_cells_free(&b);

@@ -160,6 +160,40 @@ static int write_scaling_dat(const mpb_plotctx_t *px, int m, const char *workloa
     return fclose(f) == 0 ? pts : -1;
 }
 
+/* Writes metric m of kernel-sim test `test` against object size (by_size,
+ * at `fixed` threads) or against threads (at size `fixed`): medians with
+ * their CI, three columns per allocator. Returns the points written. */
+static int write_line_dat(const mpb_plotctx_t *px, int m, const char *test, int by_size,
+                          long fixed, const char *path, mpb_yrange_t *yr)
+{
+    const mpb_cellset_t *cs = px->cs;
+    mpb_plotctx_t abs = *px;
+    char key[300];
+    FILE *f = fopen(path, "w");
+    int pts = 0;
+    if (!f) {
+        perror(path);
+        return -1;
+    }
+    abs.normalised = 0;
+    put_header(f, cs, by_size ? "size" : "threads");
+    size_t nx = by_size ? cs->nsizes : cs->nthreads;
+    for (size_t x = 0; x < nx; x++) {
+        long size = by_size ? cs->sizes[x] : fixed;
+        int threads = by_size ? (int)fixed : cs->threads[x];
+        fprintf(f, "%ld", by_size ? size : (long)threads);
+        for (size_t a = 0; a < cs->nallocs; a++) {
+            const mpb_cell_t *c = mpb_cells_find(cs, cs->allocs[a],
+                                                 mpb_cells_key(test, size, key, sizeof key), threads);
+            mpb_pt_t p = cell_point(&abs, c, m);
+            pts += !isnan(p.v);
+            put_point(f, p, yr);
+        }
+        fputc('\n', f);
+    }
+    return fclose(f) == 0 ? pts : -1;
+}
+
 /* Common head of every script: terminal, output, titles, names, log scale. */
 static void script_head(FILE *s, const mpb_plotctx_t *px, const char *png,
                         const char *title, const mpb_yrange_t *yr)
@@ -197,14 +231,17 @@ static int run_script(mpb_plotctx_t *px, const char *text, const char *gpname)
 static void bar_names(const mpb_plotctx_t *px, int m, int threads, char *title,
                       size_t tlen, char *ylabel, size_t ylen)
 {
-    const char *what = m == MPB_M_WALL ? "Wall time" : "Peak RSS";
+    const char *what = m == MPB_M_WALL ? "Wall time" : m == MPB_M_RSS ? "Peak RSS"
+                     : mpb_metrics[m].title;
+    const char *base = px->cs->baseline;
     if (px->normalised) {
-        snprintf(title, tlen, "%s per workload, normalised to glibc (%d thread%s; "
+        snprintf(title, tlen, "%s per workload, normalised to %s (%d thread%s; "
                  "median ratio, error bars: 95%% CI) - lower is better",
-                 what, threads, threads == 1 ? "" : "s");
-        snprintf(ylabel, ylen, "%s / glibc's", m == MPB_M_WALL ? "time" : "peak RSS");
+                 what, base, threads, threads == 1 ? "" : "s");
+        snprintf(ylabel, ylen, "%s / %s's", m == MPB_M_WALL ? "time" : m == MPB_M_RSS
+                 ? "peak RSS" : mpb_metrics[m].name, base);
     } else {
-        snprintf(title, tlen, "%s per workload (%d thread%s; no glibc runs, so medians "
+        snprintf(title, tlen, "%s per workload (%d thread%s; no baseline runs, so medians "
                  "are shown; error bars: 95%% CI) - lower is better",
                  what, threads, threads == 1 ? "" : "s");
         snprintf(ylabel, ylen, "%s", mpb_metrics[m].title);
@@ -238,6 +275,73 @@ static int plot_bars(mpb_plotctx_t *px, int m, int threads, const char *prefix)
     int rc = run_script(px, text, gp);
     free(text);
     return rc;
+}
+
+/* kernel_size_<test>_t<N>.png (by_size: metric vs object size at N
+ * threads) or kernel_cpus_<test>.png (vs simulated CPUs at size `fixed`). */
+static int plot_kernel_line(mpb_plotctx_t *px, int m, const char *test, int by_size, long fixed)
+{
+    char safe[200], base[300], dat[320], png[320], gp[320], path[4400], title[400];
+    mpb_yrange_t yr = MPB_YRANGE_INIT;
+    mpb_safe_name(test, safe, sizeof safe);
+    if (by_size)
+        snprintf(base, sizeof base, "kernel_size_%s_t%ld", safe, fixed);
+    else
+        snprintf(base, sizeof base, "kernel_cpus_%s", safe);
+    snprintf(dat, sizeof dat, "%s.dat", base);
+    snprintf(png, sizeof png, "%s.png", base);
+    snprintf(gp, sizeof gp, "%s.gp", base);
+    if (write_line_dat(px, m, test, by_size, fixed, mpb_path(path, sizeof path, px->dir, dat),
+                       &yr) <= 0)
+        return 0;
+    if (by_size)
+        snprintf(title, sizeof title, "%s: %s by object size, %ld simulated CPU(s) (median, "
+                 "error bars: 95%% CI) - lower is better", test, mpb_metrics[m].name, fixed);
+    else
+        snprintf(title, sizeof title, "%s: %s by simulated CPUs, %ld-byte objects (median, "
+                 "error bars: 95%% CI) - lower is better", test, mpb_metrics[m].name, fixed);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *s = open_memstream(&text, &len);
+    script_head(s, px, png, title, &yr);
+    fprintf(s, "set xlabel '%s'\nset ylabel '%s'\n", by_size ? "object size (bytes)"
+            : "simulated CPUs", mpb_metrics[m].title);
+    fputs(by_size ? "set logscale x 2\n" : "set xtics 1\n", s);
+    fprintf(s, "plot for [i=1:N] '%s' using 1:(column(3*i-1)):(column(3*i)):(column(3*i+1))"
+            " with yerrorlines lw 2 pt 7 title word(names, i)\n", dat);
+    fclose(s);
+    int rc = run_script(px, text, gp);
+    free(text);
+    return rc;
+}
+
+/* kernel-sim sets: for each test, cycles by size at the fewest and the most
+ * CPUs it ran on, and cycles by CPU count at 64 bytes (or its first size). */
+static void plot_kernel(mpb_plotctx_t *px)
+{
+    const mpb_cellset_t *cs = px->cs;
+    for (size_t k = 0; k < cs->ntests; k++) {
+        int tmin = 0, tmax = 0;
+        long fixed = 0;
+        size_t nsized = 0;
+        for (size_t i = 0; i < cs->ncells; i++) {
+            const mpb_cell_t *c = &cs->cells[i];
+            if (strcmp(c->test, cs->tests[k]) != 0 || c->size <= 0 || !c->nvals[MPB_M_CYCLES])
+                continue;
+            nsized++;
+            tmin = !tmin || c->threads < tmin ? c->threads : tmin;
+            tmax = c->threads > tmax ? c->threads : tmax;
+            if (!fixed || (fixed != 64 && (c->size == 64 || c->size < fixed)))
+                fixed = c->size;
+        }
+        if (nsized == 0)
+            continue;
+        plot_kernel_line(px, MPB_M_CYCLES, cs->tests[k], 1, tmin);
+        if (tmax != tmin) {
+            plot_kernel_line(px, MPB_M_CYCLES, cs->tests[k], 1, tmax);
+            plot_kernel_line(px, MPB_M_CYCLES, cs->tests[k], 0, fixed);
+        }
+    }
 }
 
 static int plot_scaling(mpb_plotctx_t *px, const char *workload)
@@ -321,10 +425,15 @@ static int plot_all(mpb_plotctx_t *px)
 {
     const mpb_cellset_t *cs = px->cs;
     for (size_t t = 0; t < cs->nthreads; t++) {
-        plot_bars(px, MPB_M_WALL, cs->threads[t], "time");
+        if (cs->present[MPB_M_WALL] || !cs->present[MPB_M_CYCLES])
+            plot_bars(px, MPB_M_WALL, cs->threads[t], "time");
         if (cs->present[MPB_M_RSS])
             plot_bars(px, MPB_M_RSS, cs->threads[t], "rss");
+        if (cs->present[MPB_M_HELD])
+            plot_bars(px, MPB_M_HELD, cs->threads[t], "kernel_held");
     }
+    if (cs->present[MPB_M_CYCLES] && cs->nsizes)
+        plot_kernel(px);
     if (cs->nthreads > 1 && cs->present[MPB_M_OPS])
         for (size_t w = 0; w < cs->nworkloads; w++) {
             plot_scaling(px, cs->workloads[w]);
@@ -343,7 +452,8 @@ static int plot_all(mpb_plotctx_t *px)
         return 1;
     }
     printf("wrote %d plot%s to %s%s\n", px->made, px->made == 1 ? "" : "s", px->dir,
-           cs->nthreads > 1 && !cs->present[MPB_M_OPS] ? " (no ops_per_s: no scaling plots)" : "");
+           cs->nthreads > 1 && !cs->present[MPB_M_OPS] && !cs->present[MPB_M_CYCLES]
+           ? " (no ops_per_s: no scaling plots)" : "");
     return px->failed ? 1 : 0;
 }
 

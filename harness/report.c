@@ -101,6 +101,21 @@ static void section_machine(FILE *f, const json_t *meta)
     fprintf(f, "\nHardware counters: %s\n\n", *v ? v : "meta.json does not say.");
 }
 
+/* meta.json's "notes": what the program that made the folder wants a
+ * reader to know first (kernel-sim: the model and how to read its numbers). */
+static void section_notes(FILE *f, const json_t *meta)
+{
+    size_t i;
+    json_t *v;
+    const json_t *notes = json_object_get(meta, "notes");
+    if (!json_is_array(notes) || json_array_size(notes) == 0)
+        return;
+    fputs("## About this run\n\n", f);
+    json_array_foreach(notes, i, v)
+        if (json_is_string(v))
+            fprintf(f, "%s\n\n", json_string_value(v));
+}
+
 /* "name (version, path)" for each allocator, from meta.json's list. */
 static void alloc_versions(FILE *f, const mpb_cellset_t *cs, const json_t *meta)
 {
@@ -147,13 +162,13 @@ static void section_matrix(FILE *f, const mpb_cellset_t *cs, const json_t *meta)
 static const char read_me[] =
     "## How to read the numbers\n\n"
     "Each cell (allocator, workload, threads) ran several times. A table entry is the\n"
-    "**median** with its **95% confidence interval** in brackets, by order statistics\n"
+    "**median** with its **95%% confidence interval** in brackets, by order statistics\n"
     "(binomial); with fewer than 6 runs no such interval exists, and the bracket is\n"
-    "min..max (93.75% coverage with 5 runs). Below it, the **ratio** of the median to\n"
-    "glibc's in the same workload and threads, with a 95% bootstrap interval (2000\n"
+    "min..max (93.75%% coverage with 5 runs). Below it, the **ratio** of the median to\n"
+    "%s's in the same workload and threads, with a 95%% bootstrap interval (2000\n"
     "resamples of both samples, fixed seed). For time and memory, below 1 is better;\n"
     "for throughput, above 1 is better. An entry marked *noisy* has runs that\n"
-    "disagree: (max-min)/median above 10%, or a CI reaching more than 5% from the\n"
+    "disagree: (max-min)/median above 10%%, or a CI reaching more than 5%% from the\n"
     "median. Treat small differences there with suspicion.\n\n";
 
 /* One allocator's line of the ranking: geomeans of its ratios to glibc. */
@@ -190,20 +205,25 @@ static void section_ranking(FILE *f, const mpb_cellset_t *cs)
 {
     fputs("## Ranking\n\n", f);
     if (!mpb_cells_has_baseline(cs)) {
-        fputs("glibc did not run, so there are no ratios to rank by.\n\n", f);
+        fputs("Neither glibc nor buddy-slab ran, so there are no ratios to rank by.\n\n", f);
         return;
     }
+    /* kernel-sim sets rank by cycles per operation and bytes held per byte live */
+    int kernel = !cs->present[MPB_M_WALL] && cs->present[MPB_M_CYCLES];
+    int mt = kernel ? MPB_M_CYCLES : MPB_M_WALL, mm = kernel ? MPB_M_HELD : MPB_M_RSS;
+    const char *b = cs->baseline;
     mpb_rank_t *rk = calloc(cs->nallocs, sizeof *rk);
     for (size_t a = 0; rk && a < cs->nallocs; a++) {
         rk[a].alloc = cs->allocs[a];
-        rk[a].time = alloc_geomean(cs, cs->allocs[a], MPB_M_WALL, &rk[a].ntime);
-        rk[a].rss = alloc_geomean(cs, cs->allocs[a], MPB_M_RSS, &rk[a].nrss);
+        rk[a].time = alloc_geomean(cs, cs->allocs[a], mt, &rk[a].ntime);
+        rk[a].rss = alloc_geomean(cs, cs->allocs[a], mm, &rk[a].nrss);
     }
     qsort(rk, rk ? cs->nallocs : 0, sizeof *rk, rank_cmp);
-    fputs("Geometric mean, over every workload and thread count, of the ratio to glibc\n"
-          "(below 1: faster / smaller than glibc). Fastest first.\n\n"
-          "| # | allocator | time vs glibc | peak RSS vs glibc | cells |\n"
-          "|---:|---|---:|---:|---:|\n", f);
+    fprintf(f, "Geometric mean, over every workload and thread count, of the ratio to %s\n"
+            "(below 1: faster / smaller than %s). Fastest first.\n\n"
+            "| # | allocator | %s vs %s | %s vs %s | cells |\n"
+            "|---:|---|---:|---:|---:|\n", b, b, kernel ? "cycles" : "time", b,
+            kernel ? "bytes held" : "peak RSS", b);
     for (size_t a = 0; rk && a < cs->nallocs; a++)
         fprintf(f, "| %zu | %s | %s | %s | %zu |\n", a + 1, rk[a].alloc,
                 mpb_fmt_ratio(rk[a].time).s, mpb_fmt_ratio(rk[a].rss).s, rk[a].ntime);
@@ -246,6 +266,9 @@ static void section_plots(FILE *f, const char *dir)
     n += plots_with(f, dir, "rss_", "peak RSS normalised to glibc");
     n += plots_with(f, dir, "scaling_", "thread scaling");
     n += plots_with(f, dir, "efficiency_", "per-thread efficiency");
+    n += plots_with(f, dir, "kernel_size_", "kernel path: cycles by object size");
+    n += plots_with(f, dir, "kernel_cpus_", "kernel path: cycles by simulated CPUs");
+    n += plots_with(f, dir, "kernel_held_", "kernel heap: bytes held per byte live");
     if (n == 0)
         fprintf(f, "No plots in %s/plots: run `mpbench plot %s`, then this report again.\n\n",
                 dir, dir);
@@ -387,9 +410,10 @@ static int write_report(const char *dir, const mpb_cellset_t *cs, const json_t *
     fprintf(f, "# mpbench report: %s\n\nMade by `mpbench report` from `results.csv` (%zu rows) "
             "and `meta.json`; the numbers are those of `summary.csv`.\n\n",
             base && base[1] ? base + 1 : dir, cs->nrows);
+    section_notes(f, meta);
     section_machine(f, meta);
     section_matrix(f, cs, meta);
-    fputs(read_me, f);
+    fprintf(f, read_me, cs->baseline[0] ? cs->baseline : MPB_BASELINE);
     section_ranking(f, cs);
     section_plots(f, dir);
     section_tables(f, cs);

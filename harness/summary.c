@@ -1,8 +1,8 @@
 /* `mpbench summary DIR`: reads DIR/results.csv and writes DIR/summary.csv,
  * one row per cell (allocator, workload, threads) and metric: counts, median,
- * min, max, 95% CI of the median, ratio of medians to the glibc cell with its
- * bootstrap CI, and the noise flag (rules in stats.h). Ratio columns are empty
- * when glibc did not run. */
+ * min, max, 95% CI of the median, ratio of medians to the baseline's cell
+ * (glibc; buddy-slab for kernel-sim runs) with its bootstrap CI, and the
+ * noise flag (rules in stats.h). Ratio columns are empty without a baseline. */
 #include <stdio.h>
 #include <string.h>
 
@@ -17,15 +17,17 @@ static const char summary_help[] =
     "usage: mpbench summary DIR\n"
     "Reads DIR/results.csv, writes DIR/summary.csv: one row per cell\n"
     "(allocator, workload, threads) and metric (wall_s, max_rss_kb, ops_per_s;\n"
-    "instructions, task_clock_ms, live_peak_bytes, rss_after_kb when present)\n"
-    "with columns\n"
+    "instructions, task_clock_ms, live_peak_bytes, rss_after_kb when present;\n"
+    "cycles_per_op, held_per_live for kernel-sim runs, whose workload is\n"
+    "test/<size>B) with columns\n"
     "  n_ok n_failed median min max ci_lo ci_hi ratio_to_glibc ratio_ci_lo\n"
     "  ratio_ci_hi noisy\n"
     "ci_lo..ci_hi: 95% CI of the median by order statistics (binomial); with\n"
     "  fewer than 6 runs no such interval exists and it is min..max (93.75%\n"
     "  coverage at 5 runs). Empty with fewer than 2 runs.\n"
     "ratio_to_glibc: median / median of glibc in the same workload and threads\n"
-    "  (empty when glibc did not run); its CI is a percentile bootstrap, 2000\n"
+    "  (empty when glibc did not run; kernel-sim runs have ratio_to_buddy-slab\n"
+    "  instead); its CI is a percentile bootstrap, 2000\n"
     "  resamples of both samples, fixed seed.\n"
     "noisy: 1 when (max-min)/median > 10% or the CI reaches more than 5% of\n"
     "  the median away from it on either side.\n"
@@ -34,9 +36,10 @@ static const char summary_help[] =
     "input (unreadable, or rows of several scales or measure modes), 3 the\n"
     "folder is in use by another mpbench.\n";
 
-static const char summary_header[] =
-    "allocator,workload,threads,metric,n_ok,n_failed,median,min,max,ci_lo,ci_hi,"
-    "ratio_to_glibc,ratio_ci_lo,ratio_ci_hi,noisy\n";
+static const char *const summary_cols[] = {
+    "allocator", "workload", "threads", "metric", "n_ok", "n_failed", "median", "min", "max",
+    "ci_lo", "ci_hi", NULL /* ratio_to_<baseline> */, "ratio_ci_lo", "ratio_ci_hi", "noisy",
+};
 
 static int is_core(int m)
 {
@@ -44,11 +47,14 @@ static int is_core(int m)
 }
 
 /* 1 when metric m belongs in the summary: the three core metrics whenever
- * their column exists, the others when some run gave them a value. */
+ * their column exists (so failed cells show) unless only kernel-sim's
+ * metrics have values, the others when some run gave them a value. */
 static int metric_wanted(const mpb_cellset_t *cs, int m)
 {
+    int kernel_only = (cs->present[MPB_M_CYCLES] || cs->present[MPB_M_HELD]) &&
+                      !cs->present[MPB_M_WALL];
     if (is_core(m))
-        return cs->has_col[m];
+        return cs->has_col[m] && (!kernel_only || cs->present[m]);
     return mpb_metrics[m].summarised && cs->present[m];
 }
 
@@ -101,14 +107,19 @@ static int write_summary(const char *dir, const mpb_cellset_t *cs)
         perror(tmp);
         return 2;
     }
-    fputs(summary_header, f);
+    char ratio[64];
+    const char *cols[sizeof summary_cols / sizeof summary_cols[0]];
+    mpb_fmt(ratio, sizeof ratio, "ratio_to_%s", cs->baseline[0] ? cs->baseline : MPB_BASELINE);
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+        cols[i] = summary_cols[i] ? summary_cols[i] : ratio;
+    mpb_csv_line(f, cols, sizeof cols / sizeof cols[0]);
     size_t n = write_rows(f, cs);
     if (fclose(f) != 0 || rename(tmp, path) != 0) {
         perror(path);
         return 2;
     }
     printf("wrote %s (%zu rows, %zu cells%s)\n", path, n, cs->ncells,
-           mpb_cells_has_baseline(cs) ? "" : "; no glibc runs: ratio columns empty");
+           mpb_cells_has_baseline(cs) ? "" : "; no baseline runs: ratio columns empty");
     return 0;
 }
 

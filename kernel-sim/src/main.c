@@ -1,7 +1,7 @@
 /* ks-bench: the kernel-path microbenchmark's command line. One child process
  * per (repetition, allocator) boots a fresh simulated kernel, selects the
- * allocator, starts the CPUs and runs every (cpus, test, size) cell, one CSV
- * row each; repetitions are interleaved across allocators, and a crashed
+ * allocator, starts the CPUs and runs every (cpus, test, size) cell, one
+ * results.csv row each (the format of mpbench's runner); repetitions are interleaved across allocators, and a crashed
  * child leaves a row with its status instead of losing the run. */
 #include <errno.h>
 #include <getopt.h>
@@ -28,9 +28,14 @@ typedef struct ks_opts {
     const char *out;
 } ks_opts_t;
 
+/* The rows are mpbench's results.csv (DESIGN: "kernel-sim runs use the same
+ * format"): the contract's columns first, the workload being the test and
+ * threads the simulated CPUs; the columns a user-space run fills from rusage
+ * stay empty; the kernel-path measurements follow as extra columns. */
 static const char ks_header[] =
-    "allocator,test,size,cpus,rep,cycles_per_op,ns_per_op,empty_loop_cycles,pages_held,"
-    "bytes_live,status,frames_mapped,tsc_ghz,cores,oversubscribed\n";
+    "allocator,variant,workload,threads,rep,status,wall_s,user_s,sys_s,max_rss_kb,minflt,"
+    "majflt,ops,ops_per_s,size,cycles_per_op,ns_per_op,empty_loop_cycles,pages_held,"
+    "bytes_live,held_per_live,frames_mapped,tsc_ghz,cores,oversubscribed,measure\n";
 
 static void ks_usage(FILE *f) {
     fputs("usage: ks-bench [--alloc LIST] [--test LIST] [--size LIST] [--cpus LIST]\n"
@@ -67,12 +72,19 @@ static void ks_cells(ks_opts_t *o, const char **tests, int nt, const size_t *siz
     }
 }
 
+/* One results.csv row; size is empty for churn (it mixes sizes itself). */
 static void ks_write_row(FILE *f, const char *alloc, const ks_cell_t *c, int cpus, int rep,
                          const ks_bench_row_t *r, int oversub) {
-    fprintf(f, "%s,%s,%zu,%d,%d,%.2f,%.2f,%.2f,%llu,%llu,%s,%llu,%.3f,%d,%d\n", alloc, c->test,
-            c->size, cpus, rep, r->cycles_per_op, r->ns_per_op, r->empty_cycles,
-            (unsigned long long)r->pages_held, (unsigned long long)r->bytes_live, r->status,
-            (unsigned long long)r->frames_mapped, ks_tsc_hz() / 1e9, ks_cpu_cores(), oversub);
+    char size[24] = "", held[32] = "";
+    if (c->size)
+        snprintf(size, sizeof size, "%zu", c->size);
+    if (r->bytes_live)
+        snprintf(held, sizeof held, "%.4f", (double)r->pages_held * 4096.0 / (double)r->bytes_live);
+    fprintf(f, "%s,kernel,%s,%d,%d,%s,,,,,,,,,%s,%.2f,%.2f,%.2f,%llu,%llu,%s,%llu,%.3f,%d,%d,"
+               "kernel-sim\n", alloc, c->test, cpus, rep + 1, r->status, size, r->cycles_per_op,
+            r->ns_per_op, r->empty_cycles, (unsigned long long)r->pages_held,
+            (unsigned long long)r->bytes_live, held, (unsigned long long)r->frames_mapped,
+            ks_tsc_hz() / 1e9, ks_cpu_cores(), oversub);
     fflush(f);
 }
 
@@ -124,7 +136,8 @@ static int ks_run_all(const ks_opts_t *o) {
             waitpid(pid, &st, 0);
             if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
                 bad = 1;
-                fprintf(f, "%s,all,0,0,%d,0,0,0,0,0,%s,0,0,%d,0\n", o->alloc[a], rep,
+                fprintf(f, "%s,kernel,all,%d,%d,%s,,,,,,,,,,,,,,,,,,%d,0,kernel-sim\n",
+                        o->alloc[a], o->cpus[o->ncpus - 1], rep + 1,
                         WIFSIGNALED(st) ? "crash" : "error", ks_cpu_cores());
                 fflush(f);
             }

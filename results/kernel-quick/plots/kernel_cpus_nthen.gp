@@ -1,10 +1,14 @@
-set terminal pngcairo size 900,560 noenhanced
+set terminal pngcairo size 1200,600 noenhanced font ',10'
 set output 'kernel_cpus_nthen.png'
-set title 'N allocs then N frees of 64 B on every CPU at once'
-set xlabel 'simulated CPUs'
-set ylabel 'TSC cycles per pair (log)'
-set grid
-set key top left
+set title 'nthen: cycles_per_op by simulated CPUs, 64-byte objects (median, error bars: 95% CI) - lower is better'
+set datafile missing '?'
+set grid ytics lc rgb '#dddddd'
+set key outside right top
+names = "buddy-slab magazine first-fit mpalloc"
+N = 4
 set logscale y
+set yrange [10.3533:450.135]
+set xlabel 'simulated CPUs'
+set ylabel 'Kernel path: TSC cycles per operation'
 set xtics 1
-plot 'kernel_cpus_nthen.dat' index 0 using 1:2:3:4 with yerrorlines title 'mpalloc', 'kernel_cpus_nthen.dat' index 1 using 1:2:3:4 with yerrorlines title 'buddy-slab', 'kernel_cpus_nthen.dat' index 2 using 1:2:3:4 with yerrorlines title 'magazine', 'kernel_cpus_nthen.dat' index 3 using 1:2:3:4 with yerrorlines title 'first-fit'
+plot for [i=1:N] 'kernel_cpus_nthen.dat' using 1:(column(3*i-1)):(column(3*i)):(column(3*i+1)) with yerrorlines lw 2 pt 7 title word(names, i)

@@ -1,0 +1,13 @@
+set terminal pngcairo size 1200,600 noenhanced font ',10'
+set output 'kernel_cpus_bulk.png'
+set title 'bulk: cycles_per_op by simulated CPUs, 64-byte objects (median, error bars: 95% CI) - lower is better'
+set datafile missing '?'
+set grid ytics lc rgb '#dddddd'
+set key outside right top
+names = "buddy-slab magazine first-fit mpalloc"
+N = 4
+set yrange [0:114.419]
+set xlabel 'simulated CPUs'
+set ylabel 'Kernel path: TSC cycles per operation'
+set xtics 1
+plot for [i=1:N] 'kernel_cpus_bulk.dat' using 1:(column(3*i-1)):(column(3*i)):(column(3*i+1)) with yerrorlines lw 2 pt 7 title word(names, i)
