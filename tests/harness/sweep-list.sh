@@ -2,7 +2,8 @@
 # `mpbench sweep --list` against allocator/src/tunables.h itself: every
 # `#ifndef MPA_X / #define MPA_X v` pair is listed with its default and the
 # range from the comment above it; --markdown gives the same as a table; bad
-# sweep usage (unknown tunable, no workload, no out) exits 2.
+# sweep usage (unknown tunable, no workload, no out) exits 2. (grep reads
+# here-strings: `printf | grep -q` under pipefail fails when grep quits early.)
 # Usage: sweep-list.sh BUILD
 set -uo pipefail
 build=${1:?usage: $0 BUILD}
@@ -24,9 +25,9 @@ expect=$(awk '/^#ifndef MPA_/ { name = $2; doc = prev; next }
 n=$(printf '%s\n' "$expect" | grep -c MPA_)
 [ "$n" -ge 10 ] || fail "found only $n tunables in $hdr"
 while read -r name def range; do
-    printf '%s\n' "$out" | grep -Eq "^$name +$def +${range//./\\.} " ||
+    grep -Eq "^$name +$def +${range//./\\.} " <<< "$out" ||
         fail "--list line for $name does not say default $def, range $range"
-    printf '%s\n' "$md" | grep -Fq "| \`$name\` | $def | $range |" ||
+    grep -Fq "| \`$name\` | $def | $range |" <<< "$md" ||
         fail "--list --markdown row for $name missing or wrong"
 done <<< "$expect"
 listed=$(printf '%s\n' "$out" | grep -c '^MPA_')
