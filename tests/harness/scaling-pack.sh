@@ -14,12 +14,12 @@ tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 p="$tmp/pack"
 "$here/../../scripts/scaling-pack" "$build" "$p" > "$tmp/out" 2>&1 || fail "pack exited $?: $(cat "$tmp/out")"
-for f in bin/mpbench bin/wl-window-churn lib/libmpalloc.so run.sh mpa-counters; do
+for f in bin/mpbench bin/wl-window-churn lib/libmpalloc.so lib/mpbench-probe.so run.sh mpa-counters; do
     [ -f "$p/$f" ] || fail "pack lacks $f"
 done
 [ -z "$(find "$p" -type l)" ] || fail "pack holds links: $(find "$p" -type l)"
 ls "$p"/deps/libhwloc.so.* > /dev/null 2>&1 || fail "pack lacks libhwloc"
-nalloc=$((2 + $(ls "$p/lib" | grep -vc libmpalloc)))
+nalloc=$((2 + $(ls "$p/lib" | grep -Ec "^lib(jemalloc|tcmalloc|mimalloc)")))
 (cd "$tmp" && env -i PATH=/usr/bin:/bin HOME="$tmp" THREADS=1,2 REPEAT=1 \
     WORKLOADS=window-churn@0.00002 "$p/run.sh" "$tmp/r") > "$tmp/out" 2>&1 ||
     fail "run.sh exited $?: $(tail -5 "$tmp/out")"
