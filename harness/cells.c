@@ -199,6 +199,28 @@ static int row_values_ok(const mpb_table_t *t, size_t r, const int *colidx, cons
     return 1;
 }
 
+/* 1 when cell c already holds a row of repetition `rep` (then warned);
+ * else remembers rep. Rows without a valid rep are not checked. */
+static int repeated(mpb_cellset_t *cs, mpb_cell_t *c, const char *rep, const char *path,
+                    size_t r)
+{
+    long v;
+    if (!rep || mpb_parse_long(rep, 1, 1L << 40, &v) != 0)
+        return 0;
+    for (size_t i = 0; i < c->nreps; i++)
+        if (c->reps[i] == v) {
+            fprintf(stderr, "mpbench: warning: %s: line %zu repeats run %s %s t%d rep %ld "
+                    "(two writers?); only the first is counted\n", path, r + 2, c->alloc,
+                    c->workload, c->threads, v);
+            cs->ndup++;
+            return 1;
+        }
+    if (c->nreps == c->capreps)
+        c->reps = mpb_xrealloc(c->reps, (c->capreps = c->capreps * 2 + 8) * sizeof *c->reps);
+    c->reps[c->nreps++] = v;
+    return 0;
+}
+
 /* Files one row of results.csv; returns -1 for a row without a cell key. */
 static int row_add(mpb_cellset_t *cs, const mpb_table_t *t, size_t r,
                    const int *colidx, const char *path)
@@ -221,6 +243,8 @@ static int row_add(mpb_cellset_t *cs, const mpb_table_t *t, size_t r,
     note_identity(c->scale, sizeof c->scale, &c->mixed_scale, mpb_table_get(t, r, "scale"), 1);
     if (c->mixed_scale && !cs->mixed_scale)
         cs->mixed_scale = c->workload;
+    if (repeated(cs, c, mpb_table_get(t, r, "rep"), path, r))
+        return 0;
     if (strcmp(status, "ok") == 0 && !row_values_ok(t, r, colidx, path)) {
         cs->nbad++;
         fail_add(c, "bad-value");
@@ -327,6 +351,7 @@ void mpb_cells_free(mpb_cellset_t *cs)
         free(cs->cells[i].test);
         for (int m = 0; m < MPB_NMETRIC; m++)
             free(cs->cells[i].vals[m]);
+        free(cs->cells[i].reps);
     }
     for (size_t i = 0; i < cs->nallocs; i++)
         free(cs->allocs[i]);

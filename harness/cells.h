@@ -47,6 +47,8 @@ typedef struct mpb_cell {
     char scale[32];                   /* `scale` column of its first row ("" if none):
                                          the workload's own (NAME@F) or the matrix's */
     int mixed_scale;                  /* its rows disagree on scale */
+    long *reps;                       /* rep numbers seen (a repeated one is skipped) */
+    size_t nreps, capreps;
     size_t n_ok, n_failed;            /* measurements / rows of other statuses */
     mpb_fail_t fails[MPB_CELL_MAXFAIL];
     size_t nfails;
@@ -76,6 +78,7 @@ typedef struct mpb_cellset {
     int mixed_measure;         /* rows disagree on `measure` (mpb_cells_load refuses) */
     const char *mixed_scale;   /* a cell whose rows disagree on `scale` (load refuses) */
     size_t nbad;               /* ok rows with a malformed metric value (warned, skipped) */
+    size_t ndup;               /* rows repeating a (cell, rep) already read (warned, skipped) */
 } mpb_cellset_t;
 
 /* Statistics of one metric in one cell, with the ratio to the same cell of

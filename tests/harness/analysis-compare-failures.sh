@@ -4,7 +4,7 @@
 # that B lacks each make the verdict a regression (exit 1, said on the
 # cell's line); a new cell in B is reported and passes unless it failed;
 # fewer failures in B pass; folders of another scale or measure mode are
-# refused (exit 2) unless --force. Usage: analysis-compare-failures.sh BUILD
+# refused (exit 2) unless --force; a run written twice is counted once. Usage: analysis-compare-failures.sh BUILD
 set -uo pipefail
 mpb="${1:?usage: $0 BUILD}/bin/mpbench"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -73,4 +73,11 @@ mkdir -p "$tmp/mixed"
 { cat "$tmp/s1/results.csv"; tail -n +2 "$tmp/s05/results.csv"; } > "$tmp/mixed/results.csv"
 "$mpb" summary "$tmp/mixed" > "$tmp/out" 2>&1; rc=$?
 [ $rc -eq 2 ] && grep -q 'mixes rows' "$tmp/out" || fail "mixed scales: summary exit $rc, expected 2"
+# Rows written twice (two writers before the lock existed) are counted once.
+mkdir -p "$tmp/dup"
+{ cat "$tmp/a/results.csv"; tail -n +2 "$tmp/a/results.csv"; } > "$tmp/dup/results.csv"
+"$mpb" summary "$tmp/dup" > "$tmp/out" 2>&1 || fail "summary of duplicated rows: exit $?"
+grep -q 'repeats run' "$tmp/out" || fail "duplicated rows: no warning"
+awk -F, 'NR > 1 && $4 == "wall_s" && $5 + $6 > 7 { bad = 1 } END { exit bad }' "$tmp/dup/summary.csv" \
+    || fail "duplicated rows were counted twice"
 echo "compare: failed, partly failed, unverified, missing cells and new failing cells are regressions; scale/measure mismatch refused"
