@@ -27,8 +27,8 @@ wl_usage() {
 usage: wl-redis [-t N] [-s F] [--seed S] [-v] [-h]
 
 Server program: redis-server (Debian's, run under the allocator preloaded
-into this script; with no preload it is given glibc's malloc explicitly, as
-Debian links it with jemalloc) on 127.0.0.1 and a private port, driven by
+into this script, then libc.so.6: Debian links it with jemalloc, which would
+otherwise serve the glibc cell) on 127.0.0.1 and a private port, driven by
 redis-benchmark (under glibc): $CLIENTS clients, pipelines of $PIPELINE, tests
 $TESTS, random keys (redis-benchmark has no seed option: --seed is accepted
 and unused). -t N sets the server's io-threads.
@@ -79,10 +79,11 @@ for p in redis-server redis-benchmark redis-cli; do
     command -v $p >/dev/null || { echo "wl-$WL_NAME: $p not found (apt-get install redis-server redis-tools)" >&2; exit 1; }
 done
 N=$(wl_scaled $REQUESTS 100)
-SERVER_PRELOAD=${LD_PRELOAD:-}
-if [ -z "$SERVER_PRELOAD" ]; then
-    SERVER_PRELOAD=$(ldconfig -p | awk '/libc\.so\.6 .*x86-64|libc\.so\.6 .*AArch64/ { print $NF; exit }')
-fi
+# Debian links redis-server with libjemalloc: glibc's libc.so.6, preloaded after
+# whatever mpbench preloads, comes before it in the lookup order, so the
+# server's malloc is the allocator under test (or glibc's for the glibc cell).
+LIBC=$(ldconfig -p | awk '$1 == "libc.so.6" && /x86-64|AArch64|64bit/ { print $NF; exit }')
+SERVER_PRELOAD=${LD_PRELOAD:+$LD_PRELOAD:}$LIBC
 unset LD_PRELOAD
 export MPB_NOT_MEASURED=1     # the client runs without the allocator on purpose (mpbench checks)
 wl_start
