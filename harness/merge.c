@@ -22,6 +22,7 @@ static const char merge_help[] =
 "usage: mpbench merge OUT DIR...\n"
 "Joins results folders (shards of one matrix, see `mpbench run --shard I/N`)\n"
 "into the new folder OUT: results.csv rows concatenated (headers must match),\n"
+"timeline.csv rows likewise (from the folders that have one),\n"
 "meta.json of the first DIR with a \"merged_from\" list, matrix.txt unsharded.\n"
 "Then runs summary, plot and report on OUT and prints OUT/report.md.\n"
 "The folders must be distinct shards of one run: the same matrix.txt (but\n"
@@ -31,13 +32,17 @@ static const char merge_help[] =
 "folders that are not shards of one run, 3 a folder is in use by another\n"
 "mpbench, 4 OUT could not be written.\n";
 
-/* Appends DIR's rows (not its header) to out through the CSV writer; the
- * first folder's header is kept in *first and the others must match it. */
-static int add_rows(FILE *out, const char *dir, mpb_table_t *first)
+/* Appends the rows (not the header) of DIR/name to out through the CSV
+ * writer; the first folder's header is kept in *first and the others must
+ * match it. An optional file a folder lacks adds nothing. */
+static int add_rows(FILE *out, const char *dir, const char *name, int optional,
+                    mpb_table_t *first)
 {
     char path[PATH_MAX];
     mpb_table_t t;
-    mpb_fmt(path, sizeof path, "%s/results.csv", dir);
+    mpb_fmt(path, sizeof path, "%s/%s", dir, name);
+    if (optional && !mpb_is_file(path))
+        return 0;
     if (mpb_table_load(path, &t) != 0)
         return 2;
     const mpb_table_t *h = first->cols ? first : &t;
@@ -98,8 +103,9 @@ static int write_matrix(const char *out, const char *first)
     return rc;
 }
 
-/* results.csv of OUT from every DIR. */
-static int write_results(const char *out, char **dirs, int n)
+/* OUT/name from every DIR's (results.csv; timeline.csv, optional: written
+ * when some DIR has one). */
+static int write_csv(const char *out, char **dirs, int n, const char *name, int optional)
 {
     char path[PATH_MAX], *text = NULL;
     size_t len = 0;
@@ -107,10 +113,10 @@ static int write_results(const char *out, char **dirs, int n)
     FILE *f = open_memstream(&text, &len);
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++)
-        rc = add_rows(f, dirs[i], &first);
+        rc = add_rows(f, dirs[i], name, optional, &first);
     fclose(f);
-    if (rc == 0) {
-        mpb_fmt(path, sizeof path, "%s/results.csv", out);
+    if (rc == 0 && first.cols) {
+        mpb_fmt(path, sizeof path, "%s/%s", out, name);
         rc = mpb_write_file(path, text) == 0 ? 0 : 4;
         if (rc)
             fprintf(stderr, "mpbench merge: cannot write %s: %s\n", path, strerror(errno));
@@ -178,7 +184,9 @@ int mpb_cmd_merge(int argc, char **argv)
     }
     if ((rc = mpb_lock_take(out, "mpbench merge")) != 0)
         return rc < 0 ? 4 : rc;
-    rc = write_results(out, argv + 2, argc - 2);
+    rc = write_csv(out, argv + 2, argc - 2, "results.csv", 0);
+    if (rc == 0)
+        rc = write_csv(out, argv + 2, argc - 2, "timeline.csv", 1);
     if (rc == 0 && (write_meta(out, argv + 2, argc - 2) != 0 || write_matrix(out, argv[2]) != 0)) {
         fprintf(stderr, "mpbench merge: cannot write into %s: %s\n", out, strerror(errno));
         rc = 4;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A small matrix run as 3 shards through GNU parallel (as on several
 # machines), merged with `mpbench merge`, gives the same summary as the
-# same matrix run at once: the same cells with the same numbers of ok runs.
+# same matrix run at once: the same cells with the same numbers of ok runs,
+# and the shards' timeline.csv samples all in the merged folder.
 # Usage: runner-parallel.sh BUILD
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,4 +32,7 @@ keys "$tmp/merged/summary.csv" > "$tmp/k2" || fail "cannot read the merged summa
 diff "$tmp/k1" "$tmp/k2" > "$tmp/diff" || fail "merged summary differs: $(head -5 "$tmp/diff")"
 n=$(tail -n +2 "$tmp/merged/results.csv" | wc -l)
 [ "$n" -eq 8 ] || fail "merged results.csv holds $n rows, expected 8"
+t=$(cat "$tmp"/shard?/timeline.csv | grep -vc '^allocator,')
+[ "$(tail -n +2 "$tmp/merged/timeline.csv" | wc -l)" -eq "$t" ] ||
+    fail "merged timeline.csv does not hold the shards' $t samples"
 echo "3 shards through GNU parallel merged into the single run's $(wc -l < "$tmp/k1") summary cells"
