@@ -117,6 +117,9 @@ static uint64_t now_ns(void)
  * CLOCK_MONOTONIC (calibrated over 1 ms at start): a vDSO clock_gettime
  * costs 60 ns in some VMs, rdtsc a few. The map is the same for every
  * thread, so the order of stamps across threads is the TSC's. */
+#ifndef MPT_USE_TSC
+#define MPT_USE_TSC 0   /* 1: TSC stamps (faster; cross-thread order broke in this VM) */
+#endif
 static int use_tsc;
 static uint64_t tsc0, ns0, tsc_mult;    /* ns = ns0 + ((tsc - tsc0) * mult >> 32) */
 
@@ -134,7 +137,7 @@ static inline uint64_t stamp(void)
 /* Chooses the TSC when the clocksource is "tsc" and calibrates it. */
 static void setup_clock(void)
 {
-#if defined(__x86_64__)
+#if defined(__x86_64__) && MPT_USE_TSC
     char buf[16] = "";
     int fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource",
                   O_RDONLY | O_CLOEXEC);
