@@ -18,6 +18,7 @@
 typedef struct progress {
     size_t done, total;
     double t0;
+    size_t by_status[MPB_ST_INVALID + 1];   /* counted runs per status */
 } progress_t;
 
 static void on_signal(int sig)
@@ -109,6 +110,7 @@ static int counted_run(mpb_run_t *r, progress_t *p, size_t a, size_t w, size_t t
         return MPB_EXIT_WRITE;
     }
     p->done++;
+    p->by_status[res.status >= 0 && res.status <= MPB_ST_INVALID ? res.status : MPB_ST_ERROR]++;
     show_progress(p, r, a, w, t, rep, &res);
     return MPB_EXIT_OK;
 }
@@ -161,15 +163,33 @@ static void finish_meta(const mpb_run_t *r, int rc)
                 strerror(errno));
 }
 
+/* One line at the end when some runs were not ok: "3 of 12 runs are not
+ * ok (unverified 2, crash 1)", so no one reads the matrix as all good. */
+static void report_not_ok(const progress_t *p)
+{
+    size_t bad = p->done - p->by_status[MPB_ST_OK];
+    if (!bad)
+        return;
+    fprintf(stderr, "mpbench: %zu of %zu runs are not ok (", bad, p->done);
+    const char *sep = "";
+    for (int s = 1; s <= MPB_ST_INVALID; s++)
+        if (p->by_status[s]) {
+            fprintf(stderr, "%s%s %zu", sep, mpb_status_name(s), p->by_status[s]);
+            sep = ", ";
+        }
+    fprintf(stderr, "): see the status, signal, exit_code and extra columns of results.csv\n");
+}
+
 int mpb_run_loop(mpb_run_t *r)
 {
     install_handlers();
-    progress_t p = { 0, count_pending(r), mpb_now() };
+    progress_t p = { .total = count_pending(r), .t0 = mpb_now() };
     unsigned char *warm = calloc(mpb_run_ncells(r) + 1, 1);
     size_t *order = calloc(r->nalloc + 1, sizeof *order);
     if (p.total == 0)
         fprintf(stderr, "mpbench: nothing left to run in %s\n", r->dir);
     int rc = loop(r, &p, warm, order);
+    report_not_ok(&p);
     free(warm);
     free(order);
     close(r->csv_fd);

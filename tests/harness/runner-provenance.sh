@@ -42,6 +42,7 @@ run text "$tmp/libtext.so" "$tmp/wl-tiny"
 expect_bad text "not a shared library"
 grep -q ',unverified,' "$tmp/text/results.csv" || fail "text: status is not unverified"
 grep -q "warning: allocator .*libtext.so" "$tmp/text.out" || fail "text: no warning before the runs"
+grep -q "2 of 2 runs are not ok (unverified 2)" "$tmp/text.out" || fail "text: no closing line on the runs not ok"
 
 run nomalloc "$tmp/libnomalloc.so" "$tmp/wl-tiny"
 expect_bad nomalloc "exports no malloc"
