@@ -62,17 +62,18 @@ static size_t usable_size(const void *p, const char *call) {
     if (!mpa_pm_covers(p))
         report_call(call, "of a pointer mpalloc did not allocate:", p);
     mpa_pm_entry_t *e = mpa_pm_entry(p);
+    if (!mpa_pm_is_small(e) && !mpa_large_is_live(p, e)) {
+        if (e->owner == MPA_PM_UNKNOWN)
+            report_call(call, "of a pointer mpalloc did not allocate:", p);
+        report_call(call, "of a pointer that is not allocated (freed, or inside an object):", p);
+    }
     if (MPA_CHECKED) {
         mpa_check_live(p, e, "realloc or usable size of a freed or interior pointer:");
         return mpa_check_requested(p, e); /* the canary lies past it */
     }
     if (mpa_pm_is_small(e))
         return mpa_class_size((unsigned)e->cls);
-    if (mpa_large_is_live(p, e))
-        return mpa_large_usable(e);
-    if (e->owner == MPA_PM_UNKNOWN)
-        report_call(call, "of a pointer mpalloc did not allocate:", p);
-    report_call(call, "of a pointer that is not allocated (freed, or inside an object):", p);
+    return mpa_large_usable(e);
 }
 
 size_t mpa_usable_size(const void *p) { return usable_size(p, "malloc_usable_size"); }
