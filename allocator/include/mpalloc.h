@@ -27,6 +27,9 @@ void *mpa_pvalloc(size_t size);
 size_t mpa_malloc_usable_size(const void *p);
 void  mpa_free_sized(void *p, size_t size);
 void  mpa_free_aligned_sized(void *p, size_t alignment, size_t size);
+/* Gives every cached byte back to the OS at once (glibc's malloc_trim;
+ * pad is ignored). Returns 1 when memory was given back, else 0. */
+int   mpa_malloc_trim(size_t pad);
 
 /* Writes a JSON object (live bytes, committed bytes, per-class counts) into
  * buf, at most len bytes including the NUL. Returns the length it needed,

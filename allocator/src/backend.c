@@ -1,15 +1,21 @@
-/* Backend: buddy allocator over large reservations, the dirty-block cache
- * with two-generation decay, the pagemap reservation (whole address space,
- * or a confined arena where the platform cannot reserve that much, e.g.
- * under valgrind or with overcommit disabled), and the metadata bump area.
+/* Backend: buddy allocator over reservations from the platform, the
+ * dirty-block cache with two-generation decay, the two-level pagemap's
+ * leaves (reserved as the heap reaches new spans), and the metadata bump
+ * area. Reservations are sized to the address-space limit (RLIMIT_AS):
+ * MPA_REGION_SIZE where there is room, smaller under a tight limit, and just
+ * what a request needs when even that is refused.
  * Free-list links live in pagemap entries, never in the (decommitted) blocks. */
 #include "backend.h"
 
-/* Before the heap starts, every lookup (only free(NULL) can happen) reads
- * this zero entry. */
-static mpa_pm_entry_t unknown_entry;
-uintptr_t mpa_pm_biased = (uintptr_t)&unknown_entry;
-uintptr_t mpa_pm_lo, mpa_pm_hi;
+/* The entries of every span the heap never used: read, never written. */
+static mpa_pm_entry_t zero_leaf[MPA_PM_LEAF_ENTRIES] __attribute__((aligned(4096)));
+
+/* Span 0 (addresses below 4 GiB, NULL among them) is looked up correctly
+ * even before the heap starts; mpa_backend_init sets the other words. */
+uintptr_t mpa_pm_root[MPA_PM_ROOT_SIZE] = {(uintptr_t)zero_leaf};
+
+/* Guards leaf creation (root words); innermost lock, taken under a backend's. */
+static mpa_lock_t leaf_lock = MPA_LOCK_INIT;
 
 mpa_backend_t mpa_backend_global = {.lock = MPA_LOCK_INIT, .merge_order = MPA_REGION_ORDER};
 
@@ -48,14 +54,54 @@ static void *list_pop(void **head) {
 
 /* ---- address space ---- */
 
-/* Commits the pagemap entries of [p, p + size) where the platform needs it. */
+#define LEAF_BYTES (MPA_PM_LEAF_ENTRIES * sizeof(mpa_pm_entry_t))
+#define SPAN_SIZE ((uintptr_t)1 << MPA_PM_LEAF_BITS)
+
+/* The root word of span i when its leaf starts at `leaf`. */
+static uintptr_t root_word(uintptr_t leaf, size_t i) {
+    return leaf - i * MPA_PM_LEAF_ENTRIES * sizeof(mpa_pm_entry_t);
+}
+
+static bool has_leaf(size_t i) {
+    return __atomic_load_n(&mpa_pm_root[i], __ATOMIC_ACQUIRE) != root_word((uintptr_t)zero_leaf, i);
+}
+
+/* Gives every span of [p, p + size) its own leaf; false when the platform
+ * refuses the address space (leaves already made stay: they are reused). */
+static bool leaves_ensure(uintptr_t p, size_t size) {
+    bool ok = true;
+    mpa_lock(&leaf_lock);
+    for (size_t i = p >> MPA_PM_LEAF_BITS; i <= (p + size - 1) >> MPA_PM_LEAF_BITS && ok; i++) {
+        if (has_leaf(i))
+            continue;
+        void *leaf = mpa_pal_reserve(mpa_align_up(LEAF_BYTES, mpa_pal_page_size()));
+        if (leaf == NULL) {
+            ok = false;
+            break;
+        }
+        mpa_pal_notify_using_readonly(leaf, LEAF_BYTES);
+        __atomic_store_n(&mpa_pm_root[i], root_word((uintptr_t)leaf, i), __ATOMIC_RELEASE);
+    }
+    mpa_unlock(&leaf_lock);
+    return ok;
+}
+
+/* Commits the pagemap entries of [p, p + size) where the platform needs it,
+ * span by span (a leaf's entries are contiguous, leaves are not). */
 static int pagemap_commit(void *p, size_t size) {
     if (mpa_pal_features() & MPA_PAL_LAZY_COMMIT)
         return 0;
     size_t page = mpa_pal_page_size();
-    uintptr_t lo = (uintptr_t)mpa_pm_entry(p) & ~(page - 1);
-    uintptr_t hi = mpa_align_up((uintptr_t)mpa_pm_entry((char *)p + size), page);
-    return mpa_pal_notify_using((void *)lo, hi - lo);
+    for (uintptr_t at = (uintptr_t)p, end = (uintptr_t)p + size; at < end;) {
+        uintptr_t stop = (at | (SPAN_SIZE - 1)) + 1;
+        stop = stop < end ? stop : end;
+        uintptr_t lo = (uintptr_t)mpa_pm_entry((void *)at) & ~(page - 1);
+        uintptr_t hi = mpa_align_up((uintptr_t)mpa_pm_entry((void *)(stop - 1)) + sizeof(mpa_pm_entry_t), page);
+        if (mpa_pal_notify_using((void *)lo, hi - lo) != 0)
+            return -1;
+        at = stop;
+    }
+    return 0;
 }
 
 static void *reserve(mpa_backend_t *b, unsigned order) {
@@ -63,6 +109,10 @@ static void *reserve(mpa_backend_t *b, unsigned order) {
     void *p;
     if (b->arena_end == 0) {
         p = mpa_pal_reserve_aligned(size);
+        if (p != NULL && !leaves_ensure((uintptr_t)p, size)) {
+            mpa_pal_release(p, size);
+            return NULL;
+        }
     } else {
         uintptr_t at = mpa_align_up(b->arena_next, size);
         if (at + size > b->arena_end || at + size < at)
@@ -201,6 +251,22 @@ static void *shrink_dirty(mpa_backend_t *b) {
     return out;
 }
 
+/* Takes every dirty block, for a release of all cached memory. */
+static void *take_all_dirty(mpa_backend_t *b) {
+    void *out = NULL;
+    for (unsigned g = 0; g < 2; g++) {
+        for (unsigned o = 0; o <= MPA_MAX_ORDER; o++) {
+            void *p;
+            while ((p = b->dirty_head[g][o]) != NULL) {
+                dirty_unlink(b, p, o);
+                mpa_pm_entry(p)->meta = out;
+                out = p;
+            }
+        }
+    }
+    return out;
+}
+
 /* Decommits a list of blocks (linked through entries' meta) with no lock
  * held, then files them all as clean in one acquisition. */
 static void decommit_list(mpa_backend_t *b, void *list) {
@@ -246,6 +312,15 @@ void mpa_backend_tick_in(mpa_backend_t *b) {
     decommit_list(b, list);
 }
 
+size_t mpa_backend_release_in(mpa_backend_t *b) {
+    mpa_backend_lock(b);
+    size_t bytes = b->dirty_bytes;
+    void *list = take_all_dirty(b);
+    mpa_unlock(&b->lock);
+    decommit_list(b, list);
+    return bytes;
+}
+
 /* ---- public ---- */
 
 /* Under b's lock: a block of `order`, dirty first; *clean when it was not. */
@@ -254,6 +329,14 @@ static void *take_locked(mpa_backend_t *b, unsigned order, bool *clean) {
     *clean = p == NULL;
     if (*clean)
         p = clean_take(b, order);
+    if (p == NULL && b->dirty_bytes > 0) {
+        /* Out of address space: cached blocks, decommitted, merge with their
+         * clean buddies into blocks large enough. */
+        mpa_unlock(&b->lock);
+        mpa_backend_release_in(b);
+        mpa_backend_lock(b);
+        p = clean_take(b, order);
+    }
     if (p != NULL) {
         b->used_bytes += BLOCK_SIZE(order);
         mpa_pm_owner_store(mpa_pm_entry(p), mpa_pm_tag(MPA_PM_RESERVED, order));
@@ -370,16 +453,14 @@ void *mpa_meta_alloc(size_t size, size_t align) {
     return at;
 }
 
-static bool map_pagemap(uintptr_t lo, size_t size) {
-    size_t bytes = (size >> MPA_CHUNK_BITS) * sizeof(mpa_pm_entry_t);
-    void *pm = mpa_pal_reserve(mpa_align_up(bytes, mpa_pal_page_size()));
-    if (pm == NULL)
-        return false;
-    mpa_pal_notify_using_readonly(pm, bytes);
-    mpa_pm_lo = lo;
-    mpa_pm_hi = lo + size;
-    mpa_pm_biased = (uintptr_t)pm - (lo >> MPA_CHUNK_BITS) * sizeof(mpa_pm_entry_t);
-    return true;
+/* Region order for an address-space limit: a sixteenth of it, so that a
+ * few regions, the pagemap leaves and the program's own mappings fit. */
+static unsigned region_order(size_t limit) {
+    unsigned order = MPA_REGION_ORDER;
+    unsigned min = MPA_MAX_SMALL_BITS + 6 - MPA_CHUNK_BITS; /* the largest slab */
+    while (order > min && (MPA_CHUNK_SIZE << order) > limit / 16)
+        order--;
+    return order;
 }
 
 bool mpa_backend_init(void) {
@@ -387,28 +468,19 @@ bool mpa_backend_init(void) {
     uintptr_t lo;
     size_t size;
     mpa_pal_heap_range(&lo, &size);
+    if ((lo + size - 1) >> MPA_PM_ADDRESS_BITS != 0)
+        return false; /* the root covers user space only */
+    for (size_t i = 1; i < MPA_PM_ROOT_SIZE; i++)
+        mpa_pm_root[i] = root_word((uintptr_t)zero_leaf, i);
+    size_t limit = mpa_pal_address_space_limit();
+    b->merge_order = region_order(limit);
+    b->trim = limit != SIZE_MAX;
+    /* Under a limit, objects above 1/256 of it are mapped alone, to the chunk. */
+    b->huge_order = b->merge_order;
+    while (b->trim && b->huge_order > 0 && (MPA_CHUNK_SIZE << b->huge_order) > limit / 256)
+        b->huge_order--;
     b->epoch_ms = mpa_pal_time_ms();
-    if (map_pagemap(lo, size))
-        return true;
-    /* Confined mode: one arena, as large as the platform grants. The pagemap
-     * still covers address 0 (free(NULL) looks it up), so this suits
-     * platforms that map low, as valgrind does. */
-    for (unsigned bits = 40; bits >= MPA_REGION_BITS && bits >= 30; bits--) {
-        size_t arena = (size_t)1 << bits;
-        if (arena > size)
-            continue;
-        void *base = mpa_pal_reserve_aligned(arena);
-        if (base == NULL)
-            continue;
-        if (map_pagemap(0, (uintptr_t)base + arena)) {
-            mpa_pm_lo = (uintptr_t)base;
-            b->arena_next = (uintptr_t)base;
-            b->arena_end = (uintptr_t)base + arena;
-            return true;
-        }
-        mpa_pal_release(base, arena);
-    }
-    return false;
+    return true;
 }
 
 size_t mpa_backend_committed_in(mpa_backend_t *b) {
@@ -425,9 +497,92 @@ size_t mpa_backend_dirty_in(mpa_backend_t *b) {
     return v;
 }
 
-void mpa_backend_fork_prepare(void) { mpa_lock(&mpa_backend_global.lock); }
-void mpa_backend_fork_parent(void) { mpa_unlock(&mpa_backend_global.lock); }
-void mpa_backend_fork_child(void) { mpa_lock_reset(&mpa_backend_global.lock); }
+void mpa_backend_fork_prepare(void) {
+    mpa_lock(&mpa_backend_global.lock);
+    mpa_lock(&leaf_lock);
+}
+
+void mpa_backend_fork_parent(void) {
+    mpa_unlock(&leaf_lock);
+    mpa_unlock(&mpa_backend_global.lock);
+}
+
+void mpa_backend_fork_child(void) {
+    mpa_lock_reset(&leaf_lock);
+    mpa_lock_reset(&mpa_backend_global.lock);
+}
+
+/* ---- huge blocks: larger than a region, mapped and unmapped on their own,
+ * sized to the request rather than to a power of two (address space counts
+ * under RLIMIT_AS), never cached ---- */
+
+bool mpa_backend_is_huge(const mpa_backend_t *b, unsigned order) {
+    return b->arena_end == 0 && order > b->huge_order;
+}
+
+void *mpa_backend_huge_alloc(mpa_backend_t *b, size_t size, size_t align) {
+    size_t page = mpa_pal_page_size();
+    align = align > MPA_CHUNK_SIZE ? align : MPA_CHUNK_SIZE;
+    size_t span = size + align - page;
+    if (span < size)
+        return NULL;
+    char *raw = mpa_pal_reserve(span);
+    if (raw == NULL && mpa_backend_release_in(b) > 0)
+        raw = mpa_pal_reserve(span); /* cached blocks merged: maybe the kernel finds room */
+    if (raw == NULL)
+        return NULL;
+    char *p = (char *)mpa_align_up((uintptr_t)raw, align);
+    if (p > raw)
+        mpa_pal_release(raw, (size_t)(p - raw));
+    if (raw + span > p + size)
+        mpa_pal_release(p + size, (size_t)(raw + span - (p + size)));
+    if (!leaves_ensure((uintptr_t)p, size) || pagemap_commit(p, size) != 0 ||
+        (!(mpa_pal_features() & MPA_PAL_LAZY_COMMIT) && mpa_pal_notify_using(p, size) != 0)) {
+        mpa_pal_release(p, size);
+        return NULL;
+    }
+    mpa_backend_lock(b);
+    b->used_bytes += size;
+    mpa_unlock(&b->lock);
+    return p;
+}
+
+void mpa_backend_huge_shrink(mpa_backend_t *b, void *p, size_t size, size_t keep) {
+    char *tail = (char *)p + keep;
+    mpa_pm_label(tail, (size - keep) >> MPA_CHUNK_BITS, MPA_PM_UNKNOWN, NULL, 0);
+    mpa_pal_release(tail, size - keep);
+    mpa_backend_lock(b);
+    b->used_bytes -= size - keep;
+    mpa_unlock(&b->lock);
+}
+
+void mpa_backend_huge_free(mpa_backend_t *b, void *p, size_t size) {
+    mpa_backend_huge_shrink(b, p, size, 0);
+    /* A second free is then told apart from a foreign pointer (the tag
+     * is no free-block tag: buddies never merge with it). */
+    mpa_pm_label(p, 1, mpa_pm_tag(MPA_PM_RELEASED, 0), NULL, 0);
+}
+
+/* ---- returning part of a block ---- */
+
+void mpa_backend_free_chunks_in(mpa_backend_t *b, void *p, size_t from, size_t to, bool clean) {
+    while (from < to) {
+        unsigned o = from ? (unsigned)__builtin_ctzll(from) : MPA_MAX_ORDER;
+        while (from + ((size_t)1 << o) > to)
+            o--;
+        char *at = (char *)p + (from << MPA_CHUNK_BITS);
+        if (clean) {
+            mpa_pal_notify_not_using(at, BLOCK_SIZE(o));
+            mpa_backend_lock(b);
+            b->used_bytes -= BLOCK_SIZE(o);
+            clean_insert(b, at, o);
+            mpa_unlock(&b->lock);
+        } else {
+            mpa_backend_free_in(b, at, o);
+        }
+        from += (size_t)1 << o;
+    }
+}
 
 /* ---- a backend confined to one block of another (an mspace's heap) ---- */
 

@@ -18,12 +18,15 @@ typedef struct mpa_backend {
     mpa_lock_t lock;
     unsigned young;                         /* generation receiving new dirty blocks */
     unsigned merge_order;                   /* blocks never merge beyond this order */
+    unsigned huge_order;                    /* global: larger blocks are mapped alone */
+    bool trim;                              /* address space is limited: large objects
+                                               hold chunks, not power-of-two blocks */
     size_t dirty_bytes, used_bytes;
     _Atomic uint64_t epoch_ms;              /* when the generations last turned */
     _Atomic uint64_t lock_acquired;         /* acquisitions of lock (stats) */
     _Atomic uint64_t lock_contended;        /* ... that found it held and waited */
     _Atomic uint64_t decay_checks;          /* clock reads for decay (mpa_backend_tick_in) */
-    uintptr_t arena_next, arena_end;        /* confined: the arena not yet handed out */
+    uintptr_t arena_next, arena_end;        /* mspace: the arena not yet handed out (global: 0) */
     void *clean_head[MPA_MAX_ORDER + 1];    /* decommitted free blocks, by order */
     void *dirty_head[2][MPA_MAX_ORDER + 1]; /* committed free blocks, by generation */
 } mpa_backend_t;
@@ -50,7 +53,8 @@ MPA_HIDDEN size_t mpa_backend_dirty_in(mpa_backend_t *b);
 MPA_HIDDEN void mpa_backend_init_in(mpa_backend_t *b, void *base, unsigned order);
 MPA_HIDDEN size_t mpa_backend_arena_used(mpa_backend_t *b);
 
-/* Reserves the pagemap and sets up the heap; false when the platform refuses. */
+/* Sets up the pagemap root and sizes regions to the address-space limit;
+ * false when the platform's heap range lies beyond the pagemap's reach. */
 MPA_HIDDEN bool mpa_backend_init(void);
 
 /* A block of MPA_CHUNK_SIZE << order bytes aligned to its size, or NULL when
@@ -65,11 +69,31 @@ MPA_HIDDEN void mpa_backend_free(void *p, unsigned order);
 /* Returns a block to the global backend decommitted at once (no caching). */
 MPA_HIDDEN void mpa_backend_free_clean(void *p, unsigned order);
 
+/* Huge blocks (order above huge_order: a region, or less where address
+ * space is limited; global backend only): mapped on their
+ * own, `size` bytes (a multiple of the chunk size) aligned to `align`
+ * (a power of two; at least a chunk), unmapped when freed. NULL when the
+ * platform refuses. */
+MPA_HIDDEN bool mpa_backend_is_huge(const mpa_backend_t *b, unsigned order);
+MPA_HIDDEN void *mpa_backend_huge_alloc(mpa_backend_t *b, size_t size, size_t align);
+MPA_HIDDEN void mpa_backend_huge_free(mpa_backend_t *b, void *p, size_t size);
+/* Unmaps the tail of a huge block beyond `keep` bytes (a chunk multiple). */
+MPA_HIDDEN void mpa_backend_huge_shrink(mpa_backend_t *b, void *p, size_t size, size_t keep);
+
+/* Returns chunks [from, to) of the block at p (aligned to a power of two of
+ * at least `to` chunks) as aligned power-of-two blocks: decommitted at once
+ * when `clean` (the caller touched them and wants them out of RSS now), or
+ * into the dirty cache. Used to trim large objects and to shrink them. */
+MPA_HIDDEN void mpa_backend_free_chunks_in(mpa_backend_t *b, void *p, size_t from, size_t to, bool clean);
+
 /* Writes the same label into the entries of `chunks` chunks from p. */
 MPA_HIDDEN void mpa_pm_label(void *p, size_t chunks, uintptr_t owner, void *meta, unsigned cls);
 
 /* Zeroed metadata that is never freed (slab records, allocator cores). */
 MPA_HIDDEN void *mpa_meta_alloc(size_t size, size_t align);
+
+/* Decommits every cached dirty block of b at once; returns the bytes. */
+MPA_HIDDEN size_t mpa_backend_release_in(mpa_backend_t *b);
 
 /* Decommits dirty blocks older than MPA_DECAY_MS; reads the clock (callers
  * pace it: never on every slow path), cheap when nothing is due. */

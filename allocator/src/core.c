@@ -17,6 +17,18 @@ static mpa_lock_t pool_lock = MPA_LOCK_INIT;
 static mpa_core_t *pool;
 static mpa_core_t *_Atomic all_cores;
 
+/* The orphan lists: calls made on a thread after its teardown (destructors
+ * of later rounds, glibc's own TLS clean-up) bind no core of their own, as
+ * nothing would hand it back; they share this one, under orphan_lock. Its
+ * objects come back to it through its queue like any remote free. */
+static mpa_lock_t orphan_lock = MPA_LOCK_INIT;
+static mpa_local_t orphan = {.me = MPA_NO_OWNER};
+
+/* A thread that never allocated posts its first frees (glibc frees TLS
+ * blocks on exit, after every destructor) straight to their owners rather
+ * than binding a core it might never give back. */
+#define UNBOUND_FREES_MAX 64
+
 #if MPA_CHECKED
 uintptr_t mpa_fl_key;
 #endif
@@ -74,6 +86,8 @@ mpa_core_t *mpa_core_list(void) { return atomic_load(&all_cores); }
 bool mpa_thread_init(mpa_local_t *l) {
     if (!mpa_heap_init())
         return false;
+    if (l->state == MPA_THREAD_DEAD)
+        return false; /* callers take the orphan path */
     mpa_core_t *c = core_acquire();
     if (c == NULL)
         return false;
@@ -120,6 +134,7 @@ static void slab_release(mpa_core_t *c, mpa_slab_t *s) {
     mpa_cc_free(&c->cache, s->base, ci->slab_order);
     s->next = c->spare;
     c->spare = s;
+    mpa_purger_start();
 }
 
 /* Every object of s is free again: keep a few such slabs, return the rest. */
@@ -278,8 +293,41 @@ static void *oom(void) {
     return NULL;
 }
 
+static bool orphan_bind(void) {
+    mpa_core_t *c = core_acquire();
+    if (c == NULL)
+        return false;
+    orphan.core = c;
+    orphan.me = (uintptr_t)c;
+    orphan.state = MPA_THREAD_ACTIVE;
+    return true;
+}
+
+static void *orphan_alloc(size_t size) {
+    mpa_lock(&orphan_lock);
+    void *p = orphan.state == MPA_THREAD_ACTIVE || orphan_bind() ? mpa_alloc_in(&orphan, size) : oom();
+    mpa_unlock(&orphan_lock);
+    return p;
+}
+
+void *mpa_lists_large(mpa_local_t *l, size_t size, size_t align, bool zero) {
+    if (l->state == MPA_THREAD_DEAD) {
+        mpa_lock(&orphan_lock);
+        void *p = orphan.state == MPA_THREAD_ACTIVE || orphan_bind()
+                      ? mpa_large_alloc(orphan.core, size, align, zero)
+                      : oom();
+        mpa_unlock(&orphan_lock);
+        return p;
+    }
+    if (l->state != MPA_THREAD_ACTIVE && !mpa_thread_init(l))
+        return oom();
+    return mpa_large_alloc(l->core, size, align, zero);
+}
+
 void *mpa_alloc_slow(size_t size, mpa_local_t *l) {
     if (MPA_UNLIKELY(l->state != MPA_THREAD_ACTIVE)) { /* only a thread's own lists */
+        if (l->state == MPA_THREAD_DEAD)
+            return orphan_alloc(size);
         if (!mpa_thread_init(l))
             return oom();
         return mpa_alloc_in(l, size);
@@ -306,7 +354,8 @@ void mpa_report_bad_free(const void *p, const mpa_pm_entry_t *e) {
     unsigned kind = mpa_pm_kind(e);
     if (kind == MPA_PM_LARGE_INTERIOR || kind == MPA_PM_LARGE)
         mpa_report("free of a pointer inside a large object:", p, 0);
-    if (kind == MPA_PM_DIRTY || kind == MPA_PM_FREE || kind == MPA_PM_RESERVED)
+    if (kind == MPA_PM_DIRTY || kind == MPA_PM_FREE || kind == MPA_PM_RESERVED ||
+        kind == MPA_PM_RELEASED)
         mpa_report("double free (or free of a freed block) of the large object at", p, 0);
     mpa_report("free of a pointer that is not allocated:", p, 0);
 }
@@ -338,8 +387,8 @@ void mpa_dealloc_owner(void *p, mpa_pm_entry_t *e) {
         mpa_large_free(l, p, e);
         return;
     }
-    if (l->state == MPA_THREAD_NEW)
-        mpa_thread_init(l);
+    if (l->state == MPA_THREAD_NEW && ++l->unbound_frees > UNBOUND_FREES_MAX)
+        mpa_thread_init(l); /* a thread that frees a lot: batch its frees */
     uintptr_t owner = e->owner;
     if (owner == l->me) {
         mpa_dealloc_local(p, e->meta);
@@ -364,6 +413,40 @@ static void flush_fast_lists(mpa_local_t *l) {
     }
 }
 
+/* Takes in every message waiting for the lists l, then gives their core's
+ * empty slabs and cached blocks back; returns the bytes of both. pre: the
+ * caller owns l. */
+static size_t core_purge(mpa_local_t *l) {
+    size_t bytes = 0, n;
+    while ((n = mpa_remote_drain(l)) > 0)
+        bytes += n;
+    bytes += mpa_core_release_empties(l->core);
+    return bytes + mpa_cc_drain(&l->core->cache);
+}
+
+void mpa_thread_trim(void) {
+    mpa_local_t *l = &mpa_local;
+    if (l->state == MPA_THREAD_ACTIVE)
+        core_purge(l);
+}
+
+size_t mpa_pool_purge(void) {
+    size_t bytes = 0;
+    mpa_lock(&orphan_lock);
+    if (orphan.state == MPA_THREAD_ACTIVE) {
+        mpa_remote_post_all(orphan.core);
+        bytes += core_purge(&orphan);
+    }
+    mpa_unlock(&orphan_lock);
+    mpa_lock(&pool_lock);
+    for (mpa_core_t *c = pool; c != NULL; c = c->pool_next) {
+        mpa_local_t as_owner = {.core = c, .me = (uintptr_t)c, .state = MPA_THREAD_ACTIVE};
+        bytes += core_purge(&as_owner);
+    }
+    mpa_unlock(&pool_lock);
+    return bytes;
+}
+
 void mpa_thread_teardown(void) {
     mpa_local_t *l = &mpa_local;
     if (l->state != MPA_THREAD_ACTIVE)
@@ -372,8 +455,9 @@ void mpa_thread_teardown(void) {
     mpa_remote_drain(l);
     flush_fast_lists(l);
     mpa_remote_post_all(c);
-    mpa_core_release_empties(c);
+    mpa_core_release_empties(c); /* a pooled core holds no idle memory */
     mpa_cc_drain(&c->cache);
+    mpa_purger_start();          /* messages may still come: the purger takes them in */
     l->state = MPA_THREAD_DEAD;
     l->me = MPA_NO_OWNER;
     l->core = NULL;
@@ -385,8 +469,10 @@ void mpa_thread_teardown(void) {
 
 /* ---- fork: no lock may be held by a thread that does not exist in the child ---- */
 
-/* Lock order: init -> pool -> per-core caches -> backend. */
+/* Lock order (allocator/src/README.md): orphan -> init -> pool -> per-core
+ * caches -> backend. */
 void mpa_core_fork_prepare(void) {
+    mpa_lock(&orphan_lock);
     mpa_lock(&init_lock);
     mpa_lock(&pool_lock);
     for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
@@ -402,6 +488,7 @@ void mpa_core_fork_parent(void) {
     mpa_check_fork(1);
     mpa_unlock(&pool_lock);
     mpa_unlock(&init_lock);
+    mpa_unlock(&orphan_lock);
 }
 
 void mpa_core_fork_child(void) {
@@ -411,4 +498,5 @@ void mpa_core_fork_child(void) {
     mpa_check_fork(2);
     mpa_lock_reset(&pool_lock);
     mpa_lock_reset(&init_lock);
+    mpa_lock_reset(&orphan_lock);
 }

@@ -47,6 +47,7 @@ typedef struct mpa_local {
     mpa_core_t *core;
     uint32_t ticks;                  /* slow paths, to pace decay checks */
     uint8_t state;                   /* MPA_THREAD_* */
+    uint16_t unbound_frees;          /* frees made while MPA_THREAD_NEW */
 } mpa_local_t;
 
 MPA_HIDDEN extern __thread mpa_local_t mpa_local __attribute__((tls_model("initial-exec")));
@@ -94,9 +95,9 @@ MPA_HIDDEN void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) __attribute__((noin
 MPA_HIDDEN void mpa_dealloc_owner(void *p, mpa_pm_entry_t *e);
 MPA_HIDDEN void mpa_slab_event(mpa_slab_t *s) __attribute__((noinline));
 
-/* malloc fast path, 12 instructions counted in the shared library:
- *   size check (2), TLS base (1), class lookup (4), load head, test (2),
- *   load next, store (2), return. Sizes too large for a class (and absurd
+/* malloc fast path, 10 instructions counted in the shared library:
+ *   size check (2), TLS base (1), class lookup (2: the table is indexed by
+ *   the size), load head, test (2), load next, store (2), return. Sizes too large for a class (and absurd
  *   ones) go to the slow path, which checks them. */
 MPA_INLINE void *mpa_alloc_in(mpa_local_t *l, size_t size) {
     if (MPA_LIKELY(size <= MPA_MAX_SMALL - MPA_TRAILER)) {
@@ -115,8 +116,9 @@ MPA_INLINE void *mpa_alloc_in(mpa_local_t *l, size_t size) {
 /* malloc's fast path on this thread's lists. */
 MPA_INLINE void *mpa_alloc(size_t size) { return mpa_alloc_in(&mpa_local, size); }
 
-/* free fast path for an object of this thread, 13 instructions: pagemap
- * lookup (4), owner test (3), push on its slab (4), count down to the slab's
+/* free fast path for an object of this thread, 16 instructions: two-level
+ * pagemap lookup (7: span index 2, root base 1, chunk offset 3, root load
+ * and add 1), owner test (3), push on its slab (4), count down to the slab's
  * next event (2), return. NULL and foreign pointers take the slow path. */
 MPA_INLINE void mpa_dealloc_in(mpa_local_t *l, void *p) {
     mpa_pm_entry_t *e = mpa_pm_entry(p);
@@ -164,8 +166,16 @@ MPA_HIDDEN size_t mpa_chunkcache_drain_all(void);
 /* Owner only: releases c's empty slabs it keeps for reuse; returns bytes. */
 MPA_HIDDEN size_t mpa_core_release_empties(mpa_core_t *c);
 /* Thread exit: hands fast lists and remote cache back, gives empty slabs
- * and cached chunks to the backend, pools the core. */
+ * and cached chunks to the backend, pools the core. Later calls on this
+ * thread bind no core (see the orphan lists in core.c). */
 MPA_HIDDEN void mpa_thread_teardown(void);
+/* A large object for lists l (a thread's after its teardown: from the
+ * orphan lists); readies a new thread's lists. NULL with errno ENOMEM. */
+MPA_HIDDEN void *mpa_lists_large(mpa_local_t *l, size_t size, size_t align, bool zero);
+/* Takes in the messages of pooled cores and of the orphan lists and gives
+ * their empty slabs and cached blocks back (the idle purger and
+ * malloc_trim); returns the bytes taken in and given back. */
+MPA_HIDDEN size_t mpa_pool_purge(void);
 /* Frees p, a small object of this thread's core, to its slab s. */
 MPA_HIDDEN void mpa_dealloc_local(void *p, mpa_slab_t *s);
 MPA_HIDDEN mpa_core_t *mpa_core_list(void);
@@ -175,7 +185,8 @@ MPA_HIDDEN void mpa_remote_init(mpa_core_t *c);
 MPA_HIDDEN void mpa_remote_free(mpa_local_t *l, void *p, uintptr_t owner, size_t size);
 MPA_HIDDEN void mpa_remote_post_all(mpa_core_t *c);
 MPA_HIDDEN void mpa_remote_post_one(mpa_core_t *owner, void *p);
-MPA_HIDDEN void mpa_remote_drain(mpa_local_t *l);
+/* Takes in at most MPA_DRAIN_MAX bytes of messages; returns the bytes taken. */
+MPA_HIDDEN size_t mpa_remote_drain(mpa_local_t *l);
 
 /* large.c: objects above MPA_MAX_SMALL, from core c's chunk cache (medium
  * sizes) or straight from its backend */
@@ -199,7 +210,25 @@ MPA_HIDDEN void mpa_hooks_init_locked(void);
 MPA_HIDDEN void mpa_hooks_init(void);
 MPA_HIDDEN void mpa_hooks_thread_started(void);
 
-/* The global init lock, exposed for the fork hooks. */
+/* purge.c (override layer): the idle purger, a background thread started the
+ * first time memory is cached (cheap when it runs already or is disabled). */
+MPA_HIDDEN void mpa_purger_start(void);
+MPA_HIDDEN void mpa_purger_fork_child(void);
+/* Gives every cached byte back at once (malloc_trim); true when there was any. */
+MPA_HIDDEN bool mpa_trim_all(void);
+/* Takes in this thread's messages and gives its core's empty slabs back. */
+MPA_HIDDEN void mpa_thread_trim(void);
+
+/* mspace.c, for the fork hooks: the mspace pool lock and every mspace's
+ * lock; separately, every mspace backend's lock (later in the order). */
+MPA_HIDDEN void mpa_mspace_fork_prepare(void);
+MPA_HIDDEN void mpa_mspace_fork_parent(void);
+MPA_HIDDEN void mpa_mspace_fork_child(void);
+MPA_HIDDEN void mpa_mspace_backends_lock(void);
+MPA_HIDDEN void mpa_mspace_backends_unlock(void);
+MPA_HIDDEN void mpa_mspace_backends_reset(void);
+
+/* The orphan, init, pool and backend locks, for the fork hooks. */
 MPA_HIDDEN void mpa_core_fork_prepare(void);
 MPA_HIDDEN void mpa_core_fork_parent(void);
 MPA_HIDDEN void mpa_core_fork_child(void);

@@ -141,13 +141,11 @@ static void *small_alloc(size_t align, size_t n, bool zero) {
 /* A block [guard page | descriptor, canary, header, object | guard page],
  * the object's end against the second guard page (to its alignment). */
 static void *guarded_alloc(size_t align, size_t n, bool zero) {
-    mpa_local_t *l = &mpa_local;
-    if (l->state != MPA_THREAD_ACTIVE && !mpa_thread_init(l))
-        return NULL;
     size_t page = MPA_PAGE_SIZE;
     size_t data = mpa_align_up(2 * DBG_HDR + n + (align > DBG_HDR ? align : 0), page);
     size_t total = data + 2 * page;
-    char *base = mpa_large_alloc(l->core, total - 1, 0, false); /* no slack page */
+    /* (after this thread's teardown: from the orphan lists, core.c) */
+    char *base = mpa_lists_large(&mpa_local, total - 1, 0, false); /* no slack page */
     if (base == NULL)
         return NULL;
     char *end = base + page + data;

@@ -7,13 +7,22 @@
 
 #include "core.h"
 
-/* Readies l (a thread's lists start empty); mspace lists always are. */
-static bool ready(mpa_local_t *l) {
-    if (l->state == MPA_THREAD_ACTIVE || mpa_thread_init(l))
-        return true;
-    errno = ENOMEM;
-    return false;
+/* Reports "mpalloc: <call> <what> 0x..." and aborts, without allocating. */
+static void report_call(const char *call, const char *what, const void *p)
+    __attribute__((noreturn, cold));
+
+static void report_call(const char *call, const char *what, const void *p) {
+    char line[128];
+    size_t at = 0;
+    for (const char *s = call; *s && at < 48; s++)
+        line[at++] = *s;
+    line[at++] = ' ';
+    for (const char *s = what; *s && at + 1 < sizeof line; s++)
+        line[at++] = *s;
+    line[at] = '\0';
+    mpa_report(line, p, 0);
 }
+
 
 void *mpa_calloc_in(mpa_local_t *l, size_t n, size_t size) {
     size_t bytes;
@@ -22,7 +31,7 @@ void *mpa_calloc_in(mpa_local_t *l, size_t n, size_t size) {
         return NULL;
     }
     if (bytes > MPA_MAX_SMALL) /* large blocks come zeroed unless reused */
-        return ready(l) ? mpa_large_alloc(l->core, bytes, 0, true) : NULL;
+        return mpa_lists_large(l, bytes, 0, true);
     void *p = mpa_alloc_in(l, bytes);
     if (p != NULL)
         memset(p, 0, bytes); /* small objects are reused: always clear */
@@ -33,8 +42,10 @@ void *mpa_calloc_in(mpa_local_t *l, size_t n, size_t size) {
 void *mpa_aligned_in(mpa_local_t *l, size_t align, size_t size) {
     if (align <= MPA_MIN_ALLOC)
         return mpa_alloc_in(l, size);
-    if (!ready(l)) /* the class tables below need a started heap */
+    if (!mpa_heap_init()) { /* the class tables below need a started heap */
+        errno = ENOMEM;
         return NULL;
+    }
     unsigned cls = mpa_class_for_aligned(size + MPA_TRAILER, align);
     if (cls != 0) {
         void *p = mpa_alloc_in(l, mpa_class_size(cls) - MPA_TRAILER);
@@ -42,29 +53,36 @@ void *mpa_aligned_in(mpa_local_t *l, size_t align, size_t size) {
             mpa_check_resize(p, cls, size); /* the class was picked for its alignment */
         return p;
     }
-    return mpa_large_alloc(l->core, size, align, false); /* block >= align */
+    return mpa_lists_large(l, size, align, false); /* block >= align */
 }
 
-size_t mpa_usable_size(const void *p) {
+/* The usable size of p, or a report naming `call` (the API function the
+ * program called) when p is no live object. */
+static size_t usable_size(const void *p, const char *call) {
     if (!mpa_pm_covers(p))
-        mpa_report("usable size asked of a pointer mpalloc did not allocate:", p, 0);
+        report_call(call, "of a pointer mpalloc did not allocate:", p);
     mpa_pm_entry_t *e = mpa_pm_entry(p);
+    if (!mpa_pm_is_small(e) && !mpa_large_is_live(p, e)) {
+        if (e->owner == MPA_PM_UNKNOWN)
+            report_call(call, "of a pointer mpalloc did not allocate:", p);
+        report_call(call, "of a pointer that is not allocated (freed, or inside an object):", p);
+    }
     if (MPA_CHECKED) {
         mpa_check_live(p, e, "realloc or usable size of a freed or interior pointer:");
         return mpa_check_requested(p, e); /* the canary lies past it */
     }
     if (mpa_pm_is_small(e))
         return mpa_class_size((unsigned)e->cls);
-    if (mpa_large_is_live(p, e))
-        return mpa_large_usable(e);
-    mpa_report("usable size asked of a pointer that is not allocated:", p, 0);
+    return mpa_large_usable(e);
 }
+
+size_t mpa_usable_size(const void *p) { return usable_size(p, "malloc_usable_size"); }
 
 /* Stays in place when the new size keeps the class (small) or fits the
  * block (large); otherwise moves to l's heap. pre: p != NULL. Hardened
  * builds: `old` is the requested size, and the new one is recorded. */
 void *mpa_realloc_in(mpa_local_t *l, void *p, size_t size) {
-    size_t old = mpa_usable_size(p);
+    size_t old = usable_size(p, "realloc");
     mpa_pm_entry_t *e = mpa_pm_entry(p);
     if (mpa_pm_is_small(e)) {
         if (size <= MPA_MAX_SMALL - MPA_TRAILER && mpa_size_to_class(size + MPA_TRAILER) == e->cls) {

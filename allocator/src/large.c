@@ -3,7 +3,15 @@
  * size comes free. The usable size is the request rounded up to MPA_PAGE_SIZE;
  * pages beyond it are never touched. Blocks up to MPA_CORE_CACHE_MAX_BITS
  * go through the freeing core's chunk cache; the backend keeps a bounded,
- * decaying cache of the rest and decommits what is over. */
+ * decaying cache of the rest and decommits what is over.
+ * Blocks larger than a region are "huge": mapped to the chunk-rounded size on
+ * their own and unmapped when freed (the pagemap tag keeps the order, which
+ * tells them apart). Where address space is limited (the backend's `trim`),
+ * a large object keeps only the chunks it needs: the rest of its block goes
+ * back at once, and the object returns as aligned power-of-two pieces.
+ * A shrinking realloc gives the tail back at once. */
+
+#define CHUNKS(bytes) (((bytes) + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS)
 #include <errno.h>
 #include <string.h>
 
@@ -38,15 +46,20 @@ void *mpa_large_alloc(mpa_core_t *c, size_t size, size_t align, bool zero) {
     size_t usable = usable_for(size);
     size_t need = usable > align ? usable : align;
     unsigned order = mpa_ceil_log2((need + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS);
-    bool zeroed;
-    char *p = mpa_cc_alloc(&c->cache, order, &zeroed);
+    mpa_backend_t *b = c->backend;
+    bool huge = mpa_backend_is_huge(b, order), zeroed = true;
+    char *p = huge ? mpa_backend_huge_alloc(b, mpa_align_up(usable, MPA_CHUNK_SIZE), align)
+                   : mpa_cc_alloc(&c->cache, order, &zeroed);
     if (MPA_CHECKED && p == NULL && mpa_quarantine_flush()) /* freed memory held back */
-        p = mpa_cc_alloc(&c->cache, order, &zeroed);
+        p = huge ? mpa_backend_huge_alloc(b, mpa_align_up(usable, MPA_CHUNK_SIZE), align)
+                 : mpa_cc_alloc(&c->cache, order, &zeroed);
     if (p == NULL) {
         errno = ENOMEM;
         return NULL;
     }
-    label(c->backend, p, order, usable);
+    if (b->trim && !mpa_backend_is_huge(b, order))
+        mpa_backend_free_chunks_in(b, p, CHUNKS(usable), (size_t)1 << order, zeroed);
+    label(b, p, order, usable);
     if (zero && !zeroed)
         memset(p, 0, usable);
     if (MPA_CHECKED)
@@ -66,23 +79,66 @@ void mpa_large_free(mpa_local_t *l, void *p, mpa_pm_entry_t *e) {
     mpa_backend_t *b = (mpa_backend_t *)e->cls;
     e->aux = NULL; /* a second free of p now reads as not allocated */
     atomic_fetch_sub_explicit(&large_live, (int64_t)usable, memory_order_relaxed);
-    if (l->state == MPA_THREAD_ACTIVE && l->core->backend == b)
+    if (mpa_backend_is_huge(b, order))
+        mpa_backend_huge_free(b, p, mpa_align_up(usable, MPA_CHUNK_SIZE));
+    else if (b->trim)
+        mpa_backend_free_chunks_in(b, p, 0, CHUNKS(usable), false);
+    else if (l->state == MPA_THREAD_ACTIVE && l->core->backend == b)
         mpa_cc_free(&l->core->cache, p, order);
     else
         mpa_backend_free_in(b, p, order);
+    mpa_purger_start(); /* cached now: give it back if it is not reused */
 }
 
-/* Grows or shrinks p in its block when the new size still fits and uses at
- * least a quarter of it; pages given up by a shrink are decommitted. */
+/* A huge block keeps its mapping rounded to chunks: grows within it, gives
+ * whole chunks back when shrinking. */
+static bool resize_huge(mpa_backend_t *b, char *p, size_t old, size_t usable) {
+    size_t have = mpa_align_up(old, MPA_CHUNK_SIZE), keep = mpa_align_up(usable, MPA_CHUNK_SIZE);
+    if (usable > have)
+        return false;
+    if (keep < have)
+        mpa_backend_huge_shrink(b, p, have, keep);
+    if (usable < old && usable < keep)
+        mpa_pal_notify_not_using(p + usable, (old < keep ? old : keep) - usable);
+    return true;
+}
+
+/* Grows p in its block while it fits; when it shrinks, the block shrinks to
+ * the smallest order holding it and the pages given up are decommitted at
+ * once (a shrunk 64 MiB block must not stay resident). */
 bool mpa_large_resize(void *p, mpa_pm_entry_t *e, size_t size) {
-    size_t block = MPA_CHUNK_SIZE << mpa_pm_order(e);
+    mpa_backend_t *b = (mpa_backend_t *)e->cls;
+    unsigned order = mpa_pm_order(e);
     size_t old = mpa_large_usable(e);
     size_t usable = usable_for(size);
-    if (size <= MPA_MAX_SMALL || usable > block || usable < block / 4)
+    if (size <= MPA_MAX_SMALL)
         return false;
-    if (usable < old)
-        mpa_pal_notify_not_using((char *)p + usable, old - usable);
-    label((mpa_backend_t *)e->cls, p, mpa_pm_order(e), usable);
+    if (mpa_backend_is_huge(b, order)) {
+        if (!resize_huge(b, p, old, usable))
+            return false;
+    } else if (b->trim) {
+        size_t have = CHUNKS(old), want = CHUNKS(usable);
+        if (want > have)
+            return false;
+        mpa_backend_free_chunks_in(b, p, want, have, true);
+        size_t end = want << MPA_CHUNK_BITS;
+        end = old < end ? old : end;
+        if (usable < end)
+            mpa_pal_notify_not_using((char *)p + usable, end - usable);
+    } else {
+        if (usable > (MPA_CHUNK_SIZE << order))
+            return false;
+        unsigned keep = mpa_ceil_log2(CHUNKS(usable));
+        if (keep < order) {
+            mpa_backend_free_chunks_in(b, p, (size_t)1 << keep, (size_t)1 << order, true);
+            order = keep;
+        }
+        size_t end = MPA_CHUNK_SIZE << order;
+        end = old < end ? old : end;
+        if (usable < end)
+            mpa_pal_notify_not_using((char *)p + usable, end - usable);
+    }
+    label(b, p, order, usable);
     if (MPA_CHECKED)
         mpa_check_large_alloc(p, size);
     atomic_fetch_add_explicit(&large_live, (int64_t)usable - (int64_t)old, memory_order_relaxed);

@@ -22,10 +22,12 @@ typedef struct mpa_mspace {
     mpa_local_t local;         /* the mspace's own fast lists */
     mpa_backend_t backend;     /* confined to [base, base + block) */
     struct mpa_mspace *pool_next;
+    struct mpa_mspace *all_next; /* every record ever made (never freed), for fork */
 } mpa_mspace_t;
 
 static mpa_lock_t pool_lock = MPA_LOCK_INIT;
 static mpa_mspace_t *pool;
+static mpa_mspace_t *_Atomic all_records;
 
 static void enter(mpa_mspace_t *m) {
     if (m->locked)
@@ -45,7 +47,15 @@ static mpa_mspace_t *record_get(void) {
     mpa_unlock(&pool_lock);
     if (m)
         return m;
-    return mpa_meta_alloc(sizeof *m, MPA_CACHELINE);
+    m = mpa_meta_alloc(sizeof *m, MPA_CACHELINE);
+    if (m == NULL)
+        return NULL;
+    m->lock = (mpa_lock_t)MPA_LOCK_INIT;
+    m->backend.lock = (mpa_lock_t)MPA_LOCK_INIT;
+    m->all_next = atomic_load(&all_records);
+    while (!atomic_compare_exchange_weak(&all_records, &m->all_next, m))
+        ;
+    return m;
 }
 
 static void record_put(mpa_mspace_t *m) {
@@ -53,6 +63,43 @@ static void record_put(mpa_mspace_t *m) {
     m->pool_next = pool;
     pool = m;
     mpa_unlock(&pool_lock);
+}
+
+/* ---- fork: the mspace pool and every mspace's lock come first in the
+ * lock order, their backends' locks after the per-core caches (an mspace
+ * call takes its core's cache lock, then its backend's) ---- */
+
+void mpa_mspace_fork_prepare(void) {
+    mpa_lock(&pool_lock);
+    for (mpa_mspace_t *m = atomic_load(&all_records); m != NULL; m = m->all_next)
+        mpa_lock(&m->lock);
+}
+
+void mpa_mspace_fork_parent(void) {
+    for (mpa_mspace_t *m = atomic_load(&all_records); m != NULL; m = m->all_next)
+        mpa_unlock(&m->lock);
+    mpa_unlock(&pool_lock);
+}
+
+void mpa_mspace_fork_child(void) {
+    for (mpa_mspace_t *m = atomic_load(&all_records); m != NULL; m = m->all_next)
+        mpa_lock_reset(&m->lock);
+    mpa_lock_reset(&pool_lock);
+}
+
+void mpa_mspace_backends_lock(void) {
+    for (mpa_mspace_t *m = atomic_load(&all_records); m != NULL; m = m->all_next)
+        mpa_lock(&m->backend.lock);
+}
+
+void mpa_mspace_backends_unlock(void) {
+    for (mpa_mspace_t *m = atomic_load(&all_records); m != NULL; m = m->all_next)
+        mpa_unlock(&m->backend.lock);
+}
+
+void mpa_mspace_backends_reset(void) {
+    for (mpa_mspace_t *m = atomic_load(&all_records); m != NULL; m = m->all_next)
+        mpa_lock_reset(&m->backend.lock);
 }
 
 MPA_EXPORT mspace create_mspace(size_t capacity, int locked) {

@@ -143,6 +143,13 @@ MPA_EXPORT void mpa_free_aligned_sized(void *p, size_t align, size_t size) {
     mpa_free_sized_as(p, size);
 }
 
+/* glibc's malloc_trim: every cached byte goes back to the OS at once
+ * (pad is ignored). Returns 1 when memory was given back, else 0. */
+MPA_EXPORT int mpa_malloc_trim(size_t pad) {
+    (void)pad;
+    return mpa_trim_all() ? 1 : 0;
+}
+
 #ifndef MPA_NO_OVERRIDE
 #define MPA_ALIAS(name) __attribute__((alias(#name), visibility("default")))
 void *malloc(size_t) MPA_ALIAS(mpa_malloc);
@@ -158,4 +165,5 @@ void *pvalloc(size_t) MPA_ALIAS(mpa_pvalloc);
 size_t malloc_usable_size(void *) MPA_ALIAS(mpa_malloc_usable_size);
 void free_sized(void *, size_t) MPA_ALIAS(mpa_free_sized);
 void free_aligned_sized(void *, size_t, size_t) MPA_ALIAS(mpa_free_aligned_sized);
+int malloc_trim(size_t) MPA_ALIAS(mpa_malloc_trim);
 #endif

@@ -1,9 +1,16 @@
-/* The pagemap: one entry per chunk of the heap range, mapping an address to
- * what lives there. Small objects: owner core, slab and size class.
- * Everything else has a small kind tag in place of the owner. Entries are
- * reserved up front (zero = unknown memory) and committed by first touch.
- * Where the platform cannot reserve a pagemap for the whole address space,
- * the backend confines the heap to an arena and the pagemap covers that. */
+/* The pagemap: one entry per chunk, mapping an address to what lives there.
+ * Small objects: owner core, slab and size class. Everything else has a
+ * small kind tag in place of the owner (zero = unknown memory).
+ * Two levels, so that it costs address space only where the heap is: a root
+ * of MPA_PM_ROOT_SIZE words covers the 47-bit user address space, one word
+ * per 2^MPA_PM_LEAF_BITS bytes (a "leaf span"); each word points at the
+ * leaf of entries for that span, biased by the span's first chunk index so
+ * that entry(p) = root[p >> LEAF_BITS] + (p >> CHUNK_BITS) * sizeof(entry),
+ * one load more than a flat map and no mask. Spans the heap never used
+ * point at one shared, never-written zero leaf, so a lookup of any user
+ * address (NULL, a foreign pointer) is safe. Leaves are reserved when the
+ * backend first reserves address space in their span, and committed by
+ * touch (by the backend on platforms without lazy commit). */
 #ifndef MPA_PAGEMAP_H
 #define MPA_PAGEMAP_H
 
@@ -17,6 +24,7 @@ enum {
     MPA_PM_LARGE = 3,          /* first chunk of a large object */
     MPA_PM_LARGE_INTERIOR = 4, /* later chunks of a large object */
     MPA_PM_RESERVED = 5,       /* inside a block handed out, not yet labelled */
+    MPA_PM_RELEASED = 6,       /* first chunk of a huge block given back to the OS */
 };
 
 typedef struct mpa_pm_entry {
@@ -26,18 +34,27 @@ typedef struct mpa_pm_entry {
     uintptr_t cls;   /* small: size class; dirty: its generation */
 } mpa_pm_entry_t;
 
-/* Biased so that entry(p) = base[p >> CHUNK_BITS] for every p in the range. */
-MPA_HIDDEN extern uintptr_t mpa_pm_biased;
-MPA_HIDDEN extern uintptr_t mpa_pm_lo, mpa_pm_hi; /* the covered range */
+#define MPA_PM_ADDRESS_BITS 47 /* the user half of x86-64 and arm64 (48-bit VA) */
+#define MPA_PM_LEAF_BITS 32    /* bytes of address space per leaf = 2^bits (leaf: 8 MiB) */
+#define MPA_PM_ROOT_SIZE ((size_t)1 << (MPA_PM_ADDRESS_BITS - MPA_PM_LEAF_BITS))
+#define MPA_PM_LEAF_ENTRIES ((size_t)1 << (MPA_PM_LEAF_BITS - MPA_CHUNK_BITS))
 
+/* Root words: leaf address minus (span index << (LEAF_BITS - CHUNK_BITS))
+ * entries. Written under the global backend lock, read by every lookup. */
+MPA_HIDDEN extern uintptr_t mpa_pm_root[MPA_PM_ROOT_SIZE];
+
+/* The entry of the chunk holding p. pre: p < 2^MPA_PM_ADDRESS_BITS (every
+ * user-space address on 4-level paging). */
 MPA_INLINE mpa_pm_entry_t *mpa_pm_entry(const void *p) {
-    return (mpa_pm_entry_t *)(mpa_pm_biased +
-                              ((uintptr_t)p >> MPA_CHUNK_BITS) * sizeof(mpa_pm_entry_t));
+    /* A plain load (it folds into the add): a root word only ever changes
+     * from the zero leaf to a leaf made before the span's memory exists. */
+    uintptr_t leaf = mpa_pm_root[(uintptr_t)p >> MPA_PM_LEAF_BITS];
+    return (mpa_pm_entry_t *)(leaf + ((uintptr_t)p >> MPA_CHUNK_BITS) * sizeof(mpa_pm_entry_t));
 }
 
-/* True when p lies in the range the pagemap covers. */
+/* True when p is an address the pagemap can look up. */
 MPA_INLINE bool mpa_pm_covers(const void *p) {
-    return (uintptr_t)p - mpa_pm_lo < mpa_pm_hi - mpa_pm_lo;
+    return (uintptr_t)p >> MPA_PM_ADDRESS_BITS == 0;
 }
 
 /* The owner word of an entry the caller does not own may be read by the

@@ -55,6 +55,7 @@ static size_t bucket_of(uintptr_t owner) {
 static void bucket_post(mpa_remote_bucket_t *b) {
     queue_push((mpa_core_t *)b->owner, b->head, b->tail);
     b->head = b->tail = NULL;
+    mpa_purger_start(); /* the owner may be pooled: someone must take them in */
 }
 
 void mpa_remote_post_all(mpa_core_t *c) {
@@ -67,7 +68,10 @@ void mpa_remote_post_all(mpa_core_t *c) {
     c->remote_bytes = 0;
 }
 
-void mpa_remote_post_one(mpa_core_t *owner, void *p) { queue_push(owner, p, p); }
+void mpa_remote_post_one(mpa_core_t *owner, void *p) {
+    queue_push(owner, p, p);
+    mpa_purger_start();
+}
 
 
 void mpa_remote_free(mpa_local_t *l, void *p, uintptr_t owner, size_t size) {
@@ -90,7 +94,7 @@ void mpa_remote_free(mpa_local_t *l, void *p, uintptr_t owner, size_t size) {
         mpa_remote_post_all(c);
 }
 
-void mpa_remote_drain(mpa_local_t *l) {
+size_t mpa_remote_drain(mpa_local_t *l) {
     mpa_core_t *c = l->core;
     size_t budget = MPA_DRAIN_MAX;
     void *p;
@@ -103,4 +107,5 @@ void mpa_remote_drain(mpa_local_t *l) {
             mpa_report("message for another heap (free after destroy_mspace?):", p, size);
         budget = budget > size ? budget - size : 0;
     }
+    return MPA_DRAIN_MAX - budget;
 }

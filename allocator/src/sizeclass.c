@@ -37,7 +37,7 @@ void mpa_sizeclass_init(void) {
     MPA_ASSERT(1, cls == MPA_NUM_CLASSES + 1);
     unsigned c = 1;
     for (size_t i = 0; i < MPA_SIZE_LOOKUP_LEN; i++) {
-        size_t size = i << MPA_MIN_ALLOC_BITS;
+        size_t size = i << MPA_SIZE_LOOKUP_SHIFT;
         while (mpa_classes[c].size < size)
             c++;
         mpa_size_lookup[i] = (uint8_t)c;

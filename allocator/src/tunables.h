@@ -68,6 +68,11 @@
 #define MPA_DECAY_MS 250
 #endif
 
+/* idle purger: a background thread gives cached memory back within ~2 decay periods (env MPALLOC_PURGER=0 turns it off); range: 0..1; flag */
+#ifndef MPA_PURGER
+#define MPA_PURGER 1
+#endif
+
 /* empty slabs an allocator keeps per size class before returning them; range: 0..64; slabs */
 #ifndef MPA_EMPTY_SLABS_KEEP
 #define MPA_EMPTY_SLABS_KEEP 1
@@ -171,6 +176,9 @@
 #endif
 #if MPA_DECAY_MS < 0 || MPA_DECAY_MS > 60000
 #error "MPA_DECAY_MS must be 0..60000"
+#endif
+#if MPA_PURGER != 0 && MPA_PURGER != 1
+#error "MPA_PURGER must be 0 or 1"
 #endif
 #if MPA_EMPTY_SLABS_KEEP < 0 || MPA_EMPTY_SLABS_KEEP > 64
 #error "MPA_EMPTY_SLABS_KEEP must be 0..64"

@@ -64,8 +64,20 @@ uint64_t mpa_pal_entropy(void);
  * User space answers the whole user half of the address space. */
 void mpa_pal_heap_range(uintptr_t *base, size_t *size);
 
+/* Bytes of address space the process may map in all (RLIMIT_AS), or
+ * SIZE_MAX when unlimited: the backend sizes its reservations to it. */
+size_t mpa_pal_address_space_limit(void);
+
 /* A monotonic clock in milliseconds, for decay of cached memory. */
 uint64_t mpa_pal_time_ms(void);
+
+/* True when the process's main thread has exited (pthread_exit) while
+ * others run on: the idle purger then leaves, so that it is never the
+ * thread that keeps a process alive. False when unknown. */
+int mpa_pal_main_thread_gone(void);
+
+/* Sleeps about ms milliseconds (the idle purger's period). */
+void mpa_pal_sleep_ms(unsigned ms);
 
 /* Gives the CPU away briefly while spinning on a lock. */
 void mpa_pal_yield(void);

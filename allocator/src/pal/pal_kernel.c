@@ -6,6 +6,7 @@
 #include "pal.h"
 
 #include <sched.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -58,8 +59,16 @@ uint64_t mpa_pal_entropy(void) { return ks_entropy(); }
 
 void mpa_pal_heap_range(uintptr_t *base, size_t *size) { ks_vm_arena(base, size); }
 
+/* No per-process limit: the arena bounds reservations by refusing them,
+ * and the backend keeps its region-sized reservations (as before limits). */
+size_t mpa_pal_address_space_limit(void) { return SIZE_MAX; }
+
 uint64_t mpa_pal_time_ms(void) { return ks_time_ms(); }
 
 /* Spinning on a lock: with at most one simulated CPU per core a pause would
  * do; with more, the holder may be descheduled, so give the core away. */
 void mpa_pal_yield(void) { sched_yield(); }
+
+void mpa_pal_sleep_ms(unsigned ms) { usleep(ms * 1000u); }
+
+int mpa_pal_main_thread_gone(void) { return 0; }

@@ -5,11 +5,14 @@
  * CLOCK_MONOTONIC. This is the only allocator file that includes OS headers. */
 #include <errno.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,7 +46,13 @@ static void *map_rw(size_t size) {
 void *mpa_pal_reserve(size_t size) { return map_rw(size); }
 
 void *mpa_pal_reserve_aligned(size_t size) {
-    /* Over-reserve, then trim the unaligned head and the tail. */
+    /* The kernel often places a mapping aligned already (below the last
+     * one); otherwise over-reserve, then trim the unaligned head and tail. */
+    char *exact = map_rw(size);
+    if (exact != NULL && ((uintptr_t)exact & (size - 1)) == 0)
+        return exact;
+    if (exact != NULL)
+        munmap(exact, size);
     size_t span = size * 2;
     if (span < size)
         return NULL;
@@ -110,6 +119,13 @@ void mpa_pal_heap_range(uintptr_t *base, size_t *size) {
     *size = (size_t)1 << 47; /* the user half of x86-64 and arm64 (48-bit VA) */
 }
 
+size_t mpa_pal_address_space_limit(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > SIZE_MAX)
+        return SIZE_MAX;
+    return (size_t)rl.rlim_cur;
+}
+
 uint64_t mpa_pal_time_ms(void) {
     struct timespec ts; /* the coarse clock (a few ms) is plenty for decay, and cheaper */
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
@@ -144,4 +160,25 @@ int mpa_pal_on_fault(void (*handler)(void *address)) {
     sigemptyset(&sa.sa_mask);
     fault_handler = handler;
     return sigaction(SIGSEGV, &sa, NULL);
+}
+
+int mpa_pal_main_thread_gone(void) {
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)getpid());
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    char *end = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
+    return end != NULL && end[1] == ' ' && (end[2] == 'Z' || end[2] == 'X');
+}
+
+void mpa_pal_sleep_ms(unsigned ms) {
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
 }

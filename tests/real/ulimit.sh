@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Address-space limits (issue 10): under `ulimit -v` (RLIMIT_AS) of 256 MiB,
+# 1 GiB and 8 GB, with the fast and the checked library preloaded, ls, sort
+# and python3 start and work; python3 fills the limit until MemoryError
+# (malloc returned NULL), frees and allocates again; the API tests pass both
+# preloaded (-plain) and linked. Exit 0 pass, 1 fail.
+set -uo pipefail
+build=$(cd "${1:?usage: ulimit.sh BUILD}" && pwd)
+fails=0
+
+fail() {
+    echo "FAIL: $*"
+    fails=$((fails + 1))
+}
+
+# Runs "$@" under an address-space limit of $1 KiB, $2 preloaded.
+limited() {
+    local kib=$1 lib=$2
+    shift 2
+    (ulimit -v "$kib" && LD_PRELOAD="$lib" timeout 120 "$@")
+}
+
+fill_py='
+import sys
+held = []
+try:
+    while True:
+        held.append(bytearray(4 << 20))
+except MemoryError:
+    pass
+n = len(held)
+del held
+again = [bytearray(4 << 20) for _ in range(n // 2)]
+print(n, len(again))
+sys.exit(0 if n >= 8 else 1)
+'
+
+for lib in "$build/lib/libmpalloc.so" "$build/lib/libmpalloc-checked.so"; do
+    [ -f "$lib" ] || { fail "no $lib"; continue; }
+    name=$(basename "$lib" .so)
+    for kib in 262144 1048576 8000000; do
+        out=$(limited "$kib" "$lib" ls -l / 2>&1) || fail "$name ulimit -v $kib: ls: $out"
+        out=$(seq 1 200000 | limited "$kib" "$lib" sort -R 2>&1 | sort -n | tail -n 1)
+        [ "$out" = 200000 ] || fail "$name ulimit -v $kib: sort gave '$out'"
+        out=$(limited "$kib" "$lib" python3 -c 'import json; print(len(json.dumps([str(i) for i in range(300000)])))' 2>&1)
+        [ "$out" = 2888890 ] || fail "$name ulimit -v $kib: python3 gave '$out'"
+    done
+    out=$(limited 262144 "$lib" python3 -c "$fill_py" 2>&1) ||
+        fail "$name ulimit -v 262144: python3 fill/free/refill: $out"
+    echo "$name: 256 MiB limit, python3 4 MiB buffers before MemoryError, then again: $out"
+done
+
+# The API tests, preloaded and linked, under 256 MiB and 1 GiB.
+for kib in 262144 1048576; do
+    for bin in "$build"/tests/api/*-plain "$build"/tests/api/*-linked; do
+        [ -x "$bin" ] || continue
+        case $bin in
+        *-plain) pre="$build/lib/libmpalloc.so" ;;
+        *) pre= ;;
+        esac
+        out=$( (ulimit -v "$kib" && LD_PRELOAD="$pre" timeout 300 "$bin" --jobs 1 --color=never) 2>&1) ||
+            fail "ulimit -v $kib: $(basename "$bin"): $(grep -a -B3 FAIL <<<"$out" | head -n 12)"
+    done
+done
+
+[ "$fails" -eq 0 ] && echo "ulimit: all passed"
+[ "$fails" -eq 0 ]
