@@ -1,7 +1,8 @@
 /* `mpbench list`: what a run could use on this machine. Every allocator
- * name with the library it resolves to and its version (missing ones
- * marked, with where they were looked for), any mpalloc variants built, and
- * every workload beside mpbench with the first line of its --help. */
+ * name once, with the library it resolves to and its version (missing ones
+ * marked, with where they were looked for): the defaults, then mpalloc
+ * variants built; and every workload beside mpbench with its one-line
+ * description (`wl-x --describe`). */
 #include "alloc.h"
 #include "commands.h"
 #include "util.h"
@@ -15,11 +16,20 @@
 static const char list_help[] =
 "usage: mpbench list\n"
 "Lists the allocators mpbench can run on this machine (name, library, version;\n"
-"missing ones marked) and the workloads built beside mpbench (name, first line\n"
-"of their --help). Names listed here are what --alloc and --workload take.\n";
+"missing ones marked; each name once) and the workloads built beside mpbench\n"
+"(name and the one-line description each declares). Names listed here are\n"
+"what --alloc and --workload take.\n";
+
+/* Names already printed: an allocator can be a default, a build/variants
+ * folder and a build/lib library at once (mpalloc-checked is all three). */
+static mpb_strlist_t shown;
 
 static void show_alloc(const char *name)
 {
+    for (size_t i = 0; i < shown.n; i++)
+        if (!strcmp(shown.v[i], name))
+            return;
+    mpb_strlist_add(&shown, name);
     mpb_alloc_t a;
     int rc = mpb_alloc_resolve(name, &a);
     if (rc == 0)
@@ -77,7 +87,7 @@ static void show_workloads(void)
         mpb_workload_t w;
         char help[256];
         mpb_workload_resolve(l.v[i], &w);
-        mpb_workload_help(w.path, help, sizeof help);
+        mpb_workload_describe(w.path, help, sizeof help);
         printf("  %-20s %s\n", w.name, help);
     }
     mpb_strlist_free(&l);
@@ -108,6 +118,7 @@ int mpb_cmd_list(int argc, char **argv)
         show_alloc(mpb_alloc_defaults[i]);
     show_variants();
     show_lib_variants();
+    mpb_strlist_free(&shown);
     show_workloads();
     return 0;
 }

@@ -117,10 +117,9 @@ int mpb_workload_resolve(const char *spec, mpb_workload_t *w)
     return mpb_is_file(w->path) && access(w->path, X_OK) == 0 ? 0 : -1;
 }
 
-void mpb_workload_help(const char *path, char *buf, size_t len)
+void mpb_workload_describe(const char *path, char *buf, size_t len)
 {
-    char *argv[] = { (char *)path, "--help", NULL };
-    mpb_capture_line(argv, buf, len, 5.0);
-    if (!buf[0])
-        mpb_fmt(buf, len, "(no --help output)");
+    char *argv[] = { (char *)path, "--describe", NULL };
+    if (mpb_capture_line(argv, buf, len, 5.0) != 0 || !buf[0])
+        mpb_fmt(buf, len, "(no description: `%s --describe` failed)", path);
 }

@@ -33,7 +33,8 @@ int mpb_workload_resolve(const char *name, mpb_workload_t *w);
  * message when the trace cannot be replayed (truncated, corrupt, ...). */
 int mpb_workload_plan(mpb_workload_t *w);
 
-/* First line of `<path> --help` (or a note that it printed none). */
-void mpb_workload_help(const char *path, char *buf, size_t len);
+/* The workload's one-line description: the line `<path> --describe` prints
+ * (every workload declares one), or a note that it printed none. */
+void mpb_workload_describe(const char *path, char *buf, size_t len);
 
 #endif /* MPB_WORKLOAD_H */

@@ -1,13 +1,11 @@
 # kernel-sim build, included by the top Makefile (-include $(KS_MK)).
 # The allocator core (allocator/src/*.c, the same sources libmpalloc is built
 # from) is compiled again with the kernel PAL into $(BUILD)/ksim/obj, never
-# into $(BUILD)/obj/allocator. Until the core exists, mpalloc is left out.
+# into $(BUILD)/obj/allocator.
 
 KS_DIR      := $(BUILD)/ksim
-KS_HAVE_MPA := $(wildcard allocator/src/core.c)
-KS_DEFS     := $(if $(KS_HAVE_MPA),,-DKS_NO_MPALLOC)
 KS_INC      := -Ikernel-sim/include $(ALLOC_INC)
-KS_ALLOC_SRC := $(if $(KS_HAVE_MPA),$(wildcard allocator/src/*.c) allocator/src/pal/pal_kernel.c)
+KS_ALLOC_SRC := $(wildcard allocator/src/*.c) allocator/src/pal/pal_kernel.c
 KS_ALLOC_OBJ := $(KS_ALLOC_SRC:%.c=$(KS_DIR)/obj/%.o)
 KS_SRC      := $(filter-out kernel-sim/src/main.c,$(wildcard kernel-sim/src/*.c))
 KS_OBJ      := $(KS_SRC:%.c=$(KS_DIR)/obj/%.o)
@@ -26,7 +24,7 @@ $(KS_DIR)/obj/allocator/%.o: allocator/%.c
 
 $(KS_DIR)/obj/kernel-sim/%.o: kernel-sim/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPBASE) $(CBASE) -pthread $(KS_INC) $(KS_DEFS) -c $< -o $@
+	$(CC) $(CPPBASE) $(CBASE) -pthread $(KS_INC) -c $< -o $@
 
 $(KS_LIB): $(KS_OBJ) $(KS_ALLOC_OBJ)
 	@mkdir -p $(dir $@)
@@ -40,6 +38,6 @@ $(KS_BENCH): $(KS_DIR)/obj/kernel-sim/src/main.o $(KS_LIB)
 # simulated kernel, not libmpalloc.
 $(BUILD)/tests/unit/ks_%: tests/unit/ks_%.c $(KS_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPBASE) $(CBASE) -pthread -Itests $(KS_INC) $(KS_DEFS) -o $@ $< $(KS_LIB) -lcriterion $(KS_LIBS)
+	$(CC) $(CPPBASE) $(CBASE) -pthread -Itests $(KS_INC) -o $@ $< $(KS_LIB) -lcriterion $(KS_LIBS)
 
 -include $(shell find $(KS_DIR)/obj -name '*.d' 2>/dev/null)

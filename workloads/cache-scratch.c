@@ -17,6 +17,7 @@ static const wl_info_t scratch_info = {
     "Reusing the handed-out memory for the workers makes their writes share lines.",
     "2000000 allocations per worker, 1000 writes each, objects of 8 B.",
     "N workers, one handed-out object each",
+    "passive false sharing: objects handed out by one thread, freed and reused by others",
 };
 
 /* A worker and the object the main thread handed it. */

@@ -16,6 +16,7 @@ static const wl_info_t thrash_info = {
     "different threads sharing a cache line make the writes slow.",
     "2000000 allocations per thread, 1000 writes each, objects of 8 B.",
     "N threads, each allocating and writing its own objects",
+    "active false sharing: each thread rewrites its own small objects over and over",
 };
 
 static void *thrash_worker(void *arg)

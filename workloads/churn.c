@@ -17,6 +17,7 @@ static const wl_info_t churn_info = {
     "8192 slots per thread, 10000000 replacements per thread.",
     "N independent copies in N threads (live-peak-bytes is the sum of the\n"
     "                   threads' peaks)",
+    "random churn with a steady live set of 16 B .. 1 KiB objects",
 };
 
 static size_t churn_size(wl_rng_t *r)

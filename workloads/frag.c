@@ -19,6 +19,7 @@ static const wl_info_t frag_info = {
     "--scale multiplies the objects: fewer than 400000 means one smaller round).",
     "N independent copies in N threads (live-peak-bytes is the sum of the\n"
     "                   threads' peaks)",
+    "fragmentation: free 90% of a small-object live set, then allocate larger objects",
 };
 
 static size_t frag_small(wl_rng_t *r)

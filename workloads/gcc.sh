@@ -5,6 +5,7 @@
 # the generator computed independently. ops = functions compiled, all copies.
 set -euo pipefail
 WL_NAME=gcc
+WL_SUMMARY="real program: gcc -O2 compiling a generated C file, its output checked"
 
 # The Makefile writes the data folder's path in when it installs the script
 # into build/bin; run from workloads/ the folder is beside it.

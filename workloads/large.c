@@ -17,6 +17,7 @@ static const wl_info_t large_info = {
     "4 slots per thread, 50 replacements per thread.",
     "N independent copies in N threads (live-peak-bytes is the sum of the\n"
     "                   threads' peaks)",
+    "large objects (64 KiB .. 32 MiB) allocated and freed in a small window",
 };
 
 static size_t large_size(wl_rng_t *r)

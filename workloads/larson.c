@@ -18,6 +18,7 @@ static const wl_info_t larson_info = {
     "1000 slots per lineage, 20000 replacements per thread life, 400 lives per\n"
     "lineage (the --scale multiplies the lives, at least 2).",
     "N lineages running side by side (N threads alive at a time)",
+    "Larson server: threads replace random slots and hand lineages to new threads",
 };
 
 /* What one thread life gets: the lineage state and whether it is the first

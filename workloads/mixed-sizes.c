@@ -20,6 +20,7 @@ static const wl_info_t ms_info = {
     "64 slots per thread, 150000000 replacements per thread; seed fixed per\n"
     "thread (RNG stream = thread index).",
     "N independent copies in N threads (ops grow N-fold)",
+    "allocator cost across the size range 8 B .. 256 KiB, one byte touched per object",
 };
 
 static size_t ms_size(wl_rng_t *r)

@@ -17,6 +17,7 @@ static const wl_info_t mixed_info = {
     "4096 slots per thread, 3000000 replacements per thread.",
     "N independent copies in N threads (live-peak-bytes is the sum of the\n"
     "                   threads' peaks)",
+    "random churn with a skewed small/medium/large size mix",
 };
 
 static size_t mixed_size(wl_rng_t *r)

@@ -19,6 +19,7 @@ static const wl_info_t pairs_info = {
     "sizes <= 256 B, shrinking as 256/size above (at least 4 rounds), so that\n"
     "large sizes do not dominate the time (31 sizes).",
     "N independent copies in N threads",
+    "malloc+free pairs and batches of 100 over sizes 8 B .. 64 KiB",
 };
 
 /* The size sweep: 8, 12, 16, 24, 32, ... 49152, 65536. */

@@ -21,6 +21,7 @@ static const wl_info_t phase_info = {
     "multiplies both).",
     "N independent copies in N threads (live-peak-bytes is the sum of the\n"
     "                   threads' peaks; the RSS is read once all have churned)",
+    "phase change: free 95% of a big live set, then churn small objects (does memory go back?)",
 };
 
 static pthread_barrier_t phase_barrier;

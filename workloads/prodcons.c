@@ -18,6 +18,7 @@ static const wl_info_t prodcons_info = {
     "and free them. Every free is remote: stresses the cross-thread free path.",
     "1500000 objects per producer; batches of 64; 16 batches in flight per thread.",
     "N/2 producers and N - N/2 consumers (N=1: one of each anyway)",
+    "producer/consumer: every free is remote, objects cross threads in batches",
 };
 
 typedef struct pc_batch {

@@ -5,6 +5,7 @@
 # its data; all copies must print the same. ops = iterations run, all copies.
 set -euo pipefail
 WL_NAME=python
+WL_SUMMARY="real program: CPython running an allocation-heavy script (dicts, lists, strings)"
 
 # The Makefile writes the data folder's path in when it installs the script
 # into build/bin; run from workloads/ the folder is beside it.

@@ -17,6 +17,7 @@ static const wl_info_t realloc_info = {
     "64 B .. 1 MiB; a finished buffer is checked byte by byte and freed.",
     "16 buffers per thread, 1500000 appends per thread.",
     "N independent copies in N threads",
+    "realloc growth of string builders and doubling buffers",
 };
 
 /* One growing buffer. */

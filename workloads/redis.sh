@@ -9,6 +9,7 @@
 # redis-benchmark measured, server start excluded) goes to the extra column.
 set -euo pipefail
 WL_NAME=redis
+WL_SUMMARY="real program: redis-server under the allocator, driven by redis-benchmark"
 
 # The Makefile writes the data folder's path in when it installs the script
 # into build/bin; run from workloads/ the folder is beside it.

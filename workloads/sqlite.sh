@@ -6,6 +6,7 @@
 # the same. ops = SQL statements executed, all copies.
 set -euo pipefail
 WL_NAME=sqlite
+WL_SUMMARY="real program: sqlite3 building, indexing and querying in-memory tables"
 
 # The Makefile writes the data folder's path in when it installs the script
 # into build/bin; run from workloads/ the folder is beside it.

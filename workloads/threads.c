@@ -18,6 +18,7 @@ static const wl_info_t threads_info = {
     "start/exit, allocator reuse, and frees of exited threads' objects.",
     "1000 objects per thread life, 3000 lives per lineage.",
     "N lineages, each running its short-lived threads one after another",
+    "thread churn: short-lived threads allocate, free and leave objects to others",
 };
 
 /* The shared pool: a FIFO ring of self-describing objects under a mutex. */

@@ -20,6 +20,7 @@ static const wl_info_t wc_info = {
     "2000 slots per thread, 250000000 replacements per thread; seed fixed per\n"
     "thread (RNG stream = thread index).",
     "N independent copies in N threads (ops grow N-fold)",
+    "allocator cost of local churn in a 2000-slot window, one byte touched per object",
 };
 
 static size_t wc_size(wl_rng_t *r)

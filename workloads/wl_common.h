@@ -30,6 +30,7 @@ typedef struct wl_info {
     const char *stresses;  /* one paragraph: what the workload stresses */
     const char *params;    /* parameters at scale 1 and their defaults */
     const char *threads;   /* what -t N means for this workload */
+    const char *summary;   /* one line for `mpbench list` (wl-x --describe) */
 } wl_info_t;
 
 /* The parsed common command line. */
@@ -51,6 +52,7 @@ static inline void wl_usage(const wl_info_t *in, FILE *f)
             "  -s, --scale F    multiply the iteration count by F > 0 (default 1.0)\n"
             "      --seed S     seed of all randomness (default %u); output is deterministic\n"
             "  -v, --verbose    print the elapsed time on stderr\n"
+            "      --describe   print the one-line description `mpbench list` shows\n"
             "  -h, --help       this text\n\n"
             "Output: one line `mpbench-ops: N` on stdout (each malloc/calloc/realloc/free\n"
             "counts one), maybe further `mpbench-<key>: <value>` lines. Exit 0 on success,\n"
@@ -96,7 +98,8 @@ static inline wl_opts_t wl_parse(int argc, char **argv, const wl_info_t *in)
     static const struct option longopts[] = {
         { "threads", required_argument, NULL, 't' }, { "scale", required_argument, NULL, 's' },
         { "seed", required_argument, NULL, 'S' },    { "verbose", no_argument, NULL, 'v' },
-        { "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
+        { "help", no_argument, NULL, 'h' },          { "describe", no_argument, NULL, 'D' },
+        { NULL, 0, NULL, 0 },
     };
     wl_opts_t o = { 1, 1.0, WL_DEFAULT_SEED, 0 };
     int c;
@@ -105,6 +108,9 @@ static inline wl_opts_t wl_parse(int argc, char **argv, const wl_info_t *in)
     while ((c = getopt_long(argc, argv, ":t:s:vh", longopts, NULL)) != -1) {
         if (c == 'h') {
             wl_usage(in, stdout);
+            exit(0);
+        } else if (c == 'D') {
+            printf("%s\n", in->summary);
             exit(0);
         } else if (c == 'v') {
             o.verbose = 1;

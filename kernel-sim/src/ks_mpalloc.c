@@ -1,11 +1,9 @@
 /* mpalloc behind the kernel API: the mpa_* entry points of the same core
  * that libmpalloc is built from, compiled for this model with the kernel PAL
  * (allocator/src/pal/pal_kernel.c). Its per-thread state is per-CPU state,
- * one thread being pinned per simulated CPU. Built without the core when
- * the tree has none yet (KS_NO_MPALLOC): then init fails. */
+ * one thread being pinned per simulated CPU. */
 #include "ks_alloc.h"
 
-#ifndef KS_NO_MPALLOC
 #include "mpalloc.h"
 
 static int ks_mp_init(void) {
@@ -25,7 +23,3 @@ const ks_alloc_ops_t ks_mpalloc_ops = {
     .usable_size = mpa_malloc_usable_size,
     .realloc = mpa_realloc,
 };
-#else
-static int ks_mp_none(void) { return -1; }
-const ks_alloc_ops_t ks_mpalloc_ops = {.name = "mpalloc", .init = ks_mp_none};
-#endif

@@ -9,7 +9,7 @@ set -uo pipefail
 mpb="${1:?usage: $0 BUILD}/bin/mpbench"
 here=$(cd "$(dirname "$0")" && pwd)
 fail() { echo "FAIL: $*"; exit 1; }
-[ -x "$mpb" ] || { echo "no $mpb"; exit 77; }
+[ -x "$mpb" ] || { echo "FAIL: no $mpb after the build"; exit 1; }
 . "$here/analysis-fixture.inc"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT

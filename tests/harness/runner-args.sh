@@ -3,7 +3,9 @@
 # every workload accepts --help (exit 0, a usage line) and refuses an
 # unknown option, an option missing its value and a stray operand with
 # exit 2 and a message; options work in --opt=V, --opt V and -oV forms and
-# in any position. Usage: runner-args.sh BUILD
+# in any position. `mpbench list` names each allocator once and each workload
+# with the one-line description it declares (--describe).
+# Usage: runner-args.sh BUILD
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/runner-common.inc" "${1:-}"
@@ -50,6 +52,19 @@ for wl in "$build"/bin/wl-*; do
     n=$((n + 1))
 done
 [ "$n" -ge 10 ] || fail "only $n C workloads found in $build/bin"
+
+# mpbench list: every allocator name once, every workload with its own line.
+expect 0 "$mpb" list
+dups=$(sed -n '/^allocators:/,/^workloads/p' "$tmp/out" | awk 'NF && $1 != "allocators:" && $1 !~ /^workloads/ { print $1 }' | sort | uniq -d)
+[ -z "$dups" ] || fail "mpbench list shows allocators twice: $dups"
+nw=0
+while read -r name desc; do
+    [ -n "$desc" ] && [ "${desc#(no description}" = "$desc" ] || fail "workload $name has no description: $desc"
+    [ "$desc" = "$("$build/bin/wl-$name" --describe)" ] || fail "list and wl-$name --describe disagree"
+    case $desc in usage:*) fail "workload $name described by its usage line" ;; esac
+    nw=$((nw + 1))
+done < <(sed -n '/^workloads/,$p' "$tmp/out" | tail -n +2)
+[ "$nw" -ge 14 ] || fail "mpbench list shows only $nw workloads"
 expect 0 "$build/bin/wl-pairs" -t2 --scale=0.002 --seed 7
 grep -q '^mpbench-ops: [0-9]' "$tmp/out" || fail "wl-pairs -t2 --scale=0.002 printed no ops"
-echo "mpbench's commands and $n workloads parse with getopt_long: help, bad options, values, operands"
+echo "mpbench's commands and $n workloads parse with getopt_long; list: $nw workloads described, no allocator twice"

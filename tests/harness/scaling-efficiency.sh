@@ -7,7 +7,7 @@
 set -uo pipefail
 mpb="${1:?usage: $0 BUILD}/bin/mpbench"
 fail() { echo "FAIL: $*"; exit 1; }
-[ -x "$mpb" ] || { echo "no $mpb"; exit 77; }
+[ -x "$mpb" ] || { echo "FAIL: no $mpb after the build"; exit 1; }
 command -v gnuplot > /dev/null || { echo "gnuplot not installed"; exit 77; }
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT

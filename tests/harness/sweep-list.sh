@@ -11,7 +11,7 @@ mpb="$build/bin/mpbench"
 here=$(cd "$(dirname "$0")" && pwd)
 hdr="$here/../../allocator/src/tunables.h"
 fail() { echo "FAIL: $*"; exit 1; }
-[ -x "$mpb" ] || { echo "no $mpb (build it first)"; exit 77; }
+[ -x "$mpb" ] || { echo "FAIL: no $mpb after the build"; exit 1; }
 [ -f "$hdr" ] || { echo "no $hdr"; exit 77; }
 export MPB_SRC_DIR="$here/../.."
 out=$("$mpb" sweep --list) || fail "sweep --list exited $?"

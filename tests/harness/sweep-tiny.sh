@@ -10,7 +10,7 @@ build=${1:?usage: $0 BUILD}
 mpb="$build/bin/mpbench"
 here=$(cd "$(dirname "$0")" && pwd)
 fail() { echo "FAIL: $*"; exit 1; }
-[ -x "$mpb" ] || { echo "no $mpb (build it first)"; exit 77; }
+[ -x "$mpb" ] || { echo "FAIL: no $mpb after the build"; exit 1; }
 [ -x "$build/bin/wl-pairs" ] || { echo "no $build/bin/wl-pairs"; exit 77; }
 [ -f "$build/lib/libmpalloc.so" ] || { echo "no $build/lib/libmpalloc.so"; exit 77; }
 command -v make > /dev/null && command -v cc > /dev/null || { echo "no make/cc"; exit 77; }

@@ -36,11 +36,13 @@ wl_check_value() {
     esac
 }
 
-# wl_parse "$@": the common command line; --help prints wl_usage and exits 0.
+# wl_parse "$@": the common command line; --help prints wl_usage and exits 0,
+# --describe prints the script's one-line WL_SUMMARY (for `mpbench list`).
 wl_parse() {
     while [ $# -gt 0 ]; do
         case "$1" in
         -h|--help) wl_usage; exit 0 ;;
+        --describe) echo "$WL_SUMMARY"; exit 0 ;;
         -v|--verbose) WL_VERBOSE=1 ;;
         -t|-s|--threads|--scale|--seed)
             [ $# -ge 2 ] || wl_bad_arg "$1 needs a value"
