@@ -129,7 +129,7 @@ void mpb_alloc_explain(const char *name, int rc, const mpb_alloc_t *a)
 {
     if (rc == -1)
         fprintf(stderr, "mpbench: unknown allocator '%s' (known: glibc, jemalloc, tcmalloc, "
-                "mimalloc, mpalloc, mpalloc-<variant>, or a path to a .so)\n", name);
+                "mimalloc, mpalloc, mpalloc-checked, mpalloc-debug, mpalloc-<variant>, or a path to a .so)\n", name);
     else
         fprintf(stderr, "mpbench: allocator '%s': library not found: %s\n", name, a->path);
 }
