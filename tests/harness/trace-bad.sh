@@ -3,7 +3,8 @@
 # trace at all, a program killed by SIGKILL while recording. trace-stat
 # says truncated/corrupt with the place and exits 1 (reading what it can);
 # replay refuses with a clear message, exit 2, and writes no results.
-# A program leaving by _exit(4) and one that forks still give whole traces.
+# A program leaving by _exit(4) and one that forks still give whole traces;
+# a program that cannot be run leaves no trace file (exit 127).
 # Usage: trace-bad.sh BUILD
 set -uo pipefail
 build=${1:?usage: $0 BUILD}
@@ -56,4 +57,9 @@ expect_bad "$tmp/killed.mpt" truncated
 if p == 0: os._exit(0)
 os.waitpid(p, 0)' > /dev/null 2>&1 || fail "record of a forking program failed"
 "$mpb" trace-stat "$tmp/fork.mpt" > "$tmp/stat" || fail "fork trace is not whole: $(grep status "$tmp/stat")"
-echo "truncated, corrupt and foreign traces refused; killed -> truncated; _exit and fork whole"
+"$mpb" record -o "$tmp/none.mpt" -- "$tmp/no-such-program" > "$tmp/out" 2>&1; rc=$?
+[ $rc -eq 127 ] || fail "record of a missing program: exit $rc, expected 127"
+grep -q "cannot run $tmp/no-such-program" "$tmp/out" || fail "no 'cannot run' message: $(cat "$tmp/out")"
+! grep -q "killed\|events" "$tmp/out" || fail "a program that never ran is described as a trace: $(cat "$tmp/out")"
+[ ! -e "$tmp/none.mpt" ] || fail "a program that never ran left a trace file"
+echo "truncated, corrupt and foreign traces refused; killed -> truncated; _exit and fork whole; a missing program leaves no trace"
