@@ -62,8 +62,9 @@ static int write_header(const char *path, int argc, char **argv, pid_t pid, uint
     return close(fd) == 0 ? rc : -1;
 }
 
-/* In the child: environment for the recorder, then exec. */
-static void child(const char *trace, const char *lib, char **argv)
+/* In the child: environment for the recorder, then exec. When exec fails,
+ * errno goes to errfd (close-on-exec: nothing arrives when exec succeeds). */
+static void child(const char *trace, const char *lib, char **argv, int errfd)
 {
     char pid[32], pre[PATH_MAX * 2];
     const char *old = getenv("LD_PRELOAD");
@@ -74,7 +75,10 @@ static void child(const char *trace, const char *lib, char **argv)
     setenv("LD_PRELOAD", pre, 1);
     signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL);
     execvp(argv[0], argv);
-    fprintf(stderr, "mpbench record: cannot run %s: %s\n", argv[0], strerror(errno));
+    int e = errno;
+    fprintf(stderr, "mpbench record: cannot run %s: %s\n", argv[0], strerror(e));
+    ssize_t w = write(errfd, &e, sizeof e);
+    (void)w;
     _exit(127);
 }
 
@@ -130,10 +134,17 @@ int mpb_cmd_record(int argc, char **argv)
         return 125;
     }
     fflush(NULL);
+    int ep[2];
+    if (pipe2(ep, O_CLOEXEC) != 0) {
+        fprintf(stderr, "mpbench record: pipe: %s\n", strerror(errno));
+        return 125;
+    }
     pid_t pid = fork();
     if (pid == 0)
-        child(trace, lib, argv + optind);
+        child(trace, lib, argv + optind, ep[1]);
+    close(ep[1]);
     if (pid < 0) {
+        close(ep[0]);
         fprintf(stderr, "mpbench record: fork: %s\n", strerror(errno));
         return 125;
     }
@@ -148,6 +159,13 @@ int mpb_cmd_record(int argc, char **argv)
     while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
         ;
     signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL);
+    int exec_errno;
+    ssize_t got = read(ep[0], &exec_errno, sizeof exec_errno);
+    close(ep[0]);
+    if (got == (ssize_t)sizeof exec_errno) {     /* nothing ran: no trace, not a "killed" one */
+        unlink(out);
+        return 127;
+    }
     describe(out);
     if (WIFSIGNALED(ws)) {
         char sb[32];

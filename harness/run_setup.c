@@ -134,6 +134,27 @@ static int setup_provenance(mpb_run_t *r)
     return MPB_EXIT_OK;
 }
 
+/* 1 when m's thread list holds n. */
+static int has_threads(const mpb_matrix_t *m, int n)
+{
+    for (size_t k = 0; k < m->nthreads; k++)
+        if (m->threads[k] == n)
+            return 1;
+    return 0;
+}
+
+/* A trace replays the threads it recorded whatever --threads says: its cells
+ * at other thread counts are marked done, so it runs (and is labelled) once,
+ * at its own count, not once per thread count under counts it never ran. */
+static void skip_trace_cells(mpb_run_t *r)
+{
+    for (size_t w = 0; w < r->nwl; w++)
+        for (size_t t = 0; r->wls[w].trace[0] && t < r->m.nthreads; t++)
+            for (size_t a = 0; r->m.threads[t] != r->wls[w].trace_threads && a < r->nalloc; a++)
+                memset(r->done + mpb_run_cell(r, a, w, t) * (size_t)r->m.repeat, 1,
+                       (size_t)r->m.repeat);
+}
+
 /* Resolves the workloads (every wl-* beside mpbench when none was named). */
 static int resolve_workloads(mpb_run_t *r)
 {
@@ -165,6 +186,12 @@ static int resolve_workloads(mpb_run_t *r)
         }
         if (mpb_workload_plan(w) != 0)
             return MPB_EXIT_USAGE;
+        if (w->trace[0] && !has_threads(&r->m, w->trace_threads)) {
+            fprintf(stderr, "mpbench: workload %s replays the %d threads its trace recorded, "
+                    "so it runs only at --threads %d, which the list lacks\n", w->name,
+                    w->trace_threads, w->trace_threads);
+            return MPB_EXIT_USAGE;
+        }
         if (w->trace[0]) {
             char spec[PATH_MAX + 8];
             mpb_fmt(spec, sizeof spec, "trace:%s", w->trace);
@@ -259,5 +286,6 @@ int mpb_run_setup(mpb_run_t *r)
         mpb_iso_now(r->m.started, sizeof r->m.started);
     if (!r->done)
         r->done = calloc(mpb_run_ncells(r) * (size_t)r->m.repeat + 1, 1);
+    skip_trace_cells(r);
     return open_outputs(r);
 }

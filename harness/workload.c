@@ -76,8 +76,10 @@ int mpb_workload_plan(mpb_workload_t *w)
     if (!plans.n)
         atexit(remove_plans);
     mpb_strlist_add(&plans, w->plan);
-    int nthreads;
-    return mpb_plan_build(w->trace, w->plan, &nthreads);
+    int nthreads = 0;
+    int rc = mpb_plan_build(w->trace, w->plan, &nthreads);
+    w->trace_threads = nthreads;
+    return rc;
 }
 
 /* Splits "NAME@F" into NAME (in buf) and F. F is 0 without an '@' (or when

@@ -15,6 +15,8 @@ typedef struct mpb_workload {
     double scale;           /* NAME@F: this workload's own scale F; 0: the matrix's */
     char trace[PATH_MAX];   /* trace:PATH workloads: the trace (absolute), else "" */
     char plan[PATH_MAX];    /* its replay plan, made by mpb_workload_plan */
+    int trace_threads;      /* trace workloads: threads the trace recorded (the only
+                               thread count it runs at), set by mpb_workload_plan; else 0 */
 } mpb_workload_t;
 
 /* Every wl-* executable beside mpbench, sorted by name, appended to l. */
@@ -29,7 +31,7 @@ void mpb_workload_discover(mpb_strlist_t *l);
 int mpb_workload_resolve(const char *name, mpb_workload_t *w);
 
 /* For a trace workload: builds its replay plan in a temporary file (removed
- * when mpbench exits). Returns 0 (also for other workloads), or -1 with a
+ * when mpbench exits) and sets w->trace_threads. Returns 0 (also for other workloads), or -1 with a
  * message when the trace cannot be replayed (truncated, corrupt, ...). */
 int mpb_workload_plan(mpb_workload_t *w);
 

@@ -14,7 +14,8 @@
  * after a START block. exit(), return from main and _exit()/_Exit() flush
  * and write the END block; a killed program leaves a trace without END,
  * readable up to its last whole block (buffers are flushed at least every
- * MPT_FLUSH_NS while a thread allocates). A call made from a signal handler
+ * MPT_FLUSH_NS while a thread allocates, and by on_fatal before a catchable
+ * fatal signal's default action). A call made from a signal handler
  * that interrupted the recorder on the same thread is forwarded and counted
  * as dropped. Calls glibc makes after a thread's TLS destructors ran (it
  * frees the thread's DTV) are forwarded unrecorded. */
@@ -25,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -399,6 +401,43 @@ static void fork_child(void)
     trace_fd = -1;
 }
 
+static pid_t rec_pid;   /* the recording process (a vfork child shares our memory) */
+
+/* A fatal signal's default action: write out every thread's committed events
+ * first (no END: the trace reads as cut short), then die of the signal. An
+ * idle thread's buffer is otherwise only written by its next call, so a
+ * server killed after its start-up left an empty trace. Skipped when the
+ * signal interrupted the recorder on this thread (its locks may be held). */
+static void on_fatal(int sig)
+{
+    int e = errno;
+    if (busy == 0 && getpid() == rec_pid && atomic_load(&state) == ST_RECORD) {
+        busy = 2;
+        flush_all(0);
+    }
+    errno = e;
+    raise(sig);     /* SA_RESETHAND: the default action now */
+}
+
+/* on_fatal for the fatal signals still at their default action at start-up
+ * (the program's own handlers, installed later, replace it). SIGINT is left
+ * alone: programs such as python3 install theirs only over SIG_DFL. */
+static void catch_fatal(void)
+{
+    static const int sigs[] = { SIGTERM, SIGHUP, SIGQUIT, SIGABRT, SIGSEGV, SIGBUS,
+                                SIGILL, SIGFPE, SIGXCPU, SIGXFSZ };
+    rec_pid = getpid();
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        struct sigaction old, sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_fatal;
+        sa.sa_flags = SA_RESETHAND | SA_NODEFER | SA_RESTART;
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
+            !(old.sa_flags & SA_SIGINFO))
+            sigaction(sigs[i], &sa, NULL);
+    }
+}
+
 static void init(void)
 {
     int z = ST_UNINIT;
@@ -420,6 +459,7 @@ static void init(void)
     mpt_start_t s = { now_ns(), (uint32_t)getpid(), 0 };
     atomic_store(&state, ST_RECORD);
     put_raw_block(MPT_BLK_START, &s, sizeof s);
+    catch_fatal();
 }
 
 /* Flushes everything and writes END; recording stops. */

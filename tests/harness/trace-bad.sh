@@ -3,7 +3,9 @@
 # trace at all, a program killed by SIGKILL while recording. trace-stat
 # says truncated/corrupt with the place and exits 1 (reading what it can);
 # replay refuses with a clear message, exit 2, and writes no results.
-# A program leaving by _exit(4) and one that forks still give whole traces.
+# A program leaving by _exit(4) and one that forks still give whole traces;
+# a program that cannot be run leaves no trace file (exit 127); one killed by
+# SIGTERM/SIGABRT/SIGSEGV while idle keeps the events it made.
 # Usage: trace-bad.sh BUILD
 set -uo pipefail
 build=${1:?usage: $0 BUILD}
@@ -47,6 +49,31 @@ grep -q "not an mpbench trace" "$tmp/stat" || fail "a non-trace is not named as 
 [ $rc -eq 137 ] || fail "record of a SIGKILLed program: exit $rc, expected 137"
 expect_bad "$tmp/killed.mpt" truncated
 
+# Killed by a catchable signal while idle (its buffer not written by a later
+# call): the recorder writes every thread's events out before dying of it.
+cat > "$tmp/idle.c" <<'EOF'
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+void *volatile keep;
+int main(int argc, char **argv)
+{
+    for (int i = 0; i < 300 && argc > 1; i++)
+        keep = malloc(16 + i);
+    usleep(200000);
+    raise(atoi(argv[1]));
+    return 0;
+}
+EOF
+cc -O1 -o "$tmp/idle" "$tmp/idle.c" || fail "cannot build idle.c"
+for sig in 15 6 11; do
+    "$mpb" record -o "$tmp/idle.mpt" -- "$tmp/idle" $sig > /dev/null 2>&1; rc=$?
+    [ $rc -eq $((128 + sig)) ] || fail "record of a program killed by signal $sig: exit $rc"
+    expect_bad "$tmp/idle.mpt" truncated
+    ev=$(awk '$1 == "events:" { print $2 }' "$tmp/stat")
+    [ "$ev" -ge 300 ] || fail "signal $sig after 300 mallocs and a pause: $ev events in the trace"
+done
+
 "$mpb" record -o "$tmp/exit.mpt" -- $py -c 'import os; x = list(range(1000)); os._exit(4)' \
     > /dev/null 2>&1; rc=$?
 [ $rc -eq 4 ] || fail "record of _exit(4): exit $rc"
@@ -56,4 +83,9 @@ expect_bad "$tmp/killed.mpt" truncated
 if p == 0: os._exit(0)
 os.waitpid(p, 0)' > /dev/null 2>&1 || fail "record of a forking program failed"
 "$mpb" trace-stat "$tmp/fork.mpt" > "$tmp/stat" || fail "fork trace is not whole: $(grep status "$tmp/stat")"
-echo "truncated, corrupt and foreign traces refused; killed -> truncated; _exit and fork whole"
+"$mpb" record -o "$tmp/none.mpt" -- "$tmp/no-such-program" > "$tmp/out" 2>&1; rc=$?
+[ $rc -eq 127 ] || fail "record of a missing program: exit $rc, expected 127"
+grep -q "cannot run $tmp/no-such-program" "$tmp/out" || fail "no 'cannot run' message: $(cat "$tmp/out")"
+! grep -q "killed\|events" "$tmp/out" || fail "a program that never ran is described as a trace: $(cat "$tmp/out")"
+[ ! -e "$tmp/none.mpt" ] || fail "a program that never ran left a trace file"
+echo "truncated, corrupt and foreign traces refused; killed -> truncated; _exit and fork whole; a missing program leaves no trace"

@@ -43,4 +43,16 @@ grep -q 'alloc_s=' "$tmp/r/results.csv" || fail "no alloc_s in the extra column"
     fail "timeline.csv header: $(head -1 "$tmp/r/timeline.csv")"
 [ "$(wc -l < "$tmp/r/timeline.csv")" -gt "$rows" ] || fail "timeline.csv holds too few samples"
 ls "$tmp/r/plots/timeline_trace-t.png" > /dev/null 2>&1 || fail "no plots/timeline_trace-t.png"
+# Inside `mpbench run`, a trace replays its 5 recorded threads whatever
+# --threads says: one cell, labelled 5 (not one per listed count, mislabelled),
+# and a thread list without 5 is refused.
+"$mpb" run --alloc glibc --workload "trace:$tmp/t.mpt" --threads 1,5 --repeat 1 --warmup 0 \
+    --no-report --out "$tmp/m" > "$tmp/mout" 2>&1 || fail "run with a trace failed: $(tail -3 "$tmp/mout")"
+[ "$(tail -n +2 "$tmp/m/results.csv" | cut -d, -f3,4 | sort | tr '\n' ' ')" = "trace-t,5 " ] ||
+    fail "trace rows in run -t 1,5: $(tail -n +2 "$tmp/m/results.csv" | cut -d, -f3,4 | tr '\n' ' ')"
+"$mpb" run --alloc glibc --workload "trace:$tmp/t.mpt" --threads 1,2 --repeat 1 --out "$tmp/m2" \
+    > "$tmp/mout" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q 'runs only at --threads 5' "$tmp/mout" ||
+    fail "run of a 5-thread trace at --threads 1,2: exit $rc: $(tail -2 "$tmp/mout")"
+[ ! -e "$tmp/m2/results.csv" ] || fail "a refused run left $tmp/m2/results.csv"
 echo "recorded $events events of 5 threads; $rows replays, each $events calls; timeline plotted"
