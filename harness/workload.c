@@ -45,6 +45,7 @@ static int resolve_trace(const char *file, mpb_workload_t *w)
         *dot = '\0';
     mpb_fmt(w->name, sizeof w->name, "trace-%s", stem);
     if (!realpath(file, w->trace)) {
+        w->trace[0] = '\0';    /* realpath may leave a partial path: not "no executable" */
         mpb_copy(w->path, sizeof w->path, file);
         return -1;
     }

@@ -88,4 +88,8 @@ os.waitpid(p, 0)' > /dev/null 2>&1 || fail "record of a forking program failed"
 grep -q "cannot run $tmp/no-such-program" "$tmp/out" || fail "no 'cannot run' message: $(cat "$tmp/out")"
 ! grep -q "killed\|events" "$tmp/out" || fail "a program that never ran is described as a trace: $(cat "$tmp/out")"
 [ ! -e "$tmp/none.mpt" ] || fail "a program that never ran left a trace file"
+"$mpb" run --alloc glibc --workload "trace:$tmp/missing.mpt" --threads 1 --repeat 1 --out "$tmp/r3" \
+    > "$tmp/out" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "no trace $tmp/missing.mpt" "$tmp/out" ||
+    fail "run of a missing trace: exit $rc: $(cat "$tmp/out")"
 echo "truncated, corrupt and foreign traces refused; killed -> truncated; _exit and fork whole; a missing program leaves no trace"
