@@ -17,7 +17,12 @@ py=/usr/bin/python3
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-"$mpb" record -o "$tmp/good.mpt" -- $py -c 'x = [str(i) * 3 for i in range(200000)]; print(len(x))' \
+# 30000 objects over pymalloc's 512-byte limit: malloc calls enough to fill
+# several recorder buffers, so the cut below leaves whole blocks before it
+# whatever the timing (small objects alone made ~2600 calls: one block when
+# python ran in under 50 ms, and the check below failed on an idle machine).
+"$mpb" record -o "$tmp/good.mpt" -- $py -c \
+    'x = [str(i) * 3 for i in range(200000)]; y = [bytes(600 + i % 300) for i in range(30000)]; print(len(x))' \
     > /dev/null 2>&1 || fail "recording python3 failed"
 size=$(stat -c %s "$tmp/good.mpt")
 [ "$size" -gt 4096 ] || fail "trace of $size bytes is too small to cut"
