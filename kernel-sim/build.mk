@@ -5,7 +5,9 @@
 
 KS_DIR      := $(BUILD)/ksim
 KS_INC      := -Ikernel-sim/include $(ALLOC_INC)
-KS_ALLOC_SRC := $(wildcard allocator/src/*.c) allocator/src/pal/pal_kernel.c
+# The kernel PAL (kernel-sim/pal/) is the allocator's platform layer here:
+# built with the allocator's flags, it is the only file that sees both sides.
+KS_ALLOC_SRC := $(wildcard allocator/src/*.c) $(wildcard kernel-sim/pal/*.c)
 KS_ALLOC_OBJ := $(KS_ALLOC_SRC:%.c=$(KS_DIR)/obj/%.o)
 KS_SRC      := $(filter-out kernel-sim/src/main.c,$(wildcard kernel-sim/src/*.c))
 KS_OBJ      := $(KS_SRC:%.c=$(KS_DIR)/obj/%.o)
@@ -19,6 +21,10 @@ kernel-sim: $(KS_BENCH)
 kernel-sim-tests: $(KS_TESTS)
 
 $(KS_DIR)/obj/allocator/%.o: allocator/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPBASE) $(ALLOC_CFLAGS) -Ikernel-sim/include -DMPA_NO_OVERRIDE -DMPA_PAL_KERNEL -c $< -o $@
+
+$(KS_DIR)/obj/kernel-sim/pal/%.o: kernel-sim/pal/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPBASE) $(ALLOC_CFLAGS) -Ikernel-sim/include -DMPA_NO_OVERRIDE -DMPA_PAL_KERNEL -c $< -o $@
 

@@ -1,6 +1,6 @@
 /* mpalloc behind the kernel API: the mpa_* entry points of the same core
  * that libmpalloc is built from, compiled for this model with the kernel PAL
- * (allocator/src/pal/pal_kernel.c). Its per-thread state is per-CPU state,
+ * (kernel-sim/pal/pal_kernel.c). Its per-thread state is per-CPU state,
  * one thread being pinned per simulated CPU. */
 #include "ks_alloc.h"
 

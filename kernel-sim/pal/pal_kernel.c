@@ -1,9 +1,12 @@
-/* The kernel PAL: mpalloc's platform contract (pal.h) implemented over the
- * simulated kernel of kernel-sim/ (build with -DMPA_PAL_KERNEL). Address space
+/* The kernel PAL: mpalloc's platform contract (allocator/src/pal/pal.h)
+ * implemented over the simulated kernel. It lives here, not in allocator/,
+ * because it depends on kernel-sim (the library never includes a kernel-sim
+ * header); kernel-sim/build.mk compiles it with the allocator's flags and
+ * -DMPA_PAL_KERNEL, beside its own copy of the allocator core. Address space
  * comes from the VM area's VA-range manager inside the kernel heap arena,
  * commit maps physical frames on demand, decommit unmaps them; none of it
  * allocates, so the PAL never calls the allocator it serves. */
-#include "pal.h"
+#include "pal/pal.h"
 
 #include <sched.h>
 #include <stdint.h>

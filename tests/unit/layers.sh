@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Layer check of libmpalloc (allocator/src/README.md): reads the allocator's
+# object files with nm and fails on every reference from a file to a symbol
+# defined by a file of a higher layer, on every allocator source file that
+# has no layer below, and on any allocator file that includes a kernel-sim
+# header. Object sets checked: the fast build (BUILD/obj/allocator), each
+# the hardened builds' (BUILD/variants/{checked,debug}/obj/allocator) and kernel-sim's
+# copy of the core (BUILD/ksim/obj/allocator, with its PAL from
+# kernel-sim/pal); references are resolved
+# within one set. Usage: tests/unit/layers.sh BUILD   (exit 0 pass, 1 fail)
+set -uo pipefail
+
+build=${1:?usage: tests/unit/layers.sh BUILD}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root" || exit 1
+
+# Layers, lowest first. A file may reference symbols of its own layer and
+# of the layers below it only.
+layers=(pal base backend sizeclass slab core override)
+
+# The layer of a source file (path relative to allocator/src), or nothing.
+layer_of() {
+    case $1 in
+    pal/*.c) echo pal ;;
+    report.c) echo base ;;           # mpa_report*: one line and abort, over the PAL only
+    backend.c) echo backend ;;       # buddy blocks, pagemap (pagemap.h), dirty cache
+    sizeclass.c) echo sizeclass ;;
+    # slab.h is header-only: nothing to read here.
+    # chunkcache.c is a core's own cache (embedded in mpa_core_t; its drain
+    # of every core walks the core list): core layer, not backend.
+    core.c | remote.c | large.c | heap.c | stats.c | chunkcache.c | purge.c) echo core ;;
+    checked.c | debug.c) echo core ;; # hardened checks, called from core's paths
+    override.c | cxx.c | mspace.c | hooks.c) echo override ;;
+    esac
+}
+
+# Known upward references ("FILE SYMBOL"), each to be removed by a named
+# change; one that no longer occurs fails the test too, so that the list
+# cannot outlive its reason.
+# core.c -> hooks.c: the thread-exit key and fork registration become PAL
+# calls (issue 13, step 2: PAL contract for thread exit and fork).
+known=(
+    "core.c mpa_hooks_init"
+    "core.c mpa_hooks_init_locked"
+    "core.c mpa_hooks_thread_started"
+)
+
+fail=0
+complain() {
+    echo "layers: $*"
+    fail=1
+}
+
+# 1. Every allocator source has a layer.
+sources=$(cd allocator/src && find . -name '*.c' | sed 's|^\./||' | LC_ALL=C sort)
+for src in $sources; do
+    [ -n "$(layer_of "$src")" ] ||
+        complain "allocator/src/$src has no layer: place it in tests/unit/layers.sh and allocator/src/README.md"
+done
+
+# 2. No allocator file includes a kernel-sim header.
+ks_headers=$(find -L kernel-sim/ -name '*.h' -printf '%f\n' 2>/dev/null | LC_ALL=C sort -u)
+while IFS= read -r line; do
+    [ -n "$line" ] || continue
+    file=${line%%:*}
+    name=$(sed -n 's/.*#[[:space:]]*include[[:space:]]*[<"]\([^>"]*\)[>"].*/\1/p' <<<"${line#*:}")
+    case $name in
+    *kernel-sim/*) complain "$file includes $name (a kernel-sim header)"; continue ;;
+    esac
+    if grep -qxF -- "$(basename "$name")" <<<"$ks_headers" &&
+       [ ! -e "allocator/src/$name" ] && [ ! -e "$(dirname "$file")/$name" ] &&
+       [ ! -e "allocator/include/$name" ]; then
+        complain "$file includes $name (a kernel-sim header)"
+    fi
+done < <(grep -rn --include='*.c' --include='*.h' -E '^[[:space:]]*#[[:space:]]*include' allocator |
+         sed 's/^\([^:]*\):[0-9]*:/\1:/')
+
+# 3. No upward reference, in each object set.
+# check_set DIR [PAL_OBJ...]: DIR holds src/**/*.o of one build of the
+# allocator; PAL_OBJs are platform objects built elsewhere (kernel-sim's PAL).
+check_set() {
+    local dir=$1 defs refs src obj layer
+    shift
+    defs=$(mktemp) refs=$(mktemp)
+    for src in $sources "$@"; do
+        case $src in
+        *.o) obj=$src layer=pal src=${src#"$build"/} ;;
+        *) obj=$dir/src/${src%.c}.o layer=$(layer_of "$src") ;;
+        esac
+        [ -f "$obj" ] || continue
+        [ -n "$layer" ] || continue
+        nm --defined-only "$obj" | awk -v f="$src" -v l="$layer" \
+            '$2 ~ /^[A-Z]$/ && $2 != "U" { print $3, f, l }' >>"$defs"
+        nm -u "$obj" | awk -v f="$src" -v l="$layer" '{ print $2, f, l }' >>"$refs"
+    done
+    [ -s "$defs" ] || { rm -f "$defs" "$refs"; return 1; }
+    local order
+    order=$(printf '%s ' "${layers[@]}")
+    # Joins each reference with its definition; prints the upward ones.
+    awk -v order="$order" -v set="${dir#"$build"/}" '
+        BEGIN { n = split(order, names, " "); for (i = 1; i <= n; i++) rank[names[i]] = i }
+        NR == FNR { file[$1] = $2; layer[$1] = $3; next }
+        ($1 in file) && rank[layer[$1]] > rank[$3] {
+            printf "%s: %s (%s) references %s of %s (%s)\n", set, $2, $3, $1, file[$1], layer[$1]
+        }' "$defs" "$refs" | LC_ALL=C sort -u
+    rm -f "$defs" "$refs"
+}
+
+sets=0
+seen=()
+for dir in "$build/obj/allocator" "$build"/variants/{checked,debug}/obj/allocator "$build/ksim/obj/allocator"; do
+    [ -d "$dir/src" ] || continue
+    pal=()
+    [ "$dir" = "$build/ksim/obj/allocator" ] && pal=("$build"/ksim/obj/kernel-sim/pal/*.o)
+    out=$(check_set "$dir" "${pal[@]}") || continue
+    sets=$((sets + 1))
+    [ -n "$out" ] || continue
+    while IFS= read -r line; do
+        read -r _ file _ _ sym _ <<<"$line"
+        if printf '%s\n' "${known[@]}" | grep -qxF -- "$file $sym"; then
+            seen+=("$file $sym")
+            continue
+        fi
+        complain "upward reference: $line"
+    done <<<"$out"
+done
+for k in "${known[@]}"; do
+    printf '%s\n' "${seen[@]}" | grep -qxF -- "$k" ||
+        complain "known upward reference '$k' no longer occurs: remove it from the list"
+done
+[ -f "$build/obj/allocator/src/core.o" ] ||
+    complain "no $build/obj/allocator/src/core.o: build the library first"
+
+[ "$fail" -eq 0 ] && echo "layers: $sets object sets, $(wc -w <<<"$sources") sources, no upward reference"
+exit "$fail"
