@@ -9,13 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const mpb_alloc_defaults[] = {
-    "glibc", "jemalloc", "tcmalloc", "mimalloc", "mpalloc", NULL
-};
+const char *const mpb_alloc_defaults[] = {"glibc",    "jemalloc", "tcmalloc",
+                                          "mimalloc", "mpalloc",  NULL};
 
 /* Debian's multiarch triple for the machine mpbench was compiled for. */
-static const char *multiarch(void)
-{
+static const char *multiarch(void) {
 #if defined(__x86_64__)
     return "x86_64-linux-gnu";
 #elif defined(__aarch64__)
@@ -34,12 +32,11 @@ static const char *multiarch(void)
 }
 
 /* File names each rival ships under, preferred first. */
-static const char *const *rival_files(const char *name)
-{
-    static const char *const je[] = { "libjemalloc.so.2", "libjemalloc.so", NULL };
-    static const char *const tc[] = { "libtcmalloc_minimal.so.4", "libtcmalloc.so.4",
-                                      "libtcmalloc_minimal.so", "libtcmalloc.so", NULL };
-    static const char *const mi[] = { "libmimalloc.so.2", "libmimalloc.so", NULL };
+static const char *const *rival_files(const char *name) {
+    static const char *const je[] = {"libjemalloc.so.2", "libjemalloc.so", NULL};
+    static const char *const tc[] = {"libtcmalloc_minimal.so.4", "libtcmalloc.so.4",
+                                     "libtcmalloc_minimal.so", "libtcmalloc.so", NULL};
+    static const char *const mi[] = {"libmimalloc.so.2", "libmimalloc.so", NULL};
     if (!strcmp(name, "jemalloc"))
         return je;
     if (!strcmp(name, "tcmalloc"))
@@ -50,8 +47,7 @@ static const char *const *rival_files(const char *name)
 }
 
 /* Searches the library folders for one of files; fills a->path. */
-static int find_rival(const char *const *files, mpb_alloc_t *a)
-{
+static int find_rival(const char *const *files, mpb_alloc_t *a) {
     char dirs[5][128];
     mpb_fmt(dirs[0], sizeof dirs[0], "/usr/lib/%s", multiarch());
     mpb_fmt(dirs[1], sizeof dirs[1], "/lib/%s", multiarch());
@@ -69,8 +65,7 @@ static int find_rival(const char *const *files, mpb_alloc_t *a)
 }
 
 /* mpalloc or mpalloc-<v> from the build tree beside mpbench. */
-static int find_mpalloc(const char *name, mpb_alloc_t *a)
-{
+static int find_mpalloc(const char *name, mpb_alloc_t *a) {
     const char *bin = mpb_self_dir();
     if (!strcmp(name, "mpalloc")) {
         mpb_fmt(a->path, sizeof a->path, "%s/../lib/libmpalloc.so", bin);
@@ -89,8 +84,7 @@ static int find_mpalloc(const char *name, mpb_alloc_t *a)
 }
 
 /* Any path to a shared object; the variant column is its file name. */
-static int find_path(const char *name, mpb_alloc_t *a)
-{
+static int find_path(const char *name, mpb_alloc_t *a) {
     const char *base = strrchr(name, '/');
     mpb_copy(a->variant, sizeof a->variant, base ? base + 1 : name);
     char real[PATH_MAX];
@@ -104,8 +98,7 @@ static int find_path(const char *name, mpb_alloc_t *a)
     return 0;
 }
 
-int mpb_alloc_resolve(const char *name, mpb_alloc_t *a)
-{
+int mpb_alloc_resolve(const char *name, mpb_alloc_t *a) {
     memset(a, 0, sizeof *a);
     mpb_copy(a->name, sizeof a->name, name);
     strcpy(a->variant, "default");
@@ -125,11 +118,13 @@ int mpb_alloc_resolve(const char *name, mpb_alloc_t *a)
     return rc;
 }
 
-void mpb_alloc_explain(const char *name, int rc, const mpb_alloc_t *a)
-{
+void mpb_alloc_explain(const char *name, int rc, const mpb_alloc_t *a) {
     if (rc == -1)
-        fprintf(stderr, "mpbench: unknown allocator '%s' (known: glibc, jemalloc, tcmalloc, "
-                "mimalloc, mpalloc, mpalloc-checked, mpalloc-debug, mpalloc-<variant>, or a path to a .so)\n", name);
+        fprintf(stderr,
+                "mpbench: unknown allocator '%s' (known: glibc, jemalloc, tcmalloc, "
+                "mimalloc, mpalloc, mpalloc-checked, mpalloc-debug, mpalloc-<variant>, or a path "
+                "to a .so)\n",
+                name);
     else
         fprintf(stderr, "mpbench: allocator '%s': library not found: %s\n", name, a->path);
 }

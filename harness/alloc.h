@@ -8,11 +8,11 @@
 #include <limits.h>
 
 typedef struct mpb_alloc {
-    char name[PATH_MAX];    /* allocator column: the name, or the .so's absolute path */
-    char variant[256];      /* variant column: "default", the mpalloc variant, or the .so file name */
-    char path[PATH_MAX];    /* library to preload; "" for glibc */
-    char version[128];      /* package version, soname version, or "unknown" */
-    int found;              /* 1 when the library exists (always for glibc) */
+    char name[PATH_MAX]; /* allocator column: the name, or the .so's absolute path */
+    char variant[256];   /* variant column: "default", the mpalloc variant, or the .so file name */
+    char path[PATH_MAX]; /* library to preload; "" for glibc */
+    char version[128];   /* package version, soname version, or "unknown" */
+    int found;           /* 1 when the library exists (always for glibc) */
 } mpb_alloc_t;
 
 /* The default matrix's allocators, in order. */

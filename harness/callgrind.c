@@ -11,8 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-void mpb_callgrind_argv(char **argv, char *opt, size_t optlen, const char *out_prefix)
-{
+void mpb_callgrind_argv(char **argv, char *opt, size_t optlen, const char *out_prefix) {
     mpb_fmt(opt, optlen, "--callgrind-out-file=%s.%%p", out_prefix);
     argv[0] = "valgrind";
     argv[1] = "--tool=callgrind";
@@ -22,8 +21,7 @@ void mpb_callgrind_argv(char **argv, char *opt, size_t optlen, const char *out_p
 }
 
 /* Ir of one callgrind output file, or -1. */
-static long long file_total(const char *path)
-{
+static long long file_total(const char *path) {
     char *text = mpb_read_file(path);
     if (!text)
         return -1;
@@ -38,8 +36,7 @@ static long long file_total(const char *path)
     return total >= 0 ? total : summary;
 }
 
-int mpb_callgrind_total(const char *out_prefix, char *out, size_t len)
-{
+int mpb_callgrind_total(const char *out_prefix, char *out, size_t len) {
     char pattern[4200];
     mpb_fmt(pattern, sizeof pattern, "%s.*", out_prefix);
     glob_t g;
@@ -59,8 +56,7 @@ int mpb_callgrind_total(const char *out_prefix, char *out, size_t len)
     return found ? 0 : -1;
 }
 
-void mpb_callgrind_clear(const char *out_prefix)
-{
+void mpb_callgrind_clear(const char *out_prefix) {
     char pattern[4200];
     mpb_fmt(pattern, sizeof pattern, "%s.*", out_prefix);
     glob_t g;
@@ -71,9 +67,8 @@ void mpb_callgrind_clear(const char *out_prefix)
     }
 }
 
-int mpb_callgrind_available(void)
-{
+int mpb_callgrind_available(void) {
     char line[128];
-    char *argv[] = { "valgrind", "--version", NULL };
+    char *argv[] = {"valgrind", "--version", NULL};
     return mpb_capture_line(argv, line, sizeof line, 10.0) == 0;
 }

@@ -31,29 +31,26 @@ const mpb_metric_t mpb_metrics[MPB_NMETRIC] = {
     [MPB_M_HELD] = {"held_per_live", "Kernel heap: bytes held per byte live", 0, 1},
 };
 
-int mpb_metric_find(const char *name)
-{
+int mpb_metric_find(const char *name) {
     for (int m = 0; m < MPB_NMETRIC; m++)
         if (strcmp(mpb_metrics[m].name, name) == 0)
             return m;
     return -1;
 }
 
-const mpb_cell_t *mpb_cells_find(const mpb_cellset_t *cs, const char *alloc,
-                                 const char *workload, int threads)
-{
+const mpb_cell_t *mpb_cells_find(const mpb_cellset_t *cs, const char *alloc, const char *workload,
+                                 int threads) {
     for (size_t i = 0; i < cs->ncells; i++) {
         const mpb_cell_t *c = &cs->cells[i];
-        if (c->threads == threads && strcmp(c->alloc, alloc) == 0
-            && strcmp(c->workload, workload) == 0)
+        if (c->threads == threads && strcmp(c->alloc, alloc) == 0 &&
+            strcmp(c->workload, workload) == 0)
             return c;
     }
     return NULL;
 }
 
 /* Adds s to a list of names unless it is there already. */
-static void name_add(char ***list, size_t *n, const char *s)
-{
+static void name_add(char ***list, size_t *n, const char *s) {
     for (size_t i = 0; i < *n; i++)
         if (strcmp((*list)[i], s) == 0)
             return;
@@ -61,8 +58,7 @@ static void name_add(char ***list, size_t *n, const char *s)
     (*list)[(*n)++] = mpb_xstrdup(s);
 }
 
-static void threads_add(mpb_cellset_t *cs, int t)
-{
+static void threads_add(mpb_cellset_t *cs, int t) {
     size_t i = 0;
     while (i < cs->nthreads && cs->threads[i] < t)
         i++;
@@ -74,8 +70,7 @@ static void threads_add(mpb_cellset_t *cs, int t)
     cs->nthreads++;
 }
 
-static void sizes_add(mpb_cellset_t *cs, long s)
-{
+static void sizes_add(mpb_cellset_t *cs, long s) {
     size_t i = 0;
     while (i < cs->nsizes && cs->sizes[i] < s)
         i++;
@@ -87,17 +82,15 @@ static void sizes_add(mpb_cellset_t *cs, long s)
     cs->nsizes++;
 }
 
-const char *mpb_cells_key(const char *test, long size, char *buf, size_t len)
-{
+const char *mpb_cells_key(const char *test, long size, char *buf, size_t len) {
     if (size <= 0)
         return test;
     mpb_fmt(buf, len, "%s/%ldB", test, size);
     return buf;
 }
 
-static mpb_cell_t *cell_get(mpb_cellset_t *cs, const char *alloc, const char *test,
-                            long size, int threads)
-{
+static mpb_cell_t *cell_get(mpb_cellset_t *cs, const char *alloc, const char *test, long size,
+                            int threads) {
     char key[300];
     const char *workload = mpb_cells_key(test, size, key, sizeof key);
     mpb_cell_t *c = (mpb_cell_t *)mpb_cells_find(cs, alloc, workload, threads);
@@ -123,8 +116,7 @@ static mpb_cell_t *cell_get(mpb_cellset_t *cs, const char *alloc, const char *te
     return c;
 }
 
-static void fail_add(mpb_cell_t *c, const char *status)
-{
+static void fail_add(mpb_cell_t *c, const char *status) {
     c->n_failed++;
     for (size_t i = 0; i < c->nfails; i++) {
         if (strcmp(c->fails[i].status, status) == 0) {
@@ -140,8 +132,7 @@ static void fail_add(mpb_cell_t *c, const char *status)
 }
 
 /* Parses a non-negative finite number; returns 0 or -1 for an empty/bad cell. */
-static int parse_value(const char *s, double *v)
-{
+static int parse_value(const char *s, double *v) {
     char *end;
     if (!s || !*s)
         return -1;
@@ -153,9 +144,8 @@ static int parse_value(const char *s, double *v)
 }
 
 /* Records the metric values of one ok row in its cell. */
-static void values_add(mpb_cellset_t *cs, mpb_cell_t *c, const mpb_table_t *t,
-                       size_t row, const int *colidx)
-{
+static void values_add(mpb_cellset_t *cs, mpb_cell_t *c, const mpb_table_t *t, size_t row,
+                       const int *colidx) {
     if (c->n_ok > c->cap) {
         c->cap = c->n_ok * 2;
         for (int m = 0; m < MPB_NMETRIC; m++)
@@ -173,8 +163,7 @@ static void values_add(mpb_cellset_t *cs, mpb_cell_t *c, const mpb_table_t *t,
 
 /* Remembers a run's value of an identity column (measure, scale) in first;
  * sets *mixed when rows disagree. Scales are compared as numbers. */
-static void note_identity(char *first, size_t len, int *mixed, const char *v, int numeric)
-{
+static void note_identity(char *first, size_t len, int *mixed, const char *v, int numeric) {
     if (!v || !*v)
         return;
     if (!first[0])
@@ -185,14 +174,15 @@ static void note_identity(char *first, size_t len, int *mixed, const char *v, in
 
 /* 1 (with a message) when every known metric value of an ok row parses;
  * a malformed value makes the row unusable rather than silently partial. */
-static int row_values_ok(const mpb_table_t *t, size_t r, const int *colidx, const char *path)
-{
+static int row_values_ok(const mpb_table_t *t, size_t r, const int *colidx, const char *path) {
     for (int m = 0; m < MPB_NMETRIC; m++) {
         double v;
         const char *s = colidx[m] >= 0 ? t->rows[r][colidx[m]] : "";
         if (*s && parse_value(s, &v) < 0) {
-            fprintf(stderr, "mpbench: warning: %s: row %zu: %s '%s' is not a finite number "
-                    ">= 0; the row is not counted as ok\n", path, r + 2, mpb_metrics[m].name, s);
+            fprintf(stderr,
+                    "mpbench: warning: %s: row %zu: %s '%s' is not a finite number "
+                    ">= 0; the row is not counted as ok\n",
+                    path, r + 2, mpb_metrics[m].name, s);
             return 0;
         }
     }
@@ -201,17 +191,16 @@ static int row_values_ok(const mpb_table_t *t, size_t r, const int *colidx, cons
 
 /* 1 when cell c already holds a row of repetition `rep` (then warned);
  * else remembers rep. Rows without a valid rep are not checked. */
-static int repeated(mpb_cellset_t *cs, mpb_cell_t *c, const char *rep, const char *path,
-                    size_t r)
-{
+static int repeated(mpb_cellset_t *cs, mpb_cell_t *c, const char *rep, const char *path, size_t r) {
     long v;
     if (!rep || mpb_parse_long(rep, 1, 1L << 40, &v) != 0)
         return 0;
     for (size_t i = 0; i < c->nreps; i++)
         if (c->reps[i] == v) {
-            fprintf(stderr, "mpbench: warning: %s: line %zu repeats run %s %s t%d rep %ld "
-                    "(two writers?); only the first is counted\n", path, r + 2, c->alloc,
-                    c->workload, c->threads, v);
+            fprintf(stderr,
+                    "mpbench: warning: %s: line %zu repeats run %s %s t%d rep %ld "
+                    "(two writers?); only the first is counted\n",
+                    path, r + 2, c->alloc, c->workload, c->threads, v);
             cs->ndup++;
             return 1;
         }
@@ -222,9 +211,8 @@ static int repeated(mpb_cellset_t *cs, mpb_cell_t *c, const char *rep, const cha
 }
 
 /* Files one row of results.csv; returns -1 for a row without a cell key. */
-static int row_add(mpb_cellset_t *cs, const mpb_table_t *t, size_t r,
-                   const int *colidx, const char *path)
-{
+static int row_add(mpb_cellset_t *cs, const mpb_table_t *t, size_t r, const int *colidx,
+                   const char *path) {
     const char *status = mpb_table_get(t, r, "status");
     const char *alloc = mpb_table_get(t, r, "allocator");
     const char *wl = mpb_table_get(t, r, "workload"), *sz = mpb_table_get(t, r, "size");
@@ -261,9 +249,8 @@ static int row_add(mpb_cellset_t *cs, const mpb_table_t *t, size_t r,
 
 /* Rank of an allocator in tables and plots: the baselines first, then the
  * rivals (user space, then kernel-sim's), then mpalloc and its variants. */
-static int alloc_rank(const char *a)
-{
-    static const char *order[] = {MPB_BASELINE, "jemalloc", "tcmalloc", "mimalloc",
+static int alloc_rank(const char *a) {
+    static const char *order[] = {MPB_BASELINE,        "jemalloc", "tcmalloc",  "mimalloc",
                                   MPB_KERNEL_BASELINE, "magazine", "first-fit", "mpalloc"};
     size_t n = sizeof order / sizeof order[0];
     for (size_t i = 0; i < n; i++)
@@ -273,8 +260,7 @@ static int alloc_rank(const char *a)
 }
 
 /* The baseline of the set: glibc, else kernel-sim's buddy-slab, else none. */
-static void pick_baseline(mpb_cellset_t *cs)
-{
+static void pick_baseline(mpb_cellset_t *cs) {
     static const char *cands[] = {MPB_BASELINE, MPB_KERNEL_BASELINE};
     for (size_t k = 0; k < 2 && !cs->baseline[0]; k++)
         for (size_t i = 0; i < cs->nallocs; i++)
@@ -282,8 +268,7 @@ static void pick_baseline(mpb_cellset_t *cs)
                 mpb_copy(cs->baseline, sizeof cs->baseline, cands[k]);
 }
 
-static void allocs_order(mpb_cellset_t *cs)
-{
+static void allocs_order(mpb_cellset_t *cs) {
     for (size_t i = 1; i < cs->nallocs; i++) {
         char *a = cs->allocs[i];
         size_t j = i;
@@ -293,8 +278,7 @@ static void allocs_order(mpb_cellset_t *cs)
     }
 }
 
-static int check_columns(const mpb_table_t *t, const char *path)
-{
+static int check_columns(const mpb_table_t *t, const char *path) {
     static const char *need[] = {"allocator", "workload", "threads", "status"};
     for (size_t i = 0; i < sizeof need / sizeof *need; i++) {
         if (mpb_table_col(t, need[i]) < 0) {
@@ -305,8 +289,7 @@ static int check_columns(const mpb_table_t *t, const char *path)
     return 0;
 }
 
-int mpb_cells_load(const char *dir, mpb_cellset_t *cs)
-{
+int mpb_cells_load(const char *dir, mpb_cellset_t *cs) {
     char path[4096];
     mpb_table_t t;
     int colidx[MPB_NMETRIC];
@@ -333,9 +316,10 @@ int mpb_cells_load(const char *dir, mpb_cellset_t *cs)
     allocs_order(cs);
     pick_baseline(cs);
     if (cs->mixed_scale || cs->mixed_measure) {
-        fprintf(stderr, "mpbench: %s mixes rows of different %s%s: they are not one matrix, "
-                "and a cell must not pool them (keep each run in its own folder)\n", path,
-                cs->mixed_scale ? "scales for workload " : "measure modes",
+        fprintf(stderr,
+                "mpbench: %s mixes rows of different %s%s: they are not one matrix, "
+                "and a cell must not pool them (keep each run in its own folder)\n",
+                path, cs->mixed_scale ? "scales for workload " : "measure modes",
                 cs->mixed_scale ? cs->mixed_scale : "");
         mpb_cells_free(cs);
         return -1;
@@ -343,8 +327,7 @@ int mpb_cells_load(const char *dir, mpb_cellset_t *cs)
     return 0;
 }
 
-void mpb_cells_free(mpb_cellset_t *cs)
-{
+void mpb_cells_free(mpb_cellset_t *cs) {
     for (size_t i = 0; i < cs->ncells; i++) {
         free(cs->cells[i].alloc);
         free(cs->cells[i].workload);
@@ -368,29 +351,23 @@ void mpb_cells_free(mpb_cellset_t *cs)
     memset(cs, 0, sizeof *cs);
 }
 
-int mpb_cells_has_baseline(const mpb_cellset_t *cs)
-{
-    return cs->baseline[0] != '\0';
-}
+int mpb_cells_has_baseline(const mpb_cellset_t *cs) { return cs->baseline[0] != '\0'; }
 
-int mpb_cells_stat(const mpb_cellset_t *cs, const mpb_cell_t *c, int m,
-                   mpb_cellstat_t *out)
-{
+int mpb_cells_stat(const mpb_cellset_t *cs, const mpb_cell_t *c, int m, mpb_cellstat_t *out) {
     memset(out, 0, sizeof *out);
     out->ratio.ratio = out->ratio.lo = out->ratio.hi = NAN;
     if (mpb_stats_describe(c->vals[m], c->nvals[m], &out->st) < 0)
         return -1;
     out->noisy = mpb_stats_noisy(&out->st);
-    const mpb_cell_t *b = cs->baseline[0] ? mpb_cells_find(cs, cs->baseline, c->workload,
-                                                           c->threads) : NULL;
-    if (b && b->nvals[m] > 0
-        && mpb_stats_ratio(c->vals[m], c->nvals[m], b->vals[m], b->nvals[m], &out->ratio) == 0)
+    const mpb_cell_t *b =
+        cs->baseline[0] ? mpb_cells_find(cs, cs->baseline, c->workload, c->threads) : NULL;
+    if (b && b->nvals[m] > 0 &&
+        mpb_stats_ratio(c->vals[m], c->nvals[m], b->vals[m], b->nvals[m], &out->ratio) == 0)
         out->has_ratio = 1;
     return 0;
 }
 
-const char *mpb_cells_label(const char *alloc, char *buf, size_t len)
-{
+const char *mpb_cells_label(const char *alloc, char *buf, size_t len) {
     const char *base = strrchr(alloc, '/');
     base = base ? base + 1 : alloc;
     if (base == alloc && !strstr(alloc, ".so"))

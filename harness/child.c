@@ -24,15 +24,13 @@ volatile sig_atomic_t mpb_interrupted;
 
 enum { WAIT_EXITED, WAIT_TIMEOUT, WAIT_INTERRUPTED };
 
-const char *mpb_status_name(int status)
-{
-    static const char *const names[] = { "ok", "crash", "fail", "timeout", "error", "interrupted",
-                                        "unverified", "invalid" };
+const char *mpb_status_name(int status) {
+    static const char *const names[] = {"ok",    "crash",       "fail",       "timeout",
+                                        "error", "interrupted", "unverified", "invalid"};
     return status >= 0 && status <= MPB_ST_INVALID ? names[status] : "error";
 }
 
-const char *mpb_signal_name(int sig, char *buf, unsigned len)
-{
+const char *mpb_signal_name(int sig, char *buf, unsigned len) {
     const char *abbrev = sigabbrev_np(sig);
     if (abbrev)
         mpb_fmt(buf, len, "SIG%s", abbrev);
@@ -42,8 +40,7 @@ const char *mpb_signal_name(int sig, char *buf, unsigned len)
 }
 
 /* In the child: set up fds and environment, wait for the go byte, exec. */
-static void child_exec(const mpb_spawn_t *s, int out_w, int go_r, int err_w)
-{
+static void child_exec(const mpb_spawn_t *s, int out_w, int go_r, int err_w) {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     signal(SIGPIPE, SIG_DFL);
@@ -71,8 +68,7 @@ static void child_exec(const mpb_spawn_t *s, int out_w, int go_r, int err_w)
 }
 
 /* Reads what stdout has; closes it (sets *fd = -1) at EOF. */
-static void pump(int *fd, mpb_wlout_t *w)
-{
+static void pump(int *fd, mpb_wlout_t *w) {
     char buf[4096];
     ssize_t n = read(*fd, buf, sizeof buf);
     if (n > 0) {
@@ -84,8 +80,7 @@ static void pump(int *fd, mpb_wlout_t *w)
 }
 
 /* 1 when pid has exited (not reaped: it keeps the process group alive). */
-static int has_exited(pid_t pid)
-{
+static int has_exited(pid_t pid) {
     siginfo_t si;
     memset(&si, 0, sizeof si);
     return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
@@ -93,8 +88,7 @@ static int has_exited(pid_t pid)
 
 /* Samples the RSS when due; returns the ms until the next sample (or a
  * large number when not sampling). */
-static int sample_due(const mpb_spawn_t *s, pid_t pid, double t0, double *next)
-{
+static int sample_due(const mpb_spawn_t *s, pid_t pid, double t0, double *next) {
     mpb_timeline_t *tl = s->timeline;
     if (!tl || tl->period_ms <= 0)
         return 1000;
@@ -109,8 +103,7 @@ static int sample_due(const mpb_spawn_t *s, pid_t pid, double t0, double *next)
 
 /* Waits for exit, timeout or interrupt while draining stdout and sampling. */
 static int wait_loop(const mpb_spawn_t *s, pid_t pid, int pidfd, int *outfd, double t0,
-                     mpb_result_t *r)
-{
+                     mpb_result_t *r) {
     double deadline = t0 + s->timeout_s, next = t0;
     for (;;) {
         int due = sample_due(s, pid, t0, &next);
@@ -125,7 +118,7 @@ static int wait_loop(const mpb_spawn_t *s, pid_t pid, int pidfd, int *outfd, dou
         double left = deadline - mpb_now();
         if (left <= 0)
             return WAIT_TIMEOUT;
-        struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = *outfd, .events = POLLIN } };
+        struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = *outfd, .events = POLLIN}};
         int ms = pidfd >= 0 ? (left < 1.0 ? (int)(left * 1000) + 1 : 1000) : 1;
         ms = ms < due ? ms : due;
         if (poll(p, 2, ms) > 0 && p[1].revents)
@@ -134,8 +127,7 @@ static int wait_loop(const mpb_spawn_t *s, pid_t pid, int pidfd, int *outfd, dou
 }
 
 /* Reads whatever stdout still holds without blocking on stragglers. */
-static void drain(int fd, mpb_wlout_t *w)
-{
+static void drain(int fd, mpb_wlout_t *w) {
     if (fd < 0)
         return;
     fcntl(fd, F_SETFL, O_NONBLOCK);
@@ -145,8 +137,7 @@ static void drain(int fd, mpb_wlout_t *w)
 }
 
 /* Status, exit code or signal, and rusage into r. */
-static void record_exit(int wstatus, const struct rusage *ru, mpb_result_t *r)
-{
+static void record_exit(int wstatus, const struct rusage *ru, mpb_result_t *r) {
     if (WIFSIGNALED(wstatus)) {
         r->status = MPB_ST_CRASH;
         r->sig = WTERMSIG(wstatus);
@@ -162,9 +153,8 @@ static void record_exit(int wstatus, const struct rusage *ru, mpb_result_t *r)
 }
 
 /* Parent side once the child is released: wait, kill strays, reap. */
-static void supervise(const mpb_spawn_t *s, pid_t pid, int pidfd, int outfd,
-                      double t0, mpb_counters_t *c, mpb_result_t *r)
-{
+static void supervise(const mpb_spawn_t *s, pid_t pid, int pidfd, int outfd, double t0,
+                      mpb_counters_t *c, mpb_result_t *r) {
     int how = wait_loop(s, pid, pidfd, &outfd, t0, r);
     r->wall_s = mpb_now() - t0;
     kill(-pid, SIGKILL);
@@ -181,8 +171,7 @@ static void supervise(const mpb_spawn_t *s, pid_t pid, int pidfd, int outfd,
 }
 
 /* Opens the three pipes (stdout, go, exec error), close-on-exec. */
-static int open_pipes(int out[2], int go[2], int ep[2])
-{
+static int open_pipes(int out[2], int go[2], int ep[2]) {
     if (pipe2(out, O_CLOEXEC) != 0)
         return -1;
     if (pipe2(go, O_CLOEXEC) != 0 || pipe2(ep, O_CLOEXEC) != 0)
@@ -191,8 +180,7 @@ static int open_pipes(int out[2], int go[2], int ep[2])
 }
 
 /* Releases the child and learns whether exec worked (errno or 0). */
-static int release(int go_w, int ep_r)
-{
+static int release(int go_w, int ep_r) {
     int e = 0;
     if (write(go_w, "g", 1) != 1)
         e = errno;
@@ -203,8 +191,7 @@ static int release(int go_w, int ep_r)
     return e;
 }
 
-void mpb_child_run(const mpb_spawn_t *s, mpb_result_t *r)
-{
+void mpb_child_run(const mpb_spawn_t *s, mpb_result_t *r) {
     memset(r, 0, sizeof *r);
     mpb_wlout_init(&r->out);
     int out[2], go[2], ep[2];
@@ -229,7 +216,7 @@ void mpb_child_run(const mpb_spawn_t *s, mpb_result_t *r)
     r->pid = (long)pid;
     if (s->pin_threads > 0)
         mpb_pin_process(pid, s->pin_threads);
-    mpb_counters_t c = { { -1, -1, -1, -1, -1, -1 } };
+    mpb_counters_t c = {{-1, -1, -1, -1, -1, -1}};
     if (s->counters)
         mpb_counters_open(&c, pid);
     int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);

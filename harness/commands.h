@@ -4,18 +4,18 @@
 #ifndef MPB_COMMANDS_H
 #define MPB_COMMANDS_H
 
-int mpb_cmd_run(int argc, char **argv);      /* run.c */
-int mpb_cmd_list(int argc, char **argv);     /* list.c */
-int mpb_cmd_merge(int argc, char **argv);    /* merge.c */
-int mpb_cmd_summary(int argc, char **argv);  /* summary.c: writes summary.csv */
-int mpb_cmd_plot(int argc, char **argv);     /* plot.c */
-int mpb_cmd_report(int argc, char **argv);   /* report.c */
-int mpb_cmd_compare(int argc, char **argv);  /* compare.c */
-int mpb_cmd_kernel(int argc, char **argv);   /* kernel.c (kernel-sim matrix) */
-int mpb_cmd_sweep(int argc, char **argv);    /* sweep.c */
-int mpb_cmd_record(int argc, char **argv);   /* record.c: run a program under the recorder */
+int mpb_cmd_run(int argc, char **argv);        /* run.c */
+int mpb_cmd_list(int argc, char **argv);       /* list.c */
+int mpb_cmd_merge(int argc, char **argv);      /* merge.c */
+int mpb_cmd_summary(int argc, char **argv);    /* summary.c: writes summary.csv */
+int mpb_cmd_plot(int argc, char **argv);       /* plot.c */
+int mpb_cmd_report(int argc, char **argv);     /* report.c */
+int mpb_cmd_compare(int argc, char **argv);    /* compare.c */
+int mpb_cmd_kernel(int argc, char **argv);     /* kernel.c (kernel-sim matrix) */
+int mpb_cmd_sweep(int argc, char **argv);      /* sweep.c */
+int mpb_cmd_record(int argc, char **argv);     /* record.c: run a program under the recorder */
 int mpb_cmd_trace_stat(int argc, char **argv); /* trace_stat.c */
-int mpb_cmd_replay(int argc, char **argv);   /* replay_cmd.c: mpbench run of a trace */
+int mpb_cmd_replay(int argc, char **argv);     /* replay_cmd.c: mpbench run of a trace */
 
 /* Non-zero while a command runs another (run -> summary/plot/report, sweep
  * -> run, merge -> report): the inner one then leaves the final line, the

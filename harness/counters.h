@@ -9,8 +9,12 @@
 #include <sys/types.h>
 
 enum {
-    MPB_CNT_TASK_CLOCK, MPB_CNT_PAGE_FAULTS, MPB_CNT_CTX_SWITCHES,
-    MPB_CNT_CYCLES, MPB_CNT_INSTRUCTIONS, MPB_CNT_CACHE_MISSES,
+    MPB_CNT_TASK_CLOCK,
+    MPB_CNT_PAGE_FAULTS,
+    MPB_CNT_CTX_SWITCHES,
+    MPB_CNT_CYCLES,
+    MPB_CNT_INSTRUCTIONS,
+    MPB_CNT_CACHE_MISSES,
     MPB_NCOUNTERS
 };
 
@@ -18,7 +22,7 @@ enum {
 extern const char *const mpb_counter_cols[MPB_NCOUNTERS];
 
 typedef struct mpb_counters {
-    int fd[MPB_NCOUNTERS];          /* -1 when not opened */
+    int fd[MPB_NCOUNTERS]; /* -1 when not opened */
 } mpb_counters_t;
 
 /* Probes each counter on mpbench itself; returns a bit mask of those the

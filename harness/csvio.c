@@ -21,23 +21,20 @@ typedef struct mpb_csvread {
     int have_header;
 } mpb_csvread_t;
 
-static void line_push(mpb_csvread_t *r, char *s)
-{
+static void line_push(mpb_csvread_t *r, char *s) {
     if (r->n == r->cap)
         r->line = mpb_xrealloc(r->line, (r->cap = r->cap * 2 + 16) * sizeof *r->line);
     r->line[r->n++] = s;
 }
 
-static void line_drop(mpb_csvread_t *r)
-{
+static void line_drop(mpb_csvread_t *r) {
     for (size_t i = 0; i < r->n; i++)
         free(r->line[i]);
     r->n = 0;
 }
 
 /* libcsv: one field ended (s is not NUL-terminated). */
-static void on_field(void *s, size_t len, void *data)
-{
+static void on_field(void *s, size_t len, void *data) {
     mpb_csvread_t *r = data;
     char *f = mpb_xrealloc(NULL, len + 1);
     if (len)
@@ -47,8 +44,7 @@ static void on_field(void *s, size_t len, void *data)
 }
 
 /* Pads the line to ncols fields, NULL-terminates it and hands it over. */
-static char **take_line(mpb_csvread_t *r, size_t ncols)
-{
+static char **take_line(mpb_csvread_t *r, size_t ncols) {
     while (r->n < ncols)
         line_push(r, mpb_xstrdup(""));
     line_push(r, NULL);
@@ -59,11 +55,10 @@ static char **take_line(mpb_csvread_t *r, size_t ncols)
 }
 
 /* libcsv: a line ended with character c (-1: the text ended first). */
-static void on_line(int c, void *data)
-{
+static void on_line(int c, void *data) {
     mpb_csvread_t *r = data;
     mpb_table_t *t = r->t;
-    if (c == -1 && r->have_header) {    /* torn last row */
+    if (c == -1 && r->have_header) { /* torn last row */
         line_drop(r);
         return;
     }
@@ -79,16 +74,14 @@ static void on_line(int c, void *data)
 }
 
 /* RFC 4180: spaces are part of a field. */
-static int no_space(unsigned char c)
-{
+static int no_space(unsigned char c) {
     (void)c;
     return 0;
 }
 
-int mpb_table_parse(const char *text, size_t len, mpb_table_t *t)
-{
+int mpb_table_parse(const char *text, size_t len, mpb_table_t *t) {
     struct csv_parser p;
-    mpb_csvread_t r = { .t = t };
+    mpb_csvread_t r = {.t = t};
     memset(t, 0, sizeof *t);
     if (csv_init(&p, 0) != 0)
         return -1;
@@ -105,8 +98,7 @@ int mpb_table_parse(const char *text, size_t len, mpb_table_t *t)
     return 0;
 }
 
-int mpb_table_load(const char *path, mpb_table_t *t)
-{
+int mpb_table_load(const char *path, mpb_table_t *t) {
     memset(t, 0, sizeof *t);
     char *text = mpb_read_file(path);
     if (!text) {
@@ -125,24 +117,21 @@ int mpb_table_load(const char *path, mpb_table_t *t)
     return 0;
 }
 
-int mpb_table_col(const mpb_table_t *t, const char *name)
-{
+int mpb_table_col(const mpb_table_t *t, const char *name) {
     for (size_t j = 0; j < t->ncols; j++)
         if (strcmp(t->cols[j], name) == 0)
             return (int)j;
     return -1;
 }
 
-const char *mpb_table_get(const mpb_table_t *t, size_t row, const char *name)
-{
+const char *mpb_table_get(const mpb_table_t *t, size_t row, const char *name) {
     int j = mpb_table_col(t, name);
     if (j < 0 || row >= t->nrows)
         return NULL;
     return t->rows[row][j];
 }
 
-void mpb_table_free(mpb_table_t *t)
-{
+void mpb_table_free(mpb_table_t *t) {
     for (size_t i = 0; i < t->nrows; i++) {
         for (size_t j = 0; t->rows[i][j] != NULL; j++)
             free(t->rows[i][j]);
@@ -159,11 +148,15 @@ void mpb_table_free(mpb_table_t *t)
 
 /* Writes field (quoted when needed) into dst, cut at cap - 1 bytes and
  * NUL-terminated when cap > 0; returns the length it needs, as snprintf. */
-static size_t quote_into(char *dst, size_t cap, const char *field)
-{
+static size_t quote_into(char *dst, size_t cap, const char *field) {
     int quote = strpbrk(field, ",\"\r\n") != NULL;
     size_t n = 0;
-#define PUT(ch) do { if (n + 1 < cap) dst[n] = (ch); n++; } while (0)
+#define PUT(ch)            \
+    do {                   \
+        if (n + 1 < cap)   \
+            dst[n] = (ch); \
+        n++;               \
+    } while (0)
     if (quote)
         PUT('"');
     for (const char *c = field; *c; c++) {
@@ -179,8 +172,7 @@ static size_t quote_into(char *dst, size_t cap, const char *field)
     return n;
 }
 
-void mpb_csv_put(FILE *f, const char *field, int first)
-{
+void mpb_csv_put(FILE *f, const char *field, int first) {
     char small[256];
     if (!first)
         fputc(',', f);
@@ -197,15 +189,13 @@ void mpb_csv_put(FILE *f, const char *field, int first)
     free(big);
 }
 
-void mpb_csv_line(FILE *f, const char *const *fields, size_t n)
-{
+void mpb_csv_line(FILE *f, const char *const *fields, size_t n) {
     for (size_t i = 0; i < n; i++)
         mpb_csv_put(f, fields[i], i == 0);
     fputc('\n', f);
 }
 
-int mpb_csv_field(char *buf, size_t len, size_t *off, const char *field, int first)
-{
+int mpb_csv_field(char *buf, size_t len, size_t *off, const char *field, int first) {
     size_t o = *off < len ? *off : (len ? len - 1 : 0);
     if (len == 0)
         return -1;

@@ -13,9 +13,9 @@
 /* ---- reading ---- */
 
 typedef struct mpb_table {
-    char **cols;     /* column names from the header line */
+    char **cols; /* column names from the header line */
     size_t ncols;
-    char ***rows;    /* rows[i][j]: cell j of row i ("" when the row is short);
+    char ***rows; /* rows[i][j]: cell j of row i ("" when the row is short);
                         NULL-terminated, so a long row keeps its extra cells */
     size_t nrows;
 } mpb_table_t;

@@ -17,8 +17,7 @@ const char mpb_csv_header[] =
     "live_peak_bytes,rss_after_kb,scale,measure,lib,extra";
 
 /* Length of the file up to and including its last newline. */
-static off_t complete_length(int fd)
-{
+static off_t complete_length(int fd) {
     struct stat st;
     if (fstat(fd, &st) != 0)
         return -1;
@@ -29,8 +28,7 @@ static off_t complete_length(int fd)
     return 0;
 }
 
-int mpb_csv_open(const char *path, int resume)
-{
+int mpb_csv_open(const char *path, int resume) {
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (resume ? 0 : O_EXCL), 0644);
     if (fd < 0)
         return -1;
@@ -59,8 +57,7 @@ int mpb_csv_open(const char *path, int resume)
     return fd;
 }
 
-int mpb_csv_append(int fd, const char *line)
-{
+int mpb_csv_append(int fd, const char *line) {
     struct stat st;
     if (fstat(fd, &st) != 0)
         return -1;

@@ -27,8 +27,8 @@ typedef struct mpb_rowkey {
     int threads;
     int rep;
     double scale;
-    const char *measure;        /* "time" or "instructions" */
-    const char *instructions;   /* callgrind Ir, or NULL to use the counter */
+    const char *measure;      /* "time" or "instructions" */
+    const char *instructions; /* callgrind Ir, or NULL to use the counter */
 } mpb_rowkey_t;
 
 /* Formats one results.csv row (with the newline) into buf. */

@@ -29,7 +29,7 @@ typedef Elf32_Ehdr ehdr_t;
 typedef Elf32_Phdr phdr_t;
 typedef Elf32_Shdr shdr_t;
 typedef Elf32_Sym sym_t;
-#define SYM_BIND ELF32_ST_BIND
+#define SYM_BIND     ELF32_ST_BIND
 #endif
 
 #if defined(__x86_64__)
@@ -49,15 +49,12 @@ typedef Elf32_Sym sym_t;
 #endif
 
 /* 1 when [off, off + n) lies inside a file of size len. */
-static int inside(size_t len, size_t off, size_t n)
-{
-    return off <= len && n <= len - off;
-}
+static int inside(size_t len, size_t off, size_t n) { return off <= len && n <= len - off; }
 
 /* PT_INTERP and PT_DYNAMIC from the program headers. */
-static void scan_phdrs(const unsigned char *p, size_t len, const ehdr_t *h, mpb_elf_t *e)
-{
-    if (h->e_phentsize != sizeof(phdr_t) || !inside(len, h->e_phoff, (size_t)h->e_phnum * sizeof(phdr_t)))
+static void scan_phdrs(const unsigned char *p, size_t len, const ehdr_t *h, mpb_elf_t *e) {
+    if (h->e_phentsize != sizeof(phdr_t) ||
+        !inside(len, h->e_phoff, (size_t)h->e_phnum * sizeof(phdr_t)))
         return;
     for (size_t i = 0; i < h->e_phnum; i++) {
         phdr_t ph;
@@ -68,14 +65,15 @@ static void scan_phdrs(const unsigned char *p, size_t len, const ehdr_t *h, mpb_
 }
 
 /* Looks for a defined global/weak `malloc` in the SHT_DYNSYM section. */
-static void scan_dynsym(const unsigned char *p, size_t len, const ehdr_t *h, mpb_elf_t *e)
-{
-    if (h->e_shentsize != sizeof(shdr_t) || !inside(len, h->e_shoff, (size_t)h->e_shnum * sizeof(shdr_t)))
+static void scan_dynsym(const unsigned char *p, size_t len, const ehdr_t *h, mpb_elf_t *e) {
+    if (h->e_shentsize != sizeof(shdr_t) ||
+        !inside(len, h->e_shoff, (size_t)h->e_shnum * sizeof(shdr_t)))
         return;
     for (size_t i = 0; i < h->e_shnum; i++) {
         shdr_t sh, str;
         memcpy(&sh, p + h->e_shoff + i * sizeof sh, sizeof sh);
-        if (sh.sh_type != SHT_DYNSYM || sh.sh_link >= h->e_shnum || !inside(len, sh.sh_offset, sh.sh_size))
+        if (sh.sh_type != SHT_DYNSYM || sh.sh_link >= h->e_shnum ||
+            !inside(len, sh.sh_offset, sh.sh_size))
             continue;
         memcpy(&str, p + h->e_shoff + sh.sh_link * sizeof str, sizeof str);
         if (!inside(len, str.sh_offset, str.sh_size))
@@ -94,8 +92,7 @@ static void scan_dynsym(const unsigned char *p, size_t len, const ehdr_t *h, mpb
     }
 }
 
-static void inspect_map(const unsigned char *p, size_t len, mpb_elf_t *e)
-{
+static void inspect_map(const unsigned char *p, size_t len, mpb_elf_t *e) {
     if (len < EI_NIDENT || memcmp(p, ELFMAG, SELFMAG) != 0)
         return;
     e->elf = 1;
@@ -113,8 +110,7 @@ static void inspect_map(const unsigned char *p, size_t len, mpb_elf_t *e)
     scan_dynsym(p, len, &h, e);
 }
 
-int mpb_elf_inspect(const char *path, mpb_elf_t *e)
-{
+int mpb_elf_inspect(const char *path, mpb_elf_t *e) {
     memset(e, 0, sizeof *e);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
@@ -138,8 +134,7 @@ int mpb_elf_inspect(const char *path, mpb_elf_t *e)
     return 0;
 }
 
-int mpb_elf_alloc_problem(const char *path, char *buf, size_t len)
-{
+int mpb_elf_alloc_problem(const char *path, char *buf, size_t len) {
     mpb_elf_t e;
     if (mpb_elf_inspect(path, &e) != 0)
         mpb_fmt(buf, len, "cannot read %s: %s", path, strerror(errno));
@@ -156,8 +151,7 @@ int mpb_elf_alloc_problem(const char *path, char *buf, size_t len)
     return 1;
 }
 
-int mpb_elf_is_static(const char *path)
-{
+int mpb_elf_is_static(const char *path) {
     mpb_elf_t e;
     return mpb_elf_inspect(path, &e) == 0 && e.elf && e.native && !e.interp;
 }

@@ -14,8 +14,7 @@
 
 /* Runs gnuplot with argv in dir (NULL: here), stdin from /dev/null, stderr
  * to /dev/null when quiet. Returns its exit status, or -1. */
-static int run_gnuplot(const char *dir, char *const argv[], int quiet)
-{
+static int run_gnuplot(const char *dir, char *const argv[], int quiet) {
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
@@ -36,11 +35,10 @@ static int run_gnuplot(const char *dir, char *const argv[], int quiet)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-const char *mpb_gnuplot_png(int w, int h)
-{
+const char *mpb_gnuplot_png(int w, int h) {
     static char line[128];
-    char *cairo[] = { "gnuplot", "-e", "set terminal pngcairo", NULL };
-    char *png[] = { "gnuplot", "-e", "set terminal png", NULL };
+    char *cairo[] = {"gnuplot", "-e", "set terminal pngcairo", NULL};
+    char *png[] = {"gnuplot", "-e", "set terminal png", NULL};
     if (run_gnuplot(NULL, cairo, 1) == 0)
         mpb_fmt(line, sizeof line, "set terminal pngcairo size %d,%d noenhanced font ',10'", w, h);
     else if (run_gnuplot(NULL, png, 1) == 0)
@@ -50,8 +48,7 @@ const char *mpb_gnuplot_png(int w, int h)
     return line;
 }
 
-int mpb_gnuplot(const char *dir, const char *name, const char *script)
-{
+int mpb_gnuplot(const char *dir, const char *name, const char *script) {
     char path[PATH_MAX + 256];
     mpb_path(path, sizeof path, dir, name);
     if (mpb_write_file(path, script) != 0) {
@@ -61,17 +58,15 @@ int mpb_gnuplot(const char *dir, const char *name, const char *script)
     return mpb_gnuplot_file(dir, name);
 }
 
-int mpb_gnuplot_file(const char *dir, const char *name)
-{
-    char *argv[] = { "gnuplot", (char *)name, NULL };
+int mpb_gnuplot_file(const char *dir, const char *name) {
+    char *argv[] = {"gnuplot", (char *)name, NULL};
     if (run_gnuplot(dir, argv, 0) == 0)
         return 0;
     fprintf(stderr, "mpbench: gnuplot failed on %s/%s\n", dir, name);
     return -1;
 }
 
-void mpb_gnuplot_quote(FILE *f, const char *s)
-{
+void mpb_gnuplot_quote(FILE *f, const char *s) {
     fputc('\'', f);
     for (; *s; s++) {
         if (*s == '\'')

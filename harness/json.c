@@ -10,12 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-json_t *mpb_json_text(const char *s)
-{
+json_t *mpb_json_text(const char *s) {
     if (!s)
         return json_null();
     json_t *j = json_string(s);
-    if (!j) {   /* not UTF-8: keep ASCII, mark the rest */
+    if (!j) { /* not UTF-8: keep ASCII, mark the rest */
         char *copy = mpb_xstrdup(s);
         for (unsigned char *c = (unsigned char *)copy; *c; c++)
             if (*c >= 0x80)
@@ -30,13 +29,11 @@ json_t *mpb_json_text(const char *s)
     return j;
 }
 
-void mpb_json_set_text(json_t *o, const char *key, const char *v)
-{
+void mpb_json_set_text(json_t *o, const char *key, const char *v) {
     json_object_set_new(o, key, mpb_json_text(v));
 }
 
-json_t *mpb_json_load(const char *path)
-{
+json_t *mpb_json_load(const char *path) {
     json_error_t err;
     char *text = mpb_read_file(path);
     if (!text)
@@ -53,8 +50,7 @@ json_t *mpb_json_load(const char *path)
     return j;
 }
 
-int mpb_json_save(const char *path, const json_t *o)
-{
+int mpb_json_save(const char *path, const json_t *o) {
     char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (!text) {
         errno = ENOMEM;
@@ -68,8 +64,7 @@ int mpb_json_save(const char *path, const json_t *o)
     return rc;
 }
 
-const char *mpb_json_get_text(const json_t *o, const char *key)
-{
+const char *mpb_json_get_text(const json_t *o, const char *key) {
     json_t *v = json_object_get(o, key);
     return json_is_string(v) ? json_string_value(v) : NULL;
 }

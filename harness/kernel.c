@@ -69,20 +69,19 @@ static const char *const kb_notes[] = {
 typedef struct kb_opts {
     const char *dir;
     int quick, oversub;
-    char *pass[16];     /* options handed to ks-bench */
+    char *pass[16]; /* options handed to ks-bench */
     int npass;
 } kb_opts_t;
 
 /* Parses the command line with getopt_long. Returns 0, 1 after --help, or
  * 2 on bad usage. */
-static int kb_parse(int argc, char **argv, kb_opts_t *o)
-{
+static int kb_parse(int argc, char **argv, kb_opts_t *o) {
     static const struct option opts[] = {
-        { "quick", no_argument, NULL, 'q' },      { "oversubscribe", no_argument, NULL, 'O' },
-        { "out", required_argument, NULL, 'o' },  { "alloc", required_argument, NULL, 'a' },
-        { "cpus", required_argument, NULL, 'c' }, { "reps", required_argument, NULL, 'r' },
-        { "test", required_argument, NULL, 't' }, { "size", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
+        {"quick", no_argument, NULL, 'q'},      {"oversubscribe", no_argument, NULL, 'O'},
+        {"out", required_argument, NULL, 'o'},  {"alloc", required_argument, NULL, 'a'},
+        {"cpus", required_argument, NULL, 'c'}, {"reps", required_argument, NULL, 'r'},
+        {"test", required_argument, NULL, 't'}, {"size", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
     };
     int c;
     optind = 1;
@@ -102,9 +101,12 @@ static int kb_parse(int argc, char **argv, kb_opts_t *o)
             fprintf(stderr, "mpbench kernel: %s '%s' (see mpbench kernel --help)\n",
                     c == ':' ? "option needs a value:" : "unknown option", argv[optind - 1]);
             return 2;
-        } else {                           /* --alloc --cpus --reps --test --size */
-            o->pass[o->npass++] = c == 'a' ? "--alloc" : c == 'c' ? "--cpus" : c == 'r' ? "--reps"
-                                : c == 't' ? "--test" : "--size";
+        } else { /* --alloc --cpus --reps --test --size */
+            o->pass[o->npass++] = c == 'a'   ? "--alloc"
+                                  : c == 'c' ? "--cpus"
+                                  : c == 'r' ? "--reps"
+                                  : c == 't' ? "--test"
+                                             : "--size";
             o->pass[o->npass++] = optarg;
         }
     }
@@ -117,15 +119,14 @@ static int kb_parse(int argc, char **argv, kb_opts_t *o)
 
 /* Runs ks-bench into DIR/results.csv. Returns 0, 1 when runs crashed (their
  * rows are kept), -1 when ks-bench could not run or refused its options. */
-static int kb_run_bench(const kb_opts_t *o, const char *csv)
-{
+static int kb_run_bench(const kb_opts_t *o, const char *csv) {
     char bench[PATH_MAX];
     mpb_fmt(bench, sizeof bench, "%s/ks-bench", mpb_self_dir());
     if (!mpb_is_file(bench)) {
         fprintf(stderr, "mpbench kernel: %s not found (make kernel-sim)\n", bench);
         return -1;
     }
-    char *argv[32] = { bench, "--matrix", o->quick ? "quick" : "full", "--out", (char *)csv };
+    char *argv[32] = {bench, "--matrix", o->quick ? "quick" : "full", "--out", (char *)csv};
     int n = 5;
     for (int i = 0; i < o->npass && n < 30; i++)
         argv[n++] = o->pass[i];
@@ -150,8 +151,7 @@ static int kb_run_bench(const kb_opts_t *o, const char *csv)
 
 /* DIR/meta.json: machine, matrix, notes; end and state once the run stops. */
 static int kb_write_meta(const kb_opts_t *o, const char *cmdline, const char *start,
-                         const char *end, const char *state)
-{
+                         const char *end, const char *state) {
     char path[PATH_MAX], commit[128];
     json_t *m = json_object(), *mx = json_object(), *pass = json_array(), *notes = json_array();
     mpb_meta_git(commit, sizeof commit);
@@ -179,8 +179,7 @@ static int kb_write_meta(const kb_opts_t *o, const char *cmdline, const char *st
 }
 
 /* DIR: the one given, or results/kernel-<UTC time>; must hold no run yet. */
-static int kb_folder(kb_opts_t *o, char *buf, size_t len)
-{
+static int kb_folder(kb_opts_t *o, char *buf, size_t len) {
     char csv[PATH_MAX];
     if (!o->dir) {
         char stamp[32];
@@ -203,8 +202,7 @@ static int kb_folder(kb_opts_t *o, char *buf, size_t len)
 
 /* The kernel matrix into o->dir (locked): meta.json, ks-bench, then the
  * common summary, plot and report. */
-static int kb_main(kb_opts_t *o, int argc, char **argv)
-{
+static int kb_main(kb_opts_t *o, int argc, char **argv) {
     char csv[PATH_MAX], cmdline[4096] = "mpbench", start[32], end[32];
     for (int i = 0, n = 7; i < argc && n < (int)sizeof cmdline; i++)
         n += mpb_fmt(cmdline + n, sizeof cmdline - (size_t)n, " %s", argv[i]);
@@ -217,21 +215,22 @@ static int kb_main(kb_opts_t *o, int argc, char **argv)
             mpb_path(csv, sizeof csv, o->dir, "results.csv"));
     int bench = kb_run_bench(o, csv);
     mpb_iso_now(end, sizeof end);
-    if (kb_write_meta(o, cmdline, start, end, bench < 0 ? "failed" : bench ? "crashes"
-                      : "complete") != 0)
+    if (kb_write_meta(o, cmdline, start, end,
+                      bench < 0 ? "failed"
+                      : bench   ? "crashes"
+                                : "complete") != 0)
         return 4;
     if (bench < 0 || !mpb_is_file(csv))
         return 1;
-    char *args[] = { "summary", (char *)o->dir, NULL };
+    char *args[] = {"summary", (char *)o->dir, NULL};
     if (mpb_cmd_summary(2, args) != 0 || (args[0] = "plot", mpb_cmd_plot(2, args)) != 0 ||
         (args[0] = "report", mpb_cmd_report(2, args)) != 0)
         fprintf(stderr, "mpbench kernel: warning: %s of %s failed\n", args[0], o->dir);
     return bench ? 1 : 0;
 }
 
-int mpb_cmd_kernel(int argc, char **argv)
-{
-    kb_opts_t o = { 0 };
+int mpb_cmd_kernel(int argc, char **argv) {
+    kb_opts_t o = {0};
     char dir[PATH_MAX];
     int rc = kb_parse(argc, argv, &o);
     if (rc != 0)

@@ -14,18 +14,17 @@
 #include <string.h>
 
 static const char list_help[] =
-"usage: mpbench list\n"
-"Lists the allocators mpbench can run on this machine (name, library, version;\n"
-"missing ones marked; each name once) and the workloads built beside mpbench\n"
-"(name and the one-line description each declares). Names listed here are\n"
-"what --alloc and --workload take.\n";
+    "usage: mpbench list\n"
+    "Lists the allocators mpbench can run on this machine (name, library, version;\n"
+    "missing ones marked; each name once) and the workloads built beside mpbench\n"
+    "(name and the one-line description each declares). Names listed here are\n"
+    "what --alloc and --workload take.\n";
 
 /* Names already printed: an allocator can be a default, a build/variants
  * folder and a build/lib library at once (mpalloc-checked is all three). */
 static mpb_strlist_t shown;
 
-static void show_alloc(const char *name)
-{
+static void show_alloc(const char *name) {
     for (size_t i = 0; i < shown.n; i++)
         if (!strcmp(shown.v[i], name))
             return;
@@ -35,13 +34,12 @@ static void show_alloc(const char *name)
     if (rc == 0)
         mpb_alloc_version(&a);
     printf("  %-20s %-9s %s%s%s\n", name, rc == 0 ? "found" : "MISSING",
-           a.path[0] ? a.path : "(system malloc, no LD_PRELOAD)",
-           rc == 0 ? "  version " : "", rc == 0 ? a.version : "");
+           a.path[0] ? a.path : "(system malloc, no LD_PRELOAD)", rc == 0 ? "  version " : "",
+           rc == 0 ? a.version : "");
 }
 
 /* mpalloc-<v> for each build/variants/<v> folder. */
-static void show_variants(void)
-{
+static void show_variants(void) {
     char dir[PATH_MAX];
     mpb_fmt(dir, sizeof dir, "%s/../variants", mpb_self_dir());
     DIR *d = opendir(dir);
@@ -58,8 +56,7 @@ static void show_variants(void)
 }
 
 /* mpalloc-<v> for each build/lib/libmpalloc-<v>.so. */
-static void show_lib_variants(void)
-{
+static void show_lib_variants(void) {
     char dir[PATH_MAX];
     mpb_fmt(dir, sizeof dir, "%s/../lib", mpb_self_dir());
     DIR *d = opendir(dir);
@@ -67,7 +64,8 @@ static void show_lib_variants(void)
         return;
     for (struct dirent *e; (e = readdir(d));) {
         size_t n = strlen(e->d_name);
-        if (strncmp(e->d_name, "libmpalloc-", 11) != 0 || n < 15 || strcmp(e->d_name + n - 3, ".so"))
+        if (strncmp(e->d_name, "libmpalloc-", 11) != 0 || n < 15 ||
+            strcmp(e->d_name + n - 3, ".so"))
             continue;
         char name[300];
         mpb_fmt(name, sizeof name, "mpalloc-%.*s", (int)(n - 14), e->d_name + 11);
@@ -76,9 +74,8 @@ static void show_lib_variants(void)
     closedir(d);
 }
 
-static void show_workloads(void)
-{
-    mpb_strlist_t l = { 0 };
+static void show_workloads(void) {
+    mpb_strlist_t l = {0};
     mpb_workload_discover(&l);
     printf("workloads (in %s):\n", mpb_self_dir());
     if (!l.n)
@@ -93,10 +90,10 @@ static void show_workloads(void)
     mpb_strlist_free(&l);
 }
 
-int mpb_cmd_list(int argc, char **argv)
-{
+int mpb_cmd_list(int argc, char **argv) {
     static const struct option opts[] = {
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int c;
     optind = 1;

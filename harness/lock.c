@@ -18,21 +18,20 @@
 #include <unistd.h>
 
 #define LOCK_NAME ".mpbench.lock"
-#define MAX_HELD 16
+#define MAX_HELD  16
 
 /* A folder this process holds the lock of. */
 typedef struct held {
     dev_t dev;
     ino_t ino;
-    int fd;         /* the open, flocked lock file */
-    int count;      /* nested holds */
+    int fd;    /* the open, flocked lock file */
+    int count; /* nested holds */
 } held_t;
 
 static held_t held[MAX_HELD];
 
 /* The entry for dir (by device and inode), or NULL. */
-static held_t *find_held(const char *dir)
-{
+static held_t *find_held(const char *dir) {
     struct stat st;
     if (stat(dir, &st) != 0)
         return NULL;
@@ -43,22 +42,19 @@ static held_t *find_held(const char *dir)
 }
 
 /* The holder record of an open lock file, into buf ("" when empty). */
-static void read_record(int fd, char *buf, size_t len)
-{
+static void read_record(int fd, char *buf, size_t len) {
     ssize_t n = pread(fd, buf, len - 1, 0);
     buf[n > 0 ? n : 0] = '\0';
 }
 
 /* pid from a record, or 0. */
-static long record_pid(const char *rec)
-{
+static long record_pid(const char *rec) {
     const char *p = strstr(rec, "pid=");
     return p ? strtol(p + 4, NULL, 10) : 0;
 }
 
 /* "pid 123, `mpbench run`, since 2024-..." from a record. */
-static void describe(const char *rec, char *buf, size_t len)
-{
+static void describe(const char *rec, char *buf, size_t len) {
     char cmd[256] = "?", since[64] = "?";
     const char *c = strstr(rec, "command="), *s = strstr(rec, "since=");
     if (c)
@@ -69,8 +65,7 @@ static void describe(const char *rec, char *buf, size_t len)
 }
 
 /* Opens dir's lock file; -1 with a message. */
-static int open_lock(const char *dir)
-{
+static int open_lock(const char *dir) {
     char path[PATH_MAX + 32];
     mpb_fmt(path, sizeof path, "%s/%s", dir, LOCK_NAME);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -80,14 +75,15 @@ static int open_lock(const char *dir)
 }
 
 /* Records this process as the holder; notes a stale record taken over. */
-static void write_record(int fd, const char *dir, const char *what)
-{
+static void write_record(int fd, const char *dir, const char *what) {
     char rec[512], now[32];
     read_record(fd, rec, sizeof rec);
     long old = record_pid(rec);
     if (old > 0 && old != (long)getpid() && kill((pid_t)old, 0) != 0 && errno == ESRCH)
-        fprintf(stderr, "mpbench: note: taking over the lock of %s left by pid %ld, which is "
-                "no longer running\n", dir, old);
+        fprintf(stderr,
+                "mpbench: note: taking over the lock of %s left by pid %ld, which is "
+                "no longer running\n",
+                dir, old);
     mpb_iso_now(now, sizeof now);
     int n = mpb_fmt(rec, sizeof rec, "pid=%ld\ncommand=%s\nsince=%s\n", (long)getpid(), what, now);
     if (ftruncate(fd, 0) != 0 || pwrite(fd, rec, (size_t)n, 0) != n)
@@ -95,8 +91,7 @@ static void write_record(int fd, const char *dir, const char *what)
                 LOCK_NAME);
 }
 
-int mpb_lock_take(const char *dir, const char *what)
-{
+int mpb_lock_take(const char *dir, const char *what) {
     held_t *h = find_held(dir);
     if (h) {
         h->count++;
@@ -118,18 +113,19 @@ int mpb_lock_take(const char *dir, const char *what)
         char rec[512], who[400];
         read_record(fd, rec, sizeof rec);
         describe(rec, who, sizeof who);
-        fprintf(stderr, "mpbench: %s is in use by another mpbench (%s); wait for it to "
-                "finish, or use another folder\n", dir, who);
+        fprintf(stderr,
+                "mpbench: %s is in use by another mpbench (%s); wait for it to "
+                "finish, or use another folder\n",
+                dir, who);
         close(fd);
         return MPB_EXIT_BUSY;
     }
     write_record(fd, dir, what);
-    held[slot] = (held_t){ st.st_dev, st.st_ino, fd, 1 };
+    held[slot] = (held_t){st.st_dev, st.st_ino, fd, 1};
     return 0;
 }
 
-void mpb_lock_release(const char *dir)
-{
+void mpb_lock_release(const char *dir) {
     held_t *h = find_held(dir);
     if (!h || --h->count > 0)
         return;
@@ -139,8 +135,7 @@ void mpb_lock_release(const char *dir)
     memset(h, 0, sizeof *h);
 }
 
-int mpb_lock_busy(const char *dir, const char *who)
-{
+int mpb_lock_busy(const char *dir, const char *who) {
     char path[PATH_MAX + 32], rec[512], desc[400];
     if (find_held(dir))
         return 0;

@@ -7,9 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int mpb_matrix_parse_threads(mpb_matrix_t *m, const char *list)
-{
-    mpb_strlist_t l = { 0 };
+int mpb_matrix_parse_threads(mpb_matrix_t *m, const char *list) {
+    mpb_strlist_t l = {0};
     mpb_strlist_split(&l, list);
     int bad = l.n == 0 || l.n > MPB_MAX_THREADS;
     m->nthreads = 0;
@@ -17,44 +16,43 @@ int mpb_matrix_parse_threads(mpb_matrix_t *m, const char *list)
         long t = 0;
         bad = mpb_parse_long(l.v[i], 1, 4096, &t) != 0;
         for (size_t k = 0; k < m->nthreads && !bad; k++)
-            bad = m->threads[k] == (int)t;      /* a cell listed twice */
+            bad = m->threads[k] == (int)t; /* a cell listed twice */
         m->threads[m->nthreads++] = (int)t;
     }
     mpb_strlist_free(&l);
     return bad ? -1 : 0;
 }
 
-const char *mpb_matrix_measure_name(int measure)
-{
+const char *mpb_matrix_measure_name(int measure) {
     return measure == MPB_MEASURE_INSTRUCTIONS ? "instructions" : "time";
 }
 
-int mpb_matrix_save(const mpb_matrix_t *m, const char *path)
-{
+int mpb_matrix_save(const mpb_matrix_t *m, const char *path) {
     size_t cap = 1024;
     for (size_t i = 0; i < m->allocs.n; i++)
         cap += strlen(m->allocs.v[i]) + 1;
     for (size_t i = 0; i < m->workloads.n; i++)
         cap += strlen(m->workloads.v[i]) + 1;
-    char *text = mpb_xrealloc(NULL, cap), *a = mpb_xrealloc(NULL, cap), *w = mpb_xrealloc(NULL, cap);
+    char *text = mpb_xrealloc(NULL, cap), *a = mpb_xrealloc(NULL, cap),
+         *w = mpb_xrealloc(NULL, cap);
     char t[MPB_MAX_THREADS * 6] = "";
     mpb_strlist_join(&m->allocs, a, cap);
     mpb_strlist_join(&m->workloads, w, cap);
     for (size_t i = 0; i < m->nthreads; i++)
         mpb_fmt(t + strlen(t), sizeof t - strlen(t), "%s%d", i ? "," : "", m->threads[i]);
-    mpb_fmt(text, cap, "# mpbench matrix: read back by `mpbench run --resume DIR`\n"
-             "alloc=%s\nworkload=%s\nthreads=%s\nrepeat=%d\nscale=%.17g\ntimeout=%.17g\n"
-             "warmup=%.17g\npin=%d\nshard=%d/%d\nmeasure=%s\nseed=%u\nstarted=%s\n"
-             "sample_ms=%.17g\n",
-             a, w, t, m->repeat, m->scale, m->timeout_s, m->warmup, m->pin, m->shard_i, m->shard_n,
-             mpb_matrix_measure_name(m->measure), m->seed, m->started, m->sample_ms);
+    mpb_fmt(text, cap,
+            "# mpbench matrix: read back by `mpbench run --resume DIR`\n"
+            "alloc=%s\nworkload=%s\nthreads=%s\nrepeat=%d\nscale=%.17g\ntimeout=%.17g\n"
+            "warmup=%.17g\npin=%d\nshard=%d/%d\nmeasure=%s\nseed=%u\nstarted=%s\n"
+            "sample_ms=%.17g\n",
+            a, w, t, m->repeat, m->scale, m->timeout_s, m->warmup, m->pin, m->shard_i, m->shard_n,
+            mpb_matrix_measure_name(m->measure), m->seed, m->started, m->sample_ms);
     int rc = mpb_write_file(path, text);
     free(text), free(a), free(w);
     return rc;
 }
 
-int mpb_matrix_parse_shard(mpb_matrix_t *m, const char *val)
-{
+int mpb_matrix_parse_shard(mpb_matrix_t *m, const char *val) {
     char buf[64];
     long i, n;
     size_t slash = strcspn(val, "/");
@@ -68,8 +66,7 @@ int mpb_matrix_parse_shard(mpb_matrix_t *m, const char *val)
 }
 
 /* Applies one key=value line; returns 0, or -1 for a bad value. */
-static int load_line(mpb_matrix_t *m, const char *key, const char *val)
-{
+static int load_line(mpb_matrix_t *m, const char *key, const char *val) {
     long v = 0;
     int bad = 0;
     if (!strcmp(key, "alloc"))
@@ -104,8 +101,7 @@ static int load_line(mpb_matrix_t *m, const char *key, const char *val)
     return bad ? -1 : 0;
 }
 
-int mpb_matrix_load(mpb_matrix_t *m, const char *path)
-{
+int mpb_matrix_load(mpb_matrix_t *m, const char *path) {
     memset(m, 0, sizeof *m);
     m->sample_ms = MPB_SAMPLE_MS_DEFAULT;
     char *text = mpb_read_file(path);
@@ -129,8 +125,7 @@ int mpb_matrix_load(mpb_matrix_t *m, const char *path)
     return bad ? -1 : 0;
 }
 
-void mpb_matrix_free(mpb_matrix_t *m)
-{
+void mpb_matrix_free(mpb_matrix_t *m) {
     mpb_strlist_free(&m->allocs);
     mpb_strlist_free(&m->workloads);
 }

@@ -8,24 +8,24 @@
 #include "util.h"
 
 enum { MPB_MEASURE_TIME, MPB_MEASURE_INSTRUCTIONS };
-#define MPB_MAX_THREADS 64   /* thread counts in one matrix */
-#define MPB_SAMPLE_MS_DEFAULT 10.0  /* RSS sampling period, ms */
+#define MPB_MAX_THREADS       64   /* thread counts in one matrix */
+#define MPB_SAMPLE_MS_DEFAULT 10.0 /* RSS sampling period, ms */
 
 typedef struct mpb_matrix {
-    mpb_strlist_t allocs;       /* allocator names (paths made absolute) */
-    mpb_strlist_t workloads;    /* workload names, or absolute paths */
+    mpb_strlist_t allocs;    /* allocator names (paths made absolute) */
+    mpb_strlist_t workloads; /* workload names, or absolute paths */
     int threads[MPB_MAX_THREADS];
     size_t nthreads;
-    int repeat;                 /* counted repetitions per cell */
-    double scale;               /* passed to workloads as -s */
-    double timeout_s;           /* per run */
-    double warmup;              /* warm-up run's scale as a fraction of scale; 0: none */
-    int pin;                    /* bind runs to cores with hwloc */
-    int shard_i, shard_n;       /* run cells with index % n == i - 1 */
-    int measure;                /* MPB_MEASURE_* */
-    unsigned seed;              /* allocator order shuffle */
-    double sample_ms;           /* RSS sampling period for timeline.csv; 0: off */
-    char started[32];           /* ISO 8601 UTC start of the first attempt */
+    int repeat;           /* counted repetitions per cell */
+    double scale;         /* passed to workloads as -s */
+    double timeout_s;     /* per run */
+    double warmup;        /* warm-up run's scale as a fraction of scale; 0: none */
+    int pin;              /* bind runs to cores with hwloc */
+    int shard_i, shard_n; /* run cells with index % n == i - 1 */
+    int measure;          /* MPB_MEASURE_* */
+    unsigned seed;        /* allocator order shuffle */
+    double sample_ms;     /* RSS sampling period for timeline.csv; 0: off */
+    char started[32];     /* ISO 8601 UTC start of the first attempt */
 } mpb_matrix_t;
 
 /* Parses "1,2,4" into m->threads; returns 0, or -1 on a bad list. */

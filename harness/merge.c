@@ -19,25 +19,24 @@
 #include <sys/stat.h>
 
 static const char merge_help[] =
-"usage: mpbench merge OUT DIR...\n"
-"Joins results folders (shards of one matrix, see `mpbench run --shard I/N`)\n"
-"into the new folder OUT: results.csv rows concatenated (headers must match),\n"
-"timeline.csv rows likewise (from the folders that have one),\n"
-"meta.json of the first DIR with a \"merged_from\" list, matrix.txt unsharded.\n"
-"Then runs summary, plot and report on OUT and prints OUT/report.md.\n"
-"The folders must be distinct shards of one run: the same matrix.txt (but\n"
-"for the shard number), no run (allocator, workload, threads, rep) in two\n"
-"of them, none being written by a running mpbench.\n"
-"OUT must not exist. Exit: 0 done, 2 bad usage, mismatched headers or\n"
-"folders that are not shards of one run, 3 a folder is in use by another\n"
-"mpbench, 4 OUT could not be written.\n";
+    "usage: mpbench merge OUT DIR...\n"
+    "Joins results folders (shards of one matrix, see `mpbench run --shard I/N`)\n"
+    "into the new folder OUT: results.csv rows concatenated (headers must match),\n"
+    "timeline.csv rows likewise (from the folders that have one),\n"
+    "meta.json of the first DIR with a \"merged_from\" list, matrix.txt unsharded.\n"
+    "Then runs summary, plot and report on OUT and prints OUT/report.md.\n"
+    "The folders must be distinct shards of one run: the same matrix.txt (but\n"
+    "for the shard number), no run (allocator, workload, threads, rep) in two\n"
+    "of them, none being written by a running mpbench.\n"
+    "OUT must not exist. Exit: 0 done, 2 bad usage, mismatched headers or\n"
+    "folders that are not shards of one run, 3 a folder is in use by another\n"
+    "mpbench, 4 OUT could not be written.\n";
 
 /* Appends the rows (not the header) of DIR/name to out through the CSV
  * writer; the first folder's header is kept in *first and the others must
  * match it. An optional file a folder lacks adds nothing. */
 static int add_rows(FILE *out, const char *dir, const char *name, int optional,
-                    mpb_table_t *first)
-{
+                    mpb_table_t *first) {
     char path[PATH_MAX];
     mpb_table_t t;
     mpb_fmt(path, sizeof path, "%s/%s", dir, name);
@@ -66,8 +65,7 @@ static int add_rows(FILE *out, const char *dir, const char *name, int optional,
 }
 
 /* OUT/meta.json: the first shard's meta with "merged_from" added. */
-static int write_meta(const char *out, char **dirs, int n)
-{
+static int write_meta(const char *out, char **dirs, int n) {
     char path[PATH_MAX];
     mpb_fmt(path, sizeof path, "%s/meta.json", dirs[0]);
     json_t *meta = mpb_json_load(path), *from = json_array();
@@ -85,8 +83,7 @@ static int write_meta(const char *out, char **dirs, int n)
 }
 
 /* OUT/matrix.txt: the first shard's with shard=1/1. */
-static int write_matrix(const char *out, const char *first)
-{
+static int write_matrix(const char *out, const char *first) {
     char path[PATH_MAX], *text = NULL, *save = NULL;
     size_t len = 0;
     mpb_fmt(path, sizeof path, "%s/matrix.txt", first);
@@ -105,11 +102,10 @@ static int write_matrix(const char *out, const char *first)
 
 /* OUT/name from every DIR's (results.csv; timeline.csv, optional: written
  * when some DIR has one). */
-static int write_csv(const char *out, char **dirs, int n, const char *name, int optional)
-{
+static int write_csv(const char *out, char **dirs, int n, const char *name, int optional) {
     char path[PATH_MAX], *text = NULL;
     size_t len = 0;
-    mpb_table_t first = { 0 };
+    mpb_table_t first = {0};
     FILE *f = open_memstream(&text, &len);
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++)
@@ -128,29 +124,28 @@ static int write_csv(const char *out, char **dirs, int n, const char *name, int 
 
 /* summary, plot and report of OUT (failures are warnings); prints the
  * report's path once it exists. */
-static void analyse(const char *out)
-{
-    static const char *const names[] = { "summary", "plot", "report" };
-    int (*const cmds[])(int, char **) = { mpb_cmd_summary, mpb_cmd_plot, mpb_cmd_report };
+static void analyse(const char *out) {
+    static const char *const names[] = {"summary", "plot", "report"};
+    int (*const cmds[])(int, char **) = {mpb_cmd_summary, mpb_cmd_plot, mpb_cmd_report};
     int rc = 0;
     for (int i = 0; i < 3; i++) {
-        char *args[] = { (char *)names[i], (char *)out, NULL };
+        char *args[] = {(char *)names[i], (char *)out, NULL};
         fflush(stdout);
         mpb_nested++;
         rc = cmds[i](2, args);
         mpb_nested--;
         if (rc != 0)
-            fprintf(stderr, "mpbench merge: warning: `mpbench %s %s` failed (exit %d)\n",
-                    names[i], out, rc);
+            fprintf(stderr, "mpbench merge: warning: `mpbench %s %s` failed (exit %d)\n", names[i],
+                    out, rc);
     }
     if (rc == 0 && !mpb_nested)
         printf("%s/report.md\n", out);
 }
 
-int mpb_cmd_merge(int argc, char **argv)
-{
+int mpb_cmd_merge(int argc, char **argv) {
     static const struct option opts[] = {
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int c;
     optind = 1;
@@ -164,7 +159,7 @@ int mpb_cmd_merge(int argc, char **argv)
                 argv[optind - 1]);
         return 2;
     }
-    argc -= optind - 1, argv += optind - 1;  /* argv[1] is OUT from here on */
+    argc -= optind - 1, argv += optind - 1; /* argv[1] is OUT from here on */
     if (argc < 3) {
         fputs("mpbench merge: want OUT and at least one DIR (see mpbench merge --help)\n", stderr);
         return 2;

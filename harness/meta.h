@@ -19,9 +19,9 @@ typedef struct mpb_meta {
     const mpb_workload_t *wls;
     size_t nwl;
     const char *cmdline;
-    const char *resumed_at;     /* NULL unless this attempt is a --resume */
-    const char *end;            /* NULL while the matrix is running */
-    const char *state;          /* "running", "complete", "interrupted", "write-error" */
+    const char *resumed_at; /* NULL unless this attempt is a --resume */
+    const char *end;        /* NULL while the matrix is running */
+    const char *state;      /* "running", "complete", "interrupted", "write-error" */
 } mpb_meta_t;
 
 /* Writes DIR/meta.json (atomically). Returns 0 or -1 (errno). */
@@ -35,6 +35,6 @@ json_t *mpb_meta_variant_flags(const mpb_alloc_t *a, size_t n);
 /* {host, cpu_model, cores, pus, topology, kernel, compiler, mpbench_compiler}
  * members added to o. */
 void mpb_meta_machine(json_t *o);
-void mpb_meta_git(char *buf, size_t len);        /* commit hash or "unknown" */
+void mpb_meta_git(char *buf, size_t len); /* commit hash or "unknown" */
 
 #endif /* MPB_META_H */

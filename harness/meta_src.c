@@ -11,8 +11,7 @@
 #include <string.h>
 
 /* Sets o[MPA_X] = "v" for a `#define MPA_X v` that follows `#ifndef MPA_X`. */
-static void tunable_line(json_t *o, const char *ifndef, const char *line)
-{
+static void tunable_line(json_t *o, const char *ifndef, const char *line) {
     char want[160];
     mpb_fmt(want, sizeof want, "#define %s ", ifndef);
     if (strncmp(line, want, strlen(want)) != 0)
@@ -24,8 +23,7 @@ static void tunable_line(json_t *o, const char *ifndef, const char *line)
     mpb_json_set_text(o, ifndef, val);
 }
 
-json_t *mpb_meta_tunables(void)
-{
+json_t *mpb_meta_tunables(void) {
     char path[PATH_MAX];
     mpb_fmt(path, sizeof path, "%s/../../allocator/src/tunables.h", mpb_self_dir());
     char *text = mpb_read_file(path), *save = NULL, prev[128] = "";
@@ -43,8 +41,7 @@ json_t *mpb_meta_tunables(void)
     return o;
 }
 
-json_t *mpb_meta_variant_flags(const mpb_alloc_t *a, size_t n)
-{
+json_t *mpb_meta_variant_flags(const mpb_alloc_t *a, size_t n) {
     json_t *o = json_object();
     for (size_t i = 0; i < n; i++) {
         if (strncmp(a[i].name, "mpalloc-", 8) != 0)
@@ -60,11 +57,10 @@ json_t *mpb_meta_variant_flags(const mpb_alloc_t *a, size_t n)
     return o;
 }
 
-void mpb_meta_git(char *buf, size_t len)
-{
+void mpb_meta_git(char *buf, size_t len) {
     char src[PATH_MAX];
     mpb_fmt(src, sizeof src, "%s/../..", mpb_self_dir());
-    char *argv[] = { "git", "-C", src, "rev-parse", "HEAD", NULL };
+    char *argv[] = {"git", "-C", src, "rev-parse", "HEAD", NULL};
     if (mpb_capture_line(argv, buf, len, 5.0) != 0 || !isxdigit((unsigned char)buf[0]))
         mpb_fmt(buf, len, "unknown");
 }

@@ -7,20 +7,18 @@
 #include <math.h>
 #include <string.h>
 
-mpb_num_t mpb_fmt_num(double v)
-{
+mpb_num_t mpb_fmt_num(double v) {
     mpb_num_t n = {""};
     if (isnan(v))
         return n;
     if (fabs(v) >= 1e5 && fabs(v) < 1e15)
-        snprintf(n.s, sizeof n.s, "%.0f", v);   /* counts: all digits, no 1e+06 */
+        snprintf(n.s, sizeof n.s, "%.0f", v); /* counts: all digits, no 1e+06 */
     else
         snprintf(n.s, sizeof n.s, "%.6g", v);
     return n;
 }
 
-mpb_num_t mpb_fmt_human(double v)
-{
+mpb_num_t mpb_fmt_human(double v) {
     static const char suffix[] = {'k', 'M', 'G', 'T'};
     mpb_num_t n = {"-"};
     double a = fabs(v);
@@ -37,37 +35,34 @@ mpb_num_t mpb_fmt_human(double v)
     return n;
 }
 
-mpb_num_t mpb_fmt_ratio(double r)
-{
+mpb_num_t mpb_fmt_ratio(double r) {
     mpb_num_t n = {"-"};
     if (!isnan(r))
         snprintf(n.s, sizeof n.s, r >= 0.1 && r < 100 ? "%.2f" : "%.3g", r);
     return n;
 }
 
-const char *mpb_safe_name(const char *s, char *buf, size_t len)
-{
+const char *mpb_safe_name(const char *s, char *buf, size_t len) {
     size_t i = 0;
     for (; s[i] && i + 1 < len; i++) {
         char c = s[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-                 || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '_' || c == '-';
         buf[i] = ok ? c : '_';
     }
     buf[i] = '\0';
     return buf;
 }
 
-const char *mpb_path(char *buf, size_t len, const char *dir, const char *name)
-{
+const char *mpb_path(char *buf, size_t len, const char *dir, const char *name) {
     snprintf(buf, len, "%s/%s", dir, name);
     return buf;
 }
 
-int mpb_parse_dir(int argc, char **argv, const char *help, const char **dir)
-{
+int mpb_parse_dir(int argc, char **argv, const char *help, const char **dir) {
     static const struct option opts[] = {
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int c;
     optind = 1;

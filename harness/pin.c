@@ -14,8 +14,7 @@
 static hwloc_topology_t topo;
 static int loaded;
 
-int mpb_pin_init(void)
-{
+int mpb_pin_init(void) {
     if (loaded)
         return loaded > 0 ? 0 : -1;
     loaded = -1;
@@ -30,8 +29,7 @@ int mpb_pin_init(void)
 }
 
 /* Number of objects of type t, at least 1. */
-static int count(hwloc_obj_type_t t)
-{
+static int count(hwloc_obj_type_t t) {
     if (mpb_pin_init() != 0)
         return 1;
     int n = hwloc_get_nbobjs_by_type(topo, t);
@@ -43,8 +41,7 @@ int mpb_pin_pus(void) { return count(HWLOC_OBJ_PU); }
 int mpb_pin_packages(void) { return count(HWLOC_OBJ_PACKAGE); }
 int mpb_pin_numa(void) { return count(HWLOC_OBJ_NUMANODE); }
 
-const char *mpb_pin_cpu_model(void)
-{
+const char *mpb_pin_cpu_model(void) {
     if (mpb_pin_init() != 0)
         return "unknown";
     hwloc_obj_t pkg = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PACKAGE, 0);
@@ -59,19 +56,18 @@ const char *mpb_pin_cpu_model(void)
 }
 
 /* Size of the first cache of the given depth, in KiB (0 when none). */
-static unsigned long cache_kib(hwloc_obj_type_t t)
-{
+static unsigned long cache_kib(hwloc_obj_type_t t) {
     hwloc_obj_t o = hwloc_get_obj_by_type(topo, t, 0);
     return o && o->attr ? (unsigned long)(o->attr->cache.size / 1024) : 0;
 }
 
-void mpb_pin_summary(char *buf, size_t len)
-{
+void mpb_pin_summary(char *buf, size_t len) {
     if (mpb_pin_init() != 0) {
         snprintf(buf, len, "hwloc topology unavailable");
         return;
     }
-    snprintf(buf, len, "%d package(s), %d NUMA node(s), %d core(s), %d PU(s), "
+    snprintf(buf, len,
+             "%d package(s), %d NUMA node(s), %d core(s), %d PU(s), "
              "L1d %lu KiB, L2 %lu KiB, L3 %lu KiB per cache",
              mpb_pin_packages(), mpb_pin_numa(), mpb_pin_cores(), mpb_pin_pus(),
              cache_kib(HWLOC_OBJ_L1CACHE), cache_kib(HWLOC_OBJ_L2CACHE),
@@ -79,21 +75,19 @@ void mpb_pin_summary(char *buf, size_t len)
 }
 
 /* One warning per mpbench process when runs cannot be bound. */
-static void warn_unpinned(const char *why)
-{
+static void warn_unpinned(const char *why) {
     static int warned;
     if (!warned++)
         fprintf(stderr, "mpbench: warning: cannot bind runs to cores (%s); they run unpinned\n",
                 why);
 }
 
-int mpb_pin_process(pid_t pid, int threads)
-{
+int mpb_pin_process(pid_t pid, int threads) {
     if (mpb_pin_init() != 0) {
         warn_unpinned("no hwloc topology");
         return -1;
     }
-    if (!hwloc_topology_is_thissystem(topo)) {   /* HWLOC_SYNTHETIC, an XML file */
+    if (!hwloc_topology_is_thissystem(topo)) { /* HWLOC_SYNTHETIC, an XML file */
         warn_unpinned("the hwloc topology is not this machine's");
         return -1;
     }
@@ -103,7 +97,8 @@ int mpb_pin_process(pid_t pid, int threads)
         hwloc_bitmap_copy(set, hwloc_topology_get_topology_cpuset(topo));
     } else {
         for (int i = 0; i < threads; i++)
-            hwloc_bitmap_or(set, set, hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, (unsigned)i)->cpuset);
+            hwloc_bitmap_or(set, set,
+                            hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, (unsigned)i)->cpuset);
     }
     int rc = hwloc_set_proc_cpubind(topo, pid, set, HWLOC_CPUBIND_PROCESS);
     int err = errno;
@@ -113,8 +108,7 @@ int mpb_pin_process(pid_t pid, int threads)
     return rc == 0 ? 0 : -1;
 }
 
-const char *mpb_pin_describe(int threads, char *buf, size_t len)
-{
+const char *mpb_pin_describe(int threads, char *buf, size_t len) {
     int cores = mpb_pin_cores(), pus = mpb_pin_pus();
     if (mpb_pin_init() != 0)
         snprintf(buf, len, "unpinned (no hwloc topology)");
@@ -132,8 +126,7 @@ const char *mpb_pin_describe(int threads, char *buf, size_t len)
     return buf;
 }
 
-int mpb_pin_oversubscription(int threads)
-{
+int mpb_pin_oversubscription(int threads) {
     int pus = mpb_pin_pus();
     return threads <= pus ? 1 : 1 + (threads - 1) / pus;
 }

@@ -9,8 +9,8 @@
 
 /* Loads the topology once; later calls are free. Returns 0 or -1. */
 int mpb_pin_init(void);
-int mpb_pin_cores(void);        /* physical cores (>= 1) */
-int mpb_pin_pus(void);          /* hardware threads (>= 1) */
+int mpb_pin_cores(void); /* physical cores (>= 1) */
+int mpb_pin_pus(void);   /* hardware threads (>= 1) */
 int mpb_pin_packages(void);
 int mpb_pin_numa(void);
 /* CPU model string from hwloc ("unknown" when hwloc has none). */

@@ -45,20 +45,21 @@ static const char plot_help[] =
 
 typedef struct mpb_plotctx {
     const mpb_cellset_t *cs;
-    char dir[4096];       /* DIR/plots */
-    const char *term;     /* gnuplot terminal line */
-    int normalised;       /* glibc ran: bars are ratios to it */
-    int pus;              /* hardware threads from meta.json, 0: unknown */
-    int made, failed;     /* PNGs written / gnuplot failures */
+    char dir[4096];   /* DIR/plots */
+    const char *term; /* gnuplot terminal line */
+    int normalised;   /* glibc ran: bars are ratios to it */
+    int pus;          /* hardware threads from meta.json, 0: unknown */
+    int made, failed; /* PNGs written / gnuplot failures */
 } mpb_plotctx_t;
 
 /* Extent of a plot's data: values decide a log scale, intervals the y range. */
 typedef struct mpb_yrange {
-    double vmin, vmax;  /* smallest positive / largest value */
-    double lo, hi;      /* smallest positive / largest interval end */
+    double vmin, vmax; /* smallest positive / largest value */
+    double lo, hi;     /* smallest positive / largest interval end */
 } mpb_yrange_t;
 
-#define MPB_YRANGE_INIT {INFINITY, 0.0, INFINITY, 0.0}
+#define MPB_YRANGE_INIT \
+    { INFINITY, 0.0, INFINITY, 0.0 }
 
 /* One bar or point: value and interval ("?" in the data file when absent). */
 typedef struct mpb_pt {
@@ -66,8 +67,7 @@ typedef struct mpb_pt {
 } mpb_pt_t;
 
 /* The point of metric m in one cell: ratio to glibc, or median when no glibc. */
-static mpb_pt_t cell_point(const mpb_plotctx_t *px, const mpb_cell_t *c, int m)
-{
+static mpb_pt_t cell_point(const mpb_plotctx_t *px, const mpb_cell_t *c, int m) {
     mpb_pt_t p = {NAN, NAN, NAN};
     mpb_cellstat_t s;
     if (!c || mpb_cells_stat(px->cs, c, m, &s) < 0)
@@ -81,8 +81,7 @@ static mpb_pt_t cell_point(const mpb_plotctx_t *px, const mpb_cell_t *c, int m)
     return p;
 }
 
-static void put_point(FILE *f, mpb_pt_t p, mpb_yrange_t *yr)
-{
+static void put_point(FILE *f, mpb_pt_t p, mpb_yrange_t *yr) {
     if (isnan(p.v)) {
         fputs(" ? ? ?", f);
         return;
@@ -96,8 +95,7 @@ static void put_point(FILE *f, mpb_pt_t p, mpb_yrange_t *yr)
     yr->hi = fmax(yr->hi, p.hi);
 }
 
-static void put_header(FILE *f, const mpb_cellset_t *cs, const char *first)
-{
+static void put_header(FILE *f, const mpb_cellset_t *cs, const char *first) {
     char lb[256];
     fprintf(f, "# %s", first);
     for (size_t a = 0; a < cs->nallocs; a++) {
@@ -109,9 +107,8 @@ static void put_header(FILE *f, const mpb_cellset_t *cs, const char *first)
 
 /* Writes the grouped-bar data of metric m at `threads`: a row per workload,
  * three columns per allocator. Returns the number of bars, -1 on error. */
-static int write_bars_dat(const mpb_plotctx_t *px, int m, int threads,
-                          const char *path, mpb_yrange_t *yr)
-{
+static int write_bars_dat(const mpb_plotctx_t *px, int m, int threads, const char *path,
+                          mpb_yrange_t *yr) {
     const mpb_cellset_t *cs = px->cs;
     FILE *f = fopen(path, "w");
     int bars = 0;
@@ -134,9 +131,8 @@ static int write_bars_dat(const mpb_plotctx_t *px, int m, int threads,
 }
 
 /* Writes ops/s (or wall time) against threads for one workload. */
-static int write_scaling_dat(const mpb_plotctx_t *px, int m, const char *workload,
-                             const char *path, mpb_yrange_t *yr)
-{
+static int write_scaling_dat(const mpb_plotctx_t *px, int m, const char *workload, const char *path,
+                             mpb_yrange_t *yr) {
     const mpb_cellset_t *cs = px->cs;
     mpb_plotctx_t abs = *px;
     FILE *f = fopen(path, "w");
@@ -163,9 +159,8 @@ static int write_scaling_dat(const mpb_plotctx_t *px, int m, const char *workloa
 /* Writes metric m of kernel-sim test `test` against object size (by_size,
  * at `fixed` threads) or against threads (at size `fixed`): medians with
  * their CI, three columns per allocator. Returns the points written. */
-static int write_line_dat(const mpb_plotctx_t *px, int m, const char *test, int by_size,
-                          long fixed, const char *path, mpb_yrange_t *yr)
-{
+static int write_line_dat(const mpb_plotctx_t *px, int m, const char *test, int by_size, long fixed,
+                          const char *path, mpb_yrange_t *yr) {
     const mpb_cellset_t *cs = px->cs;
     mpb_plotctx_t abs = *px;
     char key[300];
@@ -183,8 +178,8 @@ static int write_line_dat(const mpb_plotctx_t *px, int m, const char *test, int 
         int threads = by_size ? (int)fixed : cs->threads[x];
         fprintf(f, "%ld", by_size ? size : (long)threads);
         for (size_t a = 0; a < cs->nallocs; a++) {
-            const mpb_cell_t *c = mpb_cells_find(cs, cs->allocs[a],
-                                                 mpb_cells_key(test, size, key, sizeof key), threads);
+            const mpb_cell_t *c = mpb_cells_find(
+                cs, cs->allocs[a], mpb_cells_key(test, size, key, sizeof key), threads);
             mpb_pt_t p = cell_point(&abs, c, m);
             pts += !isnan(p.v);
             put_point(f, p, yr);
@@ -195,9 +190,8 @@ static int write_line_dat(const mpb_plotctx_t *px, int m, const char *test, int 
 }
 
 /* Common head of every script: terminal, output, titles, names, log scale. */
-static void script_head(FILE *s, const mpb_plotctx_t *px, const char *png,
-                        const char *title, const mpb_yrange_t *yr)
-{
+static void script_head(FILE *s, const mpb_plotctx_t *px, const char *png, const char *title,
+                        const mpb_yrange_t *yr) {
     char lb[256], safe[256];
     fprintf(s, "%s\nset output '%s'\n", px->term, png);
     fputs("set title ", s);
@@ -206,8 +200,9 @@ static void script_head(FILE *s, const mpb_plotctx_t *px, const char *png,
     fprintf(s, "set grid ytics lc rgb '#dddddd'\nset key outside right top\n");
     fputs("names = \"", s);
     for (size_t a = 0; a < px->cs->nallocs; a++)
-        fprintf(s, "%s%s", a ? " " : "",
-                mpb_safe_name(mpb_cells_label(px->cs->allocs[a], lb, sizeof lb), safe, sizeof safe));
+        fprintf(
+            s, "%s%s", a ? " " : "",
+            mpb_safe_name(mpb_cells_label(px->cs->allocs[a], lb, sizeof lb), safe, sizeof safe));
     fprintf(s, "\"\nN = %zu\n", px->cs->nallocs);
     if (yr->vmax / yr->vmin > 10.0)
         fprintf(s, "set logscale y\nset yrange [%.6g:%.6g]\n", yr->lo / 1.5, yr->hi * 1.5);
@@ -217,8 +212,7 @@ static void script_head(FILE *s, const mpb_plotctx_t *px, const char *png,
 
 /* Saves the script beside its data and runs it there (gnuplot.c), so the
  * script's relative file names work for a user too. */
-static int run_script(mpb_plotctx_t *px, const char *text, const char *gpname)
-{
+static int run_script(mpb_plotctx_t *px, const char *text, const char *gpname) {
     if (mpb_gnuplot(px->dir, gpname, text) != 0) {
         px->failed++;
         return -1;
@@ -228,35 +222,38 @@ static int run_script(mpb_plotctx_t *px, const char *text, const char *gpname)
 }
 
 /* Title, axis label and file prefix of the bar plot of metric m. */
-static void bar_names(const mpb_plotctx_t *px, int m, int threads, char *title,
-                      size_t tlen, char *ylabel, size_t ylen)
-{
-    const char *what = m == MPB_M_WALL ? "Wall time" : m == MPB_M_RSS ? "Peak RSS"
-                     : mpb_metrics[m].title;
+static void bar_names(const mpb_plotctx_t *px, int m, int threads, char *title, size_t tlen,
+                      char *ylabel, size_t ylen) {
+    const char *what = m == MPB_M_WALL  ? "Wall time"
+                       : m == MPB_M_RSS ? "Peak RSS"
+                                        : mpb_metrics[m].title;
     const char *base = px->cs->baseline;
     if (px->normalised) {
-        snprintf(title, tlen, "%s per workload, normalised to %s (%d thread%s; "
+        snprintf(title, tlen,
+                 "%s per workload, normalised to %s (%d thread%s; "
                  "median ratio, error bars: 95%% CI) - lower is better",
                  what, base, threads, threads == 1 ? "" : "s");
-        snprintf(ylabel, ylen, "%s / %s's", m == MPB_M_WALL ? "time" : m == MPB_M_RSS
-                 ? "peak RSS" : mpb_metrics[m].name, base);
+        snprintf(ylabel, ylen, "%s / %s's",
+                 m == MPB_M_WALL  ? "time"
+                 : m == MPB_M_RSS ? "peak RSS"
+                                  : mpb_metrics[m].name,
+                 base);
     } else {
-        snprintf(title, tlen, "%s per workload (%d thread%s; no baseline runs, so medians "
+        snprintf(title, tlen,
+                 "%s per workload (%d thread%s; no baseline runs, so medians "
                  "are shown; error bars: 95%% CI) - lower is better",
                  what, threads, threads == 1 ? "" : "s");
         snprintf(ylabel, ylen, "%s", mpb_metrics[m].title);
     }
 }
 
-static int plot_bars(mpb_plotctx_t *px, int m, int threads, const char *prefix)
-{
+static int plot_bars(mpb_plotctx_t *px, int m, int threads, const char *prefix) {
     char dat[256], png[256], gp[256], path[4400], title[300], ylabel[100];
     mpb_yrange_t yr = MPB_YRANGE_INIT;
     snprintf(dat, sizeof dat, "%s_t%d.dat", prefix, threads);
     snprintf(png, sizeof png, "%s_t%d.png", prefix, threads);
     snprintf(gp, sizeof gp, "%s_t%d.gp", prefix, threads);
-    if (write_bars_dat(px, m, threads, mpb_path(path, sizeof path, px->dir, dat),
-                       &yr) <= 0)
+    if (write_bars_dat(px, m, threads, mpb_path(path, sizeof path, px->dir, dat), &yr) <= 0)
         return -1;
     bar_names(px, m, threads, title, sizeof title, ylabel, sizeof ylabel);
     char *text = NULL;
@@ -266,11 +263,15 @@ static int plot_bars(mpb_plotctx_t *px, int m, int threads, const char *prefix)
     fprintf(s, "set ylabel \"%s\"\nset bmargin 7\nset xrange [-0.6:%g]\n", ylabel,
             (double)px->cs->nworkloads - 0.4);
     fputs("set style data histograms\nset style histogram errorbars gap 1.5 lw 1\n"
-          "set style fill solid 0.85 border -1\nset xtics nomirror rotate by 30 right\n", s);
+          "set style fill solid 0.85 border -1\nset xtics nomirror rotate by 30 right\n",
+          s);
     if (px->normalised)
-        fputs("set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb 'black'\n", s);
-    fprintf(s, "plot for [i=1:N] '%s' using (column(3*i-1)):(column(3*i)):(column(3*i+1))"
-            ":xtic(1) title word(names, i)\n", dat);
+        fputs("set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb 'black'\n",
+              s);
+    fprintf(s,
+            "plot for [i=1:N] '%s' using (column(3*i-1)):(column(3*i)):(column(3*i+1))"
+            ":xtic(1) title word(names, i)\n",
+            dat);
     fclose(s);
     int rc = run_script(px, text, gp);
     free(text);
@@ -279,8 +280,7 @@ static int plot_bars(mpb_plotctx_t *px, int m, int threads, const char *prefix)
 
 /* kernel_size_<test>_t<N>.png (by_size: metric vs object size at N
  * threads) or kernel_cpus_<test>.png (vs simulated CPUs at size `fixed`). */
-static int plot_kernel_line(mpb_plotctx_t *px, int m, const char *test, int by_size, long fixed)
-{
+static int plot_kernel_line(mpb_plotctx_t *px, int m, const char *test, int by_size, long fixed) {
     char safe[200], base[300], dat[320], png[320], gp[320], path[4400], title[400];
     mpb_yrange_t yr = MPB_YRANGE_INIT;
     mpb_safe_name(test, safe, sizeof safe);
@@ -295,20 +295,26 @@ static int plot_kernel_line(mpb_plotctx_t *px, int m, const char *test, int by_s
                        &yr) <= 0)
         return 0;
     if (by_size)
-        snprintf(title, sizeof title, "%s: %s by object size, %ld simulated CPU(s) (median, "
-                 "error bars: 95%% CI) - lower is better", test, mpb_metrics[m].name, fixed);
+        snprintf(title, sizeof title,
+                 "%s: %s by object size, %ld simulated CPU(s) (median, "
+                 "error bars: 95%% CI) - lower is better",
+                 test, mpb_metrics[m].name, fixed);
     else
-        snprintf(title, sizeof title, "%s: %s by simulated CPUs, %ld-byte objects (median, "
-                 "error bars: 95%% CI) - lower is better", test, mpb_metrics[m].name, fixed);
+        snprintf(title, sizeof title,
+                 "%s: %s by simulated CPUs, %ld-byte objects (median, "
+                 "error bars: 95%% CI) - lower is better",
+                 test, mpb_metrics[m].name, fixed);
     char *text = NULL;
     size_t len = 0;
     FILE *s = open_memstream(&text, &len);
     script_head(s, px, png, title, &yr);
-    fprintf(s, "set xlabel '%s'\nset ylabel '%s'\n", by_size ? "object size (bytes)"
-            : "simulated CPUs", mpb_metrics[m].title);
+    fprintf(s, "set xlabel '%s'\nset ylabel '%s'\n",
+            by_size ? "object size (bytes)" : "simulated CPUs", mpb_metrics[m].title);
     fputs(by_size ? "set logscale x 2\n" : "set xtics 1\n", s);
-    fprintf(s, "plot for [i=1:N] '%s' using 1:(column(3*i-1)):(column(3*i)):(column(3*i+1))"
-            " with yerrorlines lw 2 pt 7 title word(names, i)\n", dat);
+    fprintf(s,
+            "plot for [i=1:N] '%s' using 1:(column(3*i-1)):(column(3*i)):(column(3*i+1))"
+            " with yerrorlines lw 2 pt 7 title word(names, i)\n",
+            dat);
     fclose(s);
     int rc = run_script(px, text, gp);
     free(text);
@@ -317,8 +323,7 @@ static int plot_kernel_line(mpb_plotctx_t *px, int m, const char *test, int by_s
 
 /* kernel-sim sets: for each test, cycles by size at the fewest and the most
  * CPUs it ran on, and cycles by CPU count at 64 bytes (or its first size). */
-static void plot_kernel(mpb_plotctx_t *px)
-{
+static void plot_kernel(mpb_plotctx_t *px) {
     const mpb_cellset_t *cs = px->cs;
     for (size_t k = 0; k < cs->ntests; k++) {
         int tmin = 0, tmax = 0;
@@ -344,8 +349,7 @@ static void plot_kernel(mpb_plotctx_t *px)
     }
 }
 
-static int plot_scaling(mpb_plotctx_t *px, const char *workload)
-{
+static int plot_scaling(mpb_plotctx_t *px, const char *workload) {
     char safe[200], dat[256], png[256], gp[256], path[4400], title[300];
     mpb_yrange_t yr = MPB_YRANGE_INIT;
     mpb_safe_name(workload, safe, sizeof safe);
@@ -355,8 +359,10 @@ static int plot_scaling(mpb_plotctx_t *px, const char *workload)
     if (write_scaling_dat(px, MPB_M_OPS, workload, mpb_path(path, sizeof path, px->dir, dat),
                           &yr) <= 0)
         return -1;
-    snprintf(title, sizeof title, "Thread scaling: %s (median ops/s, error bars: 95%% CI "
-             "of the median) - higher is better", workload);
+    snprintf(title, sizeof title,
+             "Thread scaling: %s (median ops/s, error bars: 95%% CI "
+             "of the median) - higher is better",
+             workload);
     char *text = NULL;
     size_t len = 0;
     FILE *s = open_memstream(&text, &len);
@@ -366,8 +372,10 @@ static int plot_scaling(mpb_plotctx_t *px, const char *workload)
         fprintf(s, "%s%d", t ? ", " : "", px->cs->threads[t]);
     fprintf(s, ")\nset xrange [%g:%g]\n", px->cs->threads[0] - 0.5,
             px->cs->threads[px->cs->nthreads - 1] + 0.5);
-    fprintf(s, "plot for [i=1:N] '%s' using 1:(column(3*i-1)):(column(3*i)):(column(3*i+1))"
-            " with yerrorlines lw 2 pt 7 title word(names, i)\n", dat);
+    fprintf(s,
+            "plot for [i=1:N] '%s' using 1:(column(3*i-1)):(column(3*i)):(column(3*i+1))"
+            " with yerrorlines lw 2 pt 7 title word(names, i)\n",
+            dat);
     fclose(s);
     int rc = run_script(px, text, gp);
     free(text);
@@ -375,8 +383,7 @@ static int plot_scaling(mpb_plotctx_t *px, const char *workload)
 }
 
 /* x axis of the thread plots: the matrix's thread counts as tics. */
-static void thread_axis(FILE *s, const mpb_cellset_t *cs, size_t first)
-{
+static void thread_axis(FILE *s, const mpb_cellset_t *cs, size_t first) {
     fputs("set xlabel 'threads'\nset xtics (", s);
     for (size_t t = first; t < cs->nthreads; t++)
         fprintf(s, "%s%d", t > first ? ", " : "", cs->threads[t]);
@@ -384,11 +391,10 @@ static void thread_axis(FILE *s, const mpb_cellset_t *cs, size_t first)
 }
 
 /* efficiency_W.png: E(N) per allocator, log2 x axis, the ceiling dashed. */
-static int plot_efficiency(mpb_plotctx_t *px, const char *workload)
-{
+static int plot_efficiency(mpb_plotctx_t *px, const char *workload) {
     char safe[200], dat[256], png[256], gp[256], path[4400], title[300];
     const mpb_cellset_t *cs = px->cs;
-    mpb_yrange_t yr = {0.5, 1.0, 0.5, 1.0};  /* linear axis from 0 */
+    mpb_yrange_t yr = {0.5, 1.0, 0.5, 1.0}; /* linear axis from 0 */
     double ymax = 1.0;
     mpb_safe_name(workload, safe, sizeof safe);
     snprintf(dat, sizeof dat, "efficiency_%s.dat", safe);
@@ -397,9 +403,10 @@ static int plot_efficiency(mpb_plotctx_t *px, const char *workload)
     if (mpb_scaling_write_dat(cs, workload, px->pus, mpb_path(path, sizeof path, px->dir, dat),
                               &ymax) <= 0)
         return -1;
-    snprintf(title, sizeof title, "Per-thread efficiency: %s ((ops/s at N / N) / ops/s at %d "
-             "thread%s; error bars: 95%% CI) - higher is better", workload, cs->threads[0],
-             cs->threads[0] == 1 ? "" : "s");
+    snprintf(title, sizeof title,
+             "Per-thread efficiency: %s ((ops/s at N / N) / ops/s at %d "
+             "thread%s; error bars: 95%% CI) - higher is better",
+             workload, cs->threads[0], cs->threads[0] == 1 ? "" : "s");
     yr.hi = ymax;
     char *text = NULL;
     size_t len = 0;
@@ -411,18 +418,21 @@ static int plot_efficiency(mpb_plotctx_t *px, const char *workload)
     fputs("set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 3 lc rgb 'gray'\n", s);
     fputs("plot ", s);
     if (px->pus > 0)
-        fprintf(s, "'%s' using 1:2 with lines dt 2 lw 2 lc rgb 'black' title 'ceiling on %d "
-                "PUs', \\\n     ", dat, px->pus);
-    fprintf(s, "for [i=1:N] '%s' using 1:(column(3*i)):(column(3*i+1)):(column(3*i+2)) "
-            "with yerrorlines lw 2 pt 7 title word(names, i)\n", dat);
+        fprintf(s,
+                "'%s' using 1:2 with lines dt 2 lw 2 lc rgb 'black' title 'ceiling on %d "
+                "PUs', \\\n     ",
+                dat, px->pus);
+    fprintf(s,
+            "for [i=1:N] '%s' using 1:(column(3*i)):(column(3*i+1)):(column(3*i+2)) "
+            "with yerrorlines lw 2 pt 7 title word(names, i)\n",
+            dat);
     fclose(s);
     int rc = run_script(px, text, gp);
     free(text);
     return rc;
 }
 
-static int plot_all(mpb_plotctx_t *px)
-{
+static int plot_all(mpb_plotctx_t *px) {
     const mpb_cellset_t *cs = px->cs;
     for (size_t t = 0; t < cs->nthreads; t++) {
         if (cs->present[MPB_M_WALL] || !cs->present[MPB_M_CYCLES])
@@ -453,12 +463,12 @@ static int plot_all(mpb_plotctx_t *px)
     }
     printf("wrote %d plot%s to %s%s\n", px->made, px->made == 1 ? "" : "s", px->dir,
            cs->nthreads > 1 && !cs->present[MPB_M_OPS] && !cs->present[MPB_M_CYCLES]
-           ? " (no ops_per_s: no scaling plots)" : "");
+               ? " (no ops_per_s: no scaling plots)"
+               : "");
     return px->failed ? 1 : 0;
 }
 
-int mpb_cmd_plot(int argc, char **argv)
-{
+int mpb_cmd_plot(int argc, char **argv) {
     const char *dir;
     int prc = mpb_parse_dir(argc, argv, plot_help, &dir);
     if (prc != 0)

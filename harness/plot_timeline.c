@@ -15,8 +15,7 @@
 #include <string.h>
 
 /* The run a workload's plot shows: lowest threads, then lowest rep. */
-static void pick_run(const mpb_table_t *t, const char *w, int *threads, int *rep)
-{
+static void pick_run(const mpb_table_t *t, const char *w, int *threads, int *rep) {
     *threads = *rep = -1;
     for (size_t i = 0; i < t->nrows; i++) {
         if (strcmp(mpb_table_get(t, i, "workload"), w))
@@ -31,8 +30,7 @@ static void pick_run(const mpb_table_t *t, const char *w, int *threads, int *rep
 
 /* Distinct values of column col (in order of appearance), among rows of
  * workload w when w is set. */
-static void distinct(const mpb_table_t *t, const char *col, const char *w, mpb_strlist_t *out)
-{
+static void distinct(const mpb_table_t *t, const char *col, const char *w, mpb_strlist_t *out) {
     for (size_t i = 0; i < t->nrows; i++) {
         const char *v = mpb_table_get(t, i, col);
         int seen = w && strcmp(mpb_table_get(t, i, "workload"), w);
@@ -45,8 +43,7 @@ static void distinct(const mpb_table_t *t, const char *col, const char *w, mpb_s
 
 /* Writes the .dat (a block per allocator) and returns the allocators drawn. */
 static int write_dat(const mpb_table_t *t, const char *w, int threads, int rep,
-                     const mpb_strlist_t *allocs, const char *path, char *names, size_t nlen)
-{
+                     const mpb_strlist_t *allocs, const char *path, char *names, size_t nlen) {
     FILE *f = fopen(path, "w");
     int blocks = 0;
     if (!f)
@@ -67,8 +64,10 @@ static int write_dat(const mpb_table_t *t, const char *w, int threads, int rep,
         if (rows) {
             char safe[256];
             size_t n = strlen(names);
-            const char *base = strrchr(allocs->v[a], '/') ? strrchr(allocs->v[a], '/') + 1 : allocs->v[a];
-            mpb_fmt(names + n, nlen - n, "%s%s", blocks ? " " : "", mpb_safe_name(base, safe, sizeof safe));
+            const char *base =
+                strrchr(allocs->v[a], '/') ? strrchr(allocs->v[a], '/') + 1 : allocs->v[a];
+            mpb_fmt(names + n, nlen - n, "%s%s", blocks ? " " : "",
+                    mpb_safe_name(base, safe, sizeof safe));
             blocks++;
         }
     }
@@ -77,8 +76,7 @@ static int write_dat(const mpb_table_t *t, const char *w, int threads, int rep,
 
 /* Draws timeline_<w>.png; returns 0 or -1. */
 static int plot_one(const mpb_table_t *t, const char *w, const mpb_strlist_t *allocs,
-                    const char *plotdir, const char *term)
-{
+                    const char *plotdir, const char *term) {
     char safe[200], dat[256], png[256], gp[256], path[4400], names[4096];
     int threads, rep;
     pick_run(t, w, &threads, &rep);
@@ -86,8 +84,8 @@ static int plot_one(const mpb_table_t *t, const char *w, const mpb_strlist_t *al
     mpb_fmt(dat, sizeof dat, "timeline_%s.dat", safe);
     mpb_fmt(png, sizeof png, "timeline_%s.png", safe);
     mpb_fmt(gp, sizeof gp, "timeline_%s.gp", safe);
-    int n = write_dat(t, w, threads, rep, allocs, mpb_path(path, sizeof path, plotdir, dat),
-                      names, sizeof names);
+    int n = write_dat(t, w, threads, rep, allocs, mpb_path(path, sizeof path, plotdir, dat), names,
+                      sizeof names);
     if (n <= 0)
         return n;
     char *text = NULL;
@@ -95,12 +93,15 @@ static int plot_one(const mpb_table_t *t, const char *w, const mpb_strlist_t *al
     FILE *s = open_memstream(&text, &len);
     fprintf(s, "%s\nset output '%s'\n", term, png);
     char title[600];
-    mpb_fmt(title, sizeof title, "Memory over time: %s (%d thread%s, rep %d; RSS of the run's "
-            "process tree) - lower is better", w, threads, threads == 1 ? "" : "s", rep);
+    mpb_fmt(title, sizeof title,
+            "Memory over time: %s (%d thread%s, rep %d; RSS of the run's "
+            "process tree) - lower is better",
+            w, threads, threads == 1 ? "" : "s", rep);
     fputs("set title ", s);
     mpb_gnuplot_quote(s, title);
     fputc('\n', s);
-    fprintf(s, "set xlabel 'time since start (ms)'\nset ylabel 'RSS (MiB)'\nset grid\n"
+    fprintf(s,
+            "set xlabel 'time since start (ms)'\nset ylabel 'RSS (MiB)'\nset grid\n"
             "set key outside right top\nset yrange [0:*]\nnames = \"%s\"\n"
             "plot for [i=0:%d] '%s' index i using 1:2 with lines lw 2 title word(names, i+1)\n",
             names, n - 1, dat);
@@ -111,8 +112,7 @@ static int plot_one(const mpb_table_t *t, const char *w, const mpb_strlist_t *al
 }
 
 int mpb_plot_timelines(const char *dir, const char *plotdir, const char *term, int *made,
-                       int *failed)
-{
+                       int *failed) {
     char path[4200];
     mpb_table_t t;
     *made = *failed = 0;
@@ -121,7 +121,7 @@ int mpb_plot_timelines(const char *dir, const char *plotdir, const char *term, i
         return 0;
     if (mpb_table_load(path, &t) != 0)
         return -1;
-    mpb_strlist_t wls = { 0 }, allocs = { 0 };
+    mpb_strlist_t wls = {0}, allocs = {0};
     distinct(&t, "workload", NULL, &wls);
     distinct(&t, "allocator", NULL, &allocs);
     for (size_t w = 0; w < wls.n; w++) {

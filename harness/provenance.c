@@ -22,8 +22,7 @@
 /* Characters ld.so splits LD_PRELOAD at. */
 #define PRELOAD_SEPARATORS " :\t\n"
 
-int mpb_prov_init(mpb_prov_t *p)
-{
+int mpb_prov_init(mpb_prov_t *p) {
     char path[PATH_MAX + 64];
     Dl_info info;
     memset(p, 0, sizeof *p);
@@ -34,16 +33,17 @@ int mpb_prov_init(mpb_prov_t *p)
     }
     mpb_fmt(path, sizeof path, "%s/../lib/mpbench-probe.so", mpb_self_dir());
     if (!realpath(path, p->probe) || !mpb_is_file(p->probe)) {
-        fprintf(stderr, "mpbench: cannot find %s (build it with `make harness`): without it "
-                "no run can prove which allocator served it\n", path);
+        fprintf(stderr,
+                "mpbench: cannot find %s (build it with `make harness`): without it "
+                "no run can prove which allocator served it\n",
+                path);
         return -1;
     }
     return 0;
 }
 
 /* Makes the private temp folder for links (once). */
-static int make_linkdir(mpb_prov_t *p)
-{
+static int make_linkdir(mpb_prov_t *p) {
     if (p->linkdir[0])
         return 0;
     const char *tmp = getenv("TMPDIR");
@@ -60,8 +60,7 @@ static int make_linkdir(mpb_prov_t *p)
 }
 
 /* path as LD_PRELOAD can carry it: itself, or a link without separators. */
-static int preload_name(mpb_prov_t *p, const char *path, char *out, size_t len)
-{
+static int preload_name(mpb_prov_t *p, const char *path, char *out, size_t len) {
     if (!strpbrk(path, PRELOAD_SEPARATORS)) {
         mpb_copy(out, len, path);
         return 0;
@@ -77,19 +76,17 @@ static int preload_name(mpb_prov_t *p, const char *path, char *out, size_t len)
     return 0;
 }
 
-int mpb_prov_preload(mpb_prov_t *p, const char *lib, char *buf, size_t len)
-{
+int mpb_prov_preload(mpb_prov_t *p, const char *lib, char *buf, size_t len) {
     char probe[PATH_MAX], alloc[PATH_MAX];
     if (preload_name(p, p->probe, probe, sizeof probe) != 0)
         return -1;
     if (preload_name(p, lib && *lib ? lib : p->libc, alloc, sizeof alloc) != 0)
         return -1;
-    mpb_fmt(buf, len, "%s:%s", probe, alloc);   /* the probe first: see probe.c's next */
+    mpb_fmt(buf, len, "%s:%s", probe, alloc); /* the probe first: see probe.c's next */
     return 0;
 }
 
-void mpb_prov_cleanup(mpb_prov_t *p)
-{
+void mpb_prov_cleanup(mpb_prov_t *p) {
     char link[PATH_MAX + 32];
     if (!p->linkdir[0])
         return;
@@ -109,8 +106,7 @@ typedef struct report_line {
 } report_line_t;
 
 /* Splits "pid=..\tmalloc=..\tlibc=..\texe=.." in place; 0 or -1. */
-static int parse_line(char *line, report_line_t *l)
-{
+static int parse_line(char *line, report_line_t *l) {
     memset(l, 0, sizeof *l);
     l->pid = -1;
     for (char *save = NULL, *f = strtok_r(line, "\t", &save); f; f = strtok_r(NULL, "\t", &save)) {
@@ -139,8 +135,7 @@ static int parse_line(char *line, report_line_t *l)
 }
 
 /* 1 when a and b name the same file (device and inode, else the name). */
-static int same_file(const char *a, const char *b)
-{
+static int same_file(const char *a, const char *b) {
     struct stat sa, sb;
     if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
         return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
@@ -148,8 +143,7 @@ static int same_file(const char *a, const char *b)
 }
 
 /* 1 when the line shows malloc served by lib (glibc: by the process's libc). */
-static int served(const report_line_t *l, const char *lib)
-{
+static int served(const report_line_t *l, const char *lib) {
     if (l->malloc_obj[0] != '/')
         return 0;
     if (!lib || !*lib)
@@ -158,8 +152,7 @@ static int served(const report_line_t *l, const char *lib)
 }
 
 /* The first line of the log where ld.so complains, into buf ("" if none). */
-static void loader_complaint(const char *log, char *buf, size_t len)
-{
+static void loader_complaint(const char *log, char *buf, size_t len) {
     buf[0] = '\0';
     FILE *f = log ? fopen(log, "r") : NULL;
     char line[1024];
@@ -175,8 +168,7 @@ static void loader_complaint(const char *log, char *buf, size_t len)
 }
 
 /* Appends "; ld.so said ..." and the library's defect to why. */
-static void add_causes(const mpb_prov_check_t *c, char *why, size_t len)
-{
+static void add_causes(const mpb_prov_check_t *c, char *why, size_t len) {
     char note[600];
     size_t n = strlen(why);
     loader_complaint(c->err_log, note, sizeof note);
@@ -188,43 +180,48 @@ static void add_causes(const mpb_prov_check_t *c, char *why, size_t len)
 
 /* why for a line whose malloc came from elsewhere. */
 static void describe_wrong(const report_line_t *l, const char *lib, size_t bad, size_t seen,
-                           char *why, size_t len)
-{
+                           char *why, size_t len) {
     const char *want = lib && *lib ? lib : "glibc (the process's libc)";
     char who[64] = "";
     if (seen > 1)
         mpb_fmt(who, sizeof who, " (%zu of %zu processes wrong)", bad, seen);
     if (!strcmp(l->malloc_obj, "(program)"))
-        mpb_fmt(why, len, "allocator not verified: %s (pid %ld) defines its own malloc, so %s "
-                "did not serve it%s", l->exe, l->pid, want, who);
+        mpb_fmt(why, len,
+                "allocator not verified: %s (pid %ld) defines its own malloc, so %s "
+                "did not serve it%s",
+                l->exe, l->pid, want, who);
     else
-        mpb_fmt(why, len, "allocator not verified: malloc of %s (pid %ld) was served by %s, "
-                "not %s%s", l->exe, l->pid, l->malloc_obj[0] == '/' ? l->malloc_obj
-                : "an unknown object", want, who);
+        mpb_fmt(why, len,
+                "allocator not verified: malloc of %s (pid %ld) was served by %s, "
+                "not %s%s",
+                l->exe, l->pid, l->malloc_obj[0] == '/' ? l->malloc_obj : "an unknown object", want,
+                who);
 }
 
 /* why when no process reported. */
-static void describe_silence(const mpb_prov_check_t *c, char *why, size_t len)
-{
+static void describe_silence(const mpb_prov_check_t *c, char *why, size_t len) {
     char said[8];
     loader_complaint(c->err_log, said, sizeof said);
     if (c->program && mpb_elf_is_static(c->program))
-        mpb_fmt(why, len, "allocator not verified: %s is statically linked, so LD_PRELOAD "
-                "cannot replace its malloc", c->program);
+        mpb_fmt(why, len,
+                "allocator not verified: %s is statically linked, so LD_PRELOAD "
+                "cannot replace its malloc",
+                c->program);
     else if (said[0])
-        mpb_fmt(why, len, "allocator not verified: the program could not be started with the "
+        mpb_fmt(why, len,
+                "allocator not verified: the program could not be started with the "
                 "allocator preloaded");
     else
-        mpb_fmt(why, len, "allocator not verified: no process loaded mpbench's probe (a "
+        mpb_fmt(why, len,
+                "allocator not verified: no process loaded mpbench's probe (a "
                 "statically linked or setuid program or one that clears LD_PRELOAD)");
 }
 
-int mpb_prov_verify(const mpb_prov_check_t *c, char *why, size_t len)
-{
+int mpb_prov_verify(const mpb_prov_check_t *c, char *why, size_t len) {
     char *text = mpb_read_file(c->report);
     size_t seen = 0, bad = 0;
     int top = 0;
-    report_line_t first_bad = { 0 }, l;
+    report_line_t first_bad = {0}, l;
     char *save = NULL;
     why[0] = '\0';
     for (char *line = text ? strtok_r(text, "\n", &save) : NULL; line;
@@ -244,8 +241,10 @@ int mpb_prov_verify(const mpb_prov_check_t *c, char *why, size_t len)
         describe_wrong(&first_bad, c->lib, bad, seen, why, len);
         rc = 0;
     } else if (!top) {
-        mpb_fmt(why, len, "allocator not verified: the workload's own process (pid %ld) did "
-                "not load mpbench's probe", c->pid);
+        mpb_fmt(why, len,
+                "allocator not verified: the workload's own process (pid %ld) did "
+                "not load mpbench's probe",
+                c->pid);
         rc = 0;
     }
     if (rc != 1)
@@ -255,8 +254,7 @@ int mpb_prov_verify(const mpb_prov_check_t *c, char *why, size_t len)
 }
 
 /* 1 when process pid has the file path mapped (/proc/PID/maps). */
-static int has_mapped(long pid, const char *path)
-{
+static int has_mapped(long pid, const char *path) {
     char maps[64], line[PATH_MAX + 128];
     int found = 0;
     mpb_fmt(maps, sizeof maps, "/proc/%ld/maps", pid);
@@ -274,8 +272,7 @@ static int has_mapped(long pid, const char *path)
  * -1 when it cannot be told (gone, in the middle of an exec, cut short).
  * A program that rewrites its title over its environment (redis-server)
  * shows none: has_mapped() speaks for it. */
-static int env_has_probe(long pid, const char *probe)
-{
+static int env_has_probe(long pid, const char *probe) {
     char path[64], buf[65536];
     mpb_fmt(path, sizeof path, "/proc/%ld/environ", pid);
     FILE *f = fopen(path, "r");
@@ -295,8 +292,7 @@ static int env_has_probe(long pid, const char *probe)
 }
 
 /* Checks one process once per program it runs; notes the first failure. */
-static void watch_one(mpb_prov_watch_t *w, long pid)
-{
+static void watch_one(mpb_prov_watch_t *w, long pid) {
     char path[64], exe[PATH_MAX];
     struct stat st;
     mpb_fmt(path, sizeof path, "/proc/%ld/exe", pid);
@@ -311,18 +307,21 @@ static void watch_one(mpb_prov_watch_t *w, long pid)
     exe[len > 0 ? len : 0] = '\0';
     int env = 1;
     if (len > 0 && mpb_elf_is_static(exe))
-        mpb_fmt(w->why, sizeof w->why, "allocator not verified: %s (pid %ld) in the workload's "
-                "process tree is statically linked and ran without it", exe, pid);
+        mpb_fmt(w->why, sizeof w->why,
+                "allocator not verified: %s (pid %ld) in the workload's "
+                "process tree is statically linked and ran without it",
+                exe, pid);
     else if (!has_mapped(pid, w->probe) && (env = env_has_probe(pid, w->preload)) == 0)
-        mpb_fmt(w->why, sizeof w->why, "allocator not verified: %s (pid %ld) in the workload's "
-                "process tree ran with LD_PRELOAD removed or replaced", exe, pid);
-    if (env >= 0 && w->n < MPB_WATCH_MAX)     /* told apart: not looked at again */
+        mpb_fmt(w->why, sizeof w->why,
+                "allocator not verified: %s (pid %ld) in the workload's "
+                "process tree ran with LD_PRELOAD removed or replaced",
+                exe, pid);
+    if (env >= 0 && w->n < MPB_WATCH_MAX) /* told apart: not looked at again */
         w->pid[w->n] = pid, w->exe[w->n++] = (unsigned long)st.st_ino;
 }
 
 /* root and its descendants (children of the main threads), depth-bounded. */
-static void watch_tree(mpb_prov_watch_t *w, long pid, int depth)
-{
+static void watch_tree(mpb_prov_watch_t *w, long pid, int depth) {
     char path[96], buf[4096];
     watch_one(w, pid);
     mpb_fmt(path, sizeof path, "/proc/%ld/task/%ld/children", pid, pid);
@@ -337,8 +336,7 @@ static void watch_tree(mpb_prov_watch_t *w, long pid, int depth)
         watch_tree(w, strtol(tok, NULL, 10), depth + 1);
 }
 
-int mpb_prov_watch_scan(mpb_prov_watch_t *w, long root)
-{
+int mpb_prov_watch_scan(mpb_prov_watch_t *w, long root) {
     double now = mpb_now();
     if (now >= w->next) {
         watch_tree(w, root, 0);
@@ -347,22 +345,24 @@ int mpb_prov_watch_scan(mpb_prov_watch_t *w, long root)
     return (int)((w->next - now) * 1000.0) + 1;
 }
 
-int mpb_prov_warn_lib(const char *name, const char *lib)
-{
+int mpb_prov_warn_lib(const char *name, const char *lib) {
     char problem[PATH_MAX + 128];
     if (!lib || !*lib || !mpb_elf_alloc_problem(lib, problem, sizeof problem))
         return 0;
-    fprintf(stderr, "mpbench: warning: allocator %s: %s; its runs will fail the provenance "
-            "check (status unverified)\n", name, problem);
+    fprintf(stderr,
+            "mpbench: warning: allocator %s: %s; its runs will fail the provenance "
+            "check (status unverified)\n",
+            name, problem);
     return 1;
 }
 
-int mpb_prov_warn_program(const char *name, const char *program)
-{
+int mpb_prov_warn_program(const char *name, const char *program) {
     if (!mpb_elf_is_static(program))
         return 0;
-    fprintf(stderr, "mpbench: warning: workload %s (%s) is statically linked: LD_PRELOAD "
+    fprintf(stderr,
+            "mpbench: warning: workload %s (%s) is statically linked: LD_PRELOAD "
             "cannot give it another malloc; its runs will fail the provenance check "
-            "(status unverified)\n", name, program);
+            "(status unverified)\n",
+            name, program);
     return 1;
 }

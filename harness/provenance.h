@@ -22,14 +22,14 @@ typedef struct mpb_prov {
 
 /* What one finished run is checked against. */
 typedef struct mpb_prov_check {
-    const char *report;     /* file the probe wrote */
-    const char *lib;        /* allocator library; "" or NULL for glibc */
-    long pid;               /* the workload's process id */
-    const char *err_log;    /* the run's stderr log (ld.so messages), may not exist */
-    const char *program;    /* the workload executable (static-link check) */
+    const char *report;  /* file the probe wrote */
+    const char *lib;     /* allocator library; "" or NULL for glibc */
+    long pid;            /* the workload's process id */
+    const char *err_log; /* the run's stderr log (ld.so messages), may not exist */
+    const char *program; /* the workload executable (static-link check) */
 } mpb_prov_check_t;
 
-#define MPB_WATCH_MAX 512    /* processes of one run the outside check remembers */
+#define MPB_WATCH_MAX 512 /* processes of one run the outside check remembers */
 
 /* The outside check of a run: its process tree is scanned while it runs
  * (from /proc), and each process (again after an exec) is checked once: a
@@ -37,13 +37,13 @@ typedef struct mpb_prov_check {
  * LD_PRELOAD, ran without the allocator, and the inside reports cannot
  * see it. */
 typedef struct mpb_prov_watch {
-    const char *preload;            /* the run's LD_PRELOAD value */
-    const char *probe;              /* the probe's real path (as /proc/PID/maps shows it) */
-    double period_s, next;          /* scan period; next scan (mpb_now) */
-    long pid[MPB_WATCH_MAX];        /* processes checked ... */
+    const char *preload;              /* the run's LD_PRELOAD value */
+    const char *probe;                /* the probe's real path (as /proc/PID/maps shows it) */
+    double period_s, next;            /* scan period; next scan (mpb_now) */
+    long pid[MPB_WATCH_MAX];          /* processes checked ... */
     unsigned long exe[MPB_WATCH_MAX]; /* ... with the inode of the program they ran */
     size_t n;
-    char why[768];                  /* the first process that ran without it, or "" */
+    char why[768]; /* the first process that ran without it, or "" */
 } mpb_prov_watch_t;
 
 /* Scans root's process tree when the period has passed; returns the

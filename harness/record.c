@@ -23,28 +23,27 @@
 #include <unistd.h>
 
 static const char record_help[] =
-"usage: mpbench record -o TRACE [--] PROG [ARGS...]\n"
-"Runs PROG under the allocation recorder (build/lib/libmpatrace.so, LD_PRELOAD)\n"
-"and writes every malloc, calloc, realloc, reallocarray, free, free_sized,\n"
-"free_aligned_sized, aligned_alloc, posix_memalign, memalign, valloc, pvalloc\n"
-"and malloc_usable_size call of PROG's process to TRACE, with its thread, time,\n"
-"sizes, alignment and the object's address (per-thread buffers, zstd blocks).\n"
-"\n"
-"  -o, --out TRACE   trace file to write (replaced if it exists)\n"
-"  -h, --help        this text\n"
-"\n"
-"Only PROG's own process is recorded: children it forks stop recording, and\n"
-"programs they exec are not recorded; an exec by PROG itself continues the\n"
-"trace (a new process image). Threads, signals, exit(), _exit() are handled;\n"
-"a PROG that is killed leaves a trace cut short, which trace-stat reads up to\n"
-"its last whole block and reports as truncated (replay refuses it).\n"
-"Then: mpbench trace-stat TRACE; mpbench replay TRACE --out DIR.\n"
-"Exit: PROG's exit status (128+N when killed by signal N); 2 bad usage;\n"
-"125 the trace could not be created; 127 PROG could not be run.\n";
+    "usage: mpbench record -o TRACE [--] PROG [ARGS...]\n"
+    "Runs PROG under the allocation recorder (build/lib/libmpatrace.so, LD_PRELOAD)\n"
+    "and writes every malloc, calloc, realloc, reallocarray, free, free_sized,\n"
+    "free_aligned_sized, aligned_alloc, posix_memalign, memalign, valloc, pvalloc\n"
+    "and malloc_usable_size call of PROG's process to TRACE, with its thread, time,\n"
+    "sizes, alignment and the object's address (per-thread buffers, zstd blocks).\n"
+    "\n"
+    "  -o, --out TRACE   trace file to write (replaced if it exists)\n"
+    "  -h, --help        this text\n"
+    "\n"
+    "Only PROG's own process is recorded: children it forks stop recording, and\n"
+    "programs they exec are not recorded; an exec by PROG itself continues the\n"
+    "trace (a new process image). Threads, signals, exit(), _exit() are handled;\n"
+    "a PROG that is killed leaves a trace cut short, which trace-stat reads up to\n"
+    "its last whole block and reports as truncated (replay refuses it).\n"
+    "Then: mpbench trace-stat TRACE; mpbench replay TRACE --out DIR.\n"
+    "Exit: PROG's exit status (128+N when killed by signal N); 2 bad usage;\n"
+    "125 the trace could not be created; 127 PROG could not be run.\n";
 
 /* Writes the file header to a new TRACE; returns 0 or -1. */
-static int write_header(const char *path, int argc, char **argv, pid_t pid, uint64_t t0)
-{
+static int write_header(const char *path, int argc, char **argv, pid_t pid, uint64_t t0) {
     mpt_file_header_t h;
     memset(&h, 0, sizeof h);
     memcpy(h.magic, MPT_FILE_MAGIC, 8);
@@ -64,8 +63,7 @@ static int write_header(const char *path, int argc, char **argv, pid_t pid, uint
 
 /* In the child: environment for the recorder, then exec. When exec fails,
  * errno goes to errfd (close-on-exec: nothing arrives when exec succeeds). */
-static void child(const char *trace, const char *lib, char **argv, int errfd)
-{
+static void child(const char *trace, const char *lib, char **argv, int errfd) {
     char pid[32], pre[PATH_MAX * 2];
     const char *old = getenv("LD_PRELOAD");
     mpb_fmt(pid, sizeof pid, "%ld", (long)getpid());
@@ -83,13 +81,13 @@ static void child(const char *trace, const char *lib, char **argv, int errfd)
 }
 
 /* Reads the trace back and prints one line about it on stderr. */
-static void describe(const char *path)
-{
+static void describe(const char *path) {
     mpb_trace_t t;
     int st = mpb_trace_scan(path, &t);
     double per = t.nevents ? (double)t.file_size / (double)t.nevents : 0;
-    fprintf(stderr, "mpbench record: %s: %zu events, %zu threads, %zu bytes (%.2f bytes/event)%s%s\n",
-            path, t.nevents, t.nth, t.file_size, per, st == MPB_TRACE_OK ? "" : "; ",
+    fprintf(stderr,
+            "mpbench record: %s: %zu events, %zu threads, %zu bytes (%.2f bytes/event)%s%s\n", path,
+            t.nevents, t.nth, t.file_size, per, st == MPB_TRACE_OK ? "" : "; ",
             st == MPB_TRACE_OK ? "" : t.why);
     if (t.end_dropped)
         fprintf(stderr, "mpbench record: %llu calls from signal handlers were not recorded\n",
@@ -97,17 +95,15 @@ static void describe(const char *path)
     mpb_trace_free(&t);
 }
 
-static uint64_t mono_ns(void)
-{
+static uint64_t mono_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int mpb_cmd_record(int argc, char **argv)
-{
-    static const struct option opts[] = { { "out", required_argument, 0, 'o' },
-                                           { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+int mpb_cmd_record(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"out", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *out = NULL;
     int c;
     optind = 1;
@@ -129,7 +125,8 @@ int mpb_cmd_record(int argc, char **argv)
         fprintf(stderr, "mpbench record: no recorder at %s (run make)\n", lib);
         return 2;
     }
-    if (write_header(out, argc - optind, argv + optind, 0, mono_ns()) != 0 || !realpath(out, trace)) {
+    if (write_header(out, argc - optind, argv + optind, 0, mono_ns()) != 0 ||
+        !realpath(out, trace)) {
         fprintf(stderr, "mpbench record: cannot write %s: %s\n", out, strerror(errno));
         return 125;
     }
@@ -162,7 +159,7 @@ int mpb_cmd_record(int argc, char **argv)
     int exec_errno;
     ssize_t got = read(ep[0], &exec_errno, sizeof exec_errno);
     close(ep[0]);
-    if (got == (ssize_t)sizeof exec_errno) {     /* nothing ran: no trace, not a "killed" one */
+    if (got == (ssize_t)sizeof exec_errno) { /* nothing ran: no trace, not a "killed" one */
         unlink(out);
         return 127;
     }

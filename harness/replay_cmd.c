@@ -13,42 +13,48 @@
 #include <string.h>
 
 static const char replay_help[] =
-"usage: mpbench replay TRACE [--alloc LIST] [--repeat N] [--timeout S]\n"
-"                      [--sample-ms MS] [--no-report] --out DIR\n"
-"Replays the allocation calls of TRACE (from `mpbench record`) on each\n"
-"allocator in a child process (build/bin/mpb-replay under LD_PRELOAD): one\n"
-"thread per recorded thread, each in its recorded order; a free of an object\n"
-"made by another thread waits until that thread made it. Each new object's\n"
-"first 64 bytes and one byte per 4 KiB page are written.\n"
-"\n"
-"  -a, --alloc LIST    allocators (default: all five, as mpbench run)\n"
-"  -r, --repeat N      counted replays per allocator (default 5)\n"
-"  -o, --out DIR       results folder (the format of mpbench run)\n"
-"      --timeout S     kill a replay after S seconds (default 60)\n"
-"      --sample-ms MS  RSS sampling period for timeline.csv (default 10)\n"
-"      --no-report     skip summary, plot and report\n"
-"\n"
-"Columns: wall_s (the child), max_rss_kb, ops (calls made: the same for\n"
-"every run of a trace), and in extra: alloc_s (time inside the allocator:\n"
-"clock reads around each call, minus the harness's per-call cost measured on\n"
-"an empty pass), harness_ns_per_call, replay_s (the replay's own wall time).\n"
-"Same as: mpbench run --workload trace:TRACE --threads <recorded threads> ...\n"
-"Exit: as mpbench run; 2 also when TRACE is truncated, corrupt or empty.\n";
+    "usage: mpbench replay TRACE [--alloc LIST] [--repeat N] [--timeout S]\n"
+    "                      [--sample-ms MS] [--no-report] --out DIR\n"
+    "Replays the allocation calls of TRACE (from `mpbench record`) on each\n"
+    "allocator in a child process (build/bin/mpb-replay under LD_PRELOAD): one\n"
+    "thread per recorded thread, each in its recorded order; a free of an object\n"
+    "made by another thread waits until that thread made it. Each new object's\n"
+    "first 64 bytes and one byte per 4 KiB page are written.\n"
+    "\n"
+    "  -a, --alloc LIST    allocators (default: all five, as mpbench run)\n"
+    "  -r, --repeat N      counted replays per allocator (default 5)\n"
+    "  -o, --out DIR       results folder (the format of mpbench run)\n"
+    "      --timeout S     kill a replay after S seconds (default 60)\n"
+    "      --sample-ms MS  RSS sampling period for timeline.csv (default 10)\n"
+    "      --no-report     skip summary, plot and report\n"
+    "\n"
+    "Columns: wall_s (the child), max_rss_kb, ops (calls made: the same for\n"
+    "every run of a trace), and in extra: alloc_s (time inside the allocator:\n"
+    "clock reads around each call, minus the harness's per-call cost measured on\n"
+    "an empty pass), harness_ns_per_call, replay_s (the replay's own wall time).\n"
+    "Same as: mpbench run --workload trace:TRACE --threads <recorded threads> ...\n"
+    "Exit: as mpbench run; 2 also when TRACE is truncated, corrupt or empty.\n";
 
-int mpb_cmd_replay(int argc, char **argv)
-{
-    static const struct option opts[] = {
-        { "alloc", required_argument, 0, 'a' }, { "repeat", required_argument, 0, 'r' },
-        { "out", required_argument, 0, 'o' }, { "timeout", required_argument, 0, 'T' },
-        { "sample-ms", required_argument, 0, 'S' }, { "no-report", no_argument, 0, 'N' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+int mpb_cmd_replay(int argc, char **argv) {
+    static const struct option opts[] = {{"alloc", required_argument, 0, 'a'},
+                                         {"repeat", required_argument, 0, 'r'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"timeout", required_argument, 0, 'T'},
+                                         {"sample-ms", required_argument, 0, 'S'},
+                                         {"no-report", no_argument, 0, 'N'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     char *args[32];
     int n = 0, c;
     args[n++] = "run";
     optind = 1;
     while ((c = getopt_long(argc, argv, "a:r:o:h", opts, NULL)) != -1) {
-        const char *name = c == 'a' ? "--alloc" : c == 'r' ? "--repeat" : c == 'o' ? "--out"
-                         : c == 'T' ? "--timeout" : c == 'S' ? "--sample-ms" : "--no-report";
+        const char *name = c == 'a'   ? "--alloc"
+                           : c == 'r' ? "--repeat"
+                           : c == 'o' ? "--out"
+                           : c == 'T' ? "--timeout"
+                           : c == 'S' ? "--sample-ms"
+                                      : "--no-report";
         if (c == 'h')
             return fputs(replay_help, stdout), 0;
         if (c == '?')

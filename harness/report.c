@@ -30,8 +30,7 @@ static const char report_help[] =
 
 /* o[key] as text in out: strings as they are, numbers and booleans as JSON
  * writes them, anything else (absent, null, object, array) as "". */
-static const char *json_scalar(const json_t *o, const char *key, char *out, size_t len)
-{
+static const char *json_scalar(const json_t *o, const char *key, char *out, size_t len) {
     const json_t *v = json_object_get(o, key);
     out[0] = '\0';
     if (json_is_string(v))
@@ -46,8 +45,7 @@ static const char *json_scalar(const json_t *o, const char *key, char *out, size
 }
 
 /* The first of several candidate keys ("a|b") set in meta, or "". */
-static const char *meta_get(const json_t *meta, const char *keys, char *out, size_t len)
-{
+static const char *meta_get(const json_t *meta, const char *keys, char *out, size_t len) {
     char k[64];
     out[0] = '\0';
     for (const char *p = keys; *p; p += strcspn(p, "|") + (p[strcspn(p, "|")] != 0)) {
@@ -59,31 +57,33 @@ static const char *meta_get(const json_t *meta, const char *keys, char *out, siz
 }
 
 /* The strings of the array o[key] as "a, b, c" in out. */
-static const char *meta_list(const json_t *o, const char *key, char *out, size_t len)
-{
+static const char *meta_list(const json_t *o, const char *key, char *out, size_t len) {
     size_t i, off = 0;
     json_t *v;
     out[0] = '\0';
-    json_array_foreach(json_object_get(o, key), i, v)
-        if (json_is_string(v) && off < len)
-            off += (size_t)snprintf(out + off, len - off, "%s%s", i ? ", " : "", json_string_value(v));
+    json_array_foreach(json_object_get(o, key), i, v) if (json_is_string(v) && off < len) off +=
+        (size_t)snprintf(out + off, len - off, "%s%s", i ? ", " : "", json_string_value(v));
     return out;
 }
 
 /* Prints one "| label | value |" line when the value is known. */
-static void machine_row(FILE *f, const char *label, const char *value)
-{
+static void machine_row(FILE *f, const char *label, const char *value) {
     if (value && *value)
         fprintf(f, "| %s | %s |\n", label, value);
 }
 
-static void section_machine(FILE *f, const json_t *meta)
-{
+static void section_machine(FILE *f, const json_t *meta) {
     static const char *rows[][2] = {
-        {"host", "host|hostname"}, {"CPU", "cpu_model|cpu|model"},
-        {"topology", "topology"}, {"kernel", "kernel"}, {"compiler", "compiler"},
-        {"git commit", "git_commit|commit"}, {"command", "command_line|command"},
-        {"started", "start|started"}, {"ended", "end|ended"}, {"state", "state"},
+        {"host", "host|hostname"},
+        {"CPU", "cpu_model|cpu|model"},
+        {"topology", "topology"},
+        {"kernel", "kernel"},
+        {"compiler", "compiler"},
+        {"git commit", "git_commit|commit"},
+        {"command", "command_line|command"},
+        {"started", "start|started"},
+        {"ended", "end|ended"},
+        {"state", "state"},
     };
     char v[1024];
     fputs("## Machine\n\n", f);
@@ -103,22 +103,19 @@ static void section_machine(FILE *f, const json_t *meta)
 
 /* meta.json's "notes": what the program that made the folder wants a
  * reader to know first (kernel-sim: the model and how to read its numbers). */
-static void section_notes(FILE *f, const json_t *meta)
-{
+static void section_notes(FILE *f, const json_t *meta) {
     size_t i;
     json_t *v;
     const json_t *notes = json_object_get(meta, "notes");
     if (!json_is_array(notes) || json_array_size(notes) == 0)
         return;
     fputs("## About this run\n\n", f);
-    json_array_foreach(notes, i, v)
-        if (json_is_string(v))
-            fprintf(f, "%s\n\n", json_string_value(v));
+    json_array_foreach(notes, i, v) if (json_is_string(v))
+        fprintf(f, "%s\n\n", json_string_value(v));
 }
 
 /* "name (version, path)" for each allocator, from meta.json's list. */
-static void alloc_versions(FILE *f, const mpb_cellset_t *cs, const json_t *meta)
-{
+static void alloc_versions(FILE *f, const mpb_cellset_t *cs, const json_t *meta) {
     char ver[256], path[600];
     for (size_t a = 0; a < cs->nallocs; a++) {
         size_t i;
@@ -137,8 +134,7 @@ static void alloc_versions(FILE *f, const mpb_cellset_t *cs, const json_t *meta)
     }
 }
 
-static void section_matrix(FILE *f, const mpb_cellset_t *cs, const json_t *meta)
-{
+static void section_matrix(FILE *f, const mpb_cellset_t *cs, const json_t *meta) {
     size_t ok = 0, failed = 0;
     for (size_t i = 0; i < cs->ncells; i++)
         ok += cs->cells[i].n_ok, failed += cs->cells[i].n_failed;
@@ -150,12 +146,13 @@ static void section_matrix(FILE *f, const mpb_cellset_t *cs, const json_t *meta)
     fputs("\n- threads:", f);
     for (size_t t = 0; t < cs->nthreads; t++)
         fprintf(f, "%s %d", t ? "," : "", cs->threads[t]);
-    fprintf(f, "\n- repetitions: up to %zu per cell; %zu cells, %zu runs measured (status ok), "
-            "%zu failed, %zu warm-up runs not counted\n", cs->max_rep, cs->ncells, ok, failed,
-            cs->nwarmup);
+    fprintf(f,
+            "\n- repetitions: up to %zu per cell; %zu cells, %zu runs measured (status ok), "
+            "%zu failed, %zu warm-up runs not counted\n",
+            cs->max_rep, cs->ncells, ok, failed, cs->nwarmup);
     if (cs->measure[0])
-        fprintf(f, "- measured by: %s%s\n", cs->measure, cs->mixed_measure
-                ? " (rows disagree: this folder mixes measurement modes)" : "");
+        fprintf(f, "- measured by: %s%s\n", cs->measure,
+                cs->mixed_measure ? " (rows disagree: this folder mixes measurement modes)" : "");
     fputc('\n', f);
 }
 
@@ -174,13 +171,12 @@ static const char read_me[] =
 /* One allocator's line of the ranking: geomeans of its ratios to glibc. */
 typedef struct mpb_rank {
     const char *alloc;
-    double time, rss;     /* geomean ratio of wall_s / max_rss_kb */
-    size_t ntime, nrss;   /* cells behind each */
+    double time, rss;   /* geomean ratio of wall_s / max_rss_kb */
+    size_t ntime, nrss; /* cells behind each */
 } mpb_rank_t;
 
 /* Geomean of allocator a's ratios to glibc for metric m over every cell. */
-static double alloc_geomean(const mpb_cellset_t *cs, const char *a, int m, size_t *n)
-{
+static double alloc_geomean(const mpb_cellset_t *cs, const char *a, int m, size_t *n) {
     double *r = malloc((cs->ncells + 1) * sizeof *r);
     mpb_cellstat_t s;
     *n = 0;
@@ -194,15 +190,13 @@ static double alloc_geomean(const mpb_cellset_t *cs, const char *a, int m, size_
     return g;
 }
 
-static int rank_cmp(const void *x, const void *y)
-{
+static int rank_cmp(const void *x, const void *y) {
     const mpb_rank_t *a = x, *b = y;
     double u = isnan(a->time) ? INFINITY : a->time, v = isnan(b->time) ? INFINITY : b->time;
     return (u > v) - (u < v);
 }
 
-static void section_ranking(FILE *f, const mpb_cellset_t *cs)
-{
+static void section_ranking(FILE *f, const mpb_cellset_t *cs) {
     fputs("## Ranking\n\n", f);
     if (!mpb_cells_has_baseline(cs)) {
         fputs("Neither glibc nor buddy-slab ran, so there are no ratios to rank by.\n\n", f);
@@ -219,34 +213,34 @@ static void section_ranking(FILE *f, const mpb_cellset_t *cs)
         rk[a].rss = alloc_geomean(cs, cs->allocs[a], mm, &rk[a].nrss);
     }
     qsort(rk, rk ? cs->nallocs : 0, sizeof *rk, rank_cmp);
-    fprintf(f, "Geometric mean, over every workload and thread count, of the ratio to %s\n"
+    fprintf(f,
+            "Geometric mean, over every workload and thread count, of the ratio to %s\n"
             "(below 1: faster / smaller than %s). Fastest first.\n\n"
             "| # | allocator | %s vs %s | %s vs %s | cells |\n"
-            "|---:|---|---:|---:|---:|\n", b, b, kernel ? "cycles" : "time", b,
-            kernel ? "bytes held" : "peak RSS", b);
+            "|---:|---|---:|---:|---:|\n",
+            b, b, kernel ? "cycles" : "time", b, kernel ? "bytes held" : "peak RSS", b);
     for (size_t a = 0; rk && a < cs->nallocs; a++)
         fprintf(f, "| %zu | %s | %s | %s | %zu |\n", a + 1, rk[a].alloc,
                 mpb_fmt_ratio(rk[a].time).s, mpb_fmt_ratio(rk[a].rss).s, rk[a].ntime);
     fputs("\nAn allocator with fewer cells than the others failed somewhere: its geomean\n"
-          "covers fewer workloads (see Failures).\n\n", f);
+          "covers fewer workloads (see Failures).\n\n",
+          f);
     free(rk);
 }
 
-static int name_cmp(const void *x, const void *y)
-{
+static int name_cmp(const void *x, const void *y) {
     return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
 /* Links every PNG of DIR/plots whose name starts with prefix, sorted. */
-static int plots_with(FILE *f, const char *dir, const char *prefix, const char *caption)
-{
+static int plots_with(FILE *f, const char *dir, const char *prefix, const char *caption) {
     char path[4200], *names[512];
     size_t n = 0;
     DIR *d = opendir(mpb_path(path, sizeof path, dir, "plots"));
     for (struct dirent *e; d && (e = readdir(d)) && n < 512;) {
         size_t len = strlen(e->d_name);
-        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 && len > 4
-            && strcmp(e->d_name + len - 4, ".png") == 0)
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 && len > 4 &&
+            strcmp(e->d_name + len - 4, ".png") == 0)
             names[n++] = strdup(e->d_name);
     }
     if (d)
@@ -259,8 +253,7 @@ static int plots_with(FILE *f, const char *dir, const char *prefix, const char *
     return (int)n;
 }
 
-static void section_plots(FILE *f, const char *dir)
-{
+static void section_plots(FILE *f, const char *dir) {
     fputs("## Plots\n\n", f);
     int n = plots_with(f, dir, "time_", "wall time normalised to glibc");
     n += plots_with(f, dir, "rss_", "peak RSS normalised to glibc");
@@ -270,24 +263,22 @@ static void section_plots(FILE *f, const char *dir)
     n += plots_with(f, dir, "kernel_cpus_", "kernel path: cycles by simulated CPUs");
     n += plots_with(f, dir, "kernel_held_", "kernel heap: bytes held per byte live");
     if (n == 0)
-        fprintf(f, "No plots in %s/plots: run `mpbench plot %s`, then this report again.\n\n",
-                dir, dir);
+        fprintf(f, "No plots in %s/plots: run `mpbench plot %s`, then this report again.\n\n", dir,
+                dir);
 }
 
 /* "timeout x2, crash x1" for a cell's failed runs. */
-static const char *fail_text(const mpb_cell_t *c, char *buf, size_t len)
-{
+static const char *fail_text(const mpb_cell_t *c, char *buf, size_t len) {
     size_t o = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < c->nfails && o < len; i++)
-        o += (size_t)snprintf(buf + o, len - o, "%s%s x%zu", i ? ", " : "",
-                              c->fails[i].status, c->fails[i].count);
+        o += (size_t)snprintf(buf + o, len - o, "%s%s x%zu", i ? ", " : "", c->fails[i].status,
+                              c->fails[i].count);
     return buf;
 }
 
 /* One table entry: median [CI], ratio [CI], noise and failure marks. */
-static void put_entry(FILE *f, const mpb_cellset_t *cs, const mpb_cell_t *c, int m)
-{
+static void put_entry(FILE *f, const mpb_cellset_t *cs, const mpb_cell_t *c, int m) {
     mpb_cellstat_t s;
     char fb[200];
     if (!c) {
@@ -312,8 +303,7 @@ static void put_entry(FILE *f, const mpb_cellset_t *cs, const mpb_cell_t *c, int
     fputs(" |", f);
 }
 
-static void metric_table(FILE *f, const mpb_cellset_t *cs, int m)
-{
+static void metric_table(FILE *f, const mpb_cellset_t *cs, int m) {
     fprintf(f, "## %s%s\n\n| workload | threads |", mpb_metrics[m].title,
             mpb_metrics[m].higher_better ? " - higher is better" : " - lower is better");
     for (size_t a = 0; a < cs->nallocs; a++)
@@ -326,25 +316,24 @@ static void metric_table(FILE *f, const mpb_cellset_t *cs, int m)
         for (size_t t = 0; t < cs->nthreads; t++) {
             fprintf(f, "| %s | %d |", cs->workloads[w], cs->threads[t]);
             for (size_t a = 0; a < cs->nallocs; a++)
-                put_entry(f, cs, mpb_cells_find(cs, cs->allocs[a], cs->workloads[w],
-                                                cs->threads[t]), m);
+                put_entry(f, cs,
+                          mpb_cells_find(cs, cs->allocs[a], cs->workloads[w], cs->threads[t]), m);
             fputc('\n', f);
         }
     fputc('\n', f);
 }
 
-static void section_tables(FILE *f, const mpb_cellset_t *cs)
-{
+static void section_tables(FILE *f, const mpb_cellset_t *cs) {
     for (int m = 0; m < MPB_NMETRIC; m++)
         if (mpb_metrics[m].summarised && cs->present[m])
             metric_table(f, cs, m);
     if (!cs->present[MPB_M_INSN])
         fputs("No instruction counts: this machine gave none (see Machine), and the run\n"
-              "did not use `--measure instructions`.\n\n", f);
+              "did not use `--measure instructions`.\n\n",
+              f);
 }
 
-static void section_failures(FILE *f, const mpb_cellset_t *cs)
-{
+static void section_failures(FILE *f, const mpb_cellset_t *cs) {
     char fb[200];
     size_t n = 0;
     fputs("## Failures\n\n", f);
@@ -355,7 +344,8 @@ static void section_failures(FILE *f, const mpb_cellset_t *cs)
         if (n++ == 0)
             fputs("Runs that ended with a status other than ok (not measurements):\n\n"
                   "| allocator | workload | threads | ok | failed | statuses |\n"
-                  "|---|---|---:|---:|---:|---|\n", f);
+                  "|---|---|---:|---:|---:|---|\n",
+                  f);
         fprintf(f, "| %s | %s | %d | %zu | %zu | %s |\n", c->alloc, c->workload, c->threads,
                 c->n_ok, c->n_failed, fail_text(c, fb, sizeof fb));
     }
@@ -363,8 +353,7 @@ static void section_failures(FILE *f, const mpb_cellset_t *cs)
 }
 
 /* Prints the noisy cells' line for metric m; returns how many it printed. */
-static size_t noisy_rows(FILE *f, const mpb_cellset_t *cs, int m, size_t shown)
-{
+static size_t noisy_rows(FILE *f, const mpb_cellset_t *cs, int m, size_t shown) {
     mpb_cellstat_t s;
     size_t n = 0;
     for (size_t i = 0; i < cs->ncells; i++) {
@@ -373,7 +362,8 @@ static size_t noisy_rows(FILE *f, const mpb_cellset_t *cs, int m, size_t shown)
             continue;
         if (shown + n++ == 0)
             fputs("| allocator | workload | threads | metric | median | min..max | spread |\n"
-                  "|---|---|---:|---|---:|---:|---:|\n", f);
+                  "|---|---|---:|---|---:|---:|---:|\n",
+                  f);
         fprintf(f, "| %s | %s | %d | %s | %s | %s..%s | %.0f%% |\n", c->alloc, c->workload,
                 c->threads, mpb_metrics[m].name, mpb_fmt_human(s.st.median).s,
                 mpb_fmt_human(s.st.min).s, mpb_fmt_human(s.st.max).s,
@@ -382,8 +372,7 @@ static size_t noisy_rows(FILE *f, const mpb_cellset_t *cs, int m, size_t shown)
     return n;
 }
 
-static void section_noisy(FILE *f, const mpb_cellset_t *cs)
-{
+static void section_noisy(FILE *f, const mpb_cellset_t *cs) {
     size_t n = 0;
     fputs("## Noisy cells\n\n", f);
     for (int m = 0; m < MPB_NMETRIC; m++)
@@ -391,13 +380,13 @@ static void section_noisy(FILE *f, const mpb_cellset_t *cs)
             n += noisy_rows(f, cs, m, n);
     if (n)
         fputs("\nSpread is (max-min)/median. Rerun these with more repetitions, on an idle\n"
-              "machine, or with `--measure instructions`, before trusting small differences.\n\n", f);
+              "machine, or with `--measure instructions`, before trusting small differences.\n\n",
+              f);
     else
         fputs("None: in every cell the runs agree within the noise rule above.\n\n", f);
 }
 
-static int write_report(const char *dir, const mpb_cellset_t *cs, const json_t *meta)
-{
+static int write_report(const char *dir, const mpb_cellset_t *cs, const json_t *meta) {
     char path[4200], tmp[4300];
     mpb_path(path, sizeof path, dir, "report.md");
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -407,7 +396,8 @@ static int write_report(const char *dir, const mpb_cellset_t *cs, const json_t *
         return 2;
     }
     const char *base = strrchr(dir, '/');
-    fprintf(f, "# mpbench report: %s\n\nMade by `mpbench report` from `results.csv` (%zu rows) "
+    fprintf(f,
+            "# mpbench report: %s\n\nMade by `mpbench report` from `results.csv` (%zu rows) "
             "and `meta.json`; the numbers are those of `summary.csv`.\n\n",
             base && base[1] ? base + 1 : dir, cs->nrows);
     section_notes(f, meta);
@@ -429,8 +419,7 @@ static int write_report(const char *dir, const mpb_cellset_t *cs, const json_t *
     return 0;
 }
 
-int mpb_cmd_report(int argc, char **argv)
-{
+int mpb_cmd_report(int argc, char **argv) {
     const char *dir;
     int prc = mpb_parse_dir(argc, argv, report_help, &dir);
     if (prc != 0)
@@ -440,8 +429,7 @@ int mpb_cmd_report(int argc, char **argv)
     if (mpb_cells_load(dir, &cs) < 0)
         return 2;
     if (!cs.ncells) {
-        fprintf(stderr, "mpbench report: %s/results.csv holds no runs: nothing written\n",
-                dir);
+        fprintf(stderr, "mpbench report: %s/results.csv holds no runs: nothing written\n", dir);
         mpb_cells_free(&cs);
         return 1;
     }

@@ -12,24 +12,21 @@ typedef struct cell {
     char s[64];
 } cell_t;
 
-static cell_t num(const char *fmt, double v)
-{
+static cell_t num(const char *fmt, double v) {
     cell_t c;
     mpb_fmt(c.s, sizeof c.s, fmt, v);
     return c;
 }
 
-static cell_t lnum(long v)
-{
+static cell_t lnum(long v) {
     cell_t c;
     mpb_fmt(c.s, sizeof c.s, "%ld", v);
     return c;
 }
 
 /* ops / wall as a cell ("" without ops or for a run that did not end ok). */
-static cell_t ops_rate(const mpb_result_t *r)
-{
-    cell_t c = { "" };
+static cell_t ops_rate(const mpb_result_t *r) {
+    cell_t c = {""};
     double ops;
     if (r->status == MPB_ST_OK && r->out.ops[0] && r->wall_s > 0 &&
         sscanf(r->out.ops, "%lf", &ops) == 1)
@@ -38,8 +35,7 @@ static cell_t ops_rate(const mpb_result_t *r)
 }
 
 /* The measured columns: wall_s .. majflt. */
-static void put_rusage(char *buf, size_t len, size_t *o, const mpb_result_t *r)
-{
+static void put_rusage(char *buf, size_t len, size_t *o, const mpb_result_t *r) {
     int ran = r->status != MPB_ST_ERROR;
     mpb_csv_field(buf, len, o, ran ? num("%.6f", r->wall_s).s : "", 0);
     mpb_csv_field(buf, len, o, ran ? num("%.6f", r->user_s).s : "", 0);
@@ -51,8 +47,7 @@ static void put_rusage(char *buf, size_t len, size_t *o, const mpb_result_t *r)
 
 /* exit_code, signal and the perf counter columns. */
 static void put_counters(char *buf, size_t len, size_t *o, const mpb_result_t *r,
-                         const char *callgrind_ir)
-{
+                         const char *callgrind_ir) {
     char sig[32] = "";
     if (r->status == MPB_ST_CRASH)
         mpb_signal_name(r->sig, sig, sizeof sig);
@@ -61,7 +56,7 @@ static void put_counters(char *buf, size_t len, size_t *o, const mpb_result_t *r
     mpb_csv_field(buf, len, o, sig, 0);
     for (int i = 0; i < MPB_NCOUNTERS; i++) {
         const char *fmt = i == MPB_CNT_TASK_CLOCK ? "%.3f" : "%.0f";
-        cell_t c = { "" };
+        cell_t c = {""};
         if (r->have_cnt[i] && r->status != MPB_ST_ERROR)
             c = num(fmt, r->cnt[i]);
         if (i == MPB_CNT_INSTRUCTIONS && callgrind_ir)
@@ -71,8 +66,7 @@ static void put_counters(char *buf, size_t len, size_t *o, const mpb_result_t *r
 }
 
 void mpb_csv_row(char *buf, size_t len, const mpb_alloc_t *a, const mpb_rowkey_t *k,
-                 const mpb_result_t *r)
-{
+                 const mpb_result_t *r) {
     size_t o = 0;
     mpb_csv_field(buf, len, &o, a->name, 1);
     mpb_csv_field(buf, len, &o, a->variant, 0);

@@ -16,43 +16,38 @@
 #include <string.h>
 #include <sys/stat.h>
 
-size_t mpb_run_cell(const mpb_run_t *r, size_t a, size_t w, size_t t)
-{
+size_t mpb_run_cell(const mpb_run_t *r, size_t a, size_t w, size_t t) {
     return (a * r->nwl + w) * r->m.nthreads + t;
 }
 
-size_t mpb_run_ncells(const mpb_run_t *r)
-{
-    return r->nalloc * r->nwl * r->m.nthreads;
-}
+size_t mpb_run_ncells(const mpb_run_t *r) { return r->nalloc * r->nwl * r->m.nthreads; }
 
 /* A fresh run must not land in a folder that holds one, or that another
  * mpbench is writing (exit MPB_EXIT_BUSY). */
-static int check_fresh(const mpb_run_t *r)
-{
+static int check_fresh(const mpb_run_t *r) {
     char csv[PATH_MAX], mtx[PATH_MAX];
     if (mpb_lock_busy(r->dir, "mpbench run"))
         return MPB_EXIT_BUSY;
     mpb_fmt(csv, sizeof csv, "%s/results.csv", r->dir);
     mpb_fmt(mtx, sizeof mtx, "%s/matrix.txt", r->dir);
     if (mpb_is_file(csv) || mpb_is_file(mtx)) {
-        fprintf(stderr, "mpbench: %s already holds a run; use --resume to continue it "
-                "or choose another --out\n", r->dir);
+        fprintf(stderr,
+                "mpbench: %s already holds a run; use --resume to continue it "
+                "or choose another --out\n",
+                r->dir);
         return MPB_EXIT_USAGE;
     }
     return MPB_EXIT_OK;
 }
 
 /* Takes the folder's lock for the rest of the command. */
-static int lock_dir(mpb_run_t *r)
-{
+static int lock_dir(mpb_run_t *r) {
     int rc = mpb_lock_take(r->dir, r->resume ? "mpbench run --resume" : "mpbench run");
     r->locked = rc == 0;
     return rc == 0 ? MPB_EXIT_OK : rc == MPB_EXIT_BUSY ? MPB_EXIT_BUSY : MPB_EXIT_WRITE;
 }
 
-static int load_for_resume(mpb_run_t *r)
-{
+static int load_for_resume(mpb_run_t *r) {
     char mtx[PATH_MAX];
     mpb_fmt(mtx, sizeof mtx, "%s/matrix.txt", r->dir);
     if (mpb_lock_busy(r->dir, "mpbench run --resume"))
@@ -72,8 +67,7 @@ static int load_for_resume(mpb_run_t *r)
 }
 
 /* Index of s in the first n names (stride bytes apart), or -1. */
-static long find_name(const char *base, size_t stride, size_t n, const char *s)
-{
+static long find_name(const char *base, size_t stride, size_t n, const char *s) {
     for (size_t i = 0; i < n; i++)
         if (!strcmp(base + i * stride, s))
             return (long)i;
@@ -81,9 +75,8 @@ static long find_name(const char *base, size_t stride, size_t n, const char *s)
 }
 
 /* Resolves the allocator names; the list is rewritten with what was kept. */
-static int resolve_allocs(mpb_run_t *r)
-{
-    mpb_strlist_t kept = { 0 };
+static int resolve_allocs(mpb_run_t *r) {
+    mpb_strlist_t kept = {0};
     r->allocs = mpb_xrealloc(NULL, r->m.allocs.n * sizeof *r->allocs);
     for (size_t i = 0; i < r->m.allocs.n; i++) {
         mpb_alloc_t *a = &r->allocs[r->nalloc];
@@ -99,8 +92,10 @@ static int resolve_allocs(mpb_run_t *r)
             continue;
         }
         if (find_name(r->allocs[0].name, sizeof *r->allocs, r->nalloc, a->name) >= 0) {
-            fprintf(stderr, "mpbench: allocator %s is listed twice: one cell would hold both "
-                    "sets of runs\n", a->name);
+            fprintf(stderr,
+                    "mpbench: allocator %s is listed twice: one cell would hold both "
+                    "sets of runs\n",
+                    a->name);
             mpb_strlist_free(&kept);
             return MPB_EXIT_USAGE;
         }
@@ -117,8 +112,7 @@ static int resolve_allocs(mpb_run_t *r)
 
 /* The probe, each allocator's LD_PRELOAD value, and warnings about
  * libraries and programs whose runs cannot pass the provenance check. */
-static int setup_provenance(mpb_run_t *r)
-{
+static int setup_provenance(mpb_run_t *r) {
     if (mpb_prov_init(&r->prov) != 0)
         return MPB_EXIT_USAGE;
     r->preload = mpb_xrealloc(NULL, (r->nalloc + 1) * sizeof *r->preload);
@@ -135,8 +129,7 @@ static int setup_provenance(mpb_run_t *r)
 }
 
 /* 1 when m's thread list holds n. */
-static int has_threads(const mpb_matrix_t *m, int n)
-{
+static int has_threads(const mpb_matrix_t *m, int n) {
     for (size_t k = 0; k < m->nthreads; k++)
         if (m->threads[k] == n)
             return 1;
@@ -146,8 +139,7 @@ static int has_threads(const mpb_matrix_t *m, int n)
 /* A trace replays the threads it recorded whatever --threads says: its cells
  * at other thread counts are marked done, so it runs (and is labelled) once,
  * at its own count, not once per thread count under counts it never ran. */
-static void skip_trace_cells(mpb_run_t *r)
-{
+static void skip_trace_cells(mpb_run_t *r) {
     for (size_t w = 0; w < r->nwl; w++)
         for (size_t t = 0; r->wls[w].trace[0] && t < r->m.nthreads; t++)
             for (size_t a = 0; r->m.threads[t] != r->wls[w].trace_threads && a < r->nalloc; a++)
@@ -156,13 +148,14 @@ static void skip_trace_cells(mpb_run_t *r)
 }
 
 /* Resolves the workloads (every wl-* beside mpbench when none was named). */
-static int resolve_workloads(mpb_run_t *r)
-{
+static int resolve_workloads(mpb_run_t *r) {
     if (!r->m.workloads.n)
         mpb_workload_discover(&r->m.workloads);
     if (!r->m.workloads.n) {
-        fprintf(stderr, "mpbench: no workloads (wl-*) found in %s; build them with "
-                "`make workloads` or name them with --workload\n", mpb_self_dir());
+        fprintf(stderr,
+                "mpbench: no workloads (wl-*) found in %s; build them with "
+                "`make workloads` or name them with --workload\n",
+                mpb_self_dir());
         return MPB_EXIT_USAGE;
     }
     r->wls = mpb_xrealloc(NULL, r->m.workloads.n * sizeof *r->wls);
@@ -173,23 +166,26 @@ static int resolve_workloads(mpb_run_t *r)
                 fprintf(stderr, "mpbench: bad workload scale in '%s' (want NAME@F, F > 0)\n",
                         r->m.workloads.v[i]);
             else
-                fprintf(stderr, "mpbench: unknown workload '%s': no %s %s\n",
-                        r->m.workloads.v[i], w->trace[0] ||
-                        strncmp(r->m.workloads.v[i], "trace:", 6) ? "executable" : "trace",
+                fprintf(stderr, "mpbench: unknown workload '%s': no %s %s\n", r->m.workloads.v[i],
+                        w->trace[0] || strncmp(r->m.workloads.v[i], "trace:", 6) ? "executable"
+                                                                                 : "trace",
                         w->path);
             return MPB_EXIT_USAGE;
         }
         if (find_name(r->wls[0].name, sizeof *r->wls, i, w->name) >= 0) {
-            fprintf(stderr, "mpbench: workload %s is listed twice: one cell would hold both "
-                    "sets of runs\n", w->name);
+            fprintf(stderr,
+                    "mpbench: workload %s is listed twice: one cell would hold both "
+                    "sets of runs\n",
+                    w->name);
             return MPB_EXIT_USAGE;
         }
         if (mpb_workload_plan(w) != 0)
             return MPB_EXIT_USAGE;
         if (w->trace[0] && !has_threads(&r->m, w->trace_threads)) {
-            fprintf(stderr, "mpbench: workload %s replays the %d threads its trace recorded, "
-                    "so it runs only at --threads %d, which the list lacks\n", w->name,
-                    w->trace_threads, w->trace_threads);
+            fprintf(stderr,
+                    "mpbench: workload %s replays the %d threads its trace recorded, "
+                    "so it runs only at --threads %d, which the list lacks\n",
+                    w->name, w->trace_threads, w->trace_threads);
             return MPB_EXIT_USAGE;
         }
         if (w->trace[0]) {
@@ -198,7 +194,7 @@ static int resolve_workloads(mpb_run_t *r)
             free(r->m.workloads.v[i]);
             r->m.workloads.v[i] = mpb_xstrdup(spec);
         } else if (strchr(w->name, '/') || strchr(r->m.workloads.v[i], '/')) {
-            char spec[PATH_MAX + 64];   /* the absolute path, its @F kept for --resume */
+            char spec[PATH_MAX + 64]; /* the absolute path, its @F kept for --resume */
             mpb_fmt(spec, sizeof spec, w->scale > 0 ? "%s@%.17g" : "%s", w->path, w->scale);
             free(r->m.workloads.v[i]);
             r->m.workloads.v[i] = mpb_xstrdup(spec);
@@ -209,8 +205,7 @@ static int resolve_workloads(mpb_run_t *r)
 }
 
 /* Marks done[] from the rows results.csv already holds. */
-static int mark_done(mpb_run_t *r, const char *csv)
-{
+static int mark_done(mpb_run_t *r, const char *csv) {
     mpb_table_t t;
     if (mpb_table_load(csv, &t) != 0)
         return MPB_EXIT_FAIL;
@@ -234,8 +229,7 @@ static int mark_done(mpb_run_t *r, const char *csv)
 }
 
 /* Folder, matrix.txt, meta.json and results.csv. */
-static int open_outputs(mpb_run_t *r)
-{
+static int open_outputs(mpb_run_t *r) {
     char logs[PATH_MAX], path[PATH_MAX];
     mpb_fmt(logs, sizeof logs, "%s/logs", r->dir);
     if (mpb_make_dirs(logs) != 0) {
@@ -252,8 +246,9 @@ static int open_outputs(mpb_run_t *r)
         fprintf(stderr, "mpbench: cannot write %s: %s\n", path, strerror(errno));
         return MPB_EXIT_WRITE;
     }
-    mpb_meta_t meta = { &r->m, r->allocs, r->nalloc, r->wls, r->nwl, r->cmdline,
-                        r->resume ? r->resumed_at : NULL, NULL, "running" };
+    mpb_meta_t meta = {
+        &r->m, r->allocs, r->nalloc, r->wls, r->nwl, r->cmdline, r->resume ? r->resumed_at : NULL,
+        NULL,  "running"};
     if (mpb_meta_write(r->dir, &meta) != 0) {
         fprintf(stderr, "mpbench: cannot write %s/meta.json: %s\n", r->dir, strerror(errno));
         return MPB_EXIT_WRITE;
@@ -267,15 +262,16 @@ static int open_outputs(mpb_run_t *r)
     return r->resume ? mark_done(r, path) : MPB_EXIT_OK;
 }
 
-int mpb_run_setup(mpb_run_t *r)
-{
+int mpb_run_setup(mpb_run_t *r) {
     int rc = r->resume ? load_for_resume(r) : check_fresh(r);
     if (rc == MPB_EXIT_OK)
         rc = resolve_allocs(r);
     if (rc == MPB_EXIT_OK)
         rc = resolve_workloads(r);
-    if (rc == MPB_EXIT_OK && r->m.measure == MPB_MEASURE_INSTRUCTIONS && !mpb_callgrind_available()) {
-        fprintf(stderr, "mpbench: --measure instructions needs valgrind (apt-get install valgrind)\n");
+    if (rc == MPB_EXIT_OK && r->m.measure == MPB_MEASURE_INSTRUCTIONS &&
+        !mpb_callgrind_available()) {
+        fprintf(stderr,
+                "mpbench: --measure instructions needs valgrind (apt-get install valgrind)\n");
         rc = MPB_EXIT_USAGE;
     }
     if (rc == MPB_EXIT_OK)

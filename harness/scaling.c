@@ -10,9 +10,8 @@
 
 #include "outfmt.h"
 
-int mpb_scaling_eff(const mpb_cellset_t *cs, const char *alloc, const char *workload,
-                    int threads, mpb_ratio_t *e)
-{
+int mpb_scaling_eff(const mpb_cellset_t *cs, const char *alloc, const char *workload, int threads,
+                    mpb_ratio_t *e) {
     e->ratio = e->lo = e->hi = NAN;
     if (cs->nthreads < 2)
         return -1;
@@ -29,8 +28,7 @@ int mpb_scaling_eff(const mpb_cellset_t *cs, const char *alloc, const char *work
     return 0;
 }
 
-double mpb_scaling_ceiling(const mpb_cellset_t *cs, int threads, int pus)
-{
+double mpb_scaling_ceiling(const mpb_cellset_t *cs, int threads, int pus) {
     if (pus < 1 || cs->nthreads < 1)
         return NAN;
     int base = cs->threads[0];
@@ -38,15 +36,13 @@ double mpb_scaling_ceiling(const mpb_cellset_t *cs, int threads, int pus)
     return n / b * base / threads;
 }
 
-int mpb_scaling_pus(const json_t *meta)
-{
+int mpb_scaling_pus(const json_t *meta) {
     json_t *v = json_object_get(meta, "pus");
     return json_is_integer(v) && json_integer_value(v) > 0 ? (int)json_integer_value(v) : 0;
 }
 
 /* Writes " v lo hi" for a value with interval, "?" for what is missing. */
-static void put_eff(FILE *f, const mpb_ratio_t *e, double *ymax)
-{
+static void put_eff(FILE *f, const mpb_ratio_t *e, double *ymax) {
     if (isnan(e->ratio)) {
         fputs(" ? ? ?", f);
         return;
@@ -56,9 +52,8 @@ static void put_eff(FILE *f, const mpb_ratio_t *e, double *ymax)
     *ymax = fmax(*ymax, hi);
 }
 
-int mpb_scaling_write_dat(const mpb_cellset_t *cs, const char *workload, int pus,
-                          const char *path, double *ymax)
-{
+int mpb_scaling_write_dat(const mpb_cellset_t *cs, const char *workload, int pus, const char *path,
+                          double *ymax) {
     FILE *f = fopen(path, "w");
     int pts = 0;
     if (!f) {
@@ -101,8 +96,7 @@ static const char scaling_intro[] =
     "bootstrap CI]. 1.00 is perfect scaling.\n\n";
 
 /* The ceiling paragraph: what oversubscription allows on this machine. */
-static void ceiling_note(FILE *f, const mpb_cellset_t *cs, int pus)
-{
+static void ceiling_note(FILE *f, const mpb_cellset_t *cs, int pus) {
     if (pus < 1) {
         fputs("meta.json does not give the machine's hardware threads: no ceiling.\n\n", f);
         return;
@@ -110,18 +104,21 @@ static void ceiling_note(FILE *f, const mpb_cellset_t *cs, int pus)
     int over = 0;
     for (size_t t = 0; t < cs->nthreads; t++)
         over |= cs->threads[t] > pus;
-    fprintf(f, "*ceiling* is the best E(N) on this machine's %d hardware thread%s if each\n"
-            "thread ran as fast as alone: min(N, %d) / N.\n", pus, pus == 1 ? "" : "s", pus);
+    fprintf(f,
+            "*ceiling* is the best E(N) on this machine's %d hardware thread%s if each\n"
+            "thread ran as fast as alone: min(N, %d) / N.\n",
+            pus, pus == 1 ? "" : "s", pus);
     if (over)
-        fprintf(f, "Thread counts above %d are oversubscribed: those runs were bound to every\n"
+        fprintf(f,
+                "Thread counts above %d are oversubscribed: those runs were bound to every\n"
                 "hardware thread, and their E(N) measures the allocator under time-slicing\n"
-                "(lock holders preempted), not parallel speed-up.\n", pus);
+                "(lock holders preempted), not parallel speed-up.\n",
+                pus);
     fputc('\n', f);
 }
 
 /* One workload's table: a row per thread count above the base. */
-static void workload_table(FILE *f, const mpb_cellset_t *cs, const char *wl, int pus)
-{
+static void workload_table(FILE *f, const mpb_cellset_t *cs, const char *wl, int pus) {
     fprintf(f, "### %s\n\n| threads | ceiling |", wl);
     for (size_t a = 0; a < cs->nallocs; a++)
         fprintf(f, " %s |", cs->allocs[a]);
@@ -131,7 +128,8 @@ static void workload_table(FILE *f, const mpb_cellset_t *cs, const char *wl, int
     fputc('\n', f);
     for (size_t t = 1; t < cs->nthreads; t++) {
         int n = cs->threads[t];
-        fprintf(f, "| %d | %s |", n, pus > 0 ? mpb_fmt_ratio(mpb_scaling_ceiling(cs, n, pus)).s : "?");
+        fprintf(f, "| %d | %s |", n,
+                pus > 0 ? mpb_fmt_ratio(mpb_scaling_ceiling(cs, n, pus)).s : "?");
         for (size_t a = 0; a < cs->nallocs; a++) {
             mpb_ratio_t e;
             if (mpb_scaling_eff(cs, cs->allocs[a], wl, n, &e) < 0)
@@ -149,22 +147,19 @@ static void workload_table(FILE *f, const mpb_cellset_t *cs, const char *wl, int
 
 /* "Binding: 1 thread: core 0; 16 threads: all 2 PUs (oversubscribed 8x)."
  * from meta.json's matrix.binding, when it is there. */
-static void binding_note(FILE *f, const json_t *meta)
-{
+static void binding_note(FILE *f, const json_t *meta) {
     const json_t *b = json_object_get(json_object_get(meta, "matrix"), "binding");
     const char *key;
     json_t *v;
     size_t i = 0;
-    json_object_foreach((json_t *)b, key, v)
-        if (json_is_string(v))
-            fprintf(f, "%s%s thread%s: %s", i++ ? "; " : "Binding: ", key,
-                    strcmp(key, "1") ? "s" : "", json_string_value(v));
+    json_object_foreach((json_t *)b, key, v) if (json_is_string(v))
+        fprintf(f, "%s%s thread%s: %s", i++ ? "; " : "Binding: ", key, strcmp(key, "1") ? "s" : "",
+                json_string_value(v));
     if (i)
         fputs(".\n\n", f);
 }
 
-void mpb_scaling_report(FILE *f, const mpb_cellset_t *cs, const json_t *meta)
-{
+void mpb_scaling_report(FILE *f, const mpb_cellset_t *cs, const json_t *meta) {
     if (cs->nthreads < 2 || !cs->present[MPB_M_OPS])
         return;
     int b = cs->threads[0], pus = mpb_scaling_pus(meta);
@@ -175,5 +170,6 @@ void mpb_scaling_report(FILE *f, const mpb_cellset_t *cs, const json_t *meta)
     for (size_t w = 0; w < cs->nworkloads; w++)
         workload_table(f, cs, cs->workloads[w], pus);
     fputs("Plots: `plots/efficiency_<workload>.png` (E(N), one line per allocator, the\n"
-          "ceiling dashed) and `plots/scaling_<workload>.png` (ops/s).\n\n", f);
+          "ceiling dashed) and `plots/scaling_<workload>.png` (ops/s).\n\n",
+          f);
 }

@@ -16,8 +16,8 @@
  * the workload counts them (its malloc/free calls). The interval is the
  * bootstrap interval of the ratio of median ops/s, scaled by B/N. Returns 0,
  * or -1 when either cell has no ops/s or the matrix has one thread count. */
-int mpb_scaling_eff(const mpb_cellset_t *cs, const char *alloc, const char *workload,
-                    int threads, mpb_ratio_t *e);
+int mpb_scaling_eff(const mpb_cellset_t *cs, const char *alloc, const char *workload, int threads,
+                    mpb_ratio_t *e);
 
 /* The best E(N) can be on `pus` hardware threads if each thread's throughput
  * stayed as at B threads: min(N, pus) / min(B, pus) * B / N. NAN when pus < 1
@@ -32,8 +32,8 @@ int mpb_scaling_pus(const json_t *meta);
  * per thread count above the smallest: threads, ceiling ("?" when unknown),
  * then E, lo, hi per allocator in cs->allocs order ("?" when absent).
  * Returns the number of points written, or -1 when the file cannot be. */
-int mpb_scaling_write_dat(const mpb_cellset_t *cs, const char *workload, int pus,
-                          const char *path, double *ymax);
+int mpb_scaling_write_dat(const mpb_cellset_t *cs, const char *workload, int pus, const char *path,
+                          double *ymax);
 
 /* Writes the report's "Thread scaling" section (nothing when the matrix has
  * one thread count or no ops/s): definitions, how each thread count was

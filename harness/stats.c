@@ -10,22 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_double(const void *a, const void *b)
-{
+static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
 /* Median of an already sorted array. */
-static double sorted_median(const double *s, size_t n)
-{
+static double sorted_median(const double *s, size_t n) {
     if (n == 0)
         return NAN;
     return n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
 }
 
-static double *sorted_copy(const double *x, size_t n)
-{
+static double *sorted_copy(const double *x, size_t n) {
     double *s = malloc((n ? n : 1) * sizeof *s);
     if (!s)
         return NULL;
@@ -34,8 +31,7 @@ static double *sorted_copy(const double *x, size_t n)
     return s;
 }
 
-double mpb_stats_median(const double *x, size_t n)
-{
+double mpb_stats_median(const double *x, size_t n) {
     double *s = sorted_copy(x, n);
     if (!s)
         return NAN;
@@ -45,18 +41,15 @@ double mpb_stats_median(const double *x, size_t n)
 }
 
 /* P(B <= k) for B ~ Binomial(n, 1/2), summed in logs to stay finite. */
-static double binom_half_cdf(size_t n, size_t k)
-{
+static double binom_half_cdf(size_t n, size_t k) {
     double sum = 0.0;
     for (size_t i = 0; i <= k && i <= n; i++)
-        sum += exp(lgamma(n + 1.0) - lgamma(i + 1.0) - lgamma(n - i + 1.0)
-                   - (double)n * log(2.0));
+        sum += exp(lgamma(n + 1.0) - lgamma(i + 1.0) - lgamma(n - i + 1.0) - (double)n * log(2.0));
     return sum;
 }
 
 /* Chooses k (1-based) for the order-statistic interval; sets its coverage. */
-static size_t median_ci_rank(size_t n, double *level)
-{
+static size_t median_ci_rank(size_t n, double *level) {
     size_t k = 1;
     *level = 1.0 - 2.0 * binom_half_cdf(n, 0);
     for (size_t c = 2; 2 * c <= n; c++) {
@@ -69,8 +62,7 @@ static size_t median_ci_rank(size_t n, double *level)
     return k;
 }
 
-int mpb_stats_describe(const double *x, size_t n, mpb_stat_t *st)
-{
+int mpb_stats_describe(const double *x, size_t n, mpb_stat_t *st) {
     memset(st, 0, sizeof *st);
     st->median = st->min = st->max = st->ci_lo = st->ci_hi = NAN;
     st->ci_level = NAN;
@@ -93,8 +85,7 @@ int mpb_stats_describe(const double *x, size_t n, mpb_stat_t *st)
 }
 
 /* xorshift64*: small, fast, and the same sequence on every machine. */
-static uint64_t rng_next(uint64_t *state)
-{
+static uint64_t rng_next(uint64_t *state) {
     uint64_t x = *state;
     x ^= x >> 12;
     x ^= x << 25;
@@ -104,8 +95,7 @@ static uint64_t rng_next(uint64_t *state)
 }
 
 /* Median of a resample (with replacement) of x, using buf[n] as scratch. */
-static double resample_median(const double *x, size_t n, double *buf, uint64_t *rng)
-{
+static double resample_median(const double *x, size_t n, double *buf, uint64_t *rng) {
     for (size_t i = 0; i < n; i++)
         buf[i] = x[rng_next(rng) % n];
     qsort(buf, n, sizeof *buf, cmp_double);
@@ -113,9 +103,8 @@ static double resample_median(const double *x, size_t n, double *buf, uint64_t *
 }
 
 /* Fills r->lo/hi with the 2.5% and 97.5% bootstrap percentiles. */
-static int boot_interval(const double *num, size_t nnum, const double *den,
-                         size_t nden, mpb_ratio_t *r)
-{
+static int boot_interval(const double *num, size_t nnum, const double *den, size_t nden,
+                         mpb_ratio_t *r) {
     size_t iters = MPB_STATS_BOOT_ITERS, nbuf = nnum > nden ? nnum : nden;
     double *ratios = malloc(iters * sizeof *ratios);
     double *buf = malloc(nbuf * sizeof *buf);
@@ -142,9 +131,8 @@ static int boot_interval(const double *num, size_t nnum, const double *den,
     return 0;
 }
 
-int mpb_stats_ratio(const double *num, size_t nnum, const double *den,
-                    size_t nden, mpb_ratio_t *r)
-{
+int mpb_stats_ratio(const double *num, size_t nnum, const double *den, size_t nden,
+                    mpb_ratio_t *r) {
     r->ratio = r->lo = r->hi = NAN;
     if (nnum == 0 || nden == 0)
         return -1;
@@ -157,8 +145,7 @@ int mpb_stats_ratio(const double *num, size_t nnum, const double *den,
     return 0;
 }
 
-double mpb_stats_geomean(const double *x, size_t n)
-{
+double mpb_stats_geomean(const double *x, size_t n) {
     double sum = 0.0;
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
@@ -170,8 +157,7 @@ double mpb_stats_geomean(const double *x, size_t n)
     return m ? exp(sum / (double)m) : NAN;
 }
 
-int mpb_stats_noisy(const mpb_stat_t *s)
-{
+int mpb_stats_noisy(const mpb_stat_t *s) {
     if (s->n < 2 || !(s->median > 0.0))
         return 0;
     if ((s->max - s->min) / s->median > MPB_STATS_NOISE_SPREAD)

@@ -8,14 +8,14 @@
 
 #include <stddef.h>
 
-#define MPB_STATS_BOOT_ITERS 2000        /* bootstrap resamples per interval */
-#define MPB_STATS_BOOT_SEED  0x6d706231u /* fixed seed: results reproducible */
-#define MPB_STATS_NOISE_SPREAD 0.10      /* (max-min)/median above this: noisy */
-#define MPB_STATS_NOISE_CI     0.05      /* CI reaching beyond median*(1±this): noisy */
+#define MPB_STATS_BOOT_ITERS   2000        /* bootstrap resamples per interval */
+#define MPB_STATS_BOOT_SEED    0x6d706231u /* fixed seed: results reproducible */
+#define MPB_STATS_NOISE_SPREAD 0.10        /* (max-min)/median above this: noisy */
+#define MPB_STATS_NOISE_CI     0.05        /* CI reaching beyond median*(1±this): noisy */
 
 /* Description of one sample. ci_lo/ci_hi are NAN when n < 2. */
 typedef struct mpb_stat {
-    size_t n;            /* values described */
+    size_t n; /* values described */
     double median;
     double min, max;
     double ci_lo, ci_hi; /* interval of the median: [x_(k), x_(n+1-k)] */
@@ -38,8 +38,7 @@ int mpb_stats_describe(const double *x, size_t n, mpb_stat_t *s);
  * resampled with replacement MPB_STATS_BOOT_ITERS times from a generator
  * seeded with MPB_STATS_BOOT_SEED. Returns 0, or -1 when a sample is empty
  * or median(den) is 0. */
-int mpb_stats_ratio(const double *num, size_t nnum, const double *den,
-                    size_t nden, mpb_ratio_t *r);
+int mpb_stats_ratio(const double *num, size_t nnum, const double *den, size_t nden, mpb_ratio_t *r);
 
 /* Geometric mean of the positive finite values of x; NAN when none. */
 double mpb_stats_geomean(const double *x, size_t n);

@@ -37,56 +37,63 @@ static const char summary_help[] =
     "folder is in use by another mpbench.\n";
 
 static const char *const summary_cols[] = {
-    "allocator", "workload", "threads", "metric", "n_ok", "n_failed", "median", "min", "max",
-    "ci_lo", "ci_hi", NULL /* ratio_to_<baseline> */, "ratio_ci_lo", "ratio_ci_hi", "noisy",
+    "allocator",   "workload",    "threads", "metric", "n_ok",  "n_failed",
+    "median",      "min",         "max",     "ci_lo",  "ci_hi", NULL /* ratio_to_<baseline> */,
+    "ratio_ci_lo", "ratio_ci_hi", "noisy",
 };
 
-static int is_core(int m)
-{
-    return m == MPB_M_WALL || m == MPB_M_RSS || m == MPB_M_OPS;
-}
+static int is_core(int m) { return m == MPB_M_WALL || m == MPB_M_RSS || m == MPB_M_OPS; }
 
 /* 1 when metric m belongs in the summary: the three core metrics whenever
  * their column exists (so failed cells show) unless only kernel-sim's
  * metrics have values, the others when some run gave them a value. */
-static int metric_wanted(const mpb_cellset_t *cs, int m)
-{
-    int kernel_only = (cs->present[MPB_M_CYCLES] || cs->present[MPB_M_HELD]) &&
-                      !cs->present[MPB_M_WALL];
+static int metric_wanted(const mpb_cellset_t *cs, int m) {
+    int kernel_only =
+        (cs->present[MPB_M_CYCLES] || cs->present[MPB_M_HELD]) && !cs->present[MPB_M_WALL];
     if (is_core(m))
         return cs->has_col[m] && (!kernel_only || cs->present[m]);
     return mpb_metrics[m].summarised && cs->present[m];
 }
 
-static void write_row(FILE *f, const mpb_cellset_t *cs, const mpb_cell_t *c, int m)
-{
+static void write_row(FILE *f, const mpb_cellset_t *cs, const mpb_cell_t *c, int m) {
     mpb_cellstat_t s;
     int have = mpb_cells_stat(cs, c, m, &s) == 0;
     char th[16], ok[24], failed[24];
     mpb_fmt(th, sizeof th, "%d", c->threads);
     mpb_fmt(ok, sizeof ok, "%zu", c->n_ok);
     mpb_fmt(failed, sizeof failed, "%zu", c->n_failed);
-    mpb_num_t num[] = { mpb_fmt_num(s.st.median), mpb_fmt_num(s.st.min), mpb_fmt_num(s.st.max),
-                        mpb_fmt_num(s.st.ci_lo), mpb_fmt_num(s.st.ci_hi),
-                        mpb_fmt_num(s.ratio.ratio), mpb_fmt_num(s.ratio.lo),
-                        mpb_fmt_num(s.ratio.hi) };
-    const char *fields[] = { c->alloc, c->workload, th, mpb_metrics[m].name, ok, failed,
-                             num[0].s, num[1].s, num[2].s, num[3].s, num[4].s, num[5].s,
-                             num[6].s, num[7].s, have ? (s.noisy ? "1" : "0") : "" };
+    mpb_num_t num[] = {mpb_fmt_num(s.st.median), mpb_fmt_num(s.st.min),
+                       mpb_fmt_num(s.st.max),    mpb_fmt_num(s.st.ci_lo),
+                       mpb_fmt_num(s.st.ci_hi),  mpb_fmt_num(s.ratio.ratio),
+                       mpb_fmt_num(s.ratio.lo),  mpb_fmt_num(s.ratio.hi)};
+    const char *fields[] = {c->alloc,
+                            c->workload,
+                            th,
+                            mpb_metrics[m].name,
+                            ok,
+                            failed,
+                            num[0].s,
+                            num[1].s,
+                            num[2].s,
+                            num[3].s,
+                            num[4].s,
+                            num[5].s,
+                            num[6].s,
+                            num[7].s,
+                            have ? (s.noisy ? "1" : "0") : ""};
     mpb_csv_line(f, fields, sizeof fields / sizeof fields[0]);
 }
 
 /* Rows in reading order: workload, threads, allocator, metric. A cell with
  * no value of an optional metric (live_peak_bytes from one workload only,
  * say) gets no row for it. */
-static size_t write_rows(FILE *f, const mpb_cellset_t *cs)
-{
+static size_t write_rows(FILE *f, const mpb_cellset_t *cs) {
     size_t n = 0;
     for (size_t w = 0; w < cs->nworkloads; w++)
         for (size_t t = 0; t < cs->nthreads; t++)
             for (size_t a = 0; a < cs->nallocs; a++) {
-                const mpb_cell_t *c = mpb_cells_find(cs, cs->allocs[a],
-                                                     cs->workloads[w], cs->threads[t]);
+                const mpb_cell_t *c =
+                    mpb_cells_find(cs, cs->allocs[a], cs->workloads[w], cs->threads[t]);
                 for (int m = 0; c && m < MPB_NMETRIC; m++) {
                     if (metric_wanted(cs, m) && (c->nvals[m] || is_core(m))) {
                         write_row(f, cs, c, m);
@@ -97,8 +104,7 @@ static size_t write_rows(FILE *f, const mpb_cellset_t *cs)
     return n;
 }
 
-static int write_summary(const char *dir, const mpb_cellset_t *cs)
-{
+static int write_summary(const char *dir, const mpb_cellset_t *cs) {
     char path[4096], tmp[4200];
     mpb_path(path, sizeof path, dir, "summary.csv");
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -123,8 +129,7 @@ static int write_summary(const char *dir, const mpb_cellset_t *cs)
     return 0;
 }
 
-int mpb_cmd_summary(int argc, char **argv)
-{
+int mpb_cmd_summary(int argc, char **argv) {
     const char *dir;
     int prc = mpb_parse_dir(argc, argv, summary_help, &dir);
     if (prc != 0)
@@ -133,8 +138,7 @@ int mpb_cmd_summary(int argc, char **argv)
     if (mpb_cells_load(dir, &cs) < 0)
         return 2;
     if (!cs.ncells) {
-        fprintf(stderr, "mpbench summary: %s/results.csv holds no runs: nothing written\n",
-                dir);
+        fprintf(stderr, "mpbench summary: %s/results.csv holds no runs: nothing written\n", dir);
         mpb_cells_free(&cs);
         return 1;
     }

@@ -15,99 +15,136 @@
 #include <string.h>
 
 static const char sweep_help[] =
-"usage: mpbench sweep --tunable MPA_X=v1,v2,... [--tunable MPA_Y=...]\n"
-"                     --workload LIST [run options] --out DIR\n"
-"       mpbench sweep --list [--markdown]\n"
-"       mpbench sweep --analyse DIR\n"
-"Builds a libmpalloc variant per grid point (`make variant` into\n"
-"<build>/variants/<name>, reusing one already built with the same flags),\n"
-"runs the workloads on each and on the default build `mpalloc` (the\n"
-"reference), interleaved, like `mpbench run`, and writes the usual folder\n"
-"plus DIR/sweep.csv (variant -> status, flags, values), DIR/builds/*.log,\n"
-"plots/sweep_*.png and a `Sweep` section in report.md (also sweep.md).\n"
-"A value that does not build (an #error) is reported, recorded as\n"
-"build-failed rows, and skipped.\n"
-"\n"
-"  -T, --tunable MPA_X=LIST  a tunable and its values (up to 4 tunables;\n"
-"                            the grid is every combination)\n"
-"  -w, --workload LIST       workloads (required)\n"
-"  -t, --threads LIST        thread counts (default: as mpbench run)\n"
-"  -r, --repeat N            repetitions per cell (default 5)\n"
-"  -s, --scale F             workload size factor\n"
-"  -q, --quick               scale 0.1, 3 repetitions (as mpbench run)\n"
-"  -o, --out DIR             results folder (must not hold a run)\n"
-"      --timeout S, --warmup F, --seed N, --no-pin   passed to mpbench run\n"
-"  -j, --jobs N              make -j for the builds (default 2)\n"
-"      --list                every tunable: default, range, unit, meaning\n"
-"      --markdown            with --list: a Markdown table (for the README)\n"
-"      --analyse DIR         redo summary, plots and report of a sweep folder\n"
-"  -h, --help                this text\n"
-"Variant names come from the flags (mantissa_bits3-page_bits14), or\n"
-"v<hash> when long. The source tree is <mpbench>/../.. or $MPB_SRC_DIR.\n"
-"Exit: 0 done, 1 no variant built or the run failed, 2 bad usage.\n";
+    "usage: mpbench sweep --tunable MPA_X=v1,v2,... [--tunable MPA_Y=...]\n"
+    "                     --workload LIST [run options] --out DIR\n"
+    "       mpbench sweep --list [--markdown]\n"
+    "       mpbench sweep --analyse DIR\n"
+    "Builds a libmpalloc variant per grid point (`make variant` into\n"
+    "<build>/variants/<name>, reusing one already built with the same flags),\n"
+    "runs the workloads on each and on the default build `mpalloc` (the\n"
+    "reference), interleaved, like `mpbench run`, and writes the usual folder\n"
+    "plus DIR/sweep.csv (variant -> status, flags, values), DIR/builds/*.log,\n"
+    "plots/sweep_*.png and a `Sweep` section in report.md (also sweep.md).\n"
+    "A value that does not build (an #error) is reported, recorded as\n"
+    "build-failed rows, and skipped.\n"
+    "\n"
+    "  -T, --tunable MPA_X=LIST  a tunable and its values (up to 4 tunables;\n"
+    "                            the grid is every combination)\n"
+    "  -w, --workload LIST       workloads (required)\n"
+    "  -t, --threads LIST        thread counts (default: as mpbench run)\n"
+    "  -r, --repeat N            repetitions per cell (default 5)\n"
+    "  -s, --scale F             workload size factor\n"
+    "  -q, --quick               scale 0.1, 3 repetitions (as mpbench run)\n"
+    "  -o, --out DIR             results folder (must not hold a run)\n"
+    "      --timeout S, --warmup F, --seed N, --no-pin   passed to mpbench run\n"
+    "  -j, --jobs N              make -j for the builds (default 2)\n"
+    "      --list                every tunable: default, range, unit, meaning\n"
+    "      --markdown            with --list: a Markdown table (for the README)\n"
+    "      --analyse DIR         redo summary, plots and report of a sweep folder\n"
+    "  -h, --help                this text\n"
+    "Variant names come from the flags (mantissa_bits3-page_bits14), or\n"
+    "v<hash> when long. The source tree is <mpbench>/../.. or $MPB_SRC_DIR.\n"
+    "Exit: 0 done, 1 no variant built or the run failed, 2 bad usage.\n";
 
 enum { OPT_LIST = 256, OPT_MD, OPT_ANALYSE, OPT_TIMEOUT, OPT_WARMUP, OPT_SEED, OPT_NOPIN };
 
-static const struct option sweep_opts[] = {
-    { "tunable", required_argument, 0, 'T' }, { "workload", required_argument, 0, 'w' },
-    { "threads", required_argument, 0, 't' }, { "repeat", required_argument, 0, 'r' },
-    { "scale", required_argument, 0, 's' }, { "quick", no_argument, 0, 'q' },
-    { "out", required_argument, 0, 'o' }, { "jobs", required_argument, 0, 'j' },
-    { "timeout", required_argument, 0, OPT_TIMEOUT }, { "warmup", required_argument, 0, OPT_WARMUP },
-    { "seed", required_argument, 0, OPT_SEED }, { "no-pin", no_argument, 0, OPT_NOPIN },
-    { "list", no_argument, 0, OPT_LIST }, { "markdown", no_argument, 0, OPT_MD },
-    { "analyse", required_argument, 0, OPT_ANALYSE }, { "help", no_argument, 0, 'h' },
-    { 0, 0, 0, 0 }
-};
+static const struct option sweep_opts[] = {{"tunable", required_argument, 0, 'T'},
+                                           {"workload", required_argument, 0, 'w'},
+                                           {"threads", required_argument, 0, 't'},
+                                           {"repeat", required_argument, 0, 'r'},
+                                           {"scale", required_argument, 0, 's'},
+                                           {"quick", no_argument, 0, 'q'},
+                                           {"out", required_argument, 0, 'o'},
+                                           {"jobs", required_argument, 0, 'j'},
+                                           {"timeout", required_argument, 0, OPT_TIMEOUT},
+                                           {"warmup", required_argument, 0, OPT_WARMUP},
+                                           {"seed", required_argument, 0, OPT_SEED},
+                                           {"no-pin", no_argument, 0, OPT_NOPIN},
+                                           {"list", no_argument, 0, OPT_LIST},
+                                           {"markdown", no_argument, 0, OPT_MD},
+                                           {"analyse", required_argument, 0, OPT_ANALYSE},
+                                           {"help", no_argument, 0, 'h'},
+                                           {0, 0, 0, 0}};
 
 /* What the command line asked for besides the grid. */
 typedef struct sweep_args {
     int list, md, help, workload;
     const char *analyse;
-    mpb_strlist_t run;      /* options handed to mpbench run */
+    mpb_strlist_t run; /* options handed to mpbench run */
 } sweep_args_t;
 
-static int usage(const char *msg, const char *arg)
-{
-    fprintf(stderr, "mpbench sweep: %s%s%s\n(see mpbench sweep --help)\n", msg,
-            arg ? ": " : "", arg ? arg : "");
+static int usage(const char *msg, const char *arg) {
+    fprintf(stderr, "mpbench sweep: %s%s%s\n(see mpbench sweep --help)\n", msg, arg ? ": " : "",
+            arg ? arg : "");
     return 2;
 }
 
 /* Options mpbench run understands are passed on as they came. */
-static void pass_on(sweep_args_t *a, const char *opt, const char *val)
-{
+static void pass_on(sweep_args_t *a, const char *opt, const char *val) {
     mpb_strlist_add(&a->run, opt);
     if (val)
         mpb_strlist_add(&a->run, val);
 }
 
-static int parse_opt(int c, mpb_sweep_t *s, sweep_args_t *a)
-{
+static int parse_opt(int c, mpb_sweep_t *s, sweep_args_t *a) {
     switch (c) {
-    case 'T': return mpb_sweep_add_tunable(s, optarg) == 0 ? 0 : 2;
-    case 'w': a->workload = 1; pass_on(a, "--workload", optarg); break;
-    case 't': pass_on(a, "--threads", optarg); break;
-    case 'r': pass_on(a, "--repeat", optarg); break;
-    case 's': pass_on(a, "--scale", optarg); break;
-    case 'q': pass_on(a, "--quick", NULL); break;
-    case 'o': mpb_copy(s->dir, sizeof s->dir, optarg); break;
-    case 'j': s->jobs = atoi(optarg); if (s->jobs < 1) return usage("bad --jobs", optarg); break;
-    case OPT_TIMEOUT: pass_on(a, "--timeout", optarg); break;
-    case OPT_WARMUP: pass_on(a, "--warmup", optarg); break;
-    case OPT_SEED: pass_on(a, "--seed", optarg); break;
-    case OPT_NOPIN: pass_on(a, "--no-pin", NULL); break;
-    case OPT_LIST: a->list = 1; break;
-    case OPT_MD: a->md = 1; break;
-    case OPT_ANALYSE: a->analyse = optarg; break;
-    case 'h': a->help = 1; break;
-    default: return 2;
+    case 'T':
+        return mpb_sweep_add_tunable(s, optarg) == 0 ? 0 : 2;
+    case 'w':
+        a->workload = 1;
+        pass_on(a, "--workload", optarg);
+        break;
+    case 't':
+        pass_on(a, "--threads", optarg);
+        break;
+    case 'r':
+        pass_on(a, "--repeat", optarg);
+        break;
+    case 's':
+        pass_on(a, "--scale", optarg);
+        break;
+    case 'q':
+        pass_on(a, "--quick", NULL);
+        break;
+    case 'o':
+        mpb_copy(s->dir, sizeof s->dir, optarg);
+        break;
+    case 'j':
+        s->jobs = atoi(optarg);
+        if (s->jobs < 1)
+            return usage("bad --jobs", optarg);
+        break;
+    case OPT_TIMEOUT:
+        pass_on(a, "--timeout", optarg);
+        break;
+    case OPT_WARMUP:
+        pass_on(a, "--warmup", optarg);
+        break;
+    case OPT_SEED:
+        pass_on(a, "--seed", optarg);
+        break;
+    case OPT_NOPIN:
+        pass_on(a, "--no-pin", NULL);
+        break;
+    case OPT_LIST:
+        a->list = 1;
+        break;
+    case OPT_MD:
+        a->md = 1;
+        break;
+    case OPT_ANALYSE:
+        a->analyse = optarg;
+        break;
+    case 'h':
+        a->help = 1;
+        break;
+    default:
+        return 2;
     }
     return 0;
 }
 
-static int parse_args(int argc, char **argv, mpb_sweep_t *s, sweep_args_t *a)
-{
+static int parse_args(int argc, char **argv, mpb_sweep_t *s, sweep_args_t *a) {
     int c, rc;
     optind = 1;
     while ((c = getopt_long(argc, argv, "T:w:t:r:s:qo:j:h", sweep_opts, NULL)) != -1)
@@ -127,12 +164,11 @@ static int parse_args(int argc, char **argv, mpb_sweep_t *s, sweep_args_t *a)
 }
 
 /* The runner's files plus the sweep's own plots and report section. */
-static int analyse(const char *dir)
-{
-    static const char *const names[] = { "summary", "plot", "report" };
-    int (*const cmds[])(int, char **) = { mpb_cmd_summary, mpb_cmd_plot, mpb_cmd_report };
+static int analyse(const char *dir) {
+    static const char *const names[] = {"summary", "plot", "report"};
+    int (*const cmds[])(int, char **) = {mpb_cmd_summary, mpb_cmd_plot, mpb_cmd_report};
     for (int i = 0; i < 3; i++) {
-        char *args[] = { (char *)names[i], (char *)dir, NULL };
+        char *args[] = {(char *)names[i], (char *)dir, NULL};
         fflush(stdout);
         mpb_nested++;
         int rc = cmds[i](2, args);
@@ -149,8 +185,7 @@ static int analyse(const char *dir)
 }
 
 /* A fresh sweep must not land on a finished run. */
-static int check_fresh(const mpb_sweep_t *s)
-{
+static int check_fresh(const mpb_sweep_t *s) {
     char p[PATH_MAX];
     if (mpb_is_file(mpb_path(p, sizeof p, s->dir, "results.csv")) ||
         mpb_is_file(mpb_path(p, sizeof p, s->dir, "matrix.txt")))
@@ -159,15 +194,14 @@ static int check_fresh(const mpb_sweep_t *s)
 }
 
 /* mpbench run over the default build and every variant that built. */
-static int run_matrix(const mpb_sweep_t *s, const sweep_args_t *a)
-{
+static int run_matrix(const mpb_sweep_t *s, const sweep_args_t *a) {
     char allocs[MPB_SWEEP_MAXPTS * 140] = MPB_SWEEP_REF;
     size_t off = strlen(allocs);
     for (size_t i = 0; i < s->npts; i++)
         if (strcmp(s->pts[i].status, "build-failed") != 0)
-            off += (size_t)mpb_fmt(allocs + off, sizeof allocs - off, ",mpalloc-%s",
-                                   s->pts[i].name);
-    mpb_strlist_t args = { 0 };
+            off +=
+                (size_t)mpb_fmt(allocs + off, sizeof allocs - off, ",mpalloc-%s", s->pts[i].name);
+    mpb_strlist_t args = {0};
     mpb_strlist_add(&args, "run");
     mpb_strlist_add(&args, "--alloc");
     mpb_strlist_add(&args, allocs);
@@ -178,7 +212,7 @@ static int run_matrix(const mpb_sweep_t *s, const sweep_args_t *a)
     mpb_strlist_add(&args, s->dir);
     mpb_strlist_add(&args, "");
     free(args.v[--args.n]);
-    args.v[args.n] = NULL;      /* argv ends with NULL */
+    args.v[args.n] = NULL; /* argv ends with NULL */
     fflush(stdout);
     mpb_nested++;
     int rc = mpb_cmd_run((int)args.n, args.v);
@@ -190,8 +224,7 @@ static int run_matrix(const mpb_sweep_t *s, const sweep_args_t *a)
 static int sweep_locked(mpb_sweep_t *s, const sweep_args_t *a);
 
 /* Builds, runs, records and analyses a sweep (its folder locked throughout). */
-static int sweep(mpb_sweep_t *s, const sweep_args_t *a)
-{
+static int sweep(mpb_sweep_t *s, const sweep_args_t *a) {
     if (check_fresh(s) != 0 || mpb_sweep_grid(s) != 0)
         return 2;
     if (mpb_make_dirs(s->dir) != 0) {
@@ -207,8 +240,7 @@ static int sweep(mpb_sweep_t *s, const sweep_args_t *a)
 }
 
 /* The sweep proper, with s->dir locked. */
-static int sweep_locked(mpb_sweep_t *s, const sweep_args_t *a)
-{
+static int sweep_locked(mpb_sweep_t *s, const sweep_args_t *a) {
     mpb_src_dir(s->src, sizeof s->src);
     mpb_fmt(s->build, sizeof s->build, "%s/..", mpb_self_dir());
     char real[PATH_MAX];
@@ -233,8 +265,7 @@ static int sweep_locked(mpb_sweep_t *s, const sweep_args_t *a)
     return rc;
 }
 
-int mpb_cmd_sweep(int argc, char **argv)
-{
+int mpb_cmd_sweep(int argc, char **argv) {
     mpb_sweep_t s;
     sweep_args_t a;
     memset(&s, 0, sizeof s);

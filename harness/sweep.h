@@ -14,31 +14,31 @@
 #include "tunable.h"
 #include "util.h"
 
-#define MPB_SWEEP_MAXTUN 4      /* tunables in one grid */
-#define MPB_SWEEP_MAXPTS 512    /* grid points */
-#define MPB_SWEEP_REF "mpalloc" /* the reference: the default build */
+#define MPB_SWEEP_MAXTUN 4         /* tunables in one grid */
+#define MPB_SWEEP_MAXPTS 512       /* grid points */
+#define MPB_SWEEP_REF    "mpalloc" /* the reference: the default build */
 
 /* One grid point: a variant of libmpalloc. */
 typedef struct mpb_sweep_point {
-    char vals[MPB_SWEEP_MAXTUN][32];  /* value of each swept tunable */
-    char flags[512];                  /* -DMPA_X=v ... */
-    char name[128];                   /* variant name (build/variants/<name>) */
-    char status[16];                  /* "built", "reused", "build-failed" */
-    char message[512];                /* the compiler's #error line, on failure */
+    char vals[MPB_SWEEP_MAXTUN][32]; /* value of each swept tunable */
+    char flags[512];                 /* -DMPA_X=v ... */
+    char name[128];                  /* variant name (build/variants/<name>) */
+    char status[16];                 /* "built", "reused", "build-failed" */
+    char message[512];               /* the compiler's #error line, on failure */
 } mpb_sweep_point_t;
 
 typedef struct mpb_sweep {
     mpb_tunables_t tun;
-    char names[MPB_SWEEP_MAXTUN][64];   /* swept tunables, command-line order */
-    char defs[MPB_SWEEP_MAXTUN][64];    /* their defaults from the header */
+    char names[MPB_SWEEP_MAXTUN][64]; /* swept tunables, command-line order */
+    char defs[MPB_SWEEP_MAXTUN][64];  /* their defaults from the header */
     mpb_strlist_t values[MPB_SWEEP_MAXTUN];
     size_t ntun;
     mpb_sweep_point_t *pts;
     size_t npts;
-    char dir[PATH_MAX];                 /* results folder */
-    char src[PATH_MAX];                 /* source tree (make -C) */
-    char build[PATH_MAX];               /* build folder mpbench lives in */
-    int jobs;                           /* make -j */
+    char dir[PATH_MAX];   /* results folder */
+    char src[PATH_MAX];   /* source tree (make -C) */
+    char build[PATH_MAX]; /* build folder mpbench lives in */
+    int jobs;             /* make -j */
 } mpb_sweep_t;
 
 /* Adds `MPA_X=v1,v2` to the grid; returns 0 or -1 with a message. */
@@ -63,7 +63,7 @@ int mpb_sweep_meta(const mpb_sweep_t *s);
 
 /* A finished sweep folder read back: sweep.csv and results.csv's cells. */
 typedef struct mpb_sweepdata {
-    mpb_table_t tab;        /* sweep.csv */
+    mpb_table_t tab; /* sweep.csv */
     mpb_cellset_t cs;
     char tun[MPB_SWEEP_MAXTUN][64];
     size_t ntun;
@@ -74,7 +74,7 @@ typedef struct mpb_sweepdata {
  * build, for one workload and thread count, with its bootstrap CI. */
 typedef struct mpb_sweepratio {
     mpb_ratio_t r;
-    int ok;                 /* 0: no values (failed build, crashed runs) */
+    int ok; /* 0: no values (failed build, crashed runs) */
 } mpb_sweepratio_t;
 
 int mpb_sweepdata_load(const char *dir, mpb_sweepdata_t *d);

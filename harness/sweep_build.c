@@ -14,8 +14,7 @@
 #include <unistd.h>
 
 /* 1 when <build>/variants/<name>/flags holds exactly `flags`. */
-static int flags_match(const mpb_sweep_t *s, const char *name, const char *flags)
-{
+static int flags_match(const mpb_sweep_t *s, const char *name, const char *flags) {
     char path[PATH_MAX];
     mpb_fmt(path, sizeof path, "%s/variants/%s/flags", s->build, name);
     char *text = mpb_read_file(path);
@@ -28,8 +27,7 @@ static int flags_match(const mpb_sweep_t *s, const char *name, const char *flags
 }
 
 /* Looks for a variant built with p's flags under another name. */
-static void find_same_flags(const mpb_sweep_t *s, mpb_sweep_point_t *p)
-{
+static void find_same_flags(const mpb_sweep_t *s, mpb_sweep_point_t *p) {
     char dir[PATH_MAX];
     mpb_fmt(dir, sizeof dir, "%s/variants", s->build);
     DIR *d = opendir(dir);
@@ -46,8 +44,7 @@ static void find_same_flags(const mpb_sweep_t *s, mpb_sweep_point_t *p)
 
 /* Settles p's name: its own, another with the same flags, or a new one when
  * its own name holds a variant with other flags. Returns 1 if already built. */
-static int settle_name(const mpb_sweep_t *s, mpb_sweep_point_t *p)
-{
+static int settle_name(const mpb_sweep_t *s, mpb_sweep_point_t *p) {
     int own = flags_match(s, p->name, p->flags);
     if (own == 0) {
         char alt[sizeof p->name];
@@ -62,15 +59,15 @@ static int settle_name(const mpb_sweep_t *s, mpb_sweep_point_t *p)
 }
 
 /* Runs make variant with its output in log; returns its exit status. */
-static int run_make(const mpb_sweep_t *s, const mpb_sweep_point_t *p, const char *log)
-{
+static int run_make(const mpb_sweep_t *s, const mpb_sweep_point_t *p, const char *log) {
     char name[160], flags[600], build[PATH_MAX + 8], jobs[32];
     mpb_fmt(name, sizeof name, "NAME=%s", p->name);
     mpb_fmt(flags, sizeof flags, "FLAGS=%s", p->flags);
     mpb_fmt(build, sizeof build, "BUILD=%s", s->build);
     mpb_fmt(jobs, sizeof jobs, "-j%d", s->jobs);
-    char *argv[] = { "make", "--no-print-directory", "-C", (char *)s->src, jobs, "variant",
-                     name, flags, build, NULL };
+    char *argv[] = {
+        "make", "--no-print-directory", "-C", (char *)s->src, jobs, "variant", name, flags, build,
+        NULL};
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
@@ -88,8 +85,7 @@ static int run_make(const mpb_sweep_t *s, const mpb_sweep_point_t *p, const char
 }
 
 /* The line of the log that says why: `#error ...`, else the first error. */
-static void failure_message(const char *log, int rc, char *buf, size_t len)
-{
+static void failure_message(const char *log, int rc, char *buf, size_t len) {
     char *text = mpb_read_file(log);
     const char *hit = text ? strstr(text, "#error") : NULL;
     if (!hit && text)
@@ -102,8 +98,7 @@ static void failure_message(const char *log, int rc, char *buf, size_t len)
 }
 
 /* Builds or reuses one point; prints one progress line. */
-static int build_one(const mpb_sweep_t *s, mpb_sweep_point_t *p, size_t i)
-{
+static int build_one(const mpb_sweep_t *s, mpb_sweep_point_t *p, size_t i) {
     char log[PATH_MAX];
     int had = settle_name(s, p);
     printf("sweep: [%zu/%zu] %s (%s): %s", i + 1, s->npts, p->name, p->flags,
@@ -125,8 +120,7 @@ static int build_one(const mpb_sweep_t *s, mpb_sweep_point_t *p, size_t i)
 }
 
 /* mkdir -p; errors show when the first log cannot be written. */
-static void make_dirs(char *path)
-{
+static void make_dirs(char *path) {
     for (char *p = path + 1; *p; p++)
         if (*p == '/') {
             *p = '\0';
@@ -136,8 +130,7 @@ static void make_dirs(char *path)
     mkdir(path, 0755);
 }
 
-size_t mpb_sweep_build_all(mpb_sweep_t *s)
-{
+size_t mpb_sweep_build_all(mpb_sweep_t *s) {
     char dir[PATH_MAX];
     mpb_fmt(dir, sizeof dir, "%s/builds", s->dir);
     make_dirs(dir);

@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int mpb_sweepdata_load(const char *dir, mpb_sweepdata_t *d)
-{
+int mpb_sweepdata_load(const char *dir, mpb_sweepdata_t *d) {
     char path[PATH_MAX];
     memset(d, 0, sizeof *d);
     mpb_copy(d->dir, sizeof d->dir, dir);
@@ -28,31 +27,27 @@ int mpb_sweepdata_load(const char *dir, mpb_sweepdata_t *d)
     return 0;
 }
 
-void mpb_sweepdata_free(mpb_sweepdata_t *d)
-{
+void mpb_sweepdata_free(mpb_sweepdata_t *d) {
     mpb_table_free(&d->tab);
     mpb_cells_free(&d->cs);
 }
 
-const char *mpb_sweepdata_alloc(const mpb_sweepdata_t *d, size_t row, char *buf, size_t len)
-{
+const char *mpb_sweepdata_alloc(const mpb_sweepdata_t *d, size_t row, char *buf, size_t len) {
     const char *a = mpb_table_get(&d->tab, row, "allocator");
     return mpb_copy(buf, len, a ? a : "");
 }
 
-int mpb_sweepdata_usable(const mpb_sweepdata_t *d, size_t row)
-{
+int mpb_sweepdata_usable(const mpb_sweepdata_t *d, size_t row) {
     const char *st = mpb_table_get(&d->tab, row, "status");
     return st && strcmp(st, "build-failed") != 0;
 }
 
 mpb_sweepratio_t mpb_sweepdata_ratio(const mpb_sweepdata_t *d, size_t row, const char *wl,
-                                     int threads, int m)
-{
-    mpb_sweepratio_t out = { { NAN, NAN, NAN }, 0 };
+                                     int threads, int m) {
+    mpb_sweepratio_t out = {{NAN, NAN, NAN}, 0};
     char alloc[256];
-    const mpb_cell_t *v = mpb_cells_find(&d->cs, mpb_sweepdata_alloc(d, row, alloc, sizeof alloc),
-                                         wl, threads);
+    const mpb_cell_t *v =
+        mpb_cells_find(&d->cs, mpb_sweepdata_alloc(d, row, alloc, sizeof alloc), wl, threads);
     const mpb_cell_t *ref = mpb_cells_find(&d->cs, MPB_SWEEP_REF, wl, threads);
     if (!v || !ref || !v->nvals[m] || !ref->nvals[m])
         return out;
@@ -60,8 +55,7 @@ mpb_sweepratio_t mpb_sweepdata_ratio(const mpb_sweepdata_t *d, size_t row, const
     return out;
 }
 
-double mpb_sweepdata_value(const mpb_sweepdata_t *d, size_t row, size_t k)
-{
+double mpb_sweepdata_value(const mpb_sweepdata_t *d, size_t row, size_t k) {
     const char *v = mpb_table_get(&d->tab, row, d->tun[k]);
     char *end;
     double x = v ? strtod(v, &end) : NAN;
@@ -69,8 +63,7 @@ double mpb_sweepdata_value(const mpb_sweepdata_t *d, size_t row, size_t k)
 }
 
 /* Geometric mean over workloads of metric m's ratio; NAN when any is missing. */
-static double geo_ratio(const mpb_sweepdata_t *d, size_t row, int threads, int m)
-{
+static double geo_ratio(const mpb_sweepdata_t *d, size_t row, int threads, int m) {
     double logsum = 0;
     for (size_t w = 0; w < d->cs.nworkloads; w++) {
         mpb_sweepratio_t r = mpb_sweepdata_ratio(d, row, d->cs.workloads[w], threads, m);
@@ -82,8 +75,7 @@ static double geo_ratio(const mpb_sweepdata_t *d, size_t row, int threads, int m
 }
 
 int mpb_sweepdata_point(const mpb_sweepdata_t *d, size_t row, const char *wl, int threads,
-                        double *time, double *rss)
-{
+                        double *time, double *rss) {
     if (wl) {
         mpb_sweepratio_t t = mpb_sweepdata_ratio(d, row, wl, threads, MPB_M_WALL);
         mpb_sweepratio_t r = mpb_sweepdata_ratio(d, row, wl, threads, MPB_M_RSS);
@@ -96,8 +88,7 @@ int mpb_sweepdata_point(const mpb_sweepdata_t *d, size_t row, const char *wl, in
     return isnan(*time) || isnan(*rss) ? -1 : 0;
 }
 
-int mpb_sweepdata_pareto(const mpb_sweepdata_t *d, size_t row, const char *wl, int threads)
-{
+int mpb_sweepdata_pareto(const mpb_sweepdata_t *d, size_t row, const char *wl, int threads) {
     double t, r, t2, r2;
     if (mpb_sweepdata_point(d, row, wl, threads, &t, &r) != 0)
         return 0;
@@ -105,7 +96,7 @@ int mpb_sweepdata_pareto(const mpb_sweepdata_t *d, size_t row, const char *wl, i
         if (o == row || mpb_sweepdata_point(d, o, wl, threads, &t2, &r2) != 0)
             continue;
         if (t2 <= t && r2 <= r && (t2 < t || r2 < r))
-            return 0;   /* o dominates row */
+            return 0; /* o dominates row */
     }
     return 1;
 }

@@ -9,11 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NAME_MAX_LEN 60   /* longer readable names become v<hash> */
+#define NAME_MAX_LEN 60 /* longer readable names become v<hash> */
 
 /* Values are plain tokens: they go into a make command line. */
-static int value_ok(const char *v)
-{
+static int value_ok(const char *v) {
     if (!*v || strlen(v) >= 32)
         return 0;
     for (const char *p = v; *p; p++)
@@ -23,20 +22,20 @@ static int value_ok(const char *v)
 }
 
 /* Announces values outside the documented range (they are still built). */
-static void note_range(const mpb_tunable_t *tn, const mpb_strlist_t *vals)
-{
+static void note_range(const mpb_tunable_t *tn, const mpb_strlist_t *vals) {
     for (size_t i = 0; i < vals->n; i++) {
         char *end;
         long v = strtol(vals->v[i], &end, 0);
         if (tn->lo <= tn->hi && !*end && (v < tn->lo || v > tn->hi))
-            fprintf(stderr, "mpbench sweep: note: %s=%s is outside the documented range "
-                    "%s; building it anyway\n", tn->name, vals->v[i], tn->range);
+            fprintf(stderr,
+                    "mpbench sweep: note: %s=%s is outside the documented range "
+                    "%s; building it anyway\n",
+                    tn->name, vals->v[i], tn->range);
     }
 }
 
 /* Values must be tokens, distinct, and at least one. */
-static int check_values(const char *name, const mpb_strlist_t *vals)
-{
+static int check_values(const char *name, const mpb_strlist_t *vals) {
     for (size_t i = 0; i < vals->n; i++) {
         for (size_t j = 0; j < i; j++)
             if (!strcmp(vals->v[i], vals->v[j])) {
@@ -53,8 +52,7 @@ static int check_values(const char *name, const mpb_strlist_t *vals)
     return vals->n ? 0 : -1;
 }
 
-int mpb_sweep_add_tunable(mpb_sweep_t *s, const char *spec)
-{
+int mpb_sweep_add_tunable(mpb_sweep_t *s, const char *spec) {
     const char *eq = strchr(spec, '=');
     char name[64];
     if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof name) {
@@ -82,8 +80,7 @@ int mpb_sweep_add_tunable(mpb_sweep_t *s, const char *spec)
     return 0;
 }
 
-unsigned long mpb_sweep_hash(const char *s)
-{
+unsigned long mpb_sweep_hash(const char *s) {
     unsigned long h = 2166136261ul;
     for (; *s; s++)
         h = ((h ^ (unsigned char)*s) * 16777619ul) & 0xfffffffful;
@@ -91,11 +88,10 @@ unsigned long mpb_sweep_hash(const char *s)
 }
 
 /* "mantissa_bits3-page_bits14" from the point's values. */
-static void point_name(const mpb_sweep_t *s, mpb_sweep_point_t *p)
-{
+static void point_name(const mpb_sweep_t *s, mpb_sweep_point_t *p) {
     size_t off = 0;
     for (size_t k = 0; k < s->ntun; k++) {
-        const char *n = s->names[k] + 4;    /* after "MPA_" */
+        const char *n = s->names[k] + 4; /* after "MPA_" */
         off += (size_t)mpb_fmt(p->name + off, sizeof p->name - off, "%s", k ? "-" : "");
         for (; *n && off + 1 < sizeof p->name; n++)
             p->name[off++] = (char)tolower((unsigned char)*n);
@@ -105,14 +101,14 @@ static void point_name(const mpb_sweep_t *s, mpb_sweep_point_t *p)
         mpb_fmt(p->name, sizeof p->name, "v%08lx", mpb_sweep_hash(p->flags));
 }
 
-int mpb_sweep_grid(mpb_sweep_t *s)
-{
+int mpb_sweep_grid(mpb_sweep_t *s) {
     size_t n = 1;
     for (size_t k = 0; k < s->ntun; k++)
         n *= s->values[k].n;
     if (s->ntun == 0 || n > MPB_SWEEP_MAXPTS) {
-        fprintf(stderr, "mpbench sweep: %s\n", s->ntun ? "grid too large (over 512 points)"
-                : "give at least one --tunable MPA_X=v1,v2,...");
+        fprintf(stderr, "mpbench sweep: %s\n",
+                s->ntun ? "grid too large (over 512 points)"
+                        : "give at least one --tunable MPA_X=v1,v2,...");
         return -1;
     }
     s->pts = calloc(n, sizeof *s->pts);
@@ -124,8 +120,8 @@ int mpb_sweep_grid(mpb_sweep_t *s)
         for (size_t k = s->ntun; k-- > 0; idx /= s->values[k].n)
             mpb_copy(p->vals[k], sizeof p->vals[k], s->values[k].v[idx % s->values[k].n]);
         for (size_t k = 0; k < s->ntun; k++)
-            off += (size_t)mpb_fmt(p->flags + off, sizeof p->flags - off, "%s-D%s=%s",
-                                   k ? " " : "", s->names[k], p->vals[k]);
+            off += (size_t)mpb_fmt(p->flags + off, sizeof p->flags - off, "%s-D%s=%s", k ? " " : "",
+                                   s->names[k], p->vals[k]);
         point_name(s, p);
     }
     s->npts = n;

@@ -13,19 +13,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const int plot_metrics[] = { MPB_M_WALL, MPB_M_RSS };
-static const char *const metric_tag[] = { "time", "rss" };
+static const int plot_metrics[] = {MPB_M_WALL, MPB_M_RSS};
+static const char *const metric_tag[] = {"time", "rss"};
 
 typedef struct sweep_plots {
     const mpb_sweepdata_t *d;
-    char dir[PATH_MAX];     /* DIR/plots */
+    char dir[PATH_MAX]; /* DIR/plots */
     const char *term;
     int made, failed;
 } sweep_plots_t;
 
 /* Opens DIR/plots/<base>.<ext> for writing. */
-static FILE *open_in(const sweep_plots_t *p, const char *base, const char *ext)
-{
+static FILE *open_in(const sweep_plots_t *p, const char *base, const char *ext) {
     char path[PATH_MAX + 300];
     mpb_fmt(path, sizeof path, "%s/%s.%s", p->dir, base, ext);
     FILE *f = fopen(path, "w");
@@ -35,8 +34,7 @@ static FILE *open_in(const sweep_plots_t *p, const char *base, const char *ext)
 }
 
 /* Runs gnuplot on <base>.gp inside the plots folder (gnuplot.c). */
-static void draw(sweep_plots_t *p, const char *base)
-{
+static void draw(sweep_plots_t *p, const char *base) {
     char gp[300];
     mpb_fmt(gp, sizeof gp, "%s.gp", base);
     if (mpb_gnuplot_file(p->dir, gp) == 0)
@@ -46,29 +44,25 @@ static void draw(sweep_plots_t *p, const char *base)
 }
 
 /* Script head: terminal, output, title, grid. */
-static void head(const sweep_plots_t *p, FILE *s, const char *base, const char *title)
-{
+static void head(const sweep_plots_t *p, FILE *s, const char *base, const char *title) {
     fprintf(s, "%s\nset output '%s.png'\nset title ", p->term, base);
     mpb_gnuplot_quote(s, title);
     fputc('\n', s);
     fputs("set datafile missing '?'\nset grid lc rgb '#dddddd'\nset key outside right top\n", s);
 }
 
-static int is_ref(const mpb_sweepdata_t *d, size_t row)
-{
+static int is_ref(const mpb_sweepdata_t *d, size_t row) {
     const char *st = mpb_table_get(&d->tab, row, "status");
     return st && !strcmp(st, "reference");
 }
 
-static int cmp_double(const void *a, const void *b)
-{
+static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
 /* Sorted distinct values of tunable k over the variants; returns the count. */
-static size_t values_of(const mpb_sweepdata_t *d, size_t k, double *xs)
-{
+static size_t values_of(const mpb_sweepdata_t *d, size_t k, double *xs) {
     size_t n = 0;
     for (size_t r = 0; r < d->tab.nrows; r++) {
         double x = mpb_sweepdata_value(d, r, k);
@@ -83,16 +77,14 @@ static size_t values_of(const mpb_sweepdata_t *d, size_t k, double *xs)
 }
 
 /* 1 when row has value x of tunable k (and y of k2 unless k2 < 0). */
-static int row_at(const mpb_sweepdata_t *d, size_t r, size_t k, double x, int k2, double y)
-{
+static int row_at(const mpb_sweepdata_t *d, size_t r, size_t k, double x, int k2, double y) {
     return !is_ref(d, r) && mpb_sweepdata_usable(d, r) && mpb_sweepdata_value(d, r, k) == x &&
            (k2 < 0 || mpb_sweepdata_value(d, r, (size_t)k2) == y);
 }
 
 /* Geomean of the ratio over the matching rows; lo/hi its CI when only one. */
 static double ratio_at(const mpb_sweepdata_t *d, size_t k, double x, int k2, double y,
-                       const char *wl, int th, int m, double *lo, double *hi)
-{
+                       const char *wl, int th, int m, double *lo, double *hi) {
     double logsum = 0;
     size_t n = 0;
     for (size_t r = 0; r < d->tab.nrows; r++) {
@@ -110,8 +102,7 @@ static double ratio_at(const mpb_sweepdata_t *d, size_t k, double x, int k2, dou
 }
 
 /* Metric mi against tunable k at th threads: a line per workload. */
-static void line_plot(sweep_plots_t *p, size_t k, int mi, int th)
-{
+static void line_plot(sweep_plots_t *p, size_t k, int mi, int th) {
     const mpb_sweepdata_t *d = p->d;
     double xs[MPB_SWEEP_MAXPTS], lo, hi;
     size_t nx = values_of(d, k, xs);
@@ -127,7 +118,8 @@ static void line_plot(sweep_plots_t *p, size_t k, int mi, int th)
     for (size_t i = 0; i < nx; i++) {
         fprintf(f, "%g", xs[i]);
         for (size_t w = 0; w < d->cs.nworkloads; w++) {
-            double v = ratio_at(d, k, xs[i], -1, 0, d->cs.workloads[w], th, plot_metrics[mi], &lo, &hi);
+            double v =
+                ratio_at(d, k, xs[i], -1, 0, d->cs.workloads[w], th, plot_metrics[mi], &lo, &hi);
             isnan(v) ? fputs(" ? ? ?", f) : fprintf(f, " %.6g %.6g %.6g", v, lo, hi);
         }
         fputc('\n', f);
@@ -152,8 +144,7 @@ static void line_plot(sweep_plots_t *p, size_t k, int mi, int th)
 }
 
 /* Heat map of metric mi over the first two tunables, one workload. */
-static void heat_map(sweep_plots_t *p, const char *wl, int mi, int th)
-{
+static void heat_map(sweep_plots_t *p, const char *wl, int mi, int th) {
     const mpb_sweepdata_t *d = p->d;
     double xs[MPB_SWEEP_MAXPTS], ys[MPB_SWEEP_MAXPTS], lo, hi;
     size_t nx = values_of(d, 0, xs), ny = values_of(d, 1, ys);
@@ -175,24 +166,27 @@ static void heat_map(sweep_plots_t *p, const char *wl, int mi, int th)
     mpb_fmt(title, sizeof title, "%s: %s / default build, %d thread(s)", wl,
             mpb_metrics[plot_metrics[mi]].title, th);
     head(p, s, base, title);
-    fprintf(s, "set xlabel '%s'\nset ylabel '%s'\nset palette defined (0 '#1a9850', 1 '#ffffbf', "
-            "2 '#d73027')\nset cbrange [*:*]\nset xtics (", d->tun[0], d->tun[1]);
+    fprintf(s,
+            "set xlabel '%s'\nset ylabel '%s'\nset palette defined (0 '#1a9850', 1 '#ffffbf', "
+            "2 '#d73027')\nset cbrange [*:*]\nset xtics (",
+            d->tun[0], d->tun[1]);
     for (size_t i = 0; i < nx; i++)
         fprintf(s, "%s'%g' %zu", i ? ", " : "", xs[i], i);
     fputs(")\nset ytics (", s);
     for (size_t j = 0; j < ny; j++)
         fprintf(s, "%s'%g' %zu", j ? ", " : "", ys[j], j);
-    fprintf(s, ")\nset xrange [-0.5:%zu.5]\nset yrange [-0.5:%zu.5]\nunset grid\n"
+    fprintf(s,
+            ")\nset xrange [-0.5:%zu.5]\nset yrange [-0.5:%zu.5]\nunset grid\n"
             "plot '%s.dat' using 1:2:3 with image notitle, '' using 1:2:(sprintf('%%.3f', $3)) "
-            "with labels notitle\n", nx - 1, ny - 1, base);
+            "with labels notitle\n",
+            nx - 1, ny - 1, base);
     fclose(f), fclose(s);
     draw(p, base);
 }
 
 /* Writes the scatter's data: index 0 every variant, 1 the front sorted by
  * time, 2 the default build. Returns the number of points. */
-static size_t pareto_dat(const mpb_sweepdata_t *d, FILE *f, const char *wl, int th)
-{
+static size_t pareto_dat(const mpb_sweepdata_t *d, FILE *f, const char *wl, int th) {
     double pts[MPB_SWEEP_MAXPTS + 1][2], t, r;
     size_t n = 0, nf = 0;
     for (size_t row = 0; row < d->tab.nrows; row++)
@@ -211,8 +205,7 @@ static size_t pareto_dat(const mpb_sweepdata_t *d, FILE *f, const char *wl, int 
 }
 
 /* Time-vs-RSS scatter (workload wl, or the geomean over all when NULL). */
-static void pareto_plot(sweep_plots_t *p, const char *wl, int th)
-{
+static void pareto_plot(sweep_plots_t *p, const char *wl, int th) {
     char base[400], safe[256], title[600];
     mpb_fmt(base, sizeof base, "sweep_pareto%s%s_t%d", wl ? "_" : "",
             wl ? mpb_safe_name(wl, safe, sizeof safe) : "", th);
@@ -227,22 +220,24 @@ static void pareto_plot(sweep_plots_t *p, const char *wl, int th)
     mpb_fmt(title, sizeof title, "%s: wall time vs peak RSS / default build, %d thread(s)",
             wl ? wl : "geomean over workloads", th);
     head(p, s, base, title);
-    fprintf(s, "set xlabel 'wall time / default (lower is better)'\n"
-          "set ylabel 'peak RSS / default (lower is better)'\nset offsets graph 0.05, graph 0.05, "
-          "graph 0.05, graph 0.05\n"
-          "plot '%s.dat' index 0 using 1:2 with points pt 7 ps 1.2 lc rgb '#4477aa' title 'variant', "
-          "'' index 0 using 1:2:3 with labels offset 0,1 font ',8' notitle, "
-          "'' index 1 using 1:2 with linespoints lw 2 pt 6 ps 2 lc rgb '#cc3311' "
-          "title 'Pareto front', '' index 2 using 1:2 with points pt 5 ps 1.5 lc rgb 'black' "
-          "title 'default build'\n", base);
+    fprintf(
+        s,
+        "set xlabel 'wall time / default (lower is better)'\n"
+        "set ylabel 'peak RSS / default (lower is better)'\nset offsets graph 0.05, graph 0.05, "
+        "graph 0.05, graph 0.05\n"
+        "plot '%s.dat' index 0 using 1:2 with points pt 7 ps 1.2 lc rgb '#4477aa' title 'variant', "
+        "'' index 0 using 1:2:3 with labels offset 0,1 font ',8' notitle, "
+        "'' index 1 using 1:2 with linespoints lw 2 pt 6 ps 2 lc rgb '#cc3311' "
+        "title 'Pareto front', '' index 2 using 1:2 with points pt 5 ps 1.5 lc rgb 'black' "
+        "title 'default build'\n",
+        base);
     fclose(f), fclose(s);
     if (n > 0)
         draw(p, base);
 }
 
-int mpb_sweep_plot(const mpb_sweepdata_t *d)
-{
-    sweep_plots_t p = { .d = d, .term = mpb_gnuplot_png(1100, 650) };
+int mpb_sweep_plot(const mpb_sweepdata_t *d) {
+    sweep_plots_t p = {.d = d, .term = mpb_gnuplot_png(1100, 650)};
     if (!p.term) {
         fprintf(stderr, "mpbench sweep: cannot run gnuplot (install gnuplot-nox)\n");
         return -1;

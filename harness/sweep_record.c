@@ -17,9 +17,7 @@
 
 /* One sweep.csv row. */
 static void csv_row(FILE *f, const mpb_sweep_t *s, const char *variant, const char *alloc,
-                    const char *status, const char *flags, char (*vals)[32],
-                    const char *msg)
-{
+                    const char *status, const char *flags, char (*vals)[32], const char *msg) {
     mpb_csv_put(f, variant, 1);
     mpb_csv_put(f, alloc, 0);
     mpb_csv_put(f, status, 0);
@@ -30,8 +28,7 @@ static void csv_row(FILE *f, const mpb_sweep_t *s, const char *variant, const ch
     fputc('\n', f);
 }
 
-int mpb_sweep_write_csv(const mpb_sweep_t *s)
-{
+int mpb_sweep_write_csv(const mpb_sweep_t *s) {
     char path[PATH_MAX], alloc[200];
     FILE *f = fopen(mpb_path(path, sizeof path, s->dir, "sweep.csv"), "w");
     if (!f) {
@@ -46,8 +43,7 @@ int mpb_sweep_write_csv(const mpb_sweep_t *s)
     for (size_t i = 0; i < s->npts; i++) {
         const mpb_sweep_point_t *p = &s->pts[i];
         mpb_fmt(alloc, sizeof alloc, "mpalloc-%s", p->name);
-        csv_row(f, s, p->name, alloc, p->status, p->flags,
-                (char (*)[32])p->vals, p->message);
+        csv_row(f, s, p->name, alloc, p->status, p->flags, (char(*)[32])p->vals, p->message);
     }
     if (fclose(f) != 0) {
         perror(path);
@@ -59,8 +55,7 @@ int mpb_sweep_write_csv(const mpb_sweep_t *s)
 /* A results.csv line for a run that could not happen: the named columns
  * filled, every other column of the header empty. */
 static void fail_line(char *buf, size_t len, const mpb_sweep_point_t *p, const char *wl,
-                      int threads)
-{
+                      int threads) {
     char hdr[1024], *save = NULL, alloc[200], th[16];
     mpb_copy(hdr, sizeof hdr, mpb_csv_header);
     mpb_fmt(alloc, sizeof alloc, "mpalloc-%s", p->name);
@@ -68,18 +63,22 @@ static void fail_line(char *buf, size_t len, const mpb_sweep_point_t *p, const c
     size_t off = 0;
     int first = 1;
     for (char *c = strtok_r(hdr, ",", &save); c; c = strtok_r(NULL, ",", &save), first = 0) {
-        const char *v = !strcmp(c, "allocator") ? alloc : !strcmp(c, "variant") ? p->name
-                      : !strcmp(c, "workload") ? wl : !strcmp(c, "threads") ? th
-                      : !strcmp(c, "rep") ? "1" : !strcmp(c, "status") ? "build-failed"
-                      : !strcmp(c, "measure") ? "time" : !strcmp(c, "extra") ? p->message : "";
+        const char *v = !strcmp(c, "allocator")  ? alloc
+                        : !strcmp(c, "variant")  ? p->name
+                        : !strcmp(c, "workload") ? wl
+                        : !strcmp(c, "threads")  ? th
+                        : !strcmp(c, "rep")      ? "1"
+                        : !strcmp(c, "status")   ? "build-failed"
+                        : !strcmp(c, "measure")  ? "time"
+                        : !strcmp(c, "extra")    ? p->message
+                                                 : "";
         mpb_csv_field(buf, len, &off, v, first);
     }
     mpb_fmt(buf + off, len - off, "\n");
 }
 
 /* The failed point's rows for every workload and thread count of m. */
-static int fail_rows_of(int fd, const mpb_sweep_point_t *p, const mpb_matrix_t *m)
-{
+static int fail_rows_of(int fd, const mpb_sweep_point_t *p, const mpb_matrix_t *m) {
     char line[4096];
     int rc = 0;
     for (size_t w = 0; w < m->workloads.n; w++) {
@@ -94,8 +93,7 @@ static int fail_rows_of(int fd, const mpb_sweep_point_t *p, const mpb_matrix_t *
     return rc;
 }
 
-int mpb_sweep_fail_rows(const mpb_sweep_t *s)
-{
+int mpb_sweep_fail_rows(const mpb_sweep_t *s) {
     char path[PATH_MAX];
     mpb_matrix_t m;
     if (mpb_matrix_load(&m, mpb_path(path, sizeof path, s->dir, "matrix.txt")) != 0)
@@ -115,8 +113,7 @@ int mpb_sweep_fail_rows(const mpb_sweep_t *s)
 }
 
 /* The "sweep" member: tunables swept, and each failed point's flags and error. */
-static json_t *sweep_json(const mpb_sweep_t *s)
-{
+static json_t *sweep_json(const mpb_sweep_t *s) {
     json_t *o = json_object(), *tun = json_array(), *fails = json_object();
     for (size_t k = 0; k < s->ntun; k++)
         json_array_append_new(tun, mpb_json_text(s->names[k]));
@@ -133,8 +130,7 @@ static json_t *sweep_json(const mpb_sweep_t *s)
     return o;
 }
 
-int mpb_sweep_meta(const mpb_sweep_t *s)
-{
+int mpb_sweep_meta(const mpb_sweep_t *s) {
     char path[PATH_MAX];
     json_t *meta = mpb_json_load(mpb_path(path, sizeof path, s->dir, "meta.json"));
     if (!meta)

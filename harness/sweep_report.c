@@ -11,18 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *cell(const mpb_sweepdata_t *d, size_t row, const char *col)
-{
+static const char *cell(const mpb_sweepdata_t *d, size_t row, const char *col) {
     const char *v = mpb_table_get(&d->tab, row, col);
     return v ? v : "";
 }
 
 /* Swept tunables, variants and their statuses, build failures. */
-static void section_variants(FILE *f, const mpb_sweepdata_t *d)
-{
+static void section_variants(FILE *f, const mpb_sweepdata_t *d) {
     fputs("## Sweep\n\nEvery ratio is a variant's median over the default build's (`mpalloc`, "
           "the header's defaults), with its 95% bootstrap interval; below 1 is better.\n\n"
-          "| variant | status | flags |\n|---|---|---|\n", f);
+          "| variant | status | flags |\n|---|---|---|\n",
+          f);
     for (size_t r = 0; r < d->tab.nrows; r++)
         fprintf(f, "| %s | %s | `%s` |\n", cell(d, r, "variant"), cell(d, r, "status"),
                 cell(d, r, "flags"));
@@ -40,8 +39,7 @@ static void section_variants(FILE *f, const mpb_sweepdata_t *d)
 
 /* The variant row with the lowest ratio of metric m, or -1. */
 static long best_row(const mpb_sweepdata_t *d, const char *wl, int th, int m,
-                     mpb_sweepratio_t *best)
-{
+                     mpb_sweepratio_t *best) {
     long at = -1;
     for (size_t r = 0; r < d->tab.nrows; r++) {
         mpb_sweepratio_t q = mpb_sweepdata_ratio(d, r, wl, th, m);
@@ -54,8 +52,7 @@ static long best_row(const mpb_sweepdata_t *d, const char *wl, int th, int m,
 }
 
 /* What the interval says about a ratio below 1. */
-static const char *verdict(const mpb_ratio_t *r)
-{
+static const char *verdict(const mpb_ratio_t *r) {
     if (isnan(r->hi))
         return "one run: no interval";
     if (r->hi < 1.0)
@@ -64,11 +61,12 @@ static const char *verdict(const mpb_ratio_t *r)
 }
 
 /* Per workload and thread count: the best variant for metric m. */
-static void section_best(FILE *f, const mpb_sweepdata_t *d, int m, int other)
-{
-    fprintf(f, "### Best variant per workload: %s\n\n| workload | threads | best variant | "
-            "%s / default [95%% CI] | gain | verdict | %s / default |\n|---|---|---|---|---|---|---|\n",
-            mpb_metrics[m].title, mpb_metrics[m].title, mpb_metrics[other].title);
+static void section_best(FILE *f, const mpb_sweepdata_t *d, int m, int other) {
+    fprintf(
+        f,
+        "### Best variant per workload: %s\n\n| workload | threads | best variant | "
+        "%s / default [95%% CI] | gain | verdict | %s / default |\n|---|---|---|---|---|---|---|\n",
+        mpb_metrics[m].title, mpb_metrics[m].title, mpb_metrics[other].title);
     for (size_t w = 0; w < d->cs.nworkloads; w++)
         for (size_t t = 0; t < d->cs.nthreads; t++) {
             const char *wl = d->cs.workloads[w];
@@ -90,10 +88,10 @@ static void section_best(FILE *f, const mpb_sweepdata_t *d, int m, int other)
 }
 
 /* Variants on the time-vs-RSS front of the geomean over workloads. */
-static void section_pareto(FILE *f, const mpb_sweepdata_t *d)
-{
+static void section_pareto(FILE *f, const mpb_sweepdata_t *d) {
     fputs("### Pareto front (wall time vs peak RSS, geometric mean over workloads)\n\n"
-          "| threads | variant | time / default | RSS / default |\n|---|---|---|---|\n", f);
+          "| threads | variant | time / default | RSS / default |\n|---|---|---|---|\n",
+          f);
     for (size_t t = 0; t < d->cs.nthreads; t++)
         for (size_t r = 0; r < d->tab.nrows; r++) {
             double tm, rss;
@@ -106,14 +104,12 @@ static void section_pareto(FILE *f, const mpb_sweepdata_t *d)
     fputc('\n', f);
 }
 
-static int name_cmp(const void *x, const void *y)
-{
+static int name_cmp(const void *x, const void *y) {
     return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
 /* Links to DIR/plots/sweep_*.png, sorted. */
-static void section_plots(FILE *f, const mpb_sweepdata_t *d)
-{
+static void section_plots(FILE *f, const mpb_sweepdata_t *d) {
     char path[PATH_MAX], *names[1024];
     size_t n = 0;
     DIR *dir = opendir(mpb_path(path, sizeof path, d->dir, "plots"));
@@ -133,8 +129,7 @@ static void section_plots(FILE *f, const mpb_sweepdata_t *d)
 }
 
 /* Writes the section to DIR/sweep.md and appends it to DIR/report.md. */
-int mpb_sweep_report(const mpb_sweepdata_t *d)
-{
+int mpb_sweep_report(const mpb_sweepdata_t *d) {
     char path[PATH_MAX];
     FILE *f = fopen(mpb_path(path, sizeof path, d->dir, "sweep.md"), "w");
     if (!f) {

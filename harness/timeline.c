@@ -16,8 +16,7 @@
 const char mpb_timeline_header[] = "allocator,variant,workload,threads,rep,t_ms,rss_kb";
 
 /* Resident pages of one process from statm, KiB; -1 when unreadable. */
-static long proc_rss_kb(pid_t pid)
-{
+static long proc_rss_kb(pid_t pid) {
     char path[64], buf[128];
     mpb_fmt(path, sizeof path, "/proc/%d/statm", (int)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -30,13 +29,12 @@ static long proc_rss_kb(pid_t pid)
         return -1;
     buf[n] = '\0';
     if (sscanf(buf, "%ld %ld", &size, &res) != 2 || res == 0)
-        return -1;      /* 0: a process that is exiting (its memory already gone) */
+        return -1; /* 0: a process that is exiting (its memory already gone) */
     return res * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
 /* Adds the RSS of pid's children (of every thread) and theirs; depth-bounded. */
-static long children_rss_kb(pid_t pid, int depth)
-{
+static long children_rss_kb(pid_t pid, int depth) {
     char path[96], buf[4096];
     long sum = 0;
     if (depth > 16)
@@ -60,14 +58,12 @@ static long children_rss_kb(pid_t pid, int depth)
     return sum;
 }
 
-long mpb_tree_rss_kb(pid_t pid)
-{
+long mpb_tree_rss_kb(pid_t pid) {
     long r = proc_rss_kb(pid);
     return r < 0 ? -1 : r + children_rss_kb(pid, 0);
 }
 
-void mpb_timeline_sample(mpb_timeline_t *tl, pid_t pid, double t_ms)
-{
+void mpb_timeline_sample(mpb_timeline_t *tl, pid_t pid, double t_ms) {
     long r = mpb_tree_rss_kb(pid);
     if (r < 0)
         return;
@@ -80,21 +76,16 @@ void mpb_timeline_sample(mpb_timeline_t *tl, pid_t pid, double t_ms)
     tl->rss_kb[tl->n++] = r;
 }
 
-void mpb_timeline_reset(mpb_timeline_t *tl)
-{
-    tl->n = 0;
-}
+void mpb_timeline_reset(mpb_timeline_t *tl) { tl->n = 0; }
 
-void mpb_timeline_free(mpb_timeline_t *tl)
-{
+void mpb_timeline_free(mpb_timeline_t *tl) {
     free(tl->t_ms), free(tl->rss_kb);
     tl->t_ms = NULL, tl->rss_kb = NULL;
     tl->n = tl->cap = 0;
 }
 
 /* The fixed fields of this run's rows, CSV-quoted, without the samples. */
-static void row_key(FILE *f, const mpb_alloc_t *a, const char *workload, int threads, int rep)
-{
+static void row_key(FILE *f, const mpb_alloc_t *a, const char *workload, int threads, int rep) {
     char th[32], rp[32];
     mpb_fmt(th, sizeof th, "%d", threads);
     mpb_fmt(rp, sizeof rp, "%d", rep);
@@ -105,9 +96,8 @@ static void row_key(FILE *f, const mpb_alloc_t *a, const char *workload, int thr
     mpb_csv_put(f, rp, 0);
 }
 
-int mpb_timeline_append(const char *dir, const mpb_alloc_t *a, const char *workload,
-                        int threads, int rep, const mpb_timeline_t *tl)
-{
+int mpb_timeline_append(const char *dir, const mpb_alloc_t *a, const char *workload, int threads,
+                        int rep, const mpb_timeline_t *tl) {
     char path[PATH_MAX + 16], *key = NULL;
     size_t klen = 0;
     mpb_fmt(path, sizeof path, "%s/timeline.csv", dir);

@@ -11,8 +11,8 @@
 #include "alloc.h"
 
 typedef struct mpb_timeline {
-    double period_ms;       /* sampling period; <= 0: no sampling */
-    double *t_ms;           /* sample times since the run started */
+    double period_ms; /* sampling period; <= 0: no sampling */
+    double *t_ms;     /* sample times since the run started */
     long *rss_kb;
     size_t n, cap;
 } mpb_timeline_t;
@@ -28,8 +28,8 @@ void mpb_timeline_sample(mpb_timeline_t *tl, pid_t pid, double t_ms);
 
 /* Appends tl's samples to DIR/timeline.csv (created with its header), in one
  * write plus fsync. Returns 0, or -1 with errno set. */
-int mpb_timeline_append(const char *dir, const mpb_alloc_t *a, const char *workload,
-                        int threads, int rep, const mpb_timeline_t *tl);
+int mpb_timeline_append(const char *dir, const mpb_alloc_t *a, const char *workload, int threads,
+                        int rep, const mpb_timeline_t *tl);
 
 /* Forgets the samples (keeps the period). */
 void mpb_timeline_reset(mpb_timeline_t *tl);

@@ -12,8 +12,7 @@
 #include <string.h>
 
 /* The op for event e (global index g). */
-static mpb_plan_op_t make_op(const mpt_event_t *e, const mpb_torder_t *o, size_t g)
-{
+static mpb_plan_op_t make_op(const mpt_event_t *e, const mpb_torder_t *o, size_t g) {
     mpb_plan_op_t op;
     memset(&op, 0, sizeof op);
     op.kind = e->kind;
@@ -26,8 +25,7 @@ static mpb_plan_op_t make_op(const mpt_event_t *e, const mpb_torder_t *o, size_t
 }
 
 /* Writes header, thread table and ops to f. Returns 0 or -1. */
-static int write_plan(FILE *f, const mpb_trace_t *t, const mpb_torder_t *o)
-{
+static int write_plan(FILE *f, const mpb_trace_t *t, const mpb_torder_t *o) {
     mpb_plan_header_t h;
     memset(&h, 0, sizeof h);
     memcpy(h.magic, MPB_PLAN_MAGIC, 8);
@@ -39,7 +37,7 @@ static int write_plan(FILE *f, const mpb_trace_t *t, const mpb_torder_t *o)
     int bad = fwrite(&h, sizeof h, 1, f) != 1;
     uint64_t off = sizeof h + t->nth * sizeof(mpb_plan_thread_t);
     for (size_t i = 0; i < t->nth; i++) {
-        mpb_plan_thread_t pt = { off, t->th[i].n, t->th[i].image, t->th[i].tid };
+        mpb_plan_thread_t pt = {off, t->th[i].n, t->th[i].image, t->th[i].tid};
         bad |= fwrite(&pt, sizeof pt, 1, f) != 1;
         off += t->th[i].n * sizeof(mpb_plan_op_t);
     }
@@ -52,16 +50,14 @@ static int write_plan(FILE *f, const mpb_trace_t *t, const mpb_torder_t *o)
 }
 
 /* Orders threads by image (stable: the recorder's order within one). */
-static int cmp_image(const void *a, const void *b)
-{
+static int cmp_image(const void *a, const void *b) {
     const mpb_tthread_t *x = a, *y = b;
     if (x->image != y->image)
         return x->image < y->image ? -1 : 1;
     return x->tid < y->tid ? -1 : x->tid > y->tid;
 }
 
-int mpb_plan_build(const char *trace_path, const char *plan_path, int *nthreads)
-{
+int mpb_plan_build(const char *trace_path, const char *plan_path, int *nthreads) {
     mpb_trace_t t;
     int st = mpb_trace_load(trace_path, &t);
     if (st != MPB_TRACE_OK) {

@@ -12,17 +12,15 @@
 #include <string.h>
 #include <zstd.h>
 
-const char *mpb_trace_status_name(int status)
-{
-    static const char *const n[] = { "ok", "truncated", "corrupt", "unreadable" };
+const char *mpb_trace_status_name(int status) {
+    static const char *const n[] = {"ok", "truncated", "corrupt", "unreadable"};
     return status >= 0 && status <= MPB_TRACE_UNREADABLE ? n[status] : "?";
 }
 
 static int set_status(mpb_trace_t *t, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static int set_status(mpb_trace_t *t, int status, const char *fmt, ...)
-{
+static int set_status(mpb_trace_t *t, int status, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(t->why, sizeof t->why, fmt, ap);
@@ -32,8 +30,7 @@ static int set_status(mpb_trace_t *t, int status, const char *fmt, ...)
 }
 
 /* The thread (image, tid), created when first seen. */
-static mpb_tthread_t *thread_of(mpb_trace_t *t, uint32_t image, uint32_t tid)
-{
+static mpb_tthread_t *thread_of(mpb_trace_t *t, uint32_t image, uint32_t tid) {
     for (size_t i = t->nth; i-- > 0;)
         if (t->th[i].image == image && t->th[i].tid == tid)
             return &t->th[i];
@@ -45,25 +42,66 @@ static mpb_tthread_t *thread_of(mpb_trace_t *t, uint32_t image, uint32_t tid)
 }
 
 /* Decodes the fields of one event of kind k. Returns 0 or -1. */
-static int decode_fields(const uint8_t **p, const uint8_t *end, mpb_tthread_t *th,
-                         mpt_event_t *e)
-{
+static int decode_fields(const uint8_t **p, const uint8_t *end, mpb_tthread_t *th, mpt_event_t *e) {
     uint64_t *pa = &th->prev_addr, rc = 0;
     int bad = 0;
 #define V(x) (bad |= mpt_get_varint(p, end, &(x)))
 #define A(x) (bad |= mpt_get_addr(p, end, pa, &(x)))
     switch (e->kind) {
-    case MPT_MALLOC: case MPT_VALLOC: case MPT_PVALLOC: V(e->size); A(e->ret); break;
-    case MPT_CALLOC: V(e->nmemb); V(e->size); A(e->ret); break;
-    case MPT_REALLOC: V(e->dur); A(e->ptr); V(e->size); A(e->ret); break;
-    case MPT_REALLOCARRAY: V(e->dur); A(e->ptr); V(e->nmemb); V(e->size); A(e->ret); break;
-    case MPT_FREE: A(e->ptr); break;
-    case MPT_FREE_SIZED: A(e->ptr); V(e->size); break;
-    case MPT_FREE_ALIGNED_SIZED: A(e->ptr); V(e->nmemb); V(e->size); break;
-    case MPT_ALIGNED_ALLOC: case MPT_MEMALIGN: V(e->nmemb); V(e->size); A(e->ret); break;
-    case MPT_POSIX_MEMALIGN: V(e->nmemb); V(e->size); A(e->ret); V(rc); break;
-    case MPT_USABLE_SIZE: A(e->ptr); V(e->size); break;
-    default: return -1;
+    case MPT_MALLOC:
+    case MPT_VALLOC:
+    case MPT_PVALLOC:
+        V(e->size);
+        A(e->ret);
+        break;
+    case MPT_CALLOC:
+        V(e->nmemb);
+        V(e->size);
+        A(e->ret);
+        break;
+    case MPT_REALLOC:
+        V(e->dur);
+        A(e->ptr);
+        V(e->size);
+        A(e->ret);
+        break;
+    case MPT_REALLOCARRAY:
+        V(e->dur);
+        A(e->ptr);
+        V(e->nmemb);
+        V(e->size);
+        A(e->ret);
+        break;
+    case MPT_FREE:
+        A(e->ptr);
+        break;
+    case MPT_FREE_SIZED:
+        A(e->ptr);
+        V(e->size);
+        break;
+    case MPT_FREE_ALIGNED_SIZED:
+        A(e->ptr);
+        V(e->nmemb);
+        V(e->size);
+        break;
+    case MPT_ALIGNED_ALLOC:
+    case MPT_MEMALIGN:
+        V(e->nmemb);
+        V(e->size);
+        A(e->ret);
+        break;
+    case MPT_POSIX_MEMALIGN:
+        V(e->nmemb);
+        V(e->size);
+        A(e->ret);
+        V(rc);
+        break;
+    case MPT_USABLE_SIZE:
+        A(e->ptr);
+        V(e->size);
+        break;
+    default:
+        return -1;
     }
 #undef V
 #undef A
@@ -72,8 +110,7 @@ static int decode_fields(const uint8_t **p, const uint8_t *end, mpb_tthread_t *t
 }
 
 /* Decodes a block's raw payload into th. Returns 0 or -1. */
-static int decode_events(const uint8_t *p, size_t len, uint32_t nev, mpb_tthread_t *th)
-{
+static int decode_events(const uint8_t *p, size_t len, uint32_t nev, mpb_tthread_t *th) {
     const uint8_t *end = p + len;
     if (th->n + nev > th->cap) {
         th->cap = (th->n + nev) * 2;
@@ -99,8 +136,7 @@ static int decode_events(const uint8_t *p, size_t len, uint32_t nev, mpb_tthread
 }
 
 /* The payload of block h at data (comp_len bytes) into raw (raw_len bytes). */
-static int unpack(const mpt_block_t *h, const uint8_t *data, uint8_t *raw)
-{
+static int unpack(const mpt_block_t *h, const uint8_t *data, uint8_t *raw) {
     if (h->codec == 0)
         return h->raw_len == h->comp_len ? (memcpy(raw, data, h->raw_len), 0) : -1;
     if (h->codec != 1)
@@ -109,12 +145,11 @@ static int unpack(const mpt_block_t *h, const uint8_t *data, uint8_t *raw)
     return ZSTD_isError(n) || n != h->raw_len ? -1 : 0;
 }
 
-#define GO_ON 100   /* read_block: the block was good, read the next */
+#define GO_ON 100 /* read_block: the block was good, read the next */
 
 /* One block at off; returns GO_ON, 0 at a clean end, or a status. */
-static int read_block(mpb_trace_t *t, const uint8_t *buf, size_t size, size_t *off,
-                      uint8_t *raw, int *ended, int decode)
-{
+static int read_block(mpb_trace_t *t, const uint8_t *buf, size_t size, size_t *off, uint8_t *raw,
+                      int *ended, int decode) {
     size_t o = *off;
     mpt_block_t h;
     if (o == size)
@@ -122,15 +157,19 @@ static int read_block(mpb_trace_t *t, const uint8_t *buf, size_t size, size_t *o
     if (*ended)
         return set_status(t, MPB_TRACE_CORRUPT, "data after the END block at offset %zu", o);
     if (size - o < sizeof h)
-        return set_status(t, MPB_TRACE_TRUNCATED, "cut short inside a block header at offset %zu", o);
+        return set_status(t, MPB_TRACE_TRUNCATED, "cut short inside a block header at offset %zu",
+                          o);
     memcpy(&h, buf + o, sizeof h);
     if (h.magic != MPT_BLOCK_MAGIC || h.type < MPT_BLK_EVENTS || h.type > MPT_BLK_END)
         return set_status(t, MPB_TRACE_CORRUPT, "bad block header at offset %zu", o);
     if (h.raw_len > MPT_MAX_PAYLOAD || h.comp_len > MPT_MAX_PAYLOAD)
-        return set_status(t, MPB_TRACE_CORRUPT, "block at offset %zu claims %u bytes", o, h.comp_len);
+        return set_status(t, MPB_TRACE_CORRUPT, "block at offset %zu claims %u bytes", o,
+                          h.comp_len);
     if (size - o - sizeof h < h.comp_len)
-        return set_status(t, MPB_TRACE_TRUNCATED, "cut short inside the block at offset %zu "
-                          "(%zu of %u payload bytes)", o, size - o - sizeof h, h.comp_len);
+        return set_status(t, MPB_TRACE_TRUNCATED,
+                          "cut short inside the block at offset %zu "
+                          "(%zu of %u payload bytes)",
+                          o, size - o - sizeof h, h.comp_len);
     const uint8_t *data = buf + o + sizeof h;
     if (mpt_crc32(data, h.comp_len) != h.crc)
         return set_status(t, MPB_TRACE_CORRUPT, "checksum mismatch in the block at offset %zu", o);
@@ -150,8 +189,7 @@ static int read_block(mpb_trace_t *t, const uint8_t *buf, size_t size, size_t *o
     } else if (!decode) {
         thread_of(t, t->nimages - 1, h.tid);
         t->nevents += h.nevents;
-    } else if (decode_events(raw, h.raw_len, h.nevents,
-                             thread_of(t, t->nimages - 1, h.tid)) != 0) {
+    } else if (decode_events(raw, h.raw_len, h.nevents, thread_of(t, t->nimages - 1, h.tid)) != 0) {
         return set_status(t, MPB_TRACE_CORRUPT, "undecodable events in the block at offset %zu", o);
     } else {
         t->nevents += h.nevents;
@@ -162,26 +200,28 @@ static int read_block(mpb_trace_t *t, const uint8_t *buf, size_t size, size_t *o
 }
 
 /* Checks the file header; returns OK or a status. */
-static int check_header(mpb_trace_t *t, const uint8_t *buf, size_t size, const char *path)
-{
+static int check_header(mpb_trace_t *t, const uint8_t *buf, size_t size, const char *path) {
     if (size < MPT_HEADER_SIZE)
-        return set_status(t, size >= 8 && !memcmp(buf, MPT_FILE_MAGIC, 8) ? MPB_TRACE_TRUNCATED
-                          : MPB_TRACE_CORRUPT, "%s: %s", path,
-                          size >= 8 && !memcmp(buf, MPT_FILE_MAGIC, 8)
-                          ? "cut short inside the file header" : "not an mpbench trace");
+        return set_status(
+            t,
+            size >= 8 && !memcmp(buf, MPT_FILE_MAGIC, 8) ? MPB_TRACE_TRUNCATED : MPB_TRACE_CORRUPT,
+            "%s: %s", path,
+            size >= 8 && !memcmp(buf, MPT_FILE_MAGIC, 8) ? "cut short inside the file header"
+                                                         : "not an mpbench trace");
     memcpy(&t->hdr, buf, sizeof t->hdr);
     t->hdr.cmd[sizeof t->hdr.cmd - 1] = '\0';
     if (memcmp(t->hdr.magic, MPT_FILE_MAGIC, 8) != 0)
         return set_status(t, MPB_TRACE_CORRUPT, "%s: not an mpbench trace (bad magic)", path);
     if (t->hdr.version != MPT_VERSION || t->hdr.header_size != MPT_HEADER_SIZE)
-        return set_status(t, MPB_TRACE_CORRUPT, "%s: trace format version %u, this mpbench "
-                          "reads version %u", path, t->hdr.version, MPT_VERSION);
+        return set_status(t, MPB_TRACE_CORRUPT,
+                          "%s: trace format version %u, this mpbench "
+                          "reads version %u",
+                          path, t->hdr.version, MPT_VERSION);
     return MPB_TRACE_OK;
 }
 
 /* mpb_trace_load and mpb_trace_scan: decode 0 checks blocks only. */
-static int load(const char *path, mpb_trace_t *t, int decode)
-{
+static int load(const char *path, mpb_trace_t *t, int decode) {
     memset(t, 0, sizeof *t);
     FILE *f = fopen(path, "rb");
     uint8_t *buf = NULL;
@@ -205,37 +245,32 @@ static int load(const char *path, mpb_trace_t *t, int decode)
     uint8_t *raw = mpb_xrealloc(NULL, MPT_MAX_PAYLOAD);
     size_t off = MPT_HEADER_SIZE;
     int ended = 0;
-    while (rc == MPB_TRACE_OK && (rc = read_block(t, buf, size, &off, raw, &ended, decode)) == GO_ON)
+    while (rc == MPB_TRACE_OK &&
+           (rc = read_block(t, buf, size, &off, raw, &ended, decode)) == GO_ON)
         rc = MPB_TRACE_OK;
     free(raw), free(buf);
     if (rc == 0 && !ended)
-        set_status(t, MPB_TRACE_TRUNCATED, "no END block: the recorded program was killed or "
-                   "the trace was cut short after %zu events", t->nevents);
+        set_status(t, MPB_TRACE_TRUNCATED,
+                   "no END block: the recorded program was killed or "
+                   "the trace was cut short after %zu events",
+                   t->nevents);
     else if (rc == 0)
         t->status = MPB_TRACE_OK;
     return t->status;
 }
 
-int mpb_trace_load(const char *path, mpb_trace_t *t)
-{
-    return load(path, t, 1);
-}
+int mpb_trace_load(const char *path, mpb_trace_t *t) { return load(path, t, 1); }
 
-int mpb_trace_scan(const char *path, mpb_trace_t *t)
-{
-    return load(path, t, 0);
-}
+int mpb_trace_scan(const char *path, mpb_trace_t *t) { return load(path, t, 0); }
 
-void mpb_trace_free(mpb_trace_t *t)
-{
+void mpb_trace_free(mpb_trace_t *t) {
     for (size_t i = 0; i < t->nth; i++)
         free(t->th[i].ev);
     free(t->th);
     memset(t, 0, sizeof *t);
 }
 
-uint64_t mpb_trace_req_bytes(const mpt_event_t *e)
-{
+uint64_t mpb_trace_req_bytes(const mpt_event_t *e) {
     if (e->kind == MPT_CALLOC || e->kind == MPT_REALLOCARRAY)
         return e->nmemb * e->size;
     return e->size;
@@ -247,13 +282,12 @@ uint64_t mpb_trace_req_bytes(const mpt_event_t *e)
 typedef struct point {
     uint64_t ts;
     uint32_t th;
-    uint16_t half;           /* 0: release (or whole event), 1: allocation */
-    uint16_t rel;            /* 1: the point releases an object */
+    uint16_t half; /* 0: release (or whole event), 1: allocation */
+    uint16_t rel;  /* 1: the point releases an object */
     size_t idx;
 } point_t;
 
-static int cmp_point(const void *a, const void *b)
-{
+static int cmp_point(const void *a, const void *b) {
     const point_t *x = a, *y = b;
     if (x->ts != y->ts)
         return x->ts < y->ts ? -1 : 1;
@@ -272,13 +306,11 @@ typedef struct amap {
     size_t cap, used;
 } amap_t;
 
-static size_t slot_of(uint64_t a, size_t cap)
-{
+static size_t slot_of(uint64_t a, size_t cap) {
     return (size_t)((a >> 4) * 0x9e3779b97f4a7c15ull >> 20) & (cap - 1);
 }
 
-static void amap_init(amap_t *m, size_t cap)
-{
+static void amap_init(amap_t *m, size_t cap) {
     m->cap = cap, m->used = 0;
     m->key = mpb_xrealloc(NULL, cap * sizeof *m->key);
     m->val = calloc(cap, sizeof *m->val);
@@ -287,8 +319,7 @@ static void amap_init(amap_t *m, size_t cap)
 }
 
 /* Slot holding a, or the empty slot where it would go. */
-static size_t amap_find(const amap_t *m, uint64_t a)
-{
+static size_t amap_find(const amap_t *m, uint64_t a) {
     size_t i = slot_of(a, m->cap);
     while (m->val[i] && !(m->val[i] != UINT32_MAX && m->key[i] == a))
         i = (i + 1) & (m->cap - 1);
@@ -297,8 +328,7 @@ static size_t amap_find(const amap_t *m, uint64_t a)
 
 static void amap_put(amap_t *m, uint64_t a, uint32_t v);
 
-static void amap_grow(amap_t *m)
-{
+static void amap_grow(amap_t *m) {
     amap_t n;
     amap_init(&n, m->cap * 2);
     for (size_t i = 0; i < m->cap; i++)
@@ -308,8 +338,7 @@ static void amap_grow(amap_t *m)
     *m = n;
 }
 
-static void amap_put(amap_t *m, uint64_t a, uint32_t v)
-{
+static void amap_put(amap_t *m, uint64_t a, uint32_t v) {
     if ((m->used + 1) * 2 > m->cap)
         amap_grow(m);
     size_t i = amap_find(m, a);
@@ -319,8 +348,7 @@ static void amap_put(amap_t *m, uint64_t a, uint32_t v)
 }
 
 /* Removes a; returns its value or 0. */
-static uint32_t amap_take(amap_t *m, uint64_t a, int remove)
-{
+static uint32_t amap_take(amap_t *m, uint64_t a, int remove) {
     size_t i = amap_find(m, a);
     uint32_t v = m->val[i];
     if (v && remove)
@@ -329,8 +357,7 @@ static uint32_t amap_take(amap_t *m, uint64_t a, int remove)
 }
 
 /* Builds the sorted points; time stamps made strictly increasing per thread. */
-static point_t *make_points(const mpb_trace_t *t, size_t *np)
-{
+static point_t *make_points(const mpb_trace_t *t, size_t *np) {
     size_t n = 0, k = 0;
     for (size_t i = 0; i < t->nth; i++)
         n += t->th[i].n * 2;
@@ -341,11 +368,11 @@ static point_t *make_points(const mpb_trace_t *t, size_t *np)
             const mpt_event_t *e = &t->th[i].ev[j];
             uint64_t ts = e->ts > last ? e->ts : last + 1;
             int re = e->kind == MPT_REALLOC || e->kind == MPT_REALLOCARRAY;
-            p[k++] = (point_t){ ts, (uint32_t)i, 0, mpt_kind_frees(e->kind) != 0, j };
+            p[k++] = (point_t){ts, (uint32_t)i, 0, mpt_kind_frees(e->kind) != 0, j};
             last = ts;
             if (re) {
                 last = e->ts + e->dur > last ? e->ts + e->dur : last + 1;
-                p[k++] = (point_t){ last, (uint32_t)i, 1, 0, j };
+                p[k++] = (point_t){last, (uint32_t)i, 1, 0, j};
             }
         }
     }
@@ -356,8 +383,7 @@ static point_t *make_points(const mpb_trace_t *t, size_t *np)
 
 /* The release half of event e (thread th, global index g). */
 static void release(mpb_torder_t *o, amap_t *m, const mpt_event_t *e, uint32_t th, size_t g,
-                    uint64_t *live_b, uint64_t *live_o, const uint64_t *obj_size)
-{
+                    uint64_t *live_b, uint64_t *live_o, const uint64_t *obj_size) {
     int re = e->kind == MPT_REALLOC || e->kind == MPT_REALLOCARRAY;
     int keep = e->kind == MPT_USABLE_SIZE || (re && e->ret == 0 && mpb_trace_req_bytes(e) != 0);
     if (!e->ptr)
@@ -378,8 +404,7 @@ static void release(mpb_torder_t *o, amap_t *m, const mpt_event_t *e, uint32_t t
 
 /* The allocation half of event e. */
 static void allocate(mpb_torder_t *o, amap_t *m, const mpt_event_t *e, uint32_t th, size_t g,
-                     uint64_t *live_b, uint64_t *live_o, uint64_t *obj_size)
-{
+                     uint64_t *live_b, uint64_t *live_o, uint64_t *obj_size) {
     uint64_t req = mpb_trace_req_bytes(e);
     if (!e->ret) {
         o->failed_allocs += req != 0 || (e->kind != MPT_REALLOC && e->kind != MPT_REALLOCARRAY);
@@ -399,8 +424,7 @@ static void allocate(mpb_torder_t *o, amap_t *m, const mpt_event_t *e, uint32_t 
         o->peak_objects = *live_o;
 }
 
-int mpb_trace_order(const mpb_trace_t *t, mpb_torder_t *o)
-{
+int mpb_trace_order(const mpb_trace_t *t, mpb_torder_t *o) {
     memset(o, 0, sizeof *o);
     size_t n = t->nevents + 1, np;
     o->base = mpb_xrealloc(NULL, (t->nth + 1) * sizeof *o->base);
@@ -422,7 +446,7 @@ int mpb_trace_order(const mpb_trace_t *t, mpb_torder_t *o)
         const mpb_tthread_t *th = &t->th[p[k].th];
         const mpt_event_t *e = &th->ev[p[k].idx];
         size_t g = o->base[p[k].th] + p[k].idx;
-        if (th->image != image) {   /* exec: the old image's objects are gone */
+        if (th->image != image) { /* exec: the old image's objects are gone */
             free(m.key), free(m.val);
             amap_init(&m, 1024);
             live_b = live_o = 0, image = th->image;
@@ -444,8 +468,7 @@ int mpb_trace_order(const mpb_trace_t *t, mpb_torder_t *o)
     return 0;
 }
 
-void mpb_torder_free(mpb_torder_t *o)
-{
+void mpb_torder_free(mpb_torder_t *o) {
     free(o->base), free(o->in_obj), free(o->out_obj), free(o->cross), free(o->creator);
     memset(o, 0, sizeof *o);
 }

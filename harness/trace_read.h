@@ -18,11 +18,11 @@ enum { MPB_TRACE_OK, MPB_TRACE_TRUNCATED, MPB_TRACE_CORRUPT, MPB_TRACE_UNREADABL
 
 /* One recorded thread: its events in program order. */
 typedef struct mpb_tthread {
-    uint32_t image;          /* process image (0, then +1 per exec) */
-    uint32_t tid;            /* thread number within the image */
+    uint32_t image; /* process image (0, then +1 per exec) */
+    uint32_t tid;   /* thread number within the image */
     mpt_event_t *ev;
     size_t n, cap;
-    uint64_t prev_ts, prev_addr;   /* decoder state across blocks */
+    uint64_t prev_ts, prev_addr; /* decoder state across blocks */
 } mpb_tthread_t;
 
 typedef struct mpb_trace {
@@ -31,10 +31,10 @@ typedef struct mpb_trace {
     size_t nth;
     size_t nevents;
     uint32_t nimages;
-    int status;              /* MPB_TRACE_* */
-    char why[512];           /* for a status other than OK: what and where */
-    uint64_t end_events, end_dropped;   /* from the END block, when present */
-    size_t file_size, good_bytes;       /* bytes read / of whole blocks */
+    int status;                       /* MPB_TRACE_* */
+    char why[512];                    /* for a status other than OK: what and where */
+    uint64_t end_events, end_dropped; /* from the END block, when present */
+    size_t file_size, good_bytes;     /* bytes read / of whole blocks */
 } mpb_trace_t;
 
 /* Loads path. Returns the status (also in t->status); t must be freed with
@@ -56,16 +56,16 @@ const char *mpb_trace_status_name(int status);
  * (+1; 0 for NULL or an address not known), out_obj = object it creates
  * (+1; 0 for none), cross = in_obj was created by another thread. */
 typedef struct mpb_torder {
-    size_t *base;            /* per thread: index of its first event */
+    size_t *base; /* per thread: index of its first event */
     uint32_t *in_obj, *out_obj;
     uint8_t *cross;
-    uint32_t *creator;       /* per object: thread index that created it */
+    uint32_t *creator; /* per object: thread index that created it */
     size_t nobjects;
     /* statistics */
     uint64_t calls[MPT_NKINDS];
-    uint64_t peak_bytes, peak_objects;    /* live, by requested size */
+    uint64_t peak_bytes, peak_objects; /* live, by requested size */
     uint64_t cross_frees, unmatched_frees, reused_live, failed_allocs;
-    uint64_t hist[65];                    /* allocation sizes: [0]=0, [k]=2^(k-1)..2^k-1 */
+    uint64_t hist[65]; /* allocation sizes: [0]=0, [k]=2^(k-1)..2^k-1 */
     uint64_t first_ts, last_ts;
 } mpb_torder_t;
 

@@ -9,17 +9,16 @@
 #include <string.h>
 
 static const char stat_help[] =
-"usage: mpbench trace-stat TRACE\n"
-"Describes a trace written by `mpbench record`: status (ok, truncated,\n"
-"corrupt), events, threads, process images, duration, size per event, calls\n"
-"by kind, peak live requested bytes and objects, cross-thread frees (freed by\n"
-"another thread than the one that allocated), frees of unknown addresses,\n"
-"failed allocations, and a histogram of requested sizes (powers of two).\n"
-"Exit: 0 whole trace; 1 truncated or corrupt (what could be read is shown);\n"
-"2 bad usage or unreadable file.\n";
+    "usage: mpbench trace-stat TRACE\n"
+    "Describes a trace written by `mpbench record`: status (ok, truncated,\n"
+    "corrupt), events, threads, process images, duration, size per event, calls\n"
+    "by kind, peak live requested bytes and objects, cross-thread frees (freed by\n"
+    "another thread than the one that allocated), frees of unknown addresses,\n"
+    "failed allocations, and a histogram of requested sizes (powers of two).\n"
+    "Exit: 0 whole trace; 1 truncated or corrupt (what could be read is shown);\n"
+    "2 bad usage or unreadable file.\n";
 
-static void print_hist(const mpb_torder_t *o)
-{
+static void print_hist(const mpb_torder_t *o) {
     puts("size histogram (requested bytes: allocations):");
     for (int k = 0; k < 65; k++) {
         if (!o->hist[k])
@@ -35,10 +34,10 @@ static void print_hist(const mpb_torder_t *o)
     }
 }
 
-static void print_stats(const mpb_trace_t *t, const mpb_torder_t *o)
-{
+static void print_stats(const mpb_trace_t *t, const mpb_torder_t *o) {
     printf("events: %zu\nthreads: %zu\nimages: %u\n", t->nevents, t->nth, t->nimages);
-    printf("duration_s: %.6f\n", o->last_ts > o->first_ts ? (double)(o->last_ts - o->first_ts) * 1e-9 : 0.0);
+    printf("duration_s: %.6f\n",
+           o->last_ts > o->first_ts ? (double)(o->last_ts - o->first_ts) * 1e-9 : 0.0);
     printf("bytes: %zu\nbytes_per_event: %.2f\n", t->file_size,
            t->nevents ? (double)t->file_size / (double)t->nevents : 0.0);
     puts("calls:");
@@ -57,8 +56,7 @@ static void print_stats(const mpb_trace_t *t, const mpb_torder_t *o)
     print_hist(o);
 }
 
-int mpb_cmd_trace_stat(int argc, char **argv)
-{
+int mpb_cmd_trace_stat(int argc, char **argv) {
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
         return fputs(stat_help, stdout), 0;
     if (argc != 2 || argv[1][0] == '-')

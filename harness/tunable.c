@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *mpb_src_dir(char *buf, size_t len)
-{
+const char *mpb_src_dir(char *buf, size_t len) {
     const char *env = getenv("MPB_SRC_DIR");
     if (env && *env)
         mpb_copy(buf, len, env);
@@ -23,8 +22,7 @@ const char *mpb_src_dir(char *buf, size_t len)
 }
 
 /* Fills meaning, range and unit from a documentation comment line. */
-static void parse_doc(const char *line, mpb_tunable_t *tn)
-{
+static void parse_doc(const char *line, mpb_tunable_t *tn) {
     mpb_copy(tn->range, sizeof tn->range, "?");
     tn->lo = 1, tn->hi = 0;
     const char *s = strstr(line, "/*"), *r = strstr(line, "; range:");
@@ -51,8 +49,7 @@ static void parse_doc(const char *line, mpb_tunable_t *tn)
 }
 
 /* `#define NAME value` for the NAME of the #ifndef just seen: adds it. */
-static void take_define(mpb_tunables_t *t, const char *name, const char *doc, const char *line)
-{
+static void take_define(mpb_tunables_t *t, const char *name, const char *doc, const char *line) {
     char want[128];
     mpb_fmt(want, sizeof want, "#define %s", name);
     size_t wl = strlen(want);
@@ -60,7 +57,7 @@ static void take_define(mpb_tunables_t *t, const char *name, const char *doc, co
         return;
     const char *v = line + wl + strspn(line + wl, " \t");
     if (!*v)
-        return;     /* a header guard, not a tunable */
+        return; /* a header guard, not a tunable */
     t->v = mpb_xrealloc(t->v, (t->n + 1) * sizeof *t->v);
     mpb_tunable_t *tn = &t->v[t->n++];
     memset(tn, 0, sizeof *tn);
@@ -69,16 +66,13 @@ static void take_define(mpb_tunables_t *t, const char *name, const char *doc, co
     parse_doc(doc, tn);
 }
 
-int mpb_tunables_load(mpb_tunables_t *t)
-{
+int mpb_tunables_load(mpb_tunables_t *t) {
     char src[4096];
     memset(t, 0, sizeof *t);
-    mpb_fmt(t->path, sizeof t->path, "%s/allocator/src/tunables.h",
-            mpb_src_dir(src, sizeof src));
+    mpb_fmt(t->path, sizeof t->path, "%s/allocator/src/tunables.h", mpb_src_dir(src, sizeof src));
     char *text = mpb_read_file(t->path), *save = NULL;
     if (!text) {
-        fprintf(stderr, "mpbench: cannot read %s (set MPB_SRC_DIR to the source tree)\n",
-                t->path);
+        fprintf(stderr, "mpbench: cannot read %s (set MPB_SRC_DIR to the source tree)\n", t->path);
         return -1;
     }
     char doc[512] = "", prev[512] = "", name[64] = "";
@@ -96,33 +90,29 @@ int mpb_tunables_load(mpb_tunables_t *t)
     return 0;
 }
 
-void mpb_tunables_free(mpb_tunables_t *t)
-{
+void mpb_tunables_free(mpb_tunables_t *t) {
     free(t->v);
     t->v = NULL;
     t->n = 0;
 }
 
-const mpb_tunable_t *mpb_tunables_find(const mpb_tunables_t *t, const char *name)
-{
+const mpb_tunable_t *mpb_tunables_find(const mpb_tunables_t *t, const char *name) {
     for (size_t i = 0; i < t->n; i++)
         if (!strcmp(t->v[i].name, name))
             return &t->v[i];
     return NULL;
 }
 
-void mpb_tunables_print(const mpb_tunables_t *t, FILE *f, int md)
-{
+void mpb_tunables_print(const mpb_tunables_t *t, FILE *f, int md) {
     if (md)
         fputs("| tunable | default | range | unit | meaning |\n|---|---|---|---|---|\n", f);
     else
-        fprintf(f, "%-24s %-8s %-10s %-8s %s\n", "tunable", "default", "range", "unit",
-                "meaning");
+        fprintf(f, "%-24s %-8s %-10s %-8s %s\n", "tunable", "default", "range", "unit", "meaning");
     for (size_t i = 0; i < t->n; i++) {
         const mpb_tunable_t *v = &t->v[i];
         if (md)
-            fprintf(f, "| `%s` | %s | %s | %s | %s |\n", v->name, v->def, v->range,
-                    v->unit, v->meaning);
+            fprintf(f, "| `%s` | %s | %s | %s | %s |\n", v->name, v->def, v->range, v->unit,
+                    v->meaning);
         else
             fprintf(f, "%-24s %-8s %-10s %-8s %s\n", v->name, v->def, v->range, v->unit,
                     v->meaning);

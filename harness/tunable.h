@@ -9,18 +9,18 @@
 #include <stdio.h>
 
 typedef struct mpb_tunable {
-    char name[64];       /* MPA_X */
-    char def[64];        /* default value as written in the header */
-    char meaning[256];   /* text before "; range:" ("" when undocumented) */
-    char range[64];      /* "lo..hi" ("?" when undocumented) */
+    char name[64];     /* MPA_X */
+    char def[64];      /* default value as written in the header */
+    char meaning[256]; /* text before "; range:" ("" when undocumented) */
+    char range[64];    /* "lo..hi" ("?" when undocumented) */
     char unit[32];
-    long lo, hi;         /* parsed range; lo > hi when unknown */
+    long lo, hi; /* parsed range; lo > hi when unknown */
 } mpb_tunable_t;
 
 typedef struct mpb_tunables {
     mpb_tunable_t *v;
     size_t n;
-    char path[4096];     /* the header read */
+    char path[4096]; /* the header read */
 } mpb_tunables_t;
 
 /* The source tree: $MPB_SRC_DIR, else <mpbench's folder>/../.. (no slash). */

@@ -20,8 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-void *mpb_xrealloc(void *p, size_t n)
-{
+void *mpb_xrealloc(void *p, size_t n) {
     void *q = realloc(p, n ? n : 1);
     if (!q) {
         fputs("mpbench: out of memory\n", stderr);
@@ -30,14 +29,12 @@ void *mpb_xrealloc(void *p, size_t n)
     return q;
 }
 
-char *mpb_xstrdup(const char *s)
-{
+char *mpb_xstrdup(const char *s) {
     size_t n = strlen(s) + 1;
     return memcpy(mpb_xrealloc(NULL, n), s, n);
 }
 
-char *mpb_copy(char *dst, size_t len, const char *src)
-{
+char *mpb_copy(char *dst, size_t len, const char *src) {
     if (len == 0)
         return dst;
     size_t n = strnlen(src, len - 1);
@@ -46,8 +43,7 @@ char *mpb_copy(char *dst, size_t len, const char *src)
     return dst;
 }
 
-int mpb_fmt(char *buf, size_t len, const char *fmt, ...)
-{
+int mpb_fmt(char *buf, size_t len, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(buf, len, fmt, ap);
@@ -55,14 +51,12 @@ int mpb_fmt(char *buf, size_t len, const char *fmt, ...)
     return n;
 }
 
-void mpb_strlist_add(mpb_strlist_t *l, const char *s)
-{
+void mpb_strlist_add(mpb_strlist_t *l, const char *s) {
     l->v = mpb_xrealloc(l->v, (l->n + 1) * sizeof *l->v);
     l->v[l->n++] = mpb_xstrdup(s);
 }
 
-void mpb_strlist_free(mpb_strlist_t *l)
-{
+void mpb_strlist_free(mpb_strlist_t *l) {
     for (size_t i = 0; i < l->n; i++)
         free(l->v[i]);
     free(l->v);
@@ -70,8 +64,7 @@ void mpb_strlist_free(mpb_strlist_t *l)
     l->n = 0;
 }
 
-void mpb_strlist_split(mpb_strlist_t *l, const char *csv)
-{
+void mpb_strlist_split(mpb_strlist_t *l, const char *csv) {
     char *copy = mpb_xstrdup(csv), *save = NULL;
     for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
         if (*t)
@@ -79,8 +72,7 @@ void mpb_strlist_split(mpb_strlist_t *l, const char *csv)
     free(copy);
 }
 
-void mpb_strlist_join(const mpb_strlist_t *l, char *buf, size_t len)
-{
+void mpb_strlist_join(const mpb_strlist_t *l, char *buf, size_t len) {
     size_t off = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < l->n && off < len; i++) {
@@ -91,8 +83,7 @@ void mpb_strlist_join(const mpb_strlist_t *l, char *buf, size_t len)
     }
 }
 
-const char *mpb_self_dir(void)
-{
+const char *mpb_self_dir(void) {
     static char dir[PATH_MAX];
     if (dir[0])
         return dir;
@@ -108,23 +99,20 @@ const char *mpb_self_dir(void)
     return dir;
 }
 
-void mpb_iso_now(char *buf, size_t len)
-{
+void mpb_iso_now(char *buf, size_t len) {
     time_t t = time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-double mpb_now(void)
-{
+double mpb_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-void mpb_fmt_duration(double s, char *buf, size_t len)
-{
+void mpb_fmt_duration(double s, char *buf, size_t len) {
     long t = s < 0 ? 0 : (long)(s + 0.5);
     if (t >= 3600)
         snprintf(buf, len, "%ldh%02ldm", t / 3600, (t / 60) % 60);
@@ -135,8 +123,7 @@ void mpb_fmt_duration(double s, char *buf, size_t len)
 }
 
 /* Child side of mpb_capture_line: stdout to the pipe, the rest to null. */
-static void capture_child(char *const argv[], int wfd)
-{
+static void capture_child(char *const argv[], int wfd) {
     int null = open("/dev/null", O_RDWR);
     dup2(null, 0);
     dup2(wfd, 1);
@@ -147,12 +134,11 @@ static void capture_child(char *const argv[], int wfd)
 }
 
 /* Reads from fd into buf until EOF, a full buffer or the deadline. */
-static void capture_read(int fd, char *buf, size_t len, double deadline)
-{
+static void capture_read(int fd, char *buf, size_t len, double deadline) {
     size_t off = 0;
     while (off + 1 < len) {
         int ms = (int)((deadline - mpb_now()) * 1000);
-        struct pollfd p = { .fd = fd, .events = POLLIN };
+        struct pollfd p = {.fd = fd, .events = POLLIN};
         if (ms <= 0 || poll(&p, 1, ms) <= 0)
             break;
         ssize_t k = read(fd, buf + off, len - 1 - off);
@@ -163,8 +149,7 @@ static void capture_read(int fd, char *buf, size_t len, double deadline)
     buf[off] = '\0';
 }
 
-int mpb_capture_line(char *const argv[], char *buf, size_t len, double timeout_s)
-{
+int mpb_capture_line(char *const argv[], char *buf, size_t len, double timeout_s) {
     int fds[2], status = 0;
     buf[0] = '\0';
     if (pipe2(fds, O_CLOEXEC) != 0)
@@ -186,14 +171,12 @@ int mpb_capture_line(char *const argv[], char *buf, size_t len, double timeout_s
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-int mpb_is_file(const char *path)
-{
+int mpb_is_file(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-int mpb_write_file(const char *path, const char *text)
-{
+int mpb_write_file(const char *path, const char *text) {
     char tmp[PATH_MAX];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
@@ -211,8 +194,7 @@ int mpb_write_file(const char *path, const char *text)
     return 0;
 }
 
-char *mpb_read_file(const char *path)
-{
+char *mpb_read_file(const char *path) {
     FILE *f = fopen(path, "r");
     if (!f)
         return NULL;
@@ -228,8 +210,7 @@ char *mpb_read_file(const char *path)
     return s;
 }
 
-int mpb_make_dirs(const char *path)
-{
+int mpb_make_dirs(const char *path) {
     char p[PATH_MAX];
     mpb_copy(p, sizeof p, path);
     for (char *s = p + 1; *s; s++)
@@ -242,8 +223,7 @@ int mpb_make_dirs(const char *path)
     return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-int mpb_parse_double(const char *s, double lo, double hi, double *out)
-{
+int mpb_parse_double(const char *s, double lo, double hi, double *out) {
     char *end;
     if (!s || !*s || isspace((unsigned char)*s))
         return -1;
@@ -255,8 +235,7 @@ int mpb_parse_double(const char *s, double lo, double hi, double *out)
     return 0;
 }
 
-int mpb_parse_long(const char *s, long lo, long hi, long *out)
-{
+int mpb_parse_long(const char *s, long lo, long hi, long *out) {
     char *end;
     if (!s || !*s || isspace((unsigned char)*s))
         return -1;

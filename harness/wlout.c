@@ -8,14 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-void mpb_wlout_init(mpb_wlout_t *w)
-{
-    memset(w, 0, sizeof *w);
-}
+void mpb_wlout_init(mpb_wlout_t *w) { memset(w, 0, sizeof *w); }
 
 /* Copies a value, keeping it CSV-harmless (no commas, quotes, ';', '='). */
-static void copy_value(char *dst, size_t len, const char *v)
-{
+static void copy_value(char *dst, size_t len, const char *v) {
     size_t j = 0;
     for (; *v && j + 1 < len; v++)
         if (!strchr(",\";=\r", *v))
@@ -24,8 +20,7 @@ static void copy_value(char *dst, size_t len, const char *v)
 }
 
 /* key (already without "mpbench-") with '-' read as '_'. */
-static int key_is(const char *key, const char *name)
-{
+static int key_is(const char *key, const char *name) {
     for (; *key && *name; key++, name++)
         if (*key != *name && !(*key == '-' && *name == '_'))
             return 0;
@@ -33,17 +28,15 @@ static int key_is(const char *key, const char *name)
 }
 
 /* Notes the first problem with a known key. */
-static void note_problem(mpb_wlout_t *w, const char *key, const char *val, const char *what)
-{
+static void note_problem(mpb_wlout_t *w, const char *key, const char *val, const char *what) {
     if (!w->problem[0])
-        mpb_fmt(w->problem, sizeof w->problem, "workload output mpbench-%s: '%.80s' %s", key,
-                val, what);
+        mpb_fmt(w->problem, sizeof w->problem, "workload output mpbench-%s: '%.80s' %s", key, val,
+                what);
 }
 
 /* Stores a known key's value as printed (trailing blanks cut); a repeat
  * with another value or a value too long for its field is a problem. */
-static void keep_number(mpb_wlout_t *w, const char *key, char *dst, size_t len, const char *val)
-{
+static void keep_number(mpb_wlout_t *w, const char *key, char *dst, size_t len, const char *val) {
     size_t n = strlen(val);
     while (n && (val[n - 1] == ' ' || val[n - 1] == '\t'))
         n--;
@@ -61,16 +54,14 @@ static void keep_number(mpb_wlout_t *w, const char *key, char *dst, size_t len, 
 }
 
 /* 1 when s is digits only, 1..18 of them (a count that fits exactly). */
-static int is_count(const char *s)
-{
+static int is_count(const char *s) {
     size_t n = strspn(s, "0123456789");
     return n > 0 && n <= 18 && !s[n];
 }
 
-int mpb_wlout_check(mpb_wlout_t *w, char *why, size_t len)
-{
-    static const char *const names[] = { "ops", "live_peak_bytes", "rss_after_kb" };
-    char *const vals[] = { w->ops, w->live_peak_bytes, w->rss_after_kb };
+int mpb_wlout_check(mpb_wlout_t *w, char *why, size_t len) {
+    static const char *const names[] = {"ops", "live_peak_bytes", "rss_after_kb"};
+    char *const vals[] = {w->ops, w->live_peak_bytes, w->rss_after_kb};
     for (int i = 0; i < 3 && !w->problem[0]; i++)
         if (vals[i][0] && !is_count(vals[i]))
             note_problem(w, names[i], vals[i], "is not a whole number >= 0");
@@ -83,8 +74,7 @@ int mpb_wlout_check(mpb_wlout_t *w, char *why, size_t len)
     return -1;
 }
 
-static void handle_line(mpb_wlout_t *w, char *line)
-{
+static void handle_line(mpb_wlout_t *w, char *line) {
     if (strncmp(line, "mpbench-", 8) != 0)
         return;
     char *key = line + 8, *colon = strchr(key, ':');
@@ -109,8 +99,7 @@ static void handle_line(mpb_wlout_t *w, char *line)
     }
 }
 
-void mpb_wlout_feed(mpb_wlout_t *w, const char *buf, size_t n)
-{
+void mpb_wlout_feed(mpb_wlout_t *w, const char *buf, size_t n) {
     for (size_t i = 0; i < n; i++) {
         if (buf[i] == '\n') {
             w->line[w->len] = '\0';
@@ -122,8 +111,7 @@ void mpb_wlout_feed(mpb_wlout_t *w, const char *buf, size_t n)
     }
 }
 
-void mpb_wlout_finish(mpb_wlout_t *w)
-{
+void mpb_wlout_finish(mpb_wlout_t *w) {
     if (w->len) {
         w->line[w->len] = '\0';
         handle_line(w, w->line);

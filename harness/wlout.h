@@ -7,12 +7,12 @@
 #include <stddef.h>
 
 typedef struct mpb_wlout {
-    char ops[32];               /* mpbench-ops, as printed (checked by mpb_wlout_check) */
-    char live_peak_bytes[32];   /* mpbench-live_peak_bytes (or live-peak-bytes) */
-    char rss_after_kb[32];      /* mpbench-rss_after_kb (or rss-after-kb) */
-    char problem[256];          /* first malformed or repeated known key, "" if none */
-    char extra[1024];           /* any other keys, "key=value;key=value" */
-    char line[512];             /* partial line being assembled */
+    char ops[32];             /* mpbench-ops, as printed (checked by mpb_wlout_check) */
+    char live_peak_bytes[32]; /* mpbench-live_peak_bytes (or live-peak-bytes) */
+    char rss_after_kb[32];    /* mpbench-rss_after_kb (or rss-after-kb) */
+    char problem[256];        /* first malformed or repeated known key, "" if none */
+    char extra[1024];         /* any other keys, "key=value;key=value" */
+    char line[512];           /* partial line being assembled */
     size_t len;
 } mpb_wlout_t;
 

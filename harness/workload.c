@@ -11,13 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-static int cmp_str(const void *a, const void *b)
-{
+static int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void mpb_workload_discover(mpb_strlist_t *l)
-{
+void mpb_workload_discover(mpb_strlist_t *l) {
     DIR *d = opendir(mpb_self_dir());
     if (!d)
         return;
@@ -35,8 +33,7 @@ void mpb_workload_discover(mpb_strlist_t *l)
 }
 
 /* trace:PATH -> mpb-replay with the trace kept beside. */
-static int resolve_trace(const char *file, mpb_workload_t *w)
-{
+static int resolve_trace(const char *file, mpb_workload_t *w) {
     const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
     char stem[200];
     mpb_copy(stem, sizeof stem, base);
@@ -45,7 +42,7 @@ static int resolve_trace(const char *file, mpb_workload_t *w)
         *dot = '\0';
     mpb_fmt(w->name, sizeof w->name, "trace-%s", stem);
     if (!realpath(file, w->trace)) {
-        w->trace[0] = '\0';    /* realpath may leave a partial path: not "no executable" */
+        w->trace[0] = '\0'; /* realpath may leave a partial path: not "no executable" */
         mpb_copy(w->path, sizeof w->path, file);
         return -1;
     }
@@ -53,17 +50,15 @@ static int resolve_trace(const char *file, mpb_workload_t *w)
     return mpb_is_file(w->trace) && mpb_is_file(w->path) ? 0 : -1;
 }
 
-static mpb_strlist_t plans;     /* temporary plan files, removed at exit */
+static mpb_strlist_t plans; /* temporary plan files, removed at exit */
 
-static void remove_plans(void)
-{
+static void remove_plans(void) {
     for (size_t i = 0; i < plans.n; i++)
         unlink(plans.v[i]);
     mpb_strlist_free(&plans);
 }
 
-int mpb_workload_plan(mpb_workload_t *w)
-{
+int mpb_workload_plan(mpb_workload_t *w) {
     if (!w->trace[0] || w->plan[0])
         return 0;
     const char *tmp = getenv("TMPDIR");
@@ -86,8 +81,7 @@ int mpb_workload_plan(mpb_workload_t *w)
 /* Splits "NAME@F" into NAME (in buf) and F. F is 0 without an '@' (or when
  * a '/' follows the last one: a folder name), -1 when what follows the last
  * '@' is not a number in (0, 1e6]. */
-static double split_scale(const char *spec, char *buf, size_t len)
-{
+static double split_scale(const char *spec, char *buf, size_t len) {
     const char *at = strrchr(spec, '@');
     if (at && strchr(at, '/'))
         at = NULL;
@@ -99,8 +93,7 @@ static double split_scale(const char *spec, char *buf, size_t len)
     return at[1] && !*end && f > 0 && f <= 1e6 ? f : -1;
 }
 
-int mpb_workload_resolve(const char *spec, mpb_workload_t *w)
-{
+int mpb_workload_resolve(const char *spec, mpb_workload_t *w) {
     char name[PATH_MAX];
     memset(w, 0, sizeof *w);
     if (!strncmp(spec, "trace:", 6))
@@ -120,9 +113,8 @@ int mpb_workload_resolve(const char *spec, mpb_workload_t *w)
     return mpb_is_file(w->path) && access(w->path, X_OK) == 0 ? 0 : -1;
 }
 
-void mpb_workload_describe(const char *path, char *buf, size_t len)
-{
-    char *argv[] = { (char *)path, "--describe", NULL };
+void mpb_workload_describe(const char *path, char *buf, size_t len) {
+    char *argv[] = {(char *)path, "--describe", NULL};
     if (mpb_capture_line(argv, buf, len, 5.0) != 0 || !buf[0])
         mpb_fmt(buf, len, "(no description: `%s --describe` failed)", path);
 }

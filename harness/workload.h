@@ -10,12 +10,12 @@
 #include "util.h"
 
 typedef struct mpb_workload {
-    char name[256];         /* workload column: "larson" for wl-larson */
-    char path[PATH_MAX];    /* executable */
-    double scale;           /* NAME@F: this workload's own scale F; 0: the matrix's */
-    char trace[PATH_MAX];   /* trace:PATH workloads: the trace (absolute), else "" */
-    char plan[PATH_MAX];    /* its replay plan, made by mpb_workload_plan */
-    int trace_threads;      /* trace workloads: threads the trace recorded (the only
+    char name[256];       /* workload column: "larson" for wl-larson */
+    char path[PATH_MAX];  /* executable */
+    double scale;         /* NAME@F: this workload's own scale F; 0: the matrix's */
+    char trace[PATH_MAX]; /* trace:PATH workloads: the trace (absolute), else "" */
+    char plan[PATH_MAX];  /* its replay plan, made by mpb_workload_plan */
+    int trace_threads;    /* trace workloads: threads the trace recorded (the only
                                thread count it runs at), set by mpb_workload_plan; else 0 */
 } mpb_workload_t;
 

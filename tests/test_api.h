@@ -30,19 +30,19 @@
 #endif
 
 #ifdef MPA_TEST_PREFIXED
-#define malloc              mpa_malloc
-#define free                mpa_free
-#define calloc              mpa_calloc
-#define realloc             mpa_realloc
-#define reallocarray        mpa_reallocarray
-#define posix_memalign      mpa_posix_memalign
-#define aligned_alloc       mpa_aligned_alloc
-#define memalign            mpa_memalign
-#define valloc              mpa_valloc
-#define pvalloc             mpa_pvalloc
-#define malloc_usable_size  mpa_malloc_usable_size
-#define free_sized          mpa_free_sized
-#define free_aligned_sized  mpa_free_aligned_sized
+#define malloc             mpa_malloc
+#define free               mpa_free
+#define calloc             mpa_calloc
+#define realloc            mpa_realloc
+#define reallocarray       mpa_reallocarray
+#define posix_memalign     mpa_posix_memalign
+#define aligned_alloc      mpa_aligned_alloc
+#define memalign           mpa_memalign
+#define valloc             mpa_valloc
+#define pvalloc            mpa_pvalloc
+#define malloc_usable_size mpa_malloc_usable_size
+#define free_sized         mpa_free_sized
+#define free_aligned_sized mpa_free_aligned_sized
 /* The mpa_ copies always exist: no run-time probe is needed. */
 #define MPA_TEST_HAVE_FREE_SIZED 1
 #else
@@ -56,10 +56,12 @@ typedef const char *(*mpa_test_stats_fn)(void);
 
 /* Returns mpa_stats_json when mpalloc is the allocator under test, else NULL.
  * -plain binaries look it up at run time (present only under LD_PRELOAD). */
-static inline mpa_test_stats_fn mpa_test_stats(void)
-{
+static inline mpa_test_stats_fn mpa_test_stats(void) {
 #ifdef MPA_TEST_PRELOAD
-    union { void *obj; mpa_test_stats_fn fn; } u;
+    union {
+        void *obj;
+        mpa_test_stats_fn fn;
+    } u;
     u.obj = dlsym(RTLD_DEFAULT, "mpa_stats_json");
     return u.fn;
 #else
@@ -68,31 +70,25 @@ static inline mpa_test_stats_fn mpa_test_stats(void)
 }
 
 /* True when the allocator under test is mpalloc (not glibc). */
-static inline int mpa_test_is_mpalloc(void)
-{
-    return mpa_test_stats() != NULL;
-}
+static inline int mpa_test_is_mpalloc(void) { return mpa_test_stats() != NULL; }
 
 /* Returns p unchanged, hidden from the compiler: a test that passes a block to
  * a realloc that must fail, then keeps using it, would otherwise be flagged
  * (-Wuse-after-free), and malloc/free pairs would not be elided. */
-static inline void *mpa_test_opaque(void *p)
-{
+static inline void *mpa_test_opaque(void *p) {
     __asm__ volatile("" : "+r"(p));
     return p;
 }
 
 /* Word k of the pattern for object `seed`: differs between neighbours. */
-static inline uint64_t mpa_test_word(uint64_t seed, size_t k)
-{
+static inline uint64_t mpa_test_word(uint64_t seed, size_t k) {
     uint64_t x = (seed + 1) * 0x9e3779b97f4a7c15ull ^ (k * 0xbf58476d1ce4e5b9ull);
     return x ^ (x >> 29) ^ (uint64_t)k;
 }
 
 /* Fills n bytes at p with the pattern of `seed` (byte i is byte i % 8 of
  * word i / 8, little-endian order, whatever p's alignment). */
-static inline void mpa_test_fill(void *p, size_t n, uint64_t seed)
-{
+static inline void mpa_test_fill(void *p, size_t n, uint64_t seed) {
     unsigned char *b = p;
     size_t k = 0;
     for (; (k + 1) * 8 <= n; k++) {
@@ -104,8 +100,7 @@ static inline void mpa_test_fill(void *p, size_t n, uint64_t seed)
 }
 
 /* Returns the first offset where p differs from the pattern, or n if none. */
-static inline size_t mpa_test_check(const void *p, size_t n, uint64_t seed)
-{
+static inline size_t mpa_test_check(const void *p, size_t n, uint64_t seed) {
     const unsigned char *b = p;
     size_t k = 0;
     for (; (k + 1) * 8 <= n; k++) {
@@ -121,8 +116,7 @@ static inline size_t mpa_test_check(const void *p, size_t n, uint64_t seed)
 }
 
 /* Deterministic xorshift64* generator for the tests' fixed seeds. */
-static inline uint64_t mpa_test_rand(uint64_t *state)
-{
+static inline uint64_t mpa_test_rand(uint64_t *state) {
     uint64_t x = *state;
     x ^= x >> 12;
     x ^= x << 25;

@@ -21,8 +21,7 @@ typedef struct mct_test {
 static mct_test_t *mct_tests;
 
 /* Registers a test (from a constructor) in suite::name order. */
-static inline void mct_register(mct_test_t *t)
-{
+static inline void mct_register(mct_test_t *t) {
     mct_test_t **at = &mct_tests;
     while (*at && (strcmp((*at)->suite, t->suite) < 0 ||
                    (!strcmp((*at)->suite, t->suite) && strcmp((*at)->name, t->name) < 0)))
@@ -32,20 +31,17 @@ static inline void mct_register(mct_test_t *t)
 }
 
 /* Test options (.timeout = ...) are accepted and ignored. */
-#define Test(suite, name, ...)                                                  \
-    static void suite##_##name##_impl(void);                                    \
-    static mct_test_t suite##_##name##_test = { #suite, #name,                  \
-                                                suite##_##name##_impl, NULL };  \
-    __attribute__((constructor)) static void suite##_##name##_register(void)    \
-    {                                                                           \
-        mct_register(&suite##_##name##_test);                                   \
-    }                                                                           \
+#define Test(suite, name, ...)                                                              \
+    static void suite##_##name##_impl(void);                                                \
+    static mct_test_t suite##_##name##_test = {#suite, #name, suite##_##name##_impl, NULL}; \
+    __attribute__((constructor)) static void suite##_##name##_register(void) {              \
+        mct_register(&suite##_##name##_test);                                               \
+    }                                                                                       \
     static void suite##_##name##_impl(void)
 
 /* Prints the failure (and the optional printf-style message), ends the test. */
-static inline void mct_end(int code, const char *file, int line, const char *what,
-                           const char *fmt, ...)
-{
+static inline void mct_end(int code, const char *file, int line, const char *what, const char *fmt,
+                           ...) {
     va_list ap;
     fprintf(stderr, "[----] %s:%d: %s\n[----]   ", file, line, what);
     va_start(ap, fmt);
@@ -56,24 +52,23 @@ static inline void mct_end(int code, const char *file, int line, const char *wha
     _exit(code);
 }
 
-#define cr_assert(cond, ...)                                                    \
-    do {                                                                        \
-        if (!(cond))                                                            \
+#define cr_assert(cond, ...)                                                            \
+    do {                                                                                \
+        if (!(cond))                                                                    \
             mct_end(1, __FILE__, __LINE__, "Assertion Failed: " #cond, "" __VA_ARGS__); \
     } while (0)
-#define cr_assert_eq(a, b, ...)   cr_assert((a) == (b), __VA_ARGS__)
-#define cr_assert_neq(a, b, ...)  cr_assert((a) != (b), __VA_ARGS__)
-#define cr_assert_lt(a, b, ...)   cr_assert((a) < (b), __VA_ARGS__)
-#define cr_assert_leq(a, b, ...)  cr_assert((a) <= (b), __VA_ARGS__)
-#define cr_assert_gt(a, b, ...)   cr_assert((a) > (b), __VA_ARGS__)
-#define cr_assert_geq(a, b, ...)  cr_assert((a) >= (b), __VA_ARGS__)
+#define cr_assert_eq(a, b, ...)    cr_assert((a) == (b), __VA_ARGS__)
+#define cr_assert_neq(a, b, ...)   cr_assert((a) != (b), __VA_ARGS__)
+#define cr_assert_lt(a, b, ...)    cr_assert((a) < (b), __VA_ARGS__)
+#define cr_assert_leq(a, b, ...)   cr_assert((a) <= (b), __VA_ARGS__)
+#define cr_assert_gt(a, b, ...)    cr_assert((a) > (b), __VA_ARGS__)
+#define cr_assert_geq(a, b, ...)   cr_assert((a) >= (b), __VA_ARGS__)
 #define cr_assert_null(p, ...)     cr_assert((p) == NULL, __VA_ARGS__)
 #define cr_assert_not_null(p, ...) cr_assert((p) != NULL, __VA_ARGS__)
-#define cr_skip_test(...) mct_end(77, __FILE__, __LINE__, "skipped", "" __VA_ARGS__)
+#define cr_skip_test(...)          mct_end(77, __FILE__, __LINE__, "skipped", "" __VA_ARGS__)
 
 /* Runs one test in a child; returns 0 pass, 1 fail, 2 crash, 3 skip. */
-static inline int mct_run(const mct_test_t *t)
-{
+static inline int mct_run(const mct_test_t *t) {
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
@@ -90,10 +85,9 @@ static inline int mct_run(const mct_test_t *t)
     return WEXITSTATUS(status) == 0 ? 0 : WEXITSTATUS(status) == 77 ? 3 : 1;
 }
 
-int main(void)
-{
-    static const char *const verdict[] = { "[PASS]", "[FAIL]", "[FAIL]", "[SKIP]" };
-    int n[4] = { 0, 0, 0, 0 };
+int main(void) {
+    static const char *const verdict[] = {"[PASS]", "[FAIL]", "[FAIL]", "[SKIP]"};
+    int n[4] = {0, 0, 0, 0};
     for (const mct_test_t *t = mct_tests; t; t = t->next) {
         printf("[RUN ] %s::%s\n", t->suite, t->name);
         int r = mct_run(t);

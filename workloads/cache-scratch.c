@@ -5,8 +5,8 @@
  * freed object for that worker brings the shared line into every worker. */
 #include "wl_hammer.h"
 
-#define SCRATCH_SIZE 8
-#define SCRATCH_REPS 1000       /* writes of the object per allocation */
+#define SCRATCH_SIZE  8
+#define SCRATCH_REPS  1000      /* writes of the object per allocation */
 #define SCRATCH_ITERS 2000000.0 /* allocations per worker at scale 1 */
 
 static const wl_info_t scratch_info = {
@@ -27,8 +27,7 @@ typedef struct scratch_worker {
     uint64_t handed_key;
 } scratch_worker_t;
 
-static void *scratch_run(void *arg)
-{
+static void *scratch_run(void *arg) {
     scratch_worker_t *s = arg;
     wl_worker_t *w = &s->w;
     uint64_t iters = wl_scaled(SCRATCH_ITERS, w->o->scale, 1);
@@ -41,12 +40,11 @@ static void *scratch_run(void *arg)
         wl_hammer(p, SCRATCH_SIZE, key, SCRATCH_REPS);
         wl_hammer_free(p, SCRATCH_SIZE, key, SCRATCH_REPS);
     }
-    w->ops = 1 + 2 * iters;   /* the handed object's free, then the pairs */
+    w->ops = 1 + 2 * iters; /* the handed object's free, then the pairs */
     return NULL;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     wl_opts_t o = wl_parse(argc, argv, &scratch_info);
     double t0 = wl_now();
     static scratch_worker_t s[WL_MAX_THREADS];
@@ -63,7 +61,7 @@ int main(int argc, char **argv)
     }
     wl_run_threads(o.threads, scratch_run, s, sizeof s[0]);
     for (int i = 0; i < o.threads; i++)
-        ops += 1 + s[i].w.ops;   /* + the main thread's malloc */
+        ops += 1 + s[i].w.ops; /* + the main thread's malloc */
     wl_report(&o, t0, ops);
     return 0;
 }

@@ -5,8 +5,8 @@
  * With one thread it is a baseline (no sharing possible). */
 #include "wl_hammer.h"
 
-#define THRASH_SIZE 8
-#define THRASH_REPS 1000       /* writes of the object per allocation */
+#define THRASH_SIZE  8
+#define THRASH_REPS  1000      /* writes of the object per allocation */
 #define THRASH_ITERS 2000000.0 /* allocations per thread at scale 1 */
 
 static const wl_info_t thrash_info = {
@@ -19,8 +19,7 @@ static const wl_info_t thrash_info = {
     "active false sharing: each thread rewrites its own small objects over and over",
 };
 
-static void *thrash_worker(void *arg)
-{
+static void *thrash_worker(void *arg) {
     wl_worker_t *w = arg;
     uint64_t iters = wl_scaled(THRASH_ITERS, w->o->scale, 1);
     for (uint64_t i = 0; i < iters; i++) {
@@ -35,8 +34,7 @@ static void *thrash_worker(void *arg)
     return NULL;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     wl_opts_t o = wl_parse(argc, argv, &thrash_info);
     double t0 = wl_now();
     uint64_t ops;

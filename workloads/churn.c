@@ -6,7 +6,7 @@
 #include "wl_slots.h"
 
 #define CHURN_SLOTS 8192
-#define CHURN_STEPS 10000000.0  /* replacements per thread at scale 1 */
+#define CHURN_STEPS 10000000.0 /* replacements per thread at scale 1 */
 
 static const wl_info_t churn_info = {
     "churn",
@@ -20,13 +20,9 @@ static const wl_info_t churn_info = {
     "random churn with a steady live set of 16 B .. 1 KiB objects",
 };
 
-static size_t churn_size(wl_rng_t *r)
-{
-    return wl_rng_range(r, 16, 1024);
-}
+static size_t churn_size(wl_rng_t *r) { return wl_rng_range(r, 16, 1024); }
 
-static void *churn_worker(void *arg)
-{
+static void *churn_worker(void *arg) {
     wl_worker_t *w = arg;
     wl_slot_t *s = wl_slots_new(CHURN_SLOTS);
     wl_slots_fill(w, s, CHURN_SLOTS, churn_size);
@@ -36,8 +32,7 @@ static void *churn_worker(void *arg)
     return NULL;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     wl_opts_t o = wl_parse(argc, argv, &churn_info);
     double t0 = wl_now();
     uint64_t ops, peak;

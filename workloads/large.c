@@ -6,7 +6,7 @@
 #include "wl_slots.h"
 
 #define LARGE_SLOTS 4
-#define LARGE_STEPS 50.0     /* replacements per thread at scale 1 */
+#define LARGE_STEPS 50.0 /* replacements per thread at scale 1 */
 
 static const wl_info_t large_info = {
     "large",
@@ -20,13 +20,11 @@ static const wl_info_t large_info = {
     "large objects (64 KiB .. 32 MiB) allocated and freed in a small window",
 };
 
-static size_t large_size(wl_rng_t *r)
-{
+static size_t large_size(wl_rng_t *r) {
     return wl_rng_logsize(r, (size_t)64 << 10, (size_t)32 << 20);
 }
 
-static void *large_worker(void *arg)
-{
+static void *large_worker(void *arg) {
     wl_worker_t *w = arg;
     wl_slot_t *s = wl_slots_new(LARGE_SLOTS);
     wl_slots_fill(w, s, LARGE_SLOTS, large_size);
@@ -36,8 +34,7 @@ static void *large_worker(void *arg)
     return NULL;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     wl_opts_t o = wl_parse(argc, argv, &large_info);
     double t0 = wl_now();
     uint64_t ops, peak;

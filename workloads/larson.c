@@ -5,9 +5,9 @@
  * remote frees, thread teardown and allocator reuse across threads. */
 #include "wl_slots.h"
 
-#define LARSON_SLOTS 1000
-#define LARSON_STEPS 20000     /* replacements per thread life */
-#define LARSON_ROUNDS 400.0    /* thread lives per lineage at scale 1 */
+#define LARSON_SLOTS  1000
+#define LARSON_STEPS  20000 /* replacements per thread life */
+#define LARSON_ROUNDS 400.0 /* thread lives per lineage at scale 1 */
 
 static const wl_info_t larson_info = {
     "larson",
@@ -29,13 +29,9 @@ typedef struct larson_life {
     int first, last;
 } larson_life_t;
 
-static size_t larson_size(wl_rng_t *r)
-{
-    return wl_rng_range(r, 8, 1024);
-}
+static size_t larson_size(wl_rng_t *r) { return wl_rng_range(r, 8, 1024); }
 
-static void *larson_life(void *arg)
-{
+static void *larson_life(void *arg) {
     larson_life_t *l = arg;
     if (l->first)
         wl_slots_fill(l->w, l->slots, LARSON_SLOTS, larson_size);
@@ -46,11 +42,10 @@ static void *larson_life(void *arg)
 }
 
 /* A lineage: runs its thread lives one after another, handing the array on. */
-static void *larson_lineage(void *arg)
-{
+static void *larson_lineage(void *arg) {
     wl_worker_t *w = arg;
     uint64_t rounds = wl_scaled(LARSON_ROUNDS, w->o->scale, 2);
-    larson_life_t l = { w, wl_slots_new(LARSON_SLOTS), 0, 0 };
+    larson_life_t l = {w, wl_slots_new(LARSON_SLOTS), 0, 0};
     for (uint64_t r = 0; r < rounds; r++) {
         l.first = r == 0;
         l.last = r + 1 == rounds;
@@ -60,8 +55,7 @@ static void *larson_lineage(void *arg)
     return NULL;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     wl_opts_t o = wl_parse(argc, argv, &larson_info);
     double t0 = wl_now();
     uint64_t ops;

@@ -7,8 +7,8 @@
 #include "wl_slots.h"
 
 #define MS_SLOTS 64
-#define MS_MIN 8
-#define MS_MAX (256 * 1024)
+#define MS_MIN   8
+#define MS_MAX   (256 * 1024)
 #define MS_STEPS 150000000.0 /* replacements per thread at scale 1 */
 
 static const wl_info_t ms_info = {
@@ -23,13 +23,9 @@ static const wl_info_t ms_info = {
     "allocator cost across the size range 8 B .. 256 KiB, one byte touched per object",
 };
 
-static size_t ms_size(wl_rng_t *r)
-{
-    return wl_rng_logsize(r, MS_MIN, MS_MAX);
-}
+static size_t ms_size(wl_rng_t *r) { return wl_rng_logsize(r, MS_MIN, MS_MAX); }
 
-static void *ms_worker(void *arg)
-{
+static void *ms_worker(void *arg) {
     wl_worker_t *w = arg;
     wl_slot_t *s = wl_slots_new(MS_SLOTS);
     wl_slots_run_light(w, s, MS_SLOTS, wl_scaled(MS_STEPS, w->o->scale, 1), ms_size);
@@ -37,8 +33,7 @@ static void *ms_worker(void *arg)
     return NULL;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     wl_opts_t o = wl_parse(argc, argv, &ms_info);
     double t0 = wl_now();
     uint64_t ops;

@@ -6,7 +6,7 @@
 #include "wl_slots.h"
 
 #define MIXED_SLOTS 4096
-#define MIXED_STEPS 3000000.0  /* replacements per thread at scale 1 */
+#define MIXED_STEPS 3000000.0 /* replacements per thread at scale 1 */
 
 static const wl_info_t mixed_info = {
     "mixed",
@@ -20,8 +20,7 @@ static const wl_info_t mixed_info = {
     "random churn with a skewed small/medium/large size mix",
 };
 
-static size_t mixed_size(wl_rng_t *r)
-{
+static size_t mixed_size(wl_rng_t *r) {
     uint64_t band = wl_rng_below(r, 100);
     if (band < 85)
         return wl_rng_logsize(r, 8, 256);
@@ -30,8 +29,7 @@ static size_t mixed_size(wl_rng_t *r)
     return wl_rng_logsize(r, 8193, 256 * 1024);
 }
 
-static void *mixed_worker(void *arg)
-{
+static void *mixed_worker(void *arg) {
     wl_worker_t *w = arg;
     wl_slot_t *s = wl_slots_new(MIXED_SLOTS);
     wl_slots_fill(w, s, MIXED_SLOTS, mixed_size);
@@ -41,8 +39,7 @@ static void *mixed_worker(void *arg)
     return NULL;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     wl_opts_t o = wl_parse(argc, argv, &mixed_info);
     double t0 = wl_now();
     uint64_t ops, peak;

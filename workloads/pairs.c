@@ -5,10 +5,10 @@
  * N threads (-t) runs an independent copy. */
 #include "wl_common.h"
 
-#define PAIRS_BATCH 100
-#define PAIRS_ITERS 400000.0 /* pairs per size at scale 1 */
-#define PAIRS_ROUNDS 500.0   /* batch rounds per size <= 256 B at scale 1 */
-#define PAIRS_FULL 256       /* above this size batch rounds shrink as 1/size */
+#define PAIRS_BATCH  100
+#define PAIRS_ITERS  400000.0 /* pairs per size at scale 1 */
+#define PAIRS_ROUNDS 500.0    /* batch rounds per size <= 256 B at scale 1 */
+#define PAIRS_FULL   256      /* above this size batch rounds shrink as 1/size */
 
 static const wl_info_t pairs_info = {
     "pairs",
@@ -23,8 +23,7 @@ static const wl_info_t pairs_info = {
 };
 
 /* The size sweep: 8, 12, 16, 24, 32, ... 49152, 65536. */
-static size_t pairs_sizes(size_t *out)
-{
+static size_t pairs_sizes(size_t *out) {
     size_t n = 0;
     for (size_t p = 8; p <= 65536; p *= 2) {
         out[n++] = p;
@@ -34,8 +33,7 @@ static size_t pairs_sizes(size_t *out)
     return n;
 }
 
-static uint64_t pairs_loop(size_t size, uint64_t iters, uint64_t key)
-{
+static uint64_t pairs_loop(size_t size, uint64_t iters, uint64_t key) {
     for (uint64_t i = 0; i < iters; i++) {
         void *p = wl_new(size, key + i);
         wl_delete(p, size, key + i);
@@ -43,8 +41,7 @@ static uint64_t pairs_loop(size_t size, uint64_t iters, uint64_t key)
     return 2 * iters;
 }
 
-static uint64_t pairs_batch(size_t size, uint64_t rounds, uint64_t key)
-{
+static uint64_t pairs_batch(size_t size, uint64_t rounds, uint64_t key) {
     void *objs[PAIRS_BATCH];
     for (uint64_t r = 0; r < rounds; r++) {
         for (int i = 0; i < PAIRS_BATCH; i++)
@@ -55,8 +52,7 @@ static uint64_t pairs_batch(size_t size, uint64_t rounds, uint64_t key)
     return 2 * PAIRS_BATCH * rounds;
 }
 
-static void *pairs_worker(void *arg)
-{
+static void *pairs_worker(void *arg) {
     wl_worker_t *w = arg;
     size_t sizes[40];
     size_t n = pairs_sizes(sizes);
@@ -70,8 +66,7 @@ static void *pairs_worker(void *arg)
     return NULL;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     wl_opts_t o = wl_parse(argc, argv, &pairs_info);
     double t0 = wl_now();
     uint64_t ops;

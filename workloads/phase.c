@@ -5,10 +5,10 @@
  * to the system, or stay pinned by the survivors and caches? */
 #include "wl_slots.h"
 
-#define PHASE_BYTES (512.0 * 1024 * 1024) /* live set per thread at scale 1 */
-#define PHASE_KEEP 20                      /* one survivor in PHASE_KEEP */
+#define PHASE_BYTES  (512.0 * 1024 * 1024) /* live set per thread at scale 1 */
+#define PHASE_KEEP   20                    /* one survivor in PHASE_KEEP */
 #define PHASE_WINDOW 4096                  /* slots of the churn phase */
-#define PHASE_STEPS 1000000.0              /* churn steps per thread at scale 1 */
+#define PHASE_STEPS  1000000.0             /* churn steps per thread at scale 1 */
 
 static const wl_info_t phase_info = {
     "phase",
@@ -27,19 +27,12 @@ static const wl_info_t phase_info = {
 static pthread_barrier_t phase_barrier;
 static uint64_t phase_rss_kb;
 
-static size_t phase_big(wl_rng_t *r)
-{
-    return wl_rng_logsize(r, 16, 4096);
-}
+static size_t phase_big(wl_rng_t *r) { return wl_rng_logsize(r, 16, 4096); }
 
-static size_t phase_small(wl_rng_t *r)
-{
-    return wl_rng_logsize(r, 16, 256);
-}
+static size_t phase_small(wl_rng_t *r) { return wl_rng_logsize(r, 16, 256); }
 
 /* Resident set in KiB from /proc/self/statm (0 when unreadable). */
-static uint64_t phase_read_rss_kb(void)
-{
+static uint64_t phase_read_rss_kb(void) {
     unsigned long size = 0, resident = 0;
     FILE *f = fopen("/proc/self/statm", "r");
     if (!f)
@@ -51,8 +44,7 @@ static uint64_t phase_read_rss_kb(void)
 }
 
 /* Builds the live set until it holds `bytes`; returns the slot count. */
-static size_t phase_build(wl_worker_t *w, wl_slot_t **sp, uint64_t bytes)
-{
+static size_t phase_build(wl_worker_t *w, wl_slot_t **sp, uint64_t bytes) {
     size_t n = 0, cap = 1024;
     wl_slot_t *s = wl_slots_new(cap);
     while (w->live < bytes) {
@@ -68,15 +60,13 @@ static size_t phase_build(wl_worker_t *w, wl_slot_t **sp, uint64_t bytes)
     return n;
 }
 
-static void phase_thin(wl_worker_t *w, wl_slot_t *s, size_t n)
-{
+static void phase_thin(wl_worker_t *w, wl_slot_t *s, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (wl_rng_below(&w->rng, PHASE_KEEP) != 0)
             wl_slot_drop(w, &s[i]);
 }
 
-static void *phase_worker(void *arg)
-{
+static void *phase_worker(void *arg) {
     wl_worker_t *w = arg;
     wl_slot_t *big, *win = wl_slots_new(PHASE_WINDOW);
     size_t n = phase_build(w, &big, wl_scaled(PHASE_BYTES, w->o->scale, 1 << 20));
@@ -94,8 +84,7 @@ static void *phase_worker(void *arg)
     return NULL;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     wl_opts_t o = wl_parse(argc, argv, &phase_info);
     double t0 = wl_now();
     uint64_t ops, peak;

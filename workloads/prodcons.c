@@ -5,11 +5,11 @@
  * a second queue, so the queue itself never allocates. */
 #include "wl_common.h"
 
-#define PC_BATCH 64
+#define PC_BATCH              64
 #define PC_BATCHES_PER_THREAD 16
-#define PC_OBJECTS 1500000.0   /* objects per producer at scale 1 */
-#define PC_MIN 16
-#define PC_MAX 512
+#define PC_OBJECTS            1500000.0 /* objects per producer at scale 1 */
+#define PC_MIN                16
+#define PC_MAX                512
 
 static const wl_info_t prodcons_info = {
     "prodcons",
@@ -39,19 +39,18 @@ typedef struct pc_shared {
     pc_queue_t full, empty;
     int producers_left;
     int consumers;
-    double scale;     /* --scale */
+    double scale; /* --scale */
 } pc_shared_t;
 
 typedef struct pc_thread {
     pc_shared_t *sh;
-    int producer;   /* 1: producer, 0: consumer */
+    int producer; /* 1: producer, 0: consumer */
     wl_rng_t rng;
     uint64_t ops;
     char pad[64];
 } pc_thread_t;
 
-static void pc_queue_init(pc_queue_t *q, size_t cap)
-{
+static void pc_queue_init(pc_queue_t *q, size_t cap) {
     pthread_mutex_init(&q->m, NULL);
     pthread_cond_init(&q->nonempty, NULL);
     q->ring = calloc(cap, sizeof *q->ring);
@@ -61,16 +60,14 @@ static void pc_queue_init(pc_queue_t *q, size_t cap)
     q->head = q->count = 0;
 }
 
-static void pc_push(pc_queue_t *q, pc_batch_t *b)
-{
+static void pc_push(pc_queue_t *q, pc_batch_t *b) {
     pthread_mutex_lock(&q->m);
     q->ring[(q->head + q->count++) % q->cap] = b;
     pthread_cond_signal(&q->nonempty);
     pthread_mutex_unlock(&q->m);
 }
 
-static pc_batch_t *pc_pop(pc_queue_t *q)
-{
+static pc_batch_t *pc_pop(pc_queue_t *q) {
     pthread_mutex_lock(&q->m);
     while (q->count == 0)
         pthread_cond_wait(&q->nonempty, &q->m);
@@ -82,8 +79,7 @@ static pc_batch_t *pc_pop(pc_queue_t *q)
 }
 
 /* The last producer to finish sends one NULL (end) per consumer. */
-static void pc_producer_done(pc_shared_t *sh)
-{
+static void pc_producer_done(pc_shared_t *sh) {
     pthread_mutex_lock(&sh->full.m);
     int last = --sh->producers_left == 0;
     pthread_mutex_unlock(&sh->full.m);
@@ -91,8 +87,7 @@ static void pc_producer_done(pc_shared_t *sh)
         pc_push(&sh->full, NULL);
 }
 
-static void pc_produce(pc_thread_t *t)
-{
+static void pc_produce(pc_thread_t *t) {
     uint64_t n = wl_scaled(PC_OBJECTS, t->sh->scale, 1);
     pc_batch_t *b = pc_pop(&t->sh->empty);
     b->n = 0;
@@ -110,8 +105,7 @@ static void pc_produce(pc_thread_t *t)
     pc_producer_done(t->sh);
 }
 
-static void pc_consume(pc_thread_t *t)
-{
+static void pc_consume(pc_thread_t *t) {
     pc_batch_t *b;
     while ((b = pc_pop(&t->sh->full)) != NULL) {
         for (int i = 0; i < b->n; i++)
@@ -121,8 +115,7 @@ static void pc_consume(pc_thread_t *t)
     }
 }
 
-static void *pc_thread(void *arg)
-{
+static void *pc_thread(void *arg) {
     pc_thread_t *t = arg;
     if (t->producer)
         pc_produce(t);
@@ -131,8 +124,7 @@ static void *pc_thread(void *arg)
     return NULL;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     wl_opts_t o = wl_parse(argc, argv, &prodcons_info);
     double t0 = wl_now();
     int np = o.threads / 2 > 0 ? o.threads / 2 : 1;
@@ -151,7 +143,7 @@ int main(int argc, char **argv)
     sh.producers_left = np;
     sh.consumers = nc;
     for (int i = 0; i < np + nc; i++)
-        th[i] = (pc_thread_t){ &sh, i < np, wl_rng_make(o.seed, (uint64_t)i), 0, { 0 } };
+        th[i] = (pc_thread_t){&sh, i < np, wl_rng_make(o.seed, (uint64_t)i), 0, {0}};
     wl_run_threads(np + nc, pc_thread, th, sizeof th[0]);
     uint64_t ops = 0;
     for (int i = 0; i < np + nc; i++)

@@ -5,9 +5,9 @@
  * freed and a new one started. Stresses in-place growth, moves and copies. */
 #include "wl_common.h"
 
-#define RB_ACTIVE 16
-#define RB_APPENDS 1500000.0  /* appends per thread at scale 1 */
-#define RB_MAX_INC 256        /* appends are 1..RB_MAX_INC bytes */
+#define RB_ACTIVE  16
+#define RB_APPENDS 1500000.0 /* appends per thread at scale 1 */
+#define RB_MAX_INC 256       /* appends are 1..RB_MAX_INC bytes */
 
 static const wl_info_t realloc_info = {
     "realloc",
@@ -25,23 +25,20 @@ typedef struct rb_buf {
     unsigned char *p;
     size_t len, cap, target;
     uint64_t key;
-    int vector;   /* 1: grow capacity x1.5; 0: realloc to the exact length */
+    int vector; /* 1: grow capacity x1.5; 0: realloc to the exact length */
 } rb_buf_t;
 
-static inline unsigned char rb_byte(uint64_t key, size_t i)
-{
+static inline unsigned char rb_byte(uint64_t key, size_t i) {
     return (unsigned char)((key >> ((i & 7) * 8)) ^ (i >> 3));
 }
 
-static void rb_check(const rb_buf_t *b, size_t from, size_t to)
-{
+static void rb_check(const rb_buf_t *b, size_t from, size_t to) {
     for (size_t i = from; i < to; i++)
         if (b->p[i] != rb_byte(b->key, i))
             wl_corrupted(b->p, b->len, (long)(i / 8));
 }
 
-static void rb_start(wl_worker_t *w, rb_buf_t *b, int vector)
-{
+static void rb_start(wl_worker_t *w, rb_buf_t *b, int vector) {
     b->key = wl_rng_next(&w->rng);
     b->target = wl_rng_logsize(&w->rng, 64, (size_t)1 << 20);
     b->len = 0;
@@ -54,8 +51,7 @@ static void rb_start(wl_worker_t *w, rb_buf_t *b, int vector)
 }
 
 /* Grows the buffer's capacity to at least `need`, checking the moved content. */
-static void rb_grow(wl_worker_t *w, rb_buf_t *b, size_t need)
-{
+static void rb_grow(wl_worker_t *w, rb_buf_t *b, size_t need) {
     size_t cap = b->vector ? b->cap + b->cap / 2 : need;
     cap = cap < need ? need : cap;
     unsigned char *q = realloc(b->p, cap);
@@ -71,8 +67,7 @@ static void rb_grow(wl_worker_t *w, rb_buf_t *b, size_t need)
     }
 }
 
-static void rb_append(wl_worker_t *w, rb_buf_t *b)
-{
+static void rb_append(wl_worker_t *w, rb_buf_t *b) {
     size_t inc = wl_rng_range(&w->rng, 1, RB_MAX_INC);
     if (b->len + inc > b->cap)
         rb_grow(w, b, b->len + inc);
@@ -81,16 +76,14 @@ static void rb_append(wl_worker_t *w, rb_buf_t *b)
     b->len += inc;
 }
 
-static void rb_finish(wl_worker_t *w, rb_buf_t *b)
-{
+static void rb_finish(wl_worker_t *w, rb_buf_t *b) {
     rb_check(b, 0, b->len);
     wl_escape(b->p);
     free(b->p);
     w->ops++;
 }
 
-static void *rb_worker(void *arg)
-{
+static void *rb_worker(void *arg) {
     wl_worker_t *w = arg;
     rb_buf_t b[RB_ACTIVE];
     uint64_t appends = wl_scaled(RB_APPENDS, w->o->scale, 1);
@@ -109,8 +102,7 @@ static void *rb_worker(void *arg)
     return NULL;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     wl_opts_t o = wl_parse(argc, argv, &realloc_info);
     double t0 = wl_now();
     uint64_t ops;

@@ -5,10 +5,10 @@
  * allocating thread has gone: stresses thread setup/teardown and reuse. */
 #include "wl_common.h"
 
-#define TH_OBJECTS 1000      /* objects allocated per thread life */
-#define TH_LIVES 3000.0      /* thread lives per lineage at scale 1 */
-#define TH_MIN 16
-#define TH_MAX 1024
+#define TH_OBJECTS 1000   /* objects allocated per thread life */
+#define TH_LIVES   3000.0 /* thread lives per lineage at scale 1 */
+#define TH_MIN     16
+#define TH_MAX     1024
 
 static const wl_info_t threads_info = {
     "threads",
@@ -26,11 +26,10 @@ static struct {
     pthread_mutex_t m;
     void **ring;
     size_t cap, head, count;
-} th_pool = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0 };
+} th_pool = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0};
 
 /* Moves up to n pooled objects into out; returns how many. */
-static size_t th_pool_take(void **out, size_t n)
-{
+static size_t th_pool_take(void **out, size_t n) {
     pthread_mutex_lock(&th_pool.m);
     size_t k = th_pool.count < n ? th_pool.count : n;
     for (size_t i = 0; i < k; i++)
@@ -42,8 +41,7 @@ static size_t th_pool_take(void **out, size_t n)
 }
 
 /* Adds n objects (the pool has room: each life takes before it puts). */
-static void th_pool_put(void **in, size_t n)
-{
+static void th_pool_put(void **in, size_t n) {
     pthread_mutex_lock(&th_pool.m);
     for (size_t i = 0; i < n; i++)
         th_pool.ring[(th_pool.head + th_pool.count++) % th_pool.cap] = in[i];
@@ -51,8 +49,7 @@ static void th_pool_put(void **in, size_t n)
 }
 
 /* One short-lived thread. */
-static void *th_life(void *arg)
-{
+static void *th_life(void *arg) {
     wl_worker_t *w = arg;
     void *mine[TH_OBJECTS], *taken[TH_OBJECTS / 2];
     for (int i = 0; i < TH_OBJECTS; i++) {
@@ -71,8 +68,7 @@ static void *th_life(void *arg)
     return NULL;
 }
 
-static void *th_lineage(void *arg)
-{
+static void *th_lineage(void *arg) {
     wl_worker_t *w = arg;
     uint64_t lives = wl_scaled(TH_LIVES, w->o->scale, 2);
     for (uint64_t i = 0; i < lives; i++)
@@ -81,8 +77,7 @@ static void *th_lineage(void *arg)
 }
 
 /* Frees what is left in the pool at the end; returns the frees. */
-static uint64_t th_pool_drain(void)
-{
+static uint64_t th_pool_drain(void) {
     void *taken[TH_OBJECTS / 2];
     uint64_t n = 0;
     size_t k;
@@ -92,8 +87,7 @@ static uint64_t th_pool_drain(void)
     return n;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     wl_opts_t o = wl_parse(argc, argv, &threads_info);
     double t0 = wl_now();
     uint64_t ops;

@@ -7,8 +7,8 @@
 #include "wl_slots.h"
 
 #define WC_SLOTS 2000
-#define WC_MIN 16
-#define WC_MAX 1024
+#define WC_MIN   16
+#define WC_MAX   1024
 #define WC_STEPS 250000000.0 /* replacements per thread at scale 1 */
 
 static const wl_info_t wc_info = {
@@ -23,13 +23,9 @@ static const wl_info_t wc_info = {
     "allocator cost of local churn in a 2000-slot window, one byte touched per object",
 };
 
-static size_t wc_size(wl_rng_t *r)
-{
-    return wl_rng_range(r, WC_MIN, WC_MAX);
-}
+static size_t wc_size(wl_rng_t *r) { return wl_rng_range(r, WC_MIN, WC_MAX); }
 
-static void *wc_worker(void *arg)
-{
+static void *wc_worker(void *arg) {
     wl_worker_t *w = arg;
     wl_slot_t *s = wl_slots_new(WC_SLOTS);
     wl_slots_run_light(w, s, WC_SLOTS, wl_scaled(WC_STEPS, w->o->scale, 1), wc_size);
@@ -37,8 +33,7 @@ static void *wc_worker(void *arg)
     return NULL;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     wl_opts_t o = wl_parse(argc, argv, &wc_info);
     double t0 = wl_now();
     uint64_t ops;

@@ -19,33 +19,33 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WL_MAX_THREADS 1024
+#define WL_MAX_THREADS  1024
 #define WL_DEFAULT_SEED 42u
 
 /* ---------------------------------------------------------------- options */
 
 /* What a workload tells the option parser (and --help) about itself. */
 typedef struct wl_info {
-    const char *name;      /* short name: wl-<name>, "corrupted" messages */
-    const char *stresses;  /* one paragraph: what the workload stresses */
-    const char *params;    /* parameters at scale 1 and their defaults */
-    const char *threads;   /* what -t N means for this workload */
-    const char *summary;   /* one line for `mpbench list` (wl-x --describe) */
+    const char *name;     /* short name: wl-<name>, "corrupted" messages */
+    const char *stresses; /* one paragraph: what the workload stresses */
+    const char *params;   /* parameters at scale 1 and their defaults */
+    const char *threads;  /* what -t N means for this workload */
+    const char *summary;  /* one line for `mpbench list` (wl-x --describe) */
 } wl_info_t;
 
 /* The parsed common command line. */
 typedef struct wl_opts {
-    int threads;     /* -t N, default 1 */
-    double scale;    /* -s F, multiplies iteration counts, default 1.0 */
-    uint64_t seed;   /* --seed S, default WL_DEFAULT_SEED */
-    int verbose;     /* -v: timing on stderr */
+    int threads;   /* -t N, default 1 */
+    double scale;  /* -s F, multiplies iteration counts, default 1.0 */
+    uint64_t seed; /* --seed S, default WL_DEFAULT_SEED */
+    int verbose;   /* -v: timing on stderr */
 } wl_opts_t;
 
-static const char *wl_name = "workload";   /* set by wl_parse */
+static const char *wl_name = "workload"; /* set by wl_parse */
 
-static inline void wl_usage(const wl_info_t *in, FILE *f)
-{
-    fprintf(f, "usage: wl-%s [-t N] [-s F] [--seed S] [-v] [-h]\n\n%s\n\n"
+static inline void wl_usage(const wl_info_t *in, FILE *f) {
+    fprintf(f,
+            "usage: wl-%s [-t N] [-s F] [--seed S] [-v] [-h]\n\n%s\n\n"
             "Parameters at scale 1.0: %s\n\n"
             "Options:\n"
             "  -t, --threads N  parallelism, 1..%d (default 1): %s\n"
@@ -57,20 +57,17 @@ static inline void wl_usage(const wl_info_t *in, FILE *f)
             "Output: one line `mpbench-ops: N` on stdout (each malloc/calloc/realloc/free\n"
             "counts one), maybe further `mpbench-<key>: <value>` lines. Exit 0 on success,\n"
             "2 on bad arguments, 3 when an object's content was corrupted.\n",
-            in->name, in->stresses, in->params, WL_MAX_THREADS, in->threads,
-            WL_DEFAULT_SEED);
+            in->name, in->stresses, in->params, WL_MAX_THREADS, in->threads, WL_DEFAULT_SEED);
 }
 
-static inline void wl_bad_arg(const char *what, const char *val)
-{
-    fprintf(stderr, "wl-%s: bad argument: %s%s%s (try --help)\n", wl_name, what,
-            val ? " " : "", val ? val : "");
+static inline void wl_bad_arg(const char *what, const char *val) {
+    fprintf(stderr, "wl-%s: bad argument: %s%s%s (try --help)\n", wl_name, what, val ? " " : "",
+            val ? val : "");
     exit(2);
 }
 
 /* Stores the value of -t/--threads ('t'), -s/--scale ('s') or --seed ('S'). */
-static inline void wl_parse_number(int opt, const char *v, wl_opts_t *o)
-{
+static inline void wl_parse_number(int opt, const char *v, wl_opts_t *o) {
     char *end = NULL;
     errno = 0;
     if (opt == 't') {
@@ -93,15 +90,17 @@ static inline void wl_parse_number(int opt, const char *v, wl_opts_t *o)
 
 /* Parses the common command line with getopt_long; prints --help and exits
  * 0, or exits 2 on an unknown option, a missing value or an operand. */
-static inline wl_opts_t wl_parse(int argc, char **argv, const wl_info_t *in)
-{
+static inline wl_opts_t wl_parse(int argc, char **argv, const wl_info_t *in) {
     static const struct option longopts[] = {
-        { "threads", required_argument, NULL, 't' }, { "scale", required_argument, NULL, 's' },
-        { "seed", required_argument, NULL, 'S' },    { "verbose", no_argument, NULL, 'v' },
-        { "help", no_argument, NULL, 'h' },          { "describe", no_argument, NULL, 'D' },
-        { NULL, 0, NULL, 0 },
+        {"threads", required_argument, NULL, 't'},
+        {"scale", required_argument, NULL, 's'},
+        {"seed", required_argument, NULL, 'S'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"describe", no_argument, NULL, 'D'},
+        {NULL, 0, NULL, 0},
     };
-    wl_opts_t o = { 1, 1.0, WL_DEFAULT_SEED, 0 };
+    wl_opts_t o = {1, 1.0, WL_DEFAULT_SEED, 0};
     int c;
     wl_name = in->name;
     opterr = 0;
@@ -126,8 +125,7 @@ static inline wl_opts_t wl_parse(int argc, char **argv, const wl_info_t *in)
 }
 
 /* base * scale, rounded, at least `min`. */
-static inline uint64_t wl_scaled(double base, double scale, uint64_t min)
-{
+static inline uint64_t wl_scaled(double base, double scale, uint64_t min) {
     double v = floor(base * scale + 0.5);
     return v < (double)min ? min : (uint64_t)v;
 }
@@ -139,8 +137,7 @@ typedef struct wl_rng {
     uint64_t s;
 } wl_rng_t;
 
-static inline uint64_t wl_splitmix64(uint64_t *x)
-{
+static inline uint64_t wl_splitmix64(uint64_t *x) {
     uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
@@ -148,17 +145,15 @@ static inline uint64_t wl_splitmix64(uint64_t *x)
 }
 
 /* A generator for stream `stream` (e.g. a thread index) of seed `seed`. */
-static inline wl_rng_t wl_rng_make(uint64_t seed, uint64_t stream)
-{
+static inline wl_rng_t wl_rng_make(uint64_t seed, uint64_t stream) {
     uint64_t x = seed ^ (stream * 0xD1B54A32D192ED03ull);
-    wl_rng_t r = { wl_splitmix64(&x) };
+    wl_rng_t r = {wl_splitmix64(&x)};
     if (r.s == 0)
         r.s = 0x2545F4914F6CDD1Dull;
     return r;
 }
 
-static inline uint64_t wl_rng_next(wl_rng_t *r)
-{
+static inline uint64_t wl_rng_next(wl_rng_t *r) {
     r->s ^= r->s >> 12;
     r->s ^= r->s << 25;
     r->s ^= r->s >> 27;
@@ -166,21 +161,16 @@ static inline uint64_t wl_rng_next(wl_rng_t *r)
 }
 
 /* Uniform in [0, n), n > 0 (modulo bias is negligible for our n). */
-static inline uint64_t wl_rng_below(wl_rng_t *r, uint64_t n)
-{
-    return wl_rng_next(r) % n;
-}
+static inline uint64_t wl_rng_below(wl_rng_t *r, uint64_t n) { return wl_rng_next(r) % n; }
 
 /* Uniform in [lo, hi]. */
-static inline size_t wl_rng_range(wl_rng_t *r, size_t lo, size_t hi)
-{
+static inline size_t wl_rng_range(wl_rng_t *r, size_t lo, size_t hi) {
     return lo + (size_t)wl_rng_below(r, (uint64_t)(hi - lo) + 1);
 }
 
 /* Log-uniform in [lo, hi], lo >= 1: a power of two picked uniformly, then a
  * uniform size inside it. Integer-only, so identical everywhere. */
-static inline size_t wl_rng_logsize(wl_rng_t *r, size_t lo, size_t hi)
-{
+static inline size_t wl_rng_logsize(wl_rng_t *r, size_t lo, size_t hi) {
     int blo = 63 - __builtin_clzll(lo), bhi = 63 - __builtin_clzll(hi);
     int b = blo + (int)wl_rng_below(r, (uint64_t)(bhi - blo) + 1);
     size_t base = (size_t)1 << b;
@@ -190,8 +180,7 @@ static inline size_t wl_rng_logsize(wl_rng_t *r, size_t lo, size_t hi)
 
 /* ------------------------------------------------------------------- time */
 
-static inline double wl_now(void)
-{
+static inline double wl_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
@@ -200,8 +189,7 @@ static inline double wl_now(void)
 /* ---------------------------------------------------------------- threads */
 
 /* Starts n threads running fn(base + i * stride) and joins them all. */
-static inline void wl_run_threads(int n, void *(*fn)(void *), void *base, size_t stride)
-{
+static inline void wl_run_threads(int n, void *(*fn)(void *), void *base, size_t stride) {
     pthread_t tid[WL_MAX_THREADS];
     for (int i = 0; i < n; i++) {
         int e = pthread_create(&tid[i], NULL, fn, (char *)base + (size_t)i * stride);
@@ -216,19 +204,18 @@ static inline void wl_run_threads(int n, void *(*fn)(void *), void *base, size_t
 
 /* Per-thread state of the common "N independent copies" shape. */
 typedef struct wl_worker {
-    int idx;             /* 0..threads-1: the RNG stream */
+    int idx; /* 0..threads-1: the RNG stream */
     const wl_opts_t *o;
     wl_rng_t rng;
-    uint64_t ops;        /* allocator operations done */
-    uint64_t live;       /* bytes currently held (where tracked) */
-    uint64_t live_peak;  /* peak of live */
-    char pad[64];        /* keep workers off each other's cache lines */
+    uint64_t ops;       /* allocator operations done */
+    uint64_t live;      /* bytes currently held (where tracked) */
+    uint64_t live_peak; /* peak of live */
+    char pad[64];       /* keep workers off each other's cache lines */
 } wl_worker_t;
 
 /* Runs fn in o->threads workers; returns the sums of ops and live_peak. */
-static inline void wl_run_workers(const wl_opts_t *o, void *(*fn)(void *),
-                                  uint64_t *ops, uint64_t *live_peak)
-{
+static inline void wl_run_workers(const wl_opts_t *o, void *(*fn)(void *), uint64_t *ops,
+                                  uint64_t *live_peak) {
     static wl_worker_t w[WL_MAX_THREADS];
     for (int i = 0; i < o->threads; i++) {
         w[i].idx = i;
@@ -246,8 +233,7 @@ static inline void wl_run_workers(const wl_opts_t *o, void *(*fn)(void *),
     }
 }
 
-static inline void wl_live_add(wl_worker_t *w, size_t n)
-{
+static inline void wl_live_add(wl_worker_t *w, size_t n) {
     w->live += n;
     if (w->live > w->live_peak)
         w->live_peak = w->live;
@@ -256,27 +242,21 @@ static inline void wl_live_add(wl_worker_t *w, size_t n)
 /* ----------------------------------------------------- content / pattern */
 
 /* Keeps the compiler from proving an object unused (and eliding malloc/free). */
-static inline void wl_escape(void *p)
-{
-    __asm__ __volatile__("" : : "g"(p) : "memory");
-}
+static inline void wl_escape(void *p) { __asm__ __volatile__("" : : "g"(p) : "memory"); }
 
-static inline uint64_t wl_pat(uint64_t key, size_t i)
-{
+static inline uint64_t wl_pat(uint64_t key, size_t i) {
     return (key * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)i * 0xC2B2AE3D27D4EB4Full) ^ 0x5A;
 }
 
 /* Next word index to write/check: every word of the first 16, then one word
  * per 4 KiB page, then the last word. Small objects are covered entirely. */
-static inline size_t wl_pat_next(size_t i, size_t nw)
-{
+static inline size_t wl_pat_next(size_t i, size_t nw) {
     size_t n = i < 16 ? i + 1 : i + 512;
     return (n >= nw && i + 1 < nw) ? nw - 1 : n;
 }
 
 /* Writes the pattern of `key` into the object (size >= 1). */
-static inline void wl_fill(void *p, size_t size, uint64_t key)
-{
+static inline void wl_fill(void *p, size_t size, uint64_t key) {
     unsigned char *b = p;
     size_t nw = size / 8;
     for (size_t i = 0; i < nw; i = wl_pat_next(i, nw)) {
@@ -288,8 +268,7 @@ static inline void wl_fill(void *p, size_t size, uint64_t key)
 }
 
 /* Index of the first bad word (bytes past the words: nw), or -1 when intact. */
-static inline long wl_find_bad(const void *p, size_t size, uint64_t key)
-{
+static inline long wl_find_bad(const void *p, size_t size, uint64_t key) {
     const unsigned char *b = p;
     size_t nw = size / 8;
     for (size_t i = 0; i < nw; i = wl_pat_next(i, nw)) {
@@ -304,30 +283,26 @@ static inline long wl_find_bad(const void *p, size_t size, uint64_t key)
     return -1;
 }
 
-static inline void wl_corrupted(const void *p, size_t size, long at)
-{
-    fprintf(stderr, "wl-%s: corrupted object %p (size %zu, bad at byte %ld)\n",
-            wl_name, p, size, at * 8);
+static inline void wl_corrupted(const void *p, size_t size, long at) {
+    fprintf(stderr, "wl-%s: corrupted object %p (size %zu, bad at byte %ld)\n", wl_name, p, size,
+            at * 8);
     exit(3);
 }
 
 /* Checks the pattern of `key`; on a mismatch reports and exits 3. */
-static inline void wl_check(const void *p, size_t size, uint64_t key)
-{
+static inline void wl_check(const void *p, size_t size, uint64_t key) {
     long at = wl_find_bad(p, size, key);
     if (at >= 0)
         wl_corrupted(p, size, at);
 }
 
-static inline void *wl_oom(size_t size)
-{
+static inline void *wl_oom(size_t size) {
     fprintf(stderr, "wl-%s: out of memory allocating %zu bytes\n", wl_name, size);
     exit(1);
 }
 
 /* malloc + fill; never returns NULL. */
-static inline void *wl_new(size_t size, uint64_t key)
-{
+static inline void *wl_new(size_t size, uint64_t key) {
     void *p = malloc(size);
     if (!p)
         return wl_oom(size);
@@ -337,8 +312,7 @@ static inline void *wl_new(size_t size, uint64_t key)
 }
 
 /* check + free. */
-static inline void wl_delete(void *p, size_t size, uint64_t key)
-{
+static inline void wl_delete(void *p, size_t size, uint64_t key) {
     wl_check(p, size, key);
     wl_escape(p);
     free(p);
@@ -348,12 +322,11 @@ static inline void wl_delete(void *p, size_t size, uint64_t key)
 
 /* Objects passed between threads carry their size and key in their first
  * 16 bytes (so size >= 16); the pattern covers the rest. */
-static inline void *wl_obj_new(size_t size, uint64_t key)
-{
+static inline void *wl_obj_new(size_t size, uint64_t key) {
     unsigned char *p = malloc(size);
     if (!p)
         return wl_oom(size);
-    uint64_t h[2] = { (uint64_t)size, key };
+    uint64_t h[2] = {(uint64_t)size, key};
     memcpy(p, h, sizeof h);
     wl_fill(p + 16, size - 16, key);
     return p;
@@ -361,8 +334,7 @@ static inline void *wl_obj_new(size_t size, uint64_t key)
 
 /* Checks an object made by wl_obj_new (size must lie in [lo, hi]), frees it,
  * returns its size. */
-static inline size_t wl_obj_delete(void *obj, size_t lo, size_t hi)
-{
+static inline size_t wl_obj_delete(void *obj, size_t lo, size_t hi) {
     unsigned char *p = obj;
     uint64_t h[2];
     memcpy(h, p, sizeof h);
@@ -376,8 +348,7 @@ static inline size_t wl_obj_delete(void *obj, size_t lo, size_t hi)
 
 /* ----------------------------------------------------------------- output */
 
-static inline void wl_report_kv(const char *key, uint64_t v)
-{
+static inline void wl_report_kv(const char *key, uint64_t v) {
     printf("mpbench-%s: %" PRIu64 "\n", key, v);
 }
 
@@ -386,8 +357,7 @@ static inline void wl_report_kv(const char *key, uint64_t v)
  * `wl-<name>: mpa_stats_json: {...}` (mpbench keeps it in logs/<cell>.err).
  * Looked up with dlsym, so other allocators run unchanged; says so when the
  * allocator has no such function. */
-static inline void wl_print_mpa_stats(void)
-{
+static inline void wl_print_mpa_stats(void) {
     const char *e = getenv("WL_MPA_STATS");
     if (!e || strcmp(e, "1") != 0)
         return;
@@ -400,12 +370,11 @@ static inline void wl_print_mpa_stats(void)
 
 /* Prints the ops line (and, with -v, the time since t0 on stderr; with
  * WL_MPA_STATS=1, mpalloc's statistics). */
-static inline void wl_report(const wl_opts_t *o, double t0, uint64_t ops)
-{
+static inline void wl_report(const wl_opts_t *o, double t0, uint64_t ops) {
     wl_report_kv("ops", ops);
     if (o->verbose)
-        fprintf(stderr, "wl-%s: %.3f s, %" PRIu64 " ops, %d thread(s), scale %g\n",
-                wl_name, wl_now() - t0, ops, o->threads, o->scale);
+        fprintf(stderr, "wl-%s: %.3f s, %" PRIu64 " ops, %d thread(s), scale %g\n", wl_name,
+                wl_now() - t0, ops, o->threads, o->scale);
     wl_print_mpa_stats();
 }
 

@@ -9,8 +9,7 @@
 
 /* Fills the object with the pattern of `key`, then `reps` times adds `key`
  * to every word (size >= 8, a multiple of 8). */
-static inline void wl_hammer(void *p, size_t size, uint64_t key, uint64_t reps)
-{
+static inline void wl_hammer(void *p, size_t size, uint64_t key, uint64_t reps) {
     volatile uint64_t *v = p;
     size_t nw = size / 8;
     wl_fill(p, size, key);
@@ -20,8 +19,7 @@ static inline void wl_hammer(void *p, size_t size, uint64_t key, uint64_t reps)
 }
 
 /* Checks what wl_hammer left (exits 3 on a mismatch), then frees. */
-static inline void wl_hammer_free(void *p, size_t size, uint64_t key, uint64_t reps)
-{
+static inline void wl_hammer_free(void *p, size_t size, uint64_t key, uint64_t reps) {
     const uint64_t *v = p;
     for (size_t j = 0; j < size / 8; j++)
         if (v[j] != wl_pat(key, j) + reps * key)

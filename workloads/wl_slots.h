@@ -13,7 +13,7 @@
 
 /* One live object: where, how big, and the key of its content pattern. */
 typedef struct wl_slot {
-    void *p;       /* NULL when the slot is empty */
+    void *p; /* NULL when the slot is empty */
     size_t size;
     uint64_t key;
 } wl_slot_t;
@@ -22,8 +22,7 @@ typedef struct wl_slot {
 typedef size_t (*wl_size_fn)(wl_rng_t *r);
 
 /* Allocates a new object of `size` into the (empty) slot. */
-static inline void wl_slot_put(wl_worker_t *w, wl_slot_t *s, size_t size)
-{
+static inline void wl_slot_put(wl_worker_t *w, wl_slot_t *s, size_t size) {
     s->key = ((uint64_t)w->idx << 48) ^ w->ops ^ w->o->seed;
     s->size = size;
     s->p = wl_new(size, s->key);
@@ -32,8 +31,7 @@ static inline void wl_slot_put(wl_worker_t *w, wl_slot_t *s, size_t size)
 }
 
 /* Checks and frees the slot's object (if any); the slot becomes empty. */
-static inline void wl_slot_drop(wl_worker_t *w, wl_slot_t *s)
-{
+static inline void wl_slot_drop(wl_worker_t *w, wl_slot_t *s) {
     if (!s->p)
         return;
     wl_delete(s->p, s->size, s->key);
@@ -43,17 +41,15 @@ static inline void wl_slot_drop(wl_worker_t *w, wl_slot_t *s)
 }
 
 /* Fills every empty slot of the window with an object from `f`. */
-static inline void wl_slots_fill(wl_worker_t *w, wl_slot_t *s, size_t n, wl_size_fn f)
-{
+static inline void wl_slots_fill(wl_worker_t *w, wl_slot_t *s, size_t n, wl_size_fn f) {
     for (size_t i = 0; i < n; i++)
         if (!s[i].p)
             wl_slot_put(w, &s[i], f(&w->rng));
 }
 
 /* `steps` times: replace the object of a random slot by a new one from `f`. */
-static inline void wl_slots_churn(wl_worker_t *w, wl_slot_t *s, size_t n,
-                                  uint64_t steps, wl_size_fn f)
-{
+static inline void wl_slots_churn(wl_worker_t *w, wl_slot_t *s, size_t n, uint64_t steps,
+                                  wl_size_fn f) {
     for (uint64_t i = 0; i < steps; i++) {
         wl_slot_t *x = &s[wl_rng_below(&w->rng, n)];
         wl_slot_drop(w, x);
@@ -62,8 +58,7 @@ static inline void wl_slots_churn(wl_worker_t *w, wl_slot_t *s, size_t n,
 }
 
 /* Frees every object of the window. */
-static inline void wl_slots_drain(wl_worker_t *w, wl_slot_t *s, size_t n)
-{
+static inline void wl_slots_drain(wl_worker_t *w, wl_slot_t *s, size_t n) {
     for (size_t i = 0; i < n; i++)
         wl_slot_drop(w, &s[i]);
 }
@@ -71,14 +66,12 @@ static inline void wl_slots_drain(wl_worker_t *w, wl_slot_t *s, size_t n)
 /* ------------------------------------------ light touch: one byte each */
 
 /* The one byte a light object carries: derived from its key. */
-static inline unsigned char wl_light_byte(uint64_t key)
-{
+static inline unsigned char wl_light_byte(uint64_t key) {
     return (unsigned char)(key ^ (key >> 8) ^ 0xA5);
 }
 
 /* Allocates `size` bytes into the (empty) slot and writes its first byte. */
-static inline void wl_slot_put_light(wl_worker_t *w, wl_slot_t *s, size_t size)
-{
+static inline void wl_slot_put_light(wl_worker_t *w, wl_slot_t *s, size_t size) {
     s->key = ((uint64_t)w->idx << 48) ^ w->ops ^ w->o->seed;
     s->size = size;
     s->p = malloc(size);
@@ -91,8 +84,7 @@ static inline void wl_slot_put_light(wl_worker_t *w, wl_slot_t *s, size_t size)
 }
 
 /* Checks the slot's one byte (exit 3 when it changed) and frees the object. */
-static inline void wl_slot_drop_light(wl_worker_t *w, wl_slot_t *s)
-{
+static inline void wl_slot_drop_light(wl_worker_t *w, wl_slot_t *s) {
     if (!s->p)
         return;
     if (*(unsigned char *)s->p != wl_light_byte(s->key))
@@ -106,9 +98,8 @@ static inline void wl_slot_drop_light(wl_worker_t *w, wl_slot_t *s)
 
 /* The whole light-touch life of a window of n slots: fill it, replace a
  * random slot `steps` times (sizes from `f`), free everything. */
-static inline void wl_slots_run_light(wl_worker_t *w, wl_slot_t *s, size_t n,
-                                      uint64_t steps, wl_size_fn f)
-{
+static inline void wl_slots_run_light(wl_worker_t *w, wl_slot_t *s, size_t n, uint64_t steps,
+                                      wl_size_fn f) {
     for (size_t i = 0; i < n; i++)
         wl_slot_put_light(w, &s[i], f(&w->rng));
     for (uint64_t i = 0; i < steps; i++) {
@@ -122,8 +113,7 @@ static inline void wl_slots_run_light(wl_worker_t *w, wl_slot_t *s, size_t n,
 
 /* A zeroed slot array from the allocator under test (counted as no op: it
  * is bookkeeping, allocated once). */
-static inline wl_slot_t *wl_slots_new(size_t n)
-{
+static inline wl_slot_t *wl_slots_new(size_t n) {
     wl_slot_t *s = calloc(n, sizeof *s);
     return s ? s : wl_oom(n * sizeof *s);
 }

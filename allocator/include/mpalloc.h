@@ -15,21 +15,21 @@ extern "C" {
 #define MPA_VERSION "0.1.0"
 
 void *mpa_malloc(size_t size);
-void  mpa_free(void *p);
+void mpa_free(void *p);
 void *mpa_calloc(size_t n, size_t size);
 void *mpa_realloc(void *p, size_t size);
 void *mpa_reallocarray(void *p, size_t n, size_t size);
-int   mpa_posix_memalign(void **out, size_t alignment, size_t size);
+int mpa_posix_memalign(void **out, size_t alignment, size_t size);
 void *mpa_aligned_alloc(size_t alignment, size_t size);
 void *mpa_memalign(size_t alignment, size_t size);
 void *mpa_valloc(size_t size);
 void *mpa_pvalloc(size_t size);
 size_t mpa_malloc_usable_size(const void *p);
-void  mpa_free_sized(void *p, size_t size);
-void  mpa_free_aligned_sized(void *p, size_t alignment, size_t size);
+void mpa_free_sized(void *p, size_t size);
+void mpa_free_aligned_sized(void *p, size_t alignment, size_t size);
 /* Gives every cached byte back to the OS at once (glibc's malloc_trim;
  * pad is ignored). Returns 1 when memory was given back, else 0. */
-int   mpa_malloc_trim(size_t pad);
+int mpa_malloc_trim(size_t pad);
 
 /* Writes a JSON object (live bytes, committed bytes, per-class counts) into
  * buf, at most len bytes including the NUL. Returns the length it needed,
@@ -54,7 +54,7 @@ typedef void *mspace;
 mspace create_mspace(size_t capacity, int locked);
 size_t destroy_mspace(mspace msp); /* returns the bytes given back */
 void *mspace_malloc(mspace msp, size_t size);
-void  mspace_free(mspace msp, void *p);
+void mspace_free(mspace msp, void *p);
 void *mspace_calloc(mspace msp, size_t n, size_t size);
 void *mspace_realloc(mspace msp, void *p, size_t size);
 void *mspace_memalign(mspace msp, size_t alignment, size_t size);

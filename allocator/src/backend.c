@@ -55,7 +55,7 @@ static void *list_pop(void **head) {
 /* ---- address space ---- */
 
 #define LEAF_BYTES (MPA_PM_LEAF_ENTRIES * sizeof(mpa_pm_entry_t))
-#define SPAN_SIZE ((uintptr_t)1 << MPA_PM_LEAF_BITS)
+#define SPAN_SIZE  ((uintptr_t)1 << MPA_PM_LEAF_BITS)
 
 /* The root word of span i when its leaf starts at `leaf`. */
 static uintptr_t root_word(uintptr_t leaf, size_t i) {
@@ -96,7 +96,8 @@ static int pagemap_commit(void *p, size_t size) {
         uintptr_t stop = (at | (SPAN_SIZE - 1)) + 1;
         stop = stop < end ? stop : end;
         uintptr_t lo = (uintptr_t)mpa_pm_entry((void *)at) & ~(page - 1);
-        uintptr_t hi = mpa_align_up((uintptr_t)mpa_pm_entry((void *)(stop - 1)) + sizeof(mpa_pm_entry_t), page);
+        uintptr_t hi = mpa_align_up(
+            (uintptr_t)mpa_pm_entry((void *)(stop - 1)) + sizeof(mpa_pm_entry_t), page);
         if (mpa_pal_notify_using((void *)lo, hi - lo) != 0)
             return -1;
         at = stop;
@@ -347,7 +348,8 @@ static void *take_locked(mpa_backend_t *b, unsigned order, bool *clean) {
 /* Outside the lock: commits a clean block where the PAL needs it; on
  * failure gives it back and returns false. */
 static bool commit_clean(mpa_backend_t *b, void *p, unsigned order) {
-    if ((mpa_pal_features() & MPA_PAL_LAZY_COMMIT) || mpa_pal_notify_using(p, BLOCK_SIZE(order)) == 0)
+    if ((mpa_pal_features() & MPA_PAL_LAZY_COMMIT) ||
+        mpa_pal_notify_using(p, BLOCK_SIZE(order)) == 0)
         return true;
     mpa_backend_lock(b); /* no memory behind it: give the block back */
     b->used_bytes -= BLOCK_SIZE(order);
@@ -601,7 +603,9 @@ size_t mpa_backend_arena_used(mpa_backend_t *b) {
 void *mpa_backend_alloc(unsigned order, bool *zeroed) {
     return mpa_backend_alloc_in(&mpa_backend_global, order, zeroed);
 }
-void mpa_backend_free(void *p, unsigned order) { mpa_backend_free_in(&mpa_backend_global, p, order); }
+void mpa_backend_free(void *p, unsigned order) {
+    mpa_backend_free_in(&mpa_backend_global, p, order);
+}
 void mpa_backend_tick(void) { mpa_backend_tick_in(&mpa_backend_global); }
 
 void mpa_backend_free_clean(void *p, unsigned order) {

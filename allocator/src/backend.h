@@ -9,17 +9,17 @@
 #include "pagemap.h"
 
 /* Largest block order (a block holds 2^order chunks). */
-#define MPA_MAX_ORDER (47 - MPA_CHUNK_BITS)
+#define MPA_MAX_ORDER    (47 - MPA_CHUNK_BITS)
 #define MPA_REGION_ORDER (MPA_REGION_BITS - MPA_CHUNK_BITS)
 
 /* A backend: the global one serves every thread; an mspace has its own,
  * confined to one block of the global one. */
 typedef struct mpa_backend {
     mpa_lock_t lock;
-    unsigned young;                         /* generation receiving new dirty blocks */
-    unsigned merge_order;                   /* blocks never merge beyond this order */
-    unsigned huge_order;                    /* global: larger blocks are mapped alone */
-    bool trim;                              /* address space is limited: large objects
+    unsigned young;       /* generation receiving new dirty blocks */
+    unsigned merge_order; /* blocks never merge beyond this order */
+    unsigned huge_order;  /* global: larger blocks are mapped alone */
+    bool trim;            /* address space is limited: large objects
                                                hold chunks, not power-of-two blocks */
     size_t dirty_bytes, used_bytes;
     _Atomic uint64_t epoch_ms;              /* when the generations last turned */
@@ -40,7 +40,8 @@ MPA_HIDDEN void mpa_backend_tick_in(mpa_backend_t *b);
 /* Up to n blocks of one order in one lock acquisition (per-core refills):
  * fills out[] and returns how many; bit 0 of an entry is set when that block
  * is known to read as zero. Commit, where the PAL needs it, runs unlocked. */
-MPA_HIDDEN size_t mpa_backend_alloc_batch(mpa_backend_t *b, unsigned order, uintptr_t *out, size_t n);
+MPA_HIDDEN size_t mpa_backend_alloc_batch(mpa_backend_t *b, unsigned order, uintptr_t *out,
+                                          size_t n);
 /* Returns n blocks of one order in one lock acquisition (low bits of the
  * entries ignored); decommit of what goes over budget runs unlocked. */
 MPA_HIDDEN void mpa_backend_free_batch(mpa_backend_t *b, const uintptr_t *blocks, size_t n,
@@ -84,7 +85,8 @@ MPA_HIDDEN void mpa_backend_huge_shrink(mpa_backend_t *b, void *p, size_t size, 
  * at least `to` chunks) as aligned power-of-two blocks: decommitted at once
  * when `clean` (the caller touched them and wants them out of RSS now), or
  * into the dirty cache. Used to trim large objects and to shrink them. */
-MPA_HIDDEN void mpa_backend_free_chunks_in(mpa_backend_t *b, void *p, size_t from, size_t to, bool clean);
+MPA_HIDDEN void mpa_backend_free_chunks_in(mpa_backend_t *b, void *p, size_t from, size_t to,
+                                           bool clean);
 
 /* Writes the same label into the entries of `chunks` chunks from p. */
 MPA_HIDDEN void mpa_pm_label(void *p, size_t chunks, uintptr_t owner, void *meta, unsigned cls);

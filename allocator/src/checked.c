@@ -26,7 +26,8 @@ static void verify_recent(void);
 /* Eight keyed canary bytes for the object at p: each in 0x80..0xfe, so that
  * the bytes programs write most (0, 0xff, text) never match by chance. */
 static uint64_t canary_of(const void *p) {
-    return (mpa_trailer_key(p) >> 1 & UINT64_C(0x3f3f3f3f3f3f3f3f)) << 1 | UINT64_C(0x8080808080808080);
+    return (mpa_trailer_key(p) >> 1 & UINT64_C(0x3f3f3f3f3f3f3f3f)) << 1 |
+           UINT64_C(0x8080808080808080);
 }
 
 static uintptr_t *trailer_of(const void *p, size_t csize) {
@@ -78,9 +79,7 @@ static bool at_object_start(const void *p, unsigned cls) {
     return offset == mpa_class_index(cls, offset) * mpa_class_size(cls);
 }
 
-static bool marked_freed(const void *p) {
-    return ((const uintptr_t *)p)[1] == mpa_freed_mark(p);
-}
+static bool marked_freed(const void *p) { return ((const uintptr_t *)p)[1] == mpa_freed_mark(p); }
 
 /* Reports about the small object p of class cls, with its requested size
  * when its trailer still records one. */
@@ -97,7 +96,8 @@ static void check_free_object(void *q, unsigned cls) {
         report_small("write to a freed object (use after free or overflow) at", q, cls);
     uintptr_t next = (uintptr_t)mpa_fl_next(q);
     unsigned slab_bits = mpa_classes[cls].slab_bits;
-    if (next != 0 && ((next ^ (uintptr_t)q) >> slab_bits != 0 || !at_object_start((void *)next, cls)))
+    if (next != 0 &&
+        ((next ^ (uintptr_t)q) >> slab_bits != 0 || !at_object_start((void *)next, cls)))
         report_small("corrupted free-list link (use after free?) in the object at", q, cls);
 }
 
@@ -141,7 +141,8 @@ static void check_small_free(void *p, mpa_pm_entry_t *e) {
         report_small("double free of", p, cls);
     size_t n = small_requested(p, csize);
     if (n == MPA_SIZE_UNKNOWN || !small_canary_ok(p, csize, n))
-        mpa_report_sized("heap overflow (write past the requested size) of the object at", p, csize, n);
+        mpa_report_sized("heap overflow (write past the requested size) of the object at", p, csize,
+                         n);
     /* The left neighbour's trailer ends where p starts (a freed 16-byte
      * neighbour has its mark there). */
     char *left = (char *)p - csize;
@@ -189,13 +190,14 @@ static void check_large_free(void *p, mpa_pm_entry_t *e) {
         mpa_report_bad_free(p, e);
     size_t n = large_requested(e);
     if (!large_canary_ok(p, mpa_large_usable(e), n))
-        mpa_report_sized("heap overflow (write past the requested size) of the large object at", p, 0, n);
+        mpa_report_sized("heap overflow (write past the requested size) of the large object at", p,
+                         0, n);
 }
 
 /* ---- quarantine of freed medium and large objects ---- */
 
 #define QUARANTINE_SLOTS 16
-#define POISON_WORDS 8      /* the first 64 bytes of a held object are poisoned */
+#define POISON_WORDS     8 /* the first 64 bytes of a held object are poisoned */
 
 typedef struct {
     void *p;

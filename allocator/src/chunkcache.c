@@ -12,8 +12,8 @@
 #include "core.h"
 
 #define BLOCK_SIZE(order) (MPA_CHUNK_SIZE << (order))
-#define CC_TICK_MASK 63u /* calls between decay checks, minus one */
-#define CC_IDLE_OPS 64u /* an order not asked for in this many calls is idle */
+#define CC_TICK_MASK      63u /* calls between decay checks, minus one */
+#define CC_IDLE_OPS       64u /* an order not asked for in this many calls is idle */
 
 void mpa_cc_init(mpa_chunkcache_t *cc, mpa_backend_t *b) {
     cc->backend = b;
@@ -134,7 +134,8 @@ void mpa_cc_free(mpa_chunkcache_t *cc, void *p, unsigned order) {
     mpa_lock(&cc->lock);
     if (cc->n[order] == MPA_CORE_CACHE_SLOTS)
         spill_oldest(cc, order, MPA_CORE_CACHE_SLOTS / 2);
-    while (atomic_load_explicit(&cc->bytes, memory_order_relaxed) + BLOCK_SIZE(order) > MPA_CORE_CACHE) {
+    while (atomic_load_explicit(&cc->bytes, memory_order_relaxed) + BLOCK_SIZE(order) >
+           MPA_CORE_CACHE) {
         unsigned o = largest_held(cc); /* never MPA_CC_ORDERS: a block fits an empty cache */
         spill_oldest(cc, o, (cc->n[o] + 1u) / 2);
     }

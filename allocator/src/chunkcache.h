@@ -37,11 +37,11 @@ typedef struct mpa_chunkcache {
     uint8_t low[MPA_CC_ORDERS];      /* fewest held since the last turn */
     uint32_t used_at[MPA_CC_ORDERS]; /* ops at the last request of the order */
     uintptr_t block[MPA_CC_ORDERS][MPA_CORE_CACHE_SLOTS]; /* [0] oldest; bit 0: reads as zero */
-    _Atomic uint64_t bytes;          /* bytes held (stats read it unlocked) */
-    _Atomic uint64_t hits;           /* requests served from the cache */
-    _Atomic uint64_t refills;        /* batches taken from the backend */
-    _Atomic uint64_t spills;         /* batches given back (full, over budget, decay, drain) */
-    _Atomic uint64_t turns;          /* decay turns */
+    _Atomic uint64_t bytes;                               /* bytes held (stats read it unlocked) */
+    _Atomic uint64_t hits;                                /* requests served from the cache */
+    _Atomic uint64_t refills;                             /* batches taken from the backend */
+    _Atomic uint64_t spills; /* batches given back (full, over budget, decay, drain) */
+    _Atomic uint64_t turns;  /* decay turns */
 } mpa_chunkcache_t;
 
 /* Sets up an empty cache in front of backend b (zeroed memory is fine but

@@ -25,8 +25,8 @@
 #define MPA_ASSERT(level, cond)                                               \
     do {                                                                      \
         if (MPA_DEBUG >= (level) && MPA_UNLIKELY(!(cond)))                    \
-            mpa_pal_error("mpalloc: assertion failed: " #cond " at "          \
-                          __FILE__ ":" MPA_STR(__LINE__));                    \
+            mpa_pal_error("mpalloc: assertion failed: " #cond " at " __FILE__ \
+                          ":" MPA_STR(__LINE__));                             \
     } while (0)
 #define MPA_STR2(x) #x
 #define MPA_STR(x)  MPA_STR2(x)
@@ -84,7 +84,8 @@ typedef struct mpa_lock {
     atomic_int held; /* 1 while some thread is inside */
 } mpa_lock_t;
 
-#define MPA_LOCK_INIT {0}
+#define MPA_LOCK_INIT \
+    { 0 }
 
 MPA_INLINE void mpa_lock(mpa_lock_t *l) {
     for (unsigned spins = 0;; spins++) {

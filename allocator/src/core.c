@@ -305,7 +305,8 @@ static bool orphan_bind(void) {
 
 static void *orphan_alloc(size_t size) {
     mpa_lock(&orphan_lock);
-    void *p = orphan.state == MPA_THREAD_ACTIVE || orphan_bind() ? mpa_alloc_in(&orphan, size) : oom();
+    void *p =
+        orphan.state == MPA_THREAD_ACTIVE || orphan_bind() ? mpa_alloc_in(&orphan, size) : oom();
     mpa_unlock(&orphan_lock);
     return p;
 }
@@ -457,7 +458,7 @@ void mpa_thread_teardown(void) {
     mpa_remote_post_all(c);
     mpa_core_release_empties(c); /* a pooled core holds no idle memory */
     mpa_cc_drain(&c->cache);
-    mpa_purger_start();          /* messages may still come: the purger takes them in */
+    mpa_purger_start(); /* messages may still come: the purger takes them in */
     l->state = MPA_THREAD_DEAD;
     l->me = MPA_NO_OWNER;
     l->core = NULL;

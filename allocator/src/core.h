@@ -15,39 +15,39 @@
 enum { MPA_THREAD_NEW = 0, MPA_THREAD_ACTIVE = 1, MPA_THREAD_DEAD = 2 };
 
 typedef struct mpa_remote_bucket {
-    uintptr_t owner;        /* core the batch goes to */
-    void *head, *tail;      /* the batch, linked through first words */
+    uintptr_t owner;   /* core the batch goes to */
+    void *head, *tail; /* the batch, linked through first words */
 } mpa_remote_bucket_t;
 
 typedef struct mpa_core {
-    _Atomic(void *) q_back;                   /* producers swap their last object in */
+    _Atomic(void *) q_back; /* producers swap their last object in */
     char pad0[MPA_CACHELINE - sizeof(void *)];
-    void *q_front;                            /* consumer end; owner only */
-    void *q_stub;                             /* storage of the stub message */
-    mpa_slab_t *avail[MPA_NUM_CLASSES + 1];   /* slabs with free objects */
-    uint16_t empties[MPA_NUM_CLASSES + 1];    /* fully free slabs kept on avail */
-    mpa_slab_t *spare;                        /* recycled slab records */
-    mpa_slab_t *all_slabs;                    /* every live slab, for mpa_core_forget */
-    size_t remote_bytes;                      /* bytes waiting in remote[] */
-    size_t remote_used;                       /* entries in remote_list */
+    void *q_front;                          /* consumer end; owner only */
+    void *q_stub;                           /* storage of the stub message */
+    mpa_slab_t *avail[MPA_NUM_CLASSES + 1]; /* slabs with free objects */
+    uint16_t empties[MPA_NUM_CLASSES + 1];  /* fully free slabs kept on avail */
+    mpa_slab_t *spare;                      /* recycled slab records */
+    mpa_slab_t *all_slabs;                  /* every live slab, for mpa_core_forget */
+    size_t remote_bytes;                    /* bytes waiting in remote[] */
+    size_t remote_used;                     /* entries in remote_list */
     mpa_remote_bucket_t remote[MPA_REMOTE_SLOTS];
-    uint16_t remote_list[MPA_REMOTE_SLOTS];   /* buckets holding a batch */
-    mpa_backend_t *backend;                   /* where its slabs and large objects come from */
-    struct mpa_core *pool_next;               /* pool of cores without a thread */
-    struct mpa_core *all_next;                /* every core, for statistics */
+    uint16_t remote_list[MPA_REMOTE_SLOTS];     /* buckets holding a batch */
+    mpa_backend_t *backend;                     /* where its slabs and large objects come from */
+    struct mpa_core *pool_next;                 /* pool of cores without a thread */
+    struct mpa_core *all_next;                  /* every core, for statistics */
     _Atomic int64_t out[MPA_NUM_CLASSES + 1];   /* objects out of slabs (see stats.c) */
     _Atomic int64_t slabs[MPA_NUM_CLASSES + 1]; /* slabs this core owns */
     _Atomic uint64_t slabs_created, slabs_released; /* slab events (owner writes) */
-    mpa_chunkcache_t cache;                   /* blocks this core freed, for its reuse */
+    mpa_chunkcache_t cache;                         /* blocks this core freed, for its reuse */
 } mpa_core_t;
 
 typedef struct mpa_local {
     void *fast[MPA_NUM_CLASSES + 1]; /* objects ready for malloc, one list per class */
     uintptr_t me;                    /* address of this thread's core, or MPA_NO_OWNER */
     mpa_core_t *core;
-    uint32_t ticks;                  /* slow paths, to pace decay checks */
-    uint8_t state;                   /* MPA_THREAD_* */
-    uint16_t unbound_frees;          /* frees made while MPA_THREAD_NEW */
+    uint32_t ticks;         /* slow paths, to pace decay checks */
+    uint8_t state;          /* MPA_THREAD_* */
+    uint16_t unbound_frees; /* frees made while MPA_THREAD_NEW */
 } mpa_local_t;
 
 MPA_HIDDEN extern __thread mpa_local_t mpa_local __attribute__((tls_model("initial-exec")));

@@ -61,8 +61,14 @@ typedef struct mpa_nothrow mpa_nothrow_t; /* std::nothrow_t, passed by reference
 
 CXX void *_Znwm(size_t n) { return cxx_new(n, 0); }
 CXX void *_Znam(size_t n) { return cxx_new(n, 0); }
-CXX void *_ZnwmRKSt9nothrow_t(size_t n, const mpa_nothrow_t *t) { (void)t; return cxx_alloc(n, 0); }
-CXX void *_ZnamRKSt9nothrow_t(size_t n, const mpa_nothrow_t *t) { (void)t; return cxx_alloc(n, 0); }
+CXX void *_ZnwmRKSt9nothrow_t(size_t n, const mpa_nothrow_t *t) {
+    (void)t;
+    return cxx_alloc(n, 0);
+}
+CXX void *_ZnamRKSt9nothrow_t(size_t n, const mpa_nothrow_t *t) {
+    (void)t;
+    return cxx_alloc(n, 0);
+}
 CXX void *_ZnwmSt11align_val_t(size_t n, size_t a) { return cxx_new(n, a); }
 CXX void *_ZnamSt11align_val_t(size_t n, size_t a) { return cxx_new(n, a); }
 CXX void *_ZnwmSt11align_val_tRKSt9nothrow_t(size_t n, size_t a, const mpa_nothrow_t *t) {
@@ -78,12 +84,30 @@ CXX void _ZdlPv(void *p) { cxx_delete(p); }
 CXX void _ZdaPv(void *p) { cxx_delete(p); }
 CXX void _ZdlPvm(void *p, size_t n) { cxx_delete_sized(p, n); }
 CXX void _ZdaPvm(void *p, size_t n) { cxx_delete_sized(p, n); }
-CXX void _ZdlPvRKSt9nothrow_t(void *p, const mpa_nothrow_t *t) { (void)t; cxx_delete(p); }
-CXX void _ZdaPvRKSt9nothrow_t(void *p, const mpa_nothrow_t *t) { (void)t; cxx_delete(p); }
-CXX void _ZdlPvSt11align_val_t(void *p, size_t a) { (void)a; cxx_delete(p); }
-CXX void _ZdaPvSt11align_val_t(void *p, size_t a) { (void)a; cxx_delete(p); }
-CXX void _ZdlPvmSt11align_val_t(void *p, size_t n, size_t a) { (void)a; cxx_delete_sized(p, n); }
-CXX void _ZdaPvmSt11align_val_t(void *p, size_t n, size_t a) { (void)a; cxx_delete_sized(p, n); }
+CXX void _ZdlPvRKSt9nothrow_t(void *p, const mpa_nothrow_t *t) {
+    (void)t;
+    cxx_delete(p);
+}
+CXX void _ZdaPvRKSt9nothrow_t(void *p, const mpa_nothrow_t *t) {
+    (void)t;
+    cxx_delete(p);
+}
+CXX void _ZdlPvSt11align_val_t(void *p, size_t a) {
+    (void)a;
+    cxx_delete(p);
+}
+CXX void _ZdaPvSt11align_val_t(void *p, size_t a) {
+    (void)a;
+    cxx_delete(p);
+}
+CXX void _ZdlPvmSt11align_val_t(void *p, size_t n, size_t a) {
+    (void)a;
+    cxx_delete_sized(p, n);
+}
+CXX void _ZdaPvmSt11align_val_t(void *p, size_t n, size_t a) {
+    (void)a;
+    cxx_delete_sized(p, n);
+}
 CXX void _ZdlPvSt11align_val_tRKSt9nothrow_t(void *p, size_t a, const mpa_nothrow_t *t) {
     (void)a, (void)t;
     cxx_delete(p);

@@ -15,15 +15,15 @@
 
 #if MPA_DEBUG_HEAP
 
-#define DBG_HDR        16               /* header before each object */
-#define DBG_TAIL       16               /* canary bytes after each small object */
-#define DBG_SMALL_MAX  4096             /* larger requests get guard pages */
+#define DBG_HDR        16                /* header before each object */
+#define DBG_TAIL       16                /* canary bytes after each small object */
+#define DBG_SMALL_MAX  4096              /* larger requests get guard pages */
 #define DBG_MAX_SIZE   ((size_t)1 << 40) /* the header holds 40 bits of size */
 #define DBG_SIZE_MASK  (DBG_MAX_SIZE - 1)
-#define DBG_ALLOC_BYTE 0xa5             /* fresh memory */
-#define DBG_FREE_BYTE  0xdf             /* freed memory */
-#define DBG_SLOTS      1024             /* quarantine entries */
-#define DBG_RECENT     4                /* latest frees verified on every call */
+#define DBG_ALLOC_BYTE 0xa5 /* fresh memory */
+#define DBG_FREE_BYTE  0xdf /* freed memory */
+#define DBG_SLOTS      1024 /* quarantine entries */
+#define DBG_RECENT     4    /* latest frees verified on every call */
 
 enum { DBG_LIVE = 0x4c49, DBG_FREED = 0x4652, DBG_DESC = 0x4453 };
 /* KIND_OPEN: a guarded block whose pages could not be protected (the
@@ -239,7 +239,8 @@ static void locate_small(char *p, const mpa_pm_entry_t *e, bool freeing, dbg_obj
     }
     *o = (dbg_obj_t){p, raw, hdr_of(p)[0] & DBG_SIZE_MASK, csize, KIND_SMALL};
     if (!canary_ok(p + o->n, DBG_TAIL))
-        mpa_report_sized("heap overflow (write past the requested size) of the object at", p, 0, o->n);
+        mpa_report_sized("heap overflow (write past the requested size) of the object at", p, 0,
+                         o->n);
 }
 
 static void locate_guarded(char *p, char *base, bool freeing, dbg_obj_t *o) {
@@ -258,11 +259,13 @@ static void locate_guarded(char *p, char *base, bool freeing, dbg_obj_t *o) {
     char *end = base + total - page;
     if (user != p)
         report_dead(p, false, freeing, MPA_SIZE_UNKNOWN);
-    if (!hdr_is(p, DBG_LIVE) || !canary_ok(base + page + 8, (size_t)(p - DBG_HDR - (base + page + 8))))
+    if (!hdr_is(p, DBG_LIVE) ||
+        !canary_ok(base + page + 8, (size_t)(p - DBG_HDR - (base + page + 8))))
         mpa_report("heap underflow (write before the start) of the object at", p, 0);
     *o = (dbg_obj_t){p, base, hdr_of(p)[0] & DBG_SIZE_MASK, total, KIND_GUARDED};
     if (!canary_ok(p + o->n, (size_t)(end - p) - o->n))
-        mpa_report_sized("heap overflow (write past the requested size) of the object at", p, 0, o->n);
+        mpa_report_sized("heap overflow (write past the requested size) of the object at", p, 0,
+                         o->n);
 }
 
 /* Finds the live debug object p, or reports; false for an mspace object. */
@@ -330,7 +333,8 @@ static void quarantine(const dbg_obj_t *o) {
     unsigned n_out = 0;
     mpa_lock(&q_lock);
     verify_recent();
-    while (n_out < 8 && q_count > 0 && (q_count == DBG_SLOTS || q_bytes + o->bytes > MPA_QUARANTINE)) {
+    while (n_out < 8 && q_count > 0 &&
+           (q_count == DBG_SLOTS || q_bytes + o->bytes > MPA_QUARANTINE)) {
         unsigned i = (unsigned)(next_random() % q_count);
         out[n_out++] = q_slots[i];
         forget_recent(q_slots[i].user);
@@ -411,7 +415,8 @@ void mpa_dbg_free(void *p, size_t sized) {
         return;
     }
     if (sized != MPA_SIZE_UNKNOWN && sized != o.n)
-        mpa_report_sized("sized free (sized delete) with a size other than the requested one:", p, 0, o.n);
+        mpa_report_sized("sized free (sized delete) with a size other than the requested one:", p,
+                         0, o.n);
     fill(o.user, o.n, DBG_FREE_BYTE);
     hdr_set(o.user, hdr_of(o.user)[0], DBG_FREED);
     if (o.kind == KIND_GUARDED && mpa_pal_protect(o.raw, o.bytes, 0) != 0)
@@ -460,7 +465,8 @@ static void dbg_fault(void *address) {
     if (a < base + page)
         mpa_report_fault("heap underflow into the guard page at", address, user, n);
     if (a >= user + n)
-        mpa_report_fault(n == 0 ? "write into a malloc(0) block at" : "heap overflow into the guard page at",
+        mpa_report_fault(n == 0 ? "write into a malloc(0) block at"
+                                : "heap overflow into the guard page at",
                          address, user, n);
 }
 

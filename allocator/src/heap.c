@@ -23,7 +23,6 @@ static void report_call(const char *call, const char *what, const void *p) {
     mpa_report(line, p, 0);
 }
 
-
 void *mpa_calloc_in(mpa_local_t *l, size_t n, size_t size) {
     size_t bytes;
     if (__builtin_mul_overflow(n, size, &bytes) || bytes > MPA_MAX_REQUEST) {
@@ -85,7 +84,8 @@ void *mpa_realloc_in(mpa_local_t *l, void *p, size_t size) {
     size_t old = usable_size(p, "realloc");
     mpa_pm_entry_t *e = mpa_pm_entry(p);
     if (mpa_pm_is_small(e)) {
-        if (size <= MPA_MAX_SMALL - MPA_TRAILER && mpa_size_to_class(size + MPA_TRAILER) == e->cls) {
+        if (size <= MPA_MAX_SMALL - MPA_TRAILER &&
+            mpa_size_to_class(size + MPA_TRAILER) == e->cls) {
             if (MPA_CHECKED)
                 mpa_check_resize(p, (unsigned)e->cls, size);
             return p;

@@ -64,9 +64,7 @@ static void fork_child(void) {
 }
 
 /* After the heap is ready, outside the init lock: registering may allocate. */
-void mpa_hooks_init(void) {
-    pthread_atfork(fork_prepare, fork_parent, fork_child);
-}
+void mpa_hooks_init(void) { pthread_atfork(fork_prepare, fork_parent, fork_child); }
 
 void mpa_hooks_thread_started(void) {
     /* Any non-NULL value arms the destructor; setting it may call calloc,

@@ -69,9 +69,7 @@ void *mpa_large_alloc(mpa_core_t *c, size_t size, size_t align, bool zero) {
 }
 
 /* Hardened builds keep the slack of the request in the low bits. */
-size_t mpa_large_usable(const mpa_pm_entry_t *e) {
-    return (size_t)e->aux & ~(MPA_PAGE_SIZE - 1);
-}
+size_t mpa_large_usable(const mpa_pm_entry_t *e) { return (size_t)e->aux & ~(MPA_PAGE_SIZE - 1); }
 
 void mpa_large_free(mpa_local_t *l, void *p, mpa_pm_entry_t *e) {
     unsigned order = mpa_pm_order(e);

@@ -15,12 +15,12 @@
 #define MSPACE_DEFAULT_BITS 30 /* capacity 0: a 1 GiB reservation */
 
 typedef struct mpa_mspace {
-    mpa_lock_t lock;           /* held around every call when locked */
+    mpa_lock_t lock; /* held around every call when locked */
     bool locked;
-    unsigned order;            /* the block: chunk << order bytes */
+    unsigned order; /* the block: chunk << order bytes */
     char *base;
-    mpa_local_t local;         /* the mspace's own fast lists */
-    mpa_backend_t backend;     /* confined to [base, base + block) */
+    mpa_local_t local;     /* the mspace's own fast lists */
+    mpa_backend_t backend; /* confined to [base, base + block) */
     struct mpa_mspace *pool_next;
     struct mpa_mspace *all_next; /* every record ever made (never freed), for fork */
 } mpa_mspace_t;

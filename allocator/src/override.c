@@ -7,7 +7,6 @@
 #include "debug.h"
 #include "mpalloc.h"
 
-
 static void *enomem(void) {
     errno = ENOMEM;
     return NULL;

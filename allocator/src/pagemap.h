@@ -35,8 +35,8 @@ typedef struct mpa_pm_entry {
 } mpa_pm_entry_t;
 
 #define MPA_PM_ADDRESS_BITS 47 /* the user half of x86-64 and arm64 (48-bit VA) */
-#define MPA_PM_LEAF_BITS 32    /* bytes of address space per leaf = 2^bits (leaf: 8 MiB) */
-#define MPA_PM_ROOT_SIZE ((size_t)1 << (MPA_PM_ADDRESS_BITS - MPA_PM_LEAF_BITS))
+#define MPA_PM_LEAF_BITS    32 /* bytes of address space per leaf = 2^bits (leaf: 8 MiB) */
+#define MPA_PM_ROOT_SIZE    ((size_t)1 << (MPA_PM_ADDRESS_BITS - MPA_PM_LEAF_BITS))
 #define MPA_PM_LEAF_ENTRIES ((size_t)1 << (MPA_PM_LEAF_BITS - MPA_CHUNK_BITS))
 
 /* Root words: leaf address minus (span index << (LEAF_BITS - CHUNK_BITS))
@@ -53,9 +53,7 @@ MPA_INLINE mpa_pm_entry_t *mpa_pm_entry(const void *p) {
 }
 
 /* True when p is an address the pagemap can look up. */
-MPA_INLINE bool mpa_pm_covers(const void *p) {
-    return (uintptr_t)p >> MPA_PM_ADDRESS_BITS == 0;
-}
+MPA_INLINE bool mpa_pm_covers(const void *p) { return (uintptr_t)p >> MPA_PM_ADDRESS_BITS == 0; }
 
 /* The owner word of an entry the caller does not own may be read by the
  * backend (to merge buddies) while its owner labels it: such accesses are
@@ -71,18 +69,12 @@ MPA_INLINE void mpa_pm_owner_store(mpa_pm_entry_t *e, uintptr_t v) {
 /* Tags of non-small entries stay below this; core addresses are far above. */
 #define MPA_PM_TAG_LIMIT ((uintptr_t)1 << 16)
 
-MPA_INLINE bool mpa_pm_is_small(const mpa_pm_entry_t *e) {
-    return e->owner >= MPA_PM_TAG_LIMIT;
-}
+MPA_INLINE bool mpa_pm_is_small(const mpa_pm_entry_t *e) { return e->owner >= MPA_PM_TAG_LIMIT; }
 
 /* pre: !mpa_pm_is_small(e) */
-MPA_INLINE unsigned mpa_pm_kind(const mpa_pm_entry_t *e) {
-    return (unsigned)(e->owner & 15);
-}
+MPA_INLINE unsigned mpa_pm_kind(const mpa_pm_entry_t *e) { return (unsigned)(e->owner & 15); }
 
-MPA_INLINE unsigned mpa_pm_order(const mpa_pm_entry_t *e) {
-    return (unsigned)(e->owner >> 4);
-}
+MPA_INLINE unsigned mpa_pm_order(const mpa_pm_entry_t *e) { return (unsigned)(e->owner >> 4); }
 
 MPA_INLINE uintptr_t mpa_pm_tag(unsigned kind, unsigned order) {
     return (uintptr_t)kind | (uintptr_t)order << 4;

@@ -69,7 +69,8 @@ static void *purger_main(void *unused) {
          * this thread still running. */
         atomic_store(&purger_state, PURGER_OFF);
         int expected = PURGER_OFF;
-        if (purge_round() != 0 && atomic_compare_exchange_strong(&purger_state, &expected, PURGER_RUNNING))
+        if (purge_round() != 0 &&
+            atomic_compare_exchange_strong(&purger_state, &expected, PURGER_RUNNING))
             idle = 0;
     }
     return NULL;

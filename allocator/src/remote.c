@@ -73,7 +73,6 @@ void mpa_remote_post_one(mpa_core_t *owner, void *p) {
     mpa_purger_start();
 }
 
-
 void mpa_remote_free(mpa_local_t *l, void *p, uintptr_t owner, size_t size) {
     mpa_core_t *c = l->core;
     size_t slot = bucket_of(owner);

@@ -23,7 +23,7 @@
  * small sizes (a 64 KiB table: malloc's lookup is then one load, no
  * rounding); beyond, by the size in MPA_MIN_ALLOC steps. */
 #define MPA_SIZE_LOOKUP_SHIFT (MPA_MAX_SMALL_BITS <= 16 ? 0 : MPA_MIN_ALLOC_BITS)
-#define MPA_SIZE_LOOKUP_LEN ((MPA_MAX_SMALL >> MPA_SIZE_LOOKUP_SHIFT) + 1)
+#define MPA_SIZE_LOOKUP_LEN   ((MPA_MAX_SMALL >> MPA_SIZE_LOOKUP_SHIFT) + 1)
 
 typedef struct mpa_class_info {
     uint32_t size;      /* object size in bytes */
@@ -42,7 +42,8 @@ MPA_HIDDEN void mpa_sizeclass_init(void);
 
 /* pre: size <= MPA_MAX_SMALL. Size 0 maps to the smallest class. */
 MPA_INLINE unsigned mpa_size_to_class(size_t size) {
-    return mpa_size_lookup[(size + ((size_t)1 << MPA_SIZE_LOOKUP_SHIFT) - 1) >> MPA_SIZE_LOOKUP_SHIFT];
+    return mpa_size_lookup[(size + ((size_t)1 << MPA_SIZE_LOOKUP_SHIFT) - 1) >>
+                           MPA_SIZE_LOOKUP_SHIFT];
 }
 
 MPA_INLINE size_t mpa_class_size(unsigned cls) { return mpa_classes[cls].size; }

@@ -17,15 +17,15 @@ enum {
 struct mpa_core;
 
 typedef struct mpa_slab {
-    void *free;             /* objects freed back to this slab */
-    uint32_t needed;        /* frees until the next state change */
-    uint8_t cls;            /* size class */
-    uint8_t state;          /* MPA_SLAB_* */
+    void *free;      /* objects freed back to this slab */
+    uint32_t needed; /* frees until the next state change */
+    uint8_t cls;     /* size class */
+    uint8_t state;   /* MPA_SLAB_* */
     uint16_t unused;
-    struct mpa_slab *next;  /* available list of the owner, or spare records */
+    struct mpa_slab *next; /* available list of the owner, or spare records */
     struct mpa_slab *prev;
-    char *base;             /* first object */
-    struct mpa_core *owner; /* the core whose thread may touch this record */
+    char *base;                           /* first object */
+    struct mpa_core *owner;               /* the core whose thread may touch this record */
     struct mpa_slab *all_next, *all_prev; /* every slab of the owner */
 } mpa_slab_t;
 
@@ -37,13 +37,9 @@ MPA_HIDDEN extern uintptr_t mpa_fl_key;
 #endif
 
 /* Next object after p on a free list. */
-MPA_INLINE void *mpa_fl_next(void *p) {
-    return MPA_FL_ENCODE(p, *(void **)p);
-}
+MPA_INLINE void *mpa_fl_next(void *p) { return MPA_FL_ENCODE(p, *(void **)p); }
 
 /* Links p in front of next. */
-MPA_INLINE void mpa_fl_set(void *p, void *next) {
-    *(void **)p = MPA_FL_ENCODE(p, next);
-}
+MPA_INLINE void mpa_fl_set(void *p, void *next) { *(void **)p = MPA_FL_ENCODE(p, next); }
 
 #endif /* MPA_SLAB_H */

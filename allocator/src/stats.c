@@ -59,14 +59,16 @@ static void emit_layers(json_out_t *o) {
         v[6] += atomic_load_explicit(&c->slabs_released, memory_order_relaxed);
         v[7]++;
     }
-    emit(o, "\"backend\":{\"lock_acquisitions\":%llu,\"lock_contended\":%llu,"
-            "\"decay_checks\":%llu},",
+    emit(o,
+         "\"backend\":{\"lock_acquisitions\":%llu,\"lock_contended\":%llu,"
+         "\"decay_checks\":%llu},",
          (unsigned long long)atomic_load_explicit(&b->lock_acquired, memory_order_relaxed),
          (unsigned long long)atomic_load_explicit(&b->lock_contended, memory_order_relaxed),
          (unsigned long long)atomic_load_explicit(&b->decay_checks, memory_order_relaxed));
-    emit(o, "\"cores\":{\"count\":%llu,\"chunk_cache_bytes\":%llu,\"chunk_cache_hits\":%llu,"
-            "\"chunk_cache_refills\":%llu,\"chunk_cache_spills\":%llu,\"decay_turns\":%llu,"
-            "\"slabs_created\":%llu,\"slabs_released\":%llu},",
+    emit(o,
+         "\"cores\":{\"count\":%llu,\"chunk_cache_bytes\":%llu,\"chunk_cache_hits\":%llu,"
+         "\"chunk_cache_refills\":%llu,\"chunk_cache_spills\":%llu,\"decay_turns\":%llu,"
+         "\"slabs_created\":%llu,\"slabs_released\":%llu},",
          (unsigned long long)v[7], (unsigned long long)v[0], (unsigned long long)v[1],
          (unsigned long long)v[2], (unsigned long long)v[3], (unsigned long long)v[4],
          (unsigned long long)v[5], (unsigned long long)v[6]);
@@ -84,8 +86,8 @@ MPA_EXPORT size_t mpa_stats_json_r(char *buf, size_t len) {
     emit(&o, "{\"stats\":%d,\"live_bytes\":%lld,\"large_live_bytes\":%lld,", MPA_STATS,
          (long long)(small + mpa_large_live_bytes() - held), (long long)mpa_large_live_bytes());
     emit(&o, "\"quarantined_bytes\":%lld,", (long long)held);
-    emit(&o, "\"committed_bytes\":%zu,\"cached_bytes\":%zu,",
-         mpa_backend_committed(), mpa_backend_dirty());
+    emit(&o, "\"committed_bytes\":%zu,\"cached_bytes\":%zu,", mpa_backend_committed(),
+         mpa_backend_dirty());
     emit_layers(&o);
     emit(&o, "\"classes\":[");
     const char *sep = "";

@@ -114,29 +114,30 @@
 #endif
 
 /* ---- derived values ---- */
-#define MPA_MIN_ALLOC     ((size_t)1 << MPA_MIN_ALLOC_BITS)
-#define MPA_MAX_SMALL     ((size_t)1 << MPA_MAX_SMALL_BITS)
-#define MPA_PAGE_SIZE     ((size_t)1 << MPA_PAGE_BITS)
-#define MPA_CHUNK_SIZE    ((size_t)1 << MPA_CHUNK_BITS)
-#define MPA_REMOTE_BATCH  ((size_t)1 << MPA_REMOTE_BATCH_BITS)
-#define MPA_REMOTE_SLOTS  ((size_t)1 << MPA_REMOTE_SLOTS_BITS)
-#define MPA_DRAIN_MAX     ((size_t)1 << MPA_DRAIN_MAX_BITS)
-#define MPA_REGION_SIZE   ((size_t)1 << MPA_REGION_BITS)
-#define MPA_DIRTY_MAX     ((size_t)1 << MPA_DIRTY_MAX_BITS)
-#define MPA_CORE_CACHE    ((size_t)1 << MPA_CORE_CACHE_BITS)
-#define MPA_QUARANTINE    ((size_t)1 << MPA_QUARANTINE_BITS)
+#define MPA_MIN_ALLOC    ((size_t)1 << MPA_MIN_ALLOC_BITS)
+#define MPA_MAX_SMALL    ((size_t)1 << MPA_MAX_SMALL_BITS)
+#define MPA_PAGE_SIZE    ((size_t)1 << MPA_PAGE_BITS)
+#define MPA_CHUNK_SIZE   ((size_t)1 << MPA_CHUNK_BITS)
+#define MPA_REMOTE_BATCH ((size_t)1 << MPA_REMOTE_BATCH_BITS)
+#define MPA_REMOTE_SLOTS ((size_t)1 << MPA_REMOTE_SLOTS_BITS)
+#define MPA_DRAIN_MAX    ((size_t)1 << MPA_DRAIN_MAX_BITS)
+#define MPA_REGION_SIZE  ((size_t)1 << MPA_REGION_BITS)
+#define MPA_DIRTY_MAX    ((size_t)1 << MPA_DIRTY_MAX_BITS)
+#define MPA_CORE_CACHE   ((size_t)1 << MPA_CORE_CACHE_BITS)
+#define MPA_QUARANTINE   ((size_t)1 << MPA_QUARANTINE_BITS)
 /* Bytes every small object of a hardened build keeps after its requested
  * size for the keyed canary that records that size (checked.c). */
-#define MPA_TRAILER       (MPA_CHECKED ? 8 : 0)
+#define MPA_TRAILER (MPA_CHECKED ? 8 : 0)
 /* The debug build: the malloc API goes through debug.c. */
-#define MPA_DEBUG_HEAP    (MPA_CHECKED >= 2)
+#define MPA_DEBUG_HEAP (MPA_CHECKED >= 2)
 
 /* ---- invalid combinations ---- */
 #if MPA_MANTISSA_BITS < 0 || MPA_MANTISSA_BITS > 4
 #error "MPA_MANTISSA_BITS must be 0..4 (classes per power of two = 2^bits)"
 #endif
 #if MPA_MIN_ALLOC_BITS < 4 || MPA_MIN_ALLOC_BITS > 6
-#error "MPA_MIN_ALLOC_BITS must be 4..6: objects hold a free-list link and malloc's 16-byte alignment"
+#error \
+    "MPA_MIN_ALLOC_BITS must be 4..6: objects hold a free-list link and malloc's 16-byte alignment"
 #endif
 #if MPA_MAX_SMALL_BITS < 10 || MPA_MAX_SMALL_BITS > 20
 #error "MPA_MAX_SMALL_BITS must be 10..20"

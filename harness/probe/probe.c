@@ -21,8 +21,7 @@
 #include <unistd.h>
 
 /* The object defining symbol `sym` in scope `where`, into buf. */
-static const char *provider(void *where, const char *sym, char *buf, size_t len)
-{
+static const char *provider(void *where, const char *sym, char *buf, size_t len) {
     void *addr = dlsym(where, sym);
     Dl_info info;
     struct link_map *lm = NULL;
@@ -34,8 +33,7 @@ static const char *provider(void *where, const char *sym, char *buf, size_t len)
     return buf;
 }
 
-__attribute__((constructor)) static void mpb_probe_report(void)
-{
+__attribute__((constructor)) static void mpb_probe_report(void) {
     const char *out = getenv("MPB_PROBE_FILE");
     if (!out || !*out)
         return;

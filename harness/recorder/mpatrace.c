@@ -36,16 +36,16 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#define EXPORT __attribute__((visibility("default")))
-#define TLS __thread __attribute__((tls_model("initial-exec")))
+#define EXPORT      __attribute__((visibility("default")))
+#define TLS         __thread __attribute__((tls_model("initial-exec")))
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-#define MPT_RAW_CAP (128u << 10)        /* bytes of encoded events per buffer */
-#define MPT_FLUSH_NS 50000000ull        /* flush a buffer at least this often (50 ms) */
+#define MPT_RAW_CAP  (128u << 10) /* bytes of encoded events per buffer */
+#define MPT_FLUSH_NS 50000000ull  /* flush a buffer at least this often (50 ms) */
 #ifndef MPT_ZSTD_LEVEL
-#define MPT_ZSTD_LEVEL 1               /* zstd level of event blocks (1: see notes) */
+#define MPT_ZSTD_LEVEL 1 /* zstd level of event blocks (1: see notes) */
 #endif
-#define BOOT_SIZE (64u << 10)           /* bootstrap heap for dlsym */
+#define BOOT_SIZE (64u << 10) /* bootstrap heap for dlsym */
 
 enum { ST_UNINIT, ST_INIT, ST_RECORD, ST_PASS };
 
@@ -53,15 +53,15 @@ enum { ST_UNINIT, ST_INIT, ST_RECORD, ST_PASS };
  * with a release store; a flusher (the owner, or exit/exec on behalf of
  * every thread) holds `flushing` while it writes [start, committed). */
 typedef struct tbuf {
-    struct tbuf *next;              /* global list, never shrinks */
-    atomic_int in_use;              /* owned by a live thread */
-    atomic_int flushing;            /* flush in progress */
-    uint32_t tid;                   /* thread number in this image */
-    atomic_uint committed;          /* bytes of whole events */
-    atomic_uint committed_ev;       /* events in them */
-    uint32_t start, start_ev;       /* already written (under flushing) */
-    uint64_t prev_ts, prev_addr;    /* encoder state (owner) */
-    uint64_t last_flush;            /* ns (owner) */
+    struct tbuf *next;           /* global list, never shrinks */
+    atomic_int in_use;           /* owned by a live thread */
+    atomic_int flushing;         /* flush in progress */
+    uint32_t tid;                /* thread number in this image */
+    atomic_uint committed;       /* bytes of whole events */
+    atomic_uint committed_ev;    /* events in them */
+    uint32_t start, start_ev;    /* already written (under flushing) */
+    uint64_t prev_ts, prev_addr; /* encoder state (owner) */
+    uint64_t last_flush;         /* ns (owner) */
     uint8_t data[MPT_RAW_CAP];
 } tbuf_t;
 
@@ -94,21 +94,20 @@ static atomic_uint next_tid;
 static atomic_ulong written_events, dropped_events;
 static atomic_int zlock;
 static ZSTD_CCtx *cctx;
-static uint8_t *zout;                   /* block header + compressed payload */
+static uint8_t *zout; /* block header + compressed payload */
 static size_t zout_cap;
 static pthread_key_t exit_key;
 
 static TLS tbuf_t *my_buf;
-static TLS int busy;                    /* 1: in a forwarded call, 2: in the recorder */
-static TLS int thread_done;             /* TLS destructor ran */
+static TLS int busy;        /* 1: in a forwarded call, 2: in the recorder */
+static TLS int thread_done; /* TLS destructor ran */
 
 static _Alignas(16) unsigned char boot_heap[BOOT_SIZE];
 static size_t boot_used;
 
 /* ---------------------------------------------------------------- helpers */
 
-static uint64_t now_ns(void)
-{
+static uint64_t now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
@@ -120,13 +119,12 @@ static uint64_t now_ns(void)
  * costs 60 ns in some VMs, rdtsc a few. The map is the same for every
  * thread, so the order of stamps across threads is the TSC's. */
 #ifndef MPT_USE_TSC
-#define MPT_USE_TSC 0   /* 1: TSC stamps (faster; cross-thread order broke in this VM) */
+#define MPT_USE_TSC 0 /* 1: TSC stamps (faster; cross-thread order broke in this VM) */
 #endif
 static int use_tsc;
-static uint64_t tsc0, ns0, tsc_mult;    /* ns = ns0 + ((tsc - tsc0) * mult >> 32) */
+static uint64_t tsc0, ns0, tsc_mult; /* ns = ns0 + ((tsc - tsc0) * mult >> 32) */
 
-static inline uint64_t stamp(void)
-{
+static inline uint64_t stamp(void) {
 #if defined(__x86_64__)
     if (use_tsc) {
         uint64_t d = __builtin_ia32_rdtsc() - tsc0;
@@ -137,8 +135,7 @@ static inline uint64_t stamp(void)
 }
 
 /* Chooses the TSC when the clocksource is "tsc" and calibrates it. */
-static void setup_clock(void)
-{
+static void setup_clock(void) {
 #if defined(__x86_64__) && MPT_USE_TSC
     char buf[16] = "";
     int fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource",
@@ -162,15 +159,13 @@ static void setup_clock(void)
 #endif
 }
 
-static void say(const char *msg)
-{
+static void say(const char *msg) {
     ssize_t r = write(2, msg, strlen(msg));
     (void)r;
 }
 
 /* Writes all of buf; returns 0 or -1. */
-static int write_all(const void *buf, size_t n)
-{
+static int write_all(const void *buf, size_t n) {
     const uint8_t *p = buf;
     while (n) {
         ssize_t w = write(trace_fd, p, n);
@@ -183,14 +178,13 @@ static int write_all(const void *buf, size_t n)
     return 0;
 }
 
-static int boot_owns(const void *p)
-{
-    return (const unsigned char *)p >= boot_heap && (const unsigned char *)p < boot_heap + BOOT_SIZE;
+static int boot_owns(const void *p) {
+    return (const unsigned char *)p >= boot_heap &&
+           (const unsigned char *)p < boot_heap + BOOT_SIZE;
 }
 
 /* Bump allocation for dlsym's needs before the real functions are known. */
-static void *boot_alloc(size_t n)
-{
+static void *boot_alloc(size_t n) {
     size_t need = (n + 31) & ~(size_t)15;
     if (boot_used + need > BOOT_SIZE)
         return NULL;
@@ -200,8 +194,7 @@ static void *boot_alloc(size_t n)
     return p + 16;
 }
 
-static size_t boot_size(const void *p)
-{
+static size_t boot_size(const void *p) {
     size_t n;
     memcpy(&n, (const unsigned char *)p - 16, sizeof n);
     return n;
@@ -209,8 +202,7 @@ static size_t boot_size(const void *p)
 
 /* ------------------------------------------------------------- writing */
 
-static void spin_lock(atomic_int *l)
-{
+static void spin_lock(atomic_int *l) {
     int z = 0;
     while (!atomic_compare_exchange_weak_explicit(l, &z, 1, memory_order_acquire,
                                                   memory_order_relaxed)) {
@@ -219,18 +211,14 @@ static void spin_lock(atomic_int *l)
     }
 }
 
-static void spin_unlock(atomic_int *l)
-{
-    atomic_store_explicit(l, 0, memory_order_release);
-}
+static void spin_unlock(atomic_int *l) { atomic_store_explicit(l, 0, memory_order_release); }
 
 /* Appends one block (header + payload) with one write. Caller holds zlock
  * and has placed the payload at zout + sizeof(mpt_block_t). */
 static void put_block(uint32_t type, uint32_t tid, uint32_t nev, uint32_t raw, uint32_t comp,
-                      uint32_t codec)
-{
-    mpt_block_t h = { MPT_BLOCK_MAGIC, type, tid, nev, raw, comp,
-                      mpt_crc32(zout + sizeof h, comp), codec };
+                      uint32_t codec) {
+    mpt_block_t h = {
+        MPT_BLOCK_MAGIC, type, tid, nev, raw, comp, mpt_crc32(zout + sizeof h, comp), codec};
     memcpy(zout, &h, sizeof h);
     if (write_all(zout, sizeof h + comp) != 0) {
         say("mpatrace: cannot write the trace; recording stops (the trace is cut short)\n");
@@ -242,8 +230,7 @@ static void put_block(uint32_t type, uint32_t tid, uint32_t nev, uint32_t raw, u
 }
 
 /* Writes an uncompressed small block. */
-static void put_raw_block(uint32_t type, const void *payload, uint32_t len)
-{
+static void put_raw_block(uint32_t type, const void *payload, uint32_t len) {
     spin_lock(&zlock);
     memcpy(zout + sizeof(mpt_block_t), payload, len);
     put_block(type, 0, 0, len, len, 0);
@@ -252,8 +239,7 @@ static void put_raw_block(uint32_t type, const void *payload, uint32_t len)
 
 /* Writes b's committed, unwritten events as one block. Caller holds
  * b->flushing. own: the caller is b's owner (the buffer restarts at 0). */
-static void flush_locked(tbuf_t *b, int own)
-{
+static void flush_locked(tbuf_t *b, int own) {
     uint32_t c = atomic_load_explicit(&b->committed, memory_order_acquire);
     uint32_t e = atomic_load_explicit(&b->committed_ev, memory_order_acquire);
     if (c > b->start && atomic_load(&state) == ST_RECORD) {
@@ -278,8 +264,7 @@ static void flush_locked(tbuf_t *b, int own)
     }
 }
 
-static void flush_buf(tbuf_t *b, int own)
-{
+static void flush_buf(tbuf_t *b, int own) {
     spin_lock(&b->flushing);
     flush_locked(b, own);
     spin_unlock(&b->flushing);
@@ -288,8 +273,7 @@ static void flush_buf(tbuf_t *b, int own)
 /* Flushes every thread's committed events (exit, exec). A buffer whose
  * flush cannot start soon is skipped: its owner may be this very thread,
  * interrupted inside a flush by a signal handler that called exit(). */
-static void flush_all(int inside)
-{
+static void flush_all(int inside) {
     for (tbuf_t *b = atomic_load(&buffers); b; b = b->next) {
         if (b == my_buf && inside)
             continue;
@@ -307,8 +291,7 @@ static void flush_all(int inside)
 
 /* ------------------------------------------------------------ buffers */
 
-static void thread_exit(void *arg)
-{
+static void thread_exit(void *arg) {
     tbuf_t *b = arg;
     busy = 2;
     if (b && b == my_buf) {
@@ -321,8 +304,7 @@ static void thread_exit(void *arg)
 }
 
 /* The calling thread's buffer: a released one reused, or a new mapping. */
-static tbuf_t *acquire_buf(void)
-{
+static tbuf_t *acquire_buf(void) {
     tbuf_t *b;
     for (b = atomic_load(&buffers); b; b = b->next) {
         int z = 0;
@@ -355,8 +337,7 @@ static tbuf_t *acquire_buf(void)
 
 #define FIND(f) (*(void **)&real.f = dlsym(RTLD_NEXT, #f))
 
-static void resolve(void)
-{
+static void resolve(void) {
     FIND(malloc), FIND(calloc), FIND(realloc), FIND(reallocarray), FIND(free);
     FIND(free_sized), FIND(free_aligned_sized), FIND(aligned_alloc), FIND(posix_memalign);
     FIND(memalign), FIND(valloc), FIND(pvalloc), FIND(malloc_usable_size);
@@ -366,8 +347,7 @@ static void resolve(void)
 }
 
 /* 1 when this process is the one `mpbench record` asked for. */
-static int wanted(void)
-{
+static int wanted(void) {
     const char *pid = getenv("MPATRACE_PID"), *file = getenv("MPATRACE_FILE");
     if (!pid || !file || strtol(pid, NULL, 10) != (long)getpid())
         return 0;
@@ -380,8 +360,7 @@ static int wanted(void)
 }
 
 /* Static compressor context and output buffer, in mmap'd memory. */
-static int setup_zstd(void)
-{
+static int setup_zstd(void) {
     ZSTD_compressionParameters cp = ZSTD_getCParams(MPT_ZSTD_LEVEL, MPT_RAW_CAP, 0);
     size_t ws = 2 * ZSTD_estimateCCtxSize_usingCParams(cp);
     zout_cap = sizeof(mpt_block_t) + ZSTD_compressBound(MPT_RAW_CAP) + MPT_RAW_CAP;
@@ -393,39 +372,36 @@ static int setup_zstd(void)
     return cctx ? 0 : -1;
 }
 
-static void fork_child(void)
-{
+static void fork_child(void) {
     atomic_store(&state, ST_PASS);
     if (trace_fd >= 0)
         close(trace_fd);
     trace_fd = -1;
 }
 
-static pid_t rec_pid;   /* the recording process (a vfork child shares our memory) */
+static pid_t rec_pid; /* the recording process (a vfork child shares our memory) */
 
 /* A fatal signal's default action: write out every thread's committed events
  * first (no END: the trace reads as cut short), then die of the signal. An
  * idle thread's buffer is otherwise only written by its next call, so a
  * server killed after its start-up left an empty trace. Skipped when the
  * signal interrupted the recorder on this thread (its locks may be held). */
-static void on_fatal(int sig)
-{
+static void on_fatal(int sig) {
     int e = errno;
     if (busy == 0 && getpid() == rec_pid && atomic_load(&state) == ST_RECORD) {
         busy = 2;
         flush_all(0);
     }
     errno = e;
-    raise(sig);     /* SA_RESETHAND: the default action now */
+    raise(sig); /* SA_RESETHAND: the default action now */
 }
 
 /* on_fatal for the fatal signals still at their default action at start-up
  * (the program's own handlers, installed later, replace it). SIGINT is left
  * alone: programs such as python3 install theirs only over SIG_DFL. */
-static void catch_fatal(void)
-{
-    static const int sigs[] = { SIGTERM, SIGHUP, SIGQUIT, SIGABRT, SIGSEGV, SIGBUS,
-                                SIGILL, SIGFPE, SIGXCPU, SIGXFSZ };
+static void catch_fatal(void) {
+    static const int sigs[] = {SIGTERM, SIGHUP, SIGQUIT, SIGABRT, SIGSEGV,
+                               SIGBUS,  SIGILL, SIGFPE,  SIGXCPU, SIGXFSZ};
     rec_pid = getpid();
     for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
         struct sigaction old, sa;
@@ -438,8 +414,7 @@ static void catch_fatal(void)
     }
 }
 
-static void init(void)
-{
+static void init(void) {
     int z = ST_UNINIT;
     if (!atomic_compare_exchange_strong(&state, &z, ST_INIT))
         return;
@@ -456,18 +431,17 @@ static void init(void)
     setup_clock();
     pthread_key_create(&exit_key, thread_exit);
     pthread_atfork(NULL, NULL, fork_child);
-    mpt_start_t s = { now_ns(), (uint32_t)getpid(), 0 };
+    mpt_start_t s = {now_ns(), (uint32_t)getpid(), 0};
     atomic_store(&state, ST_RECORD);
     put_raw_block(MPT_BLK_START, &s, sizeof s);
     catch_fatal();
 }
 
 /* Flushes everything and writes END; recording stops. */
-static void finish(void)
-{
+static void finish(void) {
     if (atomic_load(&state) != ST_RECORD)
         return;
-    if (busy == 2) {        /* exit from a signal handler that interrupted the
+    if (busy == 2) { /* exit from a signal handler that interrupted the
                                recorder: its locks may be ours; leave the trace
                                without END (read as cut short) */
         atomic_store(&state, ST_PASS);
@@ -475,29 +449,22 @@ static void finish(void)
     }
     busy = 2;
     flush_all(0);
-    mpt_end_t e = { atomic_load(&written_events), atomic_load(&dropped_events),
-                    atomic_load(&next_tid), 0 };
+    mpt_end_t e = {atomic_load(&written_events), atomic_load(&dropped_events),
+                   atomic_load(&next_tid), 0};
     put_raw_block(MPT_BLK_END, &e, sizeof e);
     atomic_store(&state, ST_PASS);
     close(trace_fd);
     trace_fd = -1;
 }
 
-__attribute__((constructor)) static void mpt_ctor(void)
-{
-    init();
-}
+__attribute__((constructor)) static void mpt_ctor(void) { init(); }
 
-__attribute__((destructor)) static void mpt_dtor(void)
-{
-    finish();
-}
+__attribute__((destructor)) static void mpt_dtor(void) { finish(); }
 
 /* ------------------------------------------------------------ logging */
 
 /* The buffer to log into, with busy set; NULL when this call is not logged. */
-static inline tbuf_t *enter(void)
-{
+static inline tbuf_t *enter(void) {
     if (UNLIKELY(atomic_load_explicit(&state, memory_order_relaxed) != ST_RECORD || thread_done))
         return NULL;
     if (UNLIKELY(busy)) {
@@ -517,8 +484,7 @@ static inline tbuf_t *enter(void)
 }
 
 /* Space for one event (flushing when full); returns the write position. */
-static inline uint8_t *begin(tbuf_t *b, unsigned kind, uint64_t ts)
-{
+static inline uint8_t *begin(tbuf_t *b, unsigned kind, uint64_t ts) {
     busy = 2;
     uint32_t pos = atomic_load_explicit(&b->committed, memory_order_relaxed);
     if (UNLIKELY(pos + MPT_EVENT_MAX > MPT_RAW_CAP)) {
@@ -534,8 +500,7 @@ static inline uint8_t *begin(tbuf_t *b, unsigned kind, uint64_t ts)
 }
 
 /* Publishes the event ending at p; flushes a buffer that waited too long. */
-static inline void commit(tbuf_t *b, uint8_t *p, uint64_t ts)
-{
+static inline void commit(tbuf_t *b, uint8_t *p, uint64_t ts) {
     atomic_store_explicit(&b->committed, (uint32_t)(p - b->data), memory_order_release);
     atomic_store_explicit(&b->committed_ev,
                           atomic_load_explicit(&b->committed_ev, memory_order_relaxed) + 1,
@@ -549,8 +514,7 @@ static inline void commit(tbuf_t *b, uint8_t *p, uint64_t ts)
 
 /* Logs kind with up to three size-like fields (na of them) and result ret. */
 static void log_alloc(tbuf_t *b, unsigned kind, uint64_t ts, int na, uint64_t a1, uint64_t a2,
-                      const void *ret)
-{
+                      const void *ret) {
     uint8_t *p = begin(b, kind, ts);
     if (na > 0)
         p = mpt_put_varint(p, a1);
@@ -561,9 +525,8 @@ static void log_alloc(tbuf_t *b, unsigned kind, uint64_t ts, int na, uint64_t a1
 }
 
 /* Logs a free-like call: pointer and na size-like fields. */
-static void log_free(tbuf_t *b, unsigned kind, uint64_t ts, const void *ptr, int na,
-                     uint64_t a1, uint64_t a2)
-{
+static void log_free(tbuf_t *b, unsigned kind, uint64_t ts, const void *ptr, int na, uint64_t a1,
+                     uint64_t a2) {
     uint8_t *p = begin(b, kind, ts);
     p = mpt_put_addr(p, (uintptr_t)ptr, &b->prev_addr);
     if (na > 0)
@@ -574,9 +537,8 @@ static void log_free(tbuf_t *b, unsigned kind, uint64_t ts, const void *ptr, int
 }
 
 /* Logs realloc/reallocarray: start time, duration, old, sizes, result. */
-static void log_realloc(tbuf_t *b, unsigned kind, uint64_t t0, uint64_t t1, const void *old,
-                        int na, uint64_t a1, uint64_t a2, const void *ret)
-{
+static void log_realloc(tbuf_t *b, unsigned kind, uint64_t t0, uint64_t t1, const void *old, int na,
+                        uint64_t a1, uint64_t a2, const void *ret) {
     uint8_t *p = begin(b, kind, t0);
     p = mpt_put_varint(p, t1 - t0);
     p = mpt_put_addr(p, (uintptr_t)old, &b->prev_addr);
@@ -592,8 +554,7 @@ static void log_realloc(tbuf_t *b, unsigned kind, uint64_t t0, uint64_t t1, cons
 /* State before the first call resolved the real functions: init, and
  * while dlsym runs, serve from the bootstrap heap. Returns 1 when the
  * caller must use the bootstrap heap. */
-static inline int not_ready(void)
-{
+static inline int not_ready(void) {
     if (UNLIKELY(atomic_load_explicit(&state, memory_order_acquire) <= ST_INIT)) {
         init();
         return atomic_load(&state) == ST_INIT;
@@ -601,8 +562,7 @@ static inline int not_ready(void)
     return 0;
 }
 
-EXPORT void *malloc(size_t n)
-{
+EXPORT void *malloc(size_t n) {
     if (not_ready())
         return boot_alloc(n);
     tbuf_t *b = enter();
@@ -612,10 +572,9 @@ EXPORT void *malloc(size_t n)
     return p;
 }
 
-EXPORT void *calloc(size_t m, size_t n)
-{
+EXPORT void *calloc(size_t m, size_t n) {
     if (not_ready())
-        return boot_alloc(m * n);   /* boot heap is zeroed and never reused */
+        return boot_alloc(m * n); /* boot heap is zeroed and never reused */
     tbuf_t *b = enter();
     void *p = real.calloc(m, n);
     if (b)
@@ -623,8 +582,7 @@ EXPORT void *calloc(size_t m, size_t n)
     return p;
 }
 
-EXPORT void free(void *p)
-{
+EXPORT void free(void *p) {
     if (UNLIKELY(boot_owns(p)))
         return;
     if (not_ready())
@@ -636,16 +594,14 @@ EXPORT void free(void *p)
 }
 
 /* realloc of a bootstrap object: a real one with the contents copied. */
-static void *boot_realloc(void *p, size_t n)
-{
+static void *boot_realloc(void *p, size_t n) {
     void *q = malloc(n);
     if (q)
         memcpy(q, p, boot_size(p) < n ? boot_size(p) : n);
     return q;
 }
 
-EXPORT void *realloc(void *p, size_t n)
-{
+EXPORT void *realloc(void *p, size_t n) {
     if (not_ready())
         return boot_alloc(n);
     if (UNLIKELY(boot_owns(p)))
@@ -658,8 +614,7 @@ EXPORT void *realloc(void *p, size_t n)
     return q;
 }
 
-EXPORT void *reallocarray(void *p, size_t m, size_t n)
-{
+EXPORT void *reallocarray(void *p, size_t m, size_t n) {
     if (not_ready() || !real.reallocarray || UNLIKELY(boot_owns(p))) {
         size_t t;
         if (__builtin_mul_overflow(m, n, &t)) {
@@ -676,8 +631,7 @@ EXPORT void *reallocarray(void *p, size_t m, size_t n)
     return q;
 }
 
-EXPORT void free_sized(void *p, size_t n)
-{
+EXPORT void free_sized(void *p, size_t n) {
     if (UNLIKELY(boot_owns(p)) || not_ready())
         return;
     tbuf_t *b = enter();
@@ -689,8 +643,7 @@ EXPORT void free_sized(void *p, size_t n)
         real.free(p);
 }
 
-EXPORT void free_aligned_sized(void *p, size_t al, size_t n)
-{
+EXPORT void free_aligned_sized(void *p, size_t al, size_t n) {
     if (UNLIKELY(boot_owns(p)) || not_ready())
         return;
     tbuf_t *b = enter();
@@ -702,8 +655,7 @@ EXPORT void free_aligned_sized(void *p, size_t al, size_t n)
         real.free(p);
 }
 
-EXPORT void *aligned_alloc(size_t al, size_t n)
-{
+EXPORT void *aligned_alloc(size_t al, size_t n) {
     if (not_ready())
         return NULL;
     tbuf_t *b = enter();
@@ -713,8 +665,7 @@ EXPORT void *aligned_alloc(size_t al, size_t n)
     return p;
 }
 
-EXPORT void *memalign(size_t al, size_t n)
-{
+EXPORT void *memalign(size_t al, size_t n) {
     if (not_ready())
         return NULL;
     tbuf_t *b = enter();
@@ -724,8 +675,7 @@ EXPORT void *memalign(size_t al, size_t n)
     return p;
 }
 
-EXPORT int posix_memalign(void **out, size_t al, size_t n)
-{
+EXPORT int posix_memalign(void **out, size_t al, size_t n) {
     if (not_ready())
         return ENOMEM;
     tbuf_t *b = enter();
@@ -742,8 +692,7 @@ EXPORT int posix_memalign(void **out, size_t al, size_t n)
     return rc;
 }
 
-EXPORT void *valloc(size_t n)
-{
+EXPORT void *valloc(size_t n) {
     if (not_ready())
         return NULL;
     tbuf_t *b = enter();
@@ -753,8 +702,7 @@ EXPORT void *valloc(size_t n)
     return p;
 }
 
-EXPORT void *pvalloc(size_t n)
-{
+EXPORT void *pvalloc(size_t n) {
     if (not_ready())
         return NULL;
     tbuf_t *b = enter();
@@ -764,8 +712,7 @@ EXPORT void *pvalloc(size_t n)
     return p;
 }
 
-EXPORT size_t malloc_usable_size(void *p)
-{
+EXPORT size_t malloc_usable_size(void *p) {
     if (UNLIKELY(boot_owns(p)))
         return boot_size(p);
     if (not_ready() || !real.malloc_usable_size)
@@ -780,8 +727,7 @@ EXPORT size_t malloc_usable_size(void *p)
 
 /* ------------------------------------------------- process lifetime */
 
-EXPORT void _exit(int status)
-{
+EXPORT void _exit(int status) {
     finish();
     if (!real.exit_)
         resolve();
@@ -789,8 +735,7 @@ EXPORT void _exit(int status)
     __builtin_unreachable();
 }
 
-EXPORT void _Exit(int status)
-{
+EXPORT void _Exit(int status) {
     finish();
     if (!real.Exit_)
         resolve();
@@ -800,8 +745,7 @@ EXPORT void _Exit(int status)
 
 /* Before exec of the recorded process: write out every thread's events (a
  * failed exec just carries on). A vfork child (another pid) writes nothing. */
-static void before_exec(void)
-{
+static void before_exec(void) {
     if (not_ready() || atomic_load(&state) != ST_RECORD || !getenv("MPATRACE_PID") ||
         strtol(getenv("MPATRACE_PID"), NULL, 10) != (long)getpid())
         return;
@@ -813,30 +757,21 @@ static void before_exec(void)
     busy = was;
 }
 
-EXPORT int execve(const char *path, char *const argv[], char *const envp[])
-{
+EXPORT int execve(const char *path, char *const argv[], char *const envp[]) {
     before_exec();
     return real.execve(path, argv, envp);
 }
 
-EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
-{
+EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]) {
     before_exec();
     return real.execvpe(file, argv, envp);
 }
 
-EXPORT int execv(const char *path, char *const argv[])
-{
-    return execve(path, argv, environ);
-}
+EXPORT int execv(const char *path, char *const argv[]) { return execve(path, argv, environ); }
 
-EXPORT int execvp(const char *file, char *const argv[])
-{
-    return execvpe(file, argv, environ);
-}
+EXPORT int execvp(const char *file, char *const argv[]) { return execvpe(file, argv, environ); }
 
-EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
-{
+EXPORT int fexecve(int fd, char *const argv[], char *const envp[]) {
     before_exec();
     return real.fexecve(fd, argv, envp);
 }
@@ -844,8 +779,7 @@ EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 #define MAX_LARGS 4096
 
 /* Collects execl-style arguments into argv (on the stack); envp for execle. */
-static int collect(const char *arg0, va_list ap, char **argv, char *const **envp)
-{
+static int collect(const char *arg0, va_list ap, char **argv, char *const **envp) {
     int n = 0;
     argv[n++] = (char *)arg0;
     while (arg0 && n < MAX_LARGS && (argv[n] = va_arg(ap, char *)))
@@ -860,8 +794,7 @@ static int collect(const char *arg0, va_list ap, char **argv, char *const **envp
     return 0;
 }
 
-EXPORT int execl(const char *path, const char *arg, ...)
-{
+EXPORT int execl(const char *path, const char *arg, ...) {
     char *argv[MAX_LARGS + 1];
     va_list ap;
     va_start(ap, arg);
@@ -870,8 +803,7 @@ EXPORT int execl(const char *path, const char *arg, ...)
     return rc ? rc : execve(path, argv, environ);
 }
 
-EXPORT int execlp(const char *file, const char *arg, ...)
-{
+EXPORT int execlp(const char *file, const char *arg, ...) {
     char *argv[MAX_LARGS + 1];
     va_list ap;
     va_start(ap, arg);
@@ -880,8 +812,7 @@ EXPORT int execlp(const char *file, const char *arg, ...)
     return rc ? rc : execvpe(file, argv, environ);
 }
 
-EXPORT int execle(const char *path, const char *arg, ...)
-{
+EXPORT int execle(const char *path, const char *arg, ...) {
     char *argv[MAX_LARGS + 1];
     char *const *envp = NULL;
     va_list ap;

@@ -20,57 +20,68 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MPT_FILE_MAGIC "MPATRACE"  /* 8 bytes, no NUL */
-#define MPT_VERSION 1u
+#define MPT_FILE_MAGIC  "MPATRACE" /* 8 bytes, no NUL */
+#define MPT_VERSION     1u
 #define MPT_HEADER_SIZE 256u
 
 /* The file header; cmd is the recorded command line, NUL-terminated. */
 typedef struct mpt_file_header {
     char magic[8];
-    uint32_t version;        /* MPT_VERSION */
-    uint32_t header_size;    /* MPT_HEADER_SIZE */
-    uint64_t start_ns;       /* CLOCK_MONOTONIC when recording began */
-    uint32_t pid;            /* the recorded process */
+    uint32_t version;     /* MPT_VERSION */
+    uint32_t header_size; /* MPT_HEADER_SIZE */
+    uint64_t start_ns;    /* CLOCK_MONOTONIC when recording began */
+    uint32_t pid;         /* the recorded process */
     uint32_t reserved;
     char cmd[MPT_HEADER_SIZE - 32];
 } mpt_file_header_t;
 
 enum { MPT_BLK_EVENTS = 1, MPT_BLK_START = 2, MPT_BLK_END = 3 };
-#define MPT_BLOCK_MAGIC 0x4b4c4254u   /* "TBLK" */
-#define MPT_MAX_PAYLOAD (1u << 20)    /* readers refuse larger blocks */
+#define MPT_BLOCK_MAGIC 0x4b4c4254u /* "TBLK" */
+#define MPT_MAX_PAYLOAD (1u << 20)  /* readers refuse larger blocks */
 
 /* Header of every block (32 bytes). */
 typedef struct mpt_block {
-    uint32_t magic;          /* MPT_BLOCK_MAGIC */
-    uint32_t type;           /* MPT_BLK_* */
-    uint32_t tid;            /* EVENTS: thread number within the image */
-    uint32_t nevents;        /* EVENTS: events in the payload */
-    uint32_t raw_len;        /* payload length once decompressed */
-    uint32_t comp_len;       /* payload length in the file */
-    uint32_t crc;            /* crc32 of the payload as stored */
-    uint32_t codec;          /* 0: stored raw, 1: zstd */
+    uint32_t magic;    /* MPT_BLOCK_MAGIC */
+    uint32_t type;     /* MPT_BLK_* */
+    uint32_t tid;      /* EVENTS: thread number within the image */
+    uint32_t nevents;  /* EVENTS: events in the payload */
+    uint32_t raw_len;  /* payload length once decompressed */
+    uint32_t comp_len; /* payload length in the file */
+    uint32_t crc;      /* crc32 of the payload as stored */
+    uint32_t codec;    /* 0: stored raw, 1: zstd */
 } mpt_block_t;
 
 /* END payload: what the recorder saw (uncompressed). */
 typedef struct mpt_end {
-    uint64_t events;         /* events written by this image */
-    uint64_t dropped;        /* calls not recorded (re-entered from a signal handler) */
-    uint32_t threads;        /* threads that recorded in this image */
+    uint64_t events;  /* events written by this image */
+    uint64_t dropped; /* calls not recorded (re-entered from a signal handler) */
+    uint32_t threads; /* threads that recorded in this image */
     uint32_t reserved;
 } mpt_end_t;
 
 /* START payload. */
 typedef struct mpt_start {
-    uint64_t start_ns;       /* CLOCK_MONOTONIC at image start */
+    uint64_t start_ns; /* CLOCK_MONOTONIC at image start */
     uint32_t pid;
     uint32_t reserved;
 } mpt_start_t;
 
 /* Event kinds (one byte each in the payload). */
 enum {
-    MPT_MALLOC = 1, MPT_CALLOC, MPT_REALLOC, MPT_REALLOCARRAY, MPT_FREE, MPT_FREE_SIZED,
-    MPT_FREE_ALIGNED_SIZED, MPT_ALIGNED_ALLOC, MPT_POSIX_MEMALIGN, MPT_MEMALIGN, MPT_VALLOC,
-    MPT_PVALLOC, MPT_USABLE_SIZE, MPT_NKINDS
+    MPT_MALLOC = 1,
+    MPT_CALLOC,
+    MPT_REALLOC,
+    MPT_REALLOCARRAY,
+    MPT_FREE,
+    MPT_FREE_SIZED,
+    MPT_FREE_ALIGNED_SIZED,
+    MPT_ALIGNED_ALLOC,
+    MPT_POSIX_MEMALIGN,
+    MPT_MEMALIGN,
+    MPT_VALLOC,
+    MPT_PVALLOC,
+    MPT_USABLE_SIZE,
+    MPT_NKINDS
 };
 
 /* Event encoding, per thread, continuing across that thread's blocks:
@@ -97,48 +108,53 @@ enum {
 typedef struct mpt_event {
     uint8_t kind;
     uint32_t tid;
-    uint64_t ts;             /* ns, CLOCK_MONOTONIC */
-    uint64_t dur;            /* realloc's duration, ns */
-    uint64_t ptr;            /* input pointer (realloc, frees, usable size) */
-    uint64_t nmemb;          /* calloc/reallocarray count, or alignment */
-    uint64_t size;           /* size argument (usable size: the result) */
-    uint64_t ret;            /* returned pointer (0 when the call failed) */
-    uint32_t rc;             /* posix_memalign's return value */
+    uint64_t ts;    /* ns, CLOCK_MONOTONIC */
+    uint64_t dur;   /* realloc's duration, ns */
+    uint64_t ptr;   /* input pointer (realloc, frees, usable size) */
+    uint64_t nmemb; /* calloc/reallocarray count, or alignment */
+    uint64_t size;  /* size argument (usable size: the result) */
+    uint64_t ret;   /* returned pointer (0 when the call failed) */
+    uint32_t rc;    /* posix_memalign's return value */
 } mpt_event_t;
 
 /* Worst-case encoded size of one event. */
 #define MPT_EVENT_MAX 64
 
 /* Name of an event kind ("malloc", ...), "?" when unknown. */
-static inline const char *mpt_kind_name(unsigned k)
-{
-    static const char *const names[MPT_NKINDS] = {
-        "?", "malloc", "calloc", "realloc", "reallocarray", "free", "free_sized",
-        "free_aligned_sized", "aligned_alloc", "posix_memalign", "memalign", "valloc",
-        "pvalloc", "malloc_usable_size"
-    };
+static inline const char *mpt_kind_name(unsigned k) {
+    static const char *const names[MPT_NKINDS] = {"?",
+                                                  "malloc",
+                                                  "calloc",
+                                                  "realloc",
+                                                  "reallocarray",
+                                                  "free",
+                                                  "free_sized",
+                                                  "free_aligned_sized",
+                                                  "aligned_alloc",
+                                                  "posix_memalign",
+                                                  "memalign",
+                                                  "valloc",
+                                                  "pvalloc",
+                                                  "malloc_usable_size"};
     return k < MPT_NKINDS ? names[k] : "?";
 }
 
 /* 1 for kinds that return a new object. */
-static inline int mpt_kind_allocates(unsigned k)
-{
+static inline int mpt_kind_allocates(unsigned k) {
     return k == MPT_MALLOC || k == MPT_CALLOC || k == MPT_REALLOC || k == MPT_REALLOCARRAY ||
            k == MPT_ALIGNED_ALLOC || k == MPT_POSIX_MEMALIGN || k == MPT_MEMALIGN ||
            k == MPT_VALLOC || k == MPT_PVALLOC;
 }
 
 /* 1 for kinds that release their input pointer. */
-static inline int mpt_kind_frees(unsigned k)
-{
+static inline int mpt_kind_frees(unsigned k) {
     return k == MPT_FREE || k == MPT_FREE_SIZED || k == MPT_FREE_ALIGNED_SIZED ||
            k == MPT_REALLOC || k == MPT_REALLOCARRAY;
 }
 
 /* ---- varints (LEB128) and zigzag ---- */
 
-static inline uint8_t *mpt_put_varint(uint8_t *p, uint64_t v)
-{
+static inline uint8_t *mpt_put_varint(uint8_t *p, uint64_t v) {
     while (v >= 0x80) {
         *p++ = (uint8_t)(v | 0x80);
         v >>= 7;
@@ -148,8 +164,7 @@ static inline uint8_t *mpt_put_varint(uint8_t *p, uint64_t v)
 }
 
 /* Reads a varint from [*p, end); returns 0, or -1 when cut short or too long. */
-static inline int mpt_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
+static inline int mpt_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v) {
     uint64_t r = 0;
     for (unsigned shift = 0; shift < 64 && *p < end; shift += 7) {
         uint8_t b = *(*p)++;
@@ -163,8 +178,7 @@ static inline int mpt_get_varint(const uint8_t **p, const uint8_t *end, uint64_t
 }
 
 /* Encodes address a relative to *prev (see the format comment). */
-static inline uint8_t *mpt_put_addr(uint8_t *p, uint64_t a, uint64_t *prev)
-{
+static inline uint8_t *mpt_put_addr(uint8_t *p, uint64_t a, uint64_t *prev) {
     int64_t d = (int64_t)(a - *prev);
     *prev = a;
     if ((d & 15) == 0) {
@@ -175,9 +189,7 @@ static inline uint8_t *mpt_put_addr(uint8_t *p, uint64_t a, uint64_t *prev)
 }
 
 /* Decodes an address written by mpt_put_addr. Returns 0 or -1. */
-static inline int mpt_get_addr(const uint8_t **p, const uint8_t *end, uint64_t *prev,
-                               uint64_t *a)
-{
+static inline int mpt_get_addr(const uint8_t **p, const uint8_t *end, uint64_t *prev, uint64_t *a) {
     uint64_t v;
     if (mpt_get_varint(p, end, &v) != 0)
         return -1;
@@ -191,8 +203,7 @@ static inline int mpt_get_addr(const uint8_t **p, const uint8_t *end, uint64_t *
 }
 
 /* CRC-32 (IEEE, reflected), bitwise-by-table; tab is filled on first use. */
-static inline uint32_t mpt_crc32(const void *buf, size_t n)
-{
+static inline uint32_t mpt_crc32(const void *buf, size_t n) {
     static uint32_t tab[256];
     if (!tab[1])
         for (uint32_t i = 0; i < 256; i++) {

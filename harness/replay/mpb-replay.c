@@ -31,38 +31,36 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHUNK 4096              /* ops read per pread */
-#define TOUCH_HEAD 64           /* bytes written at the start of each object */
-#define PAGE 4096
+#define CHUNK      4096 /* ops read per pread */
+#define TOUCH_HEAD 64   /* bytes written at the start of each object */
+#define PAGE       4096
 
 typedef struct rthread {
     const mpb_plan_thread_t *pt;
     pthread_t handle;
-    mpb_plan_op_t *buf;         /* CHUNK ops, mmap'd */
+    mpb_plan_op_t *buf; /* CHUNK ops, mmap'd */
     uint64_t call_ns, calls;
-    int failed;                 /* 1: stopped with a message in err */
+    int failed; /* 1: stopped with a message in err */
     char err[256];
 } rthread_t;
 
 static int plan_fd;
 static mpb_plan_header_t hdr;
-static void **objs;             /* objs[id]: the object made for id */
-static _Atomic uint8_t *ready;  /* ready[id]: objs[id] is set */
+static void **objs;            /* objs[id]: the object made for id */
+static _Atomic uint8_t *ready; /* ready[id]: objs[id] is set */
 static atomic_int go, stop;
-static atomic_uint finished;    /* threads done */
-static uint32_t *before_image;  /* threads of earlier images, per image */
+static atomic_uint finished;   /* threads done */
+static uint32_t *before_image; /* threads of earlier images, per image */
 static void (*free_sized_fn)(void *, size_t);
 static void (*free_aligned_sized_fn)(void *, size_t, size_t);
 
-static uint64_t now_ns(void)
-{
+static uint64_t now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void *map(size_t n)
-{
+static void *map(size_t n) {
     void *p = mmap(NULL, n ? n : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {
         fprintf(stderr, "mpb-replay: cannot map %zu bytes: %s\n", n, strerror(errno));
@@ -71,8 +69,7 @@ static void *map(size_t n)
     return p;
 }
 
-static void touch(void *p, uint64_t size)
-{
+static void touch(void *p, uint64_t size) {
     if (!p)
         return;
     memset(p, 0xa5, size < TOUCH_HEAD ? size : TOUCH_HEAD);
@@ -81,8 +78,7 @@ static void touch(void *p, uint64_t size)
 }
 
 /* Waits until object id exists (its creator is another thread). */
-static void wait_for(uint32_t id)
-{
+static void wait_for(uint32_t id) {
     for (unsigned spins = 0; !atomic_load_explicit(&ready[id], memory_order_acquire); spins++) {
         if (atomic_load_explicit(&stop, memory_order_relaxed))
             return;
@@ -92,75 +88,86 @@ static void wait_for(uint32_t id)
 }
 
 /* Makes the call of op on in; returns its result pointer (or NULL). */
-static void *call(const mpb_plan_op_t *op, void *in, size_t *usable)
-{
+static void *call(const mpb_plan_op_t *op, void *in, size_t *usable) {
     void *p = NULL;
     switch (op->kind) {
-    case MPT_MALLOC: return malloc(op->size);
-    case MPT_CALLOC: return calloc(op->a, op->size);
-    case MPT_REALLOC: return realloc(in, op->size);
-    case MPT_REALLOCARRAY: return reallocarray(in, op->a, op->size);
-    case MPT_FREE: free(in); return NULL;
+    case MPT_MALLOC:
+        return malloc(op->size);
+    case MPT_CALLOC:
+        return calloc(op->a, op->size);
+    case MPT_REALLOC:
+        return realloc(in, op->size);
+    case MPT_REALLOCARRAY:
+        return reallocarray(in, op->a, op->size);
+    case MPT_FREE:
+        free(in);
+        return NULL;
     case MPT_FREE_SIZED:
         free_sized_fn ? free_sized_fn(in, op->size) : free(in);
         return NULL;
     case MPT_FREE_ALIGNED_SIZED:
         free_aligned_sized_fn ? free_aligned_sized_fn(in, op->a, op->size) : free(in);
         return NULL;
-    case MPT_ALIGNED_ALLOC: return aligned_alloc(op->a, op->size);
-    case MPT_MEMALIGN: return memalign(op->a, op->size);
-    case MPT_POSIX_MEMALIGN: return posix_memalign(&p, op->a, op->size) == 0 ? p : NULL;
-    case MPT_VALLOC: return valloc(op->size);
-    case MPT_PVALLOC: return pvalloc(op->size);
-    case MPT_USABLE_SIZE: *usable = malloc_usable_size(in); return NULL;
-    default: return NULL;
+    case MPT_ALIGNED_ALLOC:
+        return aligned_alloc(op->a, op->size);
+    case MPT_MEMALIGN:
+        return memalign(op->a, op->size);
+    case MPT_POSIX_MEMALIGN:
+        return posix_memalign(&p, op->a, op->size) == 0 ? p : NULL;
+    case MPT_VALLOC:
+        return valloc(op->size);
+    case MPT_PVALLOC:
+        return pvalloc(op->size);
+    case MPT_USABLE_SIZE:
+        *usable = malloc_usable_size(in);
+        return NULL;
+    default:
+        return NULL;
     }
 }
 
 /* Bytes an op asks for (0 for frees). */
-static uint64_t req(const mpb_plan_op_t *op)
-{
+static uint64_t req(const mpb_plan_op_t *op) {
     return op->kind == MPT_CALLOC || op->kind == MPT_REALLOCARRAY ? op->a * op->size : op->size;
 }
 
 /* After the call: keep, touch and publish the result. Returns 0, or -1
  * when the program's allocation failed here. */
-static int settle(rthread_t *t, const mpb_plan_op_t *op, void *res, uint64_t n)
-{
+static int settle(rthread_t *t, const mpb_plan_op_t *op, void *res, uint64_t n) {
     if (op->out_obj) {
         if (!res && req(op)) {
-            snprintf(t->err, sizeof t->err, "call %llu of thread %u (%s of %llu bytes) failed "
-                     "where the recorded program's succeeded", (unsigned long long)n,
-                     t->pt->tid, mpt_kind_name(op->kind), (unsigned long long)req(op));
+            snprintf(t->err, sizeof t->err,
+                     "call %llu of thread %u (%s of %llu bytes) failed "
+                     "where the recorded program's succeeded",
+                     (unsigned long long)n, t->pt->tid, mpt_kind_name(op->kind),
+                     (unsigned long long)req(op));
             return -1;
         }
         objs[op->out_obj] = res;
         touch(res, req(op));
         atomic_store_explicit(&ready[op->out_obj], 1, memory_order_release);
     } else if (res && op->in_obj && req(op)) {
-        objs[op->in_obj] = res;     /* a realloc that failed when recorded */
+        objs[op->in_obj] = res; /* a realloc that failed when recorded */
     } else if (res && mpt_kind_allocates(op->kind)) {
-        free(res);                  /* failed (or realloc to 0) when recorded */
+        free(res); /* failed (or realloc to 0) when recorded */
     }
     return 0;
 }
 
 /* Reads ops [i, i + n) of t's plan into t->buf. */
-static int read_ops(rthread_t *t, uint64_t i, size_t n)
-{
+static int read_ops(rthread_t *t, uint64_t i, size_t n) {
     size_t want = n * sizeof(mpb_plan_op_t);
     ssize_t r = pread(plan_fd, t->buf, want, (off_t)(t->pt->offset + i * sizeof(mpb_plan_op_t)));
     if (r != (ssize_t)want) {
-        snprintf(t->err, sizeof t->err, "the plan is cut short (thread %u, op %llu)",
-                 t->pt->tid, (unsigned long long)i);
+        snprintf(t->err, sizeof t->err, "the plan is cut short (thread %u, op %llu)", t->pt->tid,
+                 (unsigned long long)i);
         return -1;
     }
     return 0;
 }
 
 /* Runs t's ops; empty: dispatch and time them without calling anything. */
-static void run_ops(rthread_t *t, int empty)
-{
+static void run_ops(rthread_t *t, int empty) {
     uint64_t sum = 0, n = t->pt->nops;
     for (uint64_t i = 0; i < n; i += CHUNK) {
         size_t m = n - i < CHUNK ? (size_t)(n - i) : CHUNK;
@@ -197,8 +204,7 @@ fail:
     atomic_store(&stop, 1);
 }
 
-static void *thread_main(void *arg)
-{
+static void *thread_main(void *arg) {
     rthread_t *t = arg;
     while (!atomic_load_explicit(&go, memory_order_acquire))
         sched_yield();
@@ -210,12 +216,12 @@ static void *thread_main(void *arg)
 }
 
 /* Opens and checks the plan; returns the thread table (mmap'd). */
-static mpb_plan_thread_t *open_plan(const char *path)
-{
+static mpb_plan_thread_t *open_plan(const char *path) {
     plan_fd = open(path, O_RDONLY | O_CLOEXEC);
     if (plan_fd < 0 || pread(plan_fd, &hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr ||
         memcmp(hdr.magic, MPB_PLAN_MAGIC, 8) != 0 || hdr.nthreads == 0 || hdr.nimages == 0) {
-        fprintf(stderr, "mpb-replay: %s is not a replay plan (make one with mpbench replay)\n", path);
+        fprintf(stderr, "mpb-replay: %s is not a replay plan (make one with mpbench replay)\n",
+                path);
         exit(2);
     }
     size_t n = hdr.nthreads * sizeof(mpb_plan_thread_t);
@@ -234,14 +240,14 @@ static mpb_plan_thread_t *open_plan(const char *path)
             before_image[k]++;
     }
     for (uint32_t k = 1; k <= hdr.nimages; k++)
-        before_image[k] = before_image[k] > before_image[k - 1] ? before_image[k] : before_image[k - 1];
+        before_image[k] =
+            before_image[k] > before_image[k - 1] ? before_image[k] : before_image[k - 1];
     return pt;
 }
 
 static double empty_pass(rthread_t *th);
 
-static const char *parse_args(int argc, char **argv)
-{
+static const char *parse_args(int argc, char **argv) {
     const char *plan = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -270,8 +276,7 @@ static const char *parse_args(int argc, char **argv)
 
 /* Empty passes over every thread's ops: the harness's time per call (the
  * least of three, as a one-off disturbance only ever adds time). */
-static double harness_ns_per_call(rthread_t *th)
-{
+static double harness_ns_per_call(rthread_t *th) {
     double best = 0;
     for (int pass = 0; pass < 3; pass++) {
         double v = empty_pass(th);
@@ -280,8 +285,7 @@ static double harness_ns_per_call(rthread_t *th)
     return best;
 }
 
-static double empty_pass(rthread_t *th)
-{
+static double empty_pass(rthread_t *th) {
     uint64_t ns = 0, calls = 0;
     for (uint32_t i = 0; i < hdr.nthreads; i++) {
         run_ops(&th[i], 1);
@@ -294,8 +298,7 @@ static double empty_pass(rthread_t *th)
     return calls ? (double)ns / (double)calls : 0;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     mpb_plan_thread_t *pt = open_plan(parse_args(argc, argv));
     *(void **)&free_sized_fn = dlsym(RTLD_DEFAULT, "free_sized");
     *(void **)&free_aligned_sized_fn = dlsym(RTLD_DEFAULT, "free_aligned_sized");
@@ -330,7 +333,8 @@ int main(int argc, char **argv)
     double overhead = harness_ns_per_call(th);
     double alloc_s = ((double)ns - overhead * (double)calls) * 1e-9;
     printf("mpbench-ops: %llu\nmpbench-alloc_s: %.6f\nmpbench-harness_ns_per_call: %.1f\n"
-           "mpbench-replay_s: %.6f\nmpbench-live_peak_bytes: %llu\n", (unsigned long long)calls,
-           alloc_s > 0 ? alloc_s : 0.0, overhead, wall, (unsigned long long)hdr.peak_bytes);
+           "mpbench-replay_s: %.6f\nmpbench-live_peak_bytes: %llu\n",
+           (unsigned long long)calls, alloc_s > 0 ? alloc_s : 0.0, overhead, wall,
+           (unsigned long long)hdr.peak_bytes);
     return 0;
 }

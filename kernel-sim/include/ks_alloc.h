@@ -8,12 +8,12 @@
 
 typedef struct ks_alloc_ops {
     const char *name;
-    int (*init)(void);                          /* once, at boot: 0 or -1 */
-    void *(*malloc)(size_t size);               /* size >= 1 */
-    void (*free)(void *p);                      /* p != NULL */
+    int (*init)(void);                            /* once, at boot: 0 or -1 */
+    void *(*malloc)(size_t size);                 /* size >= 1 */
+    void (*free)(void *p);                        /* p != NULL */
     void *(*memalign)(size_t align, size_t size); /* align: power of two */
     size_t (*usable_size)(const void *p);
-    void *(*realloc)(void *p, size_t size);     /* NULL: generic copy */
+    void *(*realloc)(void *p, size_t size); /* NULL: generic copy */
 } ks_alloc_ops_t;
 
 extern const ks_alloc_ops_t ks_mpalloc_ops;

@@ -13,19 +13,19 @@ extern const char *const ks_bench_tests[];
 
 typedef struct ks_bench_spec {
     const char *test;
-    size_t size;  /* object size (churn: ignored, sizes are mixed) */
-    int cpus;     /* CPUs taking part (<= started CPUs) */
-    size_t nobj;  /* objects per CPU per pass (0: 10000, capped at 8 MiB per CPU) */
+    size_t size; /* object size (churn: ignored, sizes are mixed) */
+    int cpus;    /* CPUs taking part (<= started CPUs) */
+    size_t nobj; /* objects per CPU per pass (0: 10000, capped at 8 MiB per CPU) */
 } ks_bench_spec_t;
 
 typedef struct ks_bench_row {
-    double cycles_per_op;    /* TSC cycles per operation, empty loop subtracted */
+    double cycles_per_op; /* TSC cycles per operation, empty loop subtracted */
     double ns_per_op;
-    double empty_cycles;     /* empty-loop cycles per operation (subtracted) */
-    uint64_t pages_held;     /* arena pages resident at the test's peak */
-    uint64_t frames_mapped;  /* frames mapped into the arena at that point */
-    uint64_t bytes_live;     /* bytes the test held live at that point */
-    const char *status;      /* "ok", "skipped" (needs 2 CPUs), "enomem" */
+    double empty_cycles;    /* empty-loop cycles per operation (subtracted) */
+    uint64_t pages_held;    /* arena pages resident at the test's peak */
+    uint64_t frames_mapped; /* frames mapped into the arena at that point */
+    uint64_t bytes_live;    /* bytes the test held live at that point */
+    const char *status;     /* "ok", "skipped" (needs 2 CPUs), "enomem" */
 } ks_bench_row_t;
 
 /* 1 when the test needs at least two CPUs. */

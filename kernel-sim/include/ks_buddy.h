@@ -13,34 +13,34 @@
 #include "ks_cpu.h"
 #include "ks_page.h"
 
-#define KS_BUDDY_MAX_ORDER 10     /* largest block: 2^10 pages = 4 MiB */
+#define KS_BUDDY_MAX_ORDER   10   /* largest block: 2^10 pages = 4 MiB */
 #define KS_BUDDY_UNMAP_ORDER 4    /* free blocks this big or bigger may be unmapped */
-#define KS_BUDDY_KEEP_PAGES 4096  /* free mapped pages kept before unmapping */
+#define KS_BUDDY_KEEP_PAGES  4096 /* free mapped pages kept before unmapping */
 
 /* Per page: buddy fields, then the slab header fields (head page only). */
 typedef struct ks_bpage {
-    uint32_t next, prev;      /* buddy free list (page indexes, UINT32_MAX: none) */
-    uint32_t head;            /* allocated block: index of its first page */
-    uint8_t order;            /* block order (head pages) */
-    uint8_t flags;            /* KS_BP_* */
-    int16_t owner;            /* slab: owning CPU */
-    void *free;               /* slab: free objects (owner only) */
-    _Atomic(void *) remote;   /* slab: CAS stack of frees from other CPUs */
-    struct ks_bpage *link;    /* slab: next in the partial list */
-    struct ks_bpage *pend;    /* slab: next on its owner's pending stack */
+    uint32_t next, prev;        /* buddy free list (page indexes, UINT32_MAX: none) */
+    uint32_t head;              /* allocated block: index of its first page */
+    uint8_t order;              /* block order (head pages) */
+    uint8_t flags;              /* KS_BP_* */
+    int16_t owner;              /* slab: owning CPU */
+    void *free;                 /* slab: free objects (owner only) */
+    _Atomic(void *) remote;     /* slab: CAS stack of frees from other CPUs */
+    struct ks_bpage *link;      /* slab: next in the partial list */
+    struct ks_bpage *pend;      /* slab: next on its owner's pending stack */
     struct ks_bpage *prev_slab; /* slab: previous in the partial list */
-    uint16_t nfree, nobj;     /* slab: free objects (local list), capacity */
-    uint16_t cls;             /* slab: size class */
-    uint8_t listed, pad;      /* slab: on the partial list */
+    uint16_t nfree, nobj;       /* slab: free objects (local list), capacity */
+    uint16_t cls;               /* slab: size class */
+    uint8_t listed, pad;        /* slab: on the partial list */
 } ks_bpage_t;
 
 enum { KS_BP_FREE = 1, KS_BP_ALLOC = 2, KS_BP_UNMAPPED = 4 };
 
 typedef struct ks_buddy {
     ks_spinlock_t lock;
-    uintptr_t base;           /* region start, aligned to the largest block */
+    uintptr_t base; /* region start, aligned to the largest block */
     size_t npages;
-    ks_bpage_t *pages;        /* descriptors, from a static pool */
+    ks_bpage_t *pages;                     /* descriptors, from a static pool */
     uint32_t head[KS_BUDDY_MAX_ORDER + 1]; /* free lists per order */
     size_t free_pages, free_mapped;        /* free pages; of those, mapped */
 } ks_buddy_t;

@@ -45,10 +45,10 @@ void ks_cpu_barrier(void);
 /* Prints "ks: msg" to stderr without allocating and aborts. */
 void ks_panic(const char *msg) __attribute__((noreturn, cold));
 
-#define KS_BUG_ON(cond)                                                       \
-    do {                                                                      \
-        if (__builtin_expect(!!(cond), 0))                                    \
-            ks_panic("BUG_ON(" #cond ") at " __FILE__);                       \
+#define KS_BUG_ON(cond)                                 \
+    do {                                                \
+        if (__builtin_expect(!!(cond), 0))              \
+            ks_panic("BUG_ON(" #cond ") at " __FILE__); \
     } while (0)
 
 /* Blocking operations call this: a bug inside irq-off or spinlock sections. */
@@ -74,12 +74,12 @@ typedef struct ks_spinlock {
     atomic_int held; /* 1 while a CPU is inside */
 } ks_spinlock_t;
 
-#define KS_SPINLOCK_INIT {0}
+#define KS_SPINLOCK_INIT \
+    { 0 }
 
 static inline void ks_spin_lock(ks_spinlock_t *l) {
     ks_cpu_atomic_depth++;
-    for (unsigned spins = 0;
-         atomic_exchange_explicit(&l->held, 1, memory_order_acquire);)
+    for (unsigned spins = 0; atomic_exchange_explicit(&l->held, 1, memory_order_acquire);)
         while (atomic_load_explicit(&l->held, memory_order_relaxed))
             if (++spins % 4096 == 0)
                 sched_yield(); /* only with more CPUs than cores: a holder was preempted */

@@ -29,13 +29,13 @@ int ks_extent_insert(ks_extent_set_t *s, uintptr_t start, uintptr_t len);
 /* First fit: takes len units aligned to align (a power of two) from the
  * lowest extent that holds them, below limit (0: no limit). Returns 0 and
  * *out, or -1 when nothing fits (or the pool is exhausted by the split). */
-int ks_extent_take(ks_extent_set_t *s, uintptr_t len, uintptr_t align,
-                   uintptr_t limit, uintptr_t *out);
+int ks_extent_take(ks_extent_set_t *s, uintptr_t len, uintptr_t align, uintptr_t limit,
+                   uintptr_t *out);
 
 /* Takes up to len units from the lowest extent at or above min and below
  * limit (0: none): returns the units taken (0 when none) and *out. */
-uintptr_t ks_extent_take_upto(ks_extent_set_t *s, uintptr_t len, uintptr_t min,
-                              uintptr_t limit, uintptr_t *out);
+uintptr_t ks_extent_take_upto(ks_extent_set_t *s, uintptr_t len, uintptr_t min, uintptr_t limit,
+                              uintptr_t *out);
 
 /* Nodes of the static pool in use (for tests). */
 size_t ks_extent_pool_used(void);

@@ -10,8 +10,8 @@
 
 /* Simulated machine; zero fields take the defaults. */
 typedef struct ks_boot_config {
-    uint64_t phys_mib;  /* simulated RAM in MiB (default 4096) */
-    size_t arena_gib;   /* kernel heap arena in GiB (default 16) */
+    uint64_t phys_mib; /* simulated RAM in MiB (default 4096) */
+    size_t arena_gib;  /* kernel heap arena in GiB (default 16) */
 } ks_boot_config_t;
 
 /* Boots physical memory and the VM area. Returns 0, or -1 (already booted

@@ -9,10 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KS_PAGE_SHIFT 12
-#define KS_PAGE_SIZE ((size_t)1 << KS_PAGE_SHIFT)
+#define KS_PAGE_SHIFT    12
+#define KS_PAGE_SIZE     ((size_t)1 << KS_PAGE_SHIFT)
 #define KS_LOW_LIMIT_PFN (((uint64_t)4 << 30) >> KS_PAGE_SHIFT) /* the 4 GiB line */
-#define KS_MAX_REGIONS 32
+#define KS_MAX_REGIONS   32
 
 typedef uint64_t ks_pfn_t;
 

@@ -18,17 +18,18 @@
 #define KS_B_ESCAPE(p) __asm__ volatile("" : : "r"(p) : "memory")
 #define KS_B_DEFAULT_N 10000
 #define KS_B_BYTES_CAP ((size_t)8 << 20) /* per CPU: stays within the allocators' caches */
-#define KS_B_BULK 16
+#define KS_B_BULK      16
 
-const char *const ks_bench_tests[] = {"pair", "nthen", "bulk", "allcpu", "remote", "one2n", "churn", NULL};
+const char *const ks_bench_tests[] = {"pair",   "nthen", "bulk",  "allcpu",
+                                      "remote", "one2n", "churn", NULL};
 
 typedef struct ks_b_ctx {
     const ks_bench_spec_t *spec;
     int cpus;
     size_t n;
-    void **slots[KS_MAX_CPUS];          /* per-CPU object arrays (libc memory) */
+    void **slots[KS_MAX_CPUS]; /* per-CPU object arrays (libc memory) */
     uint64_t cycles[KS_MAX_CPUS], ops[KS_MAX_CPUS], empty[KS_MAX_CPUS];
-    uint64_t bytes[KS_MAX_CPUS];        /* live bytes at the peak, per CPU */
+    uint64_t bytes[KS_MAX_CPUS]; /* live bytes at the peak, per CPU */
     atomic_int failed;
     atomic_int bar_count, bar_sense;
     ks_bench_row_t *row;
@@ -209,7 +210,7 @@ static void ks_t_churn(ks_b_ctx_t *c, int cpu) {
 }
 
 typedef void (*ks_b_fn)(ks_b_ctx_t *, int);
-static const ks_b_fn ks_b_fns[] = {ks_t_pair, ks_t_nthen, ks_t_bulk, ks_t_allcpu,
+static const ks_b_fn ks_b_fns[] = {ks_t_pair,   ks_t_nthen, ks_t_bulk, ks_t_allcpu,
                                    ks_t_remote, ks_t_one2n, ks_t_churn};
 
 static ks_b_ctx_t ks_b_cur;

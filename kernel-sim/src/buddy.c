@@ -7,7 +7,7 @@
 
 #include "ks_vm.h"
 
-#define KS_NONE UINT32_MAX
+#define KS_NONE             UINT32_MAX
 #define KS_BUDDY_POOL_PAGES ((size_t)3 << 18) /* descriptors for 3 GiB of regions */
 
 static ks_bpage_t ks_bpool[KS_BUDDY_POOL_PAGES];

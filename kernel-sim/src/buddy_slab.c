@@ -12,21 +12,19 @@
 
 #define KS_BS_MIN_SHIFT 3
 #define KS_BS_MAX_SHIFT 13
-#define KS_BS_NCLS (KS_BS_MAX_SHIFT - KS_BS_MIN_SHIFT + 1)
-#define KS_BS_LARGE 0xffff /* cls of a block handed out whole */
-#define KS_BS_REGION ((size_t)2 << 30)
+#define KS_BS_NCLS      (KS_BS_MAX_SHIFT - KS_BS_MIN_SHIFT + 1)
+#define KS_BS_LARGE     0xffff /* cls of a block handed out whole */
+#define KS_BS_REGION    ((size_t)2 << 30)
 
 typedef struct ks_bs_cache {
-    ks_bpage_t *cur;                /* slab being allocated from */
-    ks_bpage_t *partial;            /* other owned slabs with local free objects */
-    ks_bpage_t *empty;              /* one empty slab kept for reuse */
-    _Atomic(ks_bpage_t *) pending;  /* slabs with remote frees (pushed by others) */
+    ks_bpage_t *cur;               /* slab being allocated from */
+    ks_bpage_t *partial;           /* other owned slabs with local free objects */
+    ks_bpage_t *empty;             /* one empty slab kept for reuse */
+    _Atomic(ks_bpage_t *) pending; /* slabs with remote frees (pushed by others) */
 } ks_bs_cache_t;
 
 static ks_buddy_t ks_bs_buddy;
-static struct {
-    _Alignas(64) ks_bs_cache_t cache[KS_BS_NCLS];
-} ks_bs_cpu[KS_MAX_CPUS];
+static struct { _Alignas(64) ks_bs_cache_t cache[KS_BS_NCLS]; } ks_bs_cpu[KS_MAX_CPUS];
 
 static inline unsigned ks_bs_class(size_t size) {
     return size <= 8 ? 0 : (unsigned)(64 - __builtin_clzll(size - 1)) - KS_BS_MIN_SHIFT;

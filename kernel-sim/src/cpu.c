@@ -16,15 +16,15 @@ __thread int ks_cpu_atomic_depth;
 
 typedef struct ks_cpu_set {
     pthread_t thread[KS_MAX_CPUS];
-    int n;                               /* CPUs started */
+    int n; /* CPUs started */
     pthread_mutex_t mu;
     pthread_cond_t go, done;
-    unsigned long gen;                   /* bumped per ks_cpus_run */
-    int pending;                         /* CPUs still running the work */
+    unsigned long gen; /* bumped per ks_cpus_run */
+    int pending;       /* CPUs still running the work */
     bool stop;
     void (*fn)(int cpu, void *arg);
     void *arg;
-    pthread_barrier_t barrier;           /* ks_cpu_barrier */
+    pthread_barrier_t barrier; /* ks_cpu_barrier */
 } ks_cpu_set_t;
 
 static ks_cpu_set_t ks_cpus = {.mu = PTHREAD_MUTEX_INITIALIZER,

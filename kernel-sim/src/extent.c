@@ -7,7 +7,7 @@
 #include "ks_cpu.h"
 
 static ks_extent_t ks_ext_pool[KS_EXTENT_POOL];
-static ks_extent_t *ks_ext_free;   /* recycled nodes */
+static ks_extent_t *ks_ext_free;        /* recycled nodes */
 static size_t ks_ext_next, ks_ext_used; /* never-used pool index; nodes out */
 static ks_spinlock_t ks_ext_lock = KS_SPINLOCK_INIT;
 
@@ -72,8 +72,8 @@ int ks_extent_insert(ks_extent_set_t *s, uintptr_t start, uintptr_t len) {
 }
 
 /* Removes [at, at+len) from extent e (prev precedes it); may split e. */
-static int ks_ext_cut(ks_extent_set_t *s, ks_extent_t *prev, ks_extent_t *e,
-                      uintptr_t at, uintptr_t len) {
+static int ks_ext_cut(ks_extent_set_t *s, ks_extent_t *prev, ks_extent_t *e, uintptr_t at,
+                      uintptr_t len) {
     uintptr_t end = e->start + e->len;
     if (at > e->start && at + len < end) {
         ks_extent_t *tail = ks_ext_node();
@@ -100,8 +100,8 @@ static int ks_ext_cut(ks_extent_set_t *s, ks_extent_t *prev, ks_extent_t *e,
     return 0;
 }
 
-int ks_extent_take(ks_extent_set_t *s, uintptr_t len, uintptr_t align,
-                   uintptr_t limit, uintptr_t *out) {
+int ks_extent_take(ks_extent_set_t *s, uintptr_t len, uintptr_t align, uintptr_t limit,
+                   uintptr_t *out) {
     ks_extent_t *prev = NULL;
     for (ks_extent_t *e = s->head; e; prev = e, e = e->next) {
         uintptr_t at = (e->start + align - 1) & ~(align - 1);
@@ -117,8 +117,8 @@ int ks_extent_take(ks_extent_set_t *s, uintptr_t len, uintptr_t align,
     return -1;
 }
 
-uintptr_t ks_extent_take_upto(ks_extent_set_t *s, uintptr_t len, uintptr_t min,
-                              uintptr_t limit, uintptr_t *out) {
+uintptr_t ks_extent_take_upto(ks_extent_set_t *s, uintptr_t len, uintptr_t min, uintptr_t limit,
+                              uintptr_t *out) {
     ks_extent_t *prev = NULL;
     for (ks_extent_t *e = s->head; e; prev = e, e = e->next) {
         uintptr_t end = e->start + e->len;

@@ -9,12 +9,12 @@
 #include "ks_cpu.h"
 #include "ks_vm.h"
 
-#define KS_FF_REGION ((size_t)2 << 30)
-#define KS_FF_GROW ((size_t)256 << 10)  /* heap grows by at least this */
-#define KS_FF_HDR 16
+#define KS_FF_REGION   ((size_t)2 << 30)
+#define KS_FF_GROW     ((size_t)256 << 10) /* heap grows by at least this */
+#define KS_FF_HDR      16
 #define KS_FF_MIN_HOLE 32
-#define KS_FF_NCLS 7                    /* class blocks 32 B .. 2 KiB */
-#define KS_FF_NOCLASS ((size_t)-1)
+#define KS_FF_NCLS     7 /* class blocks 32 B .. 2 KiB */
+#define KS_FF_NOCLASS  ((size_t)-1)
 
 typedef struct ks_ff_hdr {
     size_t size; /* whole block, header included */
@@ -27,9 +27,9 @@ typedef struct ks_ff_hole {
 } ks_ff_hole_t;
 
 static ks_spinlock_t ks_ff_lock = KS_SPINLOCK_INIT;
-static char *ks_ff_base, *ks_ff_top;      /* region; end of the mapped heap */
+static char *ks_ff_base, *ks_ff_top; /* region; end of the mapped heap */
 static ks_ff_hole_t *ks_ff_holes;
-static void *ks_ff_class[KS_FF_NCLS];     /* free class blocks (past the header) */
+static void *ks_ff_class[KS_FF_NCLS]; /* free class blocks (past the header) */
 
 /* Adds [p, p+size) to the holes, merging with neighbours (lock held). */
 static void ks_ff_insert(char *p, size_t size) {

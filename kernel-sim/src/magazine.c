@@ -8,13 +8,13 @@
 #include "ks_buddy.h"
 #include "ks_vm.h"
 
-#define KS_MAG_ROUNDS 15        /* objects per magazine (header + 15 = 128 B) */
-#define KS_MAG_POOL 65536       /* magazines in the static pool */
+#define KS_MAG_ROUNDS   15    /* objects per magazine (header + 15 = 128 B) */
+#define KS_MAG_POOL     65536 /* magazines in the static pool */
 #define KS_MG_MIN_SHIFT 3
 #define KS_MG_MAX_SHIFT 13
-#define KS_MG_NCLS (KS_MG_MAX_SHIFT - KS_MG_MIN_SHIFT + 1)
-#define KS_MG_LARGE 0xffff
-#define KS_MG_REGION ((size_t)1 << 30)
+#define KS_MG_NCLS      (KS_MG_MAX_SHIFT - KS_MG_MIN_SHIFT + 1)
+#define KS_MG_LARGE     0xffff
+#define KS_MG_REGION    ((size_t)1 << 30)
 
 typedef struct ks_mag {
     struct ks_mag *next; /* in a depot list or the pool */
@@ -24,10 +24,10 @@ typedef struct ks_mag {
 
 typedef struct ks_mg_cache {
     ks_spinlock_t depot_lock;
-    ks_mag_t *full, *empty;       /* the depot */
+    ks_mag_t *full, *empty; /* the depot */
     ks_spinlock_t slab_lock;
-    ks_bpage_t *partial;          /* slabs with free objects */
-    ks_bpage_t *spare;            /* one empty slab kept */
+    ks_bpage_t *partial; /* slabs with free objects */
+    ks_bpage_t *spare;   /* one empty slab kept */
 } ks_mg_cache_t;
 
 typedef struct ks_mg_cpu {
@@ -36,9 +36,7 @@ typedef struct ks_mg_cpu {
 
 static ks_buddy_t ks_mg_buddy;
 static ks_mg_cache_t ks_mg_caches[KS_MG_NCLS];
-static struct {
-    _Alignas(64) ks_mg_cpu_t c[KS_MG_NCLS];
-} ks_mg_cpus[KS_MAX_CPUS];
+static struct { _Alignas(64) ks_mg_cpu_t c[KS_MG_NCLS]; } ks_mg_cpus[KS_MAX_CPUS];
 static ks_mag_t ks_mag_pool[KS_MAG_POOL];
 static ks_mag_t *ks_mag_free;
 static size_t ks_mag_next;

@@ -18,13 +18,21 @@
 
 #define KS_M_MAX 256
 
-typedef struct ks_cell { const char *test; size_t size; } ks_cell_t;
+typedef struct ks_cell {
+    const char *test;
+    size_t size;
+} ks_cell_t;
 
 typedef struct ks_opts {
-    const char *alloc[8]; int nalloc;
-    ks_cell_t cell[KS_M_MAX]; int ncell;
-    int cpus[KS_MAX_CPUS]; int ncpus;
-    int reps; size_t nobj; int oversub;
+    const char *alloc[8];
+    int nalloc;
+    ks_cell_t cell[KS_M_MAX];
+    int ncell;
+    int cpus[KS_MAX_CPUS];
+    int ncpus;
+    int reps;
+    size_t nobj;
+    int oversub;
     const char *out;
 } ks_opts_t;
 
@@ -47,7 +55,8 @@ static void ks_usage(FILE *f) {
           "  cpus: simulated CPU counts (default 1..cores; more needs --oversubscribe)\n"
           "  --matrix quick: 3 reps, every size for pair/nthen, 5 sizes for the rest;\n"
           "  --matrix full: 7 reps, every size for every test.\n"
-          "  Rows (CSV, header first when the file is new) go to --out or stdout.\n", f);
+          "  Rows (CSV, header first when the file is new) go to --out or stdout.\n",
+          f);
 }
 
 static int ks_split(char *s, const char **v, int max) {
@@ -80,11 +89,12 @@ static void ks_write_row(FILE *f, const char *alloc, const ks_cell_t *c, int cpu
         snprintf(size, sizeof size, "%zu", c->size);
     if (r->bytes_live)
         snprintf(held, sizeof held, "%.4f", (double)r->pages_held * 4096.0 / (double)r->bytes_live);
-    fprintf(f, "%s,kernel,%s,%d,%d,%s,,,,,,,,,%s,%.2f,%.2f,%.2f,%llu,%llu,%s,%llu,%.3f,%d,%d,"
-               "kernel-sim\n", alloc, c->test, cpus, rep + 1, r->status, size, r->cycles_per_op,
-            r->ns_per_op, r->empty_cycles, (unsigned long long)r->pages_held,
-            (unsigned long long)r->bytes_live, held, (unsigned long long)r->frames_mapped,
-            ks_tsc_hz() / 1e9, ks_cpu_cores(), oversub);
+    fprintf(f,
+            "%s,kernel,%s,%d,%d,%s,,,,,,,,,%s,%.2f,%.2f,%.2f,%llu,%llu,%s,%llu,%.3f,%d,%d,"
+            "kernel-sim\n",
+            alloc, c->test, cpus, rep + 1, r->status, size, r->cycles_per_op, r->ns_per_op,
+            r->empty_cycles, (unsigned long long)r->pages_held, (unsigned long long)r->bytes_live,
+            held, (unsigned long long)r->frames_mapped, ks_tsc_hz() / 1e9, ks_cpu_cores(), oversub);
     fflush(f);
 }
 
@@ -102,7 +112,8 @@ static int ks_child(const ks_opts_t *o, const char *alloc, int rep) {
     ks_tsc_hz();
     for (int i = 0; i < o->ncell; i++) { /* warm-up: fault the arena in, not recorded */
         ks_bench_row_t r;
-        ks_bench_run(&(ks_bench_spec_t){"nthen", o->cell[i].size ? o->cell[i].size : 64, maxc, o->nobj}, &r);
+        ks_bench_run(
+            &(ks_bench_spec_t){"nthen", o->cell[i].size ? o->cell[i].size : 64, maxc, o->nobj}, &r);
     }
     for (int ci = 0; ci < o->ncpus; ci++)
         for (int i = 0; i < o->ncell; i++) {
@@ -136,9 +147,9 @@ static int ks_run_all(const ks_opts_t *o) {
             waitpid(pid, &st, 0);
             if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
                 bad = 1;
-                fprintf(f, "%s,kernel,all,%d,%d,%s,,,,,,,,,,,,,,,,,,%d,0,kernel-sim\n",
-                        o->alloc[a], o->cpus[o->ncpus - 1], rep + 1,
-                        WIFSIGNALED(st) ? "crash" : "error", ks_cpu_cores());
+                fprintf(f, "%s,kernel,all,%d,%d,%s,,,,,,,,,,,,,,,,,,%d,0,kernel-sim\n", o->alloc[a],
+                        o->cpus[o->ncpus - 1], rep + 1, WIFSIGNALED(st) ? "crash" : "error",
+                        ks_cpu_cores());
                 fflush(f);
             }
         }
@@ -150,18 +161,23 @@ static int ks_run_all(const ks_opts_t *o) {
 static const size_t ks_all_sizes[] = {8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384};
 static const size_t ks_small_sizes[] = {8, 64, 512, 4096, 16384};
 
-static int ks_parse(int argc, char **argv, ks_opts_t *o, const char **tests, int *nt,
-                    size_t *sizes, int *ns, const char **matrix) {
+static int ks_parse(int argc, char **argv, ks_opts_t *o, const char **tests, int *nt, size_t *sizes,
+                    int *ns, const char **matrix) {
     static const struct option lo[] = {
-        {"alloc", 1, 0, 'a'}, {"test", 1, 0, 't'}, {"size", 1, 0, 's'}, {"cpus", 1, 0, 'c'},
-        {"reps", 1, 0, 'r'}, {"nobj", 1, 0, 'n'}, {"out", 1, 0, 'o'}, {"matrix", 1, 0, 'm'},
-        {"oversubscribe", 0, 0, 'O'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"alloc", 1, 0, 'a'}, {"test", 1, 0, 't'},   {"size", 1, 0, 's'},
+        {"cpus", 1, 0, 'c'},  {"reps", 1, 0, 'r'},   {"nobj", 1, 0, 'n'},
+        {"out", 1, 0, 'o'},   {"matrix", 1, 0, 'm'}, {"oversubscribe", 0, 0, 'O'},
+        {"help", 0, 0, 'h'},  {0, 0, 0, 0}};
     const char *v[KS_MAX_CPUS];
     int opt, k;
     while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (opt) {
-        case 'a': o->nalloc = ks_split(optarg, o->alloc, 8); break;
-        case 't': *nt = ks_split(optarg, tests, 16); break;
+        case 'a':
+            o->nalloc = ks_split(optarg, o->alloc, 8);
+            break;
+        case 't':
+            *nt = ks_split(optarg, tests, 16);
+            break;
         case 's':
             k = ks_split(optarg, v, 32);
             for (*ns = 0; *ns < k; (*ns)++)
@@ -172,13 +188,27 @@ static int ks_parse(int argc, char **argv, ks_opts_t *o, const char **tests, int
             for (o->ncpus = 0; o->ncpus < k; o->ncpus++)
                 o->cpus[o->ncpus] = atoi(v[o->ncpus]);
             break;
-        case 'r': o->reps = atoi(optarg); break;
-        case 'n': o->nobj = strtoull(optarg, NULL, 0); break;
-        case 'o': o->out = optarg; break;
-        case 'm': *matrix = optarg; break;
-        case 'O': o->oversub = 1; break;
-        case 'h': ks_usage(stdout); exit(0);
-        default: ks_usage(stderr); return -1;
+        case 'r':
+            o->reps = atoi(optarg);
+            break;
+        case 'n':
+            o->nobj = strtoull(optarg, NULL, 0);
+            break;
+        case 'o':
+            o->out = optarg;
+            break;
+        case 'm':
+            *matrix = optarg;
+            break;
+        case 'O':
+            o->oversub = 1;
+            break;
+        case 'h':
+            ks_usage(stdout);
+            exit(0);
+        default:
+            ks_usage(stderr);
+            return -1;
         }
     }
     return 0;
@@ -205,8 +235,11 @@ static int ks_validate(const ks_opts_t *o) {
     for (int i = 0; i < o->ncpus; i++)
         if (o->cpus[i] < 1 || o->cpus[i] > KS_MAX_CPUS ||
             (o->cpus[i] > ks_cpu_cores() && !o->oversub))
-            return fprintf(stderr, "ks-bench: %d CPUs: this machine has %d cores "
-                                   "(--oversubscribe allows more)\n", o->cpus[i], ks_cpu_cores()), -1;
+            return fprintf(stderr,
+                           "ks-bench: %d CPUs: this machine has %d cores "
+                           "(--oversubscribe allows more)\n",
+                           o->cpus[i], ks_cpu_cores()),
+                   -1;
     return o->reps >= 1 ? 0 : (fprintf(stderr, "ks-bench: --reps must be >= 1\n"), -1);
 }
 

@@ -16,7 +16,10 @@ typedef struct ks_zone {
 } ks_zone_t;
 
 static ks_zone_t ks_zones[KS_NZONES];
-static struct { ks_pfn_t pfn; uint64_t n; } ks_regions[KS_MAX_REGIONS];
+static struct {
+    ks_pfn_t pfn;
+    uint64_t n;
+} ks_regions[KS_MAX_REGIONS];
 static int ks_nregions;
 static ks_spinlock_t ks_region_lock = KS_SPINLOCK_INIT;
 
@@ -58,7 +61,8 @@ int ks_page_add_region(ks_pfn_t pfn, uint64_t n) {
 
 int ks_page_boot(uint64_t mib) {
     uint64_t frames = mib << (20 - KS_PAGE_SHIFT);
-    ks_pfn_t low_start = (1u << 20) >> KS_PAGE_SHIFT, low_end = ((uint64_t)3 << 30) >> KS_PAGE_SHIFT;
+    ks_pfn_t low_start = (1u << 20) >> KS_PAGE_SHIFT,
+             low_end = ((uint64_t)3 << 30) >> KS_PAGE_SHIFT;
     if (frames <= low_start)
         return -1;
     uint64_t low = frames < low_end ? frames - low_start : low_end - low_start;

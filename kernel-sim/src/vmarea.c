@@ -25,8 +25,8 @@ int ks_vm_boot(size_t size) {
     if (ks_arena_base || size == 0 || size % KS_VM_ALIGN || size > KS_VM_MAX_ARENA)
         return -1;
     int prot = KS_DEBUG ? PROT_NONE : PROT_READ | PROT_WRITE;
-    char *raw = mmap(NULL, size + KS_VM_ALIGN, prot,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    char *raw =
+        mmap(NULL, size + KS_VM_ALIGN, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (raw == MAP_FAILED)
         return -1;
     uintptr_t base = ((uintptr_t)raw + KS_VM_ALIGN - 1) & ~(KS_VM_ALIGN - 1);
@@ -157,9 +157,7 @@ void ks_vm_map_zero(void *p, size_t size) {
         mprotect(p, size, PROT_READ); /* never-written arena memory reads as zero */
 }
 
-uint64_t ks_vm_mapped_pages(void) {
-    return atomic_load_explicit(&ks_mapped, memory_order_relaxed);
-}
+uint64_t ks_vm_mapped_pages(void) { return atomic_load_explicit(&ks_mapped, memory_order_relaxed); }
 
 void *ks_vmalloc(size_t size, size_t align) {
     size = (size + KS_PAGE_SIZE - 1) & ~(KS_PAGE_SIZE - 1);

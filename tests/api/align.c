@@ -11,11 +11,10 @@
 #include "test_api.h"
 
 /* Checks a block from an aligned allocation call and frees it. */
-static void check_block(unsigned char *p, size_t align, size_t size, const char *what)
-{
+static void check_block(unsigned char *p, size_t align, size_t size, const char *what) {
     cr_assert_not_null(p, "%s(align %zu, size %zu) returned NULL", what, align, size);
-    cr_assert_eq((uintptr_t)p % align, 0, "%s(align %zu, size %zu) = %p is misaligned",
-                 what, align, size, (void *)p);
+    cr_assert_eq((uintptr_t)p % align, 0, "%s(align %zu, size %zu) = %p is misaligned", what, align,
+                 size, (void *)p);
     size_t u = malloc_usable_size(p);
     cr_assert_geq(u, size, "%s(align %zu, size %zu): usable size %zu", what, align, size, u);
     mpa_test_fill(p, size, align + size);
@@ -26,19 +25,22 @@ static void check_block(unsigned char *p, size_t align, size_t size, const char 
 }
 
 /* Sizes tried for each alignment: below, equal to and above it. */
-static size_t size_for(size_t align, int k)
-{
+static size_t size_for(size_t align, int k) {
     switch (k) {
-    case 0: return 1;
-    case 1: return align > 2 ? align / 2 + 1 : 1;
-    case 2: return align;
-    case 3: return align + 1;
-    default: return 3 * align + 8;
+    case 0:
+        return 1;
+    case 1:
+        return align > 2 ? align / 2 + 1 : 1;
+    case 2:
+        return align;
+    case 3:
+        return align + 1;
+    default:
+        return 3 * align + 8;
     }
 }
 
-Test(align, posix_memalign_every_power_of_two)
-{
+Test(align, posix_memalign_every_power_of_two) {
     for (size_t a = sizeof(void *); a <= (8u << 20); a *= 2)
         for (int k = 0; k < 5; k++) {
             void *p = NULL;
@@ -51,10 +53,9 @@ Test(align, posix_memalign_every_power_of_two)
         }
 }
 
-Test(align, posix_memalign_rejects_bad_alignment)
-{
-    static const size_t bad[] = { 0, 1, 2, 4, sizeof(void *) - 1, 12, 24, 48, 100,
-                                  3 * 4096, (1u << 20) + 8, SIZE_MAX };
+Test(align, posix_memalign_rejects_bad_alignment) {
+    static const size_t bad[] = {0,  1,  2,   4,        sizeof(void *) - 1, 12,
+                                 24, 48, 100, 3 * 4096, (1u << 20) + 8,     SIZE_MAX};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         void *p = NULL;
         errno = EDOM;
@@ -64,8 +65,7 @@ Test(align, posix_memalign_rejects_bad_alignment)
     }
 }
 
-Test(align, aligned_alloc_and_memalign_every_alignment)
-{
+Test(align, aligned_alloc_and_memalign_every_alignment) {
     for (size_t a = 1; a <= (4u << 20); a *= 2)
         for (int k = 0; k < 5; k++) {
             size_t n = size_for(a, k);
@@ -76,8 +76,7 @@ Test(align, aligned_alloc_and_memalign_every_alignment)
         }
 }
 
-Test(align, many_live_aligned_blocks)
-{
+Test(align, many_live_aligned_blocks) {
     enum { N = 256 };
     static unsigned char *p[N];
     for (size_t i = 0; i < N; i++) {
@@ -94,18 +93,16 @@ Test(align, many_live_aligned_blocks)
     }
 }
 
-Test(align, valloc_is_page_aligned)
-{
+Test(align, valloc_is_page_aligned) {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    static const size_t sizes[] = { 1, 100, 4095, 4096, 4097, 70000, 1u << 20 };
+    static const size_t sizes[] = {1, 100, 4095, 4096, 4097, 70000, 1u << 20};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
         check_block(valloc(sizes[i]), page, sizes[i], "valloc");
 }
 
-Test(align, pvalloc_rounds_to_pages)
-{
+Test(align, pvalloc_rounds_to_pages) {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    static const size_t sizes[] = { 1, 100, 4095, 4096, 4097, 70000, (1u << 20) + 1 };
+    static const size_t sizes[] = {1, 100, 4095, 4096, 4097, 70000, (1u << 20) + 1};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         size_t rounded = (sizes[i] + page - 1) / page * page;
         check_block(pvalloc(sizes[i]), page, rounded, "pvalloc");

@@ -7,8 +7,7 @@
 
 #include "test_api.h"
 
-Test(basic, malloc_zero_is_freeable)
-{
+Test(basic, malloc_zero_is_freeable) {
     void *a = malloc(0), *b = malloc(0);
     cr_assert_not_null(a, "malloc(0) returned NULL");
     cr_assert_not_null(b, "malloc(0) returned NULL");
@@ -17,15 +16,13 @@ Test(basic, malloc_zero_is_freeable)
     free(b);
 }
 
-Test(basic, free_null_is_noop)
-{
+Test(basic, free_null_is_noop) {
     free(NULL);
     cr_assert_eq(malloc_usable_size(NULL), 0, "malloc_usable_size(NULL) != 0");
 }
 
 /* Allocates n bytes, fills them, checks alignment, usable size and content. */
-static void roundtrip(size_t n)
-{
+static void roundtrip(size_t n) {
     unsigned char *p = malloc(n);
     cr_assert_not_null(p, "malloc(%zu) returned NULL", n);
     cr_assert_eq((uintptr_t)p % 16, 0, "malloc(%zu) = %p is not 16-aligned", n, (void *)p);
@@ -37,14 +34,12 @@ static void roundtrip(size_t n)
     free(p);
 }
 
-Test(basic, every_size_to_70000_roundtrips)
-{
+Test(basic, every_size_to_70000_roundtrips) {
     for (size_t n = 1; n <= 70000; n++)
         roundtrip(n);
 }
 
-Test(basic, sizes_are_independent_while_live)
-{
+Test(basic, sizes_are_independent_while_live) {
     enum { N = 2048 };
     static unsigned char *p[N];
     for (size_t i = 0; i < N; i++) {
@@ -59,16 +54,14 @@ Test(basic, sizes_are_independent_while_live)
     }
 }
 
-Test(basic, large_sizes_roundtrip)
-{
-    static const size_t sizes[] = { 70001, 131072, 262145, 1 << 20, (1 << 20) + 1,
-                                    3u << 20, 16u << 20, 65u << 20 };
+Test(basic, large_sizes_roundtrip) {
+    static const size_t sizes[] = {70001,         131072,   262145,    1 << 20,
+                                   (1 << 20) + 1, 3u << 20, 16u << 20, 65u << 20};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
         roundtrip(sizes[i]);
 }
 
-Test(basic, reuse_after_free_keeps_new_content)
-{
+Test(basic, reuse_after_free_keeps_new_content) {
     for (int round = 0; round < 64; round++) {
         unsigned char *p = malloc(48), *q = malloc(48);
         cr_assert(p && q);

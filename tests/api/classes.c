@@ -7,15 +7,18 @@
 
 #include "test_api.h"
 
-typedef struct { unsigned char *p; size_t size; size_t usable; } block_t;
+typedef struct {
+    unsigned char *p;
+    size_t size;
+    size_t usable;
+} block_t;
 
 enum { MAX_BLOCKS = 40000 };
 static block_t blocks[MAX_BLOCKS];
 static size_t nblocks;
 
 /* Allocates enough objects of `size` to fill several slabs and records them. */
-static void alloc_class(size_t size)
-{
+static void alloc_class(size_t size) {
     size_t count = (256u << 10) / size;
     count = count < 8 ? 8 : count > 600 ? 600 : count;
     for (size_t i = 0; i < count && nblocks < MAX_BLOCKS; i++) {
@@ -30,14 +33,12 @@ static void alloc_class(size_t size)
     }
 }
 
-static int by_address(const void *x, const void *y)
-{
+static int by_address(const void *x, const void *y) {
     uintptr_t a = (uintptr_t)((const block_t *)x)->p, b = (uintptr_t)((const block_t *)y)->p;
     return a < b ? -1 : a > b;
 }
 
-static void alloc_all_classes(void)
-{
+static void alloc_all_classes(void) {
     for (size_t pow = 1; pow <= (128u << 10); pow *= 2)
         for (size_t q = 0; q < 4; q++) {
             size_t size = pow + pow * q / 4;
@@ -49,27 +50,25 @@ static void alloc_all_classes(void)
         }
 }
 
-Test(classes, all_classes_live_without_overlap)
-{
+Test(classes, all_classes_live_without_overlap) {
     alloc_all_classes();
     for (size_t i = 0; i < nblocks; i++) {
         size_t bad = mpa_test_check(blocks[i].p, blocks[i].size, i);
-        cr_assert_eq(bad, blocks[i].size, "block %zu (size %zu) corrupted at byte %zu",
-                     i, blocks[i].size, bad);
+        cr_assert_eq(bad, blocks[i].size, "block %zu (size %zu) corrupted at byte %zu", i,
+                     blocks[i].size, bad);
     }
     qsort(blocks, nblocks, sizeof blocks[0], by_address);
     for (size_t i = 1; i < nblocks; i++) {
         const block_t *a = &blocks[i - 1], *b = &blocks[i];
         cr_assert_leq((uintptr_t)a->p + a->usable, (uintptr_t)b->p,
-                      "blocks overlap: %p+%zu (size %zu) and %p (size %zu)",
-                      (void *)a->p, a->usable, a->size, (void *)b->p, b->size);
+                      "blocks overlap: %p+%zu (size %zu) and %p (size %zu)", (void *)a->p,
+                      a->usable, a->size, (void *)b->p, b->size);
     }
     for (size_t i = 0; i < nblocks; i++)
         free(blocks[i].p);
 }
 
-Test(classes, interleaved_free_and_refill)
-{
+Test(classes, interleaved_free_and_refill) {
     alloc_all_classes();
     for (size_t i = 0; i < nblocks; i += 2)
         free(blocks[i].p);

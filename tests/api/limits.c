@@ -9,12 +9,11 @@
 #include "test_api.h"
 
 /* Sizes too big to serve; volatile so the compiler cannot warn or fold. */
-static volatile size_t huge[] = { SIZE_MAX, (size_t)PTRDIFF_MAX + 1, SIZE_MAX - 4095,
-                                  SIZE_MAX / 2, (size_t)1 << 62 };
+static volatile size_t huge[] = {SIZE_MAX, (size_t)PTRDIFF_MAX + 1, SIZE_MAX - 4095, SIZE_MAX / 2,
+                                 (size_t)1 << 62};
 #define NHUGE (sizeof huge / sizeof huge[0])
 
-Test(limits, malloc_huge_fails_with_enomem)
-{
+Test(limits, malloc_huge_fails_with_enomem) {
     for (size_t i = 0; i < NHUGE; i++) {
         errno = 0;
         void *p = malloc(huge[i]);
@@ -23,8 +22,7 @@ Test(limits, malloc_huge_fails_with_enomem)
     }
 }
 
-Test(limits, realloc_huge_keeps_block)
-{
+Test(limits, realloc_huge_keeps_block) {
     for (size_t i = 0; i < NHUGE; i++) {
         unsigned char *p = malloc(100);
         cr_assert_not_null(p);
@@ -38,8 +36,7 @@ Test(limits, realloc_huge_keeps_block)
     }
 }
 
-Test(limits, realloc_huge_keeps_large_block)
-{
+Test(limits, realloc_huge_keeps_large_block) {
     size_t n = 4u << 20;
     unsigned char *p = malloc(n);
     cr_assert_not_null(p);
@@ -51,8 +48,7 @@ Test(limits, realloc_huge_keeps_large_block)
     free(p);
 }
 
-Test(limits, aligned_huge_fails)
-{
+Test(limits, aligned_huge_fails) {
     void *p = (void *)1;
     cr_assert_eq(posix_memalign(&p, 64, huge[0]), ENOMEM, "posix_memalign(64, SIZE_MAX) != ENOMEM");
     errno = 0;

@@ -7,8 +7,7 @@
 
 #include "test_api.h"
 
-Test(realloc, null_is_malloc)
-{
+Test(realloc, null_is_malloc) {
     unsigned char *p = realloc(NULL, 100);
     cr_assert_not_null(p, "realloc(NULL, 100) returned NULL");
     cr_assert_geq(malloc_usable_size(p), 100);
@@ -17,9 +16,8 @@ Test(realloc, null_is_malloc)
     free(p);
 }
 
-Test(realloc, zero_frees_or_returns_freeable)
-{
-    static const size_t sizes[] = { 1, 64, 4000, 100000, 4u << 20 };
+Test(realloc, zero_frees_or_returns_freeable) {
+    static const size_t sizes[] = {1, 64, 4000, 100000, 4u << 20};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         void *p = malloc(sizes[i]);
         cr_assert_not_null(p);
@@ -29,8 +27,7 @@ Test(realloc, zero_frees_or_returns_freeable)
 }
 
 /* Reallocs p from size `from` to `to` and checks the common prefix. */
-static unsigned char *resize(unsigned char *p, size_t from, size_t to, uint64_t seed)
-{
+static unsigned char *resize(unsigned char *p, size_t from, size_t to, uint64_t seed) {
     unsigned char *q = realloc(p, to);
     cr_assert_not_null(q, "realloc(%zu -> %zu) returned NULL", from, to);
     size_t keep = from < to ? from : to;
@@ -41,11 +38,11 @@ static unsigned char *resize(unsigned char *p, size_t from, size_t to, uint64_t 
     return q;
 }
 
-Test(realloc, grow_and_shrink_keep_content)
-{
-    static const size_t steps[] = { 1, 16, 17, 100, 1000, 4096, 20000, 65536, 65537,
-                                    300000, 2u << 20, 9u << 20, 3u << 20, 100000,
-                                    70000, 5000, 64, 8, 1, 40000, 24, 12u << 20, 33 };
+Test(realloc, grow_and_shrink_keep_content) {
+    static const size_t steps[] = {1,        16,     17,    100,       1000,     4096,
+                                   20000,    65536,  65537, 300000,    2u << 20, 9u << 20,
+                                   3u << 20, 100000, 70000, 5000,      64,       8,
+                                   1,        40000,  24,    12u << 20, 33};
     size_t n = sizeof steps / sizeof steps[0];
     unsigned char *p = malloc(steps[0]);
     cr_assert_not_null(p);
@@ -55,8 +52,7 @@ Test(realloc, grow_and_shrink_keep_content)
     free(p);
 }
 
-Test(realloc, byte_by_byte_growth)
-{
+Test(realloc, byte_by_byte_growth) {
     size_t n = 1;
     unsigned char *p = malloc(n);
     cr_assert_not_null(p);
@@ -70,8 +66,7 @@ Test(realloc, byte_by_byte_growth)
     free(p);
 }
 
-Test(realloc, same_size_and_interleaved)
-{
+Test(realloc, same_size_and_interleaved) {
     unsigned char *a = malloc(200), *b = malloc(200);
     cr_assert(a && b);
     mpa_test_fill(a, 200, 11);

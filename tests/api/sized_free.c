@@ -7,14 +7,12 @@
 
 #include "test_api.h"
 
-static void need_sized(void)
-{
+static void need_sized(void) {
     if (!MPA_TEST_HAVE_FREE_SIZED)
         cr_skip_test("free_sized/free_aligned_sized not provided by this allocator");
 }
 
-Test(sized_free, free_sized_every_size)
-{
+Test(sized_free, free_sized_every_size) {
     need_sized();
     free_sized(NULL, 0);
     free_sized(NULL, 100);
@@ -31,8 +29,7 @@ Test(sized_free, free_sized_every_size)
     }
 }
 
-Test(sized_free, free_sized_after_realloc)
-{
+Test(sized_free, free_sized_after_realloc) {
     need_sized();
     unsigned char *p = malloc(10);
     cr_assert_not_null(p);
@@ -43,8 +40,7 @@ Test(sized_free, free_sized_after_realloc)
     free_sized(p, 777);
 }
 
-Test(sized_free, free_aligned_sized_every_alignment)
-{
+Test(sized_free, free_aligned_sized_every_alignment) {
     need_sized();
     free_aligned_sized(NULL, 64, 0);
     for (size_t a = 1; a <= (1u << 20); a *= 2)
@@ -56,8 +52,7 @@ Test(sized_free, free_aligned_sized_every_alignment)
         }
 }
 
-Test(sized_free, memory_is_reused_correctly)
-{
+Test(sized_free, memory_is_reused_correctly) {
     need_sized();
     enum { N = 1000 };
     static unsigned char *p[N];

@@ -7,8 +7,7 @@
 
 #include "test_api.h"
 
-static mpa_test_stats_fn need_stats(void)
-{
+static mpa_test_stats_fn need_stats(void) {
     mpa_test_stats_fn fn = mpa_test_stats();
     if (!fn)
         cr_skip_test("not running under mpalloc");
@@ -16,8 +15,7 @@ static mpa_test_stats_fn need_stats(void)
 }
 
 /* Returns 1 if braces and brackets outside strings are balanced. */
-static int balanced(const char *s)
-{
+static int balanced(const char *s) {
     int depth = 0, in_str = 0;
     for (; *s; s++) {
         if (in_str) {
@@ -37,8 +35,7 @@ static int balanced(const char *s)
 }
 
 /* Reads the number after "key": in json, or returns -1. */
-static double number_of(const char *json, const char *key)
-{
+static double number_of(const char *json, const char *key) {
     char pat[64];
     snprintf(pat, sizeof pat, "\"%s\"", key);
     const char *k = strstr(json, pat);
@@ -48,8 +45,7 @@ static double number_of(const char *json, const char *key)
     return k ? strtod(k + 1, NULL) : -1;
 }
 
-Test(stats, json_has_required_keys)
-{
+Test(stats, json_has_required_keys) {
     const char *json = need_stats()();
     cr_assert_not_null(json);
     size_t n = strlen(json);
@@ -64,8 +60,7 @@ Test(stats, json_has_required_keys)
     cr_assert_not_null(strstr(json, "\"classes\""), "no \"classes\" key");
 }
 
-Test(stats, live_bytes_follow_a_big_live_set)
-{
+Test(stats, live_bytes_follow_a_big_live_set) {
     mpa_test_stats_fn fn = need_stats();
     double before = number_of(fn(), "live_bytes");
     cr_assert_geq(before, 0, "live_bytes is not a number");

@@ -24,21 +24,18 @@ enum { SMALL = 48, LARGE = 1 << 20, MEDIUM = 40000, WAKE = 200, REFILL = 5000 };
 static char static_block[64];
 
 /* Hides p from the compiler, so that misuse is not diagnosed or elided. */
-static void *opaque(void *p)
-{
+static void *opaque(void *p) {
     __asm__ volatile("" : "+r"(p));
     return p;
 }
 
-static void *thread_free(void *p)
-{
+static void *thread_free(void *p) {
     free(opaque(p));
     return NULL;
 }
 
 /* Frees p on a new thread (a remote free when p belongs to another thread). */
-static void free_on_thread(void *p)
-{
+static void free_on_thread(void *p) {
     pthread_t t;
     if (pthread_create(&t, NULL, thread_free, p) != 0 || pthread_join(t, NULL) != 0)
         exit(2);
@@ -46,8 +43,7 @@ static void free_on_thread(void *p)
 
 /* Allocates and frees many objects of one size: makes this thread drain its
  * incoming frees and reuse freed objects, where the checks on reuse run. */
-static void churn(size_t size)
-{
+static void churn(size_t size) {
     static void *held[REFILL];
     for (int i = 0; i < REFILL; i++)
         held[i] = malloc(size);
@@ -55,30 +51,26 @@ static void churn(size_t size)
         free(held[i]);
 }
 
-static void double_free_small(void)
-{
+static void double_free_small(void) {
     void *p = malloc(SMALL);
     free(p);
     free(opaque(p));
 }
 
-static void double_free_medium(void)
-{
+static void double_free_medium(void) {
     void *p = malloc(MEDIUM);
     free(p);
     free(opaque(p));
 }
 
-static void double_free_large(void)
-{
+static void double_free_large(void) {
     void *p = malloc(LARGE);
     free(p);
     free(opaque(p));
 }
 
 /* Allocated here, freed twice by two other threads (remote frees). */
-static void double_free_remote(void)
-{
+static void double_free_remote(void) {
     void *p = malloc(SMALL);
     free_on_thread(p);
     free_on_thread(p);
@@ -86,39 +78,31 @@ static void double_free_remote(void)
 }
 
 /* Allocated and freed here, then freed again by another thread. */
-static void double_free_cross(void)
-{
+static void double_free_cross(void) {
     void *p = malloc(SMALL);
     free(p);
     free_on_thread(p);
     churn(SMALL);
 }
 
-static void interior_small(void)
-{
+static void interior_small(void) {
     char *p = malloc(SMALL);
     free(opaque(p + 16));
 }
 
-static void interior_large(void)
-{
+static void interior_large(void) {
     char *p = malloc(LARGE);
     free(opaque(p + 4096));
 }
 
-static void foreign_stack(void)
-{
+static void foreign_stack(void) {
     char buf[64];
     free(opaque(buf));
 }
 
-static void foreign_static(void)
-{
-    free(opaque(static_block + 16));
-}
+static void foreign_static(void) { free(opaque(static_block + 16)); }
 
-static void foreign_mmap(void)
-{
+static void foreign_mmap(void) {
     char *p = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         exit(2);
@@ -127,8 +111,7 @@ static void foreign_mmap(void)
 
 /* Frees WAKE objects of SMALL bytes (waking their slab), lets `damage`
  * write into one of them, then allocates until the freed ones come back. */
-static void reuse_after(void (*damage)(void **objs))
-{
+static void reuse_after(void (*damage)(void **objs)) {
     static void *objs[WAKE];
     for (int i = 0; i < WAKE; i++)
         objs[i] = malloc(SMALL);
@@ -139,51 +122,37 @@ static void reuse_after(void (*damage)(void **objs))
         opaque(malloc(SMALL)); /* leaked on purpose: every object comes back */
 }
 
-static void write_whole(void **objs)
-{
-    memset(opaque(objs[WAKE / 2]), 0x41, SMALL);
-}
+static void write_whole(void **objs) { memset(opaque(objs[WAKE / 2]), 0x41, SMALL); }
 
-static void write_link(void **objs)
-{
-    memset(opaque(objs[WAKE / 2]), 0x41, 8);
-}
+static void write_link(void **objs) { memset(opaque(objs[WAKE / 2]), 0x41, 8); }
 
-static void write_tail(void **objs)
-{
-    ((char *)opaque(objs[WAKE / 2]))[SMALL - 1] = 0x41;
-}
+static void write_tail(void **objs) { ((char *)opaque(objs[WAKE / 2]))[SMALL - 1] = 0x41; }
 
 static void use_after_free(void) { reuse_after(write_whole); }
 static void link_overwrite(void) { reuse_after(write_link); }
 static void use_after_free_tail(void) { reuse_after(write_tail); }
 
-static void realloc_freed(void)
-{
+static void realloc_freed(void) {
     void *p = malloc(SMALL);
     free(p);
     opaque(realloc(opaque(p), 100));
 }
 
-static void realloc_interior(void)
-{
+static void realloc_interior(void) {
     char *p = malloc(SMALL);
     opaque(realloc(opaque(p + 16), 100));
 }
 
-static void usable_size_freed(void)
-{
+static void usable_size_freed(void) {
     void *p = malloc(SMALL);
     free(p);
     printf("usable %zu\n", malloc_usable_size(opaque(p)));
 }
 
-static void usable_size_interior(void)
-{
+static void usable_size_interior(void) {
     char *p = malloc(SMALL);
     printf("usable %zu\n", malloc_usable_size(opaque(p + 16)));
 }
-
 
 /* ---- issue 11: every case for a small, a medium and a large size ---- */
 
@@ -199,29 +168,25 @@ extern void _ZdlPvmSt11align_val_t(void *, size_t, size_t) __attribute__((weak))
 extern void free_sized(void *, size_t) __attribute__((weak));
 
 /* A few more allocations of n bytes, kept: where checks on allocation run. */
-static void allocate_more(size_t n)
-{
+static void allocate_more(size_t n) {
     for (int i = 0; i < AFTER; i++)
         opaque(malloc(n));
 }
 
-static void overflow(size_t n, size_t by)
-{
+static void overflow(size_t n, size_t by) {
     char *p = malloc(n);
     memset(opaque(p) + n, 'x', by);
     free(p);
 }
 
-static void underflow(size_t n)
-{
+static void underflow(size_t n) {
     char *p = malloc(n);
     ((char *)opaque(p))[-1] = 'x';
     free(p);
 }
 
 /* A write after free in the middle of the object, then allocations. */
-static void uaf_middle(size_t n)
-{
+static void uaf_middle(size_t n) {
     char *p = malloc(n);
     free(p);
     ((char *)opaque(p))[n / 2] = 'x';
@@ -229,8 +194,7 @@ static void uaf_middle(size_t n)
 }
 
 /* A write over a freed object's first bytes, then allocations. */
-static void uaf_head(size_t n)
-{
+static void uaf_head(size_t n) {
     char *p = malloc(n);
     free(p);
     memset(opaque(p), 'A', 16);
@@ -238,8 +202,7 @@ static void uaf_head(size_t n)
 }
 
 /* free(p), several more allocations, free(p) again. */
-static void double_free_delayed(size_t n)
-{
+static void double_free_delayed(size_t n) {
     char *p = malloc(n);
     free(p);
     allocate_more(n);
@@ -248,8 +211,7 @@ static void double_free_delayed(size_t n)
 
 /* Two neighbours a < b (the smallest distance among 16 objects): b is
  * freed, a overflows 16 bytes into it, then more allocations. */
-static void overflow_into_freed_neighbour(size_t n)
-{
+static void overflow_into_freed_neighbour(size_t n) {
     char *objs[16], *a = NULL, *b = NULL;
     for (int i = 0; i < 16; i++)
         objs[i] = malloc(n);
@@ -262,8 +224,7 @@ static void overflow_into_freed_neighbour(size_t n)
     allocate_more(n);
 }
 
-static void sized_delete(size_t n)
-{
+static void sized_delete(size_t n) {
     if (!_Znwm || !_ZdlPvm)
         return;
     void *p = _Znwm(n);
@@ -294,40 +255,35 @@ static void sized_delete_small(void) { sized_delete(S); }
 static void sized_delete_medium(void) { sized_delete(M); }
 static void sized_delete_large(void) { sized_delete(L); }
 
-static void sized_delete_array(void)
-{
+static void sized_delete_array(void) {
     if (!_Znam || !_ZdaPvm)
         return;
     void *p = _Znam(100);
     _ZdaPvm(opaque(p), 96);
 }
 
-static void sized_delete_aligned(void)
-{
+static void sized_delete_aligned(void) {
     if (!_ZnwmSt11align_val_t || !_ZdlPvmSt11align_val_t)
         return;
     void *p = _ZnwmSt11align_val_t(100, 64);
     _ZdlPvmSt11align_val_t(opaque(p), 200, 64);
 }
 
-static void free_sized_wrong(void)
-{
+static void free_sized_wrong(void) {
     if (!free_sized)
         return;
     void *p = malloc(S);
     free_sized(opaque(p), S + 16);
 }
 
-static void malloc0_write(void)
-{
+static void malloc0_write(void) {
     char *p = malloc(0);
     memset(opaque(p), 'x', 8);
     free(p);
 }
 
 /* A freed large block written after the next large allocation. */
-static void reuse_large_write(void)
-{
+static void reuse_large_write(void) {
     char *p = malloc(L);
     free(p);
     char *q = malloc(L);
@@ -337,8 +293,7 @@ static void reuse_large_write(void)
 }
 
 /* A freed large block freed again after the next large allocation. */
-static void reuse_large_free(void)
-{
+static void reuse_large_free(void) {
     char *p = malloc(L);
     free(p);
     opaque(malloc(L));
@@ -347,8 +302,7 @@ static void reuse_large_free(void)
 
 /* ---- correct programs: no build may report anything ---- */
 
-static void clean_sizes(void)
-{
+static void clean_sizes(void) {
     static const size_t sizes[] = {0, 1, 8, 15, 16, 24, 40, 48, 100, 4096, 4097, M, 65536, L};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         size_t n = sizes[i];
@@ -371,8 +325,7 @@ static void clean_sizes(void)
     }
 }
 
-static void clean_aligned(void)
-{
+static void clean_aligned(void) {
     static const size_t aligns[] = {16, 64, 4096, 1 << 16, 1 << 21};
     for (size_t i = 0; i < sizeof aligns / sizeof aligns[0]; i++) {
         size_t a = aligns[i];
@@ -389,8 +342,7 @@ static void clean_aligned(void)
     }
 }
 
-static void clean_cxx(void)
-{
+static void clean_cxx(void) {
     if (!_Znwm || !_ZdlPvm || !_Znam || !_ZdaPvm)
         return;
     for (size_t n = 1; n < 100000; n = n * 3 + 1) {
@@ -402,8 +354,7 @@ static void clean_cxx(void)
     }
 }
 
-static void *clean_thread(void *arg)
-{
+static void *clean_thread(void *arg) {
     void **slots = arg;
     for (int i = 0; i < 20000; i++) {
         int k = (i * 7919) % 64;
@@ -416,8 +367,7 @@ static void *clean_thread(void *arg)
 }
 
 /* Objects made on one thread and freed on another, in churn. */
-static void clean_threads(void)
-{
+static void clean_threads(void) {
     static void *slots[2][64];
     pthread_t t[2];
     for (int i = 0; i < 2; i++)
@@ -486,8 +436,7 @@ static const struct {
     {"clean_threads", clean_threads},
 };
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     for (size_t i = 0; argc == 2 && i < sizeof cases / sizeof cases[0]; i++)
         if (strcmp(argv[1], cases[i].name) == 0) {
             cases[i].run();

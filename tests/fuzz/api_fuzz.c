@@ -28,19 +28,18 @@ typedef struct {
 static fz_slot_t slots[SLOTS];
 
 /* Stops the run with a message: libFuzzer records the input that did it. */
-#define FZ_CHECK(cond, ...)                                                  \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "api_fuzz: %s: ", #cond);                        \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fputc('\n', stderr);                                             \
-            abort();                                                         \
-        }                                                                    \
+#define FZ_CHECK(cond, ...)                           \
+    do {                                              \
+        if (!(cond)) {                                \
+            fprintf(stderr, "api_fuzz: %s: ", #cond); \
+            fprintf(stderr, __VA_ARGS__);             \
+            fputc('\n', stderr);                      \
+            abort();                                  \
+        }                                             \
     } while (0)
 
 /* Next input byte, 0 when the input is spent. */
-static uint8_t fz_byte(fz_input_t *in)
-{
+static uint8_t fz_byte(fz_input_t *in) {
     if (in->len == 0)
         return 0;
     in->len--;
@@ -48,38 +47,42 @@ static uint8_t fz_byte(fz_input_t *in)
 }
 
 /* A size: mostly small, sometimes medium, large, 0 or beyond any heap. */
-static size_t fz_size(fz_input_t *in)
-{
+static size_t fz_size(fz_input_t *in) {
     uint8_t kind = fz_byte(in);
     size_t v = (size_t)fz_byte(in) << 8 | fz_byte(in);
     switch (kind % 16) {
-    case 0: return 0;
-    case 1: return v % 1024 * 1024 + fz_byte(in);   /* up to 1 MiB */
-    case 2: return (v % 4096 + 1) << 10;            /* up to 4 MiB */
-    case 3: return SIZE_MAX - v;                    /* impossible */
-    case 4: return ((size_t)1 << 63) + v;           /* impossible */
-    case 5: case 6: return v;                       /* up to 64 KiB */
-    default: return v % 1024;                       /* small */
+    case 0:
+        return 0;
+    case 1:
+        return v % 1024 * 1024 + fz_byte(in); /* up to 1 MiB */
+    case 2:
+        return (v % 4096 + 1) << 10; /* up to 4 MiB */
+    case 3:
+        return SIZE_MAX - v; /* impossible */
+    case 4:
+        return ((size_t)1 << 63) + v; /* impossible */
+    case 5:
+    case 6:
+        return v; /* up to 64 KiB */
+    default:
+        return v % 1024; /* small */
     }
 }
 
 /* An alignment: usually a power of two up to 1 MiB, sometimes not one. */
-static size_t fz_align(fz_input_t *in)
-{
+static size_t fz_align(fz_input_t *in) {
     uint8_t b = fz_byte(in);
     if (b % 8 == 7)
         return (size_t)fz_byte(in) * 3; /* 0 or not a power of two, mostly */
     return (size_t)1 << (b % 21);
 }
 
-static uint8_t fz_pattern(uint8_t seed, size_t i)
-{
+static uint8_t fz_pattern(uint8_t seed, size_t i) {
     return (uint8_t)(seed ^ (i * 0x9d) ^ (i >> 9));
 }
 
 /* Fills the head and the tail of slot s with its pattern. */
-static void fz_fill(fz_slot_t *s)
-{
+static void fz_fill(fz_slot_t *s) {
     size_t n = s->size;
     for (size_t i = 0; i < n && i < HEAD; i++)
         s->p[i] = fz_pattern(s->seed, i);
@@ -88,8 +91,7 @@ static void fz_fill(fz_slot_t *s)
 }
 
 /* Checks the first n bytes of slot s (only the bytes fz_fill wrote). */
-static void fz_verify(const fz_slot_t *s, const unsigned char *p, size_t n)
-{
+static void fz_verify(const fz_slot_t *s, const unsigned char *p, size_t n) {
     for (size_t i = 0; i < n && i < HEAD; i++)
         FZ_CHECK(p[i] == fz_pattern(s->seed, i), "byte %zu of %zu changed", i, s->size);
     for (size_t i = s->size > TAIL ? s->size - TAIL : 0; i < n && i < s->size; i++)
@@ -97,8 +99,7 @@ static void fz_verify(const fz_slot_t *s, const unsigned char *p, size_t n)
 }
 
 /* The alignment malloc owes an object of n bytes: 16, or less for tiny ones. */
-static size_t fz_natural_align(size_t n)
-{
+static size_t fz_natural_align(size_t n) {
     size_t a = 16;
     while (a > 1 && a > n)
         a >>= 1;
@@ -106,8 +107,7 @@ static size_t fz_natural_align(size_t n)
 }
 
 /* Checks a fresh object, fills it and stores it in slot s. */
-static void fz_adopt(fz_slot_t *s, void *p, size_t size, size_t align, uint8_t seed)
-{
+static void fz_adopt(fz_slot_t *s, void *p, size_t size, size_t align, uint8_t seed) {
     size_t want = align > fz_natural_align(size) ? align : fz_natural_align(size);
     FZ_CHECK((uintptr_t)p % want == 0, "%p not aligned to %zu", p, want);
     FZ_CHECK(malloc_usable_size(p) >= size, "usable %zu < %zu", malloc_usable_size(p), size);
@@ -115,8 +115,7 @@ static void fz_adopt(fz_slot_t *s, void *p, size_t size, size_t align, uint8_t s
     fz_fill(s);
 }
 
-static void fz_release(fz_slot_t *s, int sized)
-{
+static void fz_release(fz_slot_t *s, int sized) {
     if (s->p == NULL)
         return;
     fz_verify(s, s->p, s->size);
@@ -128,16 +127,14 @@ static void fz_release(fz_slot_t *s, int sized)
 }
 
 /* A request that cannot be met must give NULL and ENOMEM. */
-static void fz_expect_enomem(void *p, size_t size)
-{
+static void fz_expect_enomem(void *p, size_t size) {
     FZ_CHECK(p == NULL, "%zu bytes granted", size);
     FZ_CHECK(errno == ENOMEM, "errno %d after a refused %zu bytes", errno, size);
 }
 
 static int fz_impossible(size_t size) { return size > (SIZE_MAX >> 1); }
 
-static void op_malloc(fz_slot_t *s, size_t size, uint8_t seed)
-{
+static void op_malloc(fz_slot_t *s, size_t size, uint8_t seed) {
     fz_release(s, 0);
     errno = 0;
     void *p = malloc(size);
@@ -151,8 +148,7 @@ static void op_malloc(fz_slot_t *s, size_t size, uint8_t seed)
 
 /* calloc: zeroed memory, or NULL and ENOMEM when n * m overflows or is
  * impossible; products in between (too big to test cheaply) are skipped. */
-static void op_calloc(fz_slot_t *s, size_t n, size_t m, uint8_t seed)
-{
+static void op_calloc(fz_slot_t *s, size_t n, size_t m, uint8_t seed) {
     size_t bytes;
     int refused = __builtin_mul_overflow(n, m, &bytes) || fz_impossible(bytes);
     if (!refused && bytes > ((size_t)64 << 20))
@@ -171,8 +167,7 @@ static void op_calloc(fz_slot_t *s, size_t n, size_t m, uint8_t seed)
 }
 
 /* realloc (or reallocarray when n != 0): contents kept up to the smaller size. */
-static void op_realloc(fz_slot_t *s, size_t n, size_t size, uint8_t seed)
-{
+static void op_realloc(fz_slot_t *s, size_t n, size_t size, uint8_t seed) {
     size_t bytes = size;
     int over = n != 0 && __builtin_mul_overflow(n, size, &bytes);
     errno = 0;
@@ -193,8 +188,7 @@ static void op_realloc(fz_slot_t *s, size_t n, size_t size, uint8_t seed)
 }
 
 /* posix_memalign: EINVAL for a bad alignment, ENOMEM (errno kept) when too big. */
-static void op_posix_memalign(fz_slot_t *s, size_t align, size_t size, uint8_t seed)
-{
+static void op_posix_memalign(fz_slot_t *s, size_t align, size_t size, uint8_t seed) {
     void *p = NULL;
     fz_release(s, 0);
     int rc = posix_memalign(&p, align, size);
@@ -210,8 +204,7 @@ static void op_posix_memalign(fz_slot_t *s, size_t align, size_t size, uint8_t s
 
 /* aligned_alloc (refuses an alignment that is not a power of two) or
  * memalign (rounds it up to one). */
-static void op_aligned(fz_slot_t *s, int memalign_, size_t align, size_t size, uint8_t seed)
-{
+static void op_aligned(fz_slot_t *s, int memalign_, size_t align, size_t size, uint8_t seed) {
     int pow2 = align != 0 && (align & (align - 1)) == 0;
     fz_release(s, 0);
     errno = 0;
@@ -221,7 +214,8 @@ static void op_aligned(fz_slot_t *s, int memalign_, size_t align, size_t size, u
     } else if (fz_impossible(size)) {
         fz_expect_enomem(p, size);
     } else {
-        FZ_CHECK(p != NULL, "%s(%zu, %zu) failed", memalign_ ? "memalign" : "aligned_alloc", align, size);
+        FZ_CHECK(p != NULL, "%s(%zu, %zu) failed", memalign_ ? "memalign" : "aligned_alloc", align,
+                 size);
         if (!pow2)
             align = align <= 1 ? 1 : (size_t)1 << (64 - __builtin_clzll(align - 1));
         fz_adopt(s, p, size, align, seed);
@@ -229,21 +223,40 @@ static void op_aligned(fz_slot_t *s, int memalign_, size_t align, size_t size, u
 }
 
 /* Runs one call chosen by the next input bytes. */
-static void fz_step(fz_input_t *in)
-{
+static void fz_step(fz_input_t *in) {
     uint8_t op = fz_byte(in);
     fz_slot_t *s = &slots[fz_byte(in) % SLOTS];
     uint8_t seed = fz_byte(in);
     switch (op % 12) {
-    case 0: case 1: op_malloc(s, fz_size(in), seed); break;
-    case 2: op_calloc(s, fz_byte(in) % 64, fz_size(in), seed); break;
-    case 3: op_calloc(s, fz_size(in), fz_size(in), seed); break;
-    case 4: op_realloc(s, 0, fz_size(in), seed); break;
-    case 5: op_realloc(s, 1 + fz_byte(in) % 16, fz_size(in), seed); break;
-    case 6: fz_release(s, 0); break;
-    case 7: fz_release(s, 1); break;
-    case 8: op_posix_memalign(s, fz_align(in), fz_size(in), seed); break;
-    case 9: case 10: op_aligned(s, op % 2, fz_align(in), fz_size(in), seed); break;
+    case 0:
+    case 1:
+        op_malloc(s, fz_size(in), seed);
+        break;
+    case 2:
+        op_calloc(s, fz_byte(in) % 64, fz_size(in), seed);
+        break;
+    case 3:
+        op_calloc(s, fz_size(in), fz_size(in), seed);
+        break;
+    case 4:
+        op_realloc(s, 0, fz_size(in), seed);
+        break;
+    case 5:
+        op_realloc(s, 1 + fz_byte(in) % 16, fz_size(in), seed);
+        break;
+    case 6:
+        fz_release(s, 0);
+        break;
+    case 7:
+        fz_release(s, 1);
+        break;
+    case 8:
+        op_posix_memalign(s, fz_align(in), fz_size(in), seed);
+        break;
+    case 9:
+    case 10:
+        op_aligned(s, op % 2, fz_align(in), fz_size(in), seed);
+        break;
     default:
         if (s->p != NULL)
             FZ_CHECK(malloc_usable_size(s->p) >= s->size, "usable size shrank");
@@ -251,8 +264,7 @@ static void fz_step(fz_input_t *in)
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fz_input_t in = {data, size};
     while (in.len > 0)
         fz_step(&in);

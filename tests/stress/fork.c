@@ -19,8 +19,7 @@ static _Atomic(void *) shared[SLOTS]; /* objects swapped between the threads */
 
 /* Background thread: allocates into random slots, freeing what it replaces
  * (often an object the other thread allocated: a remote free). */
-static void *background(void *arg)
-{
+static void *background(void *arg) {
     uint64_t rng = 0xabcdef + (uintptr_t)arg;
     while (!atomic_load(&stop)) {
         uint64_t r = mpa_test_rand(&rng);
@@ -34,8 +33,7 @@ static void *background(void *arg)
     return NULL;
 }
 
-static void *child_thread(void *arg)
-{
+static void *child_thread(void *arg) {
     void *p = malloc(1000);
     if (p)
         memset(p, 1, 1000);
@@ -44,8 +42,7 @@ static void *child_thread(void *arg)
 }
 
 /* The child's work; returns 0 when every check passed. */
-static int child_main(int round)
-{
+static int child_main(int round) {
     enum { N = 300 };
     void *p[N];
     for (size_t i = 0; i < N; i++) {
@@ -70,8 +67,7 @@ static int child_main(int round)
     return 0;
 }
 
-Test(fork, fork_while_threads_allocate, .timeout = 120)
-{
+Test(fork, fork_while_threads_allocate, .timeout = 120) {
 #ifdef __SANITIZE_THREAD__
     /* TSan refuses threads in the child of a multi-threaded fork ("dup thread"). */
     cr_skip_test("threads in the child of a multi-threaded fork: not under TSan");
@@ -93,9 +89,10 @@ Test(fork, fork_while_threads_allocate, .timeout = 120)
         }
         int status = 0;
         cr_assert_eq(waitpid(pid, &status, 0), pid);
-        cr_assert(!WIFSIGNALED(status), "child %d killed by signal %d%s", round,
-                  WTERMSIG(status), WTERMSIG(status) == SIGALRM ? " (hung: deadlock?)" : "");
-        cr_assert_eq(WEXITSTATUS(status), 0, "child %d failed check %d", round, WEXITSTATUS(status));
+        cr_assert(!WIFSIGNALED(status), "child %d killed by signal %d%s", round, WTERMSIG(status),
+                  WTERMSIG(status) == SIGALRM ? " (hung: deadlock?)" : "");
+        cr_assert_eq(WEXITSTATUS(status), 0, "child %d failed check %d", round,
+                     WEXITSTATUS(status));
     }
     atomic_store(&stop, 1);
     for (int i = 0; i < 2; i++)

@@ -27,8 +27,7 @@ static atomic_int stop;
 static _Atomic(void *) shared[SLOTS];
 
 /* An object of n >= 16 bytes: its size in word 0, then a pattern. */
-static void *fs_make(size_t n)
-{
+static void *fs_make(size_t n) {
     unsigned char *p = malloc(n);
     if (p == NULL)
         return NULL;
@@ -38,8 +37,7 @@ static void *fs_make(size_t n)
 }
 
 /* True when p is NULL or still holds what fs_make wrote. */
-static int fs_intact(const unsigned char *p)
-{
+static int fs_intact(const unsigned char *p) {
     size_t n;
     if (p == NULL)
         return 1;
@@ -53,8 +51,7 @@ static int fs_intact(const unsigned char *p)
 }
 
 /* Publishes new objects into random slots, freeing what each replaces. */
-static void *fs_churn(void *arg)
-{
+static void *fs_churn(void *arg) {
     uint64_t rng = 0x5eed + (uintptr_t)arg;
     size_t limit = arg == NULL ? 1 : SIZE_MAX; /* NULL: the child's threads, bounded */
     for (size_t i = 0; i < limit * 1500 && !atomic_load(&stop); i++) {
@@ -73,8 +70,7 @@ static void *fs_churn(void *arg)
 
 /* The child: checks and frees the inherited objects, churns with threads of
  * its own, maybe forks a grandchild. Returns 0 when all is well. */
-static int fs_child(int round)
-{
+static int fs_child(int round) {
     for (size_t i = 0; i < SLOTS; i++) {
         void *p = atomic_exchange(&shared[i], NULL);
         if (!fs_intact(p))
@@ -99,17 +95,15 @@ static int fs_child(int round)
     return 0;
 }
 
-static void fs_wait_child(pid_t pid, int round)
-{
+static void fs_wait_child(pid_t pid, int round) {
     int status = 0;
     cr_assert_eq(waitpid(pid, &status, 0), pid);
-    cr_assert(!WIFSIGNALED(status), "child %d killed by signal %d%s", round,
-              WTERMSIG(status), WTERMSIG(status) == SIGALRM ? " (hung: deadlock?)" : "");
+    cr_assert(!WIFSIGNALED(status), "child %d killed by signal %d%s", round, WTERMSIG(status),
+              WTERMSIG(status) == SIGALRM ? " (hung: deadlock?)" : "");
     cr_assert_eq(WEXITSTATUS(status), 0, "child %d failed check %d", round, WEXITSTATUS(status));
 }
 
-Test(fork_storm, children_inherit_busy_heap, .timeout = 120)
-{
+Test(fork_storm, children_inherit_busy_heap, .timeout = 120) {
 #ifdef __SANITIZE_ADDRESS__
     /* Under ASan a child now and then hangs before it allocates (seen with
      * gcc 12's libasan, not in the plain build); left for investigation. */

@@ -15,8 +15,7 @@ enum { OBJ = 16 << 10, COUNT = (1 << 30) / OBJ };
 static void *objs[COUNT];
 
 /* Resident set size in bytes, from /proc/self/statm (no allocation). */
-static size_t rss_bytes(void)
-{
+static size_t rss_bytes(void) {
     char buf[128];
     FILE *f = fopen("/proc/self/statm", "r");
     cr_assert_not_null(f, "cannot open /proc/self/statm");
@@ -28,8 +27,7 @@ static size_t rss_bytes(void)
     return (size_t)res * (size_t)sysconf(_SC_PAGESIZE);
 }
 
-static double now_s(void)
-{
+static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
@@ -37,8 +35,7 @@ static double now_s(void)
 
 /* ASan keeps the shadow of memory the test touched (1/8 of it) resident
  * after the memory itself is returned: allow for it in ASan builds. */
-static size_t shadow_bytes(size_t touched)
-{
+static size_t shadow_bytes(size_t touched) {
 #ifdef __SANITIZE_ADDRESS__
     return touched / 8 + (8u << 20);
 #else
@@ -48,8 +45,7 @@ static size_t shadow_bytes(size_t touched)
 }
 
 /* A little unrelated activity: gives decay/purge logic a chance to run. */
-static void small_activity(void)
-{
+static void small_activity(void) {
     void *p[64];
     for (int i = 0; i < 64; i++)
         if ((p[i] = malloc((size_t)(i + 1) * 24)) != NULL)
@@ -58,8 +54,7 @@ static void small_activity(void)
         free(p[i]);
 }
 
-Test(giveback, one_gib_returns_to_the_system, .timeout = 60)
-{
+Test(giveback, one_gib_returns_to_the_system, .timeout = 60) {
     memset(objs, 0, sizeof objs);
     small_activity();
     size_t start = rss_bytes();

@@ -36,8 +36,7 @@
 #define SANITIZED 0
 #endif
 
-static size_t rss_bytes(void)
-{
+static size_t rss_bytes(void) {
     char buf[128];
     FILE *f = fopen("/proc/self/statm", "r");
     cr_assert_not_null(f);
@@ -49,15 +48,13 @@ static size_t rss_bytes(void)
     return (size_t)res * (size_t)sysconf(_SC_PAGESIZE);
 }
 
-static void sleep_ms(unsigned ms)
-{
+static void sleep_ms(unsigned ms) {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0)
         ;
 }
 
-static size_t core_count(void)
-{
+static size_t core_count(void) {
     size_t n = 0;
     for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
         n++;
@@ -70,8 +67,7 @@ static pthread_key_t user_key;
 static void *_Atomic handed; /* a main-thread object for a thread to free late */
 
 /* Allocates and frees a spread of sizes, small and large. */
-static void churn(void)
-{
+static void churn(void) {
     void *p[10];
     for (unsigned i = 0; i < 10; i++) {
         p[i] = malloc((size_t)24 << i);
@@ -83,8 +79,7 @@ static void churn(void)
 }
 
 /* Re-arms itself for every round glibc runs; allocates in each. */
-static void user_dtor(void *v)
-{
+static void user_dtor(void *v) {
     uintptr_t round = (uintptr_t)v;
     churn();
     void *late = atomic_exchange(&handed, NULL);
@@ -94,16 +89,14 @@ static void user_dtor(void *v)
         pthread_setspecific(user_key, (void *)(round + 1));
 }
 
-static void *teardown_thread(void *arg)
-{
+static void *teardown_thread(void *arg) {
     pthread_setspecific(user_key, (void *)1);
     if ((uintptr_t)arg & 1)
         churn(); /* odd threads use the allocator, even ones only in destructors */
     return NULL;
 }
 
-Test(lifecycle, teardown_returns_every_core, .timeout = 120)
-{
+Test(lifecycle, teardown_returns_every_core, .timeout = 120) {
 #ifdef __SANITIZE_THREAD__
     /* TSan's own thread state is gone by then: it crashes on the first
      * atomic in a late destructor round (so does main's build, 6d7503e). */
@@ -120,7 +113,8 @@ Test(lifecycle, teardown_returns_every_core, .timeout = 120)
             void *expected = NULL;
             if (!atomic_compare_exchange_strong(&handed, &expected, obj))
                 free(obj);
-            cr_assert_eq(pthread_create(&th[i], NULL, teardown_thread, (void *)(uintptr_t)(t + i)), 0);
+            cr_assert_eq(pthread_create(&th[i], NULL, teardown_thread, (void *)(uintptr_t)(t + i)),
+                         0);
         }
         for (unsigned i = 0; i < WAVE; i++)
             pthread_join(th[i], NULL);
@@ -139,8 +133,7 @@ Test(lifecycle, teardown_returns_every_core, .timeout = 120)
 enum { EXIT_THREADS = 32, EXIT_OBJS = 4096 };
 static void *kept[EXIT_THREADS][EXIT_OBJS / 2];
 
-static void *exit_thread(void *arg)
-{
+static void *exit_thread(void *arg) {
     unsigned id = (unsigned)(uintptr_t)arg;
     void *mine[EXIT_OBJS / 2];
     for (unsigned i = 0; i < EXIT_OBJS; i++) {
@@ -158,8 +151,7 @@ static void *exit_thread(void *arg)
     return NULL;
 }
 
-Test(lifecycle, exited_threads_give_memory_back, .timeout = 60)
-{
+Test(lifecycle, exited_threads_give_memory_back, .timeout = 60) {
     if (SANITIZED)
         cr_skip_test("RSS under a sanitizer");
     churn();
@@ -177,8 +169,9 @@ Test(lifecycle, exited_threads_give_memory_back, .timeout = 60)
     size_t rss = rss_bytes();
     fprintf(stderr, "exit: RSS %zu KiB at start, %zu KiB after the frees, %zu KiB 1 s later\n",
             rss0 >> 10, peak >> 10, rss >> 10);
-    cr_assert_leq(rss, rss0 + (12u << 20), "RSS %zu KiB -> %zu KiB -> %zu KiB 1 s after 32 threads exited",
-                  rss0 >> 10, peak >> 10, rss >> 10);
+    cr_assert_leq(rss, rss0 + (12u << 20),
+                  "RSS %zu KiB -> %zu KiB -> %zu KiB 1 s after 32 threads exited", rss0 >> 10,
+                  peak >> 10, rss >> 10);
 }
 
 /* ---- idle give-back, malloc_trim, realloc shrink ---- */
@@ -187,8 +180,7 @@ enum { BIG_COUNT = 128, BIG_SIZE = 1 << 20 };
 
 /* Allocates and touches 128 MiB of large objects, frees them; returns the
  * RSS just after the frees. */
-static size_t touch_and_free_128m(void)
-{
+static size_t touch_and_free_128m(void) {
     static void *big[BIG_COUNT];
     for (unsigned i = 0; i < BIG_COUNT; i++) {
         big[i] = malloc(BIG_SIZE);
@@ -200,8 +192,7 @@ static size_t touch_and_free_128m(void)
     return rss_bytes();
 }
 
-Test(lifecycle, idle_memory_goes_back, .timeout = 30)
-{
+Test(lifecycle, idle_memory_goes_back, .timeout = 30) {
     if (SANITIZED)
         cr_skip_test("RSS under a sanitizer");
     size_t rss0 = rss_bytes();
@@ -214,8 +205,7 @@ Test(lifecycle, idle_memory_goes_back, .timeout = 30)
                   rss0 >> 20, after_free >> 20, rss >> 20);
 }
 
-Test(lifecycle, purger_opt_out_keeps_the_cache, .timeout = 30)
-{
+Test(lifecycle, purger_opt_out_keeps_the_cache, .timeout = 30) {
     if (SANITIZED)
         cr_skip_test("RSS under a sanitizer");
     pid_t pid = fork();
@@ -234,8 +224,7 @@ Test(lifecycle, purger_opt_out_keeps_the_cache, .timeout = 30)
               "with MPALLOC_PURGER=0 the idle cache went back anyway (status %d)", status);
 }
 
-Test(lifecycle, malloc_trim_gives_everything_back)
-{
+Test(lifecycle, malloc_trim_gives_everything_back) {
     if (SANITIZED)
         cr_skip_test("RSS under a sanitizer");
     size_t rss0 = rss_bytes();
@@ -248,8 +237,7 @@ Test(lifecycle, malloc_trim_gives_everything_back)
     cr_assert_eq(malloc_trim(0), 0, "a second malloc_trim(0) found memory to give back");
 }
 
-Test(lifecycle, realloc_shrinks_in_place)
-{
+Test(lifecycle, realloc_shrinks_in_place) {
     size_t big = (size_t)64 << 20, small = (size_t)1 << 20;
     unsigned char *p = malloc(big);
     cr_assert_not_null(p);
@@ -262,8 +250,9 @@ Test(lifecycle, realloc_shrinks_in_place)
     for (size_t i = 0; i < small; i += 4096)
         cr_assert_eq(q[i], (unsigned char)(i >> 12), "byte %zu changed", i);
     if (!SANITIZED)
-        cr_assert_leq(after + (56u << 20), before, "RSS %zu MiB -> %zu MiB after shrinking 64 MiB to 1 MiB",
-                      before >> 20, after >> 20);
+        cr_assert_leq(after + (56u << 20), before,
+                      "RSS %zu MiB -> %zu MiB after shrinking 64 MiB to 1 MiB", before >> 20,
+                      after >> 20);
     unsigned char *r = realloc(q, small / 2 + 1);
     cr_assert_eq(r, q);
     free(r);
@@ -274,8 +263,7 @@ Test(lifecycle, realloc_shrinks_in_place)
 static mspace shared_ms;
 static atomic_int stop;
 
-static void *mspace_hammer(void *unused)
-{
+static void *mspace_hammer(void *unused) {
     (void)unused;
     while (!atomic_load(&stop)) {
         void *p = mspace_malloc(shared_ms, 200);
@@ -286,8 +274,7 @@ static void *mspace_hammer(void *unused)
     return NULL;
 }
 
-Test(lifecycle, fork_inside_mspace_calls, .timeout = 120)
-{
+Test(lifecycle, fork_inside_mspace_calls, .timeout = 120) {
 #if SANITIZED
     cr_skip_test("forks of a busy multi-threaded heap: not under a sanitizer");
 #endif
@@ -321,8 +308,7 @@ Test(lifecycle, fork_inside_mspace_calls, .timeout = 120)
 
 /* ---- the purger never keeps a process alive ---- */
 
-Test(lifecycle, pthread_exit_of_the_last_thread_ends_the_process, .timeout = 30)
-{
+Test(lifecycle, pthread_exit_of_the_last_thread_ends_the_process, .timeout = 30) {
 #ifdef __SANITIZE_THREAD__
     cr_skip_test("TSan's own background thread keeps such a process alive");
 #endif

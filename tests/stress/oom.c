@@ -19,8 +19,7 @@ typedef struct oom_node {
 } oom_node_t;
 
 /* Address space in use, from /proc/self/statm (no allocation). */
-static size_t oom_vm_bytes(void)
-{
+static size_t oom_vm_bytes(void) {
     char buf[128];
     unsigned long pages = 0;
     FILE *f = fopen("/proc/self/statm", "r");
@@ -33,8 +32,7 @@ static size_t oom_vm_bytes(void)
 }
 
 /* Allocates objects of `size` until malloc fails; returns how many. */
-static size_t oom_fill(oom_node_t **list, size_t size, int *bad_errno)
-{
+static size_t oom_fill(oom_node_t **list, size_t size, int *bad_errno) {
     size_t count = 0;
     for (;;) {
         errno = 0;
@@ -49,8 +47,7 @@ static size_t oom_fill(oom_node_t **list, size_t size, int *bad_errno)
     }
 }
 
-static void oom_free_all(oom_node_t **list)
-{
+static void oom_free_all(oom_node_t **list) {
     while (*list != NULL) {
         oom_node_t *n = *list;
         *list = n->next;
@@ -60,8 +57,7 @@ static void oom_free_all(oom_node_t **list)
 
 /* With the heap dry, every other entry point must fail with ENOMEM too;
  * returns 0 when they do (errno checked where the API sets it). */
-static int oom_others_fail(void)
-{
+static int oom_others_fail(void) {
     void *p = NULL, *keep = malloc(16);
     errno = 0;
     if (calloc(HEADROOM_MB, 1 << 20) != NULL || errno != ENOMEM)
@@ -84,8 +80,7 @@ static int oom_others_fail(void)
 }
 
 /* The child: returns 0 when every check passed, else the failed check. */
-static int oom_child(void)
-{
+static int oom_child(void) {
     struct rlimit rl;
     size_t limit = oom_vm_bytes() + ((size_t)HEADROOM_MB << 20);
     rl.rlim_cur = rl.rlim_max = limit;
@@ -117,8 +112,7 @@ static int oom_child(void)
     return 0;
 }
 
-Test(oom, enomem_then_recovery, .timeout = 60)
-{
+Test(oom, enomem_then_recovery, .timeout = 60) {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
     return; /* the sanitizer runtimes map memory of their own: no fixed cap fits */
 #endif

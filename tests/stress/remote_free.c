@@ -11,10 +11,18 @@
 
 enum { BATCH = 64, MAX_THREADS = 8 };
 
-typedef struct { void *p; size_t size; uint64_t seed; } item_t;
+typedef struct {
+    void *p;
+    size_t size;
+    uint64_t seed;
+} item_t;
 
 /* A batch of objects travelling from one producer to one consumer. */
-typedef struct batch { struct batch *next; int n; item_t item[BATCH]; } batch_t;
+typedef struct batch {
+    struct batch *next;
+    int n;
+    item_t item[BATCH];
+} batch_t;
 
 /* One consumer's inbox: a mutex-protected list of batches. */
 typedef struct {
@@ -27,15 +35,17 @@ typedef struct {
 typedef struct {
     inbox_t inbox[MAX_THREADS];
     int producers, consumers;
-    size_t objects;            /* per producer */
-    atomic_size_t bad;         /* corrupted objects seen by all consumers */
+    size_t objects;    /* per producer */
+    atomic_size_t bad; /* corrupted objects seen by all consumers */
 } run_t;
 
-typedef struct { run_t *run; int id; } arg_t;
+typedef struct {
+    run_t *run;
+    int id;
+} arg_t;
 
 /* Size mix: mostly small, some medium, a few large (up to 200 KB). */
-static size_t pick_size(uint64_t *rng)
-{
+static size_t pick_size(uint64_t *rng) {
     uint64_t r = mpa_test_rand(rng);
     unsigned kind = (unsigned)(r % 100);
     r >>= 8;
@@ -46,8 +56,7 @@ static size_t pick_size(uint64_t *rng)
     return 16384 + r % 200000;
 }
 
-static void post(inbox_t *in, batch_t *b)
-{
+static void post(inbox_t *in, batch_t *b) {
     pthread_mutex_lock(&in->lock);
     b->next = in->head;
     in->head = b;
@@ -55,8 +64,7 @@ static void post(inbox_t *in, batch_t *b)
     pthread_mutex_unlock(&in->lock);
 }
 
-static void *producer(void *varg)
-{
+static void *producer(void *varg) {
     arg_t *a = varg;
     run_t *run = a->run;
     uint64_t rng = 0x1234567ull + (uint64_t)a->id * 7919;
@@ -88,8 +96,7 @@ static void *producer(void *varg)
 }
 
 /* Takes the whole list from an inbox; NULL once every producer is done. */
-static batch_t *take(inbox_t *in)
-{
+static batch_t *take(inbox_t *in) {
     pthread_mutex_lock(&in->lock);
     while (!in->head && in->producers_left > 0)
         pthread_cond_wait(&in->ready, &in->lock);
@@ -99,8 +106,7 @@ static batch_t *take(inbox_t *in)
     return b;
 }
 
-static void *consumer(void *varg)
-{
+static void *consumer(void *varg) {
     arg_t *a = varg;
     inbox_t *in = &a->run->inbox[a->id];
     size_t bad = 0;
@@ -121,8 +127,7 @@ static void *consumer(void *varg)
     return NULL;
 }
 
-static void run_matrix(int producers, int consumers, size_t objects)
-{
+static void run_matrix(int producers, int consumers, size_t objects) {
     static run_t run;
     memset(&run, 0, sizeof run);
     atomic_init(&run.bad, 0);
@@ -133,11 +138,11 @@ static void run_matrix(int producers, int consumers, size_t objects)
         pthread_mutex_init(&run.inbox[c].lock, NULL);
         pthread_cond_init(&run.inbox[c].ready, NULL);
         run.inbox[c].producers_left = producers;
-        args[c] = (arg_t){ &run, c };
+        args[c] = (arg_t){&run, c};
         cr_assert_eq(pthread_create(&t[c], NULL, consumer, &args[c]), 0);
     }
     for (int p = 0; p < producers; p++) {
-        args[consumers + p] = (arg_t){ &run, p };
+        args[consumers + p] = (arg_t){&run, p};
         cr_assert_eq(pthread_create(&t[consumers + p], NULL, producer, &args[consumers + p]), 0);
     }
     for (int i = 0; i < producers + consumers; i++)
@@ -146,23 +151,13 @@ static void run_matrix(int producers, int consumers, size_t objects)
     cr_assert_eq(bad, 0, "%zu objects arrived corrupted or too small", bad);
 }
 
-Test(remote_free, many_producers_many_consumers, .timeout = 60)
-{
-    run_matrix(4, 4, 150000);
-}
+Test(remote_free, many_producers_many_consumers, .timeout = 60) { run_matrix(4, 4, 150000); }
 
-Test(remote_free, one_producer_many_consumers, .timeout = 60)
-{
-    run_matrix(1, 6, 300000);
-}
+Test(remote_free, one_producer_many_consumers, .timeout = 60) { run_matrix(1, 6, 300000); }
 
-Test(remote_free, many_producers_one_consumer, .timeout = 60)
-{
-    run_matrix(6, 1, 60000);
-}
+Test(remote_free, many_producers_one_consumer, .timeout = 60) { run_matrix(6, 1, 60000); }
 
-Test(remote_free, repeated_short_rounds, .timeout = 60)
-{
+Test(remote_free, repeated_short_rounds, .timeout = 60) {
     for (int round = 0; round < 40; round++)
         run_matrix(2, 2, 3000);
 }

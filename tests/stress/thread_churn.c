@@ -16,15 +16,13 @@ static void *left[THREADS * LEFT];
 static size_t left_size[THREADS * LEFT];
 static atomic_size_t bad;
 
-static size_t size_of(uint64_t *rng)
-{
+static size_t size_of(uint64_t *rng) {
     uint64_t r = mpa_test_rand(rng);
     return r % 8 == 0 ? 1 + r % 70000 : 1 + r % 600;
 }
 
 /* Frees (after checking) what an earlier thread left in slots [from, to). */
-static void free_left(size_t from, size_t to)
-{
+static void free_left(size_t from, size_t to) {
     for (size_t s = from; s < to; s++) {
         if (!left[s])
             continue;
@@ -36,8 +34,7 @@ static void free_left(size_t from, size_t to)
     }
 }
 
-static void *churner(void *arg)
-{
+static void *churner(void *arg) {
     size_t t = (size_t)(uintptr_t)arg;
     uint64_t rng = 0xc0ffee + t;
     void *mine[PER_THREAD];
@@ -63,8 +60,7 @@ static void *churner(void *arg)
     return NULL;
 }
 
-Test(thread_churn, hundreds_of_threads_leave_objects, .timeout = 60)
-{
+Test(thread_churn, hundreds_of_threads_leave_objects, .timeout = 60) {
     for (size_t base = 0; base < THREADS; base += WAVE) {
         pthread_t th[WAVE];
         for (size_t i = 0; i < WAVE; i++)
@@ -82,8 +78,7 @@ static void *kept[THREADS];
 
 /* TLS destructor: runs during pthread_exit, after the thread's own code.
  * Frees the value, allocates anew, and re-arms itself twice. */
-static void destructor(void *value)
-{
+static void destructor(void *value) {
     uintptr_t *v = value;
     uintptr_t round = v[0], t = v[1];
     if (v[2] != 0xfeedu)
@@ -107,8 +102,7 @@ static void destructor(void *value)
     }
 }
 
-static void *tls_thread(void *arg)
-{
+static void *tls_thread(void *arg) {
     uintptr_t *v = malloc(3 * sizeof *v);
     if (!v)
         abort();
@@ -120,8 +114,7 @@ static void *tls_thread(void *arg)
     pthread_exit(NULL);
 }
 
-Test(thread_churn, tls_destructors_free_and_malloc, .timeout = 60)
-{
+Test(thread_churn, tls_destructors_free_and_malloc, .timeout = 60) {
 #ifdef __SANITIZE_THREAD__
     /* TSan finishes a thread's own state before re-armed key destructors run;
      * the instrumented allocator then faults inside TSan (not seen without it). */
@@ -131,7 +124,8 @@ Test(thread_churn, tls_destructors_free_and_malloc, .timeout = 60)
     for (size_t base = 0; base < THREADS; base += WAVE) {
         pthread_t th[WAVE];
         for (size_t i = 0; i < WAVE; i++)
-            cr_assert_eq(pthread_create(&th[i], NULL, tls_thread, (void *)(uintptr_t)(base + i)), 0);
+            cr_assert_eq(pthread_create(&th[i], NULL, tls_thread, (void *)(uintptr_t)(base + i)),
+                         0);
         for (size_t i = 0; i < WAVE; i++)
             pthread_join(th[i], NULL);
     }
@@ -144,8 +138,7 @@ Test(thread_churn, tls_destructors_free_and_malloc, .timeout = 60)
 }
 
 /* Detached threads exit while main frees the objects they allocated. */
-static void *detached(void *arg)
-{
+static void *detached(void *arg) {
     void **slot = arg;
     void *p = malloc(333);
     if (!p)
@@ -155,8 +148,7 @@ static void *detached(void *arg)
     return NULL;
 }
 
-Test(thread_churn, detached_threads_objects_freed_by_main, .timeout = 60)
-{
+Test(thread_churn, detached_threads_objects_freed_by_main, .timeout = 60) {
     static void *slot[THREADS];
     pthread_attr_t attr;
     pthread_attr_init(&attr);

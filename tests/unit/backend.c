@@ -46,10 +46,13 @@ static void *alloc_block(unsigned order) {
 
 /* ---- alignment, disjointness, head entries ---- */
 
-#define NORDERS 9
+#define NORDERS   9
 #define PER_ORDER 4
 
-typedef struct { char *p; size_t size; } span_t;
+typedef struct {
+    char *p;
+    size_t size;
+} span_t;
 
 static int span_cmp(const void *a, const void *b) {
     const span_t *x = a, *y = b;
@@ -64,7 +67,8 @@ static void check_fresh_block(char *p, unsigned order, bool zeroed) {
     cr_assert_eq(mpa_pm_kind(e), MPA_PM_RESERVED, "head of %p reads kind %u", p, mpa_pm_kind(e));
     cr_assert_eq(mpa_pm_order(e), order);
     for (size_t off = 0; zeroed && off < BLOCK(order); off += MPA_PAGE_SIZE)
-        cr_assert_eq(*(volatile long *)(p + off), 0, "block %p said zeroed, byte %zu is not", p, off);
+        cr_assert_eq(*(volatile long *)(p + off), 0, "block %p said zeroed, byte %zu is not", p,
+                     off);
     p[0] = 1; /* usable from end to end */
     p[BLOCK(order) - 1] = 1;
 }
@@ -82,8 +86,8 @@ Test(backend, blocks_aligned_and_disjoint) {
         }
     qsort(s, n, sizeof s[0], span_cmp);
     for (size_t i = 1; i < n; i++)
-        cr_assert_leq(s[i - 1].p + s[i - 1].size, s[i].p, "blocks %p and %p overlap",
-                      s[i - 1].p, s[i].p);
+        cr_assert_leq(s[i - 1].p + s[i - 1].size, s[i].p, "blocks %p and %p overlap", s[i - 1].p,
+                      s[i].p);
     for (size_t i = 0; i < n; i++)
         mpa_backend_free(s[i].p, mpa_ceil_log2(s[i].size >> MPA_CHUNK_BITS));
 }
@@ -247,8 +251,8 @@ static void hold_region(char *q[4]) {
 static void check_free_head(void *p, unsigned order) {
     const mpa_pm_entry_t *e = mpa_pm_entry(p);
     cr_assert_eq(mpa_pm_kind(e), MPA_PM_FREE, "head %p reads kind %u", p, mpa_pm_kind(e));
-    cr_assert_eq(mpa_pm_order(e), order, "head %p reads order %u, want %u", p,
-                 mpa_pm_order(e), order);
+    cr_assert_eq(mpa_pm_order(e), order, "head %p reads order %u, want %u", p, mpa_pm_order(e),
+                 order);
 }
 
 /* Two free buddies merge into their parent, which the next request of the

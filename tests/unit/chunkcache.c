@@ -17,9 +17,7 @@ static void heap_start(void) { mpa_free(mpa_malloc(1)); }
 
 TestSuite(chunkcache, .init = heap_start);
 
-static uint64_t locks(void) {
-    return atomic_load(&mpa_backend_global.lock_acquired);
-}
+static uint64_t locks(void) { return atomic_load(&mpa_backend_global.lock_acquired); }
 
 static mpa_chunkcache_t *my_cache(void) { return &mpa_local.core->cache; }
 
@@ -91,9 +89,7 @@ Test(chunkcache, bounded_per_order_and_in_bytes) {
     cr_assert_eq(mpa_cc_drain(cc), held);
 }
 
-static void *drain_other(void *core) {
-    return (void *)mpa_chunkcache_drain(core);
-}
+static void *drain_other(void *core) { return (void *)mpa_chunkcache_drain(core); }
 
 Test(chunkcache, drained_from_another_thread) {
     mpa_chunkcache_t *cc = my_cache();
@@ -157,7 +153,8 @@ Test(chunkcache, blocks_in_use_do_not_decay) {
     cr_assert_not_null(p);
     mpa_cc_free(cc, p, 2);
     uint64_t turns = atomic_load(&cc->turns);
-    for (int waited = 0; atomic_load(&cc->turns) < turns + 3 && waited < 10 * MPA_DECAY_MS; waited += 5) {
+    for (int waited = 0; atomic_load(&cc->turns) < turns + 3 && waited < 10 * MPA_DECAY_MS;
+         waited += 5) {
         void *q = mpa_cc_alloc(cc, 2, &zeroed); /* used in every interval */
         cr_assert_eq(q, p);
         mpa_cc_free(cc, q, 2);
@@ -200,9 +197,9 @@ Test(chunkcache, thread_exit_gives_everything_back) {
 
 Test(chunkcache, stats_report_layers) {
     const char *json = mpa_stats_json();
-    const char *keys[] = {"\"lock_acquisitions\":", "\"lock_contended\":", "\"decay_checks\":",
+    const char *keys[] = {"\"lock_acquisitions\":", "\"lock_contended\":",   "\"decay_checks\":",
                           "\"chunk_cache_bytes\":", "\"chunk_cache_hits\":", "\"slabs_created\":",
-                          "\"slabs_released\":", "\"decay_turns\":"};
+                          "\"slabs_released\":",    "\"decay_turns\":"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         cr_assert_not_null(strstr(json, keys[i]), "%s missing from %s", keys[i], json);
     uint64_t before = locks();

@@ -76,7 +76,7 @@ Test(ks_alloc, unknown_name) { cr_assert_neq(kernel_alloc_init("nope"), 0); }
 
 /* ---- concurrent: CPU i allocates, CPU i+1 checks and frees ---- */
 
-#define KS_T_OBJS 2000
+#define KS_T_OBJS   2000
 #define KS_T_ROUNDS 6
 static void *ks_t_slots[KS_MAX_CPUS][KS_T_OBJS];
 static atomic_int ks_t_errors;

@@ -128,6 +128,4 @@ Test(ks_pal, contract) {
     cr_assert_null(mpa_pal_reserve((size_t)4 << 30), "more than the arena: NULL");
 }
 
-Test(ks_pal, error_aborts, .signal = SIGABRT) {
-    mpa_pal_error("mpalloc: test error line");
-}
+Test(ks_pal, error_aborts, .signal = SIGABRT) { mpa_pal_error("mpalloc: test error line"); }

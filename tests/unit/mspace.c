@@ -13,8 +13,7 @@
 #include "mpalloc.h"
 #include "pagemap.h"
 
-static size_t rss_kib(void)
-{
+static size_t rss_kib(void) {
     long pages = 0, resident = 0;
     FILE *f = fopen("/proc/self/statm", "r");
     if (f) {
@@ -25,8 +24,7 @@ static size_t rss_kib(void)
     return (size_t)resident * 4;
 }
 
-Test(mspace, objects_stay_in_their_own_heap)
-{
+Test(mspace, objects_stay_in_their_own_heap) {
     mspace a = create_mspace(0, 0), b = create_mspace(64 << 20, 0);
     cr_assert(a && b);
     for (int i = 0; i < 2000; i++) {
@@ -40,8 +38,7 @@ Test(mspace, objects_stay_in_their_own_heap)
     destroy_mspace(b);
 }
 
-Test(mspace, calloc_realloc_memalign_usable_size)
-{
+Test(mspace, calloc_realloc_memalign_usable_size) {
     mspace m = create_mspace(0, 1);
     unsigned char *z = mspace_calloc(m, 1000, 7);
     cr_assert_not_null(z);
@@ -70,8 +67,7 @@ Test(mspace, calloc_realloc_memalign_usable_size)
 #define SKIP_RSS_UNDER_ASAN() ((void)0)
 #endif
 
-Test(mspace, destroy_gives_memory_back_at_once)
-{
+Test(mspace, destroy_gives_memory_back_at_once) {
     SKIP_RSS_UNDER_ASAN();
     mspace m = create_mspace(0, 0);
     size_t before = rss_kib();
@@ -84,8 +80,8 @@ Test(mspace, destroy_gives_memory_back_at_once)
     size_t given = destroy_mspace(m);
     size_t after = rss_kib();
     cr_assert_gt(peak, before + 100 * 1024, "RSS rose only %zu KiB", peak - before);
-    cr_assert_lt(after, before + 8 * 1024, "RSS %zu KiB after destroy (was %zu, peak %zu)",
-                 after, before, peak);
+    cr_assert_lt(after, before + 8 * 1024, "RSS %zu KiB after destroy (was %zu, peak %zu)", after,
+                 before, peak);
     cr_assert_geq(given, (size_t)100 << 20);
 }
 
@@ -93,16 +89,14 @@ static void *objects[4096];
 
 /* mpa_free is plain free() in a normal build; sanitizer builds, whose free
  * is the sanitizer's, export only the mpa_ name. */
-static void *free_with_plain_free(void *arg)
-{
+static void *free_with_plain_free(void *arg) {
     (void)arg;
     for (int i = 0; i < 4096; i++)
         mpa_free(objects[i]);
     return NULL;
 }
 
-Test(mspace, plain_free_from_another_thread_comes_home)
-{
+Test(mspace, plain_free_from_another_thread_comes_home) {
     mspace m = create_mspace(0, 1);
     for (int i = 0; i < 4096; i++)
         objects[i] = mspace_malloc(m, 64);
@@ -121,8 +115,7 @@ Test(mspace, plain_free_from_another_thread_comes_home)
 
 static mspace shared;
 
-static void *hammer(void *arg)
-{
+static void *hammer(void *arg) {
     uintptr_t seed = (uintptr_t)arg;
     void *mine[256] = {0};
     for (int i = 0; i < 200000; i++) {
@@ -141,8 +134,7 @@ static void *hammer(void *arg)
     return NULL;
 }
 
-Test(mspace, locked_mspace_under_two_threads)
-{
+Test(mspace, locked_mspace_under_two_threads) {
     shared = create_mspace(0, 1);
     pthread_t t[2];
     for (uintptr_t i = 0; i < 2; i++)
@@ -152,8 +144,7 @@ Test(mspace, locked_mspace_under_two_threads)
     destroy_mspace(shared);
 }
 
-Test(mspace, create_destroy_repeats_without_growth)
-{
+Test(mspace, create_destroy_repeats_without_growth) {
     SKIP_RSS_UNDER_ASAN();
     size_t first = 0;
     for (int round = 0; round < 50; round++) {
@@ -168,8 +159,7 @@ Test(mspace, create_destroy_repeats_without_growth)
     cr_assert_lt(rss_kib(), first + 4 * 1024, "RSS grows with create/destroy cycles");
 }
 
-Test(mspace, capacity_is_a_limit)
-{
+Test(mspace, capacity_is_a_limit) {
     mspace m = create_mspace(4 << 20, 0);
     int n = 0;
     while (n < 100000 && mspace_malloc(m, 60000) != NULL)

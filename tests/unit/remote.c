@@ -13,7 +13,7 @@
 #include "mpalloc.h"
 
 #define OBJ_SIZE 64
-#define NOBJ (4 * MPA_REMOTE_BATCH / OBJ_SIZE) /* several batches' worth */
+#define NOBJ     (4 * MPA_REMOTE_BATCH / OBJ_SIZE) /* several batches' worth */
 
 /* Criterion's own objects of the class come and go beside ours. */
 #define SLACK 64

@@ -96,8 +96,8 @@ Test(sizeclass, class_index_every_offset) {
         for (size_t off = 0; off < slab; off++) {
             size_t got = mpa_class_index(c, off);
             if (got != off / size)
-                cr_assert_fail("class %u (size %zu): index(%zu) = %zu, want %zu", c, size, off,
-                               got, off / size);
+                cr_assert_fail("class %u (size %zu): index(%zu) = %zu, want %zu", c, size, off, got,
+                               off / size);
         }
     }
 }
@@ -119,8 +119,9 @@ static void check_aligned(size_t size, size_t align) {
 
 Test(sizeclass, class_for_aligned) {
     for (size_t align = 16; align <= MPA_MAX_SMALL; align *= 2) {
-        size_t sizes[] = {0, 1, align / 2, align - 1, align, align + 1, 2 * align - 1,
-                          2 * align, 3 * align, 3 * align + 1, 5 * align - 16};
+        size_t sizes[] = {
+            0,         1,         align / 2,     align - 1,     align, align + 1, 2 * align - 1,
+            2 * align, 3 * align, 3 * align + 1, 5 * align - 16};
         for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
             if (sizes[i] <= MPA_MAX_SMALL)
                 check_aligned(sizes[i], align);

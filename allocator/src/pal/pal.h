@@ -10,10 +10,10 @@
 #include <stdint.h>
 
 /* Feature bits reported by mpa_pal_features(). */
-#define MPA_PAL_LAZY_COMMIT   1u /* reserved memory is usable without notify_using */
+#define MPA_PAL_LAZY_COMMIT      1u /* reserved memory is usable without notify_using */
 #define MPA_PAL_ZERO_ON_DECOMMIT 2u /* notify_not_using leaves pages reading as zero */
-#define MPA_PAL_ENTROPY       4u /* mpa_pal_entropy draws on a real entropy source */
-#define MPA_PAL_CLOCK         8u /* mpa_pal_time_ms advances */
+#define MPA_PAL_ENTROPY          4u /* mpa_pal_entropy draws on a real entropy source */
+#define MPA_PAL_CLOCK            8u /* mpa_pal_time_ms advances */
 
 /* Prints msg (one line, no newline needed) to the error stream and aborts.
  * pre: msg is NUL-terminated. Never allocates, never returns. */

@@ -38,8 +38,8 @@ void mpa_pal_error(const char *msg) {
 }
 
 static void *map_rw(size_t size) {
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }
 
@@ -76,9 +76,7 @@ int mpa_pal_notify_using(void *p, size_t size) {
     return 0;
 }
 
-void mpa_pal_notify_not_using(void *p, size_t size) {
-    madvise(p, size, MADV_DONTNEED);
-}
+void mpa_pal_notify_not_using(void *p, size_t size) { madvise(p, size, MADV_DONTNEED); }
 
 void mpa_pal_notify_using_readonly(void *p, size_t size) {
     (void)p; /* untouched anonymous pages already read as zero */

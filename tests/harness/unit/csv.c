@@ -11,15 +11,13 @@
 
 #include "csvio.h"
 
-static mpb_table_t parse(const char *text)
-{
+static mpb_table_t parse(const char *text) {
     mpb_table_t t;
     cr_assert_eq(mpb_table_parse(text, strlen(text), &t), 0, "parse failed: %s", text);
     return t;
 }
 
-Test(csv_read, plain_header_and_rows)
-{
+Test(csv_read, plain_header_and_rows) {
     mpb_table_t t = parse("a,b,c\n1,2,3\n4,5,6\n");
     cr_assert_eq(t.ncols, 3);
     cr_assert_eq(t.nrows, 2);
@@ -30,8 +28,7 @@ Test(csv_read, plain_header_and_rows)
     mpb_table_free(&t);
 }
 
-Test(csv_read, quoted_comma_quote_and_newlines)
-{
+Test(csv_read, quoted_comma_quote_and_newlines) {
     mpb_table_t t = parse("k,v\n\"a,b\",\"say \"\"hi\"\"\"\n\"two\nlines\",\"cr\rin\"\n"
                           "\"crlf\r\ninside\",x\n");
     cr_assert_eq(t.nrows, 3);
@@ -43,8 +40,7 @@ Test(csv_read, quoted_comma_quote_and_newlines)
     mpb_table_free(&t);
 }
 
-Test(csv_read, crlf_line_ends)
-{
+Test(csv_read, crlf_line_ends) {
     mpb_table_t t = parse("a,b\r\n1,2\r\n3,4\r\n");
     cr_assert_eq(t.nrows, 2);
     cr_assert_str_eq(t.cols[1], "b");
@@ -53,8 +49,7 @@ Test(csv_read, crlf_line_ends)
     mpb_table_free(&t);
 }
 
-Test(csv_read, empty_fields_and_spaces)
-{
+Test(csv_read, empty_fields_and_spaces) {
     mpb_table_t t = parse("a,b,c\n,,\n\"\",x,\n y , \"z\",\n");
     cr_assert_eq(t.nrows, 3);
     for (int j = 0; j < 3; j++)
@@ -67,8 +62,7 @@ Test(csv_read, empty_fields_and_spaces)
     mpb_table_free(&t);
 }
 
-Test(csv_read, torn_last_row_dropped)
-{
+Test(csv_read, torn_last_row_dropped) {
     mpb_table_t t = parse("a,b\n1,2\n3,");
     cr_assert_eq(t.nrows, 1, "a last line with no line end is a row cut short");
     mpb_table_free(&t);
@@ -81,8 +75,7 @@ Test(csv_read, torn_last_row_dropped)
     mpb_table_free(&t);
 }
 
-Test(csv_read, blank_lines_short_and_long_rows)
-{
+Test(csv_read, blank_lines_short_and_long_rows) {
     mpb_table_t t = parse("a,b,c\n\n1\n\n1,2,3,4,5\n");
     cr_assert_eq(t.nrows, 2);
     cr_assert_str_eq(t.rows[0][0], "1");
@@ -93,16 +86,14 @@ Test(csv_read, blank_lines_short_and_long_rows)
     mpb_table_free(&t);
 }
 
-Test(csv_read, no_header)
-{
+Test(csv_read, no_header) {
     mpb_table_t t;
     cr_assert_eq(mpb_table_parse("", 0, &t), -1);
     cr_assert_eq(mpb_table_parse("\n\n", 2, &t), -1);
 }
 
 /* What mpb_csv_put writes for one field. */
-static char *written(const char *field)
-{
+static char *written(const char *field) {
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
@@ -111,12 +102,11 @@ static char *written(const char *field)
     return text;
 }
 
-Test(csv_write, quotes_only_when_needed)
-{
+Test(csv_write, quotes_only_when_needed) {
     static const char *cases[][2] = {
-        {"plain", "plain"}, {"1.5", "1.5"}, {"", ""}, {" sp ", " sp "},
-        {"a,b", "\"a,b\""}, {"q\"q", "\"q\"\"q\""}, {"l\nf", "\"l\nf\""},
-        {"c\rr", "\"c\rr\""}, {"\"", "\"\"\"\""},
+        {"plain", "plain"},   {"1.5", "1.5"},       {"", ""},
+        {" sp ", " sp "},     {"a,b", "\"a,b\""},   {"q\"q", "\"q\"\"q\""},
+        {"l\nf", "\"l\nf\""}, {"c\rr", "\"c\rr\""}, {"\"", "\"\"\"\""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *w = written(cases[i][0]);
@@ -125,8 +115,7 @@ Test(csv_write, quotes_only_when_needed)
     }
 }
 
-Test(csv_write, buffer_writer_matches_and_reports_overflow)
-{
+Test(csv_write, buffer_writer_matches_and_reports_overflow) {
     char buf[64];
     size_t off = 0;
     cr_assert_eq(mpb_csv_field(buf, sizeof buf, &off, "x", 1), 0);
@@ -140,15 +129,14 @@ Test(csv_write, buffer_writer_matches_and_reports_overflow)
     cr_assert_eq(strlen(tiny), 5, "cut at len - 1 and terminated");
 }
 
-Test(csv_write, round_trip)
-{
-    const char *fields[] = { "a,b", "", "say \"x\"", "two\nlines", "cr\r\nlf", " sp", "1e-05" };
+Test(csv_write, round_trip) {
+    const char *fields[] = {"a,b", "", "say \"x\"", "two\nlines", "cr\r\nlf", " sp", "1e-05"};
     size_t n = sizeof fields / sizeof fields[0];
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
-    mpb_csv_line(f, fields, n);      /* as header */
-    mpb_csv_line(f, fields, n);      /* and as a row */
+    mpb_csv_line(f, fields, n); /* as header */
+    mpb_csv_line(f, fields, n); /* and as a row */
     fclose(f);
     mpb_table_t t;
     cr_assert_eq(mpb_table_parse(text, len, &t), 0);

@@ -14,17 +14,19 @@
 #include "stats.h"
 
 /* n, k and coverage printed by stats_ref.py. */
-static const struct { size_t n, k; double coverage; } ranks[] = {
-    { 2, 1, 0.500000 },  { 5, 1, 0.937500 },  { 6, 1, 0.968750 },  { 8, 1, 0.992188 },
-    { 10, 2, 0.978516 }, { 20, 6, 0.958611 }, { 50, 18, 0.967161 },
+static const struct {
+    size_t n, k;
+    double coverage;
+} ranks[] = {
+    {2, 1, 0.500000},  {5, 1, 0.937500},  {6, 1, 0.968750},   {8, 1, 0.992188},
+    {10, 2, 0.978516}, {20, 6, 0.958611}, {50, 18, 0.967161},
 };
 
-Test(stats, median_ci_by_order_statistics)
-{
+Test(stats, median_ci_by_order_statistics) {
     double x[50];
     for (size_t i = 0; i < sizeof ranks / sizeof ranks[0]; i++) {
         size_t n = ranks[i].n;
-        for (size_t j = 0; j < n; j++)        /* 1..n in a scrambled order */
+        for (size_t j = 0; j < n; j++) /* 1..n in a scrambled order */
             x[j] = (double)((j * 7) % n + 1);
         mpb_stat_t s;
         cr_assert_eq(mpb_stats_describe(x, n, &s), 0);
@@ -41,10 +43,9 @@ Test(stats, median_ci_by_order_statistics)
     cr_assert_eq(mpb_stats_describe(x, 0, &one), -1);
 }
 
-Test(stats, bootstrap_ratio_interval)
-{
-    static const double num[] = { 10.2, 9.8, 11.5, 10.9, 10.1, 12.3, 9.6 };
-    static const double den[] = { 8.1, 7.9, 8.6, 9.4, 8.0, 8.3, 7.7 };
+Test(stats, bootstrap_ratio_interval) {
+    static const double num[] = {10.2, 9.8, 11.5, 10.9, 10.1, 12.3, 9.6};
+    static const double den[] = {8.1, 7.9, 8.6, 9.4, 8.0, 8.3, 7.7};
     mpb_ratio_t r;
     cr_assert_eq(mpb_stats_ratio(num, 7, den, 7, &r), 0);
     cr_assert_float_eq(r.ratio, 1.2592592592592593, 1e-12);
@@ -57,9 +58,8 @@ Test(stats, bootstrap_ratio_interval)
     cr_assert(again.lo == r.lo && again.hi == r.hi, "fixed seed: the same interval every time");
 }
 
-Test(stats, ratio_edge_cases)
-{
-    static const double zero[] = { 0.0, 0.0, 0.0 }, x[] = { 1.0, 2.0, 3.0 };
+Test(stats, ratio_edge_cases) {
+    static const double zero[] = {0.0, 0.0, 0.0}, x[] = {1.0, 2.0, 3.0};
     mpb_ratio_t r;
     cr_assert_eq(mpb_stats_ratio(x, 3, zero, 3, &r), -1, "a zero median cannot divide");
     cr_assert_eq(mpb_stats_ratio(x, 0, x, 3, &r), -1);
@@ -68,11 +68,10 @@ Test(stats, ratio_edge_cases)
     cr_assert(isnan(r.lo) && isnan(r.hi), "no interval from single values");
 }
 
-Test(stats, geomean_and_noise)
-{
-    static const double g[] = { 1.0, 4.0, 16.0, -3.0, 0.0 };
+Test(stats, geomean_and_noise) {
+    static const double g[] = {1.0, 4.0, 16.0, -3.0, 0.0};
     cr_assert_float_eq(mpb_stats_geomean(g, 5), 4.0, 1e-12, "non-positive values skipped");
-    static const double tight[] = { 100, 101, 99, 100, 100, 101 }, wide[] = { 100, 130, 90 };
+    static const double tight[] = {100, 101, 99, 100, 100, 101}, wide[] = {100, 130, 90};
     mpb_stat_t s;
     mpb_stats_describe(tight, 6, &s);
     cr_assert_eq(mpb_stats_noisy(&s), 0);

@@ -6,24 +6,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct entry { struct entry *next; char key[24]; unsigned long value; };
+struct entry {
+    struct entry *next;
+    char key[24];
+    unsigned long value;
+};
 
-static unsigned long hash(const char *s)
-{
+static unsigned long hash(const char *s) {
     unsigned long h = 5381;
     while (*s)
         h = h * 33 + (unsigned char)*s++;
     return h;
 }
 
-static int cmp_ul(const void *a, const void *b)
-{
+static int cmp_ul(const void *a, const void *b) {
     unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
     return x < y ? -1 : x > y;
 }
 
-static unsigned long ackermann_ish(unsigned m, unsigned long n)
-{
+static unsigned long ackermann_ish(unsigned m, unsigned long n) {
     if (m == 0)
         return n + 1;
     if (n == 0)
@@ -31,8 +32,7 @@ static unsigned long ackermann_ish(unsigned m, unsigned long n)
     return ackermann_ish(m - 1, ackermann_ish(m, n - 1) % 1000);
 }
 
-int main(void)
-{
+int main(void) {
     enum { BUCKETS = 4096, N = 100000 };
     static struct entry *table[BUCKETS];
     static unsigned long values[N];
