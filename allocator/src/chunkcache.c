@@ -17,7 +17,8 @@
 
 void mpa_cc_init(mpa_chunkcache_t *cc, mpa_backend_t *b) {
     cc->backend = b;
-    cc->epoch = atomic_load_explicit(&b->epoch_ms, memory_order_relaxed);
+    atomic_store_explicit(&cc->epoch, atomic_load_explicit(&b->epoch_ms, memory_order_relaxed),
+                          memory_order_relaxed);
 }
 
 static void bytes_add(mpa_chunkcache_t *cc, int64_t delta) {
@@ -69,9 +70,9 @@ static bool refill(mpa_chunkcache_t *cc, unsigned o) {
 
 static void turn_locked(mpa_chunkcache_t *cc) {
     uint64_t epoch = atomic_load_explicit(&cc->backend->epoch_ms, memory_order_relaxed);
-    if (epoch == cc->epoch)
+    if (epoch == atomic_load_explicit(&cc->epoch, memory_order_relaxed))
         return;
-    cc->epoch = epoch;
+    atomic_store_explicit(&cc->epoch, epoch, memory_order_relaxed);
     for (unsigned o = 0; o < MPA_CC_ORDERS; o++) {
         spill_oldest(cc, o, cc->low[o]);
         cc->low[o] = cc->n[o];
@@ -81,7 +82,8 @@ static void turn_locked(mpa_chunkcache_t *cc) {
 
 void mpa_cc_tick(mpa_chunkcache_t *cc) {
     mpa_backend_tick_in(cc->backend);
-    if (atomic_load_explicit(&cc->backend->epoch_ms, memory_order_relaxed) == cc->epoch)
+    if (atomic_load_explicit(&cc->backend->epoch_ms, memory_order_relaxed) ==
+        atomic_load_explicit(&cc->epoch, memory_order_relaxed))
         return;
     mpa_lock(&cc->lock);
     turn_locked(cc);

@@ -29,13 +29,13 @@
 #define MPA_CC_ORDERS (MPA_CORE_CACHE_MAX_BITS - MPA_CHUNK_BITS + 1)
 
 typedef struct mpa_chunkcache {
-    mpa_lock_t lock;                 /* owner's slow paths and drainers */
-    uint32_t ops;                    /* alloc/free calls, to pace decay checks */
-    uint64_t epoch;                  /* backend epoch_ms at the last turn */
-    mpa_backend_t *backend;          /* where blocks come from and go back to */
-    uint8_t n[MPA_CC_ORDERS];        /* blocks held per order */
-    uint8_t low[MPA_CC_ORDERS];      /* fewest held since the last turn */
-    uint32_t used_at[MPA_CC_ORDERS]; /* ops at the last request of the order */
+    mpa_lock_t lock;          /* owner's slow paths and drainers */
+    uint32_t ops;             /* alloc/free calls, to pace decay checks */
+    _Atomic uint64_t epoch;   /* backend epoch_ms at the last turn (read unlocked by mpa_cc_tick) */
+    mpa_backend_t *backend;   /* where blocks come from and go back to */
+    uint8_t n[MPA_CC_ORDERS]; /* blocks held per order */
+    uint8_t low[MPA_CC_ORDERS];                           /* fewest held since the last turn */
+    uint32_t used_at[MPA_CC_ORDERS];                      /* ops at the last request of the order */
     uintptr_t block[MPA_CC_ORDERS][MPA_CORE_CACHE_SLOTS]; /* [0] oldest; bit 0: reads as zero */
     _Atomic uint64_t bytes;                               /* bytes held (stats read it unlocked) */
     _Atomic uint64_t hits;                                /* requests served from the cache */
