@@ -22,11 +22,11 @@ kernel-sim-tests: $(KS_TESTS)
 
 $(KS_DIR)/obj/allocator/%.o: allocator/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPBASE) $(ALLOC_CFLAGS) -Ikernel-sim/include -DMPA_NO_OVERRIDE -DMPA_PAL_KERNEL -c $< -o $@
+	$(CC) $(CPPBASE) $(ALLOC_CFLAGS) -Ikernel-sim/include -DMPA_NO_OVERRIDE -c $< -o $@
 
 $(KS_DIR)/obj/kernel-sim/pal/%.o: kernel-sim/pal/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPBASE) $(ALLOC_CFLAGS) -Ikernel-sim/include -DMPA_NO_OVERRIDE -DMPA_PAL_KERNEL -c $< -o $@
+	$(CC) $(CPPBASE) $(ALLOC_CFLAGS) -Ikernel-sim/include -DMPA_NO_OVERRIDE -c $< -o $@
 
 $(KS_DIR)/obj/kernel-sim/%.o: kernel-sim/%.c
 	@mkdir -p $(dir $@)

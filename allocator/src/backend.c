@@ -499,19 +499,9 @@ size_t mpa_backend_dirty_in(mpa_backend_t *b) {
     return v;
 }
 
-void mpa_backend_fork_prepare(void) {
-    mpa_lock(&mpa_backend_global.lock);
-    mpa_lock(&leaf_lock);
-}
-
-void mpa_backend_fork_parent(void) {
-    mpa_unlock(&leaf_lock);
-    mpa_unlock(&mpa_backend_global.lock);
-}
-
-void mpa_backend_fork_child(void) {
-    mpa_lock_reset(&leaf_lock);
-    mpa_lock_reset(&mpa_backend_global.lock);
+void mpa_backend_fork(mpa_fork_stage_t stage) {
+    mpa_lock_fork(&mpa_backend_global.lock, stage);
+    mpa_lock_fork(&leaf_lock, stage);
 }
 
 /* ---- huge blocks: larger than a region, mapped and unmapped on their own,

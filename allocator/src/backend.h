@@ -105,8 +105,8 @@ MPA_HIDDEN void mpa_backend_tick(void);
 MPA_HIDDEN size_t mpa_backend_committed(void);
 MPA_HIDDEN size_t mpa_backend_dirty(void);
 
-MPA_HIDDEN void mpa_backend_fork_prepare(void);
-MPA_HIDDEN void mpa_backend_fork_parent(void);
-MPA_HIDDEN void mpa_backend_fork_child(void);
+/* The global backend's and the pagemap leaves' locks across fork, in that
+ * order (mpa_lock_fork). */
+MPA_HIDDEN void mpa_backend_fork(mpa_fork_stage_t stage);
 
 #endif /* MPA_BACKEND_H */

@@ -314,13 +314,8 @@ bool mpa_quarantine_flush(void) {
     }
 }
 
-void mpa_check_fork(int stage) {
-    if (stage == 0)
-        mpa_lock(&q_lock);
-    else if (stage == 1)
-        mpa_unlock(&q_lock);
-    else
-        mpa_lock_reset(&q_lock);
+void mpa_check_fork(mpa_fork_stage_t stage) {
+    mpa_lock_fork(&q_lock, stage);
     mpa_dbg_fork(stage);
 }
 
@@ -398,7 +393,7 @@ bool mpa_check_free(void *p, mpa_pm_entry_t *e) {
     (void)p, (void)e;
     return false;
 }
-void mpa_check_fork(int stage) { (void)stage; }
+void mpa_check_fork(mpa_fork_stage_t stage) { (void)stage; }
 void mpa_check_live(const void *p, const mpa_pm_entry_t *e, const char *what) {
     (void)p, (void)e, (void)what;
 }

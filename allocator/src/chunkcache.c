@@ -163,9 +163,7 @@ void mpa_cc_forget(mpa_chunkcache_t *cc) {
     mpa_unlock(&cc->lock);
 }
 
-void mpa_cc_fork_prepare(mpa_chunkcache_t *cc) { mpa_lock(&cc->lock); }
-void mpa_cc_fork_parent(mpa_chunkcache_t *cc) { mpa_unlock(&cc->lock); }
-void mpa_cc_fork_child(mpa_chunkcache_t *cc) { mpa_lock_reset(&cc->lock); }
+void mpa_cc_fork(mpa_chunkcache_t *cc, mpa_fork_stage_t stage) { mpa_lock_fork(&cc->lock, stage); }
 
 /* ---- whole cores (for the idle purger, malloc_trim, thread exit) ---- */
 

@@ -67,8 +67,7 @@ MPA_HIDDEN size_t mpa_cc_drain(mpa_chunkcache_t *cc);
 /* Drops every block without returning it (its backend is going away). */
 MPA_HIDDEN void mpa_cc_forget(mpa_chunkcache_t *cc);
 
-MPA_HIDDEN void mpa_cc_fork_prepare(mpa_chunkcache_t *cc);
-MPA_HIDDEN void mpa_cc_fork_parent(mpa_chunkcache_t *cc);
-MPA_HIDDEN void mpa_cc_fork_child(mpa_chunkcache_t *cc);
+/* The cache's lock across fork (mpa_lock_fork). */
+MPA_HIDDEN void mpa_cc_fork(mpa_chunkcache_t *cc, mpa_fork_stage_t stage);
 
 #endif /* MPA_CHUNKCACHE_H */

@@ -122,4 +122,19 @@ MPA_INLINE void mpa_lock_reset(mpa_lock_t *l) {
     atomic_store_explicit(&l->held, 0, memory_order_relaxed);
 }
 
+/* The stages of fork, for each module's fork function: prepare (before
+ * fork, in the parent), parent (after it), child (after it, in the child). */
+typedef enum { MPA_FORK_PREPARE, MPA_FORK_PARENT, MPA_FORK_CHILD } mpa_fork_stage_t;
+
+/* One lock across fork: taken at prepare, released in the parent, reset in
+ * the child (where the thread that held it does not exist). */
+MPA_INLINE void mpa_lock_fork(mpa_lock_t *l, mpa_fork_stage_t stage) {
+    if (stage == MPA_FORK_PREPARE)
+        mpa_lock(l);
+    else if (stage == MPA_FORK_PARENT)
+        mpa_unlock(l);
+    else
+        mpa_lock_reset(l);
+}
+
 #endif /* MPA_COMMON_H */

@@ -471,33 +471,15 @@ void mpa_thread_teardown(void) {
 /* ---- fork: no lock may be held by a thread that does not exist in the child ---- */
 
 /* Lock order (allocator/src/README.md): orphan -> init -> pool -> per-core
- * caches -> backend. */
-void mpa_core_fork_prepare(void) {
-    mpa_lock(&orphan_lock);
-    mpa_lock(&init_lock);
-    mpa_lock(&pool_lock);
+ * caches -> quarantines -> backend and pagemap leaves. Taken at prepare in
+ * this order; released (parent) or reset (child) in the same order, which
+ * is as good as any once every one is held. */
+void mpa_core_fork(mpa_fork_stage_t stage) {
+    mpa_lock_fork(&orphan_lock, stage);
+    mpa_lock_fork(&init_lock, stage);
+    mpa_lock_fork(&pool_lock, stage);
     for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
-        mpa_cc_fork_prepare(&c->cache);
-    mpa_check_fork(0);
-    mpa_backend_fork_prepare();
-}
-
-void mpa_core_fork_parent(void) {
-    mpa_backend_fork_parent();
-    for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
-        mpa_cc_fork_parent(&c->cache);
-    mpa_check_fork(1);
-    mpa_unlock(&pool_lock);
-    mpa_unlock(&init_lock);
-    mpa_unlock(&orphan_lock);
-}
-
-void mpa_core_fork_child(void) {
-    mpa_backend_fork_child();
-    for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
-        mpa_cc_fork_child(&c->cache);
-    mpa_check_fork(2);
-    mpa_lock_reset(&pool_lock);
-    mpa_lock_reset(&init_lock);
-    mpa_lock_reset(&orphan_lock);
+        mpa_cc_fork(&c->cache, stage);
+    mpa_check_fork(stage);
+    mpa_backend_fork(stage);
 }

@@ -79,8 +79,8 @@ MPA_HIDDEN size_t mpa_check_requested(const void *p, const mpa_pm_entry_t *e);
 /* Frees every object the quarantines hold, when memory runs out; true
  * when they held any (the caller then tries again). */
 MPA_HIDDEN bool mpa_quarantine_flush(void);
-/* The quarantine locks across fork: stage 0 prepare, 1 parent, 2 child. */
-MPA_HIDDEN void mpa_check_fork(int stage);
+/* The quarantine locks across fork (mpa_lock_fork). */
+MPA_HIDDEN void mpa_check_fork(mpa_fork_stage_t stage);
 /* Bytes of freed objects the hardened builds hold in quarantine (counted
  * as live by the slabs and the large-object counter); 0 in the fast build. */
 MPA_HIDDEN size_t mpa_quarantined_bytes(void);
@@ -205,12 +205,29 @@ MPA_HIDDEN void mpa_report_bad_free(const void *p, const mpa_pm_entry_t *e)
 MPA_HIDDEN bool mpa_large_resize(void *p, mpa_pm_entry_t *e, size_t size);
 MPA_HIDDEN int64_t mpa_large_live_bytes(void);
 
-/* hooks (override layer): process and thread lifecycle */
+/* hooks.c: process and thread lifecycle, through the PAL (thread exit and
+ * fork; a platform without them refuses, and these do nothing there).
+ * Registers the thread-exit handler; under the init lock, never allocates. */
 MPA_HIDDEN void mpa_hooks_init_locked(void);
+/* Registers the fork handlers, once the heap is ready (may allocate). */
 MPA_HIDDEN void mpa_hooks_init(void);
+/* Arms the thread-exit handler of a thread that just bound a core. */
 MPA_HIDDEN void mpa_hooks_thread_started(void);
 
-/* purge.c (override layer): the idle purger, a background thread started the
+/* Fork stages of a higher layer with locks of its own (mspace.c): outer
+ * runs before every core lock is taken (and after each is released or
+ * reset), inner after the global backend's and the leaves' locks are taken
+ * (and before they are released or reset). */
+typedef struct mpa_fork_ext {
+    void (*outer)(mpa_fork_stage_t stage);
+    void (*inner)(mpa_fork_stage_t stage);
+} mpa_fork_ext_t;
+/* Joins ext to the fork handlers (one extension; registering it again is
+ * harmless). Must happen before any of ext's locks exists to be held: from a
+ * constructor, and again before the first lock is made. */
+MPA_HIDDEN void mpa_hooks_fork_extend(const mpa_fork_ext_t *ext);
+
+/* purge.c: the idle purger, a background thread (through the PAL) started the
  * first time memory is cached (cheap when it runs already or is disabled). */
 MPA_HIDDEN void mpa_purger_start(void);
 MPA_HIDDEN void mpa_purger_fork_child(void);
@@ -219,19 +236,9 @@ MPA_HIDDEN bool mpa_trim_all(void);
 /* Takes in this thread's messages and gives its core's empty slabs back. */
 MPA_HIDDEN void mpa_thread_trim(void);
 
-/* mspace.c, for the fork hooks: the mspace pool lock and every mspace's
- * lock; separately, every mspace backend's lock (later in the order). */
-MPA_HIDDEN void mpa_mspace_fork_prepare(void);
-MPA_HIDDEN void mpa_mspace_fork_parent(void);
-MPA_HIDDEN void mpa_mspace_fork_child(void);
-MPA_HIDDEN void mpa_mspace_backends_lock(void);
-MPA_HIDDEN void mpa_mspace_backends_unlock(void);
-MPA_HIDDEN void mpa_mspace_backends_reset(void);
-
-/* The orphan, init, pool and backend locks, for the fork hooks. */
-MPA_HIDDEN void mpa_core_fork_prepare(void);
-MPA_HIDDEN void mpa_core_fork_parent(void);
-MPA_HIDDEN void mpa_core_fork_child(void);
+/* The orphan, init and pool locks, every chunk cache's, the quarantines' and
+ * the global backend's, across fork (mpa_lock_fork), for the fork hooks. */
+MPA_HIDDEN void mpa_core_fork(mpa_fork_stage_t stage);
 
 #if MPA_CHECKED
 /* A freed small object carries this in its second word: a use-after-free

@@ -381,14 +381,7 @@ bool mpa_dbg_flush(void) {
     }
 }
 
-void mpa_dbg_fork(int stage) {
-    if (stage == 0)
-        mpa_lock(&q_lock);
-    else if (stage == 1)
-        mpa_unlock(&q_lock);
-    else
-        mpa_lock_reset(&q_lock);
-}
+void mpa_dbg_fork(mpa_fork_stage_t stage) { mpa_lock_fork(&q_lock, stage); }
 
 /* At exit every small object still in quarantine is verified. */
 __attribute__((destructor)) static void verify_all(void) {
@@ -483,7 +476,7 @@ void mpa_dbg_free(void *p, size_t sized) {
 void *mpa_dbg_realloc(void *p, size_t size) { return mpa_realloc_in(&mpa_local, p, size); }
 size_t mpa_dbg_usable(const void *p) { return mpa_usable_size(p); }
 size_t mpa_dbg_quarantined_bytes(void) { return 0; }
-void mpa_dbg_fork(int stage) { (void)stage; }
+void mpa_dbg_fork(mpa_fork_stage_t stage) { (void)stage; }
 bool mpa_dbg_flush(void) { return false; }
 
 #endif

@@ -28,7 +28,7 @@ MPA_HIDDEN size_t mpa_dbg_quarantined_bytes(void);
 MPA_HIDDEN bool mpa_dbg_flush(void);
 
 /* The debug quarantine's lock across fork (stages as mpa_check_fork). */
-MPA_HIDDEN void mpa_dbg_fork(int stage);
+MPA_HIDDEN void mpa_dbg_fork(mpa_fork_stage_t stage);
 
 /* override.c, for free_sized and C++ sized delete (cxx.c): frees p after
  * checking, in hardened builds, that size is its requested size. */

@@ -1,75 +1,70 @@
-/* Process and thread lifecycle hooks of the override layer: a pthread key
- * whose destructor hands an exiting thread's core back to the pool, and
- * pthread_atfork handlers that take every allocator lock (see the lock
- * order in allocator/src/README.md) so that a fork child of a
- * multi-threaded parent finds none held. The kernel build has no threads
- * that exit and no fork, so there these are empty. */
+/* Process and thread lifecycle (core layer), through the PAL: a thread-exit
+ * handler that hands an exiting thread's core back to the pool, and fork
+ * handlers that take every allocator lock (in the order of
+ * allocator/src/README.md) so that a fork child of a multi-threaded parent
+ * finds none held. A higher layer with locks of its own (mspace.c) joins the
+ * fork handlers through mpa_hooks_fork_extend, so that this file names no
+ * file above it. A platform without thread exit or fork (the kernel PAL)
+ * refuses the registrations: nothing happens there. */
 #include "core.h"
 
-#if defined(MPA_PAL_KERNEL)
+/* Pools the exiting thread's core at once: the PAL's handler may run in
+ * several rounds (glibc's key destructors), and whatever the thread does
+ * later binds no core (the orphan path in core.c). */
+static void on_thread_exit(void) { mpa_thread_teardown(); }
 
-void mpa_hooks_init_locked(void) {}
-void mpa_hooks_init(void) {}
-void mpa_hooks_thread_started(void) {}
-
-#else
-
-#include <pthread.h>
-
-static pthread_key_t exit_key;
-
-/* Starts the heap before main, so that the pagemap exists even for a free()
- * that comes before any allocation (it reads the pagemap on its fast path).
- * Allocations made earlier still start the heap lazily. */
-__attribute__((constructor(101))) static void heap_ctor(void) { mpa_heap_init(); }
-
-/* glibc calls destructors in up to PTHREAD_DESTRUCTOR_ITERATIONS rounds and
- * frees TLS blocks after the last; this one cannot know which round is the
- * last, so it pools the core at once, and whatever the thread does later
- * binds no core (the orphan path in core.c): nothing is left to give back. */
-static void on_thread_exit(void *unused) {
-    (void)unused;
-    mpa_thread_teardown();
-}
-
-/* Under the init lock: must not allocate (glibc's key creation does not). */
 void mpa_hooks_init_locked(void) {
-    if (pthread_key_create(&exit_key, on_thread_exit) != 0)
-        mpa_pal_error("mpalloc: cannot create the thread-exit key");
+    if (mpa_pal_on_thread_exit(on_thread_exit) != 0 &&
+        (mpa_pal_features() & MPA_PAL_THREAD_EXIT) != 0)
+        mpa_pal_error("mpalloc: cannot register the thread-exit handler");
 }
 
-/* Every lock, in the order of allocator/src/README.md: mspace pool, each
- * mspace, orphan, init, pool, per-core caches, global backend and pagemap
- * leaves, mspace backends. */
+void mpa_hooks_thread_started(void) {
+    /* Also after teardown (a destructor that allocates): the handler must
+     * run again. -1 without MPA_PAL_THREAD_EXIT: no thread ever exits. */
+    (void)mpa_pal_thread_exit_arm();
+}
+
+/* The extension registered, and the one the current fork's prepare used
+ * (parent and child undo exactly what prepare did). */
+static const mpa_fork_ext_t *_Atomic fork_ext;
+static const mpa_fork_ext_t *fork_ext_taken;
+
+void mpa_hooks_fork_extend(const mpa_fork_ext_t *ext) { atomic_store(&fork_ext, ext); }
+
+/* mspace pool and mspaces (outer), orphan, init, pool, per-core caches,
+ * quarantines, global backend and leaves (core), mspace backends (inner). */
 static void fork_prepare(void) {
     mpa_local_t *l = &mpa_local;
     if (l->state == MPA_THREAD_ACTIVE)
         mpa_remote_post_all(l->core); /* nothing of ours stays in limbo */
-    mpa_mspace_fork_prepare();
-    mpa_core_fork_prepare();
-    mpa_mspace_backends_lock();
+    const mpa_fork_ext_t *ext = atomic_load(&fork_ext);
+    if (ext != NULL)
+        ext->outer(MPA_FORK_PREPARE);
+    mpa_core_fork(MPA_FORK_PREPARE);
+    if (ext != NULL)
+        ext->inner(MPA_FORK_PREPARE);
+    fork_ext_taken = ext;
 }
 
-static void fork_parent(void) {
-    mpa_mspace_backends_unlock();
-    mpa_core_fork_parent();
-    mpa_mspace_fork_parent();
+/* After fork, in the parent (MPA_FORK_PARENT) or the child (MPA_FORK_CHILD). */
+static void fork_after(mpa_fork_stage_t stage) {
+    const mpa_fork_ext_t *ext = fork_ext_taken;
+    if (ext != NULL)
+        ext->inner(stage);
+    mpa_core_fork(stage);
+    if (ext != NULL)
+        ext->outer(stage);
 }
+
+static void fork_parent(void) { fork_after(MPA_FORK_PARENT); }
 
 static void fork_child(void) {
-    mpa_mspace_backends_reset();
-    mpa_core_fork_child();
-    mpa_mspace_fork_child();
+    fork_after(MPA_FORK_CHILD);
     mpa_purger_fork_child();
 }
 
-/* After the heap is ready, outside the init lock: registering may allocate. */
-void mpa_hooks_init(void) { pthread_atfork(fork_prepare, fork_parent, fork_child); }
-
-void mpa_hooks_thread_started(void) {
-    /* Any non-NULL value arms the destructor; setting it may call calloc,
-     * which finds this thread's core already in place. */
-    pthread_setspecific(exit_key, (void *)1);
-}
-
-#endif
+/* After the heap is ready, outside the init lock: registering may allocate.
+ * A failure (out of memory; no fork on this platform) leaves fork unguarded,
+ * as it is before the heap starts. */
+void mpa_hooks_init(void) { (void)mpa_pal_on_fork(fork_prepare, fork_parent, fork_child); }

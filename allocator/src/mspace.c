@@ -67,44 +67,30 @@ static void record_put(mpa_mspace_t *m) {
 
 /* ---- fork: the mspace pool and every mspace's lock come first in the
  * lock order, their backends' locks after the per-core caches (an mspace
- * call takes its core's cache lock, then its backend's) ---- */
+ * call takes its core's cache lock, then its backend's); the core's fork
+ * handlers (hooks.c) call these around their own ---- */
 
-void mpa_mspace_fork_prepare(void) {
-    mpa_lock(&pool_lock);
+static void fork_outer(mpa_fork_stage_t stage) {
+    mpa_lock_fork(&pool_lock, stage);
     for (mpa_mspace_t *m = atomic_load(&all_records); m != NULL; m = m->all_next)
-        mpa_lock(&m->lock);
+        mpa_lock_fork(&m->lock, stage);
 }
 
-void mpa_mspace_fork_parent(void) {
+static void fork_inner(mpa_fork_stage_t stage) {
     for (mpa_mspace_t *m = atomic_load(&all_records); m != NULL; m = m->all_next)
-        mpa_unlock(&m->lock);
-    mpa_unlock(&pool_lock);
+        mpa_lock_fork(&m->backend.lock, stage);
 }
 
-void mpa_mspace_fork_child(void) {
-    for (mpa_mspace_t *m = atomic_load(&all_records); m != NULL; m = m->all_next)
-        mpa_lock_reset(&m->lock);
-    mpa_lock_reset(&pool_lock);
-}
+static const mpa_fork_ext_t fork_ext = {.outer = fork_outer, .inner = fork_inner};
 
-void mpa_mspace_backends_lock(void) {
-    for (mpa_mspace_t *m = atomic_load(&all_records); m != NULL; m = m->all_next)
-        mpa_lock(&m->backend.lock);
-}
-
-void mpa_mspace_backends_unlock(void) {
-    for (mpa_mspace_t *m = atomic_load(&all_records); m != NULL; m = m->all_next)
-        mpa_unlock(&m->backend.lock);
-}
-
-void mpa_mspace_backends_reset(void) {
-    for (mpa_mspace_t *m = atomic_load(&all_records); m != NULL; m = m->all_next)
-        mpa_lock_reset(&m->backend.lock);
-}
+/* Joins the fork handlers at load, before any thread can create an mspace
+ * (create_mspace joins again, for a call from an earlier constructor). */
+__attribute__((constructor)) static void join_fork(void) { mpa_hooks_fork_extend(&fork_ext); }
 
 MPA_EXPORT mspace create_mspace(size_t capacity, int locked) {
     if (!mpa_heap_init())
         return NULL;
+    mpa_hooks_fork_extend(&fork_ext);
     size_t want = capacity ? capacity : (size_t)1 << MSPACE_DEFAULT_BITS;
     if (want > ((size_t)1 << 46)) {
         errno = ENOMEM;

@@ -150,6 +150,11 @@ MPA_EXPORT int mpa_malloc_trim(size_t pad) {
 }
 
 #ifndef MPA_NO_OVERRIDE
+/* Starts the heap before main, so that the pagemap exists even for a free()
+ * that comes before any allocation (it reads the pagemap on its fast path).
+ * Allocations made earlier still start the heap lazily. */
+__attribute__((constructor(101))) static void heap_ctor(void) { mpa_heap_init(); }
+
 #define MPA_ALIAS(name) __attribute__((alias(#name), visibility("default")))
 void *malloc(size_t) MPA_ALIAS(mpa_malloc);
 void free(void *) MPA_ALIAS(mpa_free);

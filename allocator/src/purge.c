@@ -8,10 +8,13 @@
  * rounds find nothing cached it exits (the next cached byte starts another):
  * an idle program has no extra thread. It also leaves for good once the
  * main thread has called pthread_exit, so that it never keeps a process
- * alive (with every signal blocked, it could not even be stopped by one). It holds no lock while asleep, takes locks
- * as any thread does (so fork's prepare handler waits for it), blocks every
- * signal, and is started again lazily in a fork child. MPA_PURGER=0 (build)
- * or MPALLOC_PURGER=0 (environment) turns it off; decay then runs on the
+ * alive (with every signal blocked, it could not even be stopped by one).
+ * It holds no lock while asleep, takes locks as any thread does (so fork's
+ * prepare handler waits for it), and is started again lazily in a fork
+ * child. The thread comes from the PAL (mpa_pal_thread_start: detached,
+ * every signal blocked, a small stack); a platform without
+ * MPA_PAL_BACKGROUND has no purger. MPA_PURGER=0 (build) or the option
+ * MPALLOC_PURGER=0 (environment) turns it off; decay then runs on the
  * allocator's own calls only. Also malloc_trim's work: every byte at once. */
 #include "core.h"
 
@@ -26,16 +29,12 @@ bool mpa_trim_all(void) {
     return mpa_backend_committed() < before;
 }
 
-#if defined(MPA_PAL_KERNEL) || !MPA_PURGER
+#if !MPA_PURGER
 
 void mpa_purger_start(void) {}
 void mpa_purger_fork_child(void) {}
 
 #else
-
-#include <pthread.h>
-#include <signal.h>
-#include <stdlib.h>
 
 enum { PURGER_OFF = 0, PURGER_STARTING = 1, PURGER_RUNNING = 2, PURGER_DISABLED = 3 };
 static atomic_int purger_state;
@@ -53,8 +52,7 @@ static size_t purge_round(void) {
     return held + mpa_backend_dirty();
 }
 
-static void *purger_main(void *unused) {
-    (void)unused;
+static void purger_main(void) {
     unsigned period = MPA_DECAY_MS / 2 ? MPA_DECAY_MS / 2 : 1;
     for (unsigned idle = 0; idle < 2;) {
         mpa_pal_sleep_ms(period);
@@ -73,36 +71,25 @@ static void *purger_main(void *unused) {
             atomic_compare_exchange_strong(&purger_state, &expected, PURGER_RUNNING))
             idle = 0;
     }
-    return NULL;
 }
 
-static bool disabled_by_env(void) {
-    const char *v = getenv("MPALLOC_PURGER");
+/* Off on a platform without background threads, or by the option. */
+static bool disabled(void) {
+    if ((mpa_pal_features() & MPA_PAL_BACKGROUND) == 0)
+        return true;
+    const char *v = mpa_pal_option("MPALLOC_PURGER");
     return v != NULL && v[0] == '0' && v[1] == '\0';
 }
 
-/* Starts the thread with every signal blocked (signals are the program's). */
+/* On failure (no threads left, a tight limit) decay stays on the
+ * allocator's own calls; a later call tries again. */
 static void purger_create(void) {
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    pthread_attr_t attr;
-    pthread_t t;
-    bool ok = pthread_attr_init(&attr) == 0;
-    ok = ok && pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0;
-    ok = ok && pthread_attr_setstacksize(&attr, 64 << 10) == 0;
-    ok = ok && pthread_create(&t, &attr, purger_main, NULL) == 0;
-    pthread_attr_destroy(&attr);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (ok)
-        pthread_setname_np(t, "mpalloc-purge");
-    /* On failure (no threads left, a tight limit) decay stays on the
-     * allocator's own calls; a later call tries again. */
+    bool ok = mpa_pal_thread_start(purger_main, "mpalloc-purge") == 0;
     atomic_store(&purger_state, ok ? PURGER_RUNNING : PURGER_OFF);
 }
 
-/* Only a thread with a core of its own starts the purger: pthread_create
- * allocates, and a thread after its teardown may hold the orphan lock, the
+/* Only a thread with a core of its own starts the purger: starting a thread
+ * allocates (pthread_create does), and a thread after its teardown may hold the orphan lock, the
  * purger itself the pool lock (neither may allocate then). */
 void mpa_purger_start(void) {
     if (MPA_LIKELY(atomic_load_explicit(&purger_state, memory_order_relaxed) != PURGER_OFF))
@@ -112,7 +99,7 @@ void mpa_purger_start(void) {
     int expected = PURGER_OFF;
     if (!atomic_compare_exchange_strong(&purger_state, &expected, PURGER_STARTING))
         return;
-    if (disabled_by_env()) {
+    if (disabled()) {
         atomic_store(&purger_state, PURGER_DISABLED);
         return;
     }

@@ -2,7 +2,7 @@
  * implemented over the simulated kernel. It lives here, not in allocator/,
  * because it depends on kernel-sim (the library never includes a kernel-sim
  * header); kernel-sim/build.mk compiles it with the allocator's flags and
- * -DMPA_PAL_KERNEL, beside its own copy of the allocator core. Address space
+ * -DMPA_NO_OVERRIDE, beside its own copy of the allocator core. Address space
  * comes from the VM area's VA-range manager inside the kernel heap arena,
  * commit maps physical frames on demand, decommit unmaps them; none of it
  * allocates, so the PAL never calls the allocator it serves. */
@@ -75,3 +75,33 @@ void mpa_pal_yield(void) { sched_yield(); }
 void mpa_pal_sleep_ms(unsigned ms) { usleep(ms * 1000u); }
 
 int mpa_pal_main_thread_gone(void) { return 0; }
+
+/* Threads and processes: simulated CPUs never exit, nothing forks, and the
+ * allocator gets no thread of its own here (the MPA_PAL_THREAD_EXIT, _FORK
+ * and _BACKGROUND bits are clear): each request is refused. Decay of cached
+ * memory then runs on the allocator's own calls only. */
+int mpa_pal_on_thread_exit(void (*handler)(void)) {
+    (void)handler;
+    return -1;
+}
+
+int mpa_pal_thread_exit_arm(void) { return -1; }
+
+int mpa_pal_on_fork(void (*prepare)(void), void (*parent)(void), void (*child)(void)) {
+    (void)prepare;
+    (void)parent;
+    (void)child;
+    return -1;
+}
+
+int mpa_pal_thread_start(void (*fn)(void), const char *name) {
+    (void)fn;
+    (void)name;
+    return -1;
+}
+
+/* No environment: every option keeps its build-time default. */
+const char *mpa_pal_option(const char *name) {
+    (void)name;
+    return NULL;
+}

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Layer check of libmpalloc (allocator/src/README.md): reads the allocator's
 # object files with nm and fails on every reference from a file to a symbol
-# defined by a file of a higher layer, on every allocator source file that
-# has no layer below, and on any allocator file that includes a kernel-sim
-# header. Object sets checked: the fast build (BUILD/obj/allocator), each
+# defined by a file of a higher layer, on every reference of a file outside
+# pal/ to a symbol from outside the allocator (OS, libc) but a short list,
+# on every allocator source file that has no layer below, and on any
+# allocator file that includes a kernel-sim header. Object sets checked: the fast build (BUILD/obj/allocator), each
 # the hardened builds' (BUILD/variants/{checked,debug}/obj/allocator) and kernel-sim's
 # copy of the core (BUILD/ksim/obj/allocator, with its PAL from
 # kernel-sim/pal); references are resolved
@@ -29,21 +30,33 @@ layer_of() {
     # chunkcache.c is a core's own cache (embedded in mpa_core_t; its drain
     # of every core walks the core list): core layer, not backend.
     core.c | remote.c | large.c | heap.c | stats.c | chunkcache.c | purge.c) echo core ;;
+    hooks.c) echo core ;;             # thread exit and fork, through the PAL
     checked.c | debug.c) echo core ;; # hardened checks, called from core's paths
-    override.c | cxx.c | mspace.c | hooks.c) echo override ;;
+    override.c | cxx.c | mspace.c) echo override ;;
     esac
 }
 
 # Known upward references ("FILE SYMBOL"), each to be removed by a named
 # change; one that no longer occurs fails the test too, so that the list
-# cannot outlive its reason.
-# core.c -> hooks.c: the thread-exit key and fork registration become PAL
-# calls (issue 13, step 2: PAL contract for thread exit and fork).
-known=(
-    "core.c mpa_hooks_init"
-    "core.c mpa_hooks_init_locked"
-    "core.c mpa_hooks_thread_started"
+# cannot outlive its reason. Empty: keep it so.
+known=()
+
+# Symbols from outside the allocator that an object outside pal/ may
+# reference (everything else of the OS goes through the PAL). Read from
+# `nm -u` of every object; each entry says why it cannot go through the PAL.
+outside_ok=(
+    memcpy memset       # the compiler emits them for struct copies and zeroing anyway
+    __errno_location    # errno = ENOMEM is the malloc API's own contract (C and POSIX)
+    vsnprintf           # stats.c formats mpa_stats_json into the caller's buffer
+    _GLOBAL_OFFSET_TABLE_ # the linker's, not libc's (position-independent code)
 )
+# Per file: cxx.c implements operator new, whose contract is the C++ runtime's.
+outside_ok_cxx=(
+    _ZSt15get_new_handlerv    # std::get_new_handler: new calls it when out of memory
+    _ZSt17__throw_bad_allocv  # std::__throw_bad_alloc: new's failure
+)
+# Sanitizer builds add their runtime's calls to every object.
+outside_ok_prefix='^(__asan_|__tsan_|__ubsan_|__sanitizer_|__msan_)'
 
 fail=0
 complain() {
@@ -96,12 +109,22 @@ check_set() {
     [ -s "$defs" ] || { rm -f "$defs" "$refs"; return 1; }
     local order
     order=$(printf '%s ' "${layers[@]}")
-    # Joins each reference with its definition; prints the upward ones.
-    awk -v order="$order" -v set="${dir#"$build"/}" '
-        BEGIN { n = split(order, names, " "); for (i = 1; i <= n; i++) rank[names[i]] = i }
+    # Joins each reference with its definition; prints the upward ones, and
+    # the references outside the set (OS, libc) of files outside pal/.
+    awk -v order="$order" -v set="${dir#"$build"/}" -v ok="${outside_ok[*]}" \
+        -v okcxx="${outside_ok_cxx[*]}" -v okre="$outside_ok_prefix" '
+        BEGIN {
+            n = split(order, names, " "); for (i = 1; i <= n; i++) rank[names[i]] = i
+            n = split(ok, a, " "); for (i = 1; i <= n; i++) allowed[a[i]] = 1
+            n = split(okcxx, a, " "); for (i = 1; i <= n; i++) allowed_cxx[a[i]] = 1
+        }
         NR == FNR { file[$1] = $2; layer[$1] = $3; next }
         ($1 in file) && rank[layer[$1]] > rank[$3] {
             printf "%s: %s (%s) references %s of %s (%s)\n", set, $2, $3, $1, file[$1], layer[$1]
+        }
+        !($1 in file) && $3 != "pal" && !($1 in allowed) && !($2 == "cxx.c" && $1 in allowed_cxx) &&
+            $1 !~ okre {
+            printf "%s: %s (%s) references %s of the OS: only pal/ may\n", set, $2, $3, $1
         }' "$defs" "$refs" | LC_ALL=C sort -u
     rm -f "$defs" "$refs"
 }
@@ -121,7 +144,10 @@ for dir in "$build/obj/allocator" "$build"/variants/{checked,debug}/obj/allocato
             seen+=("$file $sym")
             continue
         fi
-        complain "upward reference: $line"
+        case $line in
+        *"of the OS: only pal/ may") complain "$line" ;;
+        *) complain "upward reference: $line" ;;
+        esac
     done <<<"$out"
 done
 for k in "${known[@]}"; do
@@ -131,5 +157,5 @@ done
 [ -f "$build/obj/allocator/src/core.o" ] ||
     complain "no $build/obj/allocator/src/core.o: build the library first"
 
-[ "$fail" -eq 0 ] && echo "layers: $sets object sets, $(wc -w <<<"$sources") sources, no upward reference"
+[ "$fail" -eq 0 ] && echo "layers: $sets object sets, $(wc -w <<<"$sources") sources, no upward reference, no OS symbol outside pal/"
 exit "$fail"

@@ -10,10 +10,13 @@
 #include <stdint.h>
 
 /* Feature bits reported by mpa_pal_features(). */
-#define MPA_PAL_LAZY_COMMIT      1u /* reserved memory is usable without notify_using */
-#define MPA_PAL_ZERO_ON_DECOMMIT 2u /* notify_not_using leaves pages reading as zero */
-#define MPA_PAL_ENTROPY          4u /* mpa_pal_entropy draws on a real entropy source */
-#define MPA_PAL_CLOCK            8u /* mpa_pal_time_ms advances */
+#define MPA_PAL_LAZY_COMMIT      1u  /* reserved memory is usable without notify_using */
+#define MPA_PAL_ZERO_ON_DECOMMIT 2u  /* notify_not_using leaves pages reading as zero */
+#define MPA_PAL_ENTROPY          4u  /* mpa_pal_entropy draws on a real entropy source */
+#define MPA_PAL_CLOCK            8u  /* mpa_pal_time_ms advances */
+#define MPA_PAL_THREAD_EXIT      16u /* threads exit: mpa_pal_on_thread_exit works */
+#define MPA_PAL_FORK             32u /* the process may fork: mpa_pal_on_fork works */
+#define MPA_PAL_BACKGROUND       64u /* mpa_pal_thread_start works */
 
 /* Prints msg (one line, no newline needed) to the error stream and aborts.
  * pre: msg is NUL-terminated. Never allocates, never returns. */
@@ -81,6 +84,40 @@ void mpa_pal_sleep_ms(unsigned ms);
 
 /* Gives the CPU away briefly while spinning on a lock. */
 void mpa_pal_yield(void);
+
+/* ---- threads and processes. A platform without one of these facilities
+ * (the simulated kernel: its CPUs never exit, nothing forks, no thread of
+ * the allocator's own) leaves its feature bit clear and answers -1: a
+ * documented refusal, not an error. ---- */
+
+/* Registers handler, called on each exiting thread that armed it (below),
+ * after the thread's own code, while its thread-local storage still exists.
+ * Called once, under the allocator's init lock: must not allocate.
+ * Returns 0, or -1 (without MPA_PAL_THREAD_EXIT, or the OS refused). */
+int mpa_pal_on_thread_exit(void (*handler)(void));
+
+/* Arms the thread-exit handler for the calling thread (again after it ran,
+ * when the thread allocates on). May allocate: the caller's core is in
+ * place. Returns 0, or -1. */
+int mpa_pal_thread_exit_arm(void);
+
+/* Registers fork handlers: prepare runs in the parent before fork, parent
+ * after it in the parent, child after it in the child (on the forking
+ * thread, the only one the child has). May allocate. Returns 0, or -1
+ * (without MPA_PAL_FORK). */
+int mpa_pal_on_fork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
+
+/* Starts fn on a detached background thread with a small stack (64 KiB),
+ * every signal blocked (signals are the program's), named name (at most
+ * 15 characters) where the OS keeps names. May allocate. Returns 0, or -1
+ * (without MPA_PAL_BACKGROUND, or no thread could be made: out of memory or
+ * a thread limit; the caller may try again later). */
+int mpa_pal_thread_start(void (*fn)(void), const char *name);
+
+/* The run-time option name (an environment variable on POSIX), or NULL when
+ * unset or the platform has none. Never allocates; the string is the
+ * platform's, valid for the life of the process. */
+const char *mpa_pal_option(const char *name);
 
 /* The debug build's guard pages (needed only where MPA_CHECKED is 2).
  * Makes the range inaccessible (access 0) or readable and writable again

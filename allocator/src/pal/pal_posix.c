@@ -2,9 +2,13 @@
  * up front with MAP_NORESERVE, so committing is lazy (first touch) and
  * decommitting is madvise(MADV_DONTNEED), which drops pages from RSS at once
  * and makes them read back as zero. Entropy from getrandom, time from
- * CLOCK_MONOTONIC. This is the only allocator file that includes OS headers. */
+ * CLOCK_MONOTONIC. Thread exit through a pthread key's destructor, fork
+ * through pthread_atfork, the background thread through pthread_create.
+ * This is the only allocator file that includes OS headers. */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sched.h>
@@ -99,7 +103,8 @@ size_t mpa_pal_page_size(void) {
 }
 
 unsigned mpa_pal_features(void) {
-    return MPA_PAL_LAZY_COMMIT | MPA_PAL_ZERO_ON_DECOMMIT | MPA_PAL_ENTROPY | MPA_PAL_CLOCK;
+    return MPA_PAL_LAZY_COMMIT | MPA_PAL_ZERO_ON_DECOMMIT | MPA_PAL_ENTROPY | MPA_PAL_CLOCK |
+           MPA_PAL_THREAD_EXIT | MPA_PAL_FORK | MPA_PAL_BACKGROUND;
 }
 
 uint64_t mpa_pal_entropy(void) {
@@ -180,3 +185,87 @@ void mpa_pal_sleep_ms(unsigned ms) {
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
 }
+
+/* ---- threads and processes ---- */
+
+static pthread_key_t exit_key;
+static void (*exit_handler)(void);
+
+/* glibc calls key destructors in up to PTHREAD_DESTRUCTOR_ITERATIONS rounds
+ * and frees TLS blocks after the last; the handler cannot know which round
+ * is the last, so it must leave nothing behind that a later one would need. */
+static void on_exit_key(void *unused) {
+    (void)unused;
+    exit_handler();
+}
+
+/* glibc's key creation does not allocate. */
+int mpa_pal_on_thread_exit(void (*handler)(void)) {
+    exit_handler = handler;
+    return pthread_key_create(&exit_key, on_exit_key) == 0 ? 0 : -1;
+}
+
+/* Any non-NULL value arms the destructor; setting it may call calloc. */
+int mpa_pal_thread_exit_arm(void) { return pthread_setspecific(exit_key, (void *)1) == 0 ? 0 : -1; }
+
+int mpa_pal_on_fork(void (*prepare)(void), void (*parent)(void), void (*child)(void)) {
+    return pthread_atfork(prepare, parent, child) == 0 ? 0 : -1;
+}
+
+/* What a background thread runs: one slot per distinct function started
+ * (slots are never reused, so a running thread's slot stays valid). */
+typedef struct {
+    atomic_int claimed;       /* 1 once a caller took the slot */
+    void (*_Atomic fn)(void); /* published after name */
+    const char *name;
+} start_slot_t;
+
+#define START_SLOTS 4
+static start_slot_t start_slots[START_SLOTS];
+
+static void *thread_main(void *arg) {
+    start_slot_t *s = arg;
+    if (s->name != NULL)
+        pthread_setname_np(pthread_self(), s->name);
+    atomic_load (&s->fn)();
+    return NULL;
+}
+
+/* The slot of fn, claimed on its first start; NULL when all are taken. */
+static start_slot_t *start_slot(void (*fn)(void), const char *name) {
+    for (unsigned i = 0; i < START_SLOTS; i++) {
+        start_slot_t *s = &start_slots[i];
+        int free_slot = 0;
+        if (atomic_compare_exchange_strong(&s->claimed, &free_slot, 1)) {
+            s->name = name;
+            atomic_store(&s->fn, fn);
+            return s;
+        }
+        void (*seen)(void);
+        while ((seen = atomic_load(&s->fn)) == NULL)
+            sched_yield(); /* claimed by a caller that is publishing it now */
+        if (seen == fn)
+            return s;
+    }
+    return NULL;
+}
+
+int mpa_pal_thread_start(void (*fn)(void), const char *name) {
+    start_slot_t *slot = start_slot(fn, name);
+    if (slot == NULL)
+        return -1;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old); /* the new thread inherits the mask */
+    pthread_attr_t attr;
+    pthread_t t;
+    int ok = pthread_attr_init(&attr) == 0;
+    ok = ok && pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0;
+    ok = ok && pthread_attr_setstacksize(&attr, 64 << 10) == 0;
+    ok = ok && pthread_create(&t, &attr, thread_main, slot) == 0;
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return ok ? 0 : -1;
+}
+
+const char *mpa_pal_option(const char *name) { return getenv(name); }
