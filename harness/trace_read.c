@@ -126,8 +126,10 @@ static int decode_events(const uint8_t *p, size_t len, uint32_t nev, mpb_tthread
         e->tid = th->tid;
         if (mpt_get_varint(&p, end, &dt) != 0 || decode_fields(&p, end, th, e) != 0)
             return -1;
+        /* dt counts from the previous event's (first) stamp: a realloc's
+         * start, not its end (the recorder's begin()) */
         e->ts = th->prev_ts + dt;
-        th->prev_ts = e->ts + (e->kind == MPT_REALLOC || e->kind == MPT_REALLOCARRAY ? e->dur : 0);
+        th->prev_ts = e->ts;
     }
     if (p != end)
         return -1;

@@ -86,7 +86,8 @@ enum {
 
 /* Event encoding, per thread, continuing across that thread's blocks:
  *   kind:u8  dt:varint  fields...
- * dt: nanoseconds since the thread's previous event (the first: since 0).
+ * dt: nanoseconds since the thread's previous event's stamp (for a realloc,
+ * its start stamp: the duration is not added; the first event: since 0).
  * Time stamps are taken after the call for allocations (so an address is
  * reused only after the free that released it), before it for frees, and
  * both for reallocs (dt, then the call's duration as a varint).
