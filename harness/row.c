@@ -24,13 +24,15 @@ static cell_t lnum(long v) {
     return c;
 }
 
-/* ops / wall as a cell ("" without ops or for a run that did not end ok). */
+/* ops / seconds as a cell: the workload's own ops_s when it gave one, else
+ * the run's wall time ("" without ops or for a run that did not end ok). */
 static cell_t ops_rate(const mpb_result_t *r) {
     cell_t c = {""};
-    double ops;
-    if (r->status == MPB_ST_OK && r->out.ops[0] && r->wall_s > 0 &&
-        sscanf(r->out.ops, "%lf", &ops) == 1)
-        mpb_fmt(c.s, sizeof c.s, "%.1f", ops / r->wall_s);
+    double ops, secs = r->wall_s;
+    if (r->out.ops_s[0] && sscanf(r->out.ops_s, "%lf", &secs) != 1)
+        secs = 0;
+    if (r->status == MPB_ST_OK && r->out.ops[0] && secs > 0 && sscanf(r->out.ops, "%lf", &ops) == 1)
+        mpb_fmt(c.s, sizeof c.s, "%.1f", ops / secs);
     return c;
 }
 

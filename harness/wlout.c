@@ -59,18 +59,31 @@ static int is_count(const char *s) {
     return n > 0 && n <= 18 && !s[n];
 }
 
+/* 1 when s is a duration in seconds: digits with at most one '.', a digit
+ * before it, not all zeros. */
+static int is_seconds(const char *s) {
+    size_t a = strspn(s, "0123456789"), b = 0;
+    if (s[a] == '.')
+        b = strspn(s + a + 1, "0123456789") + 1;
+    return a > 0 && a <= 12 && !s[a + b] && strspn(s, "0.") < a + b;
+}
+
 int mpb_wlout_check(mpb_wlout_t *w, char *why, size_t len) {
     static const char *const names[] = {"ops", "live_peak_bytes", "rss_after_kb"};
     char *const vals[] = {w->ops, w->live_peak_bytes, w->rss_after_kb};
     for (int i = 0; i < 3 && !w->problem[0]; i++)
         if (vals[i][0] && !is_count(vals[i]))
             note_problem(w, names[i], vals[i], "is not a whole number >= 0");
+    if (!w->problem[0] && w->ops_s[0] && !is_seconds(w->ops_s))
+        note_problem(w, "ops_s", w->ops_s, "is not a number of seconds above 0");
     if (!w->problem[0])
         return 0;
     mpb_copy(why, len, w->problem);
     for (int i = 0; i < 3; i++)
         if (vals[i][0] && !is_count(vals[i]))
             vals[i][0] = '\0';
+    if (w->ops_s[0] && !is_seconds(w->ops_s))
+        w->ops_s[0] = '\0';
     return -1;
 }
 
@@ -85,6 +98,8 @@ static void handle_line(mpb_wlout_t *w, char *line) {
     val[strcspn(val, "\r\n")] = '\0';
     char clean[256];
     copy_value(clean, sizeof clean, val);
+    if (key_is(key, "ops_s")) /* kept, and shown in extra too */
+        keep_number(w, "ops_s", w->ops_s, sizeof w->ops_s, val);
     if (key_is(key, "ops"))
         keep_number(w, "ops", w->ops, sizeof w->ops, val);
     else if (key_is(key, "live_peak_bytes"))

@@ -1,6 +1,9 @@
 /* What a workload says about itself: lines `mpbench-<key>: <value>` on its
- * stdout (`mpbench-ops: N` is the operation count). Output arrives in
- * pieces through a pipe; this collects the lines and keeps the values. */
+ * stdout (`mpbench-ops: N` is the operation count; `mpbench-ops_s: S`, for a
+ * workload that times its own work, the seconds those N operations took,
+ * which ops_per_s then divides by instead of the run's wall time). Output
+ * arrives in pieces through a pipe; this collects the lines and keeps the
+ * values. */
 #ifndef MPB_WLOUT_H
 #define MPB_WLOUT_H
 
@@ -8,6 +11,7 @@
 
 typedef struct mpb_wlout {
     char ops[32];             /* mpbench-ops, as printed (checked by mpb_wlout_check) */
+    char ops_s[32];           /* mpbench-ops_s: seconds, a decimal > 0 ("" if not given) */
     char live_peak_bytes[32]; /* mpbench-live_peak_bytes (or live-peak-bytes) */
     char rss_after_kb[32];    /* mpbench-rss_after_kb (or rss-after-kb) */
     char problem[256];        /* first malformed or repeated known key, "" if none */
@@ -23,8 +27,9 @@ void mpb_wlout_feed(mpb_wlout_t *w, const char *buf, size_t n);
 void mpb_wlout_finish(mpb_wlout_t *w);
 
 /* Checks the known keys: each at most once, a whole number >= 0 written
- * with digits only (at most 18 of them). Returns 0; or -1 with the reason
- * in why, the bad values emptied so no reader takes them for numbers. */
+ * with digits only (at most 18 of them); ops_s digits with at most one '.',
+ * above 0. Returns 0; or -1 with the reason in why, the bad values emptied
+ * so no reader takes them for numbers. */
 int mpb_wlout_check(mpb_wlout_t *w, char *why, size_t len);
 
 #endif /* MPB_WLOUT_H */

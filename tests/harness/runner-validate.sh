@@ -25,6 +25,21 @@ TINY_OPS=12 "$mpb" run --alloc glibc --workload "$tmp/wl-tiny" --threads 1 --rep
     --no-report --out "$tmp/good" > /dev/null 2>&1 || fail "ops 12: run failed"
 [ "$(csv_get "$tmp/good/results.csv" status 1)" = ok ] || fail "ops 12: not ok"
 [ "$(csv_get "$tmp/good/results.csv" ops 1)" = 12 ] || fail "ops 12: ops column wrong"
+# mpbench-ops_s: ops_per_s = ops / those seconds (not the wall time); a
+# malformed one makes the row invalid with no rate.
+TINY_OPS=12 TINY_OPS_S=0.5 "$mpb" run --alloc glibc --workload "$tmp/wl-tiny" --threads 1 --repeat 1 \
+    --no-pin --no-report --out "$tmp/rate" > /dev/null 2>&1 || fail "ops_s 0.5: run failed"
+[ "$(csv_get "$tmp/rate/results.csv" ops_per_s 1)" = 24.0 ] ||
+    fail "ops 12 in 0.5 s: ops_per_s $(csv_get "$tmp/rate/results.csv" ops_per_s 1), expected 24.0"
+grep -q "ops_s=0.5" "$tmp/rate/results.csv" || fail "ops_s is not in the extra column"
+for s in 0 0.000 -1 1e3 banana .5 1.2.3; do
+    i=$((i + 1))
+    TINY_OPS=12 TINY_OPS_S="$s" "$mpb" run --alloc glibc --workload "$tmp/wl-tiny" --threads 1 \
+        --repeat 1 --no-pin --no-report --out "$tmp/o$i" > /dev/null 2>&1 || fail "ops_s '$s': run exit $?"
+    [ "$(csv_get "$tmp/o$i/results.csv" status 1)" = invalid ] &&
+        [ -z "$(csv_get "$tmp/o$i/results.csv" ops_per_s 1)" ] ||
+        fail "ops_s '$s': status $(csv_get "$tmp/o$i/results.csv" status 1), ops_per_s '$(csv_get "$tmp/o$i/results.csv" ops_per_s 1)'"
+done
 
 # bad OPTION VALUE: mpbench run exits 2 and names the option.
 bad() {
