@@ -1,39 +1,61 @@
 #!/usr/bin/env bash
-# Layer check of libmpalloc (allocator/src/README.md): reads the allocator's
-# object files with nm and fails on every reference from a file to a symbol
-# defined by a file of a higher layer, on every reference of a file outside
-# pal/ to a symbol from outside the allocator (OS, libc) but a short list,
-# on every allocator source file that has no layer below, and on any
-# allocator file that includes a kernel-sim header. Object sets checked: the fast build (BUILD/obj/allocator), each
-# the hardened builds' (BUILD/variants/{checked,debug}/obj/allocator) and kernel-sim's
-# copy of the core (BUILD/ksim/obj/allocator, with its PAL from
-# kernel-sim/pal); references are resolved
-# within one set. Usage: tests/unit/layers.sh BUILD   (exit 0 pass, 1 fail)
+# Layer check of libmpalloc. The layers and their files are read from the
+# table of allocator/src/README.md. Fails on: a reference from a file to a
+# symbol defined by a file of a higher layer; a reference of a file outside
+# pal/ to a symbol from outside the allocator (OS, libc) but a short list; an
+# allocator source or header the table does not name, or a name in the table
+# that matches no file; an allocator file that includes a kernel-sim header.
+# Object sets read with nm: the fast build (BUILD/obj/allocator), the
+# hardened builds' (BUILD/variants/{checked,debug}/obj/allocator) and
+# kernel-sim's copy of the core (BUILD/ksim/obj/allocator, with its PAL from
+# kernel-sim/pal); references are resolved within one set.
+# Usage: tests/unit/layers.sh BUILD   (exit 0 pass, 1 fail)
 set -uo pipefail
 
 build=${1:?usage: tests/unit/layers.sh BUILD}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root" || exit 1
 
-# Layers, lowest first. A file may reference symbols of its own layer and
-# of the layers below it only.
-layers=(pal base backend sizeclass slab core override)
+# Layers, lowest first, and their files: read from the table of
+# allocator/src/README.md that follows the line "<!-- layers: ... -->"
+# (column 1: the layer, column 2: its files in backquotes, globs allowed), so
+# that the README and this test cannot disagree.
+readme=allocator/src/README.md
+table=$(awk '/^<!-- layers:/ { on = 1; next }
+             on && /^\|/ { print; next }
+             on { exit }' "$readme" | tail -n +3)
+layers=()
+patterns=() # "LAYER PATTERN", one per file named in the table
+while IFS='|' read -r _ layer files _; do
+    layer=$(tr -d ' ' <<<"$layer")
+    [ -n "$layer" ] || continue
+    layers+=("$layer")
+    for f in $(grep -o '`[^`]*`' <<<"$files" | tr -d '`'); do
+        patterns+=("$layer $f")
+    done
+done <<<"$table"
+
+fail=0
+complain() {
+    echo "layers: $*"
+    fail=1
+}
+
+[ "${#layers[@]}" -ge 2 ] || complain "no layer table found in $readme"
+# Every file the table names exists (a glob matches something).
+for entry in "${patterns[@]}"; do
+    f=${entry#* }
+    compgen -G "allocator/src/$f" >/dev/null ||
+        complain "$readme names allocator/src/$f (layer ${entry%% *}), which does not exist"
+done
 
 # The layer of a source file (path relative to allocator/src), or nothing.
 layer_of() {
-    case $1 in
-    pal/*.c) echo pal ;;
-    report.c) echo base ;;           # mpa_report*: one line and abort, over the PAL only
-    backend.c) echo backend ;;       # buddy blocks, pagemap (pagemap.h), dirty cache
-    sizeclass.c) echo sizeclass ;;
-    # slab.h is header-only: nothing to read here.
-    # chunkcache.c is a core's own cache (embedded in mpa_core_t; its drain
-    # of every core walks the core list): core layer, not backend.
-    core.c | remote.c | large.c | heap.c | stats.c | chunkcache.c | purge.c) echo core ;;
-    hooks.c) echo core ;;             # thread exit and fork, through the PAL
-    checked.c | debug.c) echo core ;; # hardened checks, called from core's paths
-    override.c | cxx.c | mspace.c) echo override ;;
-    esac
+    local entry
+    for entry in "${patterns[@]}"; do
+        # shellcheck disable=SC2254 # the table's names are glob patterns
+        case $1 in ${entry#* }) echo "${entry%% *}"; return ;; esac
+    done
 }
 
 # Known upward references ("FILE SYMBOL"), each to be removed by a named
@@ -58,17 +80,12 @@ outside_ok_cxx=(
 # Sanitizer builds add their runtime's calls to every object.
 outside_ok_prefix='^(__asan_|__tsan_|__ubsan_|__sanitizer_|__msan_)'
 
-fail=0
-complain() {
-    echo "layers: $*"
-    fail=1
-}
-
-# 1. Every allocator source has a layer.
+# 1. Every allocator source and header has a layer.
 sources=$(cd allocator/src && find . -name '*.c' | sed 's|^\./||' | LC_ALL=C sort)
-for src in $sources; do
+headers=$(cd allocator/src && find . -name '*.h' | sed 's|^\./||' | LC_ALL=C sort)
+for src in $sources $headers; do
     [ -n "$(layer_of "$src")" ] ||
-        complain "allocator/src/$src has no layer: place it in tests/unit/layers.sh and allocator/src/README.md"
+        complain "allocator/src/$src has no layer: name it in the layer table of $readme"
 done
 
 # 2. No allocator file includes a kernel-sim header.
@@ -124,7 +141,7 @@ check_set() {
         }
         !($1 in file) && $3 != "pal" && !($1 in allowed) && !($2 == "cxx.c" && $1 in allowed_cxx) &&
             $1 !~ okre {
-            printf "%s: %s (%s) references %s of the OS: only pal/ may\n", set, $2, $3, $1
+            printf "%s: %s (%s) references %s from outside the allocator (the OS): only pal/ may\n", set, $2, $3, $1
         }' "$defs" "$refs" | LC_ALL=C sort -u
     rm -f "$defs" "$refs"
 }
@@ -145,7 +162,7 @@ for dir in "$build/obj/allocator" "$build"/variants/{checked,debug}/obj/allocato
             continue
         fi
         case $line in
-        *"of the OS: only pal/ may") complain "$line" ;;
+        *"(the OS): only pal/ may") complain "$line" ;;
         *) complain "upward reference: $line" ;;
         esac
     done <<<"$out"
