@@ -9,7 +9,6 @@
 #include "workload.h"
 
 #include <dirent.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -91,23 +90,11 @@ static void show_workloads(void) {
 }
 
 int mpb_cmd_list(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(list_help, stdout);
-            return 0;
-        }
-        fprintf(stderr, "mpbench list: unknown option: %s\n", argv[optind - 1]);
-        return 2;
-    }
-    if (optind < argc) {
-        fprintf(stderr, "mpbench list: unexpected argument: %s\n", argv[optind]);
+    int first, rc = mpb_parse_help_only(argc, argv, list_help, &first);
+    if (rc >= 0)
+        return rc;
+    if (first < argc) {
+        fprintf(stderr, "mpbench list: unexpected argument: %s\n", argv[first]);
         return 2;
     }
     printf("allocators:\n");

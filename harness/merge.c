@@ -11,7 +11,6 @@
 #include "util.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,23 +142,10 @@ static void analyse(const char *out) {
 }
 
 int mpb_cmd_merge(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(merge_help, stdout);
-            return 0;
-        }
-        fprintf(stderr, "mpbench merge: unknown option '%s' (see mpbench merge --help)\n",
-                argv[optind - 1]);
-        return 2;
-    }
-    argc -= optind - 1, argv += optind - 1; /* argv[1] is OUT from here on */
+    int first, rc = mpb_parse_help_only(argc, argv, merge_help, &first);
+    if (rc >= 0)
+        return rc;
+    argc -= first - 1, argv += first - 1; /* argv[1] is OUT from here on */
     if (argc < 3) {
         fputs("mpbench merge: want OUT and at least one DIR (see mpbench merge --help)\n", stderr);
         return 2;
@@ -170,7 +156,7 @@ int mpb_cmd_merge(int argc, char **argv) {
         fprintf(stderr, "mpbench merge: %s already exists; choose a new OUT\n", out);
         return 2;
     }
-    int rc = mpb_merge_check(argv + 2, argc - 2);
+    rc = mpb_merge_check(argv + 2, argc - 2);
     if (rc != 0)
         return rc;
     if (mkdir(out, 0755) != 0) {

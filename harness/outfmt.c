@@ -2,8 +2,8 @@
  * enough to recompute from) and for people (short, with k/M/G), safe file
  * names and path joining for the files of a results folder. */
 #include "outfmt.h"
+#include "util.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <string.h>
 
@@ -60,27 +60,14 @@ const char *mpb_path(char *buf, size_t len, const char *dir, const char *name) {
 }
 
 int mpb_parse_dir(int argc, char **argv, const char *help, const char **dir) {
-    static const struct option opts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(help, stdout);
-            return 1;
-        }
-        fprintf(stderr, "mpbench %s: unknown option '%s'\n", argv[0], argv[optind - 1]);
-        fputs(help, stderr);
-        return 2;
-    }
-    if (argc - optind != 1) {
+    int first, rc = mpb_parse_help_only(argc, argv, help, &first);
+    if (rc >= 0)
+        return rc == 0 ? 1 : rc;
+    if (argc - first != 1) {
         fprintf(stderr, "mpbench %s: one results folder is needed\n", argv[0]);
         fputs(help, stderr);
         return 2;
     }
-    *dir = argv[optind];
+    *dir = argv[first];
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
@@ -245,4 +246,25 @@ int mpb_parse_long(const char *s, long lo, long hi, long *out) {
         return -1;
     *out = v;
     return 0;
+}
+
+int mpb_parse_help_only(int argc, char **argv, const char *help, int *first) {
+    static const struct option opts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(help, stdout);
+            return 0;
+        }
+        fprintf(stderr, "mpbench %s: unknown option '%s' (see mpbench %s --help)\n", argv[0],
+                argv[optind - 1], argv[0]);
+        return 2;
+    }
+    *first = optind;
+    return -1;
 }

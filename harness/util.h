@@ -61,4 +61,11 @@ int mpb_parse_long(const char *s, long lo, long hi, long *out);
 void *mpb_xrealloc(void *p, size_t n);
 char *mpb_xstrdup(const char *s);
 
+/* Options of a command whose only option is -h/--help (argv[0] is the
+ * command's name): prints help on stdout for --help, "mpbench CMD: unknown
+ * option 'X' (see mpbench CMD --help)" on stderr for any other option.
+ * Returns -1 when the command goes on, its operands being argv[*first] to
+ * argv[argc - 1]; otherwise the exit status (0 after --help, 2). */
+int mpb_parse_help_only(int argc, char **argv, const char *help, int *first);
+
 #endif /* MPB_UTIL_H */
