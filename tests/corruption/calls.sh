@@ -7,10 +7,10 @@
 # Usage: tests/corruption/calls.sh BUILD   (0 pass, 1 fail, 77 skip)
 set -uo pipefail
 
-build=$(cd "${1:-build}" 2>/dev/null && pwd) || { echo "skip: no build folder"; exit 77; }
+build=$(cd "${1:-build}" 2>/dev/null && pwd) || { echo "FAIL: no build folder ${1:-build}"; exit 1; }
 prog=$build/tests/corruption/calls
 for f in "$prog" "$build/lib/libmpalloc.so" "$build/lib/libmpalloc-checked.so"; do
-    [ -e "$f" ] || { echo "skip: no $f"; exit 77; }
+    [ -e "$f" ] || { echo "FAIL: no $f after the build"; exit 1; }
 done
 ulimit -c 0
 hex='0x[0-9a-f]+'

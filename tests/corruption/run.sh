@@ -10,16 +10,16 @@
 #   -       a known gap of that build: recorded, not required
 #   =       a correct program: must end normally (exit 3) with no message
 # The fast build must catch only the cases marked "fast"; the others are
-# recorded. Usage: tests/corruption/run.sh BUILD (exit 0/1/77)
+# recorded. Usage: tests/corruption/run.sh BUILD (exit 0/1)
 set -uo pipefail
 
-build=$(cd "${1:-build}" 2>/dev/null && pwd) || { echo "skip: no build folder"; exit 77; }
+build=$(cd "${1:-build}" 2>/dev/null && pwd) || { echo "FAIL: no build folder ${1:-build}"; exit 1; }
 prog=$build/tests/corruption/misuse
 checked=$build/lib/libmpalloc-checked.so
 debug=$build/lib/libmpalloc-debug.so
 fast=$build/lib/libmpalloc.so
 for f in "$prog" "$checked" "$debug" "$fast"; do
-    [ -e "$f" ] || { echo "skip: no $f (make tests checked debug)"; exit 77; }
+    [ -e "$f" ] || { echo "FAIL: no $f after the build (make tests checked debug)"; exit 1; }
 done
 ulimit -c 0
 

@@ -9,8 +9,8 @@ mpb="$build/bin/mpbench"
 here=$(cd "$(dirname "$0")" && pwd)
 script="$here/../../scripts/mpa-counters"
 fail() { echo "FAIL: $*"; exit 1; }
-[ -x "$mpb" ] && [ -x "$build/bin/wl-window-churn" ] || { echo "no mpbench/wl-window-churn"; exit 77; }
-[ -f "$build/lib/libmpalloc.so" ] || { echo "no libmpalloc.so"; exit 77; }
+[ -x "$mpb" ] && [ -x "$build/bin/wl-window-churn" ] || { echo "FAIL: no mpbench/wl-window-churn after the build"; exit 1; }
+[ -f "$build/lib/libmpalloc.so" ] || { echo "FAIL: no libmpalloc.so after the build"; exit 1; }
 command -v python3 > /dev/null || { echo "no python3"; exit 77; }
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT

@@ -8,7 +8,7 @@ set -uo pipefail
 build=${1:?usage: $0 BUILD}
 here=$(cd "$(dirname "$0")" && pwd)
 fail() { echo "FAIL: $*"; exit 1; }
-[ -x "$build/bin/mpbench" ] && [ -x "$build/bin/wl-window-churn" ] || { echo "not built"; exit 77; }
+[ -x "$build/bin/mpbench" ] && [ -x "$build/bin/wl-window-churn" ] || { echo "FAIL: no mpbench/wl-window-churn after the build"; exit 1; }
 command -v gnuplot > /dev/null && command -v python3 > /dev/null || { echo "no gnuplot/python3"; exit 77; }
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT

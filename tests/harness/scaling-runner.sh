@@ -12,7 +12,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/runner-common.inc" "${1:-}"
 wl="$build/bin/wl-window-churn"
-[ -x "$wl" ] || { echo "no $wl"; exit 77; }
+[ -x "$wl" ] || { echo "FAIL: no $wl after the build"; exit 1; }
 command -v gnuplot > /dev/null || { echo "gnuplot not installed"; exit 77; }
 n=$(getconf _NPROCESSORS_ONLN)
 over=$((2 * n + 1))

@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 hdr="$here/../../allocator/src/tunables.h"
 fail() { echo "FAIL: $*"; exit 1; }
 [ -x "$mpb" ] || { echo "FAIL: no $mpb after the build"; exit 1; }
-[ -f "$hdr" ] || { echo "no $hdr"; exit 77; }
+[ -f "$hdr" ] || fail "no $hdr"
 export MPB_SRC_DIR="$here/../.."
 out=$("$mpb" sweep --list) || fail "sweep --list exited $?"
 md=$("$mpb" sweep --list --markdown) || fail "sweep --list --markdown exited $?"

@@ -11,8 +11,8 @@ mpb="$build/bin/mpbench"
 here=$(cd "$(dirname "$0")" && pwd)
 fail() { echo "FAIL: $*"; exit 1; }
 [ -x "$mpb" ] || { echo "FAIL: no $mpb after the build"; exit 1; }
-[ -x "$build/bin/wl-pairs" ] || { echo "no $build/bin/wl-pairs"; exit 77; }
-[ -f "$build/lib/libmpalloc.so" ] || { echo "no $build/lib/libmpalloc.so"; exit 77; }
+[ -x "$build/bin/wl-pairs" ] || fail "no $build/bin/wl-pairs after the build"
+[ -f "$build/lib/libmpalloc.so" ] || fail "no $build/lib/libmpalloc.so after the build"
 command -v make > /dev/null && command -v cc > /dev/null || { echo "no make/cc"; exit 77; }
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT

@@ -11,7 +11,7 @@ set -uo pipefail
 build=${1:?usage: $0 BUILD}
 mpb="$build/bin/mpbench"
 fail() { echo "FAIL: $*"; exit 1; }
-[ -x "$mpb" ] && [ -f "$build/lib/libmpatrace.so" ] || { echo "no mpbench/recorder in $build"; exit 77; }
+[ -x "$mpb" ] && [ -f "$build/lib/libmpatrace.so" ] || fail "no mpbench/recorder in $build after the build"
 py=/usr/bin/python3
 [ -x $py ] || { echo "no $py"; exit 77; }
 tmp=$(mktemp -d) || exit 1

@@ -8,7 +8,7 @@ set -uo pipefail
 build=${1:?usage: $0 BUILD}
 mpb="$build/bin/mpbench"
 fail() { echo "FAIL: $*"; exit 1; }
-[ -x "$mpb" ] && [ -f "$build/lib/libmpatrace.so" ] || { echo "no mpbench/recorder in $build"; exit 77; }
+[ -x "$mpb" ] && [ -f "$build/lib/libmpatrace.so" ] || fail "no mpbench/recorder in $build after the build"
 for p in /usr/bin/python3 gcc sqlite3; do
     command -v $p > /dev/null || { echo "no $p"; exit 77; }
 done

@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=${1:?usage: $0 BUILD}
 mpb="$build/bin/mpbench"
 fail() { echo "FAIL: $*"; exit 1; }
-[ -x "$mpb" ] && [ -f "$build/lib/libmpatrace.so" ] || { echo "no mpbench/recorder in $build"; exit 77; }
+[ -x "$mpb" ] && [ -f "$build/lib/libmpatrace.so" ] || fail "no mpbench/recorder in $build after the build"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 cc -O1 -pthread -o "$tmp/threads" "$here/fixtures/trace_threads.c" || fail "cannot build trace_threads.c"

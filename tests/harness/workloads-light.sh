@@ -14,7 +14,7 @@ lib="$build/lib/libmpalloc.so"
 for spec in window-churn:2000:250000000 mixed-sizes:64:150000000; do
     IFS=: read -r name slots steps <<<"$spec"
     wl="$build/bin/wl-$name"
-    [ -x "$wl" ] || { echo "no $wl (build it first)"; exit 77; }
+    [ -x "$wl" ] || { echo "FAIL: no $wl after the build"; exit 1; }
     scale=0.00001
     per=$(awk -v s="$scale" -v n="$steps" -v k="$slots" 'BEGIN { printf "%d", 2 * k + 2 * int(n * s + 0.5) }')
     for t in 1 3; do

@@ -18,7 +18,7 @@ real_need() {
     for t in "$@"; do
         command -v "$t" >/dev/null 2>&1 || real_skip "$t is not installed"
     done
-    [ -f "$real_lib" ] || real_skip "no $real_lib (build the library first)"
+    [ -f "$real_lib" ] || { echo "FAIL: no $real_lib after the build"; exit 1; }
 }
 
 # Makes $real_tmp, removed when the script exits.
