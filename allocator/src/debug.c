@@ -5,7 +5,10 @@
  * filled with 0xa5, freed memory with 0xdf. Objects up to a page come from
  * small classes; larger ones, malloc(0) and large alignments sit right
  * against a guard page, with another before them (a fault there is turned
- * into a report by a SIGSEGV handler). Freed objects wait in a bounded
+ * into a report by a SIGSEGV handler). Guard pages cost the process memory
+ * mappings (vm.max_map_count, 65530 by default): at most DBG_GUARDED_MAX
+ * blocks hold them at a time, later ones rely on their canaries and poison,
+ * so the program keeps most of its mappings for itself. Freed objects wait in a bounded
  * quarantine, evicted at random, where a freed guarded block is made
  * inaccessible and a small one is verified whole when it leaves, the last
  * few freed on every call, and all at exit. */
@@ -24,10 +27,16 @@
 #define DBG_FREE_BYTE  0xdf /* freed memory */
 #define DBG_SLOTS      1024 /* quarantine entries */
 #define DBG_RECENT     4    /* latest frees verified on every call */
+/* Blocks holding guard pages at a time (live or quarantined): each splits
+ * its mapping in up to three, so the debug heap takes at most a fifth of
+ * the default limit of 65530 mappings a process may have. */
+#define DBG_GUARDED_MAX 4096
 
 enum { DBG_LIVE = 0x4c49, DBG_FREED = 0x4652, DBG_DESC = 0x4453 };
-/* KIND_OPEN: a guarded block whose pages could not be protected (the
- * process ran out of mappings): verified by its poison instead. */
+/* A block of the guarded layout is KIND_GUARDED when both its guard pages
+ * hold (and, once freed, its data pages are inaccessible), else KIND_OPEN:
+ * past DBG_GUARDED_MAX, or when mprotect failed (the process ran out of
+ * mappings); an open block relies on its canaries and, freed, its poison. */
 enum { KIND_SMALL = 0, KIND_GUARDED = 1, KIND_OPEN = 2 };
 
 /* An object of the debug heap. */
@@ -37,6 +46,7 @@ typedef struct {
     size_t n;     /* requested size */
     size_t bytes; /* core bytes it holds */
     unsigned kind;
+    bool guards; /* its guard pages hold (counted in dbg_guarded) */
 } dbg_obj_t;
 
 static uint64_t dbg_key;
@@ -49,6 +59,7 @@ static size_t q_bytes;
 static dbg_obj_t q_recent[DBG_RECENT];
 static unsigned q_recent_next;
 static uint64_t q_rng;
+static atomic_int dbg_guarded; /* KIND_GUARDED blocks, live or quarantined */
 
 static void dbg_fault(void *address);
 static void verify_recent(void);
@@ -138,6 +149,28 @@ static void *small_alloc(size_t align, size_t n, bool zero) {
     return user;
 }
 
+/* Puts the guard pages of the block at base (its data ends at end) in
+ * place; false, with none of them left, when the budget is spent or
+ * mprotect fails. Each call changes whole pages of one mapping, so a
+ * failure changes nothing. */
+static bool guard(char *base, char *end) {
+    size_t page = MPA_PAGE_SIZE;
+    if (atomic_fetch_add_explicit(&dbg_guarded, 1, memory_order_relaxed) >= DBG_GUARDED_MAX) {
+        atomic_fetch_sub_explicit(&dbg_guarded, 1, memory_order_relaxed);
+        return false;
+    }
+    if (mpa_pal_protect(base, page, 0) == 0) {
+        if (mpa_pal_protect(end, page, 0) == 0)
+            return true;
+        /* Merging back into the data mapping takes no new mapping; should
+         * even that fail, the page stays a guard of an open block (an
+         * underflow there faults, and is reported as one). */
+        mpa_pal_protect(base, page, 1);
+    }
+    atomic_fetch_sub_explicit(&dbg_guarded, 1, memory_order_relaxed);
+    return false;
+}
+
 /* A block [guard page | descriptor, canary, header, object | guard page],
  * the object's end against the second guard page (to its alignment). */
 static void *guarded_alloc(size_t align, size_t n, bool zero) {
@@ -152,13 +185,10 @@ static void *guarded_alloc(size_t align, size_t n, bool zero) {
     char *user = (char *)((uintptr_t)(end - n) & ~(uintptr_t)(align - 1));
     *(uint64_t *)(base + page) = key_for(base, DBG_DESC) ^ (uintptr_t)user;
     fill_canary(base + page + 8, (size_t)(user - DBG_HDR - (base + page + 8)));
-    hdr_set(user, n | (uint64_t)KIND_GUARDED << 40, DBG_LIVE);
     fill(user, n, zero ? 0 : DBG_ALLOC_BYTE);
     fill_canary(user + n, (size_t)(end - user) - n);
-    /* Best effort: past the process's mapping limit the block stays open
-     * (its canaries still hold). */
-    if (mpa_pal_protect(base, page, 0) == 0)
-        mpa_pal_protect(end, page, 0);
+    unsigned kind = guard(base, end) ? KIND_GUARDED : KIND_OPEN;
+    hdr_set(user, n | (uint64_t)kind << 40, DBG_LIVE);
     return user;
 }
 
@@ -237,7 +267,7 @@ static void locate_small(char *p, const mpa_pm_entry_t *e, bool freeing, dbg_obj
             mpa_report("heap underflow (the header before the object is overwritten) at", p, 0);
         report_dead(p, false, freeing, MPA_SIZE_UNKNOWN);
     }
-    *o = (dbg_obj_t){p, raw, hdr_of(p)[0] & DBG_SIZE_MASK, csize, KIND_SMALL};
+    *o = (dbg_obj_t){p, raw, hdr_of(p)[0] & DBG_SIZE_MASK, csize, KIND_SMALL, false};
     if (!canary_ok(p + o->n, DBG_TAIL))
         mpa_report_sized("heap overflow (write past the requested size) of the object at", p, 0,
                          o->n);
@@ -262,7 +292,9 @@ static void locate_guarded(char *p, char *base, bool freeing, dbg_obj_t *o) {
     if (!hdr_is(p, DBG_LIVE) ||
         !canary_ok(base + page + 8, (size_t)(p - DBG_HDR - (base + page + 8))))
         mpa_report("heap underflow (write before the start) of the object at", p, 0);
-    *o = (dbg_obj_t){p, base, hdr_of(p)[0] & DBG_SIZE_MASK, total, KIND_GUARDED};
+    bool guards = hdr_of(p)[0] >> 40 == KIND_GUARDED;
+    *o = (dbg_obj_t){
+        p, base, hdr_of(p)[0] & DBG_SIZE_MASK, total, guards ? KIND_GUARDED : KIND_OPEN, guards};
     if (!canary_ok(p + o->n, (size_t)(end - p) - o->n))
         mpa_report_sized("heap overflow (write past the requested size) of the object at", p, 0,
                          o->n);
@@ -300,9 +332,12 @@ static void verify_freed(const dbg_obj_t *o) {
 static void release(const dbg_obj_t *o) {
     verify_freed(o);
     /* Past the process's mapping limit a block may not become accessible
-     * again: it is then never reused (leaked) rather than handed out. */
+     * again (or only in part): it is then never touched again (leaked)
+     * rather than handed out. */
     if (o->kind != KIND_SMALL && mpa_pal_protect(o->raw, o->bytes, 1) != 0)
         return;
+    if (o->guards)
+        atomic_fetch_sub_explicit(&dbg_guarded, 1, memory_order_relaxed);
     mpa_dealloc(o->raw);
 }
 
@@ -412,8 +447,11 @@ void mpa_dbg_free(void *p, size_t sized) {
                          0, o.n);
     fill(o.user, o.n, DBG_FREE_BYTE);
     hdr_set(o.user, hdr_of(o.user)[0], DBG_FREED);
-    if (o.kind == KIND_GUARDED && mpa_pal_protect(o.raw, o.bytes, 0) != 0)
-        o.kind = KIND_OPEN;
+    /* Only the data pages, one whole mapping between the two guards: the
+     * call splits nothing, so it changes all of them or none. */
+    size_t page = MPA_PAGE_SIZE;
+    if (o.kind == KIND_GUARDED && mpa_pal_protect(o.raw + page, o.bytes - 2 * page, 0) != 0)
+        o.kind = KIND_OPEN; /* verified by its poison; its guards still hold */
     quarantine(&o);
 }
 

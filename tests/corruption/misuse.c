@@ -366,6 +366,46 @@ static void *clean_thread(void *arg) {
     return NULL;
 }
 
+/* Lines of a /proc file (mappings of this process), or -1. */
+static long count_lines(const char *path) {
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    long n = 0;
+    for (int c; (c = getc(f)) != EOF;)
+        n += c == '\n';
+    fclose(f);
+    return n;
+}
+
+/* Many live objects just past a page (the debug build's guarded layout):
+ * the heap must leave the program three quarters of the mappings a process may
+ * have (vm.max_map_count), and every malloc must succeed. A debug heap that
+ * guarded every block took them all: the program's own mmap, and then the
+ * heap's, failed (the remote_free stress test aborted on a NULL malloc). */
+static void clean_many_mappings(void) {
+    enum { N = 9000 };
+    static char *held[N];
+    long limit, before, after;
+    FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+    if (f == NULL || fscanf(f, "%ld", &limit) != 1 || (before = count_lines("/proc/self/maps")) < 0)
+        exit(2);
+    fclose(f);
+    for (int i = 0; i < N; i++) {
+        size_t n = 4097 + (size_t)(i * 7919) % 3000;
+        if ((held[i] = malloc(n)) == NULL)
+            exit(5);
+        held[i][0] = held[i][n - 1] = 'm';
+    }
+    after = count_lines("/proc/self/maps");
+    if (after - before > limit / 4) {
+        fprintf(stderr, "heap took %ld of %ld mappings\n", after - before, limit);
+        exit(6);
+    }
+    for (int i = 0; i < N; i++)
+        free(held[i]);
+}
+
 /* Objects made on one thread and freed on another, in churn. */
 static void clean_threads(void) {
     static void *slots[2][64];
@@ -434,6 +474,7 @@ static const struct {
     {"clean_aligned", clean_aligned},
     {"clean_cxx", clean_cxx},
     {"clean_threads", clean_threads},
+    {"clean_many_mappings", clean_many_mappings},
 };
 
 int main(int argc, char **argv) {

@@ -87,6 +87,7 @@ clean_sizes                ;=;=;
 clean_aligned              ;=;=;
 clean_cxx                  ;=;=;
 clean_threads              ;=;=;
+clean_many_mappings        ;=;=;
 "
 
 fails=0
