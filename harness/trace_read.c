@@ -1,5 +1,6 @@
 /* Trace loading (blocks checked one by one, events decoded per thread) and
- * the global order (threads merged by time stamp; realloc counted as a
+ * the global order (process images one after the other, and within one the
+ * threads merged by time stamp; realloc counted as a
  * release at its start and a new object at its end; at equal times releases
  * go first, since an address is handed out again only after its free). */
 #include "trace_read.h"
@@ -282,6 +283,7 @@ uint64_t mpb_trace_req_bytes(const mpt_event_t *e) {
 
 /* One point in time: an event, or one half of a realloc. */
 typedef struct point {
+    uint32_t image; /* process images in order: each has its own clock map */
     uint64_t ts;
     uint32_t th;
     uint16_t half; /* 0: release (or whole event), 1: allocation */
@@ -291,6 +293,8 @@ typedef struct point {
 
 static int cmp_point(const void *a, const void *b) {
     const point_t *x = a, *y = b;
+    if (x->image != y->image)
+        return x->image < y->image ? -1 : 1;
     if (x->ts != y->ts)
         return x->ts < y->ts ? -1 : 1;
     if (x->rel != y->rel)
@@ -370,11 +374,11 @@ static point_t *make_points(const mpb_trace_t *t, size_t *np) {
             const mpt_event_t *e = &t->th[i].ev[j];
             uint64_t ts = e->ts > last ? e->ts : last + 1;
             int re = e->kind == MPT_REALLOC || e->kind == MPT_REALLOCARRAY;
-            p[k++] = (point_t){ts, (uint32_t)i, 0, mpt_kind_frees(e->kind) != 0, j};
+            p[k++] = (point_t){t->th[i].image, ts, (uint32_t)i, 0, mpt_kind_frees(e->kind) != 0, j};
             last = ts;
             if (re) {
                 last = e->ts + e->dur > last ? e->ts + e->dur : last + 1;
-                p[k++] = (point_t){last, (uint32_t)i, 1, 0, j};
+                p[k++] = (point_t){t->th[i].image, last, (uint32_t)i, 1, 0, j};
             }
         }
     }

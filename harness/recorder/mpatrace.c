@@ -113,13 +113,19 @@ static uint64_t now_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Time stamps. Where the kernel's clocksource is the TSC (so it is in
- * step across cores), stamps are the TSC mapped linearly to nanoseconds of
- * CLOCK_MONOTONIC (calibrated over 1 ms at start): a vDSO clock_gettime
- * costs 60 ns in some VMs, rdtsc a few. The map is the same for every
- * thread, so the order of stamps across threads is the TSC's. */
+/* Time stamps. Where the kernel's clocksource is the TSC (the kernel found
+ * it in step across cores), stamps are the TSC mapped linearly to
+ * nanoseconds of CLOCK_MONOTONIC (calibrated over 1 ms at start): the vDSO's
+ * clock_gettime costs 40-60 ns in this VM and was a fifth of a recorded
+ * python3's time. The read is LFENCE; RDTSC, as the kernel's own
+ * rdtsc_ordered() in that clock_gettime: it waits for the instructions
+ * before it (the allocation it stamps has returned, the pointer a free
+ * releases has been loaded) and happens before the stores after it become
+ * visible (the free itself). The map is the same for every thread of an
+ * image, so stamps order across threads as the TSC does. Elsewhere:
+ * clock_gettime(CLOCK_MONOTONIC). */
 #ifndef MPT_USE_TSC
-#define MPT_USE_TSC 0 /* 1: TSC stamps (faster; cross-thread order broke in this VM) */
+#define MPT_USE_TSC 1 /* 0: always clock_gettime */
 #endif
 static int use_tsc;
 static uint64_t tsc0, ns0, tsc_mult; /* ns = ns0 + ((tsc - tsc0) * mult >> 32) */
@@ -127,8 +133,9 @@ static uint64_t tsc0, ns0, tsc_mult; /* ns = ns0 + ((tsc - tsc0) * mult >> 32) *
 static inline uint64_t stamp(void) {
 #if defined(__x86_64__)
     if (use_tsc) {
-        uint64_t d = __builtin_ia32_rdtsc() - tsc0;
-        return ns0 + (uint64_t)(((unsigned __int128)d * tsc_mult) >> 32);
+        __builtin_ia32_lfence();
+        int64_t d = (int64_t)(__builtin_ia32_rdtsc() - tsc0);
+        return ns0 + (uint64_t)(int64_t)(((__int128)d * (__int128)tsc_mult) >> 32);
     }
 #endif
     return now_ns();

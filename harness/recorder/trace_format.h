@@ -203,20 +203,32 @@ static inline int mpt_get_addr(const uint8_t **p, const uint8_t *end, uint64_t *
     return 0;
 }
 
-/* CRC-32 (IEEE, reflected), bitwise-by-table; tab is filled on first use. */
+/* CRC-32 (IEEE, reflected): crc32 of n bytes at buf, as zlib's crc32()
+ * computes it. Slicing by 8 (eight 256-entry tables, filled on first use):
+ * about one cycle per byte instead of five for one table. */
 static inline uint32_t mpt_crc32(const void *buf, size_t n) {
-    static uint32_t tab[256];
-    if (!tab[1])
+    static uint32_t tab[8][256];
+    if (!tab[0][1]) {
         for (uint32_t i = 0; i < 256; i++) {
             uint32_t c = i;
             for (int k = 0; k < 8; k++)
                 c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-            tab[i] = c;
+            tab[0][i] = c;
         }
+        for (uint32_t i = 0; i < 256; i++)
+            for (int t = 1; t < 8; t++)
+                tab[t][i] = (tab[t - 1][i] >> 8) ^ tab[0][tab[t - 1][i] & 0xff];
+    }
     uint32_t c = 0xffffffffu;
     const uint8_t *p = buf;
-    for (size_t i = 0; i < n; i++)
-        c = tab[(c ^ p[i]) & 0xff] ^ (c >> 8);
+    for (; n >= 8; n -= 8, p += 8) {
+        uint32_t lo = c ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                           (uint32_t)p[3] << 24);
+        c = tab[7][lo & 0xff] ^ tab[6][(lo >> 8) & 0xff] ^ tab[5][(lo >> 16) & 0xff] ^
+            tab[4][lo >> 24] ^ tab[3][p[4]] ^ tab[2][p[5]] ^ tab[1][p[6]] ^ tab[0][p[7]];
+    }
+    while (n--)
+        c = tab[0][(c ^ *p++) & 0xff] ^ (c >> 8);
     return c ^ 0xffffffffu;
 }
 
