@@ -174,7 +174,7 @@ static int read_block(mpb_trace_t *t, const uint8_t *buf, size_t size, size_t *o
                           "(%zu of %u payload bytes)",
                           o, size - o - sizeof h, h.comp_len);
     const uint8_t *data = buf + o + sizeof h;
-    if (mpt_crc32(data, h.comp_len) != h.crc)
+    if ((t->hdr.version == 1 ? mpt_crc32(data, h.comp_len) : mpt_block_crc(&h, data)) != h.crc)
         return set_status(t, MPB_TRACE_CORRUPT, "checksum mismatch in the block at offset %zu", o);
     if ((decode || h.type != MPT_BLK_EVENTS) && unpack(&h, data, raw) != 0)
         return set_status(t, MPB_TRACE_CORRUPT, "cannot decompress the block at offset %zu", o);
@@ -215,10 +215,10 @@ static int check_header(mpb_trace_t *t, const uint8_t *buf, size_t size, const c
     t->hdr.cmd[sizeof t->hdr.cmd - 1] = '\0';
     if (memcmp(t->hdr.magic, MPT_FILE_MAGIC, 8) != 0)
         return set_status(t, MPB_TRACE_CORRUPT, "%s: not an mpbench trace (bad magic)", path);
-    if (t->hdr.version != MPT_VERSION || t->hdr.header_size != MPT_HEADER_SIZE)
+    if (t->hdr.version < 1 || t->hdr.version > MPT_VERSION || t->hdr.header_size != MPT_HEADER_SIZE)
         return set_status(t, MPB_TRACE_CORRUPT,
                           "%s: trace format version %u, this mpbench "
-                          "reads version %u",
+                          "reads versions 1 to %u",
                           path, t->hdr.version, MPT_VERSION);
     return MPB_TRACE_OK;
 }

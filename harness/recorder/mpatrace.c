@@ -224,8 +224,8 @@ static void spin_unlock(atomic_int *l) { atomic_store_explicit(l, 0, memory_orde
  * and has placed the payload at zout + sizeof(mpt_block_t). */
 static void put_block(uint32_t type, uint32_t tid, uint32_t nev, uint32_t raw, uint32_t comp,
                       uint32_t codec) {
-    mpt_block_t h = {
-        MPT_BLOCK_MAGIC, type, tid, nev, raw, comp, mpt_crc32(zout + sizeof h, comp), codec};
+    mpt_block_t h = {MPT_BLOCK_MAGIC, type, tid, nev, raw, comp, 0, codec};
+    h.crc = mpt_block_crc(&h, zout + sizeof h);
     memcpy(zout, &h, sizeof h);
     if (write_all(zout, sizeof h + comp) != 0) {
         say("mpatrace: cannot write the trace; recording stops (the trace is cut short)\n");

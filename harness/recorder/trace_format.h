@@ -7,7 +7,8 @@
  *
  *   file   := header block*
  *   header := mpt_file_header_t (256 bytes, written by `mpbench record`)
- *   block  := mpt_block_t + payload[comp_len]   (crc32 of the payload)
+ *   block  := mpt_block_t + payload[comp_len]
+ *             crc: mpt_block_crc, over the header (crc field 0) and the payload
  *
  * Block types: EVENTS (one thread's events, zstd-compressed varints),
  * START (a process image began: after exec the new image starts thread
@@ -21,7 +22,7 @@
 #include <stdint.h>
 
 #define MPT_FILE_MAGIC  "MPATRACE" /* 8 bytes, no NUL */
-#define MPT_VERSION     1u
+#define MPT_VERSION     2u         /* 1: block crc over the payload only (still read) */
 #define MPT_HEADER_SIZE 256u
 
 /* The file header; cmd is the recorded command line, NUL-terminated. */
@@ -47,7 +48,7 @@ typedef struct mpt_block {
     uint32_t nevents;  /* EVENTS: events in the payload */
     uint32_t raw_len;  /* payload length once decompressed */
     uint32_t comp_len; /* payload length in the file */
-    uint32_t crc;      /* crc32 of the payload as stored */
+    uint32_t crc;      /* mpt_block_crc (version 1: crc32 of the payload only) */
     uint32_t codec;    /* 0: stored raw, 1: zstd */
 } mpt_block_t;
 
@@ -203,10 +204,10 @@ static inline int mpt_get_addr(const uint8_t **p, const uint8_t *end, uint64_t *
     return 0;
 }
 
-/* CRC-32 (IEEE, reflected): crc32 of n bytes at buf, as zlib's crc32()
- * computes it. Slicing by 8 (eight 256-entry tables, filled on first use):
- * about one cycle per byte instead of five for one table. */
-static inline uint32_t mpt_crc32(const void *buf, size_t n) {
+/* CRC-32 (IEEE, reflected) of n bytes at buf continuing crc (0 to start),
+ * as zlib's crc32(crc, buf, n) computes it. Slicing by 8 (eight 256-entry
+ * tables, filled on first use): about one cycle per byte instead of five. */
+static inline uint32_t mpt_crc32_up(uint32_t crc, const void *buf, size_t n) {
     static uint32_t tab[8][256];
     if (!tab[0][1]) {
         for (uint32_t i = 0; i < 256; i++) {
@@ -219,7 +220,7 @@ static inline uint32_t mpt_crc32(const void *buf, size_t n) {
             for (int t = 1; t < 8; t++)
                 tab[t][i] = (tab[t - 1][i] >> 8) ^ tab[0][tab[t - 1][i] & 0xff];
     }
-    uint32_t c = 0xffffffffu;
+    uint32_t c = crc ^ 0xffffffffu;
     const uint8_t *p = buf;
     for (; n >= 8; n -= 8, p += 8) {
         uint32_t lo = c ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -230,6 +231,18 @@ static inline uint32_t mpt_crc32(const void *buf, size_t n) {
     while (n--)
         c = tab[0][(c ^ *p++) & 0xff] ^ (c >> 8);
     return c ^ 0xffffffffu;
+}
+
+/* CRC-32 of n bytes at buf. */
+static inline uint32_t mpt_crc32(const void *buf, size_t n) { return mpt_crc32_up(0, buf, n); }
+
+/* The crc of a block (format version 2): its header h with the crc field
+ * taken as 0, then its payload (h->comp_len bytes at payload), so a flipped
+ * thread number or event count is caught as well as a flipped payload byte. */
+static inline uint32_t mpt_block_crc(const mpt_block_t *h, const void *payload) {
+    mpt_block_t z = *h;
+    z.crc = 0;
+    return mpt_crc32_up(mpt_crc32_up(0, &z, sizeof z), payload, h->comp_len);
 }
 
 #endif /* MPT_TRACE_FORMAT_H */

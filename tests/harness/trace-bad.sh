@@ -42,9 +42,21 @@ expect_bad() {
 head -c $((size - 100)) "$tmp/good.mpt" > "$tmp/cut.mpt"
 expect_bad "$tmp/cut.mpt" truncated
 grep -q "^events: [1-9]" "$tmp/stat" || fail "the blocks before the cut were not read"
-cp "$tmp/good.mpt" "$tmp/flip.mpt"
-printf '\xff' | dd of="$tmp/flip.mpt" bs=1 seek=400 conv=notrunc status=none
-expect_bad "$tmp/flip.mpt" corrupt
+# flip OFFSET: good.mpt with the byte at OFFSET xor 1, as flip.mpt.
+flip() {
+    local b
+    b=$(od -An -tu1 -j "$1" -N 1 "$tmp/good.mpt" | tr -d ' ')
+    cp "$tmp/good.mpt" "$tmp/flip.mpt"
+    printf "\\$(printf %o $((b ^ 1)))" | dd of="$tmp/flip.mpt" bs=1 seek="$1" conv=notrunc status=none
+    cmp -s "$tmp/good.mpt" "$tmp/flip.mpt" && fail "flip at $1 changed nothing"
+}
+# A payload byte; the first events block's thread number and event count
+# (header at 304: file header 256, START block 32 + 16), which the block's
+# crc covers too (a flipped thread number once read as a whole trace).
+for off in 400 312 316; do
+    flip $off
+    expect_bad "$tmp/flip.mpt" corrupt
+done
 head -c 300 /bin/ls > "$tmp/notrace.mpt"
 expect_bad "$tmp/notrace.mpt" corrupt
 grep -q "not an mpbench trace" "$tmp/stat" || fail "a non-trace is not named as such"
