@@ -1,21 +1,20 @@
 /* Backend: buddy allocator over reservations from the platform, the
- * dirty-block cache with two-generation decay, the two-level pagemap's
- * leaves (reserved as the heap reaches new spans), and the metadata bump
- * area. Reservations are sized to the address-space limit (RLIMIT_AS):
- * MPA_REGION_SIZE where there is room, smaller under a tight limit, and just
- * what a request needs when even that is refused.
+ * dirty-block cache with two-generation decay, the pagemap (placed and sized
+ * at start: the whole address space, or a window under a limit), and the
+ * metadata bump area. Reservations are sized to the address-space limit
+ * (RLIMIT_AS): MPA_REGION_SIZE where there is room, smaller under a tight
+ * limit, and just what a request needs when even that is refused; they all
+ * lie in the pagemap's window.
  * Free-list links live in pagemap entries, never in the (decommitted) blocks. */
 #include "backend.h"
 
-/* The entries of every span the heap never used: read, never written. */
-static mpa_pm_entry_t zero_leaf[MPA_PM_LEAF_ENTRIES] __attribute__((aligned(4096)));
+/* Until mpa_backend_init places the map, every lookup reads this entry. */
+static const mpa_pm_entry_t zero_entry;
 
-/* Span 0 (addresses below 4 GiB, NULL among them) is looked up correctly
- * even before the heap starts; mpa_backend_init sets the other words. */
-uintptr_t mpa_pm_root[MPA_PM_ROOT_SIZE] = {(uintptr_t)zero_leaf};
+mpa_pagemap_t mpa_pm = {.base = (uintptr_t)&zero_entry};
 
-/* Guards leaf creation (root words); innermost lock, taken under a backend's. */
-static mpa_lock_t leaf_lock = MPA_LOCK_INIT;
+/* The window chunk whose entry NULL (index 0) reads: never handed out. */
+static uintptr_t null_alias = UINTPTR_MAX;
 
 mpa_backend_t mpa_backend_global = {.lock = MPA_LOCK_INIT, .merge_order = MPA_REGION_ORDER};
 
@@ -54,66 +53,69 @@ static void *list_pop(void **head) {
 
 /* ---- address space ---- */
 
-#define LEAF_BYTES (MPA_PM_LEAF_ENTRIES * sizeof(mpa_pm_entry_t))
-#define SPAN_SIZE  ((uintptr_t)1 << MPA_PM_LEAF_BITS)
+#define ENTRY_SIZE sizeof(mpa_pm_entry_t)
 
-/* The root word of span i when its leaf starts at `leaf`. */
-static uintptr_t root_word(uintptr_t leaf, size_t i) {
-    return leaf - i * MPA_PM_LEAF_ENTRIES * sizeof(mpa_pm_entry_t);
+/* True when [p, p + size) lies in the pagemap's window. */
+static bool in_window(uintptr_t p, size_t size) {
+    return p - mpa_pm.lo < mpa_pm.span && size <= mpa_pm.span - (p - mpa_pm.lo);
 }
 
-static bool has_leaf(size_t i) {
-    return __atomic_load_n(&mpa_pm_root[i], __ATOMIC_ACQUIRE) != root_word((uintptr_t)zero_leaf, i);
-}
-
-/* Gives every span of [p, p + size) its own leaf; false when the platform
- * refuses the address space (leaves already made stay: they are reused). */
-static bool leaves_ensure(uintptr_t p, size_t size) {
-    bool ok = true;
-    mpa_lock(&leaf_lock);
-    for (size_t i = p >> MPA_PM_LEAF_BITS; i <= (p + size - 1) >> MPA_PM_LEAF_BITS && ok; i++) {
-        if (has_leaf(i))
-            continue;
-        void *leaf = mpa_pal_reserve(mpa_align_up(LEAF_BYTES, mpa_pal_page_size()));
-        if (leaf == NULL) {
-            ok = false;
+/* Searches the window for a free place, from its top down, on a grid of
+ * 64 steps (or of the size, when larger): used when the platform placed a
+ * reservation outside the window. */
+static void *reserve_in_window(size_t size, size_t align) {
+    if (size > mpa_pm.span)
+        return NULL;
+    uintptr_t first = mpa_align_up(mpa_pm.lo, align);
+    uintptr_t at = (mpa_pm.lo + mpa_pm.span - size) & ~(uintptr_t)(align - 1);
+    size_t step = mpa_align_up(size > mpa_pm.span / 64 ? size : mpa_pm.span / 64, align);
+    for (; at >= first; at -= step) {
+        void *p = mpa_pal_reserve_at((void *)at, size);
+        if (p != NULL)
+            return p;
+        if (at - first < step)
             break;
-        }
-        mpa_pal_notify_using_readonly(leaf, LEAF_BYTES);
-        __atomic_store_n(&mpa_pm_root[i], root_word((uintptr_t)leaf, i), __ATOMIC_RELEASE);
     }
-    mpa_unlock(&leaf_lock);
-    return ok;
+    return NULL;
 }
 
-/* Commits the pagemap entries of [p, p + size) where the platform needs it,
- * span by span (a leaf's entries are contiguous, leaves are not). */
+/* Address space from the platform inside the window: where the platform
+ * puts it (nearly always, as the window is placed around its mappings),
+ * else at a free place of the window. `aligned`: aligned to size (a power
+ * of two); else page-aligned. */
+static void *os_reserve(size_t size, bool aligned) {
+    void *p = aligned ? mpa_pal_reserve_aligned(size) : mpa_pal_reserve(size);
+    if (p == NULL || in_window((uintptr_t)p, size))
+        return p;
+    mpa_pal_release(p, size);
+    return reserve_in_window(size, aligned ? size : mpa_pal_page_size());
+}
+
+/* Commits the map bytes [from, from + bytes), rounded out to pages. */
+static int commit_map(uintptr_t from, size_t bytes) {
+    size_t page = mpa_pal_page_size();
+    uintptr_t lo = from & ~(uintptr_t)(page - 1), hi = mpa_align_up(from + bytes, page);
+    return mpa_pal_notify_using((void *)lo, hi - lo);
+}
+
+/* Commits the pagemap entries of [p, p + size) where the platform needs it:
+ * one run of entries, or two where the index wraps at the map's end. */
 static int pagemap_commit(void *p, size_t size) {
     if (mpa_pal_features() & MPA_PAL_LAZY_COMMIT)
         return 0;
-    size_t page = mpa_pal_page_size();
-    for (uintptr_t at = (uintptr_t)p, end = (uintptr_t)p + size; at < end;) {
-        uintptr_t stop = (at | (SPAN_SIZE - 1)) + 1;
-        stop = stop < end ? stop : end;
-        uintptr_t lo = (uintptr_t)mpa_pm_entry((void *)at) & ~(page - 1);
-        uintptr_t hi = mpa_align_up(
-            (uintptr_t)mpa_pm_entry((void *)(stop - 1)) + sizeof(mpa_pm_entry_t), page);
-        if (mpa_pal_notify_using((void *)lo, hi - lo) != 0)
-            return -1;
-        at = stop;
-    }
-    return 0;
+    uintptr_t first = (uintptr_t)mpa_pm_entry(p);
+    size_t n = ((size + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS) * ENTRY_SIZE;
+    size_t run = mpa_pm.base + mpa_pm.mask + ENTRY_SIZE - first;
+    if (run >= n)
+        return commit_map(first, n);
+    return commit_map(first, run) != 0 ? -1 : commit_map(mpa_pm.base, n - run);
 }
 
 static void *reserve(mpa_backend_t *b, unsigned order) {
     size_t size = BLOCK_SIZE(order);
     void *p;
     if (b->arena_end == 0) {
-        p = mpa_pal_reserve_aligned(size);
-        if (p != NULL && !leaves_ensure((uintptr_t)p, size)) {
-            mpa_pal_release(p, size);
-            return NULL;
-        }
+        p = os_reserve(size, true);
     } else {
         uintptr_t at = mpa_align_up(b->arena_next, size);
         if (at + size > b->arena_end || at + size < at)
@@ -126,10 +128,19 @@ static void *reserve(mpa_backend_t *b, unsigned order) {
     return p;
 }
 
+/* p's buddy of `order` when the pagemap can tell what it is (outside the
+ * window its entry would be another chunk's); else NULL. */
+static void *buddy_of(void *p, unsigned order) {
+    void *buddy = (void *)((uintptr_t)p ^ BLOCK_SIZE(order));
+    return mpa_pm_covers(buddy) ? buddy : NULL;
+}
+
 static void clean_insert(mpa_backend_t *b, void *p, unsigned order) {
     /* Merge with free buddies, but never beyond a region's own size. */
     while (order < b->merge_order) {
-        void *buddy = (void *)((uintptr_t)p ^ BLOCK_SIZE(order));
+        void *buddy = buddy_of(p, order);
+        if (buddy == NULL)
+            break;
         mpa_pm_entry_t *e = mpa_pm_entry(buddy);
         if (mpa_pm_owner_load(e) != mpa_pm_tag(MPA_PM_FREE, order))
             break;
@@ -142,11 +153,31 @@ static void clean_insert(mpa_backend_t *b, void *p, unsigned order) {
     list_push(&b->clean_head[order], p, mpa_pm_tag(MPA_PM_FREE, order));
 }
 
+/* Files a fresh reservation as free; the chunk NULL aliases, if it lies in
+ * it, is split off and kept (its entry stays "unknown memory" for good). */
+static void fresh_insert(mpa_backend_t *b, void *p, unsigned order) {
+    if (null_alias - (uintptr_t)p >= BLOCK_SIZE(order)) {
+        list_push(&b->clean_head[order], p, mpa_pm_tag(MPA_PM_FREE, order));
+        return;
+    }
+    while (order-- > 0) {
+        char *half = (char *)p + BLOCK_SIZE(order);
+        if (null_alias >= (uintptr_t)half) {
+            list_push(&b->clean_head[order], p, mpa_pm_tag(MPA_PM_FREE, order));
+            p = half;
+        } else {
+            list_push(&b->clean_head[order], half, mpa_pm_tag(MPA_PM_FREE, order));
+        }
+    }
+}
+
 static void *clean_take(mpa_backend_t *b, unsigned order) {
-    unsigned j = order;
-    while (j <= MPA_MAX_ORDER && b->clean_head[j] == NULL)
-        j++;
-    if (j > MPA_MAX_ORDER) {
+    unsigned j;
+    for (;;) {
+        for (j = order; j <= MPA_MAX_ORDER && b->clean_head[j] == NULL; j++)
+            ;
+        if (j <= MPA_MAX_ORDER)
+            break;
         /* A whole region if the platform grants it; where address space is
          * tight (RLIMIT_AS, a small arena), just what this request needs. */
         j = order > b->merge_order ? order : b->merge_order;
@@ -155,7 +186,7 @@ static void *clean_take(mpa_backend_t *b, unsigned order) {
             j--;
         if (fresh == NULL)
             return NULL;
-        list_push(&b->clean_head[j], fresh, mpa_pm_tag(MPA_PM_FREE, j));
+        fresh_insert(b, fresh, j); /* once more when the null alias split it */
     }
     void *p = list_pop(&b->clean_head[j]);
     while (j > order) {
@@ -183,8 +214,9 @@ static void dirty_unlink(mpa_backend_t *b, void *p, unsigned order) {
 /* Adds p to the b->young generation, merged with its dirty buddies. */
 static void dirty_insert(mpa_backend_t *b, void *p, unsigned order) {
     while (order < b->merge_order) {
-        void *buddy = (void *)((uintptr_t)p ^ BLOCK_SIZE(order));
-        if (mpa_pm_owner_load(mpa_pm_entry(buddy)) != mpa_pm_tag(MPA_PM_DIRTY, order))
+        void *buddy = buddy_of(p, order);
+        if (buddy == NULL ||
+            mpa_pm_owner_load(mpa_pm_entry(buddy)) != mpa_pm_tag(MPA_PM_DIRTY, order))
             break;
         dirty_unlink(b, buddy, order);
         if (buddy < p)
@@ -465,16 +497,56 @@ static unsigned region_order(size_t limit) {
     return order;
 }
 
-bool mpa_backend_init(void) {
-    mpa_backend_t *b = &mpa_backend_global;
+/* Reserves a map for a window of 2^bits bytes; false when refused. */
+static bool map_make(unsigned bits) {
+    size_t entries = (size_t)1 << (bits - MPA_CHUNK_BITS);
+    size_t bytes = mpa_align_up(entries * ENTRY_SIZE, mpa_pal_page_size());
+    void *map = mpa_pal_reserve(bytes);
+    if (map == NULL)
+        return false;
+    mpa_pal_notify_using_readonly(map, bytes);
+    mpa_pm.base = (uintptr_t)map;
+    mpa_pm.mask = (uintptr_t)(entries - 1) << MPA_PM_ENTRY_BITS;
+    return true;
+}
+
+/* Places the pagemap: over the platform's whole heap range when there is no
+ * limit and the platform grants that map; else over a window of
+ * 2^MPA_PM_WINDOW_BITS bytes, or four times the limit (the program's own
+ * mappings share it), centred on where the platform put the map (its next
+ * mappings go beside it). False when no map can be made. */
+static bool pagemap_init(size_t limit) {
     uintptr_t lo;
     size_t size;
     mpa_pal_heap_range(&lo, &size);
-    if ((lo + size - 1) >> MPA_PM_ADDRESS_BITS != 0)
-        return false; /* the root covers user space only */
-    for (size_t i = 1; i < MPA_PM_ROOT_SIZE; i++)
-        mpa_pm_root[i] = root_word((uintptr_t)zero_leaf, i);
+    unsigned bits = mpa_ceil_log2(size);
+    if (limit == SIZE_MAX && map_make(bits)) {
+        mpa_pm.lo = lo;
+        mpa_pm.span = size;
+    } else {
+        unsigned want = limit == SIZE_MAX ? MPA_PM_WINDOW_BITS : mpa_ceil_log2(limit) + 2;
+        want = want < bits ? want : bits;
+        while (!map_make(want))
+            if (--want < MPA_MAX_SMALL_BITS + 6) /* not even the largest slab */
+                return false;
+        size_t span = (size_t)1 << want;
+        uintptr_t at = (mpa_pm.base & ~(uintptr_t)(MPA_CHUNK_SIZE - 1)) - span / 2;
+        at = at < lo || at > mpa_pm.base ? lo : at; /* clamped into the range */
+        at = at + span > lo + size ? lo + size - span : at;
+        mpa_pm.lo = at;
+        mpa_pm.span = span;
+    }
+    /* The one window address whose chunk index is 0, as NULL's. */
+    uintptr_t w = (uintptr_t)1 << mpa_ceil_log2(mpa_pm.span);
+    null_alias = mpa_align_up(mpa_pm.lo, w);
+    return true;
+}
+
+bool mpa_backend_init(void) {
+    mpa_backend_t *b = &mpa_backend_global;
     size_t limit = mpa_pal_address_space_limit();
+    if (!pagemap_init(limit))
+        return false;
     b->merge_order = region_order(limit);
     b->trim = limit != SIZE_MAX;
     /* Under a limit, objects above 1/256 of it are mapped alone, to the chunk. */
@@ -499,10 +571,7 @@ size_t mpa_backend_dirty_in(mpa_backend_t *b) {
     return v;
 }
 
-void mpa_backend_fork(mpa_fork_stage_t stage) {
-    mpa_lock_fork(&mpa_backend_global.lock, stage);
-    mpa_lock_fork(&leaf_lock, stage);
-}
+void mpa_backend_fork(mpa_fork_stage_t stage) { mpa_lock_fork(&mpa_backend_global.lock, stage); }
 
 /* ---- huge blocks: larger than a region, mapped and unmapped on their own,
  * sized to the request rather than to a power of two (address space counts
@@ -518,9 +587,9 @@ void *mpa_backend_huge_alloc(mpa_backend_t *b, size_t size, size_t align) {
     size_t span = size + align - page;
     if (span < size)
         return NULL;
-    char *raw = mpa_pal_reserve(span);
+    char *raw = os_reserve(span, false);
     if (raw == NULL && mpa_backend_release_in(b) > 0)
-        raw = mpa_pal_reserve(span); /* cached blocks merged: maybe the kernel finds room */
+        raw = os_reserve(span, false); /* cached blocks merged: maybe the kernel finds room */
     if (raw == NULL)
         return NULL;
     char *p = (char *)mpa_align_up((uintptr_t)raw, align);
@@ -528,7 +597,7 @@ void *mpa_backend_huge_alloc(mpa_backend_t *b, size_t size, size_t align) {
         mpa_pal_release(raw, (size_t)(p - raw));
     if (raw + span > p + size)
         mpa_pal_release(p + size, (size_t)(raw + span - (p + size)));
-    if (!leaves_ensure((uintptr_t)p, size) || pagemap_commit(p, size) != 0 ||
+    if (pagemap_commit(p, size) != 0 ||
         (!(mpa_pal_features() & MPA_PAL_LAZY_COMMIT) && mpa_pal_notify_using(p, size) != 0)) {
         mpa_pal_release(p, size);
         return NULL;

@@ -105,8 +105,7 @@ MPA_HIDDEN void mpa_backend_tick(void);
 MPA_HIDDEN size_t mpa_backend_committed(void);
 MPA_HIDDEN size_t mpa_backend_dirty(void);
 
-/* The global backend's and the pagemap leaves' locks across fork, in that
- * order (mpa_lock_fork). */
+/* The global backend's lock across fork (mpa_lock_fork). */
 MPA_HIDDEN void mpa_backend_fork(mpa_fork_stage_t stage);
 
 #endif /* MPA_BACKEND_H */

@@ -116,10 +116,10 @@ MPA_INLINE void *mpa_alloc_in(mpa_local_t *l, size_t size) {
 /* malloc's fast path on this thread's lists. */
 MPA_INLINE void *mpa_alloc(size_t size) { return mpa_alloc_in(&mpa_local, size); }
 
-/* free fast path for an object of this thread, 16 instructions: two-level
- * pagemap lookup (7: span index 2, root base 1, chunk offset 3, root load
- * and add 1), owner test (3), push on its slab (4), count down to the slab's
- * next event (2), return. NULL and foreign pointers take the slow path. */
+/* free fast path for an object of this thread, 15 instructions: pagemap
+ * lookup (4: shift, mask, base; pagemap.h), owner test (4: TLS offset, load,
+ * compare, branch), push on its slab (4), count down to the slab's next
+ * event (2), return. NULL and foreign pointers take the slow path. */
 MPA_INLINE void mpa_dealloc_in(mpa_local_t *l, void *p) {
     mpa_pm_entry_t *e = mpa_pm_entry(p);
     if (MPA_LIKELY(e->owner == l->me) && !MPA_CHECKED) {

@@ -1,16 +1,16 @@
 /* The pagemap: one entry per chunk, mapping an address to what lives there.
  * Small objects: owner core, slab and size class. Everything else has a
  * small kind tag in place of the owner (zero = unknown memory).
- * Two levels, so that it costs address space only where the heap is: a root
- * of MPA_PM_ROOT_SIZE words covers the 47-bit user address space, one word
- * per 2^MPA_PM_LEAF_BITS bytes (a "leaf span"); each word points at the
- * leaf of entries for that span, biased by the span's first chunk index so
- * that entry(p) = root[p >> LEAF_BITS] + (p >> CHUNK_BITS) * sizeof(entry),
- * one load more than a flat map and no mask. Spans the heap never used
- * point at one shared, never-written zero leaf, so a lookup of any user
- * address (NULL, a foreign pointer) is safe. Leaves are reserved when the
- * backend first reserves address space in their span, and committed by
- * touch (by the backend on platforms without lazy commit). */
+ * One flat array read through a runtime mask: entry(p) = base + ((p >> 9) &
+ * mask), the chunk index modulo the map's size (a power of two of entries).
+ * An unlimited process maps the whole user address space (a lazily touched
+ * reservation); under an address-space limit (RLIMIT_AS, or when that big a
+ * reservation is refused) the heap lives in a window of 2^k bytes, the map
+ * holds the window's entries only, and addresses outside it alias entries
+ * inside (mpa_pm_covers tells them apart; slow paths check it). The window
+ * chunk whose entry NULL aliases is never handed out, so free(NULL) and
+ * foreign pointers read "unknown" unless they alias a live chunk (fast
+ * build only: the hardened builds check mpa_pm_covers on every free). */
 #ifndef MPA_PAGEMAP_H
 #define MPA_PAGEMAP_H
 
@@ -34,26 +34,30 @@ typedef struct mpa_pm_entry {
     uintptr_t cls;   /* small: size class; dirty: its generation */
 } mpa_pm_entry_t;
 
-#define MPA_PM_ADDRESS_BITS 47 /* the user half of x86-64 and arm64 (48-bit VA) */
-#define MPA_PM_LEAF_BITS    32 /* bytes of address space per leaf = 2^bits (leaf: 8 MiB) */
-#define MPA_PM_ROOT_SIZE    ((size_t)1 << (MPA_PM_ADDRESS_BITS - MPA_PM_LEAF_BITS))
-#define MPA_PM_LEAF_ENTRIES ((size_t)1 << (MPA_PM_LEAF_BITS - MPA_CHUNK_BITS))
+#define MPA_PM_ENTRY_BITS 5 /* sizeof(mpa_pm_entry_t) = 2^bits: the mask needs a power of two */
+_Static_assert(sizeof(mpa_pm_entry_t) == (1u << MPA_PM_ENTRY_BITS), "pagemap entry size");
 
-/* Root words: leaf address minus (span index << (LEAF_BITS - CHUNK_BITS))
- * entries. Written under the global backend lock, read by every lookup. */
-MPA_HIDDEN extern uintptr_t mpa_pm_root[MPA_PM_ROOT_SIZE];
+/* Where the map is and what it covers. Set once by mpa_backend_init (the
+ * library constructor, before the program's threads exist); until then
+ * every lookup reads one static zero entry (mask 0). */
+typedef struct mpa_pagemap {
+    uintptr_t base; /* the map: entry of chunk index i at base + i * entry size */
+    uintptr_t mask; /* (entries - 1) << MPA_PM_ENTRY_BITS */
+    uintptr_t lo;   /* the heap window [lo, lo + span): every reservation lies in it */
+    uintptr_t span;
+} mpa_pagemap_t;
 
-/* The entry of the chunk holding p. pre: p < 2^MPA_PM_ADDRESS_BITS (every
- * user-space address on 4-level paging). */
+MPA_HIDDEN extern mpa_pagemap_t mpa_pm;
+
+/* The entry of the chunk holding p (or of the window chunk p aliases when p
+ * lies outside the window): 4 instructions, as a flat map. */
 MPA_INLINE mpa_pm_entry_t *mpa_pm_entry(const void *p) {
-    /* A plain load (it folds into the add): a root word only ever changes
-     * from the zero leaf to a leaf made before the span's memory exists. */
-    uintptr_t leaf = mpa_pm_root[(uintptr_t)p >> MPA_PM_LEAF_BITS];
-    return (mpa_pm_entry_t *)(leaf + ((uintptr_t)p >> MPA_CHUNK_BITS) * sizeof(mpa_pm_entry_t));
+    uintptr_t off = ((uintptr_t)p >> (MPA_CHUNK_BITS - MPA_PM_ENTRY_BITS)) & mpa_pm.mask;
+    return (mpa_pm_entry_t *)(mpa_pm.base + off);
 }
 
-/* True when p is an address the pagemap can look up. */
-MPA_INLINE bool mpa_pm_covers(const void *p) { return (uintptr_t)p >> MPA_PM_ADDRESS_BITS == 0; }
+/* True when p lies in the heap window, so that its entry is its own. */
+MPA_INLINE bool mpa_pm_covers(const void *p) { return (uintptr_t)p - mpa_pm.lo < mpa_pm.span; }
 
 /* The owner word of an entry the caller does not own may be read by the
  * backend (to merge buddies) while its owner labels it: such accesses are

@@ -56,6 +56,11 @@
 #define MPA_REGION_BITS 30
 #endif
 
+/* heap window (map: 1/512 of it) when the whole-address-space pagemap is refused = 2^bits; range: 32..46; bits */
+#ifndef MPA_PM_WINDOW_BITS
+#define MPA_PM_WINDOW_BITS 40
+#endif
+
 /* (Default 25 until results/sweep-page: 28 ran large and phase 22-67% faster
  * at the same peak RSS; decay still gives the memory back.) */
 /* freed-but-committed bytes the backend keeps for reuse before decommitting = 2^bits; range: 0..34; bits */
@@ -168,6 +173,9 @@
 #endif
 #if MPA_REGION_BITS < 22 || MPA_REGION_BITS > 36
 #error "MPA_REGION_BITS must be 22..36"
+#endif
+#if MPA_PM_WINDOW_BITS < 32 || MPA_PM_WINDOW_BITS > 46
+#error "MPA_PM_WINDOW_BITS must be 32..46"
 #endif
 #if MPA_REGION_BITS < MPA_MAX_SMALL_BITS + 6
 #error "MPA_REGION_BITS too small: a region must hold the largest slab (MPA_MAX_SMALL_BITS + 6)"

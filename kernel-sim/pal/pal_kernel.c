@@ -38,6 +38,14 @@ void *mpa_pal_reserve(size_t size) { return ks_vm_reserve(size, KS_PAGE_SIZE); }
 
 void *mpa_pal_reserve_aligned(size_t size) { return ks_vm_reserve(size, size); }
 
+/* Every reservation lies in the arena, which the pagemap covers whole: the
+ * backend never needs a placed one. */
+void *mpa_pal_reserve_at(void *at, size_t size) {
+    (void)at;
+    (void)size;
+    return NULL;
+}
+
 void mpa_pal_release(void *p, size_t size) { ks_vm_release(p, size); }
 
 /* The contract has no failure return: running out of simulated RAM here is a

@@ -4,6 +4,9 @@
 # and of the checked build and must die of SIGABRT with exactly one stderr
 # line naming the call: realloc, malloc_usable_size or free (the checked
 # build may describe the object its own way, but names the call too).
+# Each case runs unlimited (the pagemap covers the whole address space) and
+# under `ulimit -v` 8 GB (the heap and its pagemap confined to a window:
+# stack, static and foreign mmap pointers lie outside it).
 # Usage: tests/corruption/calls.sh BUILD   (0 pass, 1 fail, 77 skip)
 set -uo pipefail
 
@@ -33,7 +36,11 @@ free_twice_huge     |free              |$large_freed
 fails=0
 err=$(mktemp) || exit 1
 trap 'rm -f "$err"' EXIT
-for lib in "$build/lib/libmpalloc.so" "$build/lib/libmpalloc-checked.so"; do
+for run in "$build/lib/libmpalloc.so" "$build/lib/libmpalloc-checked.so" \
+    "8000000:$build/lib/libmpalloc.so" "8000000:$build/lib/libmpalloc-checked.so"; do
+    lib=${run#*:}
+    kib=unlimited
+    [ "$lib" = "$run" ] || kib=${run%%:*}
     while IFS='|' read -r name call regex; do
         name=${name// /}
         call=${call// /}
@@ -41,12 +48,12 @@ for lib in "$build/lib/libmpalloc.so" "$build/lib/libmpalloc-checked.so"; do
         case $lib in
         *-checked.so) regex="($regex( in $call\(\))?|mpalloc: .* in $call\(\))" ;;
         esac
-        rc=$({ timeout -k 5 30 env LD_PRELOAD="$lib" "$prog" "$name" >/dev/null 2>"$err"; echo $?; } 2>/dev/null)
+        rc=$({ (ulimit -v "$kib" && timeout -k 5 30 env LD_PRELOAD="$lib" "$prog" "$name") >/dev/null 2>"$err"; echo $?; } 2>/dev/null)
         msg=$(cat "$err")
         if [ "$rc" -eq 134 ] && [ "$(grep -c . <<<"$msg")" -eq 1 ] && grep -Eqx "$regex" <<<"$msg"; then
-            printf '  ok    %-20s %-20s %s\n' "$name" "$(basename "$lib")" "$msg"
+            printf '  ok    %-20s %-20s %-9s %s\n' "$name" "$(basename "$lib")" "$kib" "$msg"
         else
-            printf '  FAIL  %-20s %-20s exit %s; stderr: %s\n' "$name" "$(basename "$lib")" "$rc" "${msg:-(empty)}"
+            printf '  FAIL  %-20s %-20s %-9s exit %s; stderr: %s\n' "$name" "$(basename "$lib")" "$kib" "$rc" "${msg:-(empty)}"
             fails=$((fails + 1))
         fi
     done <<<"$cases"

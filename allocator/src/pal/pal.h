@@ -33,6 +33,11 @@ void *mpa_pal_reserve(size_t size);
  * pre: size is a power of two, at least the page size. */
 void *mpa_pal_reserve_aligned(size_t size);
 
+/* Reserves exactly [at, at + size) when none of it is in use; NULL
+ * otherwise (the backend keeps a limited heap inside its window with it).
+ * pre: at and size are multiples of the page size. */
+void *mpa_pal_reserve_at(void *at, size_t size);
+
 /* Returns a reservation (or a page-aligned part of one) to the OS. */
 void mpa_pal_release(void *p, size_t size);
 

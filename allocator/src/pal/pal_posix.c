@@ -72,6 +72,23 @@ void *mpa_pal_reserve_aligned(size_t size) {
     return aligned;
 }
 
+void *mpa_pal_reserve_at(void *at, size_t size) {
+#ifdef MAP_FIXED_NOREPLACE
+    int fixed = MAP_FIXED_NOREPLACE;
+#else
+    int fixed = 0; /* a hint: checked below */
+#endif
+    void *p = mmap(at, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | fixed, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    if (p != at) { /* a kernel that took the flag for a hint placed it elsewhere */
+        munmap(p, size);
+        return NULL;
+    }
+    return p;
+}
+
 void mpa_pal_release(void *p, size_t size) { munmap(p, size); }
 
 int mpa_pal_notify_using(void *p, size_t size) {
