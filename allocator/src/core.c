@@ -93,6 +93,7 @@ bool mpa_thread_init(mpa_local_t *l) {
         return false;
     l->core = c;
     l->me = (uintptr_t)c;
+    mpa_local_reset_room(l);
     l->state = MPA_THREAD_ACTIVE;
     /* Also after teardown (a destructor that allocates): the exit hook must
      * run again so that this core goes back to the pool. */
@@ -170,8 +171,9 @@ void mpa_slab_event(mpa_slab_t *s) {
  * which nets `wake` (see stats.c). */
 static void slab_take(mpa_local_t *l, mpa_slab_t *s) {
     const mpa_class_info_t *ci = &mpa_classes[s->cls];
-    int64_t delta = s->state == MPA_SLAB_AVAILABLE ? ci->wake : ci->count;
-    mpa_stat_add(&l->core->out[s->cls], delta);
+    bool avail = s->state == MPA_SLAB_AVAILABLE;
+    mpa_stat_add(&l->core->out[s->cls], avail ? ci->wake : ci->count);
+    l->room[s->cls] -= (int32_t)(avail ? ci->count - s->needed : ci->count); /* objects taken */
     l->fast[s->cls] = s->free;
     s->free = NULL;
     s->state = MPA_SLAB_SLEEPING;
@@ -299,6 +301,7 @@ static bool orphan_bind(void) {
         return false;
     orphan.core = c;
     orphan.me = (uintptr_t)c;
+    mpa_local_reset_room(&orphan);
     orphan.state = MPA_THREAD_ACTIVE;
     return true;
 }
@@ -340,6 +343,37 @@ void *mpa_alloc_slow(size_t size, mpa_local_t *l) {
     if (l->fast[cls] == NULL && !refill(l, cls))
         return oom();
     return mpa_alloc_in(l, size);
+}
+
+void mpa_local_reset_room(mpa_local_t *l) {
+    for (unsigned cls = 0; cls <= MPA_NUM_CLASSES; cls++)
+        l->room[cls] = (int32_t)mpa_classes[cls].hold;
+}
+
+/* Keeps the newest half of the list (the objects freed last, still in
+ * cache) and gives the older half back to their slabs: untouched objects
+ * of the slab the list was refilled from, and the first of a burst of
+ * frees, so that a slab whose objects all came back can empty and be
+ * released rather than stay pinned by one object in a list. */
+void mpa_fast_overflow(mpa_local_t *l, unsigned cls) {
+    int32_t keep = (int32_t)mpa_classes[cls].hold / 2;
+    void *rest = l->fast[cls];
+    if (keep == 0) {
+        l->fast[cls] = NULL;
+    } else {
+        void *last = rest;
+        for (int32_t i = 1; i < keep; i++)
+            last = mpa_fl_next(last);
+        rest = mpa_fl_next(last);
+        mpa_fl_set(last, NULL);
+    }
+    while (rest != NULL) {
+        void *next = mpa_fl_next(rest);
+        mpa_dealloc_local(rest, mpa_pm_entry(rest)->meta);
+        rest = next;
+    }
+    l->room[cls] = (int32_t)mpa_classes[cls].hold - keep;
+    maintain(l); /* a program that only frees and reuses never takes another slow path */
 }
 
 void mpa_dealloc_local(void *p, mpa_slab_t *s) {
@@ -412,6 +446,7 @@ static void flush_fast_lists(mpa_local_t *l) {
             p = next;
         }
     }
+    mpa_local_reset_room(l);
 }
 
 /* Takes in every message waiting for the lists l, then gives their core's

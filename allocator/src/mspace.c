@@ -118,6 +118,7 @@ MPA_EXPORT mspace create_mspace(size_t capacity, int locked) {
     memset(&m->local, 0, sizeof m->local);
     m->local.core = c;
     m->local.me = (uintptr_t)c;
+    mpa_local_reset_room(&m->local);
     m->local.state = MPA_THREAD_ACTIVE;
     return m;
 }

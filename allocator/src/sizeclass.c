@@ -24,6 +24,8 @@ static void fill_class(unsigned cls, size_t size) {
     /* ceil(2^64 / size) without 128-bit division: size is never a power of
      * two above 2^63, so ~0/size + 1 is exact for all our sizes. */
     c->recip = UINT64_MAX / size + 1;
+    size_t hold = c->count * MPA_FAST_HOLD_SLABS, by_bytes = MPA_FAST_HOLD_MAX / size;
+    c->hold = (uint32_t)(hold < by_bytes ? hold : by_bytes > 0 ? by_bytes : 1);
     unsigned wake = c->count / 4;
     c->wake = (uint16_t)(wake == 0 ? 1 : wake > 32 ? 32 : wake);
 }

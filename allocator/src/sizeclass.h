@@ -29,6 +29,7 @@ typedef struct mpa_class_info {
     uint32_t size;      /* object size in bytes */
     uint32_t count;     /* objects per slab */
     uint64_t recip;     /* ceil(2^64 / size): offset / size = (offset * recip) >> 64 */
+    uint32_t hold;      /* most objects a thread's fast list of the class holds */
     uint16_t wake;      /* frees before a sleeping slab is available again */
     uint8_t slab_bits;  /* log2 of the slab size in bytes */
     uint8_t slab_order; /* slab size in chunks, log2 */

@@ -3,8 +3,10 @@
  * allocating. Counts are kept per slab event, never on the fast paths: a
  * core's `out` is the objects out of its slabs (allocated, cached in a fast
  * list, or on their way back), settled whenever a slab wakes, empties or is
- * taken, so it runs ahead of the truth by at most one wake threshold (<= 32
- * objects) per slab. The calling thread's own fast lists are subtracted.
+ * taken, so for other threads it runs ahead of the truth by up to a slab's
+ * objects per slab they use; for the calling thread's own core the fast
+ * lists and the unsettled frees of available slabs are subtracted, leaving
+ * at most one wake threshold (<= 32 objects) per sleeping slab.
  * Also: global-backend lock acquisitions (and how many waited), clock reads
  * for decay, and the per-core layer's counters (chunk cache, slab events). */
 #include <stdarg.h>
@@ -37,11 +39,21 @@ static void class_totals(int64_t live[], int64_t slabs[]) {
     }
 }
 
-static void subtract_own_fast_lists(int64_t live[]) {
+/* The calling thread's own core, which only it may walk: objects in its
+ * fast lists are not live, nor are the frees an available slab has had
+ * since it woke (settled only when it empties or is taken). */
+static void subtract_own_free(int64_t live[]) {
     mpa_local_t *l = &mpa_local;
-    for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++)
+    if (l->state != MPA_THREAD_ACTIVE)
+        return;
+    for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++) {
+        const mpa_class_info_t *ci = &mpa_classes[cls];
         for (void *p = l->fast[cls]; p != NULL; p = mpa_fl_next(p))
             live[cls]--;
+        for (mpa_slab_t *s = l->core->avail[cls]; s != NULL; s = s->next)
+            if (s->state == MPA_SLAB_AVAILABLE)
+                live[cls] -= (int64_t)(ci->count - ci->wake - s->needed);
+    }
 }
 
 /* Global-backend lock and decay counters, and the per-core layer summed
@@ -77,7 +89,7 @@ static void emit_layers(json_out_t *o) {
 MPA_EXPORT size_t mpa_stats_json_r(char *buf, size_t len) {
     int64_t live[MPA_NUM_CLASSES + 1] = {0}, slabs[MPA_NUM_CLASSES + 1] = {0};
     class_totals(live, slabs);
-    subtract_own_fast_lists(live);
+    subtract_own_free(live);
     int64_t small = 0;
     for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++)
         small += live[cls] * (int64_t)mpa_class_size(cls);

@@ -83,6 +83,16 @@
 #define MPA_EMPTY_SLABS_KEEP 1
 #endif
 
+/* a thread's fast list of a class (where its own frees go, hot for the next malloc) holds at most this many slabs' worth of objects; range: 1..16; slabs */
+#ifndef MPA_FAST_HOLD_SLABS
+#define MPA_FAST_HOLD_SLABS 2
+#endif
+
+/* ... and at most this many bytes of objects (at least one object) = 2^bits; range: 12..24; bits */
+#ifndef MPA_FAST_HOLD_MAX_BITS
+#define MPA_FAST_HOLD_MAX_BITS 14
+#endif
+
 /* bytes of freed chunks (slabs, medium objects) each core keeps for itself = 2^bits; range: 16..30; bits */
 #ifndef MPA_CORE_CACHE_BITS
 #define MPA_CORE_CACHE_BITS 23
@@ -119,17 +129,18 @@
 #endif
 
 /* ---- derived values ---- */
-#define MPA_MIN_ALLOC    ((size_t)1 << MPA_MIN_ALLOC_BITS)
-#define MPA_MAX_SMALL    ((size_t)1 << MPA_MAX_SMALL_BITS)
-#define MPA_PAGE_SIZE    ((size_t)1 << MPA_PAGE_BITS)
-#define MPA_CHUNK_SIZE   ((size_t)1 << MPA_CHUNK_BITS)
-#define MPA_REMOTE_BATCH ((size_t)1 << MPA_REMOTE_BATCH_BITS)
-#define MPA_REMOTE_SLOTS ((size_t)1 << MPA_REMOTE_SLOTS_BITS)
-#define MPA_DRAIN_MAX    ((size_t)1 << MPA_DRAIN_MAX_BITS)
-#define MPA_REGION_SIZE  ((size_t)1 << MPA_REGION_BITS)
-#define MPA_DIRTY_MAX    ((size_t)1 << MPA_DIRTY_MAX_BITS)
-#define MPA_CORE_CACHE   ((size_t)1 << MPA_CORE_CACHE_BITS)
-#define MPA_QUARANTINE   ((size_t)1 << MPA_QUARANTINE_BITS)
+#define MPA_MIN_ALLOC     ((size_t)1 << MPA_MIN_ALLOC_BITS)
+#define MPA_MAX_SMALL     ((size_t)1 << MPA_MAX_SMALL_BITS)
+#define MPA_PAGE_SIZE     ((size_t)1 << MPA_PAGE_BITS)
+#define MPA_CHUNK_SIZE    ((size_t)1 << MPA_CHUNK_BITS)
+#define MPA_REMOTE_BATCH  ((size_t)1 << MPA_REMOTE_BATCH_BITS)
+#define MPA_REMOTE_SLOTS  ((size_t)1 << MPA_REMOTE_SLOTS_BITS)
+#define MPA_DRAIN_MAX     ((size_t)1 << MPA_DRAIN_MAX_BITS)
+#define MPA_REGION_SIZE   ((size_t)1 << MPA_REGION_BITS)
+#define MPA_DIRTY_MAX     ((size_t)1 << MPA_DIRTY_MAX_BITS)
+#define MPA_CORE_CACHE    ((size_t)1 << MPA_CORE_CACHE_BITS)
+#define MPA_FAST_HOLD_MAX ((size_t)1 << MPA_FAST_HOLD_MAX_BITS)
+#define MPA_QUARANTINE    ((size_t)1 << MPA_QUARANTINE_BITS)
 /* Bytes every small object of a hardened build keeps after its requested
  * size for the keyed canary that records that size (checked.c). */
 #define MPA_TRAILER (MPA_CHECKED ? 8 : 0)
@@ -191,6 +202,12 @@
 #endif
 #if MPA_EMPTY_SLABS_KEEP < 0 || MPA_EMPTY_SLABS_KEEP > 64
 #error "MPA_EMPTY_SLABS_KEEP must be 0..64"
+#endif
+#if MPA_FAST_HOLD_SLABS < 1 || MPA_FAST_HOLD_SLABS > 16
+#error "MPA_FAST_HOLD_SLABS must be 1..16"
+#endif
+#if MPA_FAST_HOLD_MAX_BITS < 12 || MPA_FAST_HOLD_MAX_BITS > 24
+#error "MPA_FAST_HOLD_MAX_BITS must be 12..24"
 #endif
 #if MPA_CORE_CACHE_BITS < 16 || MPA_CORE_CACHE_BITS > 30
 #error "MPA_CORE_CACHE_BITS must be 16..30"

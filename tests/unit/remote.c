@@ -80,7 +80,12 @@ Test(remote, freed_objects_return_to_owner) {
         again[i] = mpa_malloc(OBJ_SIZE);
         reused += was_freed(again[i]);
     }
-    cr_assert_eq(reused, NOBJ, "%zu of %zu remotely freed objects came back", reused, (size_t)NOBJ);
+    /* A slab that got fewer than `wake` of its objects back sleeps until more
+     * come (the rest of it was out: in this thread's fast list, or ours): at
+     * most one such slab, the one the fast list was taken from. */
+    size_t wake = mpa_classes[mpa_size_to_class(OBJ_SIZE)].wake;
+    cr_assert_geq(reused + wake - 1, NOBJ, "%zu of %zu remotely freed objects came back", reused,
+                  (size_t)NOBJ);
     /* Undrained, the freed objects would still count: base + 3 * NOBJ. */
     check_live(base + 2 * (long long)NOBJ);
     for (size_t i = 0; i < 2 * NOBJ; i++)
