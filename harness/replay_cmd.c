@@ -29,9 +29,10 @@ static const char replay_help[] =
     "      --no-report     skip summary, plot and report\n"
     "\n"
     "Columns: wall_s (the child), max_rss_kb, ops (calls made: the same for\n"
-    "every run of a trace), and in extra: alloc_s (time inside the allocator:\n"
-    "clock reads around each call, minus the harness's per-call cost measured on\n"
-    "an empty pass), harness_ns_per_call, replay_s (the replay's own wall time).\n"
+    "every run of a trace), ops_per_s (calls per second of the replay itself),\n"
+    "and in extra: alloc_s (time inside the allocator: clock reads around each\n"
+    "call, minus the harness's per-call cost measured on an empty pass),\n"
+    "harness_ns_per_call, replay_s (the replay's own wall time) = ops_s.\n"
     "Same as: mpbench run --workload trace:TRACE --threads <recorded threads> ...\n"
     "Exit: as mpbench run; 2 also when TRACE is truncated, corrupt or empty.\n";
 
@@ -45,7 +46,7 @@ int mpb_cmd_replay(int argc, char **argv) {
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     char *args[32];
-    int n = 0, c;
+    int n = 0, c, have_out = 0;
     args[n++] = "run";
     optind = 1;
     while ((c = getopt_long(argc, argv, "a:r:o:h", opts, NULL)) != -1) {
@@ -59,12 +60,16 @@ int mpb_cmd_replay(int argc, char **argv) {
             return fputs(replay_help, stdout), 0;
         if (c == '?')
             return fputs("(see mpbench replay --help)\n", stderr), 2;
+        have_out |= c == 'o';
+        if (n + 2 > 32 - 6) /* room for the workload, threads and NULL */
+            return fputs("mpbench replay: too many options\n", stderr), 2;
         args[n++] = (char *)name;
         if (c != 'N')
             args[n++] = optarg;
     }
-    if (optind + 1 != argc) {
-        fprintf(stderr, "mpbench replay: want one TRACE\n(see mpbench replay --help)\n");
+    if (optind + 1 != argc || !have_out) {
+        fprintf(stderr, "mpbench replay: %s\n(see mpbench replay --help)\n",
+                !have_out ? "--out DIR is required" : "want one TRACE");
         return 2;
     }
     mpb_trace_t t;

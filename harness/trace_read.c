@@ -252,7 +252,11 @@ static int load(const char *path, mpb_trace_t *t, int decode) {
            (rc = read_block(t, buf, size, &off, raw, &ended, decode)) == GO_ON)
         rc = MPB_TRACE_OK;
     free(raw), free(buf);
-    if (rc == 0 && !ended)
+    if (rc == 0 && !t->nimages)
+        set_status(t, MPB_TRACE_TRUNCATED,
+                   "no blocks: the recorder never ran in the program (statically "
+                   "linked, setuid, or LD_PRELOAD removed before it started?)");
+    else if (rc == 0 && !ended)
         set_status(t, MPB_TRACE_TRUNCATED,
                    "no END block: the recorded program was killed or "
                    "the trace was cut short after %zu events",

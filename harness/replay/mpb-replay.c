@@ -11,7 +11,9 @@
  * pass over the plan (the ops dispatched, no call made; the least of three
  * passes, made after the replay so the memory timeline starts with it).
  * Output: mpbench-ops (calls made), mpbench-alloc_s, mpbench-harness_ns_per_call,
- * mpbench-replay_s, mpbench-live_peak_bytes (recorded). Exit 0; 1 when the
+ * mpbench-replay_s, mpbench-ops_s (= replay_s: ops_per_s is calls per second
+ * of replay, not of the child's whole life with its plan loading and empty
+ * passes), mpbench-live_peak_bytes (recorded). Exit 0; 1 when the
  * replay cannot go on (an allocation the recorded program got fails here);
  * 2 for a bad command line or plan. */
 #include "plan_format.h"
@@ -333,8 +335,8 @@ int main(int argc, char **argv) {
     double overhead = harness_ns_per_call(th);
     double alloc_s = ((double)ns - overhead * (double)calls) * 1e-9;
     printf("mpbench-ops: %llu\nmpbench-alloc_s: %.6f\nmpbench-harness_ns_per_call: %.1f\n"
-           "mpbench-replay_s: %.6f\nmpbench-live_peak_bytes: %llu\n",
+           "mpbench-replay_s: %.6f\nmpbench-ops_s: %.6f\nmpbench-live_peak_bytes: %llu\n",
            (unsigned long long)calls, alloc_s > 0 ? alloc_s : 0.0, overhead, wall,
-           (unsigned long long)hdr.peak_bytes);
+           wall > 1e-6 ? wall : 1e-6, (unsigned long long)hdr.peak_bytes);
     return 0;
 }

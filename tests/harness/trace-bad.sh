@@ -109,4 +109,13 @@ grep -q "cannot run $tmp/no-such-program" "$tmp/out" || fail "no 'cannot run' me
     > "$tmp/out" 2>&1; rc=$?
 [ $rc -eq 2 ] && grep -q "no trace $tmp/missing.mpt" "$tmp/out" ||
     fail "run of a missing trace: exit $rc: $(cat "$tmp/out")"
+# A statically linked program (LD_PRELOAD has no effect): its exit status,
+# and a trace that says the recorder never ran, not that it was killed.
+if printf '#include <stdlib.h>\nint main(void) { void *volatile p = malloc(9); free(p); return 6; }\n' \
+    > "$tmp/st.c" && cc -static -o "$tmp/st" "$tmp/st.c" 2> /dev/null; then
+    "$mpb" record -o "$tmp/st.mpt" -- "$tmp/st" > "$tmp/out" 2>&1; rc=$?
+    [ $rc -eq 6 ] || fail "record of a static program: exit $rc, expected 6"
+    grep -q "recorder never ran" "$tmp/out" && ! grep -q killed "$tmp/out" ||
+        fail "static program: $(cat "$tmp/out")"
+fi
 echo "truncated, corrupt and foreign traces refused; killed -> truncated; _exit and fork whole; a missing program leaves no trace"

@@ -59,6 +59,12 @@ rows=$(tail -n +2 "$tmp/r/results.csv" | wc -l)
 bad=$(awk -F, -v n="$events" 'NR > 1 && ($6 != "ok" || $13 != n) { print $1 "/" $6 "/" $13 }' "$tmp/r/results.csv")
 [ -z "$bad" ] || fail "rows not ok or not $events calls: $bad"
 grep -q 'alloc_s=' "$tmp/r/results.csv" || fail "no alloc_s in the extra column"
+# ops_per_s = calls per second of the replay itself (ops / replay_s), not of
+# the child's whole wall time (plan loading, empty passes)
+bad=$(awk -F, 'NR > 1 { if (!match($0, /replay_s=[0-9.]+/)) { print "no replay_s"; next }
+        r = substr($0, RSTART + 9, RLENGTH - 9); want = $13 / r
+        if ($14 < want * 0.999 || $14 > want * 1.001 || r >= $7) print $1 ": ops_per_s " $14 ", ops/replay_s " want ", wall " $7 }' "$tmp/r/results.csv")
+[ -z "$bad" ] || fail "replay rate: $bad"
 [ "$(head -1 "$tmp/r/timeline.csv")" = "allocator,variant,workload,threads,rep,t_ms,rss_kb" ] ||
     fail "timeline.csv header: $(head -1 "$tmp/r/timeline.csv")"
 [ "$(wc -l < "$tmp/r/timeline.csv")" -gt "$rows" ] || fail "timeline.csv holds too few samples"

@@ -9,7 +9,7 @@ set -uo pipefail
 build=${1:?usage: $0 BUILD}
 mpb="$build/bin/mpbench"
 fail() { echo "FAIL: $*"; exit 1; }
-[ -x "$mpb" ] && [ -x "$build/bin/wl-redis" ] || { echo "no mpbench/wl-redis in $build"; exit 77; }
+[ -x "$mpb" ] && [ -x "$build/bin/wl-redis" ] || fail "no mpbench/wl-redis in $build after the build"
 for p in redis-server redis-benchmark redis-cli; do
     command -v $p > /dev/null || { echo "no $p (scripts/install-deps installs it)"; exit 77; }
 done
