@@ -6,7 +6,7 @@ set grid ytics lc rgb '#dddddd'
 set key outside right top
 names = "glibc jemalloc tcmalloc mimalloc mpalloc"
 N = 5
-set yrange [0:1.76353]
+set yrange [0:1.77304]
 set ylabel "peak RSS / glibc's"
 set bmargin 7
 set xrange [-0.6:0.6]
