@@ -245,8 +245,7 @@ void mpa_core_forget(mpa_core_t *c) {
         atomic_store_explicit(&c->out[cls], 0, memory_order_relaxed);
         atomic_store_explicit(&c->slabs[cls], 0, memory_order_relaxed);
     }
-    c->remote_used = 0;
-    c->remote_bytes = 0;
+    mpa_remote_post_all(c); /* other owners' objects go home; the buckets empty */
     mpa_remote_init(c);
     mpa_cc_forget(&c->cache);
 }

@@ -14,9 +14,15 @@
 
 enum { MPA_THREAD_NEW = 0, MPA_THREAD_ACTIVE = 1, MPA_THREAD_DEAD = 2 };
 
+/* A bucket's batch is a list of carriers: freed objects that carry, after
+ * their queue link (word 0) and a count (word 1), the addresses of other
+ * freed objects of the same owner (remote.c), so that a remote free writes
+ * into one object per carrier, not into each. */
 typedef struct mpa_remote_bucket {
     uintptr_t owner;   /* core the batch goes to */
-    void *head, *tail; /* the batch, linked through first words */
+    void *head, *tail; /* closed carriers, linked through first words */
+    void **cur;        /* the carrier being filled (NULL: bucket empty) */
+    size_t n, cap;     /* addresses cur carries, and how many it can */
 } mpa_remote_bucket_t;
 
 typedef struct mpa_core {

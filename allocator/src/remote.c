@@ -3,7 +3,16 @@
  * holds MPA_REMOTE_BATCH bytes, every bucket is posted to its owner's queue
  * with one atomic exchange. The queue is an intrusive multi-producer,
  * single-consumer list (Vyukov's design, with a stub); owners drain it on
- * their slow path, at most MPA_DRAIN_MAX bytes at a time. */
+ * their slow path, at most MPA_DRAIN_MAX bytes at a time.
+ *
+ * A message is a carrier: a freed object whose word 0 is the queue link,
+ * word 1 a count n and words 2..n+1 the addresses of n more freed objects
+ * of the same owner, all within its first cache line (up to 6 addresses; a
+ * 16-byte carrier holds none, a 32-byte one 2). A remote free thus writes
+ * into the first line of one object in up to seven; the others stay
+ * untouched until their owner takes them in (their cache lines stay with
+ * the owner, which writes its free-list links into them anyway). Checked builds keep their freed mark in word 1, so there
+ * every message carries only itself (MPA_REMOTE_CARRY 0). */
 #include "core.h"
 
 typedef _Atomic(void *) mpa_link_t;
@@ -46,13 +55,30 @@ static void *queue_pop(mpa_core_t *c) {
     return front;
 }
 
+#define MPA_REMOTE_CARRY (!MPA_CHECKED)
+
 static size_t bucket_of(uintptr_t owner) {
     if (MPA_REMOTE_SLOTS_BITS == 0)
         return 0;
     return (size_t)((owner * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - MPA_REMOTE_SLOTS_BITS));
 }
 
+/* Writes the count into the carrier being filled and puts it on the
+ * bucket's list of closed carriers. */
+static void carrier_close(mpa_remote_bucket_t *b) {
+    void **m = b->cur;
+    if (MPA_REMOTE_CARRY)
+        m[1] = (void *)b->n;
+    atomic_store_explicit(link_of(m), b->head, memory_order_relaxed);
+    if (b->head == NULL)
+        b->tail = m;
+    b->head = m;
+    b->cur = NULL;
+    b->n = b->cap = 0; /* the next free starts a carrier */
+}
+
 static void bucket_post(mpa_remote_bucket_t *b) {
+    carrier_close(b);
     queue_push((mpa_core_t *)b->owner, b->head, b->tail);
     b->head = b->tail = NULL;
     mpa_purger_start(); /* the owner may be pooled: someone must take them in */
@@ -61,7 +87,7 @@ static void bucket_post(mpa_remote_bucket_t *b) {
 void mpa_remote_post_all(mpa_core_t *c) {
     for (size_t i = 0; i < c->remote_used; i++) {
         mpa_remote_bucket_t *b = &c->remote[c->remote_list[i]];
-        if (b->head != NULL)
+        if (b->cur != NULL)
             bucket_post(b);
     }
     c->remote_used = 0;
@@ -69,42 +95,66 @@ void mpa_remote_post_all(mpa_core_t *c) {
 }
 
 void mpa_remote_post_one(mpa_core_t *owner, void *p) {
+    if (MPA_REMOTE_CARRY)
+        ((void **)p)[1] = NULL; /* carries nothing else */
     queue_push(owner, p, p);
     mpa_purger_start();
 }
 
+/* p (size bytes) starts a new carrier in b: the bucket's first object, or
+ * the carrier before it is full, or it belonged to another owner. A bucket
+ * is on remote_list exactly while it holds a carrier (an owner change posts
+ * the old batch and refills the bucket at once), so the list never holds a
+ * bucket twice. */
+static void carrier_start(mpa_core_t *c, mpa_remote_bucket_t *b, void *p, uintptr_t owner,
+                          size_t size) {
+    if (b->cur == NULL) {
+        c->remote_list[c->remote_used++] = (uint16_t)(b - c->remote);
+        b->owner = owner;
+    } else if (b->owner != owner) {
+        bucket_post(b); /* another owner in this bucket: send its batch now */
+        b->owner = owner;
+    } else {
+        carrier_close(b);
+    }
+    b->cur = p;
+    b->n = 0;
+    size_t words = size < MPA_CACHELINE ? size / sizeof(void *) : MPA_CACHELINE / sizeof(void *);
+    b->cap = MPA_REMOTE_CARRY ? words - 2 : 0; /* within its first cache line */
+}
+
 void mpa_remote_free(mpa_local_t *l, void *p, uintptr_t owner, size_t size) {
     mpa_core_t *c = l->core;
-    size_t slot = bucket_of(owner);
-    mpa_remote_bucket_t *b = &c->remote[slot];
-    if (b->owner != owner) {
-        if (b->head != NULL)
-            bucket_post(b); /* another owner in this bucket: send its batch now */
-        b->owner = owner;
-    }
-    atomic_store_explicit(link_of(p), b->head, memory_order_relaxed);
-    if (b->head == NULL) {
-        b->tail = p;
-        c->remote_list[c->remote_used++] = (uint16_t)slot;
-    }
-    b->head = p;
+    mpa_remote_bucket_t *b = &c->remote[bucket_of(owner)];
+    if (MPA_LIKELY(b->owner == owner && b->n < b->cap))
+        b->cur[2 + b->n++] = p;
+    else
+        carrier_start(c, b, p, owner, size);
     c->remote_bytes += size;
     if (c->remote_bytes >= MPA_REMOTE_BATCH)
         mpa_remote_post_all(c);
 }
 
+/* Takes in p, an object that came back in a message; returns its size. */
+static size_t take_in(mpa_local_t *l, void *p) {
+    mpa_pm_entry_t *e = mpa_pm_entry(p);
+    size_t size = mpa_class_size((unsigned)e->cls);
+    if (MPA_LIKELY(e->owner == l->me))
+        mpa_dealloc_local(p, e->meta);
+    else if (MPA_CHECKED)
+        mpa_report("message for another heap (free after destroy_mspace?):", p, size);
+    return size;
+}
+
 size_t mpa_remote_drain(mpa_local_t *l) {
     mpa_core_t *c = l->core;
-    size_t budget = MPA_DRAIN_MAX;
-    void *p;
-    while (budget > 0 && (p = queue_pop(c)) != NULL) {
-        mpa_pm_entry_t *e = mpa_pm_entry(p);
-        size_t size = mpa_class_size((unsigned)e->cls);
-        if (MPA_LIKELY(e->owner == l->me))
-            mpa_dealloc_local(p, e->meta);
-        else if (MPA_CHECKED)
-            mpa_report("message for another heap (free after destroy_mspace?):", p, size);
-        budget = budget > size ? budget - size : 0;
+    size_t budget = MPA_DRAIN_MAX, taken = 0;
+    void **m;
+    while (taken < budget && (m = queue_pop(c)) != NULL) {
+        size_t n = MPA_REMOTE_CARRY ? (size_t)m[1] : 0;
+        for (size_t i = 0; i < n; i++)
+            taken += take_in(l, m[2 + i]);
+        taken += take_in(l, m); /* last: its words were read above */
     }
-    return MPA_DRAIN_MAX - budget;
+    return taken;
 }

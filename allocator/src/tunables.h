@@ -38,7 +38,7 @@
 
 /* bytes of remote frees cached before they are posted to their owners = 2^bits; range: 10..24; bits */
 #ifndef MPA_REMOTE_BATCH_BITS
-#define MPA_REMOTE_BATCH_BITS 14
+#define MPA_REMOTE_BATCH_BITS 16
 #endif
 
 /* buckets (by owner) in the remote cache = 2^bits; range: 0..10; bits */

@@ -92,3 +92,61 @@ Test(remote, freed_objects_return_to_owner) {
         mpa_free(again[i]);
     check_live(base);
 }
+
+/* Carrier messages of every shape: 16-byte objects (carry no address),
+ * 32-byte ones (two), larger ones (six, in their first line), classes mixed
+ * in one bucket, 16 KiB and 64 KiB objects. Every object freed by another
+ * thread must be taken in by its owner, and the per-class live counts must
+ * fall back to where they were. */
+#define MIX_PER 96
+static const size_t mix_sizes[] = {16, 32, 48, 64, 80, 512, 4096, 16384, 65536};
+#define MIX_N (sizeof mix_sizes / sizeof mix_sizes[0])
+static void *mix[MIX_N * MIX_PER];
+
+static void *free_mix(void *arg) {
+    (void)arg;
+    for (size_t i = 0; i < MIX_N * MIX_PER; i++)
+        mpa_free(mix[i]);
+    return NULL;
+}
+
+static long long size_live(size_t size) {
+    const char *json = mpa_stats_json();
+    char key[64];
+    snprintf(key, sizeof key, "{\"size\":%zu,", size);
+    const char *at = strstr(json, key);
+    if (at == NULL)
+        return 0;
+    at = strstr(at, "\"live\":");
+    return at ? atoll(at + strlen("\"live\":")) : 0;
+}
+
+Test(remote, carriers_of_every_size_come_home) {
+    if (!MPA_STATS)
+        return; /* counters compiled away */
+    mpa_free(mpa_malloc(1));
+    long long base[MIX_N];
+    for (size_t k = 0; k < MIX_N; k++)
+        base[k] = size_live(mix_sizes[k]);
+    for (size_t i = 0; i < MIX_N * MIX_PER; i++) { /* sizes interleaved: one bucket, mixed */
+        mix[i] = mpa_malloc(mix_sizes[i % MIX_N]);
+        cr_assert_not_null(mix[i]);
+        memset(mix[i], 0xa5, mix_sizes[i % MIX_N]);
+    }
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, free_mix, NULL), 0);
+    cr_assert_eq(pthread_join(t, NULL), 0);
+    size_t taken = 0, n;
+    while ((n = mpa_remote_drain(&mpa_local)) > 0)
+        taken += n;
+    size_t want = 0;
+    for (size_t k = 0; k < MIX_N; k++)
+        want += mix_sizes[k] * MIX_PER;
+    cr_assert_eq(taken, want, "took in %zu bytes of messages, %zu were freed", taken, want);
+    for (size_t k = 0; k < MIX_N; k++) {
+        long long slack = SLACK + (long long)mpa_classes[mpa_size_to_class(mix_sizes[k])].count;
+        long long live = size_live(mix_sizes[k]);
+        cr_assert_leq(llabs(live - base[k]), slack, "size %zu: live %lld, want %lld +- %lld",
+                      mix_sizes[k], live, base[k], slack);
+    }
+}
