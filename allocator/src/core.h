@@ -15,9 +15,9 @@
 enum { MPA_THREAD_NEW = 0, MPA_THREAD_ACTIVE = 1, MPA_THREAD_DEAD = 2 };
 
 /* A bucket's batch is a list of carriers: freed objects that carry, after
- * their queue link (word 0) and a count (word 1), the addresses of other
- * freed objects of the same owner (remote.c), so that a remote free writes
- * into one object per carrier, not into each. */
+ * their queue link (word 0), the addresses of other freed objects of the
+ * same owner (remote.c), so that a remote free writes into one object per
+ * carrier, not into each. */
 typedef struct mpa_remote_bucket {
     uintptr_t owner;   /* core the batch goes to */
     void *head, *tail; /* closed carriers, linked through first words */

@@ -5,13 +5,14 @@
  * single-consumer list (Vyukov's design, with a stub); owners drain it on
  * their slow path, at most MPA_DRAIN_MAX bytes at a time.
  *
- * A message is a carrier: a freed object whose word 0 is the queue link,
- * word 1 a count n and words 2..n+1 the addresses of n more freed objects
- * of the same owner, all within its first cache line (up to 6 addresses; a
- * 16-byte carrier holds none, a 32-byte one 2). A remote free thus writes
- * into the first line of one object in up to seven; the others stay
- * untouched until their owner takes them in (their cache lines stay with
- * the owner, which writes its free-list links into them anyway). Checked builds keep their freed mark in word 1, so there
+ * A message is a carrier: a freed object whose word 0 is the queue link and
+ * whose next words, up to the end of its first cache line, hold the
+ * addresses of more freed objects of the same owner, ended by NULL unless
+ * they fill it (7 addresses in a carrier of 64 bytes or more, 1 in a 16-byte
+ * one). A remote free thus writes into the first line of one object in up
+ * to eight; the others stay untouched until their owner takes them in (their
+ * cache lines stay with the owner, which writes its free-list links into
+ * them anyway). Checked builds keep their freed mark in word 1, so there
  * every message carries only itself (MPA_REMOTE_CARRY 0). */
 #include "core.h"
 
@@ -63,12 +64,20 @@ static size_t bucket_of(uintptr_t owner) {
     return (size_t)((owner * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - MPA_REMOTE_SLOTS_BITS));
 }
 
-/* Writes the count into the carrier being filled and puts it on the
- * bucket's list of closed carriers. */
+/* Addresses a carrier of `size` bytes holds: its first line but the link. */
+MPA_INLINE size_t carrier_cap(size_t size) {
+    if (!MPA_REMOTE_CARRY)
+        return 0;
+    return (size < MPA_CACHELINE ? size : MPA_CACHELINE) / sizeof(void *) - 1;
+}
+
+/* Ends the address list of the carrier being filled (NULL after the last
+ * one, unless it is full) and puts it on the bucket's list of closed
+ * carriers. */
 static void carrier_close(mpa_remote_bucket_t *b) {
     void **m = b->cur;
-    if (MPA_REMOTE_CARRY)
-        m[1] = (void *)b->n;
+    if (b->n < b->cap)
+        m[1 + b->n] = NULL;
     atomic_store_explicit(link_of(m), b->head, memory_order_relaxed);
     if (b->head == NULL)
         b->tail = m;
@@ -96,7 +105,7 @@ void mpa_remote_post_all(mpa_core_t *c) {
 
 void mpa_remote_post_one(mpa_core_t *owner, void *p) {
     if (MPA_REMOTE_CARRY)
-        ((void **)p)[1] = NULL; /* carries nothing else */
+        ((void **)p)[1] = NULL; /* carries no address */
     queue_push(owner, p, p);
     mpa_purger_start();
 }
@@ -119,15 +128,14 @@ static void carrier_start(mpa_core_t *c, mpa_remote_bucket_t *b, void *p, uintpt
     }
     b->cur = p;
     b->n = 0;
-    size_t words = size < MPA_CACHELINE ? size / sizeof(void *) : MPA_CACHELINE / sizeof(void *);
-    b->cap = MPA_REMOTE_CARRY ? words - 2 : 0; /* within its first cache line */
+    b->cap = carrier_cap(size);
 }
 
 void mpa_remote_free(mpa_local_t *l, void *p, uintptr_t owner, size_t size) {
     mpa_core_t *c = l->core;
     mpa_remote_bucket_t *b = &c->remote[bucket_of(owner)];
     if (MPA_LIKELY(b->owner == owner && b->n < b->cap))
-        b->cur[2 + b->n++] = p;
+        b->cur[1 + b->n++] = p;
     else
         carrier_start(c, b, p, owner, size);
     c->remote_bytes += size;
@@ -151,9 +159,9 @@ size_t mpa_remote_drain(mpa_local_t *l) {
     size_t budget = MPA_DRAIN_MAX, taken = 0;
     void **m;
     while (taken < budget && (m = queue_pop(c)) != NULL) {
-        size_t n = MPA_REMOTE_CARRY ? (size_t)m[1] : 0;
-        for (size_t i = 0; i < n; i++)
-            taken += take_in(l, m[2 + i]);
+        size_t cap = carrier_cap(mpa_class_size((unsigned)mpa_pm_entry(m)->cls));
+        for (size_t i = 1; i <= cap && m[i] != NULL; i++)
+            taken += take_in(l, m[i]);
         taken += take_in(l, m); /* last: its words were read above */
     }
     return taken;

@@ -93,9 +93,9 @@ Test(remote, freed_objects_return_to_owner) {
     check_live(base);
 }
 
-/* Carrier messages of every shape: 16-byte objects (carry no address),
- * 32-byte ones (two), larger ones (six, in their first line), classes mixed
- * in one bucket, 16 KiB and 64 KiB objects. Every object freed by another
+/* Carrier messages of every shape: 16-byte objects (carry one address),
+ * 32-byte ones (three), larger ones (seven, in their first line), full and
+ * NULL-ended lists, classes mixed in one bucket, 16 KiB and 64 KiB objects. Every object freed by another
  * thread must be taken in by its owner, and the per-class live counts must
  * fall back to where they were. */
 #define MIX_PER 96
