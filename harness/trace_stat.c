@@ -35,7 +35,19 @@ static void print_hist(const mpb_torder_t *o) {
 }
 
 static void print_stats(const mpb_trace_t *t, const mpb_torder_t *o) {
-    printf("events: %zu\nthreads: %zu\nimages: %u\n", t->nevents, t->nth, t->nimages);
+    /* threads are counted per process image (an exec starts numbering again),
+     * so say how many ran in the busiest image when there were several */
+    size_t most = 0;
+    for (uint32_t im = 0; im < t->nimages && t->nimages > 1; im++) {
+        size_t k = 0;
+        for (size_t i = 0; i < t->nth; i++)
+            k += t->th[i].image == im;
+        most = k > most ? k : most;
+    }
+    printf("events: %zu\nthreads: %zu", t->nevents, t->nth);
+    if (t->nimages > 1)
+        printf(" (over %u process images, at most %zu in one)", t->nimages, most);
+    printf("\nimages: %u\n", t->nimages);
     printf("duration_s: %.6f\n",
            o->last_ts > o->first_ts ? (double)(o->last_ts - o->first_ts) * 1e-9 : 0.0);
     printf("bytes: %zu\nbytes_per_event: %.2f\n", t->file_size,

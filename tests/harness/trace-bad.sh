@@ -3,7 +3,8 @@
 # trace at all, a program killed by SIGKILL while recording. trace-stat
 # says truncated/corrupt with the place and exits 1 (reading what it can);
 # replay refuses with a clear message, exit 2, and writes no results.
-# A program leaving by _exit(4) and one that forks still give whole traces;
+# A program leaving by _exit(4), one that forks and one that execs (two
+# images, named so by trace-stat) still give whole traces;
 # a program that cannot be run leaves no trace file (exit 127); one killed by
 # SIGTERM/SIGABRT/SIGSEGV while idle keeps the events it made.
 # Usage: trace-bad.sh BUILD
@@ -100,6 +101,14 @@ done
 if p == 0: os._exit(0)
 os.waitpid(p, 0)' > /dev/null 2>&1 || fail "record of a forking program failed"
 "$mpb" trace-stat "$tmp/fork.mpt" > "$tmp/stat" || fail "fork trace is not whole: $(grep status "$tmp/stat")"
+# exec: a second process image in the same trace; trace-stat says the two
+# "threads" are one per image
+"$mpb" record -o "$tmp/exec.mpt" -- $py -c \
+    'import os, sys; x = [bytes(700) for i in range(100)]; os.execv(sys.executable, [sys.executable, "-c", "x = [bytes(900) for i in range(100)]"])' \
+    > /dev/null 2>&1 || fail "record of an exec'ing program failed"
+"$mpb" trace-stat "$tmp/exec.mpt" > "$tmp/stat" || fail "exec trace is not whole: $(grep status "$tmp/stat")"
+grep -q '^threads: 2 (over 2 process images, at most 1 in one)$' "$tmp/stat" && grep -q '^images: 2$' "$tmp/stat" ||
+    fail "exec trace: $(grep -E '^(threads|images):' "$tmp/stat" | tr '\n' ' ')"
 "$mpb" record -o "$tmp/none.mpt" -- "$tmp/no-such-program" > "$tmp/out" 2>&1; rc=$?
 [ $rc -eq 127 ] || fail "record of a missing program: exit $rc, expected 127"
 grep -q "cannot run $tmp/no-such-program" "$tmp/out" || fail "no 'cannot run' message: $(cat "$tmp/out")"
