@@ -8,6 +8,8 @@
  * second word; freed large blocks wait in a quarantine), canary (overflow),
  * the left neighbour's trailer (underflow), the slab's free-list head. On
  * reuse: writes after free, the encoded free-list link, the slab's head.
+ * Freed medium and large objects wait in a small FIFO quarantine with their
+ * first 64 bytes and their last requested 8 bytes poisoned.
  * Each detection prints one line without allocating and aborts. The fast
  * build compiles none of this. */
 #include "core.h"
@@ -131,7 +133,8 @@ void mpa_check_resize(void *p, unsigned cls, size_t size) {
     small_set(p, mpa_class_size(cls), size);
 }
 
-static void check_small_free(void *p, mpa_pm_entry_t *e) {
+/* Returns the requested size of p. */
+static size_t check_small_free(void *p, mpa_pm_entry_t *e) {
     unsigned cls = (unsigned)e->cls;
     size_t csize = mpa_class_size(cls);
     size_t offset = slab_offset(p, cls);
@@ -150,6 +153,7 @@ static void check_small_free(void *p, mpa_pm_entry_t *e) {
         !(csize == 16 && marked_freed(left)))
         mpa_report_sized("heap underflow (write before the start) of the object at", p, csize, n);
     mpa_mark_freed(p);
+    return n;
 }
 
 /* ---- large objects ---- */
@@ -181,7 +185,8 @@ static bool large_quarantined(const void *p, const mpa_pm_entry_t *e) {
     return mpa_pm_kind(e) == MPA_PM_LARGE && e->meta == p && e->aux == NULL;
 }
 
-static void check_large_free(void *p, mpa_pm_entry_t *e) {
+/* Returns the requested size of p. */
+static size_t check_large_free(void *p, mpa_pm_entry_t *e) {
     if (!mpa_pm_covers(p))
         mpa_report_bad_free(p, e);
     if (large_quarantined(p, e))
@@ -192,6 +197,7 @@ static void check_large_free(void *p, mpa_pm_entry_t *e) {
     if (!large_canary_ok(p, mpa_large_usable(e), n))
         mpa_report_sized("heap overflow (write past the requested size) of the large object at", p,
                          0, n);
+    return n;
 }
 
 /* ---- quarantine of freed medium and large objects ---- */
@@ -203,6 +209,7 @@ typedef struct {
     void *p;
     void *aux;    /* large: the entry's aux word while it was live */
     size_t bytes; /* what it holds */
+    size_t tail;  /* offset of its poisoned last requested word, or 0 */
 } mpa_quarantined_t;
 
 static mpa_lock_t q_lock = MPA_LOCK_INIT;
@@ -210,31 +217,45 @@ static mpa_quarantined_t q_slots[QUARANTINE_SLOTS];
 static unsigned q_head, q_count; /* FIFO: oldest at q_head */
 static size_t q_bytes;
 
-static uintptr_t poison_word(const void *p, unsigned i) {
-    return i == 1 ? mpa_freed_mark(p) : mpa_trailer_key(p) + i;
+/* Word i of the poison of p (i == POISON_WORDS: its tail word); k is
+ * mpa_trailer_key(p). Word 1 is the freed mark. */
+static uintptr_t poison_word(const void *p, uintptr_t k, unsigned i) {
+    return i == 1 ? mpa_freed_mark(p) : k + i;
 }
 
-static void poison(void *p) {
+/* Poisons the first POISON_WORDS words of p and the 8 bytes before offset
+ * tail (when not 0): a write after free at either end is found. */
+static void poison(void *p, size_t tail) {
+    uintptr_t k = mpa_trailer_key(p);
     for (unsigned i = 0; i < POISON_WORDS; i++)
-        ((uintptr_t *)p)[i] = poison_word(p, i);
+        ((uintptr_t *)p)[i] = poison_word(p, k, i);
+    if (tail != 0) {
+        uintptr_t w = k + POISON_WORDS;
+        __builtin_memcpy((char *)p + tail - 8, &w, 8);
+    }
+}
+
+static bool poisoned(const void *p, size_t tail) {
+    uintptr_t k = mpa_trailer_key(p), w;
+    for (unsigned i = 0; i < POISON_WORDS; i++)
+        if (((const uintptr_t *)p)[i] != poison_word(p, k, i))
+            return false;
+    if (tail == 0)
+        return true;
+    __builtin_memcpy(&w, (const char *)p + tail - 8, 8);
+    return w == k + POISON_WORDS;
 }
 
 /* A held object must still read as poisoned (under q_lock or after). */
 static void verify_poison(const mpa_quarantined_t *q) {
-    for (unsigned i = 0; i < POISON_WORDS; i++)
-        if (((uintptr_t *)q->p)[i] != poison_word(q->p, i))
-            mpa_report("write to a freed object (use after free) at", q->p, 0);
+    if (!poisoned(q->p, q->tail))
+        mpa_report("write to a freed object (use after free) at", q->p, 0);
 }
 
-/* The object most recently put in quarantine (read without the lock). */
+/* The object most recently put in quarantine and its tail offset (read
+ * without the lock). */
 static _Atomic(void *) q_newest;
-
-static bool poisoned(const void *p) {
-    for (unsigned i = 0; i < POISON_WORDS; i++)
-        if (((const uintptr_t *)p)[i] != poison_word(p, i))
-            return false;
-    return true;
-}
+static _Atomic size_t q_newest_tail;
 
 /* The newest object in quarantine is verified on each medium and large
  * allocation, so a write just after a free is found at the next one. No
@@ -242,12 +263,12 @@ static bool poisoned(const void *p) {
  * confirmed under the lock, as the object may have left meanwhile. */
 static void verify_recent(void) {
     void *p = atomic_load_explicit(&q_newest, memory_order_acquire);
-    if (p == NULL || poisoned(p))
-        return;
+    if (p == NULL || poisoned(p, atomic_load_explicit(&q_newest_tail, memory_order_relaxed)))
+        return; /* (a tail of another object only sends this to the lock) */
     mpa_lock(&q_lock);
     for (unsigned i = 0; i < q_count; i++)
-        if (q_slots[(q_head + i) % QUARANTINE_SLOTS].p == p && !poisoned(p))
-            mpa_report("write to a freed object (use after free) at", p, 0);
+        if (q_slots[(q_head + i) % QUARANTINE_SLOTS].p == p)
+            verify_poison(&q_slots[(q_head + i) % QUARANTINE_SLOTS]);
     mpa_unlock(&q_lock);
 }
 
@@ -261,13 +282,15 @@ static void release(mpa_quarantined_t q) {
 
 /* Holds the freed object p (bytes long); frees the oldest ones when the
  * bounds are passed. */
-static void quarantine(void *p, mpa_pm_entry_t *e, size_t bytes) {
-    poison(p);
+static void quarantine(void *p, mpa_pm_entry_t *e, size_t bytes, size_t n) {
+    size_t tail = n >= 8 * (POISON_WORDS + 1) ? n : 0;
+    poison(p, tail);
     mpa_quarantined_t out[QUARANTINE_SLOTS];
     unsigned n_out = 0;
     mpa_lock(&q_lock);
     q_slots[(q_head + q_count++) % QUARANTINE_SLOTS] =
-        (mpa_quarantined_t){p, mpa_pm_is_small(e) ? NULL : e->aux, bytes};
+        (mpa_quarantined_t){p, mpa_pm_is_small(e) ? NULL : e->aux, bytes, tail};
+    atomic_store_explicit(&q_newest_tail, tail, memory_order_relaxed);
     atomic_store_explicit(&q_newest, p, memory_order_release);
     if (!mpa_pm_is_small(e))
         e->aux = NULL; /* a second free now finds it quarantined */
@@ -329,17 +352,17 @@ size_t mpa_quarantined_bytes(void) {
 /* ---- entry points shared by free, realloc, usable size, sized free ---- */
 
 bool mpa_check_free(void *p, mpa_pm_entry_t *e) {
-    size_t bytes;
+    size_t bytes, n;
     if (mpa_pm_is_small(e)) {
-        check_small_free(p, e);
+        n = check_small_free(p, e);
         bytes = mpa_class_size((unsigned)e->cls);
     } else {
-        check_large_free(p, e);
+        n = check_large_free(p, e);
         bytes = mpa_large_usable(e);
     }
     if (!quarantines(e, bytes))
         return false;
-    quarantine(p, e, bytes);
+    quarantine(p, e, bytes, n);
     return true;
 }
 

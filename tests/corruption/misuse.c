@@ -193,6 +193,14 @@ static void uaf_middle(size_t n) {
     allocate_more(n);
 }
 
+/* A write over a freed object's last requested byte, then allocations. */
+static void uaf_tail(size_t n) {
+    char *p = malloc(n);
+    free(p);
+    ((char *)opaque(p))[n - 1] = 'x';
+    allocate_more(n);
+}
+
 /* A write over a freed object's first bytes, then allocations. */
 static void uaf_head(size_t n) {
     char *p = malloc(n);
@@ -243,6 +251,9 @@ static void underflow_large(void) { underflow(L); }
 static void uaf_middle_small(void) { uaf_middle(S); }
 static void uaf_middle_medium(void) { uaf_middle(M); }
 static void uaf_middle_large(void) { uaf_middle(L); }
+static void uaf_tail_small(void) { uaf_tail(S); }
+static void uaf_tail_medium(void) { uaf_tail(M); }
+static void uaf_tail_large(void) { uaf_tail(L); }
 static void uaf_head_small(void) { uaf_head(S); }
 static void uaf_head_medium(void) { uaf_head(M); }
 static void uaf_head_large(void) { uaf_head(L); }
@@ -453,6 +464,9 @@ static const struct {
     {"uaf_middle_small", uaf_middle_small},
     {"uaf_middle_medium", uaf_middle_medium},
     {"uaf_middle_large", uaf_middle_large},
+    {"uaf_tail_small", uaf_tail_small},
+    {"uaf_tail_medium", uaf_tail_medium},
+    {"uaf_tail_large", uaf_tail_large},
     {"uaf_head_small", uaf_head_small},
     {"uaf_head_medium", uaf_head_medium},
     {"uaf_head_large", uaf_head_large},
