@@ -217,33 +217,30 @@ static mpa_quarantined_t q_slots[QUARANTINE_SLOTS];
 static unsigned q_head, q_count; /* FIFO: oldest at q_head */
 static size_t q_bytes;
 
-/* Word i of the poison of p (i == POISON_WORDS: its tail word); k is
- * mpa_trailer_key(p). Word 1 is the freed mark. */
-static uintptr_t poison_word(const void *p, uintptr_t k, unsigned i) {
-    return i == 1 ? mpa_freed_mark(p) : k + i;
-}
+/* The poison of p: every poisoned word reads k = mpa_trailer_key(p) (only
+ * the key's holder can write it by chance), but word 1, the freed mark. */
 
 /* Poisons the first POISON_WORDS words of p and the 8 bytes before offset
  * tail (when not 0): a write after free at either end is found. */
 static void poison(void *p, size_t tail) {
     uintptr_t k = mpa_trailer_key(p);
     for (unsigned i = 0; i < POISON_WORDS; i++)
-        ((uintptr_t *)p)[i] = poison_word(p, k, i);
-    if (tail != 0) {
-        uintptr_t w = k + POISON_WORDS;
-        __builtin_memcpy((char *)p + tail - 8, &w, 8);
-    }
+        ((uintptr_t *)p)[i] = k;
+    ((uintptr_t *)p)[1] = mpa_freed_mark(p);
+    if (tail != 0)
+        __builtin_memcpy((char *)p + tail - 8, &k, 8);
 }
 
 static bool poisoned(const void *p, size_t tail) {
-    uintptr_t k = mpa_trailer_key(p), w;
+    const uintptr_t *w = p;
+    uintptr_t k = mpa_trailer_key(p), t, diff = w[1] ^ mpa_freed_mark(p);
     for (unsigned i = 0; i < POISON_WORDS; i++)
-        if (((const uintptr_t *)p)[i] != poison_word(p, k, i))
-            return false;
-    if (tail == 0)
-        return true;
-    __builtin_memcpy(&w, (const char *)p + tail - 8, 8);
-    return w == k + POISON_WORDS;
+        diff |= i == 1 ? 0 : w[i] ^ k;
+    if (tail != 0) {
+        __builtin_memcpy(&t, (const char *)p + tail - 8, 8);
+        diff |= t ^ k;
+    }
+    return diff == 0;
 }
 
 /* A held object must still read as poisoned (under q_lock or after). */
