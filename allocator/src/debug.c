@@ -379,7 +379,9 @@ static void quarantine(const dbg_obj_t *o) {
     if (q_count < DBG_SLOTS) {
         q_slots[q_count++] = *o;
         q_bytes += o->bytes;
-        if (o->kind != KIND_GUARDED) {
+        /* (an open block past a page is verified when it leaves: doing it
+         * on every call would read it whole each time) */
+        if (o->kind == KIND_SMALL || (o->kind == KIND_OPEN && o->n <= DBG_SMALL_MAX)) {
             q_recent[q_recent_next] = *o;
             q_recent_next = (q_recent_next + 1) % DBG_RECENT;
         }
