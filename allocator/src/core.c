@@ -367,13 +367,15 @@ void mpa_local_reset_room(mpa_local_t *l) {
         l->room[cls] = (int32_t)mpa_classes[cls].hold;
 }
 
-/* Keeps the newest half of the list (the objects freed last, still in
- * cache) and gives the older half back to their slabs: untouched objects
- * of the slab the list was refilled from, and the first of a burst of
- * frees, so that a slab whose objects all came back can empty and be
- * released rather than stay pinned by one object in a list. */
+/* Keeps the newest half of the list, rounded up (the objects freed last,
+ * still in cache; at least the one just freed, or a class whose hold is one
+ * object would give it back and refill on every malloc/free pair) and gives
+ * the older half back to their slabs: untouched objects of the slab the
+ * list was refilled from, and the first of a burst of frees, so that a slab
+ * whose objects all came back can empty and be released rather than stay
+ * pinned by one object in a list. */
 void mpa_fast_overflow(mpa_local_t *l, unsigned cls) {
-    int32_t keep = (int32_t)mpa_classes[cls].hold / 2;
+    int32_t keep = ((int32_t)mpa_classes[cls].hold + 1) / 2;
     void *rest = l->fast[cls];
     if (keep == 0) {
         l->fast[cls] = NULL;
