@@ -7,7 +7,7 @@ set key outside right top
 names = "buddy-slab magazine first-fit mpalloc"
 N = 4
 set logscale y
-set yrange [10.2533:1734.46]
+set yrange [11.7667:10164.8]
 set xlabel 'simulated CPUs'
 set ylabel 'Kernel path: TSC cycles per operation'
 set xtics 1

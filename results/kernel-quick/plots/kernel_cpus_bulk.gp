@@ -6,7 +6,8 @@ set grid ytics lc rgb '#dddddd'
 set key outside right top
 names = "buddy-slab magazine first-fit mpalloc"
 N = 4
-set yrange [0:114.419]
+set logscale y
+set yrange [8.88:1181.4]
 set xlabel 'simulated CPUs'
 set ylabel 'Kernel path: TSC cycles per operation'
 set xtics 1

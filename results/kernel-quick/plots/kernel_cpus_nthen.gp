@@ -7,7 +7,7 @@ set key outside right top
 names = "buddy-slab magazine first-fit mpalloc"
 N = 4
 set logscale y
-set yrange [10.3533:450.135]
+set yrange [10.9533:2003.91]
 set xlabel 'simulated CPUs'
 set ylabel 'Kernel path: TSC cycles per operation'
 set xtics 1

@@ -6,8 +6,7 @@ set grid ytics lc rgb '#dddddd'
 set key outside right top
 names = "buddy-slab magazine first-fit mpalloc"
 N = 4
-set logscale y
-set yrange [6.03333:501.93]
+set yrange [0:470.915]
 set xlabel 'simulated CPUs'
 set ylabel 'Kernel path: TSC cycles per operation'
 set xtics 1

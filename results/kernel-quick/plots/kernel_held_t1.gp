@@ -7,7 +7,7 @@ set key outside right top
 names = "buddy-slab magazine first-fit mpalloc"
 N = 4
 set logscale y
-set yrange [0.0909251:10.0139]
+set yrange [0.114316:9.91826]
 set ylabel "held_per_live / buddy-slab's"
 set bmargin 7
 set xrange [-0.6:44.6]

@@ -7,7 +7,7 @@ set key outside right top
 names = "buddy-slab magazine first-fit mpalloc"
 N = 4
 set logscale y
-set yrange [10.4133:12690.1]
+set yrange [13.78:26288.6]
 set xlabel 'object size (bytes)'
 set ylabel 'Kernel path: TSC cycles per operation'
 set logscale x 2

@@ -7,7 +7,7 @@ set key outside right top
 names = "buddy-slab magazine first-fit mpalloc"
 N = 4
 set logscale y
-set yrange [8.77333:1215.63]
+set yrange [8.85333:728.055]
 set xlabel 'object size (bytes)'
 set ylabel 'Kernel path: TSC cycles per operation'
 set logscale x 2

@@ -7,7 +7,7 @@ set key outside right top
 names = "buddy-slab magazine first-fit mpalloc"
 N = 4
 set logscale y
-set yrange [9.07333:6760.18]
+set yrange [9.13333:12928.5]
 set xlabel 'object size (bytes)'
 set ylabel 'Kernel path: TSC cycles per operation'
 set logscale x 2

@@ -6,7 +6,8 @@ set grid ytics lc rgb '#dddddd'
 set key outside right top
 names = "buddy-slab magazine first-fit mpalloc"
 N = 4
-set yrange [0:721.347]
+set logscale y
+set yrange [4.58667:127.05]
 set xlabel 'object size (bytes)'
 set ylabel 'Kernel path: TSC cycles per operation'
 set logscale x 2

@@ -7,7 +7,7 @@ set key outside right top
 names = "buddy-slab magazine first-fit mpalloc"
 N = 4
 set logscale y
-set yrange [4.38667:33602.5]
+set yrange [6.24:2445.18]
 set xlabel 'object size (bytes)'
 set ylabel 'Kernel path: TSC cycles per operation'
 set logscale x 2
