@@ -6,9 +6,11 @@
 #include "trace_plan.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int cmp_str(const void *a, const void *b) {
@@ -58,6 +60,45 @@ static void remove_plans(void) {
     mpb_strlist_free(&plans);
 }
 
+/* Builds the plan of trace into plan in a child process and returns the
+ * trace's thread count in *nthreads; 0 or -1 (the reason on stderr).
+ * Loading a trace takes tens of MB: done in mpbench itself, that memory
+ * would stay resident, and every run forked afterwards would start with it
+ * (its copied pages count in the run's ru_maxrss, so every replay's
+ * max_rss_kb read the same, mpbench's size). */
+static int build_plan_apart(const char *trace, const char *plan, int *nthreads) {
+    int p[2];
+    if (pipe(p) != 0)
+        return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        fprintf(stderr, "mpbench: cannot fork to plan %s\n", trace);
+        return -1;
+    }
+    if (pid == 0) {
+        close(p[0]);
+        int n = 0, rc = mpb_plan_build(trace, plan, &n);
+        fflush(NULL);
+        _exit(rc == 0 && write(p[1], &n, sizeof n) == (ssize_t)sizeof n ? 0 : 1);
+    }
+    close(p[1]);
+    int n = 0, st = 0;
+    ssize_t got = read(p[0], &n, sizeof n);
+    close(p[0]);
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || got != (ssize_t)sizeof n) {
+        if (WIFSIGNALED(st))
+            fprintf(stderr, "mpbench: planning %s was killed by signal %d\n", trace, WTERMSIG(st));
+        return -1;
+    }
+    *nthreads = n;
+    return 0;
+}
+
 int mpb_workload_plan(mpb_workload_t *w) {
     if (!w->trace[0] || w->plan[0])
         return 0;
@@ -73,7 +114,7 @@ int mpb_workload_plan(mpb_workload_t *w) {
         atexit(remove_plans);
     mpb_strlist_add(&plans, w->plan);
     int nthreads = 0;
-    int rc = mpb_plan_build(w->trace, w->plan, &nthreads);
+    int rc = build_plan_apart(w->trace, w->plan, &nthreads);
     w->trace_threads = nthreads;
     return rc;
 }
