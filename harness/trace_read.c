@@ -214,8 +214,10 @@ static int check_header(mpb_trace_t *t, const uint8_t *buf, size_t size, const c
                                                          : "not an mpbench trace");
     memcpy(&t->hdr, buf, sizeof t->hdr);
     t->hdr.cmd[sizeof t->hdr.cmd - 1] = '\0';
-    if (memcmp(t->hdr.magic, MPT_FILE_MAGIC, 8) != 0)
+    if (memcmp(t->hdr.magic, MPT_FILE_MAGIC, 8) != 0) {
+        t->hdr.cmd[0] = '\0'; /* not ours: no command line to show */
         return set_status(t, MPB_TRACE_CORRUPT, "%s: not an mpbench trace (bad magic)", path);
+    }
     if (t->hdr.version < 1 || t->hdr.version > MPT_VERSION || t->hdr.header_size != MPT_HEADER_SIZE)
         return set_status(t, MPB_TRACE_CORRUPT,
                           "%s: trace format version %u, this mpbench "
