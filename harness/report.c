@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cells.h"
 #include "commands.h"
@@ -412,6 +413,7 @@ static int write_report(const char *dir, const mpb_cellset_t *cs, const json_t *
     section_noisy(f, cs);
     if (fclose(f) != 0 || rename(tmp, path) != 0) {
         perror(path);
+        unlink(tmp); /* no half-written .tmp left in the folder */
         return 2;
     }
     if (!mpb_nested)

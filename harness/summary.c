@@ -5,6 +5,7 @@
  * noise flag (rules in stats.h). Ratio columns are empty without a baseline. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cells.h"
 #include "commands.h"
@@ -122,6 +123,7 @@ static int write_summary(const char *dir, const mpb_cellset_t *cs) {
     size_t n = write_rows(f, cs);
     if (fclose(f) != 0 || rename(tmp, path) != 0) {
         perror(path);
+        unlink(tmp); /* no half-written .tmp left in the folder */
         return 2;
     }
     printf("wrote %s (%zu rows, %zu cells%s)\n", path, n, cs->ncells,

@@ -22,3 +22,12 @@ if [ -f "$csv" ]; then
     [ -z "$(tail -c 1 "$csv")" ] || fail "results.csv does not end with a newline"
 fi
 echo "disk full: exit 4 with the error; $(( $(wc -l < "$csv") - 1 )) whole rows kept"
+
+# On the full disk, summary and report fail (exit 2) and leave no half-written
+# file behind (a 0-byte report.md.tmp stayed before).
+"$mpb" summary "$tmp/small/r" > "$tmp/out" 2>&1; src=$?
+"$mpb" report "$tmp/small/r" > "$tmp/out2" 2>&1; rrc=$?
+[ $rrc -ne 0 ] || fail "report on a full disk: exit 0"
+left=$(find "$tmp/small/r" -name '*.tmp')
+[ -z "$left" ] || fail "temporary files left after summary (exit $src) and report (exit $rrc): $left"
+echo "summary exit $src, report exit $rrc on the full disk, no .tmp left"
