@@ -118,7 +118,8 @@ static int kb_parse(int argc, char **argv, kb_opts_t *o) {
 }
 
 /* Runs ks-bench into DIR/results.csv. Returns 0, 1 when runs crashed (their
- * rows are kept), -1 when ks-bench could not run or refused its options. */
+ * rows are kept), -1 when ks-bench could not run or was killed, -2 when it
+ * refused its options (exit 2: an unknown allocator, test or size). */
 static int kb_run_bench(const kb_opts_t *o, const char *csv) {
     char bench[PATH_MAX];
     mpb_fmt(bench, sizeof bench, "%s/ks-bench", mpb_self_dir());
@@ -137,10 +138,17 @@ static int kb_run_bench(const kb_opts_t *o, const char *csv) {
         _exit(127);
     }
     int st = 0;
-    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) == 127 ||
-        WEXITSTATUS(st) == 2) {
-        fprintf(stderr, "mpbench kernel: ks-bench failed (status %d)\n", st);
+    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) == 127) {
+        if (pid > 0 && WIFSIGNALED(st))
+            fprintf(stderr, "mpbench kernel: ks-bench killed by signal %d\n", WTERMSIG(st));
+        else
+            fprintf(stderr, "mpbench kernel: ks-bench could not run\n");
         return -1;
+    }
+    if (WEXITSTATUS(st) == 2) { /* its message says which option */
+        fprintf(stderr,
+                "mpbench kernel: ks-bench refused the options (see mpbench kernel --help)\n");
+        return -2;
     }
     if (WEXITSTATUS(st) != 0) {
         fprintf(stderr, "mpbench kernel: some runs crashed; see their rows in %s\n", csv);
@@ -220,6 +228,8 @@ static int kb_main(kb_opts_t *o, int argc, char **argv) {
                       : bench   ? "crashes"
                                 : "complete") != 0)
         return 4;
+    if (bench == -2)
+        return 2;
     if (bench < 0 || !mpb_is_file(csv))
         return 1;
     char *args[] = {"summary", (char *)o->dir, NULL};

@@ -62,4 +62,13 @@ PY
 "$mpb" compare "$tmp/a" "$tmp/c" > "$tmp/out" 2>&1; rc=$?
 [ $rc -eq 1 ] || fail "compare with mpalloc 3x slower: exit $rc, expected 1"
 grep -qi 'mpalloc.*slower' "$tmp/out" || fail "compare does not call mpalloc slower: $(head -5 "$tmp/out")"
-echo "kernel folders in the runner's format; compare: same on itself, 3x slower flagged"
+# An option ks-bench refuses (unknown allocator, test) is bad usage: exit 2,
+# ks-bench's message shown (it was exit 1 with a raw wait status).
+for bad in "--alloc nosuch" "--test nosuch"; do
+    # shellcheck disable=SC2086
+    "$mpb" kernel $bad --out "$tmp/bad" > "$tmp/out" 2>&1; rc=$?
+    [ $rc -eq 2 ] || fail "mpbench kernel $bad: exit $rc, expected 2: $(tail -2 "$tmp/out")"
+    grep -q "nosuch" "$tmp/out" || fail "mpbench kernel $bad: the refused value is not named: $(cat "$tmp/out")"
+    rm -rf "$tmp/bad"
+done
+echo "kernel folders in the runner's format; compare: same on itself, 3x slower flagged; bad options exit 2"
