@@ -250,7 +250,8 @@ static void verify_poison(const mpa_quarantined_t *q) {
 }
 
 /* The object most recently put in quarantine and its tail offset (read
- * without the lock). */
+ * without the lock); never a huge block (its mapping goes when it leaves
+ * the quarantine). */
 static _Atomic(void *) q_newest;
 static _Atomic size_t q_newest_tail;
 
@@ -287,8 +288,12 @@ static void quarantine(void *p, mpa_pm_entry_t *e, size_t bytes, size_t n) {
     mpa_lock(&q_lock);
     q_slots[(q_head + q_count++) % QUARANTINE_SLOTS] =
         (mpa_quarantined_t){p, mpa_pm_is_small(e) ? NULL : e->aux, bytes, tail};
+    /* A huge block is unmapped when it leaves: verify_recent, which reads
+     * without the lock, must never be handed one. */
+    bool huge =
+        !mpa_pm_is_small(e) && mpa_backend_is_huge((const mpa_backend_t *)e->cls, mpa_pm_order(e));
     atomic_store_explicit(&q_newest_tail, tail, memory_order_relaxed);
-    atomic_store_explicit(&q_newest, p, memory_order_release);
+    atomic_store_explicit(&q_newest, huge ? NULL : p, memory_order_release);
     if (!mpa_pm_is_small(e))
         e->aux = NULL; /* a second free now finds it quarantined */
     q_bytes += bytes;

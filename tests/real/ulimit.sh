@@ -2,7 +2,8 @@
 # Address-space limits (issue 10): under `ulimit -v` (RLIMIT_AS) of 256 MiB,
 # 1 GiB and 8 GB, with the fast and the checked library preloaded, ls, sort
 # and python3 start and work; python3 fills the limit until MemoryError
-# (malloc returned NULL), frees and allocates again; the API tests pass both
+# (malloc returned NULL), frees and allocates again, and fills the limit
+# three times over with 1 MiB and 4 MiB buffers; the API tests pass both
 # preloaded (-plain) and linked. Exit 0 pass, 1 fail.
 set -uo pipefail
 build=$(cd "${1:?usage: ulimit.sh BUILD}" && pwd)
@@ -35,6 +36,23 @@ print(n, len(again))
 sys.exit(0 if n >= 8 else 1)
 '
 
+refill_py='
+import sys
+size = int(sys.argv[1])
+counts = []
+for _ in range(3):
+    held = []
+    try:
+        while True:
+            held.append(bytearray(size))
+    except MemoryError:
+        pass
+    counts.append(len(held))
+    del held
+print(*counts)
+sys.exit(0 if min(counts) >= 8 and min(counts) >= counts[0] * 9 // 10 else 1)
+'
+
 for lib in "$build/lib/libmpalloc.so" "$build/lib/libmpalloc-checked.so"; do
     [ -f "$lib" ] || { fail "no $lib"; continue; }
     name=$(basename "$lib" .so)
@@ -48,6 +66,15 @@ for lib in "$build/lib/libmpalloc.so" "$build/lib/libmpalloc-checked.so"; do
     out=$(limited 262144 "$lib" python3 -c "$fill_py" 2>&1) ||
         fail "$name ulimit -v 262144: python3 fill/free/refill: $out"
     echo "$name: 256 MiB limit, python3 4 MiB buffers before MemoryError, then again: $out"
+    # Fill, free, fill again to the limit, three times: the second fill
+    # finds freed blocks held back (checked build: the quarantine, flushed
+    # when memory runs out) and huge blocks already unmapped.
+    for kib in 262144 1048576; do
+        for size in 1048576 4194304; do
+            out=$(limited "$kib" "$lib" python3 -c "$refill_py" "$size" 2>&1) ||
+                fail "$name ulimit -v $kib: python3 fill/free x3 of $size-byte buffers: $out"
+        done
+    done
 done
 
 # The API tests, preloaded and linked, under 256 MiB and 1 GiB.

@@ -3,6 +3,8 @@
  *   and allocate in all of glibc's destructor rounds, and threads that never
  *   allocated but free and allocate from such destructors, over 2000
  *   threads, keep the number of cores and RSS bounded;
+ * - threads that never allocated until glibc's last destructor round, and
+ *   allocate then, give their cores back too;
  * - 32 threads allocate, free and exit (half of their objects freed by the
  *   main thread after they exited): RSS falls back with no further calls;
  * - idle give-back: 128 MiB freed, no allocator calls for 0.8 s, RSS falls;
@@ -130,6 +132,49 @@ Test(lifecycle, teardown_returns_every_core, .timeout = 120) {
     }
     size_t cores = core_count(), rss = rss_bytes();
     /* WAVE threads at once, the main thread, the orphan lists, slack. */
+    cr_assert_leq(cores, WAVE + 4, "%zu cores after %u threads (at most %u ran at once)", cores,
+                  THREADS, WAVE);
+    if (!SANITIZED)
+        cr_assert_leq(rss, rss0 + (24u << 20), "RSS %zu MiB -> %zu MiB over %u threads", rss0 >> 20,
+                      rss >> 20, THREADS);
+}
+
+/* Re-arms itself and allocates in glibc's last destructor round only: the
+ * thread's first allocation then comes when no further round would run a
+ * destructor armed by it (the exit key is the last key, so its round still
+ * reaches it). */
+static pthread_key_t last_key;
+
+static void last_round_dtor(void *v) {
+    uintptr_t round = (uintptr_t)v;
+    if (round == PTHREAD_DESTRUCTOR_ITERATIONS)
+        churn();
+    else
+        pthread_setspecific(last_key, (void *)(round + 1));
+}
+
+static void *last_round_thread(void *unused) {
+    (void)unused;
+    pthread_setspecific(last_key, (void *)1);
+    return NULL;
+}
+
+Test(lifecycle, first_allocation_in_the_last_destructor_round, .timeout = 120) {
+#ifdef __SANITIZE_THREAD__
+    cr_skip_test("allocation in late destructor rounds: not under TSan");
+#endif
+    enum { THREADS = 2000, WAVE = 8 };
+    cr_assert_eq(pthread_key_create(&last_key, last_round_dtor), 0);
+    churn();
+    size_t rss0 = rss_bytes();
+    for (unsigned t = 0; t < THREADS; t += WAVE) {
+        pthread_t th[WAVE];
+        for (unsigned i = 0; i < WAVE; i++)
+            cr_assert_eq(pthread_create(&th[i], NULL, last_round_thread, NULL), 0);
+        for (unsigned i = 0; i < WAVE; i++)
+            pthread_join(th[i], NULL);
+    }
+    size_t cores = core_count(), rss = rss_bytes();
     cr_assert_leq(cores, WAVE + 4, "%zu cores after %u threads (at most %u ran at once)", cores,
                   THREADS, WAVE);
     if (!SANITIZED)

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -216,13 +217,35 @@ static void on_exit_key(void *unused) {
     exit_handler();
 }
 
-/* glibc's key creation does not allocate. */
+/* Creates the exit key at the highest free key index. glibc (and musl) run
+ * each destructor round over the keys in index order, reading every value
+ * as they reach it: a thread whose first allocation comes from another
+ * key's destructor, even in the last round (where a new value starts no
+ * further round), arms this key before the round reaches it, so the handler
+ * still runs. Takes every free key for a moment (a pthread_key_create
+ * racing with it on another thread would fail; this runs once, at heap
+ * start, before main in practice). glibc's key creation and deletion do not
+ * allocate. */
 int mpa_pal_on_thread_exit(void (*handler)(void)) {
     exit_handler = handler;
-    return pthread_key_create(&exit_key, on_exit_key) == 0 ? 0 : -1;
+    pthread_key_t keys[PTHREAD_KEYS_MAX];
+    size_t n = 0, last = 0;
+    while (n < PTHREAD_KEYS_MAX && pthread_key_create(&keys[n], on_exit_key) == 0) {
+        if (keys[n] > keys[last])
+            last = n;
+        n++;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (i != last)
+            pthread_key_delete(keys[i]);
+    if (n == 0)
+        return -1;
+    exit_key = keys[last];
+    return 0;
 }
 
-/* Any non-NULL value arms the destructor; setting it may call calloc. */
+/* Any non-NULL value arms the destructor; setting it may call calloc (glibc:
+ * a block for key indices above 31, which the exit key is). */
 int mpa_pal_thread_exit_arm(void) { return pthread_setspecific(exit_key, (void *)1) == 0 ? 0 : -1; }
 
 int mpa_pal_on_fork(void (*prepare)(void), void (*parent)(void), void (*child)(void)) {
