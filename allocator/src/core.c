@@ -88,6 +88,14 @@ bool mpa_thread_init(mpa_local_t *l) {
         return false;
     if (l->state == MPA_THREAD_DEAD)
         return false; /* callers take the orphan path */
+    /* Arms the exit hook first. Arming may allocate (glibc callocs the block
+     * of a key index above 31, and the exit key is the last one): that
+     * block lives until after every destructor, so it comes from the orphan
+     * lists, not from the core this thread then binds, which would
+     * otherwise go back to the pool with a slab still out. */
+    l->state = MPA_THREAD_DEAD;
+    mpa_hooks_thread_started();
+    l->state = MPA_THREAD_NEW;
     mpa_core_t *c = core_acquire();
     if (c == NULL)
         return false;
@@ -95,9 +103,6 @@ bool mpa_thread_init(mpa_local_t *l) {
     l->me = (uintptr_t)c;
     mpa_local_reset_room(l);
     l->state = MPA_THREAD_ACTIVE;
-    /* Also after teardown (a destructor that allocates): the exit hook must
-     * run again so that this core goes back to the pool. */
-    mpa_hooks_thread_started();
     return true;
 }
 
