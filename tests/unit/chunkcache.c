@@ -188,11 +188,16 @@ Test(chunkcache, thread_exit_gives_everything_back) {
     cr_assert_not_null(c);
     cr_assert_eq(atomic_load(&c->cache.bytes), 0, "a pooled core keeps %llu cached bytes",
                  (unsigned long long)atomic_load(&c->cache.bytes));
-    for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++) {
+    for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++)
         cr_assert_eq(c->empties[cls], 0, "class %u keeps an empty slab", cls);
-        cr_assert_eq(atomic_load(&c->slabs[cls]), 0, "class %u still owns slabs", cls);
-    }
-    cr_assert_eq(atomic_load(&c->slabs_created), atomic_load(&c->slabs_released));
+    /* The thread started the purger (its first large free): glibc allocated
+     * the purger's TLS vector from this thread's core, and it lives on. That
+     * slab is the only one a pooled core keeps, and only with objects out. */
+    size_t kept = 0;
+    for (mpa_slab_t *s = c->all_slabs; s != NULL; s = s->all_next, kept++)
+        cr_assert_neq(s->state, MPA_SLAB_EMPTY, "an empty slab of class %u stays", s->cls);
+    cr_assert_leq(kept, 1, "a pooled core keeps %zu slabs", kept);
+    cr_assert_eq(atomic_load(&c->slabs_created) - atomic_load(&c->slabs_released), kept);
 }
 
 Test(chunkcache, stats_report_layers) {
