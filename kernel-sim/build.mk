@@ -15,6 +15,8 @@ KS_LIB      := $(KS_DIR)/libksim.a
 KS_BENCH    := $(BUILD)/bin/ks-bench
 KS_TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/ks_*.c))
 KS_LIBS     := -lhwloc -lm -pthread
+# ks-bench writes its rows with the harness's CSV writer (one writer in the tree).
+KS_CSV_OBJ  := $(BUILD)/obj/harness/csvio.o $(BUILD)/obj/harness/util.o
 
 .PHONY: kernel-sim kernel-sim-tests
 kernel-sim: $(KS_BENCH)
@@ -30,15 +32,15 @@ $(KS_DIR)/obj/kernel-sim/pal/%.o: kernel-sim/pal/%.c
 
 $(KS_DIR)/obj/kernel-sim/%.o: kernel-sim/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPBASE) $(CBASE) -pthread $(KS_INC) -c $< -o $@
+	$(CC) $(CPPBASE) $(CBASE) -pthread $(KS_INC) -Iharness -c $< -o $@
 
 $(KS_LIB): $(KS_OBJ) $(KS_ALLOC_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(KS_BENCH): $(KS_DIR)/obj/kernel-sim/src/main.o $(KS_LIB)
+$(KS_BENCH): $(KS_DIR)/obj/kernel-sim/src/main.o $(KS_LIB) $(KS_CSV_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $^ $(KS_LIBS)
+	$(CC) $(SAN) -o $@ $^ $(KS_LIBS) -lcsv
 
 # More specific than the generic tests/unit rule: kernel-sim tests link the
 # simulated kernel, not libmpalloc.

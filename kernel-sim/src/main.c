@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "csvio.h" /* the harness's one CSV writer (RFC 4180 quoting) */
 #include "ks_bench.h"
 #include "ks_cpu.h"
 #include "ks_kernel.h"
@@ -81,20 +82,59 @@ static void ks_cells(ks_opts_t *o, const char **tests, int nt, const size_t *siz
     }
 }
 
+/* Number of results.csv columns (ks_header). */
+enum { KS_NCOLS = 26 };
+
 /* One results.csv row; size is empty for churn (it mixes sizes itself). */
 static void ks_write_row(FILE *f, const char *alloc, const ks_cell_t *c, int cpus, int rep,
                          const ks_bench_row_t *r, int oversub) {
-    char size[24] = "", held[32] = "";
+    char num[14][32];
+    const char *v[KS_NCOLS] = {alloc, "kernel", c->test, num[0], num[1], r->status};
+    snprintf(num[0], sizeof num[0], "%d", cpus);
+    snprintf(num[1], sizeof num[1], "%d", rep + 1);
+    num[2][0] = num[3][0] = '\0';
     if (c->size)
-        snprintf(size, sizeof size, "%zu", c->size);
+        snprintf(num[2], sizeof num[2], "%zu", c->size);
     if (r->bytes_live)
-        snprintf(held, sizeof held, "%.4f", (double)r->pages_held * 4096.0 / (double)r->bytes_live);
-    fprintf(f,
-            "%s,kernel,%s,%d,%d,%s,,,,,,,,,%s,%.2f,%.2f,%.2f,%llu,%llu,%s,%llu,%.3f,%d,%d,"
-            "kernel-sim\n",
-            alloc, c->test, cpus, rep + 1, r->status, size, r->cycles_per_op, r->ns_per_op,
-            r->empty_cycles, (unsigned long long)r->pages_held, (unsigned long long)r->bytes_live,
-            held, (unsigned long long)r->frames_mapped, ks_tsc_hz() / 1e9, ks_cpu_cores(), oversub);
+        snprintf(num[3], sizeof num[3], "%.4f",
+                 (double)r->pages_held * 4096.0 / (double)r->bytes_live);
+    snprintf(num[4], sizeof num[4], "%.2f", r->cycles_per_op);
+    snprintf(num[5], sizeof num[5], "%.2f", r->ns_per_op);
+    snprintf(num[6], sizeof num[6], "%.2f", r->empty_cycles);
+    snprintf(num[7], sizeof num[7], "%llu", (unsigned long long)r->pages_held);
+    snprintf(num[8], sizeof num[8], "%llu", (unsigned long long)r->bytes_live);
+    snprintf(num[9], sizeof num[9], "%llu", (unsigned long long)r->frames_mapped);
+    snprintf(num[10], sizeof num[10], "%.3f", ks_tsc_hz() / 1e9);
+    snprintf(num[11], sizeof num[11], "%d", ks_cpu_cores());
+    snprintf(num[12], sizeof num[12], "%d", oversub);
+    /* columns 6..13 (wall_s .. ops_per_s) stay empty: no rusage here */
+    v[14] = num[2];
+    v[15] = num[4];
+    v[16] = num[5];
+    v[17] = num[6];
+    v[18] = num[7];
+    v[19] = num[8];
+    v[20] = num[3];
+    v[21] = num[9];
+    v[22] = num[10];
+    v[23] = num[11];
+    v[24] = num[12];
+    v[25] = "kernel-sim";
+    mpb_csv_line(f, v, KS_NCOLS);
+    fflush(f);
+}
+
+/* The row of a child that crashed or failed: status only, at its widest CPU count. */
+static void ks_write_failed(FILE *f, const char *alloc, int cpus, int rep, const char *status) {
+    char num[3][16];
+    const char *v[KS_NCOLS] = {alloc, "kernel", "all", num[0], num[1], status};
+    snprintf(num[0], sizeof num[0], "%d", cpus);
+    snprintf(num[1], sizeof num[1], "%d", rep + 1);
+    snprintf(num[2], sizeof num[2], "%d", ks_cpu_cores());
+    v[23] = num[2];
+    v[24] = "0";
+    v[25] = "kernel-sim";
+    mpb_csv_line(f, v, KS_NCOLS);
     fflush(f);
 }
 
@@ -147,10 +187,8 @@ static int ks_run_all(const ks_opts_t *o) {
             waitpid(pid, &st, 0);
             if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
                 bad = 1;
-                fprintf(f, "%s,kernel,all,%d,%d,%s,,,,,,,,,,,,,,,,,,%d,0,kernel-sim\n", o->alloc[a],
-                        o->cpus[o->ncpus - 1], rep + 1, WIFSIGNALED(st) ? "crash" : "error",
-                        ks_cpu_cores());
-                fflush(f);
+                ks_write_failed(f, o->alloc[a], o->cpus[o->ncpus - 1], rep,
+                                WIFSIGNALED(st) ? "crash" : "error");
             }
         }
     if (f != stdout)

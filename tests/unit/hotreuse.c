@@ -15,8 +15,8 @@ Test(hotreuse, freed_object_is_next_at_every_class) {
         cr_assert_not_null(p);
         mpa_free(p);
         void *q = mpa_malloc(size);
-        cr_assert_eq(q, p, "size %zu (hold %u): the object freed last did not come back first", size,
-                     (unsigned)mpa_classes[cls].hold);
+        cr_assert_eq(q, p, "size %zu (hold %u): the object freed last did not come back first",
+                     size, (unsigned)mpa_classes[cls].hold);
         mpa_free(q);
     }
 }
