@@ -431,15 +431,10 @@ void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) {
     mpa_dealloc_owner(p, e);
 }
 
-void mpa_dealloc_owner(void *p, mpa_pm_entry_t *e) {
-    mpa_local_t *l = &mpa_local;
-    if (MPA_LIKELY(mpa_pm_is_small(e) && l->state == MPA_THREAD_ACTIVE)) {
-        if (e->owner == l->me)
-            mpa_dealloc_local(p, e->meta);
-        else
-            mpa_remote_free(l, p, e->owner, mpa_class_size((unsigned)e->cls));
-        return;
-    }
+/* The rarer frees: large objects, and small ones freed by a thread without
+ * an active core (new, or after its teardown). Kept apart so that the
+ * common remote free below needs no stack frame. */
+static void __attribute__((noinline)) dealloc_unusual(mpa_local_t *l, void *p, mpa_pm_entry_t *e) {
     if (!mpa_pm_is_small(e)) {
         if (!mpa_large_is_live(p, e))
             mpa_report_bad_free(p, e);
@@ -456,6 +451,18 @@ void mpa_dealloc_owner(void *p, mpa_pm_entry_t *e) {
     } else {
         mpa_remote_post_one((mpa_core_t *)owner, p);
     }
+}
+
+void mpa_dealloc_owner(void *p, mpa_pm_entry_t *e) {
+    mpa_local_t *l = &mpa_local;
+    if (MPA_LIKELY(mpa_pm_is_small(e) && l->state == MPA_THREAD_ACTIVE)) {
+        if (e->owner == l->me)
+            mpa_dealloc_local(p, e->meta);
+        else
+            mpa_remote_free(l, p, e->owner, mpa_class_size((unsigned)e->cls));
+        return;
+    }
+    dealloc_unusual(l, p, e);
 }
 
 /* ---- thread exit ---- */
