@@ -145,12 +145,14 @@ static void slab_release(mpa_core_t *c, mpa_slab_t *s) {
 
 /* Every object of s is free again: keep a few such slabs, return the rest. */
 static void slab_empty(mpa_core_t *c, mpa_slab_t *s) {
+#if MPA_EMPTY_SLABS_KEEP > 0 /* (an unsigned count is never below 0: no test at all then) */
     if (c->empties[s->cls] < MPA_EMPTY_SLABS_KEEP) {
         c->empties[s->cls]++;
         s->state = MPA_SLAB_EMPTY;
         s->needed = UINT32_MAX; /* nothing more can come back */
         return;
     }
+#endif
     slab_release(c, s);
 }
 
