@@ -549,9 +549,14 @@ bool mpa_backend_init(void) {
         return false;
     b->merge_order = region_order(limit);
     b->trim = limit != SIZE_MAX;
-    /* Under a limit, objects above 1/256 of it are mapped alone, to the chunk. */
+    /* Under a limit, objects above 1/256 of it, and any above the largest
+     * cached block (1 MiB), are mapped alone, to the chunk: a buddy block
+     * would take up to twice their size of the limited address space (its
+     * trimmed tail holds only smaller objects). */
     b->huge_order = b->merge_order;
-    while (b->trim && b->huge_order > 0 && (MPA_CHUNK_SIZE << b->huge_order) > limit / 256)
+    while (b->trim && b->huge_order > 0 &&
+           ((MPA_CHUNK_SIZE << b->huge_order) > limit / 256 ||
+            b->huge_order > MPA_CORE_CACHE_MAX_BITS - MPA_CHUNK_BITS))
         b->huge_order--;
     b->epoch_ms = mpa_pal_time_ms();
     return true;
