@@ -311,6 +311,104 @@ static void reuse_large_free(void) {
     free(opaque(p));
 }
 
+/* ---- held-out cases (review11): large means >= 2 MiB here (XL, not a
+ * page multiple), the end of a freed object, more calls that allocate ---- */
+
+enum { XL = 3000000 };
+
+extern void _ZdlPv(void *) __attribute__((weak));
+
+/* A write over a freed object's last bytes, then allocations. */
+static void uaf_end(size_t n) {
+    char *p = malloc(n);
+    free(p);
+    memset(opaque(p) + n - 8, 'E', 8);
+    allocate_more(n);
+}
+
+static void double_free_now(size_t n) {
+    void *p = malloc(n);
+    free(p);
+    free(opaque(p));
+}
+
+static void interior(size_t n) {
+    char *p = malloc(n);
+    free(opaque(p + 16));
+}
+
+static void realloc_freed_n(size_t n) {
+    void *p = malloc(n);
+    free(p);
+    opaque(realloc(opaque(p), 2 * n));
+}
+
+/* realloc of a pointer into static memory. */
+static void realloc_foreign(void) { opaque(realloc(opaque(static_block + 16), 100)); }
+
+static void memalign_overflow(size_t n) {
+    void *q;
+    if (posix_memalign(&q, 64, n) != 0)
+        exit(2);
+    char *p = q;
+    memset(opaque(p) + n, 'x', 2);
+    free(p);
+}
+
+static void calloc_overflow(size_t n) {
+    char *p = calloc(1, n);
+    memset(opaque(p) + n, 'x', 2);
+    free(p);
+}
+
+/* What `delete q` does to a `new S[k]` of a type with a destructor: the
+ * array's count is stored before the elements, so operator delete gets a
+ * pointer 8 bytes into the block operator new[] returned. */
+static void new_array_delete(size_t n) {
+    if (!_Znam || !_ZdlPv)
+        return;
+    char *p = _Znam(n + 8);
+    *(size_t *)p = n / 8;
+    _ZdlPv(opaque(p + 8));
+}
+
+/* A freed medium object written in its middle after the next allocation of
+ * its size (which may reuse it), then more allocations. */
+static void reuse_medium_write(void) {
+    char *p = malloc(M);
+    free(p);
+    char *q = malloc(M);
+    memset(opaque(p) + M / 2, 'x', 16);
+    allocate_more(M);
+    free(q);
+}
+
+static void overflow1_xl(void) { overflow(XL, 1); }
+static void overflow32_xl(void) { overflow(XL, 32); }
+static void underflow_xl(void) { underflow(XL); }
+static void uaf_middle_xl(void) { uaf_middle(XL); }
+static void uaf_head_xl(void) { uaf_head(XL); }
+static void uaf_end_small(void) { uaf_end(S); }
+static void uaf_end_medium(void) { uaf_end(M); }
+static void uaf_end_xl(void) { uaf_end(XL); }
+static void double_free_xl(void) { double_free_now(XL); }
+static void double_free_delayed_xl(void) { double_free_delayed(XL); }
+static void interior_medium(void) { interior(M); }
+static void interior_xl(void) { interior(XL); }
+static void realloc_freed_medium(void) { realloc_freed_n(M); }
+static void realloc_freed_xl(void) { realloc_freed_n(XL); }
+static void memalign_overflow_small(void) { memalign_overflow(S); }
+static void memalign_overflow_medium(void) { memalign_overflow(M); }
+static void memalign_overflow_xl(void) { memalign_overflow(XL); }
+static void calloc_overflow_small(void) { calloc_overflow(S); }
+static void calloc_overflow_medium(void) { calloc_overflow(M); }
+static void calloc_overflow_xl(void) { calloc_overflow(XL); }
+static void new_array_delete_small(void) { new_array_delete(S); }
+static void new_array_delete_medium(void) { new_array_delete(M); }
+static void new_array_delete_xl(void) { new_array_delete(XL); }
+static void overflow_into_freed_xl(void) { overflow_into_freed_neighbour(XL); }
+static void sized_delete_xl(void) { sized_delete(XL); }
+
 /* ---- correct programs: no build may report anything ---- */
 
 static void clean_sizes(void) {
@@ -484,6 +582,33 @@ static const struct {
     {"malloc0_write", malloc0_write},
     {"reuse_large_write", reuse_large_write},
     {"reuse_large_free", reuse_large_free},
+    {"overflow1_xl", overflow1_xl},
+    {"overflow32_xl", overflow32_xl},
+    {"underflow_xl", underflow_xl},
+    {"uaf_middle_xl", uaf_middle_xl},
+    {"uaf_head_xl", uaf_head_xl},
+    {"uaf_end_small", uaf_end_small},
+    {"uaf_end_medium", uaf_end_medium},
+    {"uaf_end_xl", uaf_end_xl},
+    {"double_free_xl", double_free_xl},
+    {"double_free_delayed_xl", double_free_delayed_xl},
+    {"interior_medium", interior_medium},
+    {"interior_xl", interior_xl},
+    {"realloc_freed_medium", realloc_freed_medium},
+    {"realloc_freed_xl", realloc_freed_xl},
+    {"realloc_foreign", realloc_foreign},
+    {"memalign_overflow_small", memalign_overflow_small},
+    {"memalign_overflow_medium", memalign_overflow_medium},
+    {"memalign_overflow_xl", memalign_overflow_xl},
+    {"calloc_overflow_small", calloc_overflow_small},
+    {"calloc_overflow_medium", calloc_overflow_medium},
+    {"calloc_overflow_xl", calloc_overflow_xl},
+    {"new_array_delete_small", new_array_delete_small},
+    {"new_array_delete_medium", new_array_delete_medium},
+    {"new_array_delete_xl", new_array_delete_xl},
+    {"reuse_medium_write", reuse_medium_write},
+    {"overflow_into_freed_xl", overflow_into_freed_xl},
+    {"sized_delete_xl", sized_delete_xl},
     {"clean_sizes", clean_sizes},
     {"clean_aligned", clean_aligned},
     {"clean_cxx", clean_cxx},

@@ -32,6 +32,8 @@ INT='free of a pointer inside (an|a large) object'
 FOR='free of a pointer mpalloc did not allocate'
 RU='realloc or usable size of a freed or interior pointer'
 SZ='sized free \(sized delete\) with a size other than the requested one'
+RUX='(realloc or usable size of a freed or interior pointer|realloc of a pointer that is not allocated)'
+FORR='(realloc|free) of a pointer mpalloc did not allocate'
 ZERO='(write into a malloc\(0\) block|heap overflow)'
 CALL=' in ([a-z_]+|operator [a-z]+)\(\)$| in a memory access \(SIGSEGV\)$'
 
@@ -86,6 +88,33 @@ realloc_freed              ;$RU;$RU;
 realloc_interior           ;$RU;$RU;
 usable_size_freed          ;$RU;$RU;
 usable_size_interior       ;$RU;$RU;
+overflow1_xl               ;$OVF;$OVF;
+overflow32_xl              ;$OVF;$OVF;
+underflow_xl               ;-;$UNF;
+uaf_middle_xl              ;-;$UAF;
+uaf_head_xl                ;$UAF;$UAF;
+uaf_end_small              ;-;$UAF;
+uaf_end_medium             ;-;$UAF;
+uaf_end_xl                 ;-;$UAF;
+double_free_xl             ;$DF;$DF;
+double_free_delayed_xl     ;$DF;$DF;
+interior_medium            ;$INT;$INT;
+interior_xl                ;$INT;$INT;
+realloc_freed_medium       ;$RUX;$RU;
+realloc_freed_xl           ;$RUX;$RU;
+realloc_foreign            ;$FORR;$FORR;fast
+memalign_overflow_small    ;$OVF;$OVF;
+memalign_overflow_medium   ;$OVF;$OVF;
+memalign_overflow_xl       ;$OVF;$OVF;
+calloc_overflow_small      ;$OVF;$OVF;
+calloc_overflow_medium     ;$OVF;$OVF;
+calloc_overflow_xl         ;$OVF;$OVF;
+new_array_delete_small     ;$INT;$INT;
+new_array_delete_medium    ;$INT;$INT;
+new_array_delete_xl        ;$INT;$INT;
+reuse_medium_write         ;-;$UAF;
+overflow_into_freed_xl     ;$NEIGH;$NEIGH;
+sized_delete_xl            ;$SZ;$SZ;
 clean_sizes                ;=;=;
 clean_aligned              ;=;=;
 clean_cxx                  ;=;=;
