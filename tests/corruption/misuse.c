@@ -7,6 +7,7 @@
  * build may report anything there. */
 #include <malloc.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -515,6 +516,37 @@ static void clean_many_mappings(void) {
         free(held[i]);
 }
 
+static char *own_page;
+static volatile int own_faults;
+
+/* The program's fault handler: opens its own page, and returns. */
+static void own_fault(int sig, siginfo_t *info, void *context) {
+    (void)sig, (void)context;
+    if ((char *)info->si_addr < own_page || (char *)info->si_addr >= own_page + 4096 ||
+        mprotect(own_page, 4096, PROT_READ | PROT_WRITE) != 0)
+        abort();
+    own_faults++;
+}
+
+/* A program with its own SIGSEGV handler (a garbage collector's write
+ * barrier), installed before its first malloc: a fault on its own page must
+ * still reach it under the debug build's guard-page handler. */
+static void clean_own_fault_handler(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = own_fault;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    own_page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (own_page == MAP_FAILED || sigaction(SIGSEGV, &sa, NULL) != 0)
+        exit(2);
+    for (size_t n = 100; n < 200000; n *= 3)
+        free(opaque(malloc(n)));
+    ((volatile char *)own_page)[10] = 1;
+    if (own_faults != 1)
+        exit(4);
+}
+
 /* Objects made on one thread and freed on another, in churn. */
 static void clean_threads(void) {
     static void *slots[2][64];
@@ -614,6 +646,7 @@ static const struct {
     {"clean_cxx", clean_cxx},
     {"clean_threads", clean_threads},
     {"clean_many_mappings", clean_many_mappings},
+    {"clean_own_fault_handler", clean_own_fault_handler},
 };
 
 int main(int argc, char **argv) {

@@ -120,6 +120,7 @@ clean_aligned              ;=;=;
 clean_cxx                  ;=;=;
 clean_threads              ;=;=;
 clean_many_mappings        ;=;=;
+clean_own_fault_handler    ;=;=;
 "
 
 fails=0

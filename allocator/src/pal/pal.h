@@ -132,7 +132,8 @@ int mpa_pal_protect(void *p, size_t size, int access);
 
 /* Calls handler(address) on a memory access fault, on the faulting thread.
  * The handler reports and aborts when the address is the allocator's; if it
- * returns, the fault takes its default course. Returns 0, or -1. */
+ * returns, the fault goes to the handler the program had installed before,
+ * or takes its default course. Returns 0, or -1. */
 int mpa_pal_on_fault(void (*handler)(void *address));
 
 #endif /* MPA_PAL_H */

@@ -160,17 +160,28 @@ int mpa_pal_protect(void *p, size_t size, int access) {
 }
 
 static void (*fault_handler)(void *address);
+static struct sigaction fault_prev; /* the program's handler before ours */
 
 static __thread int in_fault; /* a fault inside the handler is not ours */
 
 static void on_segv(int sig, siginfo_t *info, void *context) {
-    (void)context;
     if (!in_fault) {
         in_fault = 1;
         fault_handler(info->si_addr);
         in_fault = 0;
     }
-    signal(sig, SIG_DFL); /* not ours: the access faults again, as it would have */
+    /* Not ours: the program's own handler (a garbage collector's write
+     * barrier, a JIT) gets it as if we were not there; with none, the
+     * access faults again and takes the default course. */
+    if (fault_prev.sa_flags & SA_SIGINFO) {
+        fault_prev.sa_sigaction(sig, info, context);
+        return;
+    }
+    if (fault_prev.sa_handler != SIG_DFL && fault_prev.sa_handler != SIG_IGN) {
+        fault_prev.sa_handler(sig);
+        return;
+    }
+    signal(sig, SIG_DFL);
 }
 
 int mpa_pal_on_fault(void (*handler)(void *address)) {
@@ -180,7 +191,7 @@ int mpa_pal_on_fault(void (*handler)(void *address)) {
     sa.sa_flags = SA_SIGINFO | SA_NODEFER;
     sigemptyset(&sa.sa_mask);
     fault_handler = handler;
-    return sigaction(SIGSEGV, &sa, NULL);
+    return sigaction(SIGSEGV, &sa, &fault_prev);
 }
 
 int mpa_pal_main_thread_gone(void) {
