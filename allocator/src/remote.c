@@ -33,22 +33,36 @@ static void queue_push(mpa_core_t *c, void *first, void *last) {
     atomic_store_explicit(link_of(prev), first, memory_order_release);
 }
 
+/* The link of obj, a message in c's queue (or its stub). Checked builds
+ * verify it: NULL, the stub or an object of c, as messages go only to their
+ * owner's queue; a write over a freed object waiting there is reported
+ * instead of followed. */
+static void *queue_next(mpa_core_t *c, void *obj) {
+    void *next = atomic_load_explicit(link_of(obj), memory_order_acquire);
+    if (MPA_CHECKED && next != NULL && next != (void *)&c->q_stub &&
+        (!mpa_pm_covers(next) || mpa_pm_entry(next)->owner != (uintptr_t)c))
+        mpa_report("corrupted free-list link (use after free?) in the remote-freed object at", obj,
+                   obj == (void *)&c->q_stub ? 0
+                                             : mpa_class_size((unsigned)mpa_pm_entry(obj)->cls));
+    return next;
+}
+
 /* Takes the oldest message, or NULL when none is complete yet. */
 static void *queue_pop(mpa_core_t *c) {
     void *stub = &c->q_stub;
     void *front = c->q_front;
-    void *next = atomic_load_explicit(link_of(front), memory_order_acquire);
+    void *next = queue_next(c, front);
     if (front == stub) {
         if (next == NULL)
             return NULL;
         c->q_front = front = next;
-        next = atomic_load_explicit(link_of(front), memory_order_acquire);
+        next = queue_next(c, front);
     }
     if (next == NULL) {
         if (front != atomic_load_explicit(&c->q_back, memory_order_acquire))
             return NULL; /* a producer is between its exchange and its link */
         queue_push(c, stub, stub);
-        next = atomic_load_explicit(link_of(front), memory_order_acquire);
+        next = queue_next(c, front);
         if (next == NULL)
             return NULL;
     }

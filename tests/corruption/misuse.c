@@ -384,6 +384,15 @@ static void reuse_medium_write(void) {
     free(q);
 }
 
+/* Freed by another thread (a message in this thread's queue), its first
+ * bytes overwritten, then allocations (which take the queue in). */
+static void uaf_head_remote(void) {
+    char *p = malloc(S);
+    free_on_thread(p);
+    memset(opaque(p), 'R', 16);
+    churn(S);
+}
+
 static void overflow1_xl(void) { overflow(XL, 1); }
 static void overflow32_xl(void) { overflow(XL, 32); }
 static void underflow_xl(void) { underflow(XL); }
@@ -641,6 +650,7 @@ static const struct {
     {"reuse_medium_write", reuse_medium_write},
     {"overflow_into_freed_xl", overflow_into_freed_xl},
     {"sized_delete_xl", sized_delete_xl},
+    {"uaf_head_remote", uaf_head_remote},
     {"clean_sizes", clean_sizes},
     {"clean_aligned", clean_aligned},
     {"clean_cxx", clean_cxx},
