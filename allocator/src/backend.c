@@ -27,21 +27,21 @@ static char *meta_next, *meta_end; /* metadata bump area (global backend only) *
 static void list_push(void **head, void *p, uintptr_t tag) {
     mpa_pm_entry_t *e = mpa_pm_entry(p);
     mpa_pm_owner_store(e, tag);
-    e->meta = *head;
-    e->aux = NULL;
+    e->block.next = *head;
+    e->block.prev = NULL;
     if (*head)
-        mpa_pm_entry(*head)->aux = p;
+        mpa_pm_entry(*head)->block.prev = p;
     *head = p;
 }
 
 static void list_unlink(void **head, void *p) {
     mpa_pm_entry_t *e = mpa_pm_entry(p);
-    if (e->aux)
-        mpa_pm_entry(e->aux)->meta = e->meta;
+    if (e->block.prev)
+        mpa_pm_entry(e->block.prev)->block.next = e->block.next;
     else
-        *head = e->meta;
-    if (e->meta)
-        mpa_pm_entry(e->meta)->aux = e->aux;
+        *head = e->block.next;
+    if (e->block.next)
+        mpa_pm_entry(e->block.next)->block.prev = e->block.prev;
 }
 
 static void *list_pop(void **head) {
@@ -201,12 +201,12 @@ static void *clean_take(mpa_backend_t *b, unsigned order) {
 
 static void dirty_push(mpa_backend_t *b, void *p, unsigned order, unsigned gen) {
     list_push(&b->dirty_head[gen][order], p, mpa_pm_tag(MPA_PM_DIRTY, order));
-    mpa_pm_entry(p)->cls = gen;
+    mpa_pm_entry(p)->block.gen = gen;
     b->dirty_bytes += BLOCK_SIZE(order);
 }
 
 static void dirty_unlink(mpa_backend_t *b, void *p, unsigned order) {
-    list_unlink(&b->dirty_head[mpa_pm_entry(p)->cls][order], p);
+    list_unlink(&b->dirty_head[mpa_pm_entry(p)->block.gen][order], p);
     mpa_pm_entry(p)->owner = mpa_pm_tag(MPA_PM_RESERVED, order);
     b->dirty_bytes -= BLOCK_SIZE(order);
 }
@@ -248,7 +248,7 @@ static void *dirty_take(mpa_backend_t *b, unsigned order) {
 /* ---- decay: dirty blocks of the old generation are decommitted ---- */
 
 /* Moves the old generation onto a private list; the caller decommits it
- * outside the lock. Returns the list (linked through entries' meta). */
+ * outside the lock. Returns the list (linked through their entries' block.next). */
 static void *turn_generations(mpa_backend_t *b) {
     unsigned old = b->young ^ 1;
     void *out = NULL;
@@ -256,8 +256,7 @@ static void *turn_generations(mpa_backend_t *b) {
         void *p;
         while ((p = b->dirty_head[old][o]) != NULL) {
             dirty_unlink(b, p, o);
-            mpa_pm_entry_t *e = mpa_pm_entry(p);
-            e->meta = out;
+            mpa_pm_entry(p)->block.next = out;
             out = p;
         }
     }
@@ -276,7 +275,7 @@ static void *shrink_dirty(mpa_backend_t *b) {
             void *p;
             while (b->dirty_bytes > MPA_DIRTY_MAX / 2 && (p = b->dirty_head[gen][o]) != NULL) {
                 dirty_unlink(b, p, o);
-                mpa_pm_entry(p)->meta = out;
+                mpa_pm_entry(p)->block.next = out;
                 out = p;
             }
         }
@@ -292,7 +291,7 @@ static void *take_all_dirty(mpa_backend_t *b) {
             void *p;
             while ((p = b->dirty_head[g][o]) != NULL) {
                 dirty_unlink(b, p, o);
-                mpa_pm_entry(p)->meta = out;
+                mpa_pm_entry(p)->block.next = out;
                 out = p;
             }
         }
@@ -305,12 +304,12 @@ static void *take_all_dirty(mpa_backend_t *b) {
 static void decommit_list(mpa_backend_t *b, void *list) {
     if (list == NULL)
         return;
-    for (void *p = list; p != NULL; p = mpa_pm_entry(p)->meta)
+    for (void *p = list; p != NULL; p = mpa_pm_entry(p)->block.next)
         mpa_pal_notify_not_using(p, BLOCK_SIZE(mpa_pm_order(mpa_pm_entry(p))));
     mpa_backend_lock(b);
     for (void *p = list; p != NULL;) {
         mpa_pm_entry_t *e = mpa_pm_entry(p);
-        void *next = e->meta;
+        void *next = e->block.next;
         clean_insert(b, p, mpa_pm_order(e));
         p = next;
     }
@@ -425,7 +424,7 @@ static void *put_locked(mpa_backend_t *b, void *p, unsigned order, void *list) {
     b->used_bytes -= BLOCK_SIZE(order);
     if (MPA_DECAY_MS == 0) { /* no cache: decommit every block at once */
         mpa_pm_entry(p)->owner = mpa_pm_tag(MPA_PM_RESERVED, order);
-        mpa_pm_entry(p)->meta = list;
+        mpa_pm_entry(p)->block.next = list;
         return p;
     }
     dirty_insert(b, p, order);
@@ -448,12 +447,11 @@ void mpa_backend_free_batch(mpa_backend_t *b, const uintptr_t *blocks, size_t n,
     decommit_list(b, list);
 }
 
-void mpa_pm_label(void *p, size_t chunks, uintptr_t owner, void *meta, unsigned cls) {
+void mpa_pm_label(void *p, size_t chunks, mpa_pm_entry_t as) {
     for (size_t i = 0; i < chunks; i++) {
         mpa_pm_entry_t *e = mpa_pm_entry((char *)p + (i << MPA_CHUNK_BITS));
-        mpa_pm_owner_store(e, owner);
-        e->meta = meta;
-        e->cls = cls;
+        mpa_pm_owner_store(e, as.owner);
+        e->small = as.small; /* the words after the owner, whatever the view */
     }
 }
 
@@ -477,7 +475,7 @@ void *mpa_meta_alloc(size_t size, size_t align) {
             return NULL;
         }
         b->used_bytes += BLOCK_SIZE(order);
-        mpa_pm_label(block, (size_t)1 << order, mpa_pm_tag(MPA_PM_RESERVED, 0), NULL, 0);
+        mpa_pm_label(block, (size_t)1 << order, mpa_pm_plain(mpa_pm_tag(MPA_PM_RESERVED, 0)));
         meta_next = block;
         meta_end = block + BLOCK_SIZE(order);
         at = block;
@@ -615,7 +613,7 @@ void *mpa_backend_huge_alloc(mpa_backend_t *b, size_t size, size_t align) {
 
 void mpa_backend_huge_shrink(mpa_backend_t *b, void *p, size_t size, size_t keep) {
     char *tail = (char *)p + keep;
-    mpa_pm_label(tail, (size - keep) >> MPA_CHUNK_BITS, MPA_PM_UNKNOWN, NULL, 0);
+    mpa_pm_label(tail, (size - keep) >> MPA_CHUNK_BITS, mpa_pm_plain(MPA_PM_UNKNOWN));
     mpa_pal_release(tail, size - keep);
     mpa_backend_lock(b);
     b->used_bytes -= size - keep;
@@ -626,7 +624,7 @@ void mpa_backend_huge_free(mpa_backend_t *b, void *p, size_t size) {
     mpa_backend_huge_shrink(b, p, size, 0);
     /* A second free is then told apart from a foreign pointer (the tag
      * is no free-block tag: buddies never merge with it). */
-    mpa_pm_label(p, 1, mpa_pm_tag(MPA_PM_RELEASED, 0), NULL, 0);
+    mpa_pm_label(p, 1, mpa_pm_plain(mpa_pm_tag(MPA_PM_RELEASED, 0)));
 }
 
 /* ---- returning part of a block ---- */

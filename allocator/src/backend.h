@@ -88,8 +88,9 @@ MPA_HIDDEN void mpa_backend_huge_shrink(mpa_backend_t *b, void *p, size_t size, 
 MPA_HIDDEN void mpa_backend_free_chunks_in(mpa_backend_t *b, void *p, size_t from, size_t to,
                                            bool clean);
 
-/* Writes the same label into the entries of `chunks` chunks from p. */
-MPA_HIDDEN void mpa_pm_label(void *p, size_t chunks, uintptr_t owner, void *meta, unsigned cls);
+/* Writes the entry `as` (mpa_pm_small, mpa_pm_plain, mpa_pm_interior) into
+ * the entries of `chunks` chunks from p. */
+MPA_HIDDEN void mpa_pm_label(void *p, size_t chunks, mpa_pm_entry_t as);
 
 /* Zeroed metadata that is never freed (slab records, allocator cores). */
 MPA_HIDDEN void *mpa_meta_alloc(size_t size, size_t align);

@@ -120,7 +120,7 @@ void mpa_check_alloc(mpa_local_t *l, void *p, unsigned cls, size_t size) {
     check_free_object(p, cls);
     const mpa_pm_entry_t *e = mpa_pm_entry(p);
     if (MPA_LIKELY(e->owner == l->me))
-        check_slab_head(e->meta, cls);
+        check_slab_head(e->small.slab, cls);
     size_t csize = mpa_class_size(cls);
     if (csize > 16) /* in a 16-byte object the trailer replaces the mark */
         ((uintptr_t *)p)[1] = 0;
@@ -135,7 +135,7 @@ void mpa_check_resize(void *p, unsigned cls, size_t size) {
 
 /* Returns the requested size of p. */
 static size_t check_small_free(void *p, mpa_pm_entry_t *e) {
-    unsigned cls = (unsigned)e->cls;
+    unsigned cls = (unsigned)e->small.cls;
     size_t csize = mpa_class_size(cls);
     size_t offset = slab_offset(p, cls);
     if (offset != mpa_class_index(cls, offset) * csize)
@@ -159,14 +159,14 @@ static size_t check_small_free(void *p, mpa_pm_entry_t *e) {
 /* ---- large objects ---- */
 
 static size_t large_requested(const mpa_pm_entry_t *e) {
-    return mpa_large_usable(e) - ((uintptr_t)e->aux & (MPA_PAGE_SIZE - 1)) - 1;
+    return mpa_large_usable(e) - (e->large.usable & (MPA_PAGE_SIZE - 1)) - 1;
 }
 
 void mpa_check_large_alloc(void *p, size_t size) {
     verify_recent();
     mpa_pm_entry_t *e = mpa_pm_entry(p);
     size_t usable = mpa_large_usable(e);
-    e->aux = (void *)(usable | (usable - size - 1));
+    e->large.usable = usable | (usable - size - 1);
     uint64_t c = canary_of(p);
     for (size_t i = 0; i < 8 && size + i < usable; i++)
         ((unsigned char *)p)[size + i] = (unsigned char)(c >> (8 * i));
@@ -182,7 +182,7 @@ static bool large_canary_ok(const void *p, size_t usable, size_t n) {
 
 /* A large block in the quarantine: its entry reads "large, not live". */
 static bool large_quarantined(const void *p, const mpa_pm_entry_t *e) {
-    return mpa_pm_kind(e) == MPA_PM_LARGE && e->meta == p && e->aux == NULL;
+    return mpa_pm_kind(e) == MPA_PM_LARGE && e->large.base == p && e->large.usable == 0;
 }
 
 /* Returns the requested size of p. */
@@ -207,9 +207,9 @@ static size_t check_large_free(void *p, mpa_pm_entry_t *e) {
 
 typedef struct {
     void *p;
-    void *aux;    /* large: the entry's aux word while it was live */
-    size_t bytes; /* what it holds */
-    size_t tail;  /* offset of its poisoned last requested word, or 0 */
+    uintptr_t usable; /* large: the entry's large.usable while it was live */
+    size_t bytes;     /* what it holds */
+    size_t tail;      /* offset of its poisoned last requested word, or 0 */
 } mpa_quarantined_t;
 
 static mpa_lock_t q_lock = MPA_LOCK_INIT;
@@ -274,7 +274,7 @@ static void release(mpa_quarantined_t q) {
     verify_poison(&q);
     mpa_pm_entry_t *e = mpa_pm_entry(q.p);
     if (!mpa_pm_is_small(e))
-        e->aux = q.aux;
+        e->large.usable = q.usable;
     mpa_dealloc_owner(q.p, e);
 }
 
@@ -287,15 +287,14 @@ static void quarantine(void *p, mpa_pm_entry_t *e, size_t bytes, size_t n) {
     unsigned n_out = 0;
     mpa_lock(&q_lock);
     q_slots[(q_head + q_count++) % QUARANTINE_SLOTS] =
-        (mpa_quarantined_t){p, mpa_pm_is_small(e) ? NULL : e->aux, bytes, tail};
+        (mpa_quarantined_t){p, mpa_pm_is_small(e) ? 0 : e->large.usable, bytes, tail};
     /* A huge block is unmapped when it leaves: verify_recent, which reads
      * without the lock, must never be handed one. */
-    bool huge =
-        !mpa_pm_is_small(e) && mpa_backend_is_huge((const mpa_backend_t *)e->cls, mpa_pm_order(e));
+    bool huge = !mpa_pm_is_small(e) && mpa_backend_is_huge(e->large.backend, mpa_pm_order(e));
     atomic_store_explicit(&q_newest_tail, tail, memory_order_relaxed);
     atomic_store_explicit(&q_newest, huge ? NULL : p, memory_order_release);
     if (!mpa_pm_is_small(e))
-        e->aux = NULL; /* a second free now finds it quarantined */
+        e->large.usable = 0; /* a second free now finds it quarantined */
     q_bytes += bytes;
     while (q_count == QUARANTINE_SLOTS || q_bytes > MPA_QUARANTINE) {
         mpa_quarantined_t q = q_slots[q_head];
@@ -315,8 +314,8 @@ static void quarantine(void *p, mpa_pm_entry_t *e, size_t bytes, size_t n) {
 static bool quarantines(const mpa_pm_entry_t *e, size_t bytes) {
     if (MPA_DEBUG_HEAP || bytes < QUARANTINE_MIN_CLASS || bytes > MPA_QUARANTINE / 2)
         return false;
-    const mpa_backend_t *b = mpa_pm_is_small(e) ? ((const mpa_core_t *)e->owner)->backend
-                                                : (const mpa_backend_t *)e->cls;
+    const mpa_backend_t *b =
+        mpa_pm_is_small(e) ? ((const mpa_core_t *)e->owner)->backend : e->large.backend;
     return b == &mpa_backend_global;
 }
 
@@ -357,7 +356,7 @@ bool mpa_check_free(void *p, mpa_pm_entry_t *e) {
     size_t bytes, n;
     if (mpa_pm_is_small(e)) {
         n = check_small_free(p, e);
-        bytes = mpa_class_size((unsigned)e->cls);
+        bytes = mpa_class_size((unsigned)e->small.cls);
     } else {
         n = check_large_free(p, e);
         bytes = mpa_large_usable(e);
@@ -374,7 +373,7 @@ void mpa_check_live(const void *p, const mpa_pm_entry_t *e, const char *what) {
             mpa_report(what, p, 0);
         return; /* otherwise the caller's own test rejects freed blocks */
     }
-    unsigned cls = (unsigned)e->cls;
+    unsigned cls = (unsigned)e->small.cls;
     if (!at_object_start(p, cls) || marked_freed(p))
         mpa_report(what, p, mpa_class_size(cls));
 }
@@ -382,7 +381,7 @@ void mpa_check_live(const void *p, const mpa_pm_entry_t *e, const char *what) {
 size_t mpa_check_requested(const void *p, const mpa_pm_entry_t *e) {
     if (!mpa_pm_is_small(e))
         return mpa_large_is_live(p, e) ? large_requested(e) : 0;
-    size_t csize = mpa_class_size((unsigned)e->cls);
+    size_t csize = mpa_class_size((unsigned)e->small.cls);
     size_t n = small_requested(p, csize);
     if (n == MPA_SIZE_UNKNOWN)
         mpa_report("heap overflow (write past the requested size) of the object at", p, csize);
@@ -396,17 +395,18 @@ void mpa_check_sized_free(const void *p, size_t size) {
     if (!mpa_pm_covers(p))
         mpa_report_bad_free(p, e);
     if (mpa_pm_is_small(e)) {
-        if (!at_object_start(p, (unsigned)e->cls))
-            mpa_report("free of a pointer inside an object:", p, mpa_class_size((unsigned)e->cls));
+        if (!at_object_start(p, (unsigned)e->small.cls))
+            mpa_report("free of a pointer inside an object:", p,
+                       mpa_class_size((unsigned)e->small.cls));
         if (marked_freed(p))
-            report_small("double free of", p, (unsigned)e->cls);
+            report_small("double free of", p, (unsigned)e->small.cls);
     } else {
         check_large_free((void *)p, e); /* reads only */
     }
     size_t n = mpa_check_requested(p, e);
     if (n != size)
         mpa_report_sized("sized free (sized delete) with a size other than the requested one:", p,
-                         mpa_pm_is_small(e) ? mpa_class_size((unsigned)e->cls) : 0, n);
+                         mpa_pm_is_small(e) ? mpa_class_size((unsigned)e->small.cls) : 0, n);
 }
 
 #else

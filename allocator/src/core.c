@@ -134,7 +134,8 @@ static void slab_release(mpa_core_t *c, mpa_slab_t *s) {
         c->all_slabs = s->all_next;
     if (s->all_next)
         s->all_next->all_prev = s->all_prev;
-    mpa_pm_label(s->base, (size_t)1 << ci->slab_order, mpa_pm_tag(MPA_PM_RESERVED, 0), NULL, 0);
+    mpa_pm_label(s->base, (size_t)1 << ci->slab_order,
+                 mpa_pm_plain(mpa_pm_tag(MPA_PM_RESERVED, 0)));
     atomic_fetch_sub_explicit(&c->slabs[s->cls], 1, memory_order_relaxed);
     mpa_count1(&c->slabs_released);
     mpa_cc_free(&c->cache, s->base, ci->slab_order);
@@ -253,7 +254,7 @@ static mpa_slab_t *slab_new(mpa_core_t *c, unsigned cls) {
     s->state = MPA_SLAB_EMPTY; /* all free; slab_take counts them out */
     atomic_fetch_add_explicit(&c->slabs[cls], 1, memory_order_relaxed);
     mpa_count1(&c->slabs_created);
-    mpa_pm_label(base, (size_t)1 << ci->slab_order, (uintptr_t)c, s, cls);
+    mpa_pm_label(base, (size_t)1 << ci->slab_order, mpa_pm_small((uintptr_t)c, s, cls));
     return s;
 }
 
@@ -395,7 +396,7 @@ void mpa_fast_overflow(mpa_local_t *l, unsigned cls) {
     }
     while (rest != NULL) {
         void *next = mpa_fl_next(rest);
-        mpa_dealloc_local(rest, mpa_pm_entry(rest)->meta);
+        mpa_dealloc_local(rest, mpa_pm_entry(rest)->small.slab);
         rest = next;
     }
     l->room[cls] = (int32_t)mpa_classes[cls].hold - keep;
@@ -447,9 +448,9 @@ static void __attribute__((noinline)) dealloc_unusual(mpa_local_t *l, void *p, m
         mpa_thread_init(l); /* a thread that frees a lot: batch its frees */
     uintptr_t owner = e->owner;
     if (owner == l->me) {
-        mpa_dealloc_local(p, e->meta);
+        mpa_dealloc_local(p, e->small.slab);
     } else if (l->state == MPA_THREAD_ACTIVE) {
-        mpa_remote_free(l, p, owner, mpa_class_size((unsigned)e->cls));
+        mpa_remote_free(l, p, owner, mpa_class_size((unsigned)e->small.cls));
     } else {
         mpa_remote_post_one((mpa_core_t *)owner, p);
     }
@@ -459,9 +460,9 @@ void mpa_dealloc_owner(void *p, mpa_pm_entry_t *e) {
     mpa_local_t *l = &mpa_local;
     if (MPA_LIKELY(mpa_pm_is_small(e) && l->state == MPA_THREAD_ACTIVE)) {
         if (e->owner == l->me)
-            mpa_dealloc_local(p, e->meta);
+            mpa_dealloc_local(p, e->small.slab);
         else
-            mpa_remote_free(l, p, e->owner, mpa_class_size((unsigned)e->cls));
+            mpa_remote_free(l, p, e->owner, mpa_class_size((unsigned)e->small.cls));
         return;
     }
     dealloc_unusual(l, p, e);
@@ -475,7 +476,7 @@ static void flush_fast_lists(mpa_local_t *l) {
         l->fast[cls] = NULL;
         while (p != NULL) {
             void *next = mpa_fl_next(p);
-            mpa_dealloc_local(p, mpa_pm_entry(p)->meta);
+            mpa_dealloc_local(p, mpa_pm_entry(p)->small.slab);
             p = next;
         }
     }

@@ -144,7 +144,7 @@ MPA_INLINE void *mpa_alloc(size_t size) { return mpa_alloc_in(&mpa_local, size);
 MPA_INLINE void mpa_dealloc_in(mpa_local_t *l, void *p) {
     mpa_pm_entry_t *e = mpa_pm_entry(p);
     if (MPA_LIKELY(e->owner == l->me) && !MPA_CHECKED) {
-        uintptr_t cls = e->cls;
+        uintptr_t cls = e->small.cls;
         mpa_fl_set(p, l->fast[cls]);
         l->fast[cls] = p;
         if (MPA_UNLIKELY(--l->room[cls] < 0))
@@ -218,7 +218,7 @@ MPA_HIDDEN void mpa_large_free(mpa_local_t *l, void *p, mpa_pm_entry_t *e);
 MPA_HIDDEN size_t mpa_large_usable(const mpa_pm_entry_t *e);
 /* True when p is the start of a large object that is still allocated. */
 MPA_INLINE bool mpa_large_is_live(const void *p, const mpa_pm_entry_t *e) {
-    return mpa_pm_kind(e) == MPA_PM_LARGE && e->meta == p && e->aux != NULL;
+    return mpa_pm_kind(e) == MPA_PM_LARGE && e->large.base == p && e->large.usable != 0;
 }
 /* Reports a free of p, which is no live object (e: its entry, not small). */
 MPA_HIDDEN void mpa_report_bad_free(const void *p, const mpa_pm_entry_t *e)

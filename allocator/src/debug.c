@@ -219,7 +219,7 @@ static char *guarded_base(const void *p) {
     unsigned kind = mpa_pm_is_small(e) ? 0 : mpa_pm_kind(e);
     if (kind != MPA_PM_LARGE && kind != MPA_PM_LARGE_INTERIOR)
         return NULL;
-    char *base = e->meta;
+    char *base = e->large.base;
     return mpa_pm_kind(mpa_pm_entry(base)) == MPA_PM_LARGE ? base : NULL;
 }
 
@@ -238,7 +238,7 @@ static bool of_mspace(const void *p, const mpa_pm_entry_t *e) {
     if (mpa_pm_is_small(e))
         return ((const mpa_core_t *)e->owner)->backend != &mpa_backend_global;
     char *base = guarded_base(p);
-    return base != NULL && (mpa_backend_t *)mpa_pm_entry(base)->cls != &mpa_backend_global;
+    return base != NULL && mpa_pm_entry(base)->large.backend != &mpa_backend_global;
 }
 
 /* Reports p, which is no live object; freeing says which call asks. */
@@ -252,7 +252,7 @@ __attribute__((noreturn, cold)) static void report_dead(const void *p, bool free
 }
 
 static void locate_small(char *p, const mpa_pm_entry_t *e, bool freeing, dbg_obj_t *o) {
-    unsigned cls = (unsigned)e->cls;
+    unsigned cls = (unsigned)e->small.cls;
     size_t csize = mpa_class_size(cls);
     size_t offset = (uintptr_t)p & (((size_t)1 << mpa_classes[cls].slab_bits) - 1);
     char *raw = p - offset + mpa_class_index(cls, offset) * csize;
@@ -282,7 +282,7 @@ static void locate_guarded(char *p, char *base, bool freeing, dbg_obj_t *o) {
     mpa_unlock(&q_lock);
     if (q >= 0)
         report_dead(p, quser == p, freeing, quser == p ? qn : MPA_SIZE_UNKNOWN);
-    if (mpa_pm_entry(base)->aux == NULL)
+    if (mpa_pm_entry(base)->large.usable == 0)
         mpa_report_bad_free(p, mpa_pm_entry(base));
     char *user = (char *)(uintptr_t)(*(uint64_t *)(base + page) ^ key_for(base, DBG_DESC));
     size_t total = mpa_large_usable(mpa_pm_entry(base));
@@ -488,7 +488,7 @@ static void dbg_fault(void *address) {
     int q = quarantined_at(base);
     if (q >= 0)
         mpa_report_fault("use after free: access to", address, q_slots[q].user, q_slots[q].n);
-    if (mpa_pm_entry(base)->aux == NULL)
+    if (mpa_pm_entry(base)->large.usable == 0)
         return;
     char *user = (char *)(uintptr_t)(*(uint64_t *)(base + page) ^ key_for(base, DBG_DESC));
     if (guarded_base(user) != base || !hdr_is(user, DBG_LIVE))

@@ -71,7 +71,7 @@ static size_t usable_size(const void *p, const char *call) {
         return mpa_check_requested(p, e); /* the canary lies past it */
     }
     if (mpa_pm_is_small(e))
-        return mpa_class_size((unsigned)e->cls);
+        return mpa_class_size((unsigned)e->small.cls);
     return mpa_large_usable(e);
 }
 
@@ -85,9 +85,9 @@ void *mpa_realloc_in(mpa_local_t *l, void *p, size_t size) {
     mpa_pm_entry_t *e = mpa_pm_entry(p);
     if (mpa_pm_is_small(e)) {
         if (size <= MPA_MAX_SMALL - MPA_TRAILER &&
-            mpa_size_to_class(size + MPA_TRAILER) == e->cls) {
+            mpa_size_to_class(size + MPA_TRAILER) == e->small.cls) {
             if (MPA_CHECKED)
-                mpa_check_resize(p, (unsigned)e->cls, size);
+                mpa_check_resize(p, (unsigned)e->small.cls, size);
             return p;
         }
     } else if (mpa_large_resize(p, e, size)) {

@@ -25,10 +25,10 @@ static _Atomic int64_t large_live;
 static void label(mpa_backend_t *b, char *p, unsigned order, size_t usable) {
     mpa_pm_entry_t *head = mpa_pm_entry(p);
     size_t chunks = (usable + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS;
-    mpa_pm_label(p + MPA_CHUNK_SIZE, chunks - 1, mpa_pm_tag(MPA_PM_LARGE_INTERIOR, 0), p, 0);
-    head->aux = (void *)usable;
-    head->meta = p;
-    head->cls = (uintptr_t)b; /* the backend it goes back to */
+    mpa_pm_label(p + MPA_CHUNK_SIZE, chunks - 1, mpa_pm_interior(p));
+    head->large.usable = usable;
+    head->large.base = p;
+    head->large.backend = b;
     mpa_pm_owner_store(head, mpa_pm_tag(MPA_PM_LARGE, order));
 }
 
@@ -69,13 +69,15 @@ void *mpa_large_alloc(mpa_core_t *c, size_t size, size_t align, bool zero) {
 }
 
 /* Hardened builds keep the slack of the request in the low bits. */
-size_t mpa_large_usable(const mpa_pm_entry_t *e) { return (size_t)e->aux & ~(MPA_PAGE_SIZE - 1); }
+size_t mpa_large_usable(const mpa_pm_entry_t *e) {
+    return (size_t)e->large.usable & ~(MPA_PAGE_SIZE - 1);
+}
 
 void mpa_large_free(mpa_local_t *l, void *p, mpa_pm_entry_t *e) {
     unsigned order = mpa_pm_order(e);
     size_t usable = mpa_large_usable(e);
-    mpa_backend_t *b = (mpa_backend_t *)e->cls;
-    e->aux = NULL; /* a second free of p now reads as not allocated */
+    mpa_backend_t *b = e->large.backend;
+    e->large.usable = 0; /* a second free of p now reads as not allocated */
     atomic_fetch_sub_explicit(&large_live, (int64_t)usable, memory_order_relaxed);
     if (mpa_backend_is_huge(b, order))
         mpa_backend_huge_free(b, p, mpa_align_up(usable, MPA_CHUNK_SIZE));
@@ -105,7 +107,7 @@ static bool resize_huge(mpa_backend_t *b, char *p, size_t old, size_t usable) {
  * the smallest order holding it and the pages given up are decommitted at
  * once (a shrunk 64 MiB block must not stay resident). */
 bool mpa_large_resize(void *p, mpa_pm_entry_t *e, size_t size) {
-    mpa_backend_t *b = (mpa_backend_t *)e->cls;
+    mpa_backend_t *b = e->large.backend;
     unsigned order = mpa_pm_order(e);
     size_t old = mpa_large_usable(e);
     size_t usable = usable_for(size);

@@ -132,7 +132,7 @@ MPA_EXPORT size_t destroy_mspace(mspace msp) {
     size_t used = mpa_backend_arena_used(&m->backend);
     /* Every label inside the block goes: a later free of an object of this
      * mspace is then reported, not taken for a live one. */
-    mpa_pm_label(m->base, used >> MPA_CHUNK_BITS, mpa_pm_tag(MPA_PM_RESERVED, 0), NULL, 0);
+    mpa_pm_label(m->base, used >> MPA_CHUNK_BITS, mpa_pm_plain(mpa_pm_tag(MPA_PM_RESERVED, 0)));
     mpa_pal_notify_not_using(m->base, used);
     mpa_core_forget(m->local.core);
     leave(m);

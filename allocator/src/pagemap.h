@@ -27,15 +27,40 @@ enum {
     MPA_PM_RELEASED = 6,       /* first chunk of a huge block given back to the OS */
 };
 
+struct mpa_slab;
+struct mpa_backend;
+
+/* One chunk's entry: the owner word says which of the views below holds
+ * (mpa_pm_is_small, else mpa_pm_kind). The views share the words after it;
+ * a field keeps its offset in every build (free's fast path reads the
+ * owner and small.cls). */
 typedef struct mpa_pm_entry {
-    uintptr_t owner; /* small: core address; else kind | order << 4 (< MPA_PM_TAG_LIMIT) */
-    void *meta;      /* small: slab; free/dirty: next block; large: base */
-    void *aux;       /* free/dirty: previous block; large: usable size */
-    uintptr_t cls;   /* small: size class; dirty: its generation */
+    uintptr_t owner; /* small: the owning core's address; else kind | order << 4 */
+    union {
+        struct { /* mpa_pm_is_small: a chunk of a slab */
+            struct mpa_slab *slab;
+            void *unused;
+            uintptr_t cls; /* the slab's size class */
+        } small;
+        struct {               /* MPA_PM_FREE, MPA_PM_DIRTY: the head chunk of a free block;
+                  * MPA_PM_RESERVED: a block on a list to decommit (next only) */
+            void *next, *prev; /* neighbours on its list (block addresses) */
+            uintptr_t gen;     /* MPA_PM_DIRTY: the dirty generation it is filed in */
+        } block;
+        struct {              /* MPA_PM_LARGE: first chunk; MPA_PM_LARGE_INTERIOR: base only */
+            void *base;       /* the object's address */
+            uintptr_t usable; /* usable bytes (a page multiple), 0 once freed; hardened
+                               * builds keep the request's slack in the bits below a page */
+            struct mpa_backend *backend; /* the backend it goes back to */
+        } large;
+    };
 } mpa_pm_entry_t;
 
 #define MPA_PM_ENTRY_BITS 5 /* sizeof(mpa_pm_entry_t) = 2^bits: the mask needs a power of two */
 _Static_assert(sizeof(mpa_pm_entry_t) == (1u << MPA_PM_ENTRY_BITS), "pagemap entry size");
+_Static_assert(offsetof(mpa_pm_entry_t, small.slab) == 8 &&
+                   offsetof(mpa_pm_entry_t, small.cls) == 24,
+               "the views share the words after the owner");
 
 /* Where the map is and what it covers. Set once by mpa_backend_init (the
  * library constructor, before the program's threads exist); until then
@@ -82,6 +107,19 @@ MPA_INLINE unsigned mpa_pm_order(const mpa_pm_entry_t *e) { return (unsigned)(e-
 
 MPA_INLINE uintptr_t mpa_pm_tag(unsigned kind, unsigned order) {
     return (uintptr_t)kind | (uintptr_t)order << 4;
+}
+
+/* Entries to write with mpa_pm_label (backend.h): a chunk of core's slab
+ * of class cls; a chunk of kind (a tag of mpa_pm_tag) with no other field;
+ * a later chunk of the large object at base. */
+MPA_INLINE mpa_pm_entry_t mpa_pm_small(uintptr_t core, struct mpa_slab *slab, unsigned cls) {
+    return (mpa_pm_entry_t){.owner = core, .small = {.slab = slab, .cls = cls}};
+}
+
+MPA_INLINE mpa_pm_entry_t mpa_pm_plain(uintptr_t tag) { return (mpa_pm_entry_t){.owner = tag}; }
+
+MPA_INLINE mpa_pm_entry_t mpa_pm_interior(void *base) {
+    return (mpa_pm_entry_t){.owner = mpa_pm_tag(MPA_PM_LARGE_INTERIOR, 0), .large = {.base = base}};
 }
 
 #endif /* MPA_PAGEMAP_H */

@@ -41,9 +41,9 @@ static void *queue_next(mpa_core_t *c, void *obj) {
     void *next = atomic_load_explicit(link_of(obj), memory_order_acquire);
     if (MPA_CHECKED && next != NULL && next != (void *)&c->q_stub &&
         (!mpa_pm_covers(next) || mpa_pm_entry(next)->owner != (uintptr_t)c))
-        mpa_report("corrupted free-list link (use after free?) in the remote-freed object at", obj,
-                   obj == (void *)&c->q_stub ? 0
-                                             : mpa_class_size((unsigned)mpa_pm_entry(obj)->cls));
+        mpa_report(
+            "corrupted free-list link (use after free?) in the remote-freed object at", obj,
+            obj == (void *)&c->q_stub ? 0 : mpa_class_size((unsigned)mpa_pm_entry(obj)->small.cls));
     return next;
 }
 
@@ -160,9 +160,9 @@ void mpa_remote_free(mpa_local_t *l, void *p, uintptr_t owner, size_t size) {
 /* Takes in p, an object that came back in a message; returns its size. */
 static size_t take_in(mpa_local_t *l, void *p) {
     mpa_pm_entry_t *e = mpa_pm_entry(p);
-    size_t size = mpa_class_size((unsigned)e->cls);
+    size_t size = mpa_class_size((unsigned)e->small.cls);
     if (MPA_LIKELY(e->owner == l->me))
-        mpa_dealloc_local(p, e->meta);
+        mpa_dealloc_local(p, e->small.slab);
     else if (MPA_CHECKED)
         mpa_report("message for another heap (free after destroy_mspace?):", p, size);
     return size;
@@ -173,7 +173,7 @@ size_t mpa_remote_drain(mpa_local_t *l) {
     size_t budget = MPA_DRAIN_MAX, taken = 0;
     void **m;
     while (taken < budget && (m = queue_pop(c)) != NULL) {
-        size_t cap = carrier_cap(mpa_class_size((unsigned)mpa_pm_entry(m)->cls));
+        size_t cap = carrier_cap(mpa_class_size((unsigned)mpa_pm_entry(m)->small.cls));
         for (size_t i = 1; i <= cap && m[i] != NULL; i++)
             taken += take_in(l, m[i]);
         taken += take_in(l, m); /* last: its words were read above */

@@ -103,15 +103,24 @@ Test(backend, label_every_chunk) {
     unsigned order = 3;
     char *p = alloc_block(order);
     size_t chunks = (size_t)1 << order;
-    mpa_pm_label(p, chunks, mpa_pm_tag(MPA_PM_LARGE_INTERIOR, 0), p, 7);
+    mpa_pm_label(p, chunks, mpa_pm_small(0x12345678, (struct mpa_slab *)p, 7));
+    for (size_t i = 0; i < chunks; i++) {
+        const mpa_pm_entry_t *e = mpa_pm_entry(p + i * MPA_CHUNK_SIZE + MPA_CHUNK_SIZE / 2);
+        cr_assert(mpa_pm_is_small(e), "chunk %zu", i);
+        cr_assert_eq(e->owner, 0x12345678, "chunk %zu", i);
+        cr_assert_eq((void *)e->small.slab, p, "chunk %zu", i);
+        cr_assert_eq(e->small.cls, 7, "chunk %zu", i);
+    }
+    mpa_pm_label(p, chunks, mpa_pm_interior(p));
     for (size_t i = 0; i < chunks; i++) {
         const mpa_pm_entry_t *e = mpa_pm_entry(p + i * MPA_CHUNK_SIZE + MPA_CHUNK_SIZE / 2);
         cr_assert_eq(mpa_pm_kind(e), MPA_PM_LARGE_INTERIOR, "chunk %zu", i);
-        cr_assert_eq(e->meta, p, "chunk %zu", i);
-        cr_assert_eq(e->cls, 7, "chunk %zu", i);
+        cr_assert_eq(e->large.base, p, "chunk %zu", i);
+        cr_assert_eq(e->large.usable, 0, "chunk %zu: no field of the small label left", i);
+        cr_assert_null(e->large.backend, "chunk %zu: no field of the small label left", i);
     }
     /* Hand the block back as the contract asks: no stale labels. */
-    mpa_pm_label(p, chunks, mpa_pm_tag(MPA_PM_RESERVED, 0), NULL, 0);
+    mpa_pm_label(p, chunks, mpa_pm_plain(mpa_pm_tag(MPA_PM_RESERVED, 0)));
     mpa_backend_free(p, order);
 }
 
@@ -121,16 +130,19 @@ Test(backend, malloc_labels) {
     char *small = mpa_malloc(100);
     const mpa_pm_entry_t *e = mpa_pm_entry(small);
     cr_assert(mpa_pm_covers(small) && mpa_pm_is_small(e));
-    cr_assert_eq(e->cls, mpa_size_to_class(100));
+    cr_assert_eq(e->small.cls, mpa_size_to_class(100));
     size_t big = MPA_MAX_SMALL * 4 + 1;
     char *large = mpa_malloc(big);
     cr_assert_eq((uintptr_t)large % MPA_CHUNK_SIZE, 0);
     e = mpa_pm_entry(large);
     cr_assert(mpa_pm_covers(large) && !mpa_pm_is_small(e));
     cr_assert_eq(mpa_pm_kind(e), MPA_PM_LARGE);
+    cr_assert_eq(e->large.base, large);
+    cr_assert_geq(e->large.usable, big);
+    cr_assert_eq(e->large.backend, &mpa_backend_global, "large objects name their backend");
     const mpa_pm_entry_t *last = mpa_pm_entry(large + big - 1);
     cr_assert_eq(mpa_pm_kind(last), MPA_PM_LARGE_INTERIOR);
-    cr_assert_eq(last->meta, large);
+    cr_assert_eq(last->large.base, large);
     mpa_free(large);
     mpa_free(small);
 }
