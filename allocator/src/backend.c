@@ -299,7 +299,7 @@ static void *take_all_dirty(mpa_backend_t *b) {
     return out;
 }
 
-/* Decommits a list of blocks (linked through entries' meta) with no lock
+/* Decommits a list of blocks (linked through their entries' block.next) with no lock
  * held, then files them all as clean in one acquisition. */
 static void decommit_list(mpa_backend_t *b, void *list) {
     if (list == NULL)
