@@ -486,7 +486,7 @@ void *mpa_meta_alloc(size_t size, size_t align) {
 }
 
 /* Region order for an address-space limit: a sixteenth of it, so that a
- * few regions, the pagemap leaves and the program's own mappings fit. */
+ * few regions, the pagemap and the program's own mappings fit. */
 static unsigned region_order(size_t limit) {
     unsigned order = MPA_REGION_ORDER;
     unsigned min = MPA_MAX_SMALL_BITS + 6 - MPA_CHUNK_BITS; /* the largest slab */

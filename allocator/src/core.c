@@ -540,7 +540,7 @@ void mpa_thread_teardown(void) {
 /* ---- fork: no lock may be held by a thread that does not exist in the child ---- */
 
 /* Lock order (allocator/src/README.md): orphan -> init -> pool -> per-core
- * caches -> quarantines -> backend and pagemap leaves. Taken at prepare in
+ * caches -> quarantines -> global backend. Taken at prepare in
  * this order; released (parent) or reset (child) in the same order, which
  * is as good as any once every one is held. */
 void mpa_core_fork(mpa_fork_stage_t stage) {

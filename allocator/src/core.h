@@ -237,7 +237,7 @@ MPA_HIDDEN void mpa_hooks_thread_started(void);
 
 /* Fork stages of a higher layer with locks of its own (mspace.c): outer
  * runs before every core lock is taken (and after each is released or
- * reset), inner after the global backend's and the leaves' locks are taken
+ * reset), inner after the global backend's lock is taken
  * (and before they are released or reset). */
 typedef struct mpa_fork_ext {
     void (*outer)(mpa_fork_stage_t stage);

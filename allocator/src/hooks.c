@@ -33,7 +33,7 @@ static const mpa_fork_ext_t *fork_ext_taken;
 void mpa_hooks_fork_extend(const mpa_fork_ext_t *ext) { atomic_store(&fork_ext, ext); }
 
 /* mspace pool and mspaces (outer), orphan, init, pool, per-core caches,
- * quarantines, global backend and leaves (core), mspace backends (inner). */
+ * quarantines, global backend (core), mspace backends (inner). */
 static void fork_prepare(void) {
     mpa_local_t *l = &mpa_local;
     if (l->state == MPA_THREAD_ACTIVE)
