@@ -46,6 +46,14 @@ void mpa_sizeclass_init(void) {
     }
 }
 
+/* The tables are filled when the library is loaded, before the program can
+ * start a thread: malloc's fast path reads mpa_size_lookup with no
+ * synchronisation, so a lazy fill by the first malloc raced with the fast
+ * path of a second thread (TSan, tests/stress/thread_churn with the plain
+ * library). mpa_heap_init still calls mpa_sizeclass_init for a malloc made by
+ * an earlier constructor. */
+__attribute__((constructor(101))) static void sizeclass_ctor(void) { mpa_sizeclass_init(); }
+
 unsigned mpa_class_for_aligned(size_t size, size_t align) {
     if (size > MPA_MAX_SMALL)
         return 0;
