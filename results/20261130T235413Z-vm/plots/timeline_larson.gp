@@ -1,0 +1,10 @@
+set terminal pngcairo size 1200,600 noenhanced font ',10'
+set output 'timeline_larson.png'
+set title 'Memory over time: larson (1 thread, rep 1; RSS of the run''s process tree) - lower is better'
+set xlabel 'time since start (ms)'
+set ylabel 'RSS (MiB)'
+set grid
+set key outside right top
+set yrange [0:*]
+names = "glibc mpalloc tcmalloc jemalloc mimalloc"
+plot for [i=0:4] 'timeline_larson.dat' index i using 1:2 with lines lw 2 title word(names, i+1)
