@@ -511,8 +511,8 @@ static bool map_make(unsigned bits) {
 /* Places the pagemap: over the platform's whole heap range when there is no
  * limit and the platform grants that map; else over a window of
  * 2^MPA_PM_WINDOW_BITS bytes, or four times the limit (the program's own
- * mappings share it), centred on where the platform put the map (its next
- * mappings go beside it). False when no map can be made. */
+ * mappings share it), seven eighths of it below where the platform put the
+ * map (its next mappings go below it). False when no map can be made. */
 static bool pagemap_init(size_t limit) {
     uintptr_t lo;
     size_t size;
@@ -528,15 +528,21 @@ static bool pagemap_init(size_t limit) {
             if (--want < MPA_MAX_SMALL_BITS + 6) /* not even the largest slab */
                 return false;
         size_t span = (size_t)1 << want;
-        uintptr_t at = (mpa_pm.base & ~(uintptr_t)(MPA_CHUNK_SIZE - 1)) - span / 2;
+        /* Seven eighths below the map: the platform places mappings top
+         * down, below the libraries that were there before the map. */
+        uintptr_t at = (mpa_pm.base & ~(uintptr_t)(MPA_CHUNK_SIZE - 1)) - span / 8 * 7;
         at = at < lo || at > mpa_pm.base ? lo : at; /* clamped into the range */
         at = at + span > lo + size ? lo + size - span : at;
         mpa_pm.lo = at;
         mpa_pm.span = span;
     }
-    /* The one window address whose chunk index is 0, as NULL's. */
+    /* The one window address whose chunk index is 0, as NULL's. Held
+     * reserved where it can be (a chunk of address space), so that no
+     * mapping the platform places, such as a huge block it moves, spans it. */
     uintptr_t w = (uintptr_t)1 << mpa_ceil_log2(mpa_pm.span);
     null_alias = mpa_align_up(mpa_pm.lo, w);
+    if (null_alias != 0)
+        (void)mpa_pal_reserve_at((void *)null_alias, MPA_CHUNK_SIZE);
     return true;
 }
 
@@ -584,7 +590,13 @@ bool mpa_backend_is_huge(const mpa_backend_t *b, unsigned order) {
     return b->arena_end == 0 && order > b->huge_order;
 }
 
-void *mpa_backend_huge_alloc(mpa_backend_t *b, size_t size, size_t align) {
+/* True when [p, p + size) holds the chunk NULL aliases (never handed out). */
+static bool holds_null_alias(uintptr_t p, size_t size) { return null_alias - p < size; }
+
+/* Address space for a huge block: `size` bytes aligned to `align` (at
+ * least a chunk) in the window, its pagemap entries committed; not yet
+ * counted as used. NULL when the platform refuses. */
+static char *huge_reserve(mpa_backend_t *b, size_t size, size_t align) {
     size_t page = mpa_pal_page_size();
     align = align > MPA_CHUNK_SIZE ? align : MPA_CHUNK_SIZE;
     size_t span = size + align - page;
@@ -593,6 +605,15 @@ void *mpa_backend_huge_alloc(mpa_backend_t *b, size_t size, size_t align) {
     char *raw = os_reserve(span, false);
     if (raw == NULL && mpa_backend_release_in(b) > 0)
         raw = os_reserve(span, false); /* cached blocks merged: maybe the kernel finds room */
+    if (raw != NULL && holds_null_alias((uintptr_t)raw, span)) {
+        char *other = os_reserve(span, false); /* placed elsewhere while raw is held */
+        mpa_pal_release(raw, span);
+        raw = other;
+        if (raw != NULL && holds_null_alias((uintptr_t)raw, span)) {
+            mpa_pal_release(raw, span);
+            raw = NULL;
+        }
+    }
     if (raw == NULL)
         return NULL;
     char *p = (char *)mpa_align_up((uintptr_t)raw, align);
@@ -600,8 +621,18 @@ void *mpa_backend_huge_alloc(mpa_backend_t *b, size_t size, size_t align) {
         mpa_pal_release(raw, (size_t)(p - raw));
     if (raw + span > p + size)
         mpa_pal_release(p + size, (size_t)(raw + span - (p + size)));
-    if (pagemap_commit(p, size) != 0 ||
-        (!(mpa_pal_features() & MPA_PAL_LAZY_COMMIT) && mpa_pal_notify_using(p, size) != 0)) {
+    if (pagemap_commit(p, size) != 0) {
+        mpa_pal_release(p, size);
+        return NULL;
+    }
+    return p;
+}
+
+void *mpa_backend_huge_alloc(mpa_backend_t *b, size_t size, size_t align) {
+    char *p = huge_reserve(b, size, align);
+    if (p == NULL)
+        return NULL;
+    if (!(mpa_pal_features() & MPA_PAL_LAZY_COMMIT) && mpa_pal_notify_using(p, size) != 0) {
         mpa_pal_release(p, size);
         return NULL;
     }
@@ -609,6 +640,61 @@ void *mpa_backend_huge_alloc(mpa_backend_t *b, size_t size, size_t align) {
     b->used_bytes += size;
     mpa_unlock(&b->lock);
     return p;
+}
+
+/* True when the chunks [p, p + size) touches all have their own entries
+ * (in the window) and none is the one NULL aliases. */
+static bool chunks_ours(uintptr_t p, size_t size) {
+    uintptr_t lo = p & ~(uintptr_t)(MPA_CHUNK_SIZE - 1);
+    return in_window(lo, p + size - lo) && !holds_null_alias(lo, p + size - lo);
+}
+
+/* A huge block the platform moved (or grew) to [q, q + size) where the
+ * pagemap cannot label it: moved again into the window, or back to p (where it was, `old`
+ * bytes) when the window has no room for both: its growth is dropped, then
+ * its pages go back piece by piece, each piece's place reserved first (never
+ * over another mapping), so that only a piece's worth more address space is
+ * needed at a time. Returns the new address, or NULL when it is back at p. */
+static char *rehome(mpa_backend_t *b, char *q, size_t size, char *p, size_t old) {
+    char *to = huge_reserve(b, size, MPA_CHUNK_SIZE);
+    if (to != NULL && mpa_pal_remap(q, size, size, to, MPA_PAL_REMAP_ONTO) != NULL)
+        return to;
+    mpa_pal_release(q + old, size - old);
+    if (q == p)
+        return NULL; /* it had grown in place, out of the window */
+    for (size_t off = 0, piece = size - old; off < old; off += piece) {
+        size_t n = old - off < piece ? old - off : piece;
+        if (mpa_pal_reserve_at(p + off, n) == NULL ||
+            mpa_pal_remap(q + off, n, n, p + off, MPA_PAL_REMAP_ONTO) == NULL)
+            mpa_pal_error("mpalloc: realloc: a huge block the OS moved out of the heap window "
+                          "could not be moved back (its old place was taken)");
+    }
+    return NULL;
+}
+
+void *mpa_backend_huge_grow(mpa_backend_t *b, void *p, size_t size, size_t grow) {
+    if (!(mpa_pal_features() & MPA_PAL_LAZY_COMMIT))
+        return NULL; /* the grown part would need committing: the caller copies */
+    char *q = NULL;
+    if (chunks_ours((uintptr_t)p, grow))
+        q = mpa_pal_remap(p, size, grow, NULL, MPA_PAL_REMAP_IN_PLACE);
+    if (q == NULL) { /* moved where the platform finds room: only the growth counts */
+        q = mpa_pal_remap(p, size, grow, NULL, MPA_PAL_REMAP_MOVE);
+        if (q == NULL)
+            return NULL;
+        if (!chunks_ours((uintptr_t)q, grow) && (q = rehome(b, q, grow, p, size)) == NULL)
+            return NULL;
+        if (q != p && pagemap_commit(q, grow) != 0) /* no-op: lazily committed platform */
+            mpa_pal_error("mpalloc: realloc: pagemap entries could not be committed");
+    }
+    if (q != p) { /* the old range now reads as a freed huge block (as huge_free) */
+        mpa_pm_label(p, size >> MPA_CHUNK_BITS, mpa_pm_plain(MPA_PM_UNKNOWN));
+        mpa_pm_label(p, 1, mpa_pm_plain(mpa_pm_tag(MPA_PM_RELEASED, 0)));
+    }
+    mpa_backend_lock(b);
+    b->used_bytes += grow - size;
+    mpa_unlock(&b->lock);
+    return q;
 }
 
 void mpa_backend_huge_shrink(mpa_backend_t *b, void *p, size_t size, size_t keep) {

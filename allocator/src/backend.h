@@ -78,6 +78,13 @@ MPA_HIDDEN void mpa_backend_free_clean(void *p, unsigned order);
 MPA_HIDDEN bool mpa_backend_is_huge(const mpa_backend_t *b, unsigned order);
 MPA_HIDDEN void *mpa_backend_huge_alloc(mpa_backend_t *b, size_t size, size_t align);
 MPA_HIDDEN void mpa_backend_huge_free(mpa_backend_t *b, void *p, size_t size);
+/* Grows the huge block [p, p + size) to `grow` bytes (chunk multiples,
+ * grow > size), keeping its contents: in place where the addresses after it
+ * are free and in the window; else its pages move (no copy) to a new place
+ * in the window, and the old range's entries read as a freed huge block.
+ * Returns the block's address (p or the new one; the caller labels it), or
+ * NULL when neither can be done (p unchanged: the caller copies). */
+MPA_HIDDEN void *mpa_backend_huge_grow(mpa_backend_t *b, void *p, size_t size, size_t grow);
 /* Unmaps the tail of a huge block beyond `keep` bytes (a chunk multiple). */
 MPA_HIDDEN void mpa_backend_huge_shrink(mpa_backend_t *b, void *p, size_t size, size_t keep);
 

@@ -223,7 +223,9 @@ MPA_INLINE bool mpa_large_is_live(const void *p, const mpa_pm_entry_t *e) {
 /* Reports a free of p, which is no live object (e: its entry, not small). */
 MPA_HIDDEN void mpa_report_bad_free(const void *p, const mpa_pm_entry_t *e)
     __attribute__((noreturn, cold));
-MPA_HIDDEN bool mpa_large_resize(void *p, mpa_pm_entry_t *e, size_t size);
+/* Resizes the large object p (entry e) where it lies, or moves a huge one
+ * without copying; returns its address, or NULL when the caller must copy. */
+MPA_HIDDEN void *mpa_large_resize(void *p, mpa_pm_entry_t *e, size_t size);
 MPA_HIDDEN int64_t mpa_large_live_bytes(void);
 
 /* hooks.c: process and thread lifecycle, through the PAL (thread exit and

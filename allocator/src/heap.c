@@ -78,7 +78,8 @@ static size_t usable_size(const void *p, const char *call) {
 size_t mpa_usable_size(const void *p) { return usable_size(p, "malloc_usable_size"); }
 
 /* Stays in place when the new size keeps the class (small) or fits the
- * block (large); otherwise moves to l's heap. pre: p != NULL. Hardened
+ * block (large), a huge block's mapping grows or moves without a copy;
+ * otherwise moves to l's heap. pre: p != NULL. Hardened
  * builds: `old` is the requested size, and the new one is recorded. */
 void *mpa_realloc_in(mpa_local_t *l, void *p, size_t size) {
     size_t old = usable_size(p, "realloc");
@@ -90,8 +91,10 @@ void *mpa_realloc_in(mpa_local_t *l, void *p, size_t size) {
                 mpa_check_resize(p, (unsigned)e->small.cls, size);
             return p;
         }
-    } else if (mpa_large_resize(p, e, size)) {
-        return p;
+    } else {
+        void *moved = mpa_large_resize(p, e, size);
+        if (moved != NULL)
+            return moved;
     }
     void *q = mpa_alloc_in(l, size);
     if (q == NULL)

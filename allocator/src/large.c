@@ -90,36 +90,47 @@ void mpa_large_free(mpa_local_t *l, void *p, mpa_pm_entry_t *e) {
     mpa_purger_start(); /* cached now: give it back if it is not reused */
 }
 
-/* A huge block keeps its mapping rounded to chunks: grows within it, gives
- * whole chunks back when shrinking. */
-static bool resize_huge(mpa_backend_t *b, char *p, size_t old, size_t usable) {
+/* A huge block keeps its mapping rounded to chunks: grows within it, else
+ * grows the mapping (in place, or moved without copying: the backend), and
+ * gives whole chunks back when shrinking. Returns the block's address, or
+ * NULL when it cannot grow so (the caller copies). */
+static char *resize_huge(mpa_backend_t *b, char *p, size_t old, size_t usable) {
     size_t have = mpa_align_up(old, MPA_CHUNK_SIZE), keep = mpa_align_up(usable, MPA_CHUNK_SIZE);
-    if (usable > have)
-        return false;
+    if (usable > have) {
+        char *q = mpa_backend_huge_grow(b, p, have, keep);
+        if (MPA_CHECKED && q == NULL && mpa_quarantine_flush()) /* freed memory held back */
+            q = mpa_backend_huge_grow(b, p, have, keep);
+        return q;
+    }
     if (keep < have)
         mpa_backend_huge_shrink(b, p, have, keep);
     if (usable < old && usable < keep)
         mpa_pal_notify_not_using(p + usable, (old < keep ? old : keep) - usable);
-    return true;
+    return p;
 }
 
-/* Grows p in its block while it fits; when it shrinks, the block shrinks to
- * the smallest order holding it and the pages given up are decommitted at
- * once (a shrunk 64 MiB block must not stay resident). */
-bool mpa_large_resize(void *p, mpa_pm_entry_t *e, size_t size) {
+/* Grows p in its block while it fits (a huge block: its mapping grows or
+ * moves, see resize_huge); when it shrinks, the block shrinks to the
+ * smallest order holding it and the pages given up are decommitted at once
+ * (a shrunk 64 MiB block must not stay resident). Returns the object's
+ * address (p, or where a huge block moved), or NULL when the caller must
+ * move it (p unchanged). */
+void *mpa_large_resize(void *p, mpa_pm_entry_t *e, size_t size) {
     mpa_backend_t *b = e->large.backend;
     unsigned order = mpa_pm_order(e);
     size_t old = mpa_large_usable(e);
     size_t usable = usable_for(size);
     if (size <= MPA_MAX_SMALL)
-        return false;
+        return NULL;
     if (mpa_backend_is_huge(b, order)) {
-        if (!resize_huge(b, p, old, usable))
-            return false;
+        if ((p = resize_huge(b, p, old, usable)) == NULL)
+            return NULL;
+        unsigned need = mpa_ceil_log2(CHUNKS(usable));
+        order = need > order ? need : order; /* stays huge: larger than before */
     } else if (b->trim) {
         size_t have = CHUNKS(old), want = CHUNKS(usable);
         if (want > have)
-            return false;
+            return NULL;
         mpa_backend_free_chunks_in(b, p, want, have, true);
         size_t end = want << MPA_CHUNK_BITS;
         end = old < end ? old : end;
@@ -127,7 +138,7 @@ bool mpa_large_resize(void *p, mpa_pm_entry_t *e, size_t size) {
             mpa_pal_notify_not_using((char *)p + usable, end - usable);
     } else {
         if (usable > (MPA_CHUNK_SIZE << order))
-            return false;
+            return NULL;
         unsigned keep = mpa_ceil_log2(CHUNKS(usable));
         if (keep < order) {
             mpa_backend_free_chunks_in(b, p, (size_t)1 << keep, (size_t)1 << order, true);
@@ -142,7 +153,7 @@ bool mpa_large_resize(void *p, mpa_pm_entry_t *e, size_t size) {
     if (MPA_CHECKED)
         mpa_check_large_alloc(p, size);
     atomic_fetch_add_explicit(&large_live, (int64_t)usable - (int64_t)old, memory_order_relaxed);
-    return true;
+    return p;
 }
 
 int64_t mpa_large_live_bytes(void) {

@@ -48,6 +48,17 @@ void *mpa_pal_reserve_at(void *at, size_t size) {
 
 void mpa_pal_release(void *p, size_t size) { ks_vm_release(p, size); }
 
+/* The VA-range manager neither grows nor moves a range: refused (the
+ * allocator copies instead); an MPA_PAL_REMAP_ONTO target is released, as
+ * the contract says. */
+void *mpa_pal_remap(void *p, size_t size, size_t new_size, void *to, int how) {
+    (void)p;
+    (void)size;
+    if (how == MPA_PAL_REMAP_ONTO)
+        ks_vm_release(to, new_size);
+    return NULL;
+}
+
 /* The contract has no failure return: running out of simulated RAM here is a
  * kernel panic (an OOM a real kernel would have to handle by reclaim). */
 int mpa_pal_notify_using(void *p, size_t size) {

@@ -38,6 +38,24 @@ void *mpa_pal_reserve_aligned(size_t size);
  * pre: at and size are multiples of the page size. */
 void *mpa_pal_reserve_at(void *at, size_t size);
 
+/* How mpa_pal_remap may resize a reservation. */
+#define MPA_PAL_REMAP_IN_PLACE 0 /* keep its address: the addresses after it must be free */
+#define MPA_PAL_REMAP_MOVE     1 /* in place, else where the platform finds room */
+#define MPA_PAL_REMAP_ONTO     2 /* onto `to`, a reservation of the caller that it replaces */
+
+/* Resizes the reservation [p, p + size) to new_size bytes keeping its
+ * contents (up to the smaller size; the rest reads as zero), `how` as above:
+ * a move takes its pages along (no copy) and [p, p + size) is no longer
+ * reserved; growing in place or by a platform-chosen move counts only the
+ * growth against an address-space limit. Returns the new address, or NULL
+ * when refused or unsupported: p is unchanged, and for MPA_PAL_REMAP_ONTO
+ * `to` has been released (what is left of it belongs to no one). pre: all
+ * page-aligned; new_size > size unless ONTO; [p, p + size) lies in one
+ * mapping with the same access throughout; `to` does not overlap it.
+ * Moving onto `to` while growing may be refused under an address-space
+ * limit (the range counts twice). */
+void *mpa_pal_remap(void *p, size_t size, size_t new_size, void *to, int how);
+
 /* Returns a reservation (or a page-aligned part of one) to the OS. */
 void mpa_pal_release(void *p, size_t size);
 

@@ -92,6 +92,26 @@ void *mpa_pal_reserve_at(void *at, size_t size) {
 
 void mpa_pal_release(void *p, size_t size) { munmap(p, size); }
 
+void *mpa_pal_remap(void *p, size_t size, size_t new_size, void *to, int how) {
+    if (how != MPA_PAL_REMAP_ONTO) {
+        void *q = mremap(p, size, new_size, how == MPA_PAL_REMAP_MOVE ? MREMAP_MAYMOVE : 0);
+        return q == MAP_FAILED ? NULL : q;
+    }
+    void *q = mremap(p, size, new_size, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+    if (q != MAP_FAILED)
+        return q;
+    /* Linux unmaps `to` before some of its checks: where it did, the range
+     * may already hold another thread's mapping, so only a range taken
+     * back whole (MAP_FIXED_NOREPLACE) is released. Where the kernel
+     * refused before unmapping, `to` stays reserved and is lost to the heap
+     * (address space only, one range per such refusal; the preconditions
+     * exclude the refusals known). */
+    void *again = mpa_pal_reserve_at(to, new_size);
+    if (again != NULL)
+        munmap(again, new_size);
+    return NULL;
+}
+
 int mpa_pal_notify_using(void *p, size_t size) {
     (void)p; /* reservations are already readable and writable */
     (void)size;
