@@ -49,11 +49,13 @@ void *mpa_pal_reserve_at(void *at, size_t size);
  * reserved; growing in place or by a platform-chosen move counts only the
  * growth against an address-space limit. Returns the new address, or NULL
  * when refused or unsupported: p is unchanged, and for MPA_PAL_REMAP_ONTO
- * `to` has been released (what is left of it belongs to no one). pre: all
- * page-aligned; new_size > size unless ONTO; [p, p + size) lies in one
- * mapping with the same access throughout; `to` does not overlap it.
- * Moving onto `to` while growing may be refused under an address-space
- * limit (the range counts twice). */
+ * `to` has been released (or, where the platform cannot tell whether the
+ * refusal unmapped it, left reserved: lost address space, never another
+ * thread's mapping unmapped). pre: all
+ * page-aligned; new_size > size unless ONTO; `to` does not overlap
+ * [p, p + size). Refused where [p, p + size) spans several mappings (parts
+ * moved separately, or of different access), and where moving onto `to`
+ * while growing would count the range twice against an address-space limit. */
 void *mpa_pal_remap(void *p, size_t size, size_t new_size, void *to, int how);
 
 /* Returns a reservation (or a page-aligned part of one) to the OS. */
