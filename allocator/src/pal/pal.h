@@ -92,8 +92,10 @@ uint64_t mpa_pal_entropy(void);
  * User space answers the whole user half of the address space. */
 void mpa_pal_heap_range(uintptr_t *base, size_t *size);
 
-/* Bytes of address space the process may map in all (RLIMIT_AS), or
- * SIZE_MAX when unlimited: the backend sizes its reservations to it. */
+/* Bytes of address space the process may map in all (RLIMIT_AS; under
+ * strict overcommit, vm.overcommit_memory = 2, at most the system's
+ * CommitLimit), or SIZE_MAX when unlimited: the backend sizes its
+ * reservations to it. */
 size_t mpa_pal_address_space_limit(void);
 
 /* A monotonic clock in milliseconds, for decay of cached memory. */

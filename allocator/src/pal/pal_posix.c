@@ -160,11 +160,55 @@ void mpa_pal_heap_range(uintptr_t *base, size_t *size) {
     *size = (size_t)1 << 47; /* the user half of x86-64 and arm64 (48-bit VA) */
 }
 
+/* Reads up to len - 1 bytes of a small /proc file into buf (NUL-terminated)
+ * with raw system calls: no stdio, which may allocate. Returns the length,
+ * or 0 when the file cannot be read. */
+static size_t read_small_file(const char *path, char *buf, size_t len) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    size_t n = 0;
+    while (n + 1 < len) {
+        ssize_t r = read(fd, buf + n, len - 1 - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    buf[n] = '\0';
+    return n;
+}
+
+/* Under strict overcommit (vm.overcommit_memory = 2, Documentation/mm/
+ * overcommit-accounting.rst) every private writable mapping counts in full
+ * against the system's CommitLimit, MAP_NORESERVE or not: no process can
+ * hold more than that, so it bounds the reservations like RLIMIT_AS does.
+ * Returns CommitLimit in bytes, or SIZE_MAX in the other overcommit modes
+ * (or when /proc cannot be read). */
+static size_t strict_commit_limit(void) {
+    char buf[4096];
+    if (read_small_file("/proc/sys/vm/overcommit_memory", buf, sizeof buf) == 0 || buf[0] != '2')
+        return SIZE_MAX;
+    if (read_small_file("/proc/meminfo", buf, sizeof buf) == 0)
+        return SIZE_MAX;
+    const char *line = strstr(buf, "CommitLimit:");
+    if (!line)
+        return SIZE_MAX;
+    size_t kb = 0;
+    for (line += 12; *line == ' '; line++)
+        ;
+    for (; *line >= '0' && *line <= '9'; line++)
+        kb = kb * 10 + (size_t)(*line - '0');
+    return kb == 0 || kb > SIZE_MAX / 1024 ? SIZE_MAX : kb * 1024;
+}
+
 size_t mpa_pal_address_space_limit(void) {
     struct rlimit rl;
-    if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > SIZE_MAX)
-        return SIZE_MAX;
-    return (size_t)rl.rlim_cur;
+    size_t limit = strict_commit_limit();
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur < (rlim_t)limit)
+        limit = (size_t)rl.rlim_cur;
+    return limit;
 }
 
 uint64_t mpa_pal_time_ms(void) {
