@@ -261,14 +261,8 @@ int mpa_pal_on_fault(void (*handler)(void *address)) {
 int mpa_pal_main_thread_gone(void) {
     char path[64], buf[256];
     snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)getpid());
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (read_small_file(path, buf, sizeof buf) == 0)
         return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
     char *end = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
     return end != NULL && end[1] == ' ' && (end[2] == 'Z' || end[2] == 'X');
 }
