@@ -164,7 +164,7 @@ $(BUILD)/tests/stress/%: tests/stress/%.c $(LIB_A)
 	@mkdir -p $(dir $@) $(BUILD)/dep
 	$(CC) $(CPPBASE) $(DEPOUT) $(TEST_CFLAGS) -o $@ $< $(LIB_A) -lcriterion -lm
 
-# ---- reliability tests (issue 6): misuse programs and the API fuzzer ----
+# ---- reliability tests: misuse programs and the API fuzzer ----
 # tests/corruption/*.c: plain programs (no allocator linked), run under
 # LD_PRELOAD by tests/corruption/run.sh. tests/fuzz: libFuzzer (clang)
 # against the mpa_ API of a no-override variant built with coverage;

@@ -69,8 +69,6 @@ void mpa_pal_notify_not_using(void *p, size_t size) { ks_vm_unmap(p, size); }
 
 void mpa_pal_notify_using_readonly(void *p, size_t size) { ks_vm_map_zero(p, size); }
 
-void mpa_pal_zero(void *p, size_t size) { memset(p, 0, size); }
-
 size_t mpa_pal_page_size(void) { return KS_PAGE_SIZE; }
 
 unsigned mpa_pal_features(void) {
@@ -91,7 +89,10 @@ uint64_t mpa_pal_time_ms(void) { return ks_time_ms(); }
  * do; with more, the holder may be descheduled, so give the core away. */
 void mpa_pal_yield(void) { sched_yield(); }
 
-void mpa_pal_sleep_ms(unsigned ms) { usleep(ms * 1000u); }
+void mpa_pal_sleep_ms(unsigned ms) {
+    ks_might_sleep();
+    usleep(ms * 1000u);
+}
 
 int mpa_pal_main_thread_gone(void) { return 0; }
 

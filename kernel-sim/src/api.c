@@ -1,7 +1,10 @@
 /* kernel_alloc_init / kernel_malloc / ...: boot of the model and dispatch
  * to the selected allocator through its ops table. Argument checks that the
  * user-space API makes (overflow, bad alignment, size 0) live here, once for
- * every allocator; live bytes are counted per CPU without atomics. */
+ * every allocator; live bytes are counted per CPU without atomics. Each call
+ * into an allocator, its per-CPU paths and the live-byte count, runs with
+ * interrupts off (ks_irq_save/restore), as kmalloc's per-CPU caches do
+ * (mm/slab.c's slab_alloc; SLUB's slow path). */
 #include "ks_kernel.h"
 
 #include <stdatomic.h>
@@ -64,18 +67,22 @@ static inline void ks_live_add(long long n) {
 void *kernel_malloc(size_t size) {
     if (__builtin_expect(size > KS_ALLOC_MAX, 0))
         return NULL;
+    unsigned long flags = ks_irq_save();
     void *p = ks_ops.malloc(size ? size : 1);
     if (ks_live_on && p)
         ks_live_add((long long)ks_ops.usable_size(p));
+    ks_irq_restore(flags);
     return p;
 }
 
 void kernel_free(void *p) {
     if (!p)
         return;
+    unsigned long flags = ks_irq_save();
     if (ks_live_on)
         ks_live_add(-(long long)ks_ops.usable_size(p));
     ks_ops.free(p);
+    ks_irq_restore(flags);
 }
 
 void *kernel_calloc(size_t n, size_t size) {
@@ -93,9 +100,11 @@ size_t kernel_usable_size(const void *p) { return p ? ks_ops.usable_size(p) : 0;
 void *kernel_memalign(size_t align, size_t size) {
     if (align == 0 || (align & (align - 1)) || size > KS_ALLOC_MAX || align > KS_ALLOC_MAX)
         return NULL;
+    unsigned long flags = ks_irq_save();
     void *p = ks_ops.memalign(align, size ? size : 1);
     if (ks_live_on && p)
         ks_live_add((long long)ks_ops.usable_size(p));
+    ks_irq_restore(flags);
     return p;
 }
 
@@ -123,10 +132,12 @@ void *kernel_realloc(void *p, size_t size) {
         return NULL;
     if (!ks_ops.realloc)
         return ks_realloc_copy(p, size);
+    unsigned long flags = ks_irq_save();
     long long before = ks_live_on ? (long long)ks_ops.usable_size(p) : 0;
     void *q = ks_ops.realloc(p, size);
     if (ks_live_on && q)
         ks_live_add((long long)ks_ops.usable_size(q) - before);
+    ks_irq_restore(flags);
     return q;
 }
 

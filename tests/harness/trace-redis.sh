@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The redis workload (issue 12's server workload) inside mpbench run on glibc
+# The redis workload (a real server under load) inside mpbench run on glibc
 # and mpalloc: rows ok, ops = the requests served (6 redis-benchmark tests of
 # N requests), ops_per_s = redis-benchmark's requests/s = ops / ops_s, where
 # ops_s (extra column) is the seconds it timed the requests over, less than

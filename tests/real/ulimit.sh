@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Address-space limits (issue 10): under `ulimit -v` (RLIMIT_AS) of 256 MiB,
-# 1 GiB and 8 GB, with the fast and the checked library preloaded, ls, sort
-# and python3 start and work; python3 fills the limit until MemoryError
+# Address-space limits: a program under ulimit gets NULL or MemoryError,
+# never a crash. Under `ulimit -v` (RLIMIT_AS) of 256 MiB, 1 GiB and 8 GB,
+# with the fast and the checked library preloaded, ls, sort and python3
+# start and work; python3 fills the limit until MemoryError
 # (malloc returned NULL), frees and allocates again, and fills the limit
 # three times over with 1 MiB and 4 MiB buffers, and grows one block to the
 # limit (bytearray, realloc through ctypes); the API tests pass both
@@ -57,9 +58,10 @@ limit = int(sys.argv[2]) << 10
 sys.exit(0 if min(counts) * size >= limit * 7 // 10 and min(counts) >= counts[0] * 9 // 10 else 1)
 '
 
-# Growing one block to the limit (issue 10): a bytearray grows by 1 MiB
-# appends (realloc by an eighth at a time), and libc realloc is called
-# through ctypes to grow a block 1 MiB at a time until NULL. Each reaches
+# Growing one block to the limit (realloc of a huge block must not need
+# twice its size): a bytearray grows by 1 MiB appends (realloc by an eighth
+# at a time), and libc realloc is called through ctypes to grow a block
+# 1 MiB at a time until NULL. Each reaches
 # 75% of the limit (glibc: 86% and 99% under 256 MiB); a huge block that
 # moved by copying held old and new at once and reached 41% / 45%, and took
 # minutes under 1 GiB (every step copied the block).

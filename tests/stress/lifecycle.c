@@ -1,4 +1,5 @@
-/* Lifecycles (issue 10), each test in its own process (Criterion forks):
+/* Lifecycles: threads and processes that come and go must leak neither
+ * cores nor memory. Each test in its own process (Criterion forks):
  * - thread teardown returns every core: destructors that re-arm themselves
  *   and allocate in all of glibc's destructor rounds, and threads that never
  *   allocated but free and allocate from such destructors, over 2000

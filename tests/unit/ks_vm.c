@@ -15,6 +15,7 @@
 Test(ks_extent, split_and_coalesce) {
     ks_extent_set_t s = {0};
     uintptr_t a, b, c;
+    size_t nodes = ks_extent_pool_used();
     cr_assert_eq(ks_extent_insert(&s, 1000, 100), 0);
     cr_assert_eq(ks_extent_take(&s, 10, 1, 0, &a), 0);
     cr_assert_eq(ks_extent_take(&s, 10, 16, 0, &b), 0);
@@ -28,6 +29,7 @@ Test(ks_extent, split_and_coalesce) {
     cr_assert_eq(s.count, 1, "all merged back into one extent");
     cr_assert_eq(s.free, 100);
     cr_assert_eq(s.head->start, 1000);
+    cr_assert_eq(ks_extent_pool_used(), nodes + 1, "merged extents give their nodes back");
     cr_assert_eq(ks_extent_insert(&s, 1050, 10), -2, "overlap is a double free");
 }
 

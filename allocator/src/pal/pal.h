@@ -75,10 +75,6 @@ void mpa_pal_notify_not_using(void *p, size_t size);
  * notify_using): used for the pagemap's untouched parts. */
 void mpa_pal_notify_using_readonly(void *p, size_t size);
 
-/* Zeroes the range; page-aligned ranges may be zeroed by remapping.
- * pre: the range is committed. */
-void mpa_pal_zero(void *p, size_t size);
-
 /* The OS page size (the allocator commits in MPA_PAGE_SIZE multiples of it). */
 size_t mpa_pal_page_size(void);
 

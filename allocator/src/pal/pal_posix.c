@@ -125,14 +125,6 @@ void mpa_pal_notify_using_readonly(void *p, size_t size) {
     (void)size;
 }
 
-void mpa_pal_zero(void *p, size_t size) {
-    size_t page = mpa_pal_page_size();
-    if (size >= 16 * page && ((uintptr_t)p & (page - 1)) == 0 && (size & (page - 1)) == 0)
-        madvise(p, size, MADV_DONTNEED); /* fresh zero pages on next touch */
-    else
-        memset(p, 0, size);
-}
-
 size_t mpa_pal_page_size(void) {
     static size_t cached;
     if (cached == 0)
