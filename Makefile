@@ -33,7 +33,10 @@ LIB_A   := $(BUILD)/lib/libmpalloc.a
 LIB_CHECKED := $(BUILD)/lib/libmpalloc-checked.so  # hardened build (MPA_CHECKED=1)
 LIB_DEBUG   := $(BUILD)/lib/libmpalloc-debug.so    # debug build (MPA_CHECKED=2)
 
-HARNESS_SRC := $(wildcard harness/*.c)
+# The toolkit's folders by concern, lowest first: each includes only its own
+# and lower folders' headers (harness/README.md; tests/harness/layers.sh).
+HARNESS_DIRS := common trace catalog measure run analysis plot sweep cli
+HARNESS_SRC := $(foreach d,$(HARNESS_DIRS),$(wildcard harness/$(d)/*.c))
 # The allocation recorder (LD_PRELOAD) and the replay child of mpbench replay.
 TRACE_LIB   := $(BUILD)/lib/libmpatrace.so
 REPLAY_BIN  := $(BUILD)/bin/mpb-replay

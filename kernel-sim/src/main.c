@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "csvio.h" /* the harness's one CSV writer (RFC 4180 quoting) */
+#include "common/csvio.h" /* the harness's one CSV writer (RFC 4180 quoting) */
 #include "ks_bench.h"
 #include "ks_cpu.h"
 #include "ks_kernel.h"

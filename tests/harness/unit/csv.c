@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csvio.h"
+#include "common/csvio.h"
 
 static mpb_table_t parse(const char *text) {
     mpb_table_t t;

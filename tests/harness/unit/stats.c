@@ -1,4 +1,4 @@
-/* harness/stats.c against values computed independently, by
+/* harness/common/stats.c against values computed independently, by
  * tests/harness/unit/stats_ref.py (Python standard library only, exact
  * integer and rational arithmetic, no sampling; run it to see every figure
  * below). Median CI: the rank k and exact coverage of the order-statistic
@@ -11,7 +11,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 
-#include "stats.h"
+#include "common/stats.h"
 
 /* n, k and coverage printed by stats_ref.py. */
 static const struct {

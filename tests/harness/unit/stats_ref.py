@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Reference values for tests/harness/unit/stats.c, computed independently of
-harness/stats.c with the Python standard library only (exact integer
+harness/common/stats.c with the Python standard library only (exact integer
 arithmetic through math.comb and fractions; no sampling).
 
 1. Median CI by order statistics: for n values the number below the true

@@ -1,0 +1,449 @@
+/* `mpbench report DIR`: DIR/report.md for a person to read top to bottom:
+ * the machine (read from meta.json), the matrix, how to read the numbers,
+ * a geomean ranking of allocators by time and peak RSS, the plots, a table
+ * per metric (median with CI, ratio to glibc with CI), per-thread efficiency
+ * when several thread counts ran (scaling.c), failed runs and noisy cells.
+ * Numbers come from results.csv through cells.c, as in summary.csv. */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analysis/cells.h"
+#include "cli/commands.h"
+#include "common/json.h"
+#include "common/lock.h"
+#include "common/outfmt.h"
+#include "analysis/scaling.h"
+#include "common/util.h"
+
+static const char report_help[] =
+    "usage: mpbench report DIR\n"
+    "Writes DIR/report.md from DIR/results.csv, DIR/meta.json and the PNGs in\n"
+    "DIR/plots/ (run `mpbench plot DIR` first to include plots): machine,\n"
+    "matrix, geomean ranking, plots, a table per metric (median [95% CI] and\n"
+    "ratio to glibc [95% CI]), per-thread efficiency when several thread counts\n"
+    "ran, failed runs and noisy cells. Prints the path.\n"
+    "Exit: 0 written, 1 results.csv holds no runs (nothing written), 2 bad\n"
+    "input, 3 the folder is in use by another mpbench.\n";
+
+/* o[key] as text in out: strings as they are, numbers and booleans as JSON
+ * writes them, anything else (absent, null, object, array) as "". */
+static const char *json_scalar(const json_t *o, const char *key, char *out, size_t len) {
+    const json_t *v = json_object_get(o, key);
+    out[0] = '\0';
+    if (json_is_string(v))
+        mpb_copy(out, len, json_string_value(v));
+    else if (json_is_integer(v))
+        mpb_fmt(out, len, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        mpb_fmt(out, len, "%g", json_real_value(v));
+    else if (json_is_boolean(v))
+        mpb_copy(out, len, json_is_true(v) ? "true" : "false");
+    return out;
+}
+
+/* The first of several candidate keys ("a|b") set in meta, or "". */
+static const char *meta_get(const json_t *meta, const char *keys, char *out, size_t len) {
+    char k[64];
+    out[0] = '\0';
+    for (const char *p = keys; *p; p += strcspn(p, "|") + (p[strcspn(p, "|")] != 0)) {
+        mpb_fmt(k, sizeof k, "%.*s", (int)strcspn(p, "|"), p);
+        if (json_scalar(meta, k, out, len)[0])
+            return out;
+    }
+    return out;
+}
+
+/* The strings of the array o[key] as "a, b, c" in out. */
+static const char *meta_list(const json_t *o, const char *key, char *out, size_t len) {
+    size_t i, off = 0;
+    json_t *v;
+    out[0] = '\0';
+    json_array_foreach(json_object_get(o, key), i, v) if (json_is_string(v) && off < len) off +=
+        (size_t)snprintf(out + off, len - off, "%s%s", i ? ", " : "", json_string_value(v));
+    return out;
+}
+
+/* Prints one "| label | value |" line when the value is known. */
+static void machine_row(FILE *f, const char *label, const char *value) {
+    if (value && *value)
+        fprintf(f, "| %s | %s |\n", label, value);
+}
+
+static void section_machine(FILE *f, const json_t *meta) {
+    static const char *rows[][2] = {
+        {"host", "host|hostname"},
+        {"CPU", "cpu_model|cpu|model"},
+        {"topology", "topology"},
+        {"kernel", "kernel"},
+        {"compiler", "compiler"},
+        {"git commit", "git_commit|commit"},
+        {"command", "command_line|command"},
+        {"started", "start|started"},
+        {"ended", "end|ended"},
+        {"state", "state"},
+    };
+    char v[1024];
+    fputs("## Machine\n\n", f);
+    if (!meta) {
+        fputs("meta.json is missing from this folder: the machine is unknown.\n\n", f);
+        return;
+    }
+    const json_t *counters = json_object_get(meta, "counters");
+    fputs("| | |\n|---|---|\n", f);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        machine_row(f, rows[i][0], meta_get(meta, rows[i][1], v, sizeof v));
+    machine_row(f, "counters recorded", meta_list(counters, "available", v, sizeof v));
+    machine_row(f, "counters missing", meta_list(counters, "missing", v, sizeof v));
+    json_scalar(counters, "note", v, sizeof v);
+    fprintf(f, "\nHardware counters: %s\n\n", *v ? v : "meta.json does not say.");
+}
+
+/* meta.json's "notes": what the program that made the folder wants a
+ * reader to know first (kernel-sim: the model and how to read its numbers). */
+static void section_notes(FILE *f, const json_t *meta) {
+    size_t i;
+    json_t *v;
+    const json_t *notes = json_object_get(meta, "notes");
+    if (!json_is_array(notes) || json_array_size(notes) == 0)
+        return;
+    fputs("## About this run\n\n", f);
+    json_array_foreach(notes, i, v) if (json_is_string(v))
+        fprintf(f, "%s\n\n", json_string_value(v));
+}
+
+/* "name (version, path)" for each allocator, from meta.json's list. */
+static void alloc_versions(FILE *f, const mpb_cellset_t *cs, const json_t *meta) {
+    char ver[256], path[600];
+    for (size_t a = 0; a < cs->nallocs; a++) {
+        size_t i;
+        json_t *e;
+        ver[0] = path[0] = '\0';
+        json_array_foreach(json_object_get(meta, "allocators"), i, e) {
+            const char *name = mpb_json_get_text(e, "name");
+            if (name && !strcmp(name, cs->allocs[a])) {
+                json_scalar(e, "version", ver, sizeof ver);
+                json_scalar(e, "path", path, sizeof path);
+                break;
+            }
+        }
+        fprintf(f, "  - `%s`%s%s%s%s%s\n", cs->allocs[a], *ver || *path ? " (" : "", ver,
+                *ver && *path ? ", " : "", path, *ver || *path ? ")" : "");
+    }
+}
+
+static void section_matrix(FILE *f, const mpb_cellset_t *cs, const json_t *meta) {
+    size_t ok = 0, failed = 0;
+    for (size_t i = 0; i < cs->ncells; i++)
+        ok += cs->cells[i].n_ok, failed += cs->cells[i].n_failed;
+    fprintf(f, "## Matrix\n\n- allocators (%zu):\n", cs->nallocs);
+    alloc_versions(f, cs, meta);
+    fprintf(f, "- workloads (%zu):", cs->nworkloads);
+    for (size_t w = 0; w < cs->nworkloads; w++)
+        fprintf(f, "%s `%s`", w ? "," : "", cs->workloads[w]);
+    fputs("\n- threads:", f);
+    for (size_t t = 0; t < cs->nthreads; t++)
+        fprintf(f, "%s %d", t ? "," : "", cs->threads[t]);
+    fprintf(f,
+            "\n- repetitions: up to %zu per cell; %zu cells, %zu runs measured (status ok), "
+            "%zu failed, %zu warm-up runs not counted\n",
+            cs->max_rep, cs->ncells, ok, failed, cs->nwarmup);
+    if (cs->measure[0])
+        fprintf(f, "- measured by: %s%s\n", cs->measure,
+                cs->mixed_measure ? " (rows disagree: this folder mixes measurement modes)" : "");
+    fputc('\n', f);
+}
+
+static const char read_me[] =
+    "## How to read the numbers\n\n"
+    "Each cell (allocator, workload, threads) ran several times. A table entry is the\n"
+    "**median** with its **95%% confidence interval** in brackets, by order statistics\n"
+    "(binomial); with fewer than 6 runs no such interval exists, and the bracket is\n"
+    "min..max (93.75%% coverage with 5 runs). Below it, the **ratio** of the median to\n"
+    "%s's in the same workload and threads, with a 95%% bootstrap interval (2000\n"
+    "resamples of both samples, fixed seed). For time and memory, below 1 is better;\n"
+    "for throughput, above 1 is better. An entry marked *noisy* has runs that\n"
+    "disagree: (max-min)/median above 10%%, or a CI reaching more than 5%% from the\n"
+    "median. Treat small differences there with suspicion.\n\n";
+
+/* One allocator's line of the ranking: geomeans of its ratios to glibc. */
+typedef struct mpb_rank {
+    const char *alloc;
+    double time, rss;   /* geomean ratio of wall_s / max_rss_kb */
+    size_t ntime, nrss; /* cells behind each */
+} mpb_rank_t;
+
+/* Geomean of allocator a's ratios to glibc for metric m over every cell. */
+static double alloc_geomean(const mpb_cellset_t *cs, const char *a, int m, size_t *n) {
+    double *r = malloc((cs->ncells + 1) * sizeof *r);
+    mpb_cellstat_t s;
+    *n = 0;
+    for (size_t i = 0; r && i < cs->ncells; i++) {
+        const mpb_cell_t *c = &cs->cells[i];
+        if (strcmp(c->alloc, a) == 0 && mpb_cells_stat(cs, c, m, &s) == 0 && s.has_ratio)
+            r[(*n)++] = s.ratio.ratio;
+    }
+    double g = r ? mpb_stats_geomean(r, *n) : NAN;
+    free(r);
+    return g;
+}
+
+static int rank_cmp(const void *x, const void *y) {
+    const mpb_rank_t *a = x, *b = y;
+    double u = isnan(a->time) ? INFINITY : a->time, v = isnan(b->time) ? INFINITY : b->time;
+    return (u > v) - (u < v);
+}
+
+static void section_ranking(FILE *f, const mpb_cellset_t *cs) {
+    fputs("## Ranking\n\n", f);
+    if (!mpb_cells_has_baseline(cs)) {
+        fputs("Neither glibc nor buddy-slab ran, so there are no ratios to rank by.\n\n", f);
+        return;
+    }
+    /* kernel-sim sets rank by cycles per operation and bytes held per byte live */
+    int kernel = !cs->present[MPB_M_WALL] && cs->present[MPB_M_CYCLES];
+    int mt = kernel ? MPB_M_CYCLES : MPB_M_WALL, mm = kernel ? MPB_M_HELD : MPB_M_RSS;
+    const char *b = cs->baseline;
+    mpb_rank_t *rk = calloc(cs->nallocs, sizeof *rk);
+    for (size_t a = 0; rk && a < cs->nallocs; a++) {
+        rk[a].alloc = cs->allocs[a];
+        rk[a].time = alloc_geomean(cs, cs->allocs[a], mt, &rk[a].ntime);
+        rk[a].rss = alloc_geomean(cs, cs->allocs[a], mm, &rk[a].nrss);
+    }
+    qsort(rk, rk ? cs->nallocs : 0, sizeof *rk, rank_cmp);
+    fprintf(f,
+            "Geometric mean, over every workload and thread count, of the ratio to %s\n"
+            "(below 1: faster / smaller than %s). Fastest first.\n\n"
+            "| # | allocator | %s vs %s | %s vs %s | cells |\n"
+            "|---:|---|---:|---:|---:|\n",
+            b, b, kernel ? "cycles" : "time", b, kernel ? "bytes held" : "peak RSS", b);
+    for (size_t a = 0; rk && a < cs->nallocs; a++)
+        fprintf(f, "| %zu | %s | %s | %s | %zu |\n", a + 1, rk[a].alloc,
+                mpb_fmt_ratio(rk[a].time).s, mpb_fmt_ratio(rk[a].rss).s, rk[a].ntime);
+    fputs("\nAn allocator with fewer cells than the others failed somewhere: its geomean\n"
+          "covers fewer workloads (see Failures).\n\n",
+          f);
+    free(rk);
+}
+
+static int name_cmp(const void *x, const void *y) {
+    return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* Links every PNG of DIR/plots whose name starts with prefix, sorted. */
+static int plots_with(FILE *f, const char *dir, const char *prefix, const char *caption) {
+    char path[4200], *names[512];
+    size_t n = 0;
+    DIR *d = opendir(mpb_path(path, sizeof path, dir, "plots"));
+    for (struct dirent *e; d && (e = readdir(d)) && n < 512;) {
+        size_t len = strlen(e->d_name);
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 && len > 4 &&
+            strcmp(e->d_name + len - 4, ".png") == 0)
+            names[n++] = strdup(e->d_name);
+    }
+    if (d)
+        closedir(d);
+    qsort(names, n, sizeof *names, name_cmp);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(f, "![%s: %s](plots/%s)\n\n", caption, names[i], names[i]);
+        free(names[i]);
+    }
+    return (int)n;
+}
+
+static void section_plots(FILE *f, const char *dir) {
+    fputs("## Plots\n\n", f);
+    int n = plots_with(f, dir, "time_", "wall time normalised to glibc");
+    n += plots_with(f, dir, "rss_", "peak RSS normalised to glibc");
+    n += plots_with(f, dir, "scaling_", "thread scaling");
+    n += plots_with(f, dir, "efficiency_", "per-thread efficiency");
+    n += plots_with(f, dir, "kernel_size_", "kernel path: cycles by object size");
+    n += plots_with(f, dir, "kernel_cpus_", "kernel path: cycles by simulated CPUs");
+    n += plots_with(f, dir, "kernel_held_", "kernel heap: bytes held per byte live");
+    if (n == 0)
+        fprintf(f, "No plots in %s/plots: run `mpbench plot %s`, then this report again.\n\n", dir,
+                dir);
+}
+
+/* "timeout x2, crash x1" for a cell's failed runs. */
+static const char *fail_text(const mpb_cell_t *c, char *buf, size_t len) {
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < c->nfails && o < len; i++)
+        o += (size_t)snprintf(buf + o, len - o, "%s%s x%zu", i ? ", " : "", c->fails[i].status,
+                              c->fails[i].count);
+    return buf;
+}
+
+/* One table entry: median [CI], ratio [CI], noise and failure marks. */
+static void put_entry(FILE *f, const mpb_cellset_t *cs, const mpb_cell_t *c, int m) {
+    mpb_cellstat_t s;
+    char fb[200];
+    if (!c) {
+        fputs(" not run |", f);
+        return;
+    }
+    if (mpb_cells_stat(cs, c, m, &s) < 0) {
+        fprintf(f, " %s |", c->n_failed ? fail_text(c, fb, sizeof fb) : "no value");
+        return;
+    }
+    fprintf(f, " %s", mpb_fmt_human(s.st.median).s);
+    if (s.st.n >= 2)
+        fprintf(f, " [%s, %s]", mpb_fmt_human(s.st.ci_lo).s, mpb_fmt_human(s.st.ci_hi).s);
+    if (s.has_ratio)
+        fprintf(f, "<br>%sx", mpb_fmt_ratio(s.ratio.ratio).s);
+    if (s.has_ratio && !isnan(s.ratio.lo))
+        fprintf(f, " [%s, %s]", mpb_fmt_ratio(s.ratio.lo).s, mpb_fmt_ratio(s.ratio.hi).s);
+    if (s.noisy)
+        fputs("<br>*noisy*", f);
+    if (c->n_failed)
+        fprintf(f, "<br>%zu failed", c->n_failed);
+    fputs(" |", f);
+}
+
+static void metric_table(FILE *f, const mpb_cellset_t *cs, int m) {
+    fprintf(f, "## %s%s\n\n| workload | threads |", mpb_metrics[m].title,
+            mpb_metrics[m].higher_better ? " - higher is better" : " - lower is better");
+    for (size_t a = 0; a < cs->nallocs; a++)
+        fprintf(f, " %s |", cs->allocs[a]);
+    fputs("\n|---|---:|", f);
+    for (size_t a = 0; a < cs->nallocs; a++)
+        fputs("---:|", f);
+    fputc('\n', f);
+    for (size_t w = 0; w < cs->nworkloads; w++)
+        for (size_t t = 0; t < cs->nthreads; t++) {
+            fprintf(f, "| %s | %d |", cs->workloads[w], cs->threads[t]);
+            for (size_t a = 0; a < cs->nallocs; a++)
+                put_entry(f, cs,
+                          mpb_cells_find(cs, cs->allocs[a], cs->workloads[w], cs->threads[t]), m);
+            fputc('\n', f);
+        }
+    fputc('\n', f);
+}
+
+static void section_tables(FILE *f, const mpb_cellset_t *cs) {
+    for (int m = 0; m < MPB_NMETRIC; m++)
+        if (mpb_metrics[m].summarised && cs->present[m])
+            metric_table(f, cs, m);
+    if (!cs->present[MPB_M_INSN])
+        fputs("No instruction counts: this machine gave none (see Machine), and the run\n"
+              "did not use `--measure instructions`.\n\n",
+              f);
+}
+
+static void section_failures(FILE *f, const mpb_cellset_t *cs) {
+    char fb[200];
+    size_t n = 0;
+    fputs("## Failures\n\n", f);
+    for (size_t i = 0; i < cs->ncells; i++) {
+        const mpb_cell_t *c = &cs->cells[i];
+        if (!c->n_failed)
+            continue;
+        if (n++ == 0)
+            fputs("Runs that ended with a status other than ok (not measurements):\n\n"
+                  "| allocator | workload | threads | ok | failed | statuses |\n"
+                  "|---|---|---:|---:|---:|---|\n",
+                  f);
+        fprintf(f, "| %s | %s | %d | %zu | %zu | %s |\n", c->alloc, c->workload, c->threads,
+                c->n_ok, c->n_failed, fail_text(c, fb, sizeof fb));
+    }
+    fputs(n ? "\n" : "None: every run ended with status ok.\n\n", f);
+}
+
+/* Prints the noisy cells' line for metric m; returns how many it printed. */
+static size_t noisy_rows(FILE *f, const mpb_cellset_t *cs, int m, size_t shown) {
+    mpb_cellstat_t s;
+    size_t n = 0;
+    for (size_t i = 0; i < cs->ncells; i++) {
+        const mpb_cell_t *c = &cs->cells[i];
+        if (mpb_cells_stat(cs, c, m, &s) < 0 || !s.noisy)
+            continue;
+        if (shown + n++ == 0)
+            fputs("| allocator | workload | threads | metric | median | min..max | spread |\n"
+                  "|---|---|---:|---|---:|---:|---:|\n",
+                  f);
+        fprintf(f, "| %s | %s | %d | %s | %s | %s..%s | %.0f%% |\n", c->alloc, c->workload,
+                c->threads, mpb_metrics[m].name, mpb_fmt_human(s.st.median).s,
+                mpb_fmt_human(s.st.min).s, mpb_fmt_human(s.st.max).s,
+                100.0 * (s.st.max - s.st.min) / s.st.median);
+    }
+    return n;
+}
+
+static void section_noisy(FILE *f, const mpb_cellset_t *cs) {
+    size_t n = 0;
+    fputs("## Noisy cells\n\n", f);
+    for (int m = 0; m < MPB_NMETRIC; m++)
+        if (m != MPB_M_OPS && mpb_metrics[m].summarised && cs->present[m])
+            n += noisy_rows(f, cs, m, n);
+    if (n)
+        fputs("\nSpread is (max-min)/median. Rerun these with more repetitions, on an idle\n"
+              "machine, or with `--measure instructions`, before trusting small differences.\n\n",
+              f);
+    else
+        fputs("None: in every cell the runs agree within the noise rule above.\n\n", f);
+}
+
+static int write_report(const char *dir, const mpb_cellset_t *cs, const json_t *meta) {
+    char path[4200], tmp[4300];
+    mpb_path(path, sizeof path, dir, "report.md");
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        perror(tmp);
+        return 2;
+    }
+    const char *base = strrchr(dir, '/');
+    fprintf(f,
+            "# mpbench report: %s\n\nMade by `mpbench report` from `results.csv` (%zu rows) "
+            "and `meta.json`; the numbers are those of `summary.csv`.\n\n",
+            base && base[1] ? base + 1 : dir, cs->nrows);
+    section_notes(f, meta);
+    section_machine(f, meta);
+    section_matrix(f, cs, meta);
+    fprintf(f, read_me, cs->baseline[0] ? cs->baseline : MPB_BASELINE);
+    section_ranking(f, cs);
+    section_plots(f, dir);
+    section_tables(f, cs);
+    mpb_scaling_report(f, cs, meta);
+    section_failures(f, cs);
+    section_noisy(f, cs);
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        perror(path);
+        unlink(tmp); /* no half-written .tmp left in the folder */
+        return 2;
+    }
+    if (!mpb_nested)
+        printf("%s\n", path);
+    return 0;
+}
+
+int mpb_cmd_report(int argc, char **argv) {
+    const char *dir;
+    int prc = mpb_parse_dir(argc, argv, report_help, &dir);
+    if (prc != 0)
+        return prc == 1 ? 0 : 2;
+    mpb_cellset_t cs;
+    char path[4200];
+    if (mpb_cells_load(dir, &cs) < 0)
+        return 2;
+    if (!cs.ncells) {
+        fprintf(stderr, "mpbench report: %s/results.csv holds no runs: nothing written\n", dir);
+        mpb_cells_free(&cs);
+        return 1;
+    }
+    int rc = mpb_lock_take(dir, "mpbench report");
+    if (rc != 0) {
+        mpb_cells_free(&cs);
+        return rc < 0 ? 2 : rc;
+    }
+    json_t *meta = mpb_json_load(mpb_path(path, sizeof path, dir, "meta.json"));
+    rc = write_report(dir, &cs, meta);
+    mpb_lock_release(dir);
+    json_decref(meta);
+    mpb_cells_free(&cs);
+    return rc;
+}

@@ -1,0 +1,161 @@
+/* Finding workload programs. The default matrix uses every wl-* in the
+ * folder mpbench was started from, so a newly built workload joins it with
+ * no edits; a path lets a user (and the tests) run any program that
+ * honours `-t THREADS -s SCALE` and prints `mpbench-ops: N`. */
+#include "catalog/workload.h"
+#include "trace/trace_plan.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void mpb_workload_discover(mpb_strlist_t *l) {
+    DIR *d = opendir(mpb_self_dir());
+    if (!d)
+        return;
+    size_t first = l->n;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (strncmp(e->d_name, "wl-", 3) != 0 || !e->d_name[3] || strchr(e->d_name, '.'))
+            continue;
+        char path[PATH_MAX];
+        mpb_fmt(path, sizeof path, "%s/%s", mpb_self_dir(), e->d_name);
+        if (mpb_is_file(path) && access(path, X_OK) == 0)
+            mpb_strlist_add(l, e->d_name + 3);
+    }
+    closedir(d);
+    qsort(l->v + first, l->n - first, sizeof *l->v, cmp_str);
+}
+
+/* trace:PATH -> mpb-replay with the trace kept beside. */
+static int resolve_trace(const char *file, mpb_workload_t *w) {
+    const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+    char stem[200];
+    mpb_copy(stem, sizeof stem, base);
+    char *dot = strrchr(stem, '.');
+    if (dot && dot != stem)
+        *dot = '\0';
+    mpb_fmt(w->name, sizeof w->name, "trace-%s", stem);
+    if (!realpath(file, w->trace)) {
+        w->trace[0] = '\0'; /* realpath may leave a partial path: not "no executable" */
+        mpb_copy(w->path, sizeof w->path, file);
+        return -1;
+    }
+    mpb_fmt(w->path, sizeof w->path, "%s/mpb-replay", mpb_self_dir());
+    return mpb_is_file(w->trace) && mpb_is_file(w->path) ? 0 : -1;
+}
+
+static mpb_strlist_t plans; /* temporary plan files, removed at exit */
+
+static void remove_plans(void) {
+    for (size_t i = 0; i < plans.n; i++)
+        unlink(plans.v[i]);
+    mpb_strlist_free(&plans);
+}
+
+/* Builds the plan of trace into plan in a child process and returns the
+ * trace's thread count in *nthreads; 0 or -1 (the reason on stderr).
+ * Loading a trace takes tens of MB: done in mpbench itself, that memory
+ * would stay resident, and every run forked afterwards would start with it
+ * (its copied pages count in the run's ru_maxrss, so every replay's
+ * max_rss_kb read the same, mpbench's size). */
+static int build_plan_apart(const char *trace, const char *plan, int *nthreads) {
+    int p[2];
+    if (pipe(p) != 0)
+        return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        fprintf(stderr, "mpbench: cannot fork to plan %s\n", trace);
+        return -1;
+    }
+    if (pid == 0) {
+        close(p[0]);
+        int n = 0, rc = mpb_plan_build(trace, plan, &n);
+        fflush(NULL);
+        _exit(rc == 0 && write(p[1], &n, sizeof n) == (ssize_t)sizeof n ? 0 : 1);
+    }
+    close(p[1]);
+    int n = 0, st = 0;
+    ssize_t got = read(p[0], &n, sizeof n);
+    close(p[0]);
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || got != (ssize_t)sizeof n) {
+        if (WIFSIGNALED(st))
+            fprintf(stderr, "mpbench: planning %s was killed by signal %d\n", trace, WTERMSIG(st));
+        return -1;
+    }
+    *nthreads = n;
+    return 0;
+}
+
+int mpb_workload_plan(mpb_workload_t *w) {
+    if (!w->trace[0] || w->plan[0])
+        return 0;
+    const char *tmp = getenv("TMPDIR");
+    mpb_fmt(w->plan, sizeof w->plan, "%s/mpbench-plan-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    int fd = mkstemp(w->plan);
+    if (fd < 0) {
+        fprintf(stderr, "mpbench: cannot create %s\n", w->plan);
+        return -1;
+    }
+    close(fd);
+    if (!plans.n)
+        atexit(remove_plans);
+    mpb_strlist_add(&plans, w->plan);
+    int nthreads = 0;
+    int rc = build_plan_apart(w->trace, w->plan, &nthreads);
+    w->trace_threads = nthreads;
+    return rc;
+}
+
+/* Splits "NAME@F" into NAME (in buf) and F. F is 0 without an '@' (or when
+ * a '/' follows the last one: a folder name), -1 when what follows the last
+ * '@' is not a number in (0, 1e6]. */
+static double split_scale(const char *spec, char *buf, size_t len) {
+    const char *at = strrchr(spec, '@');
+    if (at && strchr(at, '/'))
+        at = NULL;
+    mpb_fmt(buf, len, "%.*s", (int)(at ? (size_t)(at - spec) : strlen(spec)), spec);
+    if (!at)
+        return 0;
+    char *end;
+    double f = strtod(at + 1, &end);
+    return at[1] && !*end && f > 0 && f <= 1e6 ? f : -1;
+}
+
+int mpb_workload_resolve(const char *spec, mpb_workload_t *w) {
+    char name[PATH_MAX];
+    memset(w, 0, sizeof *w);
+    if (!strncmp(spec, "trace:", 6))
+        return resolve_trace(spec + 6, w);
+    w->scale = split_scale(spec, name, sizeof name);
+    if (w->scale < 0)
+        return -1;
+    if (!strchr(name, '/')) {
+        mpb_copy(w->name, sizeof w->name, name);
+        mpb_fmt(w->path, sizeof w->path, "%s/wl-%s", mpb_self_dir(), name);
+    } else {
+        const char *base = strrchr(name, '/') + 1;
+        mpb_copy(w->name, sizeof w->name, strncmp(base, "wl-", 3) ? base : base + 3);
+        if (!realpath(name, w->path))
+            mpb_copy(w->path, sizeof w->path, name);
+    }
+    return mpb_is_file(w->path) && access(w->path, X_OK) == 0 ? 0 : -1;
+}
+
+void mpb_workload_describe(const char *path, char *buf, size_t len) {
+    char *argv[] = {(char *)path, "--describe", NULL};
+    if (mpb_capture_line(argv, buf, len, 5.0) != 0 || !buf[0])
+        mpb_fmt(buf, len, "(no description: `%s --describe` failed)", path);
+}

@@ -1,0 +1,74 @@
+/* results.csv on disk: created with its header, reopened on --resume with
+ * any torn last line cut off (so appended rows never glue onto it), and
+ * appended with one write(2) plus fsync(2) per row; a row the disk had
+ * no room for is cut off again, so the file always ends with a whole row. */
+#include "run/csvout.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char mpb_csv_header[] =
+    "allocator,variant,workload,threads,rep,status,wall_s,user_s,sys_s,"
+    "max_rss_kb,minflt,majflt,ops,ops_per_s,exit_code,signal,task_clock_ms,"
+    "page_faults,ctx_switches,cycles,instructions,cache_misses,"
+    "live_peak_bytes,rss_after_kb,scale,measure,lib,extra";
+
+/* Length of the file up to and including its last newline. */
+static off_t complete_length(int fd) {
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return -1;
+    char c;
+    for (off_t pos = st.st_size; pos > 0; pos--)
+        if (pread(fd, &c, 1, pos - 1) == 1 && c == '\n')
+            return pos;
+    return 0;
+}
+
+int mpb_csv_open(const char *path, int resume) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (resume ? 0 : O_EXCL), 0644);
+    if (fd < 0)
+        return -1;
+    int rfd = open(path, O_RDWR | O_CLOEXEC);
+    off_t keep = rfd >= 0 ? complete_length(rfd) : -1;
+    if (keep < 0 || (rfd >= 0 && ftruncate(rfd, keep) != 0)) {
+        int e = errno;
+        if (rfd >= 0)
+            close(rfd);
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    close(rfd);
+    if (keep == 0) {
+        char line[sizeof mpb_csv_header + 1];
+        memcpy(line, mpb_csv_header, sizeof mpb_csv_header - 1);
+        strcpy(line + sizeof mpb_csv_header - 1, "\n");
+        if (mpb_csv_append(fd, line) != 0) {
+            int e = errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+    }
+    return fd;
+}
+
+int mpb_csv_append(int fd, const char *line) {
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return -1;
+    size_t n = strlen(line);
+    ssize_t w = write(fd, line, n);
+    if (w >= 0 && (size_t)w == n)
+        return fsync(fd) == 0 ? 0 : -1;
+    int e = w < 0 ? errno : ENOSPC;
+    if (ftruncate(fd, st.st_size) != 0) {
+        /* the torn row stays; --resume cuts it off */
+    }
+    errno = e;
+    return -1;
+}

@@ -1,0 +1,63 @@
+/* State shared by the files of `mpbench run`: run.c (options, --help),
+ * run_setup.c (results folder, allocators, workloads, resume), run_loop.c
+ * (the interleaved matrix, progress) and run_one.c (one measured run). */
+#ifndef MPB_RUN_H
+#define MPB_RUN_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "catalog/alloc.h"
+#include "measure/child.h"
+#include "catalog/matrix.h"
+#include "measure/provenance.h"
+#include "catalog/workload.h"
+
+/* Exit statuses of mpbench run (3, folder in use, is MPB_EXIT_BUSY of lock.h). */
+enum {
+    MPB_EXIT_OK = 0,
+    MPB_EXIT_FAIL = 1,
+    MPB_EXIT_USAGE = 2,
+    MPB_EXIT_WRITE = 4,
+    MPB_EXIT_INTERRUPTED = 130
+};
+
+typedef struct mpb_run {
+    mpb_matrix_t m;
+    int alloc_explicit;  /* --alloc given: a missing one is an error */
+    mpb_alloc_t *allocs; /* resolved, matrix order */
+    size_t nalloc;
+    char **preload;  /* LD_PRELOAD value per allocator (with the probe) */
+    mpb_prov_t prov; /* the provenance probe and its temp links */
+    mpb_workload_t *wls;
+    size_t nwl;
+    char dir[PATH_MAX]; /* results folder */
+    int resume;         /* --resume */
+    int report;         /* run summary/plot/report at the end */
+    char cmdline[4096];
+    char resumed_at[32];
+    int csv_fd;
+    int locked;          /* this run holds dir's lock (lock.h) */
+    unsigned char *done; /* done[cell * repeat + rep - 1]: row present */
+} mpb_run_t;
+
+/* Cells = allocators x workloads x thread counts; index (a*nwl + w)*nthreads + t. */
+size_t mpb_run_cell(const mpb_run_t *r, size_t a, size_t w, size_t t);
+size_t mpb_run_ncells(const mpb_run_t *r);
+
+/* The scale workload w runs at: its own (NAME@F) or the matrix's. */
+double mpb_run_scale(const mpb_run_t *r, size_t w);
+
+/* Folder checks, resolution, matrix.txt, meta.json, results.csv, resume
+ * marks. Returns MPB_EXIT_OK or the exit status to stop with. */
+int mpb_run_setup(mpb_run_t *r);
+/* Runs every pending (cell, rep) in interleaved order. Returns an exit status. */
+int mpb_run_loop(mpb_run_t *r);
+/* One run of cell (a, w, t); rep 0 is the warm-up. Fills res, and ir with the
+ * callgrind count under --measure instructions. */
+void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep, mpb_result_t *res,
+                 char *ir, size_t irlen);
+/* The RSS samples of the last counted run (filled by mpb_run_one). */
+extern mpb_timeline_t mpb_run_timeline;
+
+#endif /* MPB_RUN_H */

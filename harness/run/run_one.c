@@ -1,0 +1,144 @@
+/* One run of a cell: the workload's command line (`wl-<name> -t T -s S`,
+ * under callgrind for --measure instructions), its log files in DIR/logs
+ * named <cell>-<rep> (rep "warmup" for the warm-up), and the spawn through
+ * child.c. Empty stderr logs are removed so the folder shows only news. */
+#include "measure/callgrind.h"
+#include "measure/pin.h"
+#include "run/run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* "<alloc>-<workload>-t<T>-<rep>" with path-unsafe characters replaced. */
+static void cell_name(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep, char *buf,
+                      size_t len) {
+    const mpb_alloc_t *al = &r->allocs[a];
+    const char *an = strchr(al->name, '/') ? al->variant : al->name;
+    char reps[16];
+    if (rep > 0)
+        mpb_fmt(reps, sizeof reps, "%d", rep);
+    else
+        strcpy(reps, "warmup");
+    mpb_fmt(buf, len, "%s-%s-t%d-%s", an, r->wls[w].name, r->m.threads[t], reps);
+    for (char *c = buf; *c; c++)
+        if (*c == '/' || *c == ' ')
+            *c = '_';
+}
+
+/* The provenance check of a finished run (provenance.h): a run whose
+ * allocator is not proven to have served it becomes `unverified`, with the
+ * reason; so does one in whose process tree the outside check (`outside`,
+ * "" if none) saw a process run without it. A crash or failure before any
+ * process reported keeps its status (the reason is noted). Timeouts and runs that never started are left as
+ * they are. */
+static void check_provenance(const mpb_run_t *r, size_t a, size_t w, const char *probe,
+                             const char *err, mpb_result_t *res, const char *outside) {
+    if (res->status != MPB_ST_OK && res->status != MPB_ST_FAIL && res->status != MPB_ST_CRASH)
+        return;
+    char why[sizeof res->why];
+    mpb_prov_check_t c = {probe, r->allocs[a].path, res->pid, err, r->wls[w].path};
+    int v = mpb_prov_verify(&c, why, sizeof why);
+    if (v == 1 && outside[0])
+        v = 0, mpb_copy(why, sizeof why, outside);
+    if (v == 1)
+        return;
+    mpb_copy(res->why, sizeof res->why, why);
+    if (v == 0 || res->status == MPB_ST_OK)
+        res->status = MPB_ST_UNVERIFIED;
+}
+
+/* Starts the probe's report file with a header line, so a folder that has
+ * no room for it fails the run here (status error) instead of leaving the
+ * probe silent. Returns 0, or -1 with res filled. */
+static int start_probe_file(const char *path, mpb_result_t *res) {
+    static const char head[] = "# mpbench provenance report: one line per process\n";
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0 && write(fd, head, sizeof head - 1) == (ssize_t)(sizeof head - 1) && close(fd) == 0)
+        return 0;
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    memset(res, 0, sizeof *res);
+    res->status = MPB_ST_ERROR;
+    mpb_fmt(res->why, sizeof res->why, "cannot write %s: %s", path, strerror(e));
+    unlink(path);
+    return -1;
+}
+
+/* Removes path when it is empty. */
+static void drop_if_empty(const char *path) {
+    struct stat st;
+    if (stat(path, &st) == 0 && st.st_size == 0)
+        unlink(path);
+}
+
+double mpb_run_scale(const mpb_run_t *r, size_t w) {
+    return r->wls[w].scale > 0 ? r->wls[w].scale : r->m.scale;
+}
+
+mpb_timeline_t mpb_run_timeline;
+
+void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep, mpb_result_t *res,
+                 char *ir, size_t irlen) {
+    char name[1024], err[PATH_MAX + 1100], cg[PATH_MAX + 1100], cgopt[PATH_MAX + 1200];
+    char probe[PATH_MAX + 1100];
+    char threads[16], scale[32];
+    cell_name(r, a, w, t, rep, name, sizeof name);
+    mpb_fmt(err, sizeof err, "%s/logs/%s.err", r->dir, name);
+    mpb_fmt(cg, sizeof cg, "%s/logs/%s.callgrind", r->dir, name);
+    mpb_fmt(probe, sizeof probe, "%s/logs/%s.probe", r->dir, name);
+    unlink(probe);
+    mpb_fmt(threads, sizeof threads, "%d", r->m.threads[t]);
+    double sc = mpb_run_scale(r, w);
+    mpb_fmt(scale, sizeof scale, "%g", rep > 0 ? sc : sc * r->m.warmup);
+    char *argv[MPB_CALLGRIND_ARGC + 7];
+    int n = 0;
+    if (r->m.measure == MPB_MEASURE_INSTRUCTIONS) {
+        mpb_callgrind_clear(cg);
+        mpb_callgrind_argv(argv, cgopt, sizeof cgopt, cg);
+        n = MPB_CALLGRIND_ARGC;
+    }
+    char *wl[] = {(char *)r->wls[w].path, "-t", threads, "-s", scale, NULL};
+    char *tr[] = {(char *)r->wls[w].path, (char *)r->wls[w].plan, "-t", threads, "-s", scale, NULL};
+    if (r->wls[w].plan[0])
+        memcpy(argv + n, tr, sizeof tr);
+    else
+        memcpy(argv + n, wl, sizeof wl);
+    /* Oversubscribed runs time-slice: their timeout grows with threads per PU. */
+    double timeout = r->m.timeout_s * mpb_pin_oversubscription(r->m.threads[t]);
+    mpb_spawn_t s = {argv,
+                     r->preload[a],
+                     probe,
+                     err,
+                     r->m.pin ? r->m.threads[t] : 0,
+                     timeout,
+                     r->m.measure == MPB_MEASURE_TIME,
+                     NULL,
+                     NULL};
+    /* Under callgrind the tree's programs are valgrind's own: no outside check. */
+    mpb_prov_watch_t watch = {.preload = r->preload[a], .probe = r->prov.probe, .period_s = 0.05};
+    if (rep > 0 && r->m.measure == MPB_MEASURE_TIME)
+        s.watch = &watch;
+    mpb_timeline_reset(&mpb_run_timeline);
+    mpb_run_timeline.period_ms = r->m.sample_ms;
+    if (rep > 0 && r->m.sample_ms > 0 && r->m.measure == MPB_MEASURE_TIME)
+        s.timeline = &mpb_run_timeline;
+    ir[0] = '\0';
+    if (start_probe_file(probe, res) != 0)
+        return;
+    mpb_child_run(&s, res);
+    if (rep > 0)
+        check_provenance(r, a, w, probe, err, res, watch.why);
+    if (rep > 0 && res->status == MPB_ST_OK &&
+        mpb_wlout_check(&res->out, res->why, sizeof res->why) != 0)
+        res->status = MPB_ST_INVALID;
+    if (res->status != MPB_ST_UNVERIFIED)
+        unlink(probe);
+    drop_if_empty(err);
+    if (r->m.measure == MPB_MEASURE_INSTRUCTIONS)
+        mpb_callgrind_total(cg, ir, irlen);
+}

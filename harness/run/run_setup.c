@@ -1,0 +1,287 @@
+/* Setting up `mpbench run`: refusing a folder that already holds a run
+ * (unless --resume), reading matrix.txt back for --resume, resolving
+ * allocators and workloads, creating DIR and DIR/logs, writing matrix.txt
+ * and meta.json, opening results.csv, and marking the (cell, rep) pairs
+ * already there so a resumed run neither repeats nor loses any. */
+#include "measure/callgrind.h"
+#include "run/csvout.h"
+#include "run/meta.h"
+#include "run/run.h"
+#include "common/csvio.h"
+#include "common/lock.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+size_t mpb_run_cell(const mpb_run_t *r, size_t a, size_t w, size_t t) {
+    return (a * r->nwl + w) * r->m.nthreads + t;
+}
+
+size_t mpb_run_ncells(const mpb_run_t *r) { return r->nalloc * r->nwl * r->m.nthreads; }
+
+/* A fresh run must not land in a folder that holds one, or that another
+ * mpbench is writing (exit MPB_EXIT_BUSY). */
+static int check_fresh(const mpb_run_t *r) {
+    char csv[PATH_MAX], mtx[PATH_MAX];
+    if (mpb_lock_busy(r->dir, "mpbench run"))
+        return MPB_EXIT_BUSY;
+    mpb_fmt(csv, sizeof csv, "%s/results.csv", r->dir);
+    mpb_fmt(mtx, sizeof mtx, "%s/matrix.txt", r->dir);
+    if (mpb_is_file(csv) || mpb_is_file(mtx)) {
+        fprintf(stderr,
+                "mpbench: %s already holds a run; use --resume to continue it "
+                "or choose another --out\n",
+                r->dir);
+        return MPB_EXIT_USAGE;
+    }
+    return MPB_EXIT_OK;
+}
+
+/* Takes the folder's lock for the rest of the command. */
+static int lock_dir(mpb_run_t *r) {
+    int rc = mpb_lock_take(r->dir, r->resume ? "mpbench run --resume" : "mpbench run");
+    r->locked = rc == 0;
+    return rc == 0 ? MPB_EXIT_OK : rc == MPB_EXIT_BUSY ? MPB_EXIT_BUSY : MPB_EXIT_WRITE;
+}
+
+static int load_for_resume(mpb_run_t *r) {
+    char mtx[PATH_MAX];
+    mpb_fmt(mtx, sizeof mtx, "%s/matrix.txt", r->dir);
+    if (mpb_lock_busy(r->dir, "mpbench run --resume"))
+        return MPB_EXIT_BUSY;
+    if (!mpb_is_file(mtx)) {
+        fprintf(stderr, "mpbench: %s holds no run to resume (no matrix.txt)\n", r->dir);
+        return MPB_EXIT_USAGE;
+    }
+    int rc = lock_dir(r);
+    if (rc != MPB_EXIT_OK)
+        return rc;
+    if (mpb_matrix_load(&r->m, mtx) != 0)
+        return MPB_EXIT_USAGE;
+    r->alloc_explicit = 1;
+    mpb_iso_now(r->resumed_at, sizeof r->resumed_at);
+    return MPB_EXIT_OK;
+}
+
+/* Index of s in the first n names (stride bytes apart), or -1. */
+static long find_name(const char *base, size_t stride, size_t n, const char *s) {
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(base + i * stride, s))
+            return (long)i;
+    return -1;
+}
+
+/* Resolves the allocator names; the list is rewritten with what was kept. */
+static int resolve_allocs(mpb_run_t *r) {
+    mpb_strlist_t kept = {0};
+    r->allocs = mpb_xrealloc(NULL, r->m.allocs.n * sizeof *r->allocs);
+    for (size_t i = 0; i < r->m.allocs.n; i++) {
+        mpb_alloc_t *a = &r->allocs[r->nalloc];
+        int rc = mpb_alloc_resolve(r->m.allocs.v[i], a);
+        if (rc != 0 && (r->alloc_explicit || rc == -1)) {
+            mpb_alloc_explain(r->m.allocs.v[i], rc, a);
+            mpb_strlist_free(&kept);
+            return MPB_EXIT_USAGE;
+        }
+        if (rc != 0) {
+            fprintf(stderr, "mpbench: warning: %s is not installed (%s); skipping it\n",
+                    r->m.allocs.v[i], a->path);
+            continue;
+        }
+        if (find_name(r->allocs[0].name, sizeof *r->allocs, r->nalloc, a->name) >= 0) {
+            fprintf(stderr,
+                    "mpbench: allocator %s is listed twice: one cell would hold both "
+                    "sets of runs\n",
+                    a->name);
+            mpb_strlist_free(&kept);
+            return MPB_EXIT_USAGE;
+        }
+        mpb_alloc_version(a);
+        mpb_strlist_add(&kept, a->name);
+        r->nalloc++;
+    }
+    mpb_strlist_free(&r->m.allocs);
+    r->m.allocs = kept;
+    if (!r->nalloc)
+        fprintf(stderr, "mpbench: no allocator to run\n");
+    return r->nalloc ? MPB_EXIT_OK : MPB_EXIT_USAGE;
+}
+
+/* The probe, each allocator's LD_PRELOAD value, and warnings about
+ * libraries and programs whose runs cannot pass the provenance check. */
+static int setup_provenance(mpb_run_t *r) {
+    if (mpb_prov_init(&r->prov) != 0)
+        return MPB_EXIT_USAGE;
+    r->preload = mpb_xrealloc(NULL, (r->nalloc + 1) * sizeof *r->preload);
+    for (size_t i = 0; i < r->nalloc; i++) {
+        char buf[2 * PATH_MAX + 2];
+        if (mpb_prov_preload(&r->prov, r->allocs[i].path, buf, sizeof buf) != 0)
+            return MPB_EXIT_WRITE;
+        r->preload[i] = mpb_xstrdup(buf);
+        mpb_prov_warn_lib(r->allocs[i].name, r->allocs[i].path);
+    }
+    for (size_t i = 0; i < r->nwl; i++)
+        mpb_prov_warn_program(r->wls[i].name, r->wls[i].path);
+    return MPB_EXIT_OK;
+}
+
+/* 1 when m's thread list holds n. */
+static int has_threads(const mpb_matrix_t *m, int n) {
+    for (size_t k = 0; k < m->nthreads; k++)
+        if (m->threads[k] == n)
+            return 1;
+    return 0;
+}
+
+/* A trace replays the threads it recorded whatever --threads says: its cells
+ * at other thread counts are marked done, so it runs (and is labelled) once,
+ * at its own count, not once per thread count under counts it never ran. */
+static void skip_trace_cells(mpb_run_t *r) {
+    for (size_t w = 0; w < r->nwl; w++)
+        for (size_t t = 0; r->wls[w].trace[0] && t < r->m.nthreads; t++)
+            for (size_t a = 0; r->m.threads[t] != r->wls[w].trace_threads && a < r->nalloc; a++)
+                memset(r->done + mpb_run_cell(r, a, w, t) * (size_t)r->m.repeat, 1,
+                       (size_t)r->m.repeat);
+}
+
+/* Resolves the workloads (every wl-* beside mpbench when none was named). */
+static int resolve_workloads(mpb_run_t *r) {
+    if (!r->m.workloads.n)
+        mpb_workload_discover(&r->m.workloads);
+    if (!r->m.workloads.n) {
+        fprintf(stderr,
+                "mpbench: no workloads (wl-*) found in %s; build them with "
+                "`make workloads` or name them with --workload\n",
+                mpb_self_dir());
+        return MPB_EXIT_USAGE;
+    }
+    r->wls = mpb_xrealloc(NULL, r->m.workloads.n * sizeof *r->wls);
+    for (size_t i = 0; i < r->m.workloads.n; i++) {
+        mpb_workload_t *w = &r->wls[i];
+        if (mpb_workload_resolve(r->m.workloads.v[i], w) != 0) {
+            if (w->scale < 0)
+                fprintf(stderr, "mpbench: bad workload scale in '%s' (want NAME@F, F > 0)\n",
+                        r->m.workloads.v[i]);
+            else
+                fprintf(stderr, "mpbench: unknown workload '%s': no %s %s\n", r->m.workloads.v[i],
+                        w->trace[0] || strncmp(r->m.workloads.v[i], "trace:", 6) ? "executable"
+                                                                                 : "trace",
+                        w->path);
+            return MPB_EXIT_USAGE;
+        }
+        if (find_name(r->wls[0].name, sizeof *r->wls, i, w->name) >= 0) {
+            fprintf(stderr,
+                    "mpbench: workload %s is listed twice: one cell would hold both "
+                    "sets of runs\n",
+                    w->name);
+            return MPB_EXIT_USAGE;
+        }
+        if (mpb_workload_plan(w) != 0)
+            return MPB_EXIT_USAGE;
+        if (w->trace[0] && !has_threads(&r->m, w->trace_threads)) {
+            fprintf(stderr,
+                    "mpbench: workload %s replays the %d threads its trace recorded, "
+                    "so it runs only at --threads %d, which the list lacks\n",
+                    w->name, w->trace_threads, w->trace_threads);
+            return MPB_EXIT_USAGE;
+        }
+        if (w->trace[0]) {
+            char spec[PATH_MAX + 8];
+            mpb_fmt(spec, sizeof spec, "trace:%s", w->trace);
+            free(r->m.workloads.v[i]);
+            r->m.workloads.v[i] = mpb_xstrdup(spec);
+        } else if (strchr(w->name, '/') || strchr(r->m.workloads.v[i], '/')) {
+            char spec[PATH_MAX + 64]; /* the absolute path, its @F kept for --resume */
+            mpb_fmt(spec, sizeof spec, w->scale > 0 ? "%s@%.17g" : "%s", w->path, w->scale);
+            free(r->m.workloads.v[i]);
+            r->m.workloads.v[i] = mpb_xstrdup(spec);
+        }
+    }
+    r->nwl = r->m.workloads.n;
+    return MPB_EXIT_OK;
+}
+
+/* Marks done[] from the rows results.csv already holds. */
+static int mark_done(mpb_run_t *r, const char *csv) {
+    mpb_table_t t;
+    if (mpb_table_load(csv, &t) != 0)
+        return MPB_EXIT_FAIL;
+    for (size_t i = 0; i < t.nrows; i++) {
+        const char *an = mpb_table_get(&t, i, "allocator"), *wn = mpb_table_get(&t, i, "workload");
+        const char *tn = mpb_table_get(&t, i, "threads"), *rn = mpb_table_get(&t, i, "rep");
+        if (!an || !wn || !tn || !rn)
+            continue;
+        long a = find_name(r->allocs[0].name, sizeof *r->allocs, r->nalloc, an);
+        long w = find_name(r->wls[0].name, sizeof *r->wls, r->nwl, wn);
+        long th = -1, rep = atol(rn);
+        for (size_t k = 0; k < r->m.nthreads; k++)
+            if (r->m.threads[k] == atoi(tn))
+                th = (long)k;
+        if (a >= 0 && w >= 0 && th >= 0 && rep >= 1 && rep <= r->m.repeat)
+            r->done[mpb_run_cell(r, (size_t)a, (size_t)w, (size_t)th) * (size_t)r->m.repeat +
+                    (size_t)rep - 1] = 1;
+    }
+    mpb_table_free(&t);
+    return MPB_EXIT_OK;
+}
+
+/* Folder, matrix.txt, meta.json and results.csv. */
+static int open_outputs(mpb_run_t *r) {
+    char logs[PATH_MAX], path[PATH_MAX];
+    mpb_fmt(logs, sizeof logs, "%s/logs", r->dir);
+    if (mpb_make_dirs(logs) != 0) {
+        fprintf(stderr, "mpbench: cannot create %s: %s\n", logs, strerror(errno));
+        return MPB_EXIT_WRITE;
+    }
+    int rc = r->resume ? MPB_EXIT_OK : lock_dir(r);
+    if (rc == MPB_EXIT_OK && !r->resume)
+        rc = check_fresh(r);
+    if (rc != MPB_EXIT_OK)
+        return rc;
+    mpb_fmt(path, sizeof path, "%s/matrix.txt", r->dir);
+    if (!r->resume && mpb_matrix_save(&r->m, path) != 0) {
+        fprintf(stderr, "mpbench: cannot write %s: %s\n", path, strerror(errno));
+        return MPB_EXIT_WRITE;
+    }
+    mpb_meta_t meta = {
+        &r->m, r->allocs, r->nalloc, r->wls, r->nwl, r->cmdline, r->resume ? r->resumed_at : NULL,
+        NULL,  "running"};
+    if (mpb_meta_write(r->dir, &meta) != 0) {
+        fprintf(stderr, "mpbench: cannot write %s/meta.json: %s\n", r->dir, strerror(errno));
+        return MPB_EXIT_WRITE;
+    }
+    mpb_fmt(path, sizeof path, "%s/results.csv", r->dir);
+    r->csv_fd = mpb_csv_open(path, r->resume);
+    if (r->csv_fd < 0) {
+        fprintf(stderr, "mpbench: cannot write %s: %s\n", path, strerror(errno));
+        return MPB_EXIT_WRITE;
+    }
+    return r->resume ? mark_done(r, path) : MPB_EXIT_OK;
+}
+
+int mpb_run_setup(mpb_run_t *r) {
+    int rc = r->resume ? load_for_resume(r) : check_fresh(r);
+    if (rc == MPB_EXIT_OK)
+        rc = resolve_allocs(r);
+    if (rc == MPB_EXIT_OK)
+        rc = resolve_workloads(r);
+    if (rc == MPB_EXIT_OK && r->m.measure == MPB_MEASURE_INSTRUCTIONS &&
+        !mpb_callgrind_available()) {
+        fprintf(stderr,
+                "mpbench: --measure instructions needs valgrind (apt-get install valgrind)\n");
+        rc = MPB_EXIT_USAGE;
+    }
+    if (rc == MPB_EXIT_OK)
+        rc = setup_provenance(r);
+    if (rc != MPB_EXIT_OK)
+        return rc;
+    if (!r->resume)
+        mpb_iso_now(r->m.started, sizeof r->m.started);
+    if (!r->done)
+        r->done = calloc(mpb_run_ncells(r) * (size_t)r->m.repeat + 1, 1);
+    skip_trace_cells(r);
+    return open_outputs(r);
+}
