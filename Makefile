@@ -67,7 +67,13 @@ HUNIT_BIN  := $(patsubst tests/harness/unit/%.c,$(BUILD)/tests/unit/harness-%,$(
 # those that reach into allocator internals (include "core.h") cannot.
 STRESS_INTERNAL := $(shell grep -l '^\#include "core.h"' $(STRESS_SRC) /dev/null)
 STRESS_PLAIN := $(patsubst tests/%.c,$(BUILD)/tests/%-plain,$(filter-out $(STRESS_INTERNAL),$(STRESS_SRC)))
-TEST_BIN   := $(UNIT_BIN) $(API_LINKED) $(API_PLAIN) $(STRESS_BIN) $(HUNIT_BIN) $(if $(SAN),,$(STRESS_PLAIN))
+# C++ api tests (tests/api/*.cc: the C++ runtime's contracts, operator new
+# and its new-handler loop), linked and -plain like the C ones; not in
+# sanitizer builds, whose runtime owns operator new.
+API_CXX_SRC := $(wildcard tests/api/*.cc)
+API_CXX    := $(patsubst tests/%.cc,$(BUILD)/tests/%-linked,$(API_CXX_SRC)) \
+              $(patsubst tests/%.cc,$(BUILD)/tests/%-plain,$(API_CXX_SRC))
+TEST_BIN   := $(UNIT_BIN) $(API_LINKED) $(API_PLAIN) $(STRESS_BIN) $(HUNIT_BIN) $(if $(SAN),,$(STRESS_PLAIN) $(API_CXX))
 TEST_CFLAGS := $(CBASE) -pthread -Itests $(ALLOC_INC)
 
 # In sanitizer builds the sanitizer owns malloc: the allocator is built
@@ -158,6 +164,16 @@ $(BUILD)/tests/api/%-linked: tests/api/%.c $(LIB_A)
 $(BUILD)/tests/api/%-plain: tests/api/%.c
 	@mkdir -p $(dir $@) $(BUILD)/dep
 	$(CC) $(CPPBASE) $(DEPOUT) $(TEST_CFLAGS) -DMPA_TEST_PRELOAD -o $@ $< -lcriterion -lm
+
+$(BUILD)/tests/api/%-linked: tests/api/%.cc $(LIB_A)
+	@mkdir -p $(dir $@) $(BUILD)/dep
+	$(CXX) $(CPPBASE) $(DEPOUT) -std=c++17 $(OPT) -g $(WARN) -pthread -Itests $(ALLOC_INC) \
+	    -o $@ $< $(LIB_A) -lcriterion
+
+$(BUILD)/tests/api/%-plain: tests/api/%.cc
+	@mkdir -p $(dir $@) $(BUILD)/dep
+	$(CXX) $(CPPBASE) $(DEPOUT) -std=c++17 $(OPT) -g $(WARN) -pthread -Itests $(ALLOC_INC) \
+	    -DMPA_TEST_PRELOAD -o $@ $< -lcriterion
 
 $(BUILD)/tests/stress/%-plain: tests/stress/%.c
 	@mkdir -p $(dir $@) $(BUILD)/dep

@@ -43,6 +43,10 @@
 #define malloc_usable_size mpa_malloc_usable_size
 #define free_sized         mpa_free_sized
 #define free_aligned_sized mpa_free_aligned_sized
+#define mallinfo2()        mpa_mallinfo2() /* function-like: struct mallinfo2 keeps its name */
+#define mallinfo()         mpa_mallinfo()
+#define malloc_info        mpa_malloc_info
+#define malloc_stats       mpa_malloc_stats
 /* The mpa_ copies always exist: no run-time probe is needed. */
 #define MPA_TEST_HAVE_FREE_SIZED 1
 #else

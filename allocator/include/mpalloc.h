@@ -7,6 +7,10 @@
 #define MPALLOC_H
 
 #include <stddef.h>
+#include <stdio.h>
+#ifdef __GLIBC__
+#include <malloc.h> /* struct mallinfo, struct mallinfo2 */
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,6 +34,23 @@ void mpa_free_aligned_sized(void *p, size_t alignment, size_t size);
 /* Gives every cached byte back to the OS at once (glibc's malloc_trim;
  * pad is ignored). Returns 1 when memory was given back, else 0. */
 int mpa_malloc_trim(size_t pad);
+
+#ifdef __GLIBC__
+/* glibc's heap reports with mpalloc's figures (also exported under glibc's
+ * names): arena = committed bytes outside huge blocks (those mapped alone,
+ * reported as hblks/hblkhd, glibc's mmapped chunks), uordblks = live bytes
+ * in the arena, fordblks = the rest of it (free slab space, thread caches,
+ * cached blocks), keepcost = what malloc_trim would give back now,
+ * smblks/fsmblks = the calling thread's fast lists (objects, bytes),
+ * ordblks = cached free blocks. mallinfo saturates at INT_MAX. */
+struct mallinfo2 mpa_mallinfo2(void);
+struct mallinfo mpa_mallinfo(void);
+#endif
+/* glibc's malloc_info: the figures above as glibc's XML to fp; options must
+ * be 0. Returns 0, or -1 with errno set (EINVAL, EIO). */
+int mpa_malloc_info(int options, FILE *fp);
+/* glibc's malloc_stats: arena, in-use and mmap figures to stderr. */
+void mpa_malloc_stats(void);
 
 /* Writes a JSON object (live bytes, committed bytes, per-class counts) into
  * buf, at most len bytes including the NUL. Returns the length it needed,

@@ -116,6 +116,7 @@ static void *reserve(mpa_backend_t *b, unsigned order) {
     void *p;
     if (b->arena_end == 0) {
         p = os_reserve(size, true);
+        b->reserved_bytes += p != NULL ? size : 0;
     } else {
         uintptr_t at = mpa_align_up(b->arena_next, size);
         if (at + size > b->arena_end || at + size < at)
@@ -203,12 +204,14 @@ static void dirty_push(mpa_backend_t *b, void *p, unsigned order, unsigned gen) 
     list_push(&b->dirty_head[gen][order], p, mpa_pm_tag(MPA_PM_DIRTY, order));
     mpa_pm_entry(p)->block.gen = gen;
     b->dirty_bytes += BLOCK_SIZE(order);
+    b->dirty_blocks++;
 }
 
 static void dirty_unlink(mpa_backend_t *b, void *p, unsigned order) {
     list_unlink(&b->dirty_head[mpa_pm_entry(p)->block.gen][order], p);
     mpa_pm_entry(p)->owner = mpa_pm_tag(MPA_PM_RESERVED, order);
     b->dirty_bytes -= BLOCK_SIZE(order);
+    b->dirty_blocks--;
 }
 
 /* Adds p to the b->young generation, merged with its dirty buddies. */
@@ -355,6 +358,12 @@ size_t mpa_backend_release_in(mpa_backend_t *b) {
 
 /* ---- public ---- */
 
+/* Under b's lock: records a new high of used + dirty bytes. */
+static void note_peak(mpa_backend_t *b) {
+    if (b->used_bytes + b->dirty_bytes > b->peak_bytes)
+        b->peak_bytes = b->used_bytes + b->dirty_bytes;
+}
+
 /* Under b's lock: a block of `order`, dirty first; *clean when it was not. */
 static void *take_locked(mpa_backend_t *b, unsigned order, bool *clean) {
     void *p = dirty_take(b, order);
@@ -371,6 +380,7 @@ static void *take_locked(mpa_backend_t *b, unsigned order, bool *clean) {
     }
     if (p != NULL) {
         b->used_bytes += BLOCK_SIZE(order);
+        note_peak(b);
         mpa_pm_owner_store(mpa_pm_entry(p), mpa_pm_tag(MPA_PM_RESERVED, order));
     }
     return p;
@@ -573,6 +583,22 @@ size_t mpa_backend_committed_in(mpa_backend_t *b) {
     return v;
 }
 
+void mpa_backend_info_in(mpa_backend_t *b, mpa_backend_info_t *out) {
+    mpa_backend_lock(b);
+    *out = (mpa_backend_info_t){
+        .used = b->used_bytes,
+        .dirty = b->dirty_bytes,
+        .dirty_blocks = b->dirty_blocks,
+        .peak = b->peak_bytes,
+        .reserved = b->reserved_bytes,
+        .huge = b->huge_bytes,
+        .huge_blocks = b->huge_blocks,
+        .huge_peak = b->huge_peak_bytes,
+        .huge_peak_blocks = b->huge_peak_blocks,
+    };
+    mpa_unlock(&b->lock);
+}
+
 size_t mpa_backend_dirty_in(mpa_backend_t *b) {
     mpa_backend_lock(b);
     size_t v = b->dirty_bytes;
@@ -588,6 +614,17 @@ void mpa_backend_fork(mpa_fork_stage_t stage) { mpa_lock_fork(&mpa_backend_globa
 
 bool mpa_backend_is_huge(const mpa_backend_t *b, unsigned order) {
     return b->arena_end == 0 && order > b->huge_order;
+}
+
+/* Under b's lock: huge blocks grew by `bytes` and `blocks` (wrapping
+ * negatives shrink them); their highs follow. */
+static void huge_count(mpa_backend_t *b, size_t bytes, int blocks) {
+    b->huge_bytes += bytes;
+    b->huge_blocks += (size_t)(ptrdiff_t)blocks;
+    b->huge_peak_bytes = b->huge_bytes > b->huge_peak_bytes ? b->huge_bytes : b->huge_peak_bytes;
+    b->huge_peak_blocks =
+        b->huge_blocks > b->huge_peak_blocks ? b->huge_blocks : b->huge_peak_blocks;
+    note_peak(b);
 }
 
 /* True when [p, p + size) holds the chunk NULL aliases (never handed out). */
@@ -638,6 +675,8 @@ void *mpa_backend_huge_alloc(mpa_backend_t *b, size_t size, size_t align) {
     }
     mpa_backend_lock(b);
     b->used_bytes += size;
+    b->reserved_bytes += size;
+    huge_count(b, size, 1);
     mpa_unlock(&b->lock);
     return p;
 }
@@ -693,6 +732,8 @@ void *mpa_backend_huge_grow(mpa_backend_t *b, void *p, size_t size, size_t grow)
     }
     mpa_backend_lock(b);
     b->used_bytes += grow - size;
+    b->reserved_bytes += grow - size;
+    huge_count(b, grow - size, 0);
     mpa_unlock(&b->lock);
     return q;
 }
@@ -703,6 +744,8 @@ void mpa_backend_huge_shrink(mpa_backend_t *b, void *p, size_t size, size_t keep
     mpa_pal_release(tail, size - keep);
     mpa_backend_lock(b);
     b->used_bytes -= size - keep;
+    b->reserved_bytes -= size - keep;
+    huge_count(b, -(size - keep), keep == 0 ? -1 : 0);
     mpa_unlock(&b->lock);
 }
 

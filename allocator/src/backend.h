@@ -22,13 +22,18 @@ typedef struct mpa_backend {
     bool trim;            /* address space is limited: large objects
                                                hold chunks, not power-of-two blocks */
     size_t dirty_bytes, used_bytes;
-    _Atomic uint64_t epoch_ms;              /* when the generations last turned */
-    _Atomic uint64_t lock_acquired;         /* acquisitions of lock (stats) */
-    _Atomic uint64_t lock_contended;        /* ... that found it held and waited */
-    _Atomic uint64_t decay_checks;          /* clock reads for decay (mpa_backend_tick_in) */
-    uintptr_t arena_next, arena_end;        /* mspace: the arena not yet handed out (global: 0) */
-    void *clean_head[MPA_MAX_ORDER + 1];    /* decommitted free blocks, by order */
-    void *dirty_head[2][MPA_MAX_ORDER + 1]; /* committed free blocks, by generation */
+    size_t dirty_blocks;                      /* blocks filed in dirty_head (stats) */
+    size_t peak_bytes;                        /* most used + dirty bytes at once (stats) */
+    size_t reserved_bytes;                    /* address space reserved from the platform */
+    size_t huge_bytes, huge_blocks;           /* huge blocks mapped alone: bytes, count */
+    size_t huge_peak_bytes, huge_peak_blocks; /* ... at most at once */
+    _Atomic uint64_t epoch_ms;                /* when the generations last turned */
+    _Atomic uint64_t lock_acquired;           /* acquisitions of lock (stats) */
+    _Atomic uint64_t lock_contended;          /* ... that found it held and waited */
+    _Atomic uint64_t decay_checks;            /* clock reads for decay (mpa_backend_tick_in) */
+    uintptr_t arena_next, arena_end;          /* mspace: the arena not yet handed out (global: 0) */
+    void *clean_head[MPA_MAX_ORDER + 1];      /* decommitted free blocks, by order */
+    void *dirty_head[2][MPA_MAX_ORDER + 1];   /* committed free blocks, by generation */
 } mpa_backend_t;
 
 MPA_HIDDEN extern mpa_backend_t mpa_backend_global;
@@ -108,6 +113,16 @@ MPA_HIDDEN size_t mpa_backend_release_in(mpa_backend_t *b);
 /* Decommits dirty blocks older than MPA_DECAY_MS; reads the clock (callers
  * pace it: never on every slow path), cheap when nothing is due. */
 MPA_HIDDEN void mpa_backend_tick(void);
+
+/* A backend's figures at one moment (mallinfo, malloc_info, malloc_stats). */
+typedef struct mpa_backend_info {
+    size_t used, dirty, dirty_blocks, peak; /* bytes handed out, cached committed, ... */
+    size_t reserved;                        /* address space reserved (regions, huge blocks) */
+    size_t huge, huge_blocks, huge_peak, huge_peak_blocks; /* huge blocks, part of used */
+} mpa_backend_info_t;
+
+/* Reads b's figures under its lock. */
+MPA_HIDDEN void mpa_backend_info_in(mpa_backend_t *b, mpa_backend_info_t *out);
 
 /* Bytes handed out by the backend plus bytes it keeps committed. */
 MPA_HIDDEN size_t mpa_backend_committed(void);

@@ -2,10 +2,14 @@
  * their Itanium-mangled names (x86-64: size_t is 'm', std::align_val_t is
  * passed as a size_t), so that a C++ program under LD_PRELOAD allocates
  * through mpalloc's checks and a sized delete with the wrong size is
- * reported. Failing plain new calls the new-handler, then throws
+ * reported. Failing plain new calls the new-handler in a loop, then throws
  * std::bad_alloc through libstdc++ when the program has it (weak
- * references: a C program never calls these). The fast build leaves C++
- * allocation to libstdc++, which calls malloc. */
+ * references: a C program never calls these). The nothrow forms of new are
+ * the C++ runtime's own: they call the throwing form (ours) inside a
+ * try/catch, so that they run the same new-handler loop and return NULL
+ * when it throws or there is none ([new.delete.single]), which C cannot
+ * write. The fast build leaves C++ allocation to libstdc++, which calls
+ * malloc. */
 #include "core.h"
 #include "debug.h"
 
@@ -61,24 +65,8 @@ typedef struct mpa_nothrow mpa_nothrow_t; /* std::nothrow_t, passed by reference
 
 CXX void *_Znwm(size_t n) { return cxx_new(n, 0); }
 CXX void *_Znam(size_t n) { return cxx_new(n, 0); }
-CXX void *_ZnwmRKSt9nothrow_t(size_t n, const mpa_nothrow_t *t) {
-    (void)t;
-    return cxx_alloc(n, 0);
-}
-CXX void *_ZnamRKSt9nothrow_t(size_t n, const mpa_nothrow_t *t) {
-    (void)t;
-    return cxx_alloc(n, 0);
-}
 CXX void *_ZnwmSt11align_val_t(size_t n, size_t a) { return cxx_new(n, a); }
 CXX void *_ZnamSt11align_val_t(size_t n, size_t a) { return cxx_new(n, a); }
-CXX void *_ZnwmSt11align_val_tRKSt9nothrow_t(size_t n, size_t a, const mpa_nothrow_t *t) {
-    (void)t;
-    return cxx_alloc(n, a);
-}
-CXX void *_ZnamSt11align_val_tRKSt9nothrow_t(size_t n, size_t a, const mpa_nothrow_t *t) {
-    (void)t;
-    return cxx_alloc(n, a);
-}
 
 CXX void _ZdlPv(void *p) { cxx_delete(p); }
 CXX void _ZdaPv(void *p) { cxx_delete(p); }

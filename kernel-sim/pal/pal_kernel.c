@@ -34,6 +34,14 @@ void mpa_pal_error(const char *msg) {
     ks_panic("mpalloc error (kernel PAL)");
 }
 
+/* The simulated kernel has no C streams (malloc_info is user space's). */
+int mpa_pal_stream_write(void *stream, const char *buf, size_t len) {
+    (void)stream;
+    (void)buf;
+    (void)len;
+    return -1;
+}
+
 void *mpa_pal_reserve(size_t size) { return ks_vm_reserve(size, KS_PAGE_SIZE); }
 
 void *mpa_pal_reserve_aligned(size_t size) { return ks_vm_reserve(size, size); }

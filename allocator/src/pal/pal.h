@@ -25,6 +25,12 @@ void mpa_pal_error(const char *msg) __attribute__((noreturn, cold));
 /* Writes len bytes to the error stream without allocating. */
 void mpa_pal_message(const char *msg, size_t len);
 
+/* Writes len bytes to `stream`, a stream of the platform's C library (a
+ * FILE * on POSIX: malloc_info's argument). Returns 0, or -1 when the write
+ * failed or the platform has no streams. May allocate (the stream's own
+ * buffer): never call it under an allocator lock. */
+int mpa_pal_stream_write(void *stream, const char *buf, size_t len);
+
 /* Reserves size bytes of address space; returns NULL when none is left.
  * pre: size is a multiple of the page size. */
 void *mpa_pal_reserve(size_t size);

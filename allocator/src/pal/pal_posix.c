@@ -42,6 +42,10 @@ void mpa_pal_error(const char *msg) {
     abort();
 }
 
+int mpa_pal_stream_write(void *stream, const char *buf, size_t len) {
+    return fwrite(buf, 1, len, (FILE *)stream) == len ? 0 : -1;
+}
+
 static void *map_rw(size_t size) {
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                    -1, 0);
