@@ -4,6 +4,7 @@
 #   make bench        install deps, build, run the default matrix (QUICK=1: < 5 min)
 #   make variant NAME=x FLAGS='-DMPA_...'   library variant in build/variants/x
 #   make asan|ubsan|tsan   sanitizer builds of the tests, run
+#   make assert       the tests against MPA_DEBUG=2 builds (every assertion on)
 #   make install PREFIX=/usr/local
 # Sources are found by wildcard: a new .c in a folder is built without edits here.
 
@@ -83,7 +84,7 @@ ALLOC_CFLAGS += -DMPA_NO_OVERRIDE
 TEST_CFLAGS  += -DMPA_TEST_PREFIXED
 endif
 
-.PHONY: all lib checked debug harness workloads tests test bench clean variant asan ubsan tsan install deps
+.PHONY: all lib checked debug harness workloads tests test bench clean variant asan ubsan tsan assert install deps
 all: lib $(if $(SAN),,checked debug) harness workloads $(if $(KS_MK),kernel-sim)
 
 lib: $(LIB_SO) $(LIB_A)
@@ -106,14 +107,14 @@ $(LIB_A): $(ALLOC_OBJ)
 
 # The checked library is the variant "checked", copied beside the fast one.
 $(LIB_CHECKED): $(ALLOC_SRC) $(wildcard allocator/src/*.h allocator/src/pal/*.h allocator/include/*.h)
-	@$(MAKE) --no-print-directory variant NAME=checked FLAGS='-DMPA_CHECKED=1'
+	@$(MAKE) --no-print-directory variant NAME=checked FLAGS='$(FLAGS) -DMPA_CHECKED=1'
 	@mkdir -p $(dir $@)
 	cp $(BUILD)/variants/checked/lib/libmpalloc.so $@
 
 # The debug library likewise is the variant "debug" (MPA_CHECKED=2).
 debug: $(LIB_DEBUG)
 $(LIB_DEBUG): $(ALLOC_SRC) $(wildcard allocator/src/*.h allocator/src/pal/*.h allocator/include/*.h)
-	@$(MAKE) --no-print-directory variant NAME=debug FLAGS='-DMPA_CHECKED=2'
+	@$(MAKE) --no-print-directory variant NAME=debug FLAGS='$(FLAGS) -DMPA_CHECKED=2'
 	@mkdir -p $(dir $@)
 	cp $(BUILD)/variants/debug/lib/libmpalloc.so $@
 
@@ -234,6 +235,11 @@ ubsan:
 	@$(MAKE) --no-print-directory test BUILD=$(BUILD)/ubsan SAN='-fsanitize=undefined -fno-sanitize-recover=all'
 tsan:
 	@$(MAKE) --no-print-directory test BUILD=$(BUILD)/tsan SAN='-fsanitize=thread' OPT=-O1
+# The assertion build: every MPA_ASSERT up to level 2 compiled in (fast,
+# checked and debug libraries alike), its unit, api and stress tests run.
+assert: deps
+	@$(MAKE) --no-print-directory all tests BUILD=$(BUILD)/assert FLAGS='$(FLAGS) -DMPA_DEBUG=2'
+	@scripts/run-tests $(BUILD)/assert assert
 
 install: lib
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
