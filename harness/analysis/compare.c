@@ -1,8 +1,14 @@
 /* `mpbench compare DIR_A DIR_B`: a regression check between two results
  * folders. For each cell in both, the ratio B/A of the medians of one metric
  * with a 95% bootstrap CI (stats.c: both samples resampled, fixed seed), and
- * a verdict: same when the CI includes 1 or the change is under the
- * threshold, else faster/slower (better/worse for memory metrics). */
+ * a verdict by the rule of verdict.h: none without enough runs, same when the
+ * CI includes 1 or the change is under the threshold, else faster/slower
+ * (better/worse for memory metrics). The baseline allocator (glibc) is the
+ * control: when its own cell moved between A and B beyond its noise, the
+ * machine drifted, and the other cells of that workload and thread count are
+ * not judged. Folders from other machines or environments are compared with
+ * a loud warning; an allocator whose build differs between A and B is shown
+ * with both builds. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,10 +16,12 @@
 #include <string.h>
 
 #include "analysis/cells.h"
+#include "analysis/verdict.h"
 #include "cli/commands.h"
 #include "common/lock.h"
 #include "common/outfmt.h"
 #include "common/util.h"
+#include "run/folderid.h"
 
 static const char compare_help[] =
     "usage: mpbench compare DIR_A DIR_B [--threshold PCT] [--metric NAME] [--force]\n"
@@ -23,19 +31,34 @@ static const char compare_help[] =
     "kernel-sim folders (`mpbench kernel`); also max_rss_kb, ops_per_s,\n"
     "instructions, task_clock_ms, user_s, sys_s, minflt, held_per_live, ...) with a\n"
     "95% CI by bootstrap (2000 resamples of both samples, fixed seed).\n"
-    "Verdict per cell: 'same' when the CI includes 1.0 or the change is below\n"
-    "PCT percent (default 5); otherwise faster/slower (better/worse for memory\n"
-    "metrics), taking the metric's direction into account (ops_per_s: higher\n"
-    "is better).\n"
+    "Verdict per cell: none ('not judged') unless both sides have at least 5 ok\n"
+    "runs (fewer give no usable interval: with 2 runs per side, identical setups\n"
+    "differ 'significantly' in a third of the cells); 'same' when the CI\n"
+    "includes 1.0 or the change is below PCT percent (default 5); otherwise\n"
+    "faster/slower (better/worse for memory metrics), taking the metric's\n"
+    "direction into account (ops_per_s: higher is better).\n"
+    "Control: the baseline allocator (glibc; buddy-slab for kernel-sim) runs the\n"
+    "same code in A and B, so when its cell moved by a verdict of its own, the\n"
+    "machine drifted between the two runs: that cell says 'control MOVED' and\n"
+    "the other allocators' cells of the same workload and threads are not\n"
+    "judged ('drift'), their change relative to the control is shown instead.\n"
+    "(When the baseline's own build differs between A and B it is compared as\n"
+    "any other allocator and there is no control.)\n"
     "Failed runs (crash, timeout, fail, error, unverified, invalid) count: a\n"
     "cell whose runs fail more often in B than in A (some failing where none\n"
     "did, or all) is FAILED in B; a cell of A that B lacks is MISSING in B;\n"
     "a cell only in B is new (not compared; FAILED in B if its runs failed).\n"
     "Folders run at another scale or measure mode are refused (--force:\n"
-    "compared with a warning).\n"
-    "Exit status: 0 no regression; 1 a regression: a cell slower (worse)\n"
-    "beyond the threshold, FAILED in B or MISSING in B; 2 bad input\n"
-    "(unreadable folder, unknown metric, not comparable, no common cell).\n";
+    "compared with a warning). Folders from other machines (host, CPU model,\n"
+    "cores, kernel) or with another allocator environment (MALLOC_*, ...) are\n"
+    "compared with a WARNING on stderr and above the table; an allocator whose\n"
+    "build differs between A and B is listed with both builds (a before/after\n"
+    "comparison of two builds is what compare is for).\n"
+    "Exit status: 0 every cell judged and no regression; 1 a regression: a\n"
+    "cell slower (worse) beyond the threshold, FAILED in B or MISSING in B;\n"
+    "3 inconclusive: no regression, but some cells were not judged (too few\n"
+    "runs, or the control moved); 2 bad input (unreadable folder, unknown\n"
+    "metric, not comparable, no common cell).\n";
 
 typedef struct mpb_cmpopts {
     const char *a, *b;
@@ -46,12 +69,33 @@ typedef struct mpb_cmpopts {
 
 /* Cells by verdict. */
 typedef struct mpb_cmptally {
-    size_t better, worse, same; /* compared by the metric */
+    size_t better, worse, same; /* judged by the metric */
+    size_t few_runs;            /* not judged: too few ok runs on a side */
+    size_t drift;               /* not judged: the control moved in their group */
     size_t failed_b;            /* failing more often in B than in A (or only in B) */
     size_t fixed;               /* failing less often in B */
     size_t only_a, only_b;      /* missing in B / new in B */
     size_t uncompared;          /* in both, but without values in one */
+    size_t groups, moved;       /* control groups checked / where the control moved */
 } mpb_cmptally_t;
+
+/* The control's verdict in one (workload, threads) group. */
+typedef struct mpb_control {
+    const char *workload;
+    int threads;
+    mpb_verdict_t v;
+} mpb_control_t;
+
+/* Everything one comparison reads. */
+typedef struct mpb_cmp {
+    const mpb_cellset_t *a, *b;
+    const mpb_cmpopts_t *o;
+    mpb_folder_t fa, fb;
+    const char *control; /* the baseline allocator serving as control, or NULL */
+    mpb_control_t *groups;
+    size_t ngroups;
+    mpb_cmptally_t t;
+} mpb_cmp_t;
 
 /* Parses the command line with getopt_long. Returns 0, 1 after --help, or
  * -1 on bad usage (message printed). */
@@ -110,24 +154,6 @@ static int is_speed(int m) {
            m == MPB_M_USER || m == MPB_M_SYS || m == MPB_M_CYCLES || m == MPB_M_NS;
 }
 
-/* The verdict for ratio r (B/A) of metric m: -1 worse, 0 same, 1 better. */
-static int verdict(const mpb_ratio_t *r, int m, double threshold) {
-    if (!isnan(r->lo) && r->lo <= 1.0 && r->hi >= 1.0)
-        return 0;
-    if (fabs(r->ratio - 1.0) < threshold)
-        return 0;
-    int up = r->ratio > 1.0;
-    return up == mpb_metrics[m].higher_better ? 1 : -1;
-}
-
-static const char *verdict_word(int v, int m) {
-    if (v == 0)
-        return "same";
-    if (is_speed(m))
-        return v > 0 ? "faster" : "SLOWER";
-    return v > 0 ? "better" : "WORSE";
-}
-
 /* Failures of a cell in words ("2 of 5 runs: crash 2"), into buf. */
 static const char *fail_words(const mpb_cell_t *c, char *buf, size_t len) {
     size_t o =
@@ -169,32 +195,71 @@ static void compare_failures(const mpb_cell_t *ca, const mpb_cell_t *cb, mpb_cmp
     }
 }
 
+/* The control group of a cell, or NULL when there is no control there. */
+static const mpb_control_t *group_of(const mpb_cmp_t *c, const mpb_cell_t *cell) {
+    for (size_t i = 0; i < c->ngroups; i++)
+        if (c->groups[i].threads == cell->threads && !strcmp(c->groups[i].workload, cell->workload))
+            return &c->groups[i];
+    return NULL;
+}
+
+/* The verdict text of a judged or unjudged cell into buf. */
+static const char *cell_words(mpb_cmp_t *c, const mpb_cell_t *ca, const mpb_cell_t *cb,
+                              const mpb_verdict_t *v, char *buf, size_t len) {
+    int m = c->o->metric, control = c->control && !strcmp(ca->alloc, c->control);
+    const mpb_control_t *g = group_of(c, ca);
+    if (v->v == MPB_V_UNJUDGED) {
+        c->t.few_runs++;
+        return mpb_verdict_few_runs(v, buf, len);
+    }
+    if (control) {
+        c->t.same += v->v == MPB_V_SAME;
+        c->t.drift += v->v != MPB_V_SAME;
+        return mpb_fmt(buf, len, "%s",
+                       v->v == MPB_V_SAME ? "same (control: steady)"
+                                          : "control MOVED: the machine drifted"),
+               buf;
+    }
+    if (g && g->v.v != MPB_V_SAME && g->v.v != MPB_V_UNJUDGED) {
+        mpb_ratio_t rel; /* the cell's ratio to glibc in B over the same in A */
+        double mb = mpb_stats_median(cb->vals[m], cb->nvals[m]);
+        double ma = mpb_stats_median(ca->vals[m], ca->nvals[m]);
+        rel.ratio = (mb / ma) / g->v.r.ratio;
+        c->t.drift++;
+        return mpb_fmt(buf, len, "not judged: drift (%s moved x%s; relative to it x%s)", c->control,
+                       mpb_fmt_ratio(g->v.r.ratio).s, mpb_fmt_ratio(rel.ratio).s),
+               buf;
+    }
+    c->t.better += v->v == MPB_V_BETTER, c->t.worse += v->v == MPB_V_WORSE;
+    c->t.same += v->v == MPB_V_SAME;
+    return mpb_verdict_word(v->v, is_speed(m));
+}
+
 /* Compares one cell of A with B's; prints its line and counts its verdict. */
-static void compare_cell(const mpb_cellset_t *b, const mpb_cell_t *ca, const mpb_cmpopts_t *o,
-                         mpb_cmptally_t *tally) {
-    int m = o->metric;
-    const mpb_cell_t *cb = mpb_cells_find(b, ca->alloc, ca->workload, ca->threads);
-    mpb_ratio_t r;
+static void compare_cell(mpb_cmp_t *c, const mpb_cell_t *ca) {
+    int m = c->o->metric;
+    const mpb_cell_t *cb = mpb_cells_find(c->b, ca->alloc, ca->workload, ca->threads);
+    mpb_verdict_t v;
+    char words[300];
     if (!cb) {
-        tally->only_a++;
+        c->t.only_a++;
         note_line(ca, "MISSING in B: B has no run of this cell");
         return;
     }
-    compare_failures(ca, cb, tally);
+    compare_failures(ca, cb, &c->t);
     if (!ca->nvals[m] || !cb->nvals[m] ||
-        mpb_stats_ratio(cb->vals[m], cb->nvals[m], ca->vals[m], ca->nvals[m], &r) < 0) {
-        tally->uncompared++;
+        mpb_verdict_judge(cb->vals[m], cb->nvals[m], ca->vals[m], ca->nvals[m],
+                          mpb_metrics[m].higher_better, c->o->threshold, &v) < 0) {
+        c->t.uncompared++;
         if (!ca->n_failed && !cb->n_failed)
             note_line(ca, "no values of the metric in one folder: not compared");
         return;
     }
-    int v = verdict(&r, m, o->threshold);
-    tally->better += v > 0, tally->worse += v < 0, tally->same += v == 0;
+    const char *w = cell_words(c, ca, cb, &v, words, sizeof words);
     printf("%-16s %-16s %3d %10s %10s %7s [%s, %s] %+7.1f%%  %s\n", ca->workload, ca->alloc,
            ca->threads, mpb_fmt_human(mpb_stats_median(ca->vals[m], ca->nvals[m])).s,
-           mpb_fmt_human(mpb_stats_median(cb->vals[m], cb->nvals[m])).s, mpb_fmt_ratio(r.ratio).s,
-           mpb_fmt_ratio(r.lo).s, mpb_fmt_ratio(r.hi).s, 100.0 * (r.ratio - 1.0),
-           verdict_word(v, m));
+           mpb_fmt_human(mpb_stats_median(cb->vals[m], cb->nvals[m])).s, mpb_fmt_ratio(v.r.ratio).s,
+           mpb_fmt_ratio(v.r.lo).s, mpb_fmt_ratio(v.r.hi).s, 100.0 * (v.r.ratio - 1.0), w);
 }
 
 /* Cells of B that A never ran: new, so not compared; a failing one is a
@@ -248,41 +313,152 @@ static int check_comparable(const mpb_cellset_t *a, const mpb_cellset_t *b,
     return o->force ? 0 : 2;
 }
 
+/* Prints a warning both on stderr and above the table. */
+static void loud(const char *fmt, const char *what) {
+    char line[8192];
+    mpb_fmt(line, sizeof line, fmt, what);
+    fprintf(stderr, "mpbench compare: WARNING: %s\n", line);
+    printf("WARNING: %s\n", line);
+}
+
+/* Machines and environments that differ between A and B: loud warnings. */
+static void warn_context(const mpb_cmp_t *c) {
+    char diff[6000];
+    if (!c->fa.has_meta || !c->fb.has_meta)
+        loud("%s: the machine and builds cannot be checked",
+             !c->fa.has_meta ? "A has no meta.json" : "B has no meta.json");
+    if (mpb_folder_machine_diff(&c->fa, &c->fb, diff, sizeof diff))
+        loud("A and B ran on different machines (%s): a change may be the machine's, "
+             "not the allocator's",
+             diff);
+    if (mpb_folder_env_diff(&c->fa, &c->fb, diff, sizeof diff))
+        loud("A and B ran with a different allocator environment (%s): a change may be the "
+             "setting's",
+             diff);
+}
+
+/* An allocator whose build differs between A and B: both builds, side by side. */
+static int show_builds(const mpb_cmp_t *c) {
+    int n = 0;
+    for (size_t i = 0; i < c->a->nallocs; i++) {
+        const char *name = c->a->allocs[i];
+        const char *ia = mpb_folder_build_id(&c->fa, name), *ib = mpb_folder_build_id(&c->fb, name);
+        if (!ia || !ib || !strcmp(ia, ib))
+            continue;
+        if (!n++)
+            printf("builds that differ between A and B (cells keep the name; the numbers are "
+                   "of different builds):\n");
+        printf("  %-16s A: %s\n  %-16s B: %s\n", name, ia, "", ib);
+    }
+    if (n)
+        putchar('\n');
+    return n;
+}
+
+/* Chooses the control (the baseline in both, same build) and judges it per
+ * (workload, threads). */
+static void find_control(mpb_cmp_t *c) {
+    const char *base = c->a->baseline;
+    if (!base[0] || strcmp(base, c->b->baseline) || c->a->nallocs < 2)
+        return; /* no baseline, or nothing but the baseline: it is the subject */
+    const char *ia = mpb_folder_build_id(&c->fa, base), *ib = mpb_folder_build_id(&c->fb, base);
+    if (ia && ib && strcmp(ia, ib))
+        return; /* the baseline itself changed: it is a subject, not a control */
+    int m = c->o->metric;
+    c->control = base;
+    c->groups = mpb_xrealloc(NULL, (c->a->ncells + 1) * sizeof *c->groups);
+    for (size_t i = 0; i < c->a->ncells; i++) {
+        const mpb_cell_t *ca = &c->a->cells[i];
+        const mpb_cell_t *cb = mpb_cells_find(c->b, base, ca->workload, ca->threads);
+        mpb_control_t *g = &c->groups[c->ngroups];
+        if (strcmp(ca->alloc, base) || !cb ||
+            mpb_verdict_judge(cb->vals[m], cb->nvals[m], ca->vals[m], ca->nvals[m],
+                              mpb_metrics[m].higher_better, c->o->threshold, &g->v) < 0)
+            continue;
+        g->workload = ca->workload, g->threads = ca->threads;
+        c->ngroups++;
+        c->t.groups += g->v.v != MPB_V_UNJUDGED;
+        c->t.moved += g->v.v == MPB_V_BETTER || g->v.v == MPB_V_WORSE;
+    }
+}
+
+/* The control's line under the table. */
+static void control_summary(const mpb_cmp_t *c) {
+    if (!c->control) {
+        printf("control: none (%s): a drift of the machine between A and B cannot be told "
+               "from a change\n",
+               !c->a->baseline[0] || strcmp(c->a->baseline, c->b->baseline)
+                   ? "no baseline allocator (glibc) ran in both"
+               : c->a->nallocs < 2 ? "the baseline is the only allocator: it is compared itself"
+                                   : "the baseline's build differs between A and B");
+        return;
+    }
+    if (!c->t.moved) {
+        printf("control: %s steady in %zu of %zu workload/thread groups%s\n", c->control,
+               c->t.groups, c->ngroups,
+               c->t.groups < c->ngroups ? " (the others have too few runs to tell)" : "");
+        return;
+    }
+    printf("control: %s MOVED in %zu of %zu workload/thread groups:", c->control, c->t.moved,
+           c->ngroups);
+    for (size_t i = 0; i < c->ngroups; i++)
+        if (c->groups[i].v.v == MPB_V_BETTER || c->groups[i].v.v == MPB_V_WORSE)
+            printf(" %s t%d x%s [%s, %s];", c->groups[i].workload, c->groups[i].threads,
+                   mpb_fmt_ratio(c->groups[i].v.r.ratio).s, mpb_fmt_ratio(c->groups[i].v.r.lo).s,
+                   mpb_fmt_ratio(c->groups[i].v.r.hi).s);
+    printf(" the machine drifted between A and B, and the other allocators' cells there "
+           "are not judged\n");
+}
+
 /* The summary line and the exit status (see compare_help). */
-static int verdict_of(const mpb_cmptally_t *t, const mpb_cmpopts_t *o) {
-    size_t n = t->better + t->worse + t->same;
-    printf("\n%zu cells compared: %zu %s, %zu %s, %zu same", n, t->better,
-           verdict_word(1, o->metric), t->worse, verdict_word(-1, o->metric), t->same);
+static int verdict_of(const mpb_cmp_t *c) {
+    const mpb_cmptally_t *t = &c->t;
+    int m = c->o->metric, sp = is_speed(m);
+    size_t unjudged = t->few_runs + t->drift, n = t->better + t->worse + t->same + unjudged;
+    printf("\n%zu cells compared: %zu %s, %zu %s, %zu same, %zu not judged (%zu too few runs, "
+           "%zu drift)",
+           n, t->better, mpb_verdict_word(MPB_V_BETTER, sp), t->worse,
+           mpb_verdict_word(MPB_V_WORSE, sp), t->same, unjudged, t->few_runs, t->drift);
     printf("; %zu failed in B (more than in A), %zu missing in B, %zu new in B\n", t->failed_b,
            t->only_a, t->only_b);
+    control_summary(c);
     if (t->worse || t->failed_b || t->only_a) {
         printf("verdict: REGRESSION (%zu %s, %zu failed in B, %zu missing in B)\n", t->worse,
-               verdict_word(-1, o->metric), t->failed_b, t->only_a);
+               mpb_verdict_word(MPB_V_WORSE, sp), t->failed_b, t->only_a);
         return 1;
     }
     if (n == 0) {
         fprintf(stderr, "mpbench compare: no cell has %s values in both folders\n",
-                mpb_metrics[o->metric].name);
+                mpb_metrics[m].name);
         return 2;
+    }
+    if (unjudged) {
+        printf("verdict: INCONCLUSIVE (%zu of %zu cells not judged: %zu with fewer than %d ok "
+               "runs on a side, %zu where the control moved)\n",
+               unjudged, n, t->few_runs, MPB_VERDICT_MIN_RUNS, t->drift);
+        return 3;
     }
     printf("verdict: ok%s\n", t->only_b ? " (B has cells A lacks: they were not compared)" : "");
     return 0;
 }
 
-static int compare_sets(const mpb_cellset_t *a, const mpb_cellset_t *b, const mpb_cmpopts_t *o) {
-    mpb_cmptally_t t = {0};
-    int rc = check_comparable(a, b, o);
+static int compare_sets(mpb_cmp_t *c) {
+    int rc = check_comparable(c->a, c->b, c->o);
     if (rc)
         return rc;
-    printf("metric %s: B/A of medians, 95%% bootstrap CI; threshold %.1f%%\n"
-           "A = %s\nB = %s\n\n",
-           mpb_metrics[o->metric].name, 100.0 * o->threshold, o->a, o->b);
+    const mpb_cmpopts_t *o = c->o;
+    printf("metric %s: B/A of medians, 95%% bootstrap CI; threshold %.1f%%; a verdict needs "
+           "%d ok runs per side\nA = %s\nB = %s\n\n",
+           mpb_metrics[o->metric].name, 100.0 * o->threshold, MPB_VERDICT_MIN_RUNS, o->a, o->b);
+    warn_context(c);
+    show_builds(c);
+    find_control(c);
     printf("%-16s %-16s %3s %10s %10s %18s %8s  %s\n", "workload", "allocator", "thr", "median A",
            "median B", "B/A [95% CI]", "change", "verdict");
-    for (size_t i = 0; i < a->ncells; i++)
-        compare_cell(b, &a->cells[i], o, &t);
-    only_in_b(a, b, &t);
-    return verdict_of(&t, o);
+    for (size_t i = 0; i < c->a->ncells; i++)
+        compare_cell(c, &c->a->cells[i]);
+    only_in_b(c->a, c->b, &c->t);
+    return verdict_of(c);
 }
 
 int mpb_cmd_compare(int argc, char **argv) {
@@ -303,7 +479,13 @@ int mpb_cmd_compare(int argc, char **argv) {
                         "runs: cells can show as missing\n");
     if (o.metric < 0) /* kernel-sim folders have cycles, not wall time */
         o.metric = !a.present[MPB_M_WALL] && a.present[MPB_M_CYCLES] ? MPB_M_CYCLES : MPB_M_WALL;
-    rc = compare_sets(&a, &b, &o);
+    mpb_cmp_t c = {.a = &a, .b = &b, .o = &o};
+    mpb_folder_load(o.a, &c.fa);
+    mpb_folder_load(o.b, &c.fb);
+    rc = compare_sets(&c);
+    free(c.groups);
+    mpb_folder_free(&c.fa);
+    mpb_folder_free(&c.fb);
     mpb_cells_free(&a);
     mpb_cells_free(&b);
     return rc;

@@ -12,11 +12,12 @@
 #include <unistd.h>
 
 #include "analysis/cells.h"
+#include "analysis/scaling.h"
+#include "analysis/verdict.h"
 #include "cli/commands.h"
 #include "common/json.h"
 #include "common/lock.h"
 #include "common/outfmt.h"
-#include "analysis/scaling.h"
 #include "common/util.h"
 
 static const char report_help[] =
@@ -135,8 +136,23 @@ static void alloc_versions(FILE *f, const mpb_cellset_t *cs, const json_t *meta)
     }
 }
 
+/* "N warm-up runs not counted" from meta.json's count (mpbench run writes
+ * it), else from warm-up rows of results.csv, else "not recorded". */
+static void warmup_words(const mpb_cellset_t *cs, const json_t *meta, char *buf, size_t len) {
+    const json_t *w = json_object_get(json_object_get(meta, "matrix"), "warmup_runs");
+    if (json_is_integer(w))
+        mpb_fmt(buf, len, "%lld warm-up run%s not counted", (long long)json_integer_value(w),
+                json_integer_value(w) == 1 ? "" : "s");
+    else if (cs->nwarmup)
+        mpb_fmt(buf, len, "%zu warm-up run%s not counted", cs->nwarmup,
+                cs->nwarmup == 1 ? "" : "s");
+    else
+        mpb_fmt(buf, len, "warm-up runs not recorded in this folder");
+}
+
 static void section_matrix(FILE *f, const mpb_cellset_t *cs, const json_t *meta) {
     size_t ok = 0, failed = 0;
+    char warm[96];
     for (size_t i = 0; i < cs->ncells; i++)
         ok += cs->cells[i].n_ok, failed += cs->cells[i].n_failed;
     fprintf(f, "## Matrix\n\n- allocators (%zu):\n", cs->nallocs);
@@ -147,27 +163,67 @@ static void section_matrix(FILE *f, const mpb_cellset_t *cs, const json_t *meta)
     fputs("\n- threads:", f);
     for (size_t t = 0; t < cs->nthreads; t++)
         fprintf(f, "%s %d", t ? "," : "", cs->threads[t]);
+    warmup_words(cs, meta, warm, sizeof warm);
     fprintf(f,
             "\n- repetitions: up to %zu per cell; %zu cells, %zu runs measured (status ok), "
-            "%zu failed, %zu warm-up runs not counted\n",
-            cs->max_rep, cs->ncells, ok, failed, cs->nwarmup);
+            "%zu failed, %s\n",
+            cs->max_rep, cs->ncells, ok, failed, warm);
     if (cs->measure[0])
         fprintf(f, "- measured by: %s%s\n", cs->measure,
                 cs->mixed_measure ? " (rows disagree: this folder mixes measurement modes)" : "");
     fputc('\n', f);
 }
 
-static const char read_me[] =
-    "## How to read the numbers\n\n"
-    "Each cell (allocator, workload, threads) ran several times. A table entry is the\n"
-    "**median** with its **95%% confidence interval** in brackets, by order statistics\n"
-    "(binomial); with fewer than 6 runs no such interval exists, and the bracket is\n"
-    "min..max (93.75%% coverage with 5 runs). Below it, the **ratio** of the median to\n"
-    "%s's in the same workload and threads, with a 95%% bootstrap interval (2000\n"
-    "resamples of both samples, fixed seed). For time and memory, below 1 is better;\n"
-    "for throughput, above 1 is better. An entry marked *noisy* has runs that\n"
-    "disagree: (max-min)/median above 10%%, or a CI reaching more than 5%% from the\n"
-    "median. Treat small differences there with suspicion.\n\n";
+/* Fewest ok runs in any cell that has a value of metric m (0: none). */
+static size_t fewest_runs(const mpb_cellset_t *cs, int m) {
+    size_t least = 0;
+    for (size_t i = 0; i < cs->ncells; i++) {
+        size_t n = cs->cells[i].nvals[m];
+        if (n && (!least || n < least))
+            least = n;
+    }
+    return least;
+}
+
+/* "How to read the numbers", true for this folder: how many runs its cells
+ * have, the interval that many runs give, and the baseline if any. */
+static void section_read_me(FILE *f, const mpb_cellset_t *cs, int m) {
+    size_t lo = fewest_runs(cs, m), hi = cs->max_rep;
+    fputs("## How to read the numbers\n\n", f);
+    if (hi <= 1)
+        fputs("Each cell (allocator, workload, threads) ran once: a table entry is that run's\n"
+              "value. One run gives no interval and no way to tell noise from a difference.\n",
+              f);
+    else
+        fprintf(f,
+                "Each cell (allocator, workload, threads) ran up to %zu times (the fewest ok\n"
+                "runs in a cell: %zu). A table entry is the **median** with its **95%%\n"
+                "confidence interval** in brackets, by order statistics (binomial); with fewer\n"
+                "than 6 runs no such interval exists, and the bracket is min..max, which covers\n"
+                "the median with probability 1 - 2^(1-n) (50%% with 2 runs, 75%% with 3, 87.5%%\n"
+                "with 4, 93.75%% with 5).\n",
+                hi, lo);
+    if (cs->baseline[0])
+        fprintf(f,
+                "Below it, the **ratio** of the median to %s's in the same workload and\n"
+                "threads, with a 95%% bootstrap interval (2000 resamples of both samples, fixed\n"
+                "seed). For time and memory, below 1 is better; for throughput, above 1 is\n"
+                "better.",
+                cs->baseline);
+    else
+        fprintf(f, "No baseline allocator (%s) ran, so there are no ratios.",
+                !cs->present[MPB_M_WALL] && cs->present[MPB_M_CYCLES] ? MPB_KERNEL_BASELINE
+                                                                      : MPB_BASELINE);
+    if (hi > 1)
+        fputs(" An entry marked *noisy* has runs that disagree: (max-min)/median\n"
+              "above 10%, or a CI reaching more than 5% from the median. Treat small\n"
+              "differences there with suspicion.",
+              f);
+    fprintf(f,
+            "\nmpbench calls nothing faster or slower from fewer than %d ok runs per cell\n"
+            "(`mpbench compare`'s rule).\n\n",
+            MPB_VERDICT_MIN_RUNS);
+}
 
 /* One allocator's line of the ranking: geomeans of its ratios to glibc. */
 typedef struct mpb_rank {
@@ -199,12 +255,17 @@ static int rank_cmp(const void *x, const void *y) {
 
 static void section_ranking(FILE *f, const mpb_cellset_t *cs) {
     fputs("## Ranking\n\n", f);
-    if (!mpb_cells_has_baseline(cs)) {
-        fputs("Neither glibc nor buddy-slab ran, so there are no ratios to rank by.\n\n", f);
-        return;
-    }
     /* kernel-sim sets rank by cycles per operation and bytes held per byte live */
     int kernel = !cs->present[MPB_M_WALL] && cs->present[MPB_M_CYCLES];
+    if (!mpb_cells_has_baseline(cs)) {
+        fprintf(f, "%s did not run, so there are no ratios to rank by.\n\n",
+                kernel ? MPB_KERNEL_BASELINE : MPB_BASELINE);
+        return;
+    }
+    if (cs->nallocs < 2) {
+        fprintf(f, "Only %s ran: there is nothing to rank.\n\n", cs->baseline);
+        return;
+    }
     int mt = kernel ? MPB_M_CYCLES : MPB_M_WALL, mm = kernel ? MPB_M_HELD : MPB_M_RSS;
     const char *b = cs->baseline;
     mpb_rank_t *rk = calloc(cs->nallocs, sizeof *rk);
@@ -214,17 +275,29 @@ static void section_ranking(FILE *f, const mpb_cellset_t *cs) {
         rk[a].rss = alloc_geomean(cs, cs->allocs[a], mm, &rk[a].nrss);
     }
     qsort(rk, rk ? cs->nallocs : 0, sizeof *rk, rank_cmp);
+    size_t few = fewest_runs(cs, mt);
+    if (few < MPB_VERDICT_MIN_RUNS)
+        fprintf(f,
+                "**Not a verdict**: some cells have only %zu ok run%s, and mpbench calls nothing\n"
+                "faster or slower from fewer than %d per cell. The order below is of medians\n"
+                "alone; rerun with `--repeat %d` or more to rank.\n\n",
+                few, few == 1 ? "" : "s", MPB_VERDICT_MIN_RUNS, MPB_VERDICT_MIN_RUNS);
     fprintf(f,
             "Geometric mean, over every workload and thread count, of the ratio to %s\n"
-            "(below 1: faster / smaller than %s). Fastest first.\n\n"
+            "(below 1: %s than %s), lowest first.\n\n"
             "| # | allocator | %s vs %s | %s vs %s | cells |\n"
             "|---:|---|---:|---:|---:|\n",
-            b, b, kernel ? "cycles" : "time", b, kernel ? "bytes held" : "peak RSS", b);
+            b, kernel ? "fewer cycles" : "less time", b, kernel ? "cycles" : "time", b,
+            kernel ? "bytes held" : "peak RSS", b);
     for (size_t a = 0; rk && a < cs->nallocs; a++)
         fprintf(f, "| %zu | %s | %s | %s | %zu |\n", a + 1, rk[a].alloc,
                 mpb_fmt_ratio(rk[a].time).s, mpb_fmt_ratio(rk[a].rss).s, rk[a].ntime);
-    fputs("\nAn allocator with fewer cells than the others failed somewhere: its geomean\n"
-          "covers fewer workloads (see Failures).\n\n",
+    int uneven = 0;
+    for (size_t a = 1; rk && a < cs->nallocs; a++)
+        uneven |= rk[a].ntime != rk[0].ntime;
+    fputs(uneven ? "\nAn allocator with fewer cells than the others failed somewhere or did not "
+                   "run\neverywhere: its geomean covers fewer workloads (see Failures).\n\n"
+                 : "\n",
           f);
     free(rk);
 }
@@ -254,10 +327,15 @@ static int plots_with(FILE *f, const char *dir, const char *prefix, const char *
     return (int)n;
 }
 
-static void section_plots(FILE *f, const char *dir) {
+static void section_plots(FILE *f, const char *dir, const mpb_cellset_t *cs) {
     fputs("## Plots\n\n", f);
-    int n = plots_with(f, dir, "time_", "wall time normalised to glibc");
-    n += plots_with(f, dir, "rss_", "peak RSS normalised to glibc");
+    char tcap[96], rcap[96];
+    mpb_fmt(tcap, sizeof tcap, "wall time%s%s", cs->baseline[0] ? " normalised to " : "",
+            cs->baseline);
+    mpb_fmt(rcap, sizeof rcap, "peak RSS%s%s", cs->baseline[0] ? " normalised to " : "",
+            cs->baseline);
+    int n = plots_with(f, dir, "time_", tcap);
+    n += plots_with(f, dir, "rss_", rcap);
     n += plots_with(f, dir, "scaling_", "thread scaling");
     n += plots_with(f, dir, "efficiency_", "per-thread efficiency");
     n += plots_with(f, dir, "kernel_size_", "kernel path: cycles by object size");
@@ -328,7 +406,7 @@ static void section_tables(FILE *f, const mpb_cellset_t *cs) {
     for (int m = 0; m < MPB_NMETRIC; m++)
         if (mpb_metrics[m].summarised && cs->present[m])
             metric_table(f, cs, m);
-    if (!cs->present[MPB_M_INSN])
+    if (!cs->present[MPB_M_INSN] && cs->has_col[MPB_M_INSN] && cs->present[MPB_M_WALL])
         fputs("No instruction counts: this machine gave none (see Machine), and the run\n"
               "did not use `--measure instructions`.\n\n",
               f);
@@ -376,6 +454,10 @@ static size_t noisy_rows(FILE *f, const mpb_cellset_t *cs, int m, size_t shown) 
 static void section_noisy(FILE *f, const mpb_cellset_t *cs) {
     size_t n = 0;
     fputs("## Noisy cells\n\n", f);
+    if (cs->max_rep <= 1) {
+        fputs("Not known: with one run per cell, noise cannot be told apart.\n\n", f);
+        return;
+    }
     for (int m = 0; m < MPB_NMETRIC; m++)
         if (m != MPB_M_OPS && mpb_metrics[m].summarised && cs->present[m])
             n += noisy_rows(f, cs, m, n);
@@ -404,9 +486,9 @@ static int write_report(const char *dir, const mpb_cellset_t *cs, const json_t *
     section_notes(f, meta);
     section_machine(f, meta);
     section_matrix(f, cs, meta);
-    fprintf(f, read_me, cs->baseline[0] ? cs->baseline : MPB_BASELINE);
+    section_read_me(f, cs, cs->present[MPB_M_WALL] ? MPB_M_WALL : MPB_M_CYCLES);
     section_ranking(f, cs);
-    section_plots(f, dir);
+    section_plots(f, dir, cs);
     section_tables(f, cs);
     mpb_scaling_report(f, cs, meta);
     section_failures(f, cs);

@@ -68,13 +68,21 @@ static int write_meta(const char *out, char **dirs, int n) {
     char path[PATH_MAX];
     mpb_fmt(path, sizeof path, "%s/meta.json", dirs[0]);
     json_t *meta = mpb_json_load(path), *from = json_array();
+    long warmups = 0;
     if (!meta)
         meta = json_object();
     for (int i = 0; i < n; i++) {
         char real[PATH_MAX];
         json_array_append_new(from, mpb_json_text(realpath(dirs[i], real) ? real : dirs[i]));
+        mpb_fmt(path, sizeof path, "%s/meta.json", dirs[i]);
+        json_t *m = mpb_json_load(path); /* each shard made its own warm-ups */
+        json_t *w = json_object_get(json_object_get(m, "matrix"), "warmup_runs");
+        warmups += json_is_integer(w) ? (long)json_integer_value(w) : 0;
+        json_decref(m);
     }
     json_object_set_new(meta, "merged_from", from);
+    if (json_is_object(json_object_get(meta, "matrix")))
+        json_object_set_new(json_object_get(meta, "matrix"), "warmup_runs", json_integer(warmups));
     mpb_fmt(path, sizeof path, "%s/meta.json", out);
     int rc = mpb_json_save(path, meta);
     json_decref(meta);

@@ -98,6 +98,7 @@ static json_t *matrix(const mpb_meta_t *meta) {
     json_object_set_new(o, "workload_scale", own);
     json_object_set_new(o, "timeout_s", json_real(m->timeout_s));
     json_object_set_new(o, "warmup_scale_fraction", json_real(m->warmup));
+    json_object_set_new(o, "warmup_runs", json_integer(meta->warmup_runs));
     json_object_set_new(o, "pin", json_boolean(m->pin));
     json_object_set_new(o, "binding", binding(m));
     mpb_json_set_text(o, "shard", shard);

@@ -22,6 +22,7 @@ typedef struct mpb_meta {
     const char *resumed_at; /* NULL unless this attempt is a --resume */
     const char *end;        /* NULL while the matrix is running */
     const char *state;      /* "running", "complete", "interrupted", "write-error" */
+    long warmup_runs;       /* uncounted warm-up runs made so far (all attempts) */
 } mpb_meta_t;
 
 /* Writes DIR/meta.json (atomically). Returns 0 or -1 (errno). */

@@ -39,6 +39,7 @@ typedef struct mpb_run {
     int csv_fd;
     int locked;          /* this run holds dir's lock (lock.h) */
     unsigned char *done; /* done[cell * repeat + rep - 1]: row present */
+    long warmups;        /* warm-up runs made (with those of earlier attempts) */
 } mpb_run_t;
 
 /* Cells = allocators x workloads x thread counts; index (a*nwl + w)*nthreads + t. */

@@ -124,6 +124,7 @@ static int visit(mpb_run_t *r, progress_t *p, unsigned char *warm, size_t a, siz
         mpb_run_one(r, a, w, t, 0, &res, ir, sizeof ir);
         if (res.status == MPB_ST_INTERRUPTED)
             return MPB_EXIT_INTERRUPTED;
+        r->warmups++;
     }
     warm[cell] = 1;
     return counted_run(r, p, a, w, t, rep);
@@ -153,7 +154,7 @@ static void finish_meta(const mpb_run_t *r, int rc) {
                                                : "interrupted";
     mpb_meta_t meta = {
         &r->m, r->allocs, r->nalloc, r->wls, r->nwl, r->cmdline, r->resume ? r->resumed_at : NULL,
-        end,   state};
+        end,   state,     r->warmups};
     if (mpb_meta_write(r->dir, &meta) != 0)
         fprintf(stderr, "mpbench: warning: cannot update %s/meta.json: %s\n", r->dir,
                 strerror(errno));

@@ -63,6 +63,12 @@ static int load_for_resume(mpb_run_t *r) {
         return MPB_EXIT_USAGE;
     r->alloc_explicit = 1;
     mpb_iso_now(r->resumed_at, sizeof r->resumed_at);
+    char meta[PATH_MAX + 16];
+    mpb_fmt(meta, sizeof meta, "%s/meta.json", r->dir);
+    json_t *old = mpb_json_load(meta); /* warm-ups of the earlier attempts */
+    json_t *w = json_object_get(json_object_get(old, "matrix"), "warmup_runs");
+    r->warmups = json_is_integer(w) ? (long)json_integer_value(w) : 0;
+    json_decref(old);
     return MPB_EXIT_OK;
 }
 
@@ -248,7 +254,7 @@ static int open_outputs(mpb_run_t *r) {
     }
     mpb_meta_t meta = {
         &r->m, r->allocs, r->nalloc, r->wls, r->nwl, r->cmdline, r->resume ? r->resumed_at : NULL,
-        NULL,  "running"};
+        NULL,  "running", r->warmups};
     if (mpb_meta_write(r->dir, &meta) != 0) {
         fprintf(stderr, "mpbench: cannot write %s/meta.json: %s\n", r->dir, strerror(errno));
         return MPB_EXIT_WRITE;

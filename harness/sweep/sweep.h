@@ -74,7 +74,8 @@ typedef struct mpb_sweepdata {
  * build, for one workload and thread count, with its bootstrap CI. */
 typedef struct mpb_sweepratio {
     mpb_ratio_t r;
-    int ok; /* 0: no values (failed build, crashed runs) */
+    int ok;         /* 0: no values (failed build, crashed runs) */
+    size_t n, nref; /* ok runs of the variant and of the default build */
 } mpb_sweepratio_t;
 
 int mpb_sweepdata_load(const char *dir, mpb_sweepdata_t *d);

@@ -44,7 +44,7 @@ int mpb_sweepdata_usable(const mpb_sweepdata_t *d, size_t row) {
 
 mpb_sweepratio_t mpb_sweepdata_ratio(const mpb_sweepdata_t *d, size_t row, const char *wl,
                                      int threads, int m) {
-    mpb_sweepratio_t out = {{NAN, NAN, NAN}, 0};
+    mpb_sweepratio_t out = {{NAN, NAN, NAN}, 0, 0, 0};
     char alloc[256];
     const mpb_cell_t *v =
         mpb_cells_find(&d->cs, mpb_sweepdata_alloc(d, row, alloc, sizeof alloc), wl, threads);
@@ -52,6 +52,7 @@ mpb_sweepratio_t mpb_sweepdata_ratio(const mpb_sweepdata_t *d, size_t row, const
     if (!v || !ref || !v->nvals[m] || !ref->nvals[m])
         return out;
     out.ok = mpb_stats_ratio(v->vals[m], v->nvals[m], ref->vals[m], ref->nvals[m], &out.r) == 0;
+    out.n = v->nvals[m], out.nref = ref->nvals[m];
     return out;
 }
 

@@ -3,6 +3,7 @@
  * thread count the best variant for time and for peak RSS with its ratio to
  * the default build and that ratio's 95% interval, the time-vs-RSS Pareto
  * front, and links to the sweep plots. */
+#include "analysis/verdict.h"
 #include "common/outfmt.h"
 #include "sweep/sweep.h"
 
@@ -51,10 +52,15 @@ static long best_row(const mpb_sweepdata_t *d, const char *wl, int th, int m,
     return at;
 }
 
-/* What the interval says about a ratio below 1. */
-static const char *verdict(const mpb_ratio_t *r) {
-    if (isnan(r->hi))
-        return "one run: no interval";
+/* What the interval says about a ratio below 1: nothing without the runs
+ * verdict.h asks for on both sides. */
+static const char *verdict(const mpb_sweepratio_t *q, char *buf, size_t len) {
+    const mpb_ratio_t *r = &q->r;
+    if (q->n < MPB_VERDICT_MIN_RUNS || q->nref < MPB_VERDICT_MIN_RUNS || isnan(r->hi)) {
+        mpb_fmt(buf, len, "not judged: %zu and %zu ok runs (%d each needed)", q->n, q->nref,
+                MPB_VERDICT_MIN_RUNS);
+        return buf;
+    }
     if (r->hi < 1.0)
         return "clear gain";
     return r->ratio < 1.0 ? "within noise" : "no variant beats the default";
@@ -78,10 +84,11 @@ static void section_best(FILE *f, const mpb_sweepdata_t *d, int m, int other) {
                 continue;
             }
             mpb_sweepratio_t o = mpb_sweepdata_ratio(d, (size_t)r, wl, th, other);
+            char why[96];
             fprintf(f, "| %s | %d | %s (`%s`) | %s [%s, %s] | %+.1f%% | %s | %s |\n", wl, th,
                     cell(d, (size_t)r, "variant"), cell(d, (size_t)r, "flags"),
                     mpb_fmt_ratio(b.r.ratio).s, mpb_fmt_ratio(b.r.lo).s, mpb_fmt_ratio(b.r.hi).s,
-                    (1.0 - b.r.ratio) * 100.0, verdict(&b.r),
+                    (1.0 - b.r.ratio) * 100.0, verdict(&b, why, sizeof why),
                     o.ok ? mpb_fmt_ratio(o.r.ratio).s : "-");
         }
     fputc('\n', f);

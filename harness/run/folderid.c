@@ -1,0 +1,110 @@
+/* Reading a results folder's identity from its meta.json (folderid.h). */
+#include "run/folderid.h"
+#include "common/util.h"
+
+#include <string.h>
+
+void mpb_folder_load(const char *dir, mpb_folder_t *f) {
+    char path[4200];
+    memset(f, 0, sizeof *f);
+    f->dir = dir;
+    mpb_fmt(path, sizeof path, "%s/meta.json", dir);
+    f->meta = mpb_json_load(path);
+    f->has_meta = f->meta != NULL;
+}
+
+void mpb_folder_free(mpb_folder_t *f) {
+    json_decref(f->meta);
+    f->meta = NULL;
+}
+
+/* o[key] as text ("" when absent); numbers as JSON writes them. */
+static const char *scalar(const json_t *o, const char *key, char *buf, size_t len) {
+    const json_t *v = json_object_get(o, key);
+    buf[0] = '\0';
+    if (json_is_string(v))
+        mpb_copy(buf, len, json_string_value(v));
+    else if (json_is_integer(v))
+        mpb_fmt(buf, len, "%lld", (long long)json_integer_value(v));
+    return buf;
+}
+
+/* Appends "sep text" to buf at *off. */
+static void append(char *buf, size_t len, size_t *off, const char *text) {
+    if (*off < len)
+        *off += (size_t)mpb_fmt(buf + *off, len - *off, "%s%s", *off ? "; " : "", text);
+}
+
+int mpb_folder_machine_diff(const mpb_folder_t *a, const mpb_folder_t *b, char *buf, size_t len) {
+    static const char *const keys[][2] = {
+        {"host", "host"}, {"cpu_model", "CPU"}, {"cores", "cores"}, {"kernel", "kernel"}};
+    char va[600], vb[600], item[1400];
+    size_t off = 0;
+    int n = 0;
+    buf[0] = '\0';
+    if (!a->meta || !b->meta)
+        return 0;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        scalar(a->meta, keys[i][0], va, sizeof va);
+        scalar(b->meta, keys[i][0], vb, sizeof vb);
+        if (!strcmp(va, vb))
+            continue;
+        n++;
+        mpb_fmt(item, sizeof item, "%s '%s' / '%s'", keys[i][1], va[0] ? va : "(unknown)",
+                vb[0] ? vb : "(unknown)");
+        append(buf, len, &off, item);
+    }
+    return n;
+}
+
+/* Adds the keys of a's environment that b lacks or holds otherwise. */
+static int env_side(const json_t *ea, const json_t *eb, int swap, char *buf, size_t len,
+                    size_t *off) {
+    const char *k;
+    json_t *v;
+    char item[1200];
+    int n = 0;
+    json_object_foreach((json_t *)ea, k, v) {
+        const char *x = json_string_value(v), *y = mpb_json_get_text(eb, k);
+        if (!x || (y && (swap || !strcmp(x, y))))
+            continue; /* both set: counted once, from a's side */
+        n++;
+        mpb_fmt(item, sizeof item, "%s=%s / %s", k, swap ? "(unset)" : x,
+                swap ? x
+                : y  ? y
+                     : "(unset)");
+        append(buf, len, off, item);
+    }
+    return n;
+}
+
+int mpb_folder_env_diff(const mpb_folder_t *a, const mpb_folder_t *b, char *buf, size_t len) {
+    size_t off = 0;
+    buf[0] = '\0';
+    if (!a->meta || !b->meta)
+        return 0;
+    const json_t *ea = json_object_get(a->meta, "environment");
+    const json_t *eb = json_object_get(b->meta, "environment");
+    const json_t *va = json_object_get(ea, "variables"), *vb = json_object_get(eb, "variables");
+    if (!json_is_object(va) || !json_is_object(vb))
+        return 0;
+    return env_side(va, vb, 0, buf, len, &off) + env_side(vb, va, 1, buf, len, &off);
+}
+
+const json_t *mpb_folder_alloc(const mpb_folder_t *f, const char *name) {
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(f->meta, "allocators"), i, e) {
+        const char *n = mpb_json_get_text(e, "name");
+        if (n && !strcmp(n, name))
+            return e;
+    }
+    return NULL;
+}
+
+const char *mpb_folder_build_id(const mpb_folder_t *f, const char *name) {
+    const char *id = mpb_json_get_text(mpb_folder_alloc(f, name), "build_id");
+    return id && *id ? id : NULL;
+}
+
+const char *mpb_folder_state(const mpb_folder_t *f) { return mpb_json_get_text(f->meta, "state"); }
