@@ -18,10 +18,9 @@ typedef struct threads_case {
 } threads_case_t;
 
 static const threads_case_t threads_cases[] = {
-    {"1", 1, 1, 1, 1},          {"1,2,4,8", 1, 4, 1, 8},   {"16,1", 1, 2, 16, 1},
-    {"4096", 1, 1, 4096, 4096}, {"", 0, 0, 0, 0},          {"0", 0, 0, 0, 0},
-    {"-1", 0, 0, 0, 0},         {"4097", 0, 0, 0, 0},      {"2,2", 0, 0, 0, 0},
-    {"1,x", 0, 0, 0, 0},        {"1.5", 0, 0, 0, 0},       {"1,,2", 1, 2, 1, 2},
+    {"1", 1, 1, 1, 1},   {"1,2,4,8", 1, 4, 1, 8}, {"16,1", 1, 2, 16, 1}, {"4096", 1, 1, 4096, 4096},
+    {"", 0, 0, 0, 0},    {"0", 0, 0, 0, 0},       {"-1", 0, 0, 0, 0},    {"4097", 0, 0, 0, 0},
+    {"2,2", 0, 0, 0, 0}, {"1,x", 0, 0, 0, 0},     {"1.5", 0, 0, 0, 0},   {"1,,2", 1, 2, 1, 2},
 };
 
 Test(matrix, threads) {
@@ -54,9 +53,9 @@ typedef struct shard_case {
 } shard_case_t;
 
 static const shard_case_t shard_cases[] = {
-    {"1/1", 1, 1, 1}, {"2/3", 1, 2, 3}, {"3/3", 1, 3, 3}, {"4/3", 0, 0, 0}, {"0/3", 0, 0, 0},
-    {"1/0", 0, 0, 0}, {"1", 0, 0, 0},   {"/3", 0, 0, 0},  {"1/", 0, 0, 0},  {"a/b", 0, 0, 0},
-    {"-1/2", 0, 0, 0},
+    {"1/1", 1, 1, 1}, {"2/3", 1, 2, 3}, {"3/3", 1, 3, 3},  {"4/3", 0, 0, 0},
+    {"0/3", 0, 0, 0}, {"1/0", 0, 0, 0}, {"1", 0, 0, 0},    {"/3", 0, 0, 0},
+    {"1/", 0, 0, 0},  {"a/b", 0, 0, 0}, {"-1/2", 0, 0, 0},
 };
 
 Test(matrix, shard) {
@@ -116,10 +115,10 @@ typedef struct damaged_case {
 
 static const damaged_case_t damaged_cases[] = {
     {""},
-    {"alloc=glibc\nthreads=1\nrepeat=1\nshard=1/1\n"},                        /* no workload */
-    {"alloc=glibc\nworkload=pairs\nrepeat=1\nshard=1/1\n"},                   /* no threads */
-    {"alloc=glibc\nworkload=pairs\nthreads=1\nrepeat=0\nshard=1/1\n"},        /* repeat 0 */
-    {"alloc=glibc\nworkload=pairs\nthreads=1\nrepeat=1\nshard=2/1\n"},        /* bad shard */
+    {"alloc=glibc\nthreads=1\nrepeat=1\nshard=1/1\n"},                 /* no workload */
+    {"alloc=glibc\nworkload=pairs\nrepeat=1\nshard=1/1\n"},            /* no threads */
+    {"alloc=glibc\nworkload=pairs\nthreads=1\nrepeat=0\nshard=1/1\n"}, /* repeat 0 */
+    {"alloc=glibc\nworkload=pairs\nthreads=1\nrepeat=1\nshard=2/1\n"}, /* bad shard */
     {"alloc=glibc\nworkload=pairs\nthreads=1\nrepeat=1\nshard=1/1\nscale=-1\n"},
     {"alloc=glibc\nworkload=pairs\nthreads=1\nrepeat=1\nshard=1/1\nmeasure=cycles\n"},
     {"alloc=glibc\nworkload=pairs\nthreads=1\nrepeat=1\nshard=1/1\npin=2\n"},

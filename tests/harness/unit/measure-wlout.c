@@ -10,11 +10,11 @@
 #include "measure/wlout.h"
 
 typedef struct wl_case {
-    const char *out;                     /* the workload's stdout */
+    const char *out;                      /* the workload's stdout */
     const char *ops, *ops_s, *live, *rss; /* expected after check ("" none) */
-    const char *extra;                   /* expected extra column */
-    int check;                           /* mpb_wlout_check's return */
-    const char *why;                     /* substring of the reason, or NULL */
+    const char *extra;                    /* expected extra column */
+    int check;                            /* mpb_wlout_check's return */
+    const char *why;                      /* substring of the reason, or NULL */
 } wl_case_t;
 
 static const wl_case_t cases[] = {
