@@ -6,6 +6,7 @@
 #include "measure/child.h"
 #include "measure/pin.h"
 #include "measure/provenance.h"
+#include "measure/strays.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -25,9 +26,10 @@ volatile sig_atomic_t mpb_interrupted;
 enum { WAIT_EXITED, WAIT_TIMEOUT, WAIT_INTERRUPTED };
 
 const char *mpb_status_name(int status) {
-    static const char *const names[] = {"ok",    "crash",       "fail",       "timeout",
-                                        "error", "interrupted", "unverified", "invalid"};
-    return status >= 0 && status <= MPB_ST_INVALID ? names[status] : "error";
+    static const char *const names[MPB_ST_NSTATUS] = {
+        "ok",          "crash",      "fail",    "timeout",  "error",
+        "interrupted", "unverified", "invalid", "leftover", "harness"};
+    return status >= 0 && status < MPB_ST_NSTATUS ? names[status] : "error";
 }
 
 const char *mpb_signal_name(int sig, char *buf, unsigned len) {
@@ -40,15 +42,14 @@ const char *mpb_signal_name(int sig, char *buf, unsigned len) {
 }
 
 /* In the child: set up fds and environment, wait for the go byte, exec. */
-static void child_exec(const mpb_spawn_t *s, int out_w, int go_r, int err_w) {
+static void child_exec(const mpb_spawn_t *s, int out_w, int go_r, int err_w, int log) {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     signal(SIGPIPE, SIG_DFL);
     int null = open("/dev/null", O_RDWR);
-    int log = open(s->err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     dup2(null, 0);
     dup2(out_w, 1);
-    dup2(log >= 0 ? log : null, 2);
+    dup2(log, 2);
     if (s->preload && *s->preload)
         setenv("LD_PRELOAD", s->preload, 1);
     else
@@ -152,21 +153,39 @@ static void record_exit(int wstatus, const struct rusage *ru, mpb_result_t *r) {
     r->majflt = ru->ru_majflt;
 }
 
-/* Parent side once the child is released: wait, kill strays, reap. */
+/* A run that exited leaving processes running: status leftover (unless it
+ * already failed), with what was left in why. */
+static void note_strays(const mpb_strays_t *st, mpb_result_t *r) {
+    if (!st->n)
+        return;
+    if (r->status == MPB_ST_OK)
+        r->status = MPB_ST_LEFTOVER;
+    mpb_fmt(r->why, sizeof r->why,
+            "the workload exited leaving %zu process%s running (killed): %s; a process "
+            "left running competes with the runs after it",
+            st->n, st->n == 1 ? "" : "es", st->what);
+}
+
+/* Parent side once the child is released: wait, kill what is left of the
+ * run's process tree (strays.h), reap. */
 static void supervise(const mpb_spawn_t *s, pid_t pid, int pidfd, int outfd, double t0,
                       mpb_counters_t *c, mpb_result_t *r) {
     int how = wait_loop(s, pid, pidfd, &outfd, t0, r);
     r->wall_s = mpb_now() - t0;
-    kill(-pid, SIGKILL);
+    mpb_strays_t st;
+    mpb_strays_stop(pid, &st);
     int wstatus = 0;
     struct rusage ru;
     memset(&ru, 0, sizeof ru);
     while (wait4(pid, &wstatus, 0, &ru) < 0 && errno == EINTR)
         ;
+    mpb_strays_reap();
     drain(outfd, &r->out);
     record_exit(wstatus, &ru, r);
     if (how != WAIT_EXITED)
         r->status = how == WAIT_TIMEOUT ? MPB_ST_TIMEOUT : MPB_ST_INTERRUPTED;
+    else
+        note_strays(&st, r);
     mpb_counters_close(c, r->cnt, r->have_cnt);
 }
 
@@ -191,24 +210,41 @@ static int release(int go_w, int ep_r) {
     return e;
 }
 
+/* The run's stderr log, created by mpbench before the fork so that a
+ * folder it cannot write fails the run as mpbench's (status harness), not
+ * the workload's. Returns the fd or -1 with r filled. */
+static int open_log(const mpb_spawn_t *s, mpb_result_t *r) {
+    int fd = open(s->err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        r->status = MPB_ST_HARNESS;
+        mpb_fmt(r->why, sizeof r->why, "cannot create %s: %s", s->err_path, strerror(errno));
+    }
+    return fd;
+}
+
 void mpb_child_run(const mpb_spawn_t *s, mpb_result_t *r) {
     memset(r, 0, sizeof *r);
     mpb_wlout_init(&r->out);
-    int out[2], go[2], ep[2];
+    mpb_strays_enable();
+    int out[2], go[2], ep[2], log = open_log(s, r);
+    if (log < 0)
+        return;
     if (open_pipes(out, go, ep) != 0) {
-        r->status = MPB_ST_ERROR;
-        mpb_fmt(r->why, sizeof r->why, "pipe: %s", strerror(errno));
+        r->status = MPB_ST_HARNESS;
+        mpb_fmt(r->why, sizeof r->why, "mpbench cannot make a pipe: %s", strerror(errno));
+        close(log);
         return;
     }
     pid_t pid = fork();
     if (pid == 0)
-        child_exec(s, out[1], go[0], ep[1]);
+        child_exec(s, out[1], go[0], ep[1], log);
     close(out[1]);
     close(go[0]);
     close(ep[1]);
+    close(log);
     if (pid < 0) {
-        r->status = MPB_ST_ERROR;
-        mpb_fmt(r->why, sizeof r->why, "fork: %s", strerror(errno));
+        r->status = MPB_ST_HARNESS;
+        mpb_fmt(r->why, sizeof r->why, "mpbench cannot fork: %s", strerror(errno));
         close(out[0]), close(go[1]), close(ep[0]);
         return;
     }

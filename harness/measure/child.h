@@ -14,7 +14,11 @@
 
 /* Run statuses. unverified: the allocator named is not proven to have served
  * the run's malloc (provenance.h); invalid: the workload's mpbench-* output
- * held a value that is not what its key promises (wlout.h). */
+ * held a value that is not what its key promises (wlout.h); leftover: the
+ * workload exited leaving processes running (killed, named in why:
+ * strays.h). harness: mpbench itself could not run it (its own files could
+ * not be written: a full disk; pipe or fork refused): never a row, the
+ * matrix stops. */
 enum {
     MPB_ST_OK,
     MPB_ST_CRASH,
@@ -23,10 +27,14 @@ enum {
     MPB_ST_ERROR,
     MPB_ST_INTERRUPTED,
     MPB_ST_UNVERIFIED,
-    MPB_ST_INVALID
+    MPB_ST_INVALID,
+    MPB_ST_LEFTOVER,
+    MPB_ST_HARNESS,
+    MPB_ST_NSTATUS
 };
 
-/* "ok", "crash", "fail", "timeout", "error", "interrupted", "unverified", "invalid". */
+/* "ok", "crash", "fail", "timeout", "error", "interrupted", "unverified",
+ * "invalid", "leftover", "harness". */
 const char *mpb_status_name(int status);
 
 typedef struct mpb_spawn {

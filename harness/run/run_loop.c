@@ -18,7 +18,7 @@
 typedef struct progress {
     size_t done, total;
     double t0;
-    size_t by_status[MPB_ST_INVALID + 1]; /* counted runs per status */
+    size_t by_status[MPB_ST_NSTATUS]; /* counted runs per status */
 } progress_t;
 
 static void on_signal(int sig) {
@@ -83,6 +83,19 @@ static void show_progress(const progress_t *p, const mpb_run_t *r, size_t a, siz
             r->allocs[a].name, r->wls[w].name, r->m.threads[t], rep, el, eta, note);
 }
 
+/* A run mpbench itself could not make (status harness): no row, the
+ * matrix stops with exit 4. Returns MPB_EXIT_WRITE. */
+static int harness_failed(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep,
+                          const mpb_result_t *res) {
+    fprintf(stderr,
+            "mpbench: cannot run %s %s t%d %s%.0d: %s. This is mpbench's own failure, not the "
+            "allocator's: no row was written for it; the rows written so far are valid "
+            "(continue later with --resume %s)\n",
+            r->allocs[a].name, r->wls[w].name, r->m.threads[t], rep ? "rep " : "warm-up", rep,
+            res->why, r->dir);
+    return MPB_EXIT_WRITE;
+}
+
 /* One counted run: run, write the row, show progress. Returns an exit status. */
 static int counted_run(mpb_run_t *r, progress_t *p, size_t a, size_t w, size_t t, int rep) {
     mpb_result_t res;
@@ -90,6 +103,8 @@ static int counted_run(mpb_run_t *r, progress_t *p, size_t a, size_t w, size_t t
     mpb_run_one(r, a, w, t, rep, &res, ir, sizeof ir);
     if (res.status == MPB_ST_INTERRUPTED)
         return MPB_EXIT_INTERRUPTED;
+    if (res.status == MPB_ST_HARNESS)
+        return harness_failed(r, a, w, t, rep, &res);
     mpb_rowkey_t k = {r->wls[w].name,
                       r->m.threads[t],
                       rep,
@@ -107,7 +122,7 @@ static int counted_run(mpb_run_t *r, progress_t *p, size_t a, size_t w, size_t t
         return MPB_EXIT_WRITE;
     }
     p->done++;
-    p->by_status[res.status >= 0 && res.status <= MPB_ST_INVALID ? res.status : MPB_ST_ERROR]++;
+    p->by_status[res.status >= 0 && res.status < MPB_ST_NSTATUS ? res.status : MPB_ST_ERROR]++;
     show_progress(p, r, a, w, t, rep, &res);
     return MPB_EXIT_OK;
 }
@@ -124,6 +139,8 @@ static int visit(mpb_run_t *r, progress_t *p, unsigned char *warm, size_t a, siz
         mpb_run_one(r, a, w, t, 0, &res, ir, sizeof ir);
         if (res.status == MPB_ST_INTERRUPTED)
             return MPB_EXIT_INTERRUPTED;
+        if (res.status == MPB_ST_HARNESS)
+            return harness_failed(r, a, w, t, 0, &res);
         r->warmups++;
     }
     warm[cell] = 1;
@@ -168,7 +185,7 @@ static void report_not_ok(const progress_t *p) {
         return;
     fprintf(stderr, "mpbench: %zu of %zu runs are not ok (", bad, p->done);
     const char *sep = "";
-    for (int s = 1; s <= MPB_ST_INVALID; s++)
+    for (int s = 1; s < MPB_ST_NSTATUS; s++)
         if (p->by_status[s]) {
             fprintf(stderr, "%s%s %zu", sep, mpb_status_name(s), p->by_status[s]);
             sep = ", ";

@@ -51,22 +51,59 @@ static void check_provenance(const mpb_run_t *r, size_t a, size_t w, const char 
         res->status = MPB_ST_UNVERIFIED;
 }
 
-/* Starts the probe's report file with a header line, so a folder that has
- * no room for it fails the run here (status error) instead of leaving the
- * probe silent. Returns 0, or -1 with res filled. */
+#define PROBE_RESERVE (16 * 1024) /* bytes kept for the probe's lines */
+
+/* Starts the probe's report file with a header line and reserves room for
+ * the probe's lines (so a disk that fills during the run cannot silence
+ * it). A folder without that room fails the run here as mpbench's own
+ * failure (status harness: no row, the matrix stops), not the allocator's.
+ * Returns 0, or -1 with res filled. */
 static int start_probe_file(const char *path, mpb_result_t *res) {
     static const char head[] = "# mpbench provenance report: one line per process\n";
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd >= 0 && write(fd, head, sizeof head - 1) == (ssize_t)(sizeof head - 1) && close(fd) == 0)
+    errno = 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), e = 0;
+    if (fd < 0 || write(fd, head, sizeof head - 1) != (ssize_t)(sizeof head - 1))
+        e = errno ? errno : ENOSPC;
+    else if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, PROBE_RESERVE) != 0 && errno != EOPNOTSUPP &&
+             errno != ENOSYS)
+        e = errno; /* a file system without fallocate keeps no reserve */
+    if (fd >= 0 && close(fd) != 0 && !e)
+        e = errno;
+    if (!e)
         return 0;
-    int e = errno;
-    if (fd >= 0)
-        close(fd);
     memset(res, 0, sizeof *res);
-    res->status = MPB_ST_ERROR;
+    res->status = MPB_ST_HARNESS;
     mpb_fmt(res->why, sizeof res->why, "cannot write %s: %s", path, strerror(e));
     unlink(path);
     return -1;
+}
+
+/* After a run that did not end ok: when mpbench can no longer write into
+ * the results folder (a full disk, a quota), the failure may be the disk's,
+ * not the allocator's: the run becomes mpbench's own failure (harness). */
+static void check_room(const mpb_run_t *r, mpb_result_t *res) {
+    char path[PATH_MAX + 32], block[4096];
+    if (res->status == MPB_ST_OK || res->status == MPB_ST_HARNESS ||
+        res->status == MPB_ST_INTERRUPTED)
+        return;
+    mpb_fmt(path, sizeof path, "%s/logs/.mpbench-room", r->dir);
+    memset(block, 0, sizeof block);
+    errno = 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), e = 0;
+    if (fd < 0 || write(fd, block, sizeof block) != (ssize_t)sizeof block || fsync(fd) != 0)
+        e = errno ? errno : ENOSPC;
+    if (fd >= 0)
+        close(fd);
+    unlink(path);
+    if (!e)
+        return;
+    char was[sizeof res->why];
+    mpb_copy(was, sizeof was, res->why);
+    res->status = MPB_ST_HARNESS;
+    mpb_fmt(res->why, sizeof res->why,
+            "the results folder %s cannot be written (%s) after a run that did not end ok "
+            "(%s): its failure may be the disk's, not the allocator's",
+            r->dir, strerror(e), was[0] ? was : "no reason given");
 }
 
 /* Removes path when it is empty. */
@@ -131,11 +168,14 @@ void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep, mpb_
     if (start_probe_file(probe, res) != 0)
         return;
     mpb_child_run(&s, res);
+    if (res->status == MPB_ST_HARNESS)
+        return;
     if (rep > 0)
         check_provenance(r, a, w, probe, err, res, watch.why);
     if (rep > 0 && res->status == MPB_ST_OK &&
         mpb_wlout_check(&res->out, res->why, sizeof res->why) != 0)
         res->status = MPB_ST_INVALID;
+    check_room(r, res); /* before the probe's reserve is given back */
     if (res->status != MPB_ST_UNVERIFIED)
         unlink(probe);
     drop_if_empty(err);
