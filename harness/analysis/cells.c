@@ -248,15 +248,28 @@ static int row_add(mpb_cellset_t *cs, const mpb_table_t *t, size_t r, const int 
 }
 
 /* Rank of an allocator in tables and plots: the baselines first, then the
- * rivals (user space, then kernel-sim's), then mpalloc and its variants. */
+ * rivals (user space, then kernel-sim's), any other allocator (a .so by
+ * path or NAME=PATH), then mpalloc and its variants. */
 static int alloc_rank(const char *a) {
-    static const char *order[] = {MPB_BASELINE,        "jemalloc", "tcmalloc",  "mimalloc",
-                                  MPB_KERNEL_BASELINE, "magazine", "first-fit", "mpalloc"};
+    static const char *order[] = {MPB_BASELINE, "jemalloc",   "tcmalloc", "mimalloc", "tbbmalloc",
+                                  "scudo",      "buddy-slab", "magazine", "first-fit"};
     size_t n = sizeof order / sizeof order[0];
     for (size_t i = 0; i < n; i++)
         if (strcmp(a, order[i]) == 0)
             return (int)i;
-    return strncmp(a, "mpalloc-", 8) == 0 ? (int)n : (int)n + 1;
+    if (strcmp(a, "mpalloc") == 0)
+        return (int)n + 1;
+    return strncmp(a, "mpalloc-", 8) == 0 ? (int)n + 2 : (int)n;
+}
+
+void mpb_cells_order(char **names, size_t n) {
+    for (size_t i = 1; i < n; i++) {
+        char *a = names[i];
+        size_t j = i;
+        for (; j > 0 && alloc_rank(names[j - 1]) > alloc_rank(a); j--)
+            names[j] = names[j - 1];
+        names[j] = a;
+    }
 }
 
 /* The baseline of the set: glibc, else kernel-sim's buddy-slab, else none. */
@@ -266,16 +279,6 @@ static void pick_baseline(mpb_cellset_t *cs) {
         for (size_t i = 0; i < cs->nallocs; i++)
             if (strcmp(cs->allocs[i], cands[k]) == 0)
                 mpb_copy(cs->baseline, sizeof cs->baseline, cands[k]);
-}
-
-static void allocs_order(mpb_cellset_t *cs) {
-    for (size_t i = 1; i < cs->nallocs; i++) {
-        char *a = cs->allocs[i];
-        size_t j = i;
-        for (; j > 0 && alloc_rank(cs->allocs[j - 1]) > alloc_rank(a); j--)
-            cs->allocs[j] = cs->allocs[j - 1];
-        cs->allocs[j] = a;
-    }
 }
 
 static int check_columns(const mpb_table_t *t, const char *path) {
@@ -313,7 +316,7 @@ int mpb_cells_load(const char *dir, mpb_cellset_t *cs) {
             cs->nrows++;
     }
     mpb_table_free(&t);
-    allocs_order(cs);
+    mpb_cells_order(cs->allocs, cs->nallocs);
     pick_baseline(cs);
     if (cs->mixed_scale || cs->mixed_measure) {
         fprintf(stderr,

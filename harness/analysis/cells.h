@@ -124,6 +124,10 @@ int mpb_cells_has_baseline(const mpb_cellset_t *cs);
 /* The workload key of a cell: test itself, or "test/<size>B" when size > 0. */
 const char *mpb_cells_key(const char *test, long size, char *buf, size_t len);
 
+/* Sorts allocator names into table and plot order (stable): glibc, the
+ * known rivals, kernel-sim's, other allocators, mpalloc, its variants. */
+void mpb_cells_order(char **names, size_t n);
+
 /* A short label for an allocator: the file name without lib/.so for a path. */
 const char *mpb_cells_label(const char *alloc, char *buf, size_t len);
 

@@ -52,6 +52,19 @@ static void put_eff(FILE *f, const mpb_ratio_t *e, double *ymax) {
     *ymax = fmax(*ymax, hi);
 }
 
+/* The base row: E = 1 by definition at the smallest thread count, for
+ * the allocators that ran there, so every line starts at (B, 1) and a
+ * matrix of two thread counts draws lines, not lone points. */
+static void base_row(FILE *f, const mpb_cellset_t *cs, const char *workload, int pus) {
+    fprintf(f, "%d", cs->threads[0]);
+    fputs(pus > 0 ? " 1" : " ?", f);
+    for (size_t a = 0; a < cs->nallocs; a++) {
+        const mpb_cell_t *b = mpb_cells_find(cs, cs->allocs[a], workload, cs->threads[0]);
+        fputs(b && b->nvals[MPB_M_OPS] ? " 1 1 1" : " ? ? ?", f);
+    }
+    fputc('\n', f);
+}
+
 int mpb_scaling_write_dat(const mpb_cellset_t *cs, const char *workload, int pus, const char *path,
                           double *ymax) {
     FILE *f = fopen(path, "w");
@@ -67,6 +80,8 @@ int mpb_scaling_write_dat(const mpb_cellset_t *cs, const char *workload, int pus
         fprintf(f, " %s %s_lo %s_hi", l, l, l);
     }
     fputc('\n', f);
+    if (cs->nthreads > 1)
+        base_row(f, cs, workload, pus);
     for (size_t t = 1; t < cs->nthreads; t++) {
         double c = mpb_scaling_ceiling(cs, cs->threads[t], pus);
         fprintf(f, "%d", cs->threads[t]);

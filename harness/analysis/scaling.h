@@ -29,9 +29,11 @@ double mpb_scaling_ceiling(const mpb_cellset_t *cs, int threads, int pus);
 int mpb_scaling_pus(const json_t *meta);
 
 /* Writes the plot data DIR/plots/efficiency_<W>.dat for one workload: a row
- * per thread count above the smallest: threads, ceiling ("?" when unknown),
- * then E, lo, hi per allocator in cs->allocs order ("?" when absent).
- * Returns the number of points written, or -1 when the file cannot be. */
+ * per thread count: threads, ceiling ("?" when unknown), then E, lo, hi per
+ * allocator in cs->allocs order ("?" when absent); the smallest count's row
+ * is E = 1 (the definition), so lines start there. Returns the number of
+ * measured points (rows above the smallest), or -1 when the file cannot be
+ * written. */
 int mpb_scaling_write_dat(const mpb_cellset_t *cs, const char *workload, int pus, const char *path,
                           double *ymax);
 

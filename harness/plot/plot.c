@@ -19,6 +19,7 @@
 #include "common/json.h"
 #include "common/lock.h"
 #include "common/outfmt.h"
+#include "plot/palette.h"
 #include "analysis/scaling.h"
 #include "plot/plot_timeline.h"
 #include "common/util.h"
@@ -105,10 +106,11 @@ static void put_header(FILE *f, const mpb_cellset_t *cs, const char *first) {
     fputc('\n', f);
 }
 
-/* Writes the grouped-bar data of metric m at `threads`: a row per workload,
- * three columns per allocator. Returns the number of bars, -1 on error. */
+/* Writes the grouped-bar data of metric m at `threads`: a row per workload
+ * with a value there (counted in *groups), three columns per allocator.
+ * Returns the number of bars, -1 on error. */
 static int write_bars_dat(const mpb_plotctx_t *px, int m, int threads, const char *path,
-                          mpb_yrange_t *yr) {
+                          mpb_yrange_t *yr, int *groups) {
     const mpb_cellset_t *cs = px->cs;
     FILE *f = fopen(path, "w");
     int bars = 0;
@@ -118,6 +120,13 @@ static int write_bars_dat(const mpb_plotctx_t *px, int m, int threads, const cha
     }
     put_header(f, cs, "workload");
     for (size_t w = 0; w < cs->nworkloads; w++) {
+        int any = 0; /* a workload without a value here gets no empty slot */
+        for (size_t a = 0; a < cs->nallocs && !any; a++)
+            any = !isnan(
+                cell_point(px, mpb_cells_find(cs, cs->allocs[a], cs->workloads[w], threads), m).v);
+        if (!any)
+            continue;
+        (*groups)++;
         fprintf(f, "\"%s\"", cs->workloads[w]);
         for (size_t a = 0; a < cs->nallocs; a++) {
             const mpb_cell_t *c = mpb_cells_find(cs, cs->allocs[a], cs->workloads[w], threads);
@@ -189,25 +198,58 @@ static int write_line_dat(const mpb_plotctx_t *px, int m, const char *test, int 
     return fclose(f) == 0 ? pts : -1;
 }
 
-/* Common head of every script: terminal, output, titles, names, log scale. */
+/* The allocators' labels in cs->allocs order (file names made short for
+ * folders from before labels), for titles and the palette. */
+static const char **alloc_labels(const mpb_cellset_t *cs, char (*buf)[256]) {
+    const char **l = mpb_xrealloc(NULL, (cs->nallocs + 1) * sizeof *l);
+    for (size_t a = 0; a < cs->nallocs; a++)
+        l[a] = mpb_cells_label(cs->allocs[a], buf[a], sizeof buf[a]);
+    return l;
+}
+
+/* Common head of every script: terminal, output, titles, names, one
+ * linetype per allocator from the palette (lt i is allocator i), log scale. */
 static void script_head(FILE *s, const mpb_plotctx_t *px, const char *png, const char *title,
                         const mpb_yrange_t *yr) {
-    char lb[256], safe[256];
+    char safe[256];
+    char(*lb)[256] = mpb_xrealloc(NULL, (px->cs->nallocs + 1) * sizeof *lb);
+    const char **labels = alloc_labels(px->cs, lb);
     fprintf(s, "%s\nset output '%s'\n", px->term, png);
     fputs("set title ", s);
     mpb_gnuplot_quote(s, title);
     fputs("\nset datafile missing '?'\n", s);
     fprintf(s, "set grid ytics lc rgb '#dddddd'\nset key outside right top\n");
+    mpb_palette_linetypes(s, labels, px->cs->nallocs);
     fputs("names = \"", s);
     for (size_t a = 0; a < px->cs->nallocs; a++)
-        fprintf(
-            s, "%s%s", a ? " " : "",
-            mpb_safe_name(mpb_cells_label(px->cs->allocs[a], lb, sizeof lb), safe, sizeof safe));
+        fprintf(s, "%s%s", a ? " " : "", mpb_safe_name(labels[a], safe, sizeof safe));
     fprintf(s, "\"\nN = %zu\n", px->cs->nallocs);
     if (yr->vmax / yr->vmin > 10.0)
         fprintf(s, "set logscale y\nset yrange [%.6g:%.6g]\n", yr->lo / 1.5, yr->hi * 1.5);
     else
         fprintf(s, "set yrange [0:%.6g]\n", yr->hi * 1.12);
+    free(labels);
+    free(lb);
+}
+
+/* The bar clauses of a grouped-bar plot: one per allocator, in its
+ * palette colour and fill, titled with its label. */
+static void bar_clauses(FILE *s, const mpb_cellset_t *cs, const char *dat) {
+    char(*lb)[256] = mpb_xrealloc(NULL, (cs->nallocs + 1) * sizeof *lb);
+    const char **labels = alloc_labels(cs, lb);
+    fputs("plot ", s);
+    for (size_t a = 0; a < cs->nallocs; a++) {
+        if (a == 0)
+            fprintf(s, "'%s' using %zu:%zu:%zu:xtic(1) ", dat, 3 * a + 2, 3 * a + 3, 3 * a + 4);
+        else
+            fprintf(s, ", \\\n     '' using %zu:%zu:%zu ", 3 * a + 2, 3 * a + 3, 3 * a + 4);
+        mpb_palette_bar(s, labels[a]);
+        fputs(" title ", s);
+        mpb_gnuplot_quote(s, labels[a]);
+    }
+    fputc('\n', s);
+    free(labels);
+    free(lb);
 }
 
 /* Saves the script beside its data and runs it there (gnuplot.c), so the
@@ -253,7 +295,9 @@ static int plot_bars(mpb_plotctx_t *px, int m, int threads, const char *prefix) 
     snprintf(dat, sizeof dat, "%s_t%d.dat", prefix, threads);
     snprintf(png, sizeof png, "%s_t%d.png", prefix, threads);
     snprintf(gp, sizeof gp, "%s_t%d.gp", prefix, threads);
-    if (write_bars_dat(px, m, threads, mpb_path(path, sizeof path, px->dir, dat), &yr) <= 0)
+    int groups = 0;
+    if (write_bars_dat(px, m, threads, mpb_path(path, sizeof path, px->dir, dat), &yr, &groups) <=
+        0)
         return -1;
     bar_names(px, m, threads, title, sizeof title, ylabel, sizeof ylabel);
     char *text = NULL;
@@ -261,17 +305,14 @@ static int plot_bars(mpb_plotctx_t *px, int m, int threads, const char *prefix) 
     FILE *s = open_memstream(&text, &len);
     script_head(s, px, png, title, &yr);
     fprintf(s, "set ylabel \"%s\"\nset bmargin 7\nset xrange [-0.6:%g]\n", ylabel,
-            (double)px->cs->nworkloads - 0.4);
+            (double)groups - 0.4);
     fputs("set style data histograms\nset style histogram errorbars gap 1.5 lw 1\n"
           "set style fill solid 0.85 border -1\nset xtics nomirror rotate by 30 right\n",
           s);
     if (px->normalised)
         fputs("set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb 'black'\n",
               s);
-    fprintf(s,
-            "plot for [i=1:N] '%s' using (column(3*i-1)):(column(3*i)):(column(3*i+1))"
-            ":xtic(1) title word(names, i)\n",
-            dat);
+    bar_clauses(s, px->cs, dat);
     fclose(s);
     int rc = run_script(px, text, gp);
     free(text);
@@ -313,7 +354,7 @@ static int plot_kernel_line(mpb_plotctx_t *px, int m, const char *test, int by_s
     fputs(by_size ? "set logscale x 2\n" : "set xtics 1\n", s);
     fprintf(s,
             "plot for [i=1:N] '%s' using 1:(column(3*i-1)):(column(3*i)):(column(3*i+1))"
-            " with yerrorlines lw 2 pt 7 title word(names, i)\n",
+            " with yerrorlines lt i title word(names, i)\n",
             dat);
     fclose(s);
     int rc = run_script(px, text, gp);
@@ -374,7 +415,7 @@ static int plot_scaling(mpb_plotctx_t *px, const char *workload) {
             px->cs->threads[px->cs->nthreads - 1] + 0.5);
     fprintf(s,
             "plot for [i=1:N] '%s' using 1:(column(3*i-1)):(column(3*i)):(column(3*i+1))"
-            " with yerrorlines lw 2 pt 7 title word(names, i)\n",
+            " with yerrorlines lt i title word(names, i)\n",
             dat);
     fclose(s);
     int rc = run_script(px, text, gp);
@@ -413,18 +454,18 @@ static int plot_efficiency(mpb_plotctx_t *px, const char *workload) {
     FILE *s = open_memstream(&text, &len);
     script_head(s, px, png, title, &yr);
     fputs("set ylabel 'per-thread efficiency E(N)'\nset logscale x 2\n", s);
-    thread_axis(s, cs, 1);
-    fprintf(s, "set xrange [%g:%g]\n", cs->threads[1] / 1.3, cs->threads[cs->nthreads - 1] * 1.3);
+    thread_axis(s, cs, 0);
+    fprintf(s, "set xrange [%g:%g]\n", cs->threads[0] / 1.3, cs->threads[cs->nthreads - 1] * 1.3);
     fputs("set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 3 lc rgb 'gray'\n", s);
     fputs("plot ", s);
     if (px->pus > 0)
         fprintf(s,
-                "'%s' using 1:2 with lines dt 2 lw 2 lc rgb 'black' title 'ceiling on %d "
-                "PUs', \\\n     ",
+                "'%s' using 1:2 with linespoints dt 2 lw 2 pt 6 ps 1.5 lc rgb 'black' "
+                "title 'ceiling on %d PUs', \\\n     ",
                 dat, px->pus);
     fprintf(s,
             "for [i=1:N] '%s' using 1:(column(3*i)):(column(3*i+1)):(column(3*i+2)) "
-            "with yerrorlines lw 2 pt 7 title word(names, i)\n",
+            "with yerrorlines lt i title word(names, i)\n",
             dat);
     fclose(s);
     int rc = run_script(px, text, gp);

@@ -4,9 +4,11 @@
  * holds one gnuplot index block per allocator; the .dat and .gp stay
  * beside the PNG like the other plots (drawn through gnuplot.c). */
 #include "plot/plot_timeline.h"
+#include "analysis/cells.h"
 #include "common/csvio.h"
 #include "plot/gnuplot.h"
 #include "common/outfmt.h"
+#include "plot/palette.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -41,14 +43,15 @@ static void distinct(const mpb_table_t *t, const char *col, const char *w, mpb_s
     }
 }
 
-/* Writes the .dat (a block per allocator) and returns the allocators drawn. */
+/* Writes the .dat (a block per allocator) and returns the allocators drawn;
+ * drawn[] gets their names, in block order. */
 static int write_dat(const mpb_table_t *t, const char *w, int threads, int rep,
-                     const mpb_strlist_t *allocs, const char *path, char *names, size_t nlen) {
+                     const mpb_strlist_t *allocs, const char *path, mpb_strlist_t *drawn,
+                     int *samples) {
     FILE *f = fopen(path, "w");
     int blocks = 0;
     if (!f)
         return -1;
-    names[0] = '\0';
     for (size_t a = 0; a < allocs->n; a++) {
         int rows = 0;
         for (size_t i = 0; i < t->nrows; i++)
@@ -62,32 +65,48 @@ static int write_dat(const mpb_table_t *t, const char *w, int threads, int rep,
                         atof(mpb_table_get(t, i, "rss_kb")) / 1024.0);
             }
         if (rows) {
-            char safe[256];
-            size_t n = strlen(names);
-            const char *base =
-                strrchr(allocs->v[a], '/') ? strrchr(allocs->v[a], '/') + 1 : allocs->v[a];
-            mpb_fmt(names + n, nlen - n, "%s%s", blocks ? " " : "",
-                    mpb_safe_name(base, safe, sizeof safe));
-            blocks++;
+            mpb_strlist_add(drawn, allocs->v[a]);
+            samples[blocks++] = rows;
         }
     }
     return fclose(f) == 0 ? blocks : -1;
 }
 
+/* The plot clauses: one line per allocator drawn, in its palette style,
+ * with about ten of its points marked (told apart in grey). */
+static void line_clauses(FILE *s, const char *dat, const mpb_strlist_t *drawn, const int *samples) {
+    char lb[256];
+    fputs("plot ", s);
+    for (size_t i = 0; i < drawn->n; i++) {
+        const char *l = mpb_cells_label(drawn->v[i], lb, sizeof lb);
+        fprintf(s, "%s'%s' index %zu using 1:2 with linespoints pi %d ", i ? ", \\\n     " : "",
+                dat, i, samples[i] / 10 > 1 ? samples[i] / 10 : 1);
+        mpb_palette_line(s, l);
+        fputs(" title ", s);
+        mpb_gnuplot_quote(s, l);
+    }
+    fputc('\n', s);
+}
+
 /* Draws timeline_<w>.png; returns 0 or -1. */
 static int plot_one(const mpb_table_t *t, const char *w, const mpb_strlist_t *allocs,
                     const char *plotdir, const char *term) {
-    char safe[200], dat[256], png[256], gp[256], path[4400], names[4096];
+    char safe[200], dat[256], png[256], gp[256], path[4400];
     int threads, rep;
+    mpb_strlist_t drawn = {0};
+    int *samples = mpb_xrealloc(NULL, (allocs->n + 1) * sizeof *samples);
     pick_run(t, w, &threads, &rep);
     mpb_safe_name(w, safe, sizeof safe);
     mpb_fmt(dat, sizeof dat, "timeline_%s.dat", safe);
     mpb_fmt(png, sizeof png, "timeline_%s.png", safe);
     mpb_fmt(gp, sizeof gp, "timeline_%s.gp", safe);
-    int n = write_dat(t, w, threads, rep, allocs, mpb_path(path, sizeof path, plotdir, dat), names,
-                      sizeof names);
-    if (n <= 0)
+    int n = write_dat(t, w, threads, rep, allocs, mpb_path(path, sizeof path, plotdir, dat), &drawn,
+                      samples);
+    if (n <= 0) {
+        mpb_strlist_free(&drawn);
+        free(samples);
         return n;
+    }
     char *text = NULL;
     size_t len = 0;
     FILE *s = open_memstream(&text, &len);
@@ -100,12 +119,12 @@ static int plot_one(const mpb_table_t *t, const char *w, const mpb_strlist_t *al
     fputs("set title ", s);
     mpb_gnuplot_quote(s, title);
     fputc('\n', s);
-    fprintf(s,
-            "set xlabel 'time since start (ms)'\nset ylabel 'RSS (MiB)'\nset grid\n"
-            "set key outside right top\nset yrange [0:*]\nnames = \"%s\"\n"
-            "plot for [i=0:%d] '%s' index i using 1:2 with lines lw 2 title word(names, i+1)\n",
-            names, n - 1, dat);
+    fprintf(s, "set xlabel 'time since start (ms)'\nset ylabel 'RSS (MiB)'\nset grid\n"
+               "set key outside right top\nset yrange [0:*]\n");
+    line_clauses(s, dat, &drawn, samples);
     fclose(s);
+    mpb_strlist_free(&drawn);
+    free(samples);
     int rc = mpb_gnuplot(plotdir, gp, text);
     free(text);
     return rc;
@@ -124,6 +143,7 @@ int mpb_plot_timelines(const char *dir, const char *plotdir, const char *term, i
     mpb_strlist_t wls = {0}, allocs = {0};
     distinct(&t, "workload", NULL, &wls);
     distinct(&t, "allocator", NULL, &allocs);
+    mpb_cells_order(allocs.v, allocs.n);
     for (size_t w = 0; w < wls.n; w++) {
         int rc = plot_one(&t, wls.v[w], &allocs, plotdir, term);
         *made += rc == 0, *failed += rc < 0;

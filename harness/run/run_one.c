@@ -16,8 +16,7 @@
 /* "<alloc>-<workload>-t<T>-<rep>" with path-unsafe characters replaced. */
 static void cell_name(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep, char *buf,
                       size_t len) {
-    const mpb_alloc_t *al = &r->allocs[a];
-    const char *an = strchr(al->name, '/') ? al->variant : al->name;
+    const char *an = r->allocs[a].name;
     char reps[16];
     if (rep > 0)
         mpb_fmt(reps, sizeof reps, "%d", rep);

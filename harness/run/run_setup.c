@@ -80,14 +80,16 @@ static long find_name(const char *base, size_t stride, size_t n, const char *s) 
     return -1;
 }
 
-/* Resolves the allocator names; the list is rewritten with what was kept. */
+/* Resolves the allocator names; the list is rewritten with what was kept,
+ * each as its spec (a known name or LABEL=PATH), so --resume finds the same
+ * libraries under the same labels. Labels must be unique in the run. */
 static int resolve_allocs(mpb_run_t *r) {
     mpb_strlist_t kept = {0};
     r->allocs = mpb_xrealloc(NULL, r->m.allocs.n * sizeof *r->allocs);
     for (size_t i = 0; i < r->m.allocs.n; i++) {
         mpb_alloc_t *a = &r->allocs[r->nalloc];
         int rc = mpb_alloc_resolve(r->m.allocs.v[i], a);
-        if (rc != 0 && (r->alloc_explicit || rc == -1)) {
+        if (rc != 0 && (r->alloc_explicit || rc == -1 || rc == -3)) {
             mpb_alloc_explain(r->m.allocs.v[i], rc, a);
             mpb_strlist_free(&kept);
             return MPB_EXIT_USAGE;
@@ -97,20 +99,14 @@ static int resolve_allocs(mpb_run_t *r) {
                     r->m.allocs.v[i], a->path);
             continue;
         }
-        if (find_name(r->allocs[0].name, sizeof *r->allocs, r->nalloc, a->name) >= 0) {
-            fprintf(stderr,
-                    "mpbench: allocator %s is listed twice: one cell would hold both "
-                    "sets of runs\n",
-                    a->name);
-            mpb_strlist_free(&kept);
-            return MPB_EXIT_USAGE;
-        }
         mpb_alloc_version(a);
-        mpb_strlist_add(&kept, a->name);
+        mpb_strlist_add(&kept, a->spec);
         r->nalloc++;
     }
     mpb_strlist_free(&r->m.allocs);
     r->m.allocs = kept;
+    if (mpb_alloc_check_unique(r->allocs, r->nalloc) != 0)
+        return MPB_EXIT_USAGE;
     if (!r->nalloc)
         fprintf(stderr, "mpbench: no allocator to run\n");
     return r->nalloc ? MPB_EXIT_OK : MPB_EXIT_USAGE;

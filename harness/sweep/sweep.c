@@ -31,6 +31,9 @@ static const char sweep_help[] =
     "  -T, --tunable MPA_X=LIST  a tunable and its values (up to 4 tunables;\n"
     "                            the grid is every combination)\n"
     "  -w, --workload LIST       workloads (required)\n"
+    "  -a, --alloc LIST          other allocators to run beside the variants and\n"
+    "                            the default build (names, paths or NAME=PATH, as\n"
+    "                            mpbench run takes them), e.g. mimalloc,mi3=/x.so\n"
     "  -t, --threads LIST        thread counts (default: as mpbench run)\n"
     "  -r, --repeat N            repetitions per cell (default 5)\n"
     "  -s, --scale F             workload size factor\n"
@@ -49,6 +52,7 @@ static const char sweep_help[] =
 enum { OPT_LIST = 256, OPT_MD, OPT_ANALYSE, OPT_TIMEOUT, OPT_WARMUP, OPT_SEED, OPT_NOPIN };
 
 static const struct option sweep_opts[] = {{"tunable", required_argument, 0, 'T'},
+                                           {"alloc", required_argument, 0, 'a'},
                                            {"workload", required_argument, 0, 'w'},
                                            {"threads", required_argument, 0, 't'},
                                            {"repeat", required_argument, 0, 'r'},
@@ -69,6 +73,7 @@ static const struct option sweep_opts[] = {{"tunable", required_argument, 0, 'T'
 /* What the command line asked for besides the grid. */
 typedef struct sweep_args {
     int list, md, help, workload;
+    const char *alloc; /* --alloc: other allocators run beside the variants */
     const char *analyse;
     mpb_strlist_t run; /* options handed to mpbench run */
 } sweep_args_t;
@@ -90,6 +95,9 @@ static int parse_opt(int c, mpb_sweep_t *s, sweep_args_t *a) {
     switch (c) {
     case 'T':
         return mpb_sweep_add_tunable(s, optarg) == 0 ? 0 : 2;
+    case 'a':
+        a->alloc = optarg;
+        break;
     case 'w':
         a->workload = 1;
         pass_on(a, "--workload", optarg);
@@ -147,7 +155,7 @@ static int parse_opt(int c, mpb_sweep_t *s, sweep_args_t *a) {
 static int parse_args(int argc, char **argv, mpb_sweep_t *s, sweep_args_t *a) {
     int c, rc;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "T:w:t:r:s:qo:j:h", sweep_opts, NULL)) != -1)
+    while ((c = getopt_long(argc, argv, "T:a:w:t:r:s:qo:j:h", sweep_opts, NULL)) != -1)
         if ((rc = parse_opt(c, s, a)) != 0)
             return rc;
     if (optind < argc)
@@ -195,8 +203,10 @@ static int check_fresh(const mpb_sweep_t *s) {
 
 /* mpbench run over the default build and every variant that built. */
 static int run_matrix(const mpb_sweep_t *s, const sweep_args_t *a) {
-    char allocs[MPB_SWEEP_MAXPTS * 140] = MPB_SWEEP_REF;
+    char allocs[MPB_SWEEP_MAXPTS * 140 + 4096] = MPB_SWEEP_REF;
     size_t off = strlen(allocs);
+    if (a->alloc)
+        off += (size_t)mpb_fmt(allocs + off, sizeof allocs - off, ",%s", a->alloc);
     for (size_t i = 0; i < s->npts; i++)
         if (strcmp(s->pts[i].status, "build-failed") != 0)
             off +=

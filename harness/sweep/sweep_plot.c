@@ -6,6 +6,7 @@
  *   sweep_pareto[_<workload>]_t<N>.png  time vs RSS, Pareto front joined. */
 #include "plot/gnuplot.h"
 #include "common/outfmt.h"
+#include "plot/palette.h"
 #include "sweep/sweep.h"
 
 #include <math.h>
@@ -134,10 +135,16 @@ static void line_plot(sweep_plots_t *p, size_t k, int mi, int th) {
     for (size_t i = 0; i < nx; i++)
         fprintf(s, "%s'%g' %g", i ? ", " : "", xs[i], xs[i]);
     fprintf(s, ")\nset xrange [%g:%g]", nx ? xs[0] - 0.5 : 0, nx ? xs[nx - 1] + 0.5 : 1);
-    fputs("\nplot 1 title 'default build' lc rgb '#888888' dt 2", s);
+    fputs("\nplot 1 title 'default build (mpalloc)' ", s);
+    mpb_palette_line(s, MPB_SWEEP_REF);
     for (size_t w = 0; w < d->cs.nworkloads; w++)
-        fprintf(s, ", '%s.dat' using 1:%zu:%zu:%zu with yerrorlines lw 2 title '%s'", base,
-                2 + 3 * w, 3 + 3 * w, 4 + 3 * w, d->cs.workloads[w]);
+        /* lines here are workloads, not allocators: greys with their own
+         * points and dashes, so no colour reads as an allocator's */
+        fprintf(s,
+                ", '%s.dat' using 1:%zu:%zu:%zu with yerrorlines lw 2 lc rgb '%s' pt %zu "
+                "dt %zu title '%s'",
+                base, 2 + 3 * w, 3 + 3 * w, 4 + 3 * w, w % 2 ? "#777777" : "#222222", 1 + w % 14,
+                1 + w % 5, d->cs.workloads[w]);
     fputc('\n', s);
     fclose(f), fclose(s);
     draw(p, base);
@@ -191,7 +198,11 @@ static size_t pareto_dat(const mpb_sweepdata_t *d, FILE *f, const char *wl, int 
     size_t n = 0, nf = 0;
     for (size_t row = 0; row < d->tab.nrows; row++)
         if (mpb_sweepdata_point(d, row, wl, th, &t, &r) == 0) {
-            fprintf(f, "%.6g %.6g \"%s\"\n", t, r, mpb_table_get(&d->tab, row, "variant"));
+            char alloc[300];
+            unsigned rgb = (unsigned)strtoul(
+                mpb_palette_style(mpb_sweepdata_alloc(d, row, alloc, sizeof alloc)).rgb + 1, NULL,
+                16);
+            fprintf(f, "%.6g %.6g \"%s\" %u\n", t, r, mpb_table_get(&d->tab, row, "variant"), rgb);
             n++;
             if (mpb_sweepdata_pareto(d, row, wl, th) && nf <= MPB_SWEEP_MAXPTS)
                 pts[nf][0] = t, pts[nf++][1] = r;
@@ -200,7 +211,8 @@ static size_t pareto_dat(const mpb_sweepdata_t *d, FILE *f, const char *wl, int 
     fputs("\n\n", f);
     for (size_t i = 0; i < nf; i++)
         fprintf(f, "%.6g %.6g\n", pts[i][0], pts[i][1]);
-    fputs("\n\n1 1 \"default\"\n", f);
+    fprintf(f, "\n\n1 1 \"default\" %lu\n",
+            strtoul(mpb_palette_style(MPB_SWEEP_REF).rgb + 1, NULL, 16));
     return n;
 }
 
@@ -225,11 +237,12 @@ static void pareto_plot(sweep_plots_t *p, const char *wl, int th) {
         "set xlabel 'wall time / default (lower is better)'\n"
         "set ylabel 'peak RSS / default (lower is better)'\nset offsets graph 0.05, graph 0.05, "
         "graph 0.05, graph 0.05\n"
-        "plot '%s.dat' index 0 using 1:2 with points pt 7 ps 1.2 lc rgb '#4477aa' title 'variant', "
+        "plot '%s.dat' index 0 using 1:2:4 with points pt 7 ps 1.4 lc rgb variable "
+        "title 'variant (its own colour)', "
         "'' index 0 using 1:2:3 with labels offset 0,1 font ',8' notitle, "
-        "'' index 1 using 1:2 with linespoints lw 2 pt 6 ps 2 lc rgb '#cc3311' "
-        "title 'Pareto front', '' index 2 using 1:2 with points pt 5 ps 1.5 lc rgb 'black' "
-        "title 'default build'\n",
+        "'' index 1 using 1:2 with linespoints lw 2 dt 2 pt 6 ps 2.2 lc rgb 'black' "
+        "title 'Pareto front', '' index 2 using 1:2:4 with points pt 13 ps 2 lc rgb variable "
+        "title 'default build (mpalloc)'\n",
         base);
     fclose(f), fclose(s);
     if (n > 0)

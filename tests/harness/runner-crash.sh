@@ -16,7 +16,8 @@ row() { grep "^$1,[^,]*,$2,1,$3," "$csv"; }
 row glibc tiny 1 | grep -q ',ok,' || fail "glibc tiny not ok"
 row glibc segv 1 | grep -q ',crash,.*,SIGSEGV,' || fail "segv workload: no crash row with SIGSEGV"
 row glibc fail 2 | grep -q ',fail,.*,3,,' || fail "failing workload: no fail row with exit_code 3"
-row "$tmp/libsegv.so" tiny 1 | grep -q ',crash,.*SIGSEGV' || fail "segfaulting malloc: no crash row"
-row "$tmp/libsegv.so" tiny 2 | grep -q ',libsegv.so,' || fail "variant column of a .so path is not its file name"
+row segv tiny 1 | grep -q ',crash,.*SIGSEGV' || fail "segfaulting malloc: no crash row"
+row segv tiny 2 | grep -q '^segv,libsegv.so,' ||
+    fail "a .so path is not labelled by its stem with its file name in the variant column"
 [ -s "$tmp/r/logs/glibc-segv-t1-1.err" ] || fail "stderr of a run not kept in logs/"
 echo "crash and fail rows recorded with signal and exit code"

@@ -15,7 +15,13 @@ fail() { echo "FAIL: $*"; exit 1; }
 [ -f "$build/lib/libmpalloc.so" ] || fail "no $build/lib/libmpalloc.so after the build"
 command -v make > /dev/null && command -v cc > /dev/null || { echo "no make/cc"; exit 77; }
 tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
+# The variants this test makes are removed again (`mpbench list` would show
+# them as if a user had built them); ones that were there before are kept.
+made=()
+for v in mantissa_bits1 mantissa_bits9; do
+    [ -e "$build/variants/$v" ] || made+=("$build/variants/$v")
+done
+trap 'rm -rf "$tmp" "${made[@]}"' EXIT
 export MPB_SRC_DIR="$here/../.."
 d="$tmp/s1"
 "$mpb" sweep --tunable MPA_MANTISSA_BITS=1,9 -w pairs -t 1 --repeat 1 --scale 0.05 \
