@@ -103,6 +103,62 @@ static void section_machine(FILE *f, const json_t *meta) {
     fprintf(f, "\nHardware counters: %s\n\n", *v ? v : "meta.json does not say.");
 }
 
+/* The CPU frequency policy in one line: each governor with its CPUs and
+ * the frequencies seen, or meta.json's note when /sys had none. */
+static void cpu_policy(FILE *f, const json_t *freq) {
+    const char *k, *note = mpb_json_get_text(freq, "note");
+    json_t *v;
+    if (note) {
+        fprintf(f, "- CPU frequency policy: %s\n", note);
+        return;
+    }
+    fputs("- CPU frequency policy:", f);
+    json_object_foreach((json_t *)freq, k, v) {
+        if (json_is_object(v))
+            fprintf(f, " %s %s (%s..%s kHz, now %s);", k,
+                    mpb_json_get_text(v, "governor") ? mpb_json_get_text(v, "governor") : "?",
+                    mpb_json_get_text(v, "min_khz") ? mpb_json_get_text(v, "min_khz") : "?",
+                    mpb_json_get_text(v, "max_khz") ? mpb_json_get_text(v, "max_khz") : "?",
+                    mpb_json_get_text(v, "cur_khz") ? mpb_json_get_text(v, "cur_khz") : "?");
+        else if (json_is_string(v))
+            fprintf(f, " %s %s;", k, json_string_value(v));
+    }
+    fputc('\n', f);
+}
+
+/* meta.json's "environment": the variables that change allocators, what
+ * was stripped from the runs, and the CPU frequency policy. */
+static void section_environment(FILE *f, const json_t *meta) {
+    const json_t *env = json_object_get(meta, "environment");
+    const json_t *vars = json_object_get(env, "variables");
+    const char *k;
+    json_t *v;
+    fputs("## Environment\n\n", f);
+    if (!json_is_object(env)) {
+        fputs("meta.json does not record the environment (an older mpbench made this "
+              "folder): settings such as MALLOC_ARENA_MAX or MIMALLOC_* are unknown.\n\n",
+              f);
+        return;
+    }
+    if (json_object_size(vars) == 0)
+        fputs("- No allocator or loader variable was set (GLIBC_TUNABLES, MALLOC_*, "
+              "MALLOC_CONF, MIMALLOC_*, TCMALLOC_*, MPALLOC_*, SNMALLOC_*, LD_*, ...).\n",
+              f);
+    else
+        fputs("- Variables set (each run inherited them, but LD_PRELOAD):", f);
+    json_object_foreach((json_t *)vars, k, v) fprintf(f, " `%s=%s`", k, json_string_value(v));
+    if (json_object_size(vars))
+        fputc('\n', f);
+    const char *pre = mpb_json_get_text(json_object_get(env, "stripped"), "LD_PRELOAD");
+    if (pre)
+        fprintf(f,
+                "- `LD_PRELOAD=%s` was in mpbench's environment and was **not** passed to the "
+                "runs: each run preloaded only the allocator under test and mpbench's probe.\n",
+                pre);
+    cpu_policy(f, json_object_get(env, "cpu_frequency"));
+    fputc('\n', f);
+}
+
 /* meta.json's "notes": what the program that made the folder wants a
  * reader to know first (kernel-sim: the model and how to read its numbers). */
 static void section_notes(FILE *f, const json_t *meta) {
@@ -485,6 +541,8 @@ static int write_report(const char *dir, const mpb_cellset_t *cs, const json_t *
             base && base[1] ? base + 1 : dir, cs->nrows);
     section_notes(f, meta);
     section_machine(f, meta);
+    if (meta)
+        section_environment(f, meta);
     section_matrix(f, cs, meta);
     section_read_me(f, cs, cs->present[MPB_M_WALL] ? MPB_M_WALL : MPB_M_CYCLES);
     section_ranking(f, cs);

@@ -1,5 +1,6 @@
 /* Reading a results folder's identity from its meta.json (folderid.h). */
 #include "run/folderid.h"
+#include "run/envrec.h"
 #include "common/util.h"
 
 #include <string.h>
@@ -57,38 +58,12 @@ int mpb_folder_machine_diff(const mpb_folder_t *a, const mpb_folder_t *b, char *
     return n;
 }
 
-/* Adds the keys of a's environment that b lacks or holds otherwise. */
-static int env_side(const json_t *ea, const json_t *eb, int swap, char *buf, size_t len,
-                    size_t *off) {
-    const char *k;
-    json_t *v;
-    char item[1200];
-    int n = 0;
-    json_object_foreach((json_t *)ea, k, v) {
-        const char *x = json_string_value(v), *y = mpb_json_get_text(eb, k);
-        if (!x || (y && (swap || !strcmp(x, y))))
-            continue; /* both set: counted once, from a's side */
-        n++;
-        mpb_fmt(item, sizeof item, "%s=%s / %s", k, swap ? "(unset)" : x,
-                swap ? x
-                : y  ? y
-                     : "(unset)");
-        append(buf, len, off, item);
-    }
-    return n;
-}
-
 int mpb_folder_env_diff(const mpb_folder_t *a, const mpb_folder_t *b, char *buf, size_t len) {
-    size_t off = 0;
     buf[0] = '\0';
     if (!a->meta || !b->meta)
         return 0;
-    const json_t *ea = json_object_get(a->meta, "environment");
-    const json_t *eb = json_object_get(b->meta, "environment");
-    const json_t *va = json_object_get(ea, "variables"), *vb = json_object_get(eb, "variables");
-    if (!json_is_object(va) || !json_is_object(vb))
-        return 0;
-    return env_side(va, vb, 0, buf, len, &off) + env_side(vb, va, 1, buf, len, &off);
+    return mpb_env_diff(json_object_get(a->meta, "environment"),
+                        json_object_get(b->meta, "environment"), buf, len);
 }
 
 const json_t *mpb_folder_alloc(const mpb_folder_t *f, const char *name) {

@@ -5,6 +5,7 @@
 #include "run/meta.h"
 
 #include "measure/counters.h"
+#include "run/envrec.h"
 #include "measure/pin.h"
 #include "common/util.h"
 
@@ -30,6 +31,7 @@ void mpb_meta_machine(json_t *o) {
     mpb_json_set_text(o, "kernel", kernel);
     mpb_json_set_text(o, "compiler", cc);
     mpb_json_set_text(o, "mpbench_compiler", __VERSION__);
+    json_object_set_new(o, "environment", mpb_env_record());
 }
 
 /* "counters": which perf events were recorded and why others are empty. */

@@ -327,5 +327,6 @@ int mpb_cmd_run(int argc, char **argv) {
     for (size_t i = 0; r.preload && i < r.nalloc; i++)
         free(r.preload[i]);
     free(r.preload), free(r.allocs), free(r.wls), free(r.done);
+    json_decref(r.prev_meta);
     return rc;
 }

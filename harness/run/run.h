@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "catalog/alloc.h"
+#include "common/json.h"
 #include "measure/child.h"
 #include "catalog/matrix.h"
 #include "measure/provenance.h"
@@ -40,6 +41,7 @@ typedef struct mpb_run {
     int locked;          /* this run holds dir's lock (lock.h) */
     unsigned char *done; /* done[cell * repeat + rep - 1]: row present */
     long warmups;        /* warm-up runs made (with those of earlier attempts) */
+    json_t *prev_meta;   /* --resume: meta.json as the earlier attempts left it */
 } mpb_run_t;
 
 /* Cells = allocators x workloads x thread counts; index (a*nwl + w)*nthreads + t. */

@@ -9,6 +9,8 @@
 #include "run/run.h"
 #include "common/csvio.h"
 #include "common/lock.h"
+#include "run/envrec.h"
+#include "run/folderid.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -47,6 +49,30 @@ static int lock_dir(mpb_run_t *r) {
     return rc == 0 ? MPB_EXIT_OK : rc == MPB_EXIT_BUSY ? MPB_EXIT_BUSY : MPB_EXIT_WRITE;
 }
 
+/* A resumed run must be made on the machine and with the allocator
+ * environment the folder's first runs had: one cell would otherwise pool
+ * runs of both. Returns MPB_EXIT_OK or MPB_EXIT_USAGE after a message. */
+static int same_context(const mpb_run_t *r) {
+    char diff[4096];
+    const char *what = NULL;
+    json_t *now = json_object();
+    mpb_meta_machine(now);
+    mpb_folder_t was = {.dir = r->dir, .meta = r->prev_meta, .has_meta = 1};
+    mpb_folder_t is = {.dir = r->dir, .meta = now, .has_meta = 1};
+    if (r->prev_meta && mpb_folder_machine_diff(&was, &is, diff, sizeof diff))
+        what = "on another machine";
+    else if (r->prev_meta && mpb_folder_env_diff(&was, &is, diff, sizeof diff))
+        what = "with another allocator environment";
+    if (what)
+        fprintf(stderr,
+                "mpbench: refused: --resume %s runs %s than its first runs had (%s): its cells "
+                "would pool runs of both; resume where and as the run started, or start a new "
+                "folder\n",
+                r->dir, what, diff);
+    json_decref(now);
+    return what ? MPB_EXIT_USAGE : MPB_EXIT_OK;
+}
+
 static int load_for_resume(mpb_run_t *r) {
     char mtx[PATH_MAX];
     mpb_fmt(mtx, sizeof mtx, "%s/matrix.txt", r->dir);
@@ -65,11 +91,10 @@ static int load_for_resume(mpb_run_t *r) {
     mpb_iso_now(r->resumed_at, sizeof r->resumed_at);
     char meta[PATH_MAX + 16];
     mpb_fmt(meta, sizeof meta, "%s/meta.json", r->dir);
-    json_t *old = mpb_json_load(meta); /* warm-ups of the earlier attempts */
-    json_t *w = json_object_get(json_object_get(old, "matrix"), "warmup_runs");
+    r->prev_meta = mpb_json_load(meta);
+    json_t *w = json_object_get(json_object_get(r->prev_meta, "matrix"), "warmup_runs");
     r->warmups = json_is_integer(w) ? (long)json_integer_value(w) : 0;
-    json_decref(old);
-    return MPB_EXIT_OK;
+    return same_context(r);
 }
 
 /* Index of s in the first n names (stride bytes apart), or -1. */
@@ -265,6 +290,7 @@ static int open_outputs(mpb_run_t *r) {
 }
 
 int mpb_run_setup(mpb_run_t *r) {
+    mpb_env_warn();
     int rc = r->resume ? load_for_resume(r) : check_fresh(r);
     if (rc == MPB_EXIT_OK)
         rc = resolve_allocs(r);
