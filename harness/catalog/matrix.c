@@ -47,6 +47,16 @@ int mpb_matrix_save(const mpb_matrix_t *m, const char *path) {
             "sample_ms=%.17g\n",
             a, w, t, m->repeat, m->scale, m->timeout_s, m->warmup, m->pin, m->shard_i, m->shard_n,
             mpb_matrix_measure_name(m->measure), m->seed, m->started, m->sample_ms);
+    size_t off = strlen(text);
+    const mpb_strlist_t *lists[] = {&m->commands, &m->prepare, &m->ops_from};
+    static const char *const keys[] = {"command", "prepare", "ops_from"};
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; i < lists[k]->n; i++) {
+            size_t need = off + strlen(lists[k]->v[i]) + 16;
+            if (need > cap)
+                text = mpb_xrealloc(text, cap = need * 2);
+            off += (size_t)mpb_fmt(text + off, cap - off, "%s=%s\n", keys[k], lists[k]->v[i]);
+        }
     int rc = mpb_write_file(path, text);
     free(text), free(a), free(w);
     return rc;
@@ -73,6 +83,12 @@ static int load_line(mpb_matrix_t *m, const char *key, const char *val) {
         mpb_strlist_split(&m->allocs, val);
     else if (!strcmp(key, "workload"))
         mpb_strlist_split(&m->workloads, val);
+    else if (!strcmp(key, "command"))
+        bad = !strchr(val, '\t'), mpb_strlist_add(&m->commands, val);
+    else if (!strcmp(key, "prepare"))
+        mpb_strlist_add(&m->prepare, val);
+    else if (!strcmp(key, "ops_from"))
+        mpb_strlist_add(&m->ops_from, val);
     else if (!strcmp(key, "threads"))
         return mpb_matrix_parse_threads(m, val);
     else if (!strcmp(key, "repeat"))
@@ -119,7 +135,8 @@ int mpb_matrix_load(mpb_matrix_t *m, const char *path) {
         bad |= load_line(m, line, eq + 1) != 0;
     }
     free(text);
-    bad |= !m->allocs.n || !m->workloads.n || !m->nthreads || m->repeat < 1 || m->shard_n < 1;
+    bad |= !m->allocs.n || (!m->workloads.n && !m->commands.n) || !m->nthreads || m->repeat < 1 ||
+           m->shard_n < 1;
     if (bad)
         fprintf(stderr, "mpbench: %s is damaged or incomplete\n", path);
     return bad ? -1 : 0;
@@ -128,4 +145,7 @@ int mpb_matrix_load(mpb_matrix_t *m, const char *path) {
 void mpb_matrix_free(mpb_matrix_t *m) {
     mpb_strlist_free(&m->allocs);
     mpb_strlist_free(&m->workloads);
+    mpb_strlist_free(&m->commands);
+    mpb_strlist_free(&m->prepare);
+    mpb_strlist_free(&m->ops_from);
 }

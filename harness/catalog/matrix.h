@@ -1,7 +1,9 @@
 /* The benchmark matrix (allocators x workloads x thread counts x reps, plus
  * how each run is made) and its file DIR/matrix.txt, written when a run
  * starts so `mpbench run --resume DIR` can continue it with no other
- * arguments. One `key=value` per line; lists are comma-separated. */
+ * arguments. One `key=value` per line; lists are comma-separated, except
+ * the --command workloads (`command=NAME<TAB>TEXT`), --prepare and
+ * --ops-from texts, one line each, in order. */
 #ifndef MPB_MATRIX_H
 #define MPB_MATRIX_H
 
@@ -14,6 +16,9 @@ enum { MPB_MEASURE_TIME, MPB_MEASURE_INSTRUCTIONS };
 typedef struct mpb_matrix {
     mpb_strlist_t allocs;    /* allocator names (paths made absolute) */
     mpb_strlist_t workloads; /* workload names, or absolute paths */
+    mpb_strlist_t commands;  /* --command workloads, "NAME\tTEXT" each */
+    mpb_strlist_t prepare;   /* --prepare: one for every workload, or one per command */
+    mpb_strlist_t ops_from;  /* --ops-from: one for every command, or one per command */
     int threads[MPB_MAX_THREADS];
     size_t nthreads;
     int repeat;           /* counted repetitions per cell */

@@ -5,6 +5,7 @@
 #include "catalog/workload.h"
 #include "trace/trace_plan.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -158,4 +159,126 @@ void mpb_workload_describe(const char *path, char *buf, size_t len) {
     char *argv[] = {(char *)path, "--describe", NULL};
     if (mpb_capture_line(argv, buf, len, 5.0) != 0 || !buf[0])
         mpb_fmt(buf, len, "(no description: `%s --describe` failed)", path);
+}
+
+/* A workload name: 1..63 letters, digits, '.', '_', '-', the first a
+ * letter or digit (it names files in DIR/logs and plots). */
+static int name_ok(const char *n) {
+    size_t len = strlen(n);
+    if (!len || len > 63 || !isalnum((unsigned char)n[0]))
+        return 0;
+    for (const char *c = n; *c; c++)
+        if (!isalnum((unsigned char)*c) && !strchr("._-", *c))
+            return 0;
+    return 1;
+}
+
+const char *mpb_workload_split_named(const char *spec, char *name, size_t len) {
+    size_t n = strcspn(spec, "= \t");
+    if (spec[n] != '=' || n == 0 || n >= len)
+        return NULL;
+    if (strspn(spec, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") == n)
+        return NULL; /* FOO=bar prog: the shell's variable assignment, not a name */
+    mpb_fmt(name, len, "%.*s", (int)n, spec);
+    if (!name_ok(name) || !spec[n + 1])
+        return NULL;
+    return spec + n + 1;
+}
+
+/* 1 when the n bytes at p are one of the words that only start the real
+ * program (exec, env, nice, time, command, nohup). */
+static int is_prefix_word(const char *p, size_t n) {
+    static const char *const w[] = {"exec", "env", "nice", "time", "command", "nohup"};
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+        if (strlen(w[i]) == n && !strncmp(p, w[i], n))
+            return 1;
+    return 0;
+}
+
+/* The command's program name: the first word that is not a variable
+ * assignment (X=y), a `cd DIR &&` or a prefix word (env, exec, nice, ...),
+ * its folder dropped, made a valid name ("cmd" if none). */
+static void name_from(const char *text, char *buf, size_t len) {
+    const char *p = text;
+    size_t n;
+    for (;; p += n) {
+        p += strspn(p, " \t;&|({");
+        n = strcspn(p, " \t;|&<>()");
+        if (n == 2 && !strncmp(p, "cd", 2)) { /* cd DIR, then its separator */
+            p += n + strspn(p + n, " \t");
+            n = strcspn(p, ";&|");
+            continue;
+        }
+        if (n && (memchr(p, '=', n) || is_prefix_word(p, n) || p[0] == '-' ||
+                  strspn(p, "0123456789") == n)) /* an option, or a number (nice -n 5) */
+            continue;
+        break;
+    }
+    const char *slash = p;
+    for (const char *q = p; q < p + n; q++)
+        if (*q == '/')
+            slash = q + 1;
+    size_t k = (size_t)(p + n - slash), j = 0;
+    for (size_t i = 0; i < k && j + 1 < len && j < 40; i++)
+        buf[j++] = isalnum((unsigned char)slash[i]) || strchr("._-", slash[i]) ? slash[i] : '_';
+    buf[j] = '\0';
+    if (!buf[0] || !isalnum((unsigned char)buf[0])) {
+        char was[48];
+        mpb_copy(was, sizeof was, buf);
+        mpb_fmt(buf, len, "cmd%s%s", was[0] ? "-" : "", was);
+    }
+}
+
+int mpb_workload_command(const char *name, const char *text, mpb_workload_t *w) {
+    memset(w, 0, sizeof *w);
+    if (!text[strspn(text, " \t")]) {
+        fprintf(stderr, "mpbench: --command: empty command\n");
+        return -1;
+    }
+    if (strchr(text, '\n') || strlen(text) >= MPB_CMD_MAX) {
+        fprintf(stderr, "mpbench: --command '%.60s...': %s (put it in a script and run that)\n",
+                text, strchr(text, '\n') ? "a command must be one line" : "command too long");
+        return -1;
+    }
+    if (name && *name && !name_ok(name)) {
+        fprintf(stderr,
+                "mpbench: bad command name '%s' (want 1 to 63 letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit)\n",
+                name);
+        return -1;
+    }
+    if (name && *name)
+        mpb_copy(w->name, sizeof w->name, name);
+    else
+        name_from(text, w->name, sizeof w->name);
+    mpb_copy(w->path, sizeof w->path, "/bin/sh");
+    w->command = mpb_xstrdup(text);
+    return 0;
+}
+
+int mpb_workload_uses_threads(const mpb_workload_t *w) {
+    return !w->command || strstr(w->command, "{threads}") != NULL;
+}
+
+char *mpb_workload_command_text(const mpb_workload_t *w, const char *threads, const char *scale) {
+    size_t cap = strlen(w->command) * 4 + 64, o = 0;
+    char *out = mpb_xrealloc(NULL, cap);
+    for (const char *p = w->command; *p;) {
+        const char *v = !strncmp(p, "{threads}", 9) ? threads
+                        : !strncmp(p, "{scale}", 7) ? scale
+                                                    : NULL;
+        if (v) {
+            size_t n = strlen(v);
+            if (o + n + 1 > cap)
+                out = mpb_xrealloc(out, cap = (o + n + 1) * 2);
+            memcpy(out + o, v, n), o += n;
+            p += p[1] == 't' ? 9 : 7;
+        } else {
+            if (o + 2 > cap)
+                out = mpb_xrealloc(out, cap *= 2);
+            out[o++] = *p++;
+        }
+    }
+    out[o] = '\0';
+    return out;
 }

@@ -1,6 +1,7 @@
-/* Workload programs: `wl-<name>` executables in mpbench's own folder, or
- * any executable given by path. Finds them, and reads the first line of a
- * workload's --help for `mpbench list`. */
+/* Workload programs: `wl-<name>` executables in mpbench's own folder, any
+ * executable given by path, a trace replayed, or any command line (run as
+ * written through `sh -c`, as hyperfine does). Finds them, and reads the
+ * first line of a workload's --help for `mpbench list`. */
 #ifndef MPB_WORKLOAD_H
 #define MPB_WORKLOAD_H
 
@@ -17,7 +18,33 @@ typedef struct mpb_workload {
     char plan[PATH_MAX];  /* its replay plan, made by mpb_workload_plan */
     int trace_threads;    /* trace workloads: threads the trace recorded (the only
                                thread count it runs at), set by mpb_workload_plan; else 0 */
+    char *command;        /* --command workloads: the shell text (owned), else NULL */
+    const char *prepare;  /* shell text run before each of its runs (--prepare), or NULL */
+    const char *ops_from; /* regex whose match in its stdout is the ops count, or NULL */
+    void *ops_re;         /* ops_from compiled (a regex_t, owned), or NULL */
 } mpb_workload_t;
+
+#define MPB_CMD_MAX 8192 /* longest --command text */
+
+/* A --command workload: name (NULL or "": one made from the command's
+ * first word, which the caller makes unique) and the shell text, run as
+ * `sh -c TEXT` with {threads} and {scale} replaced. Returns 0, or -1 with a
+ * message (empty text, a newline in it, a bad name). */
+int mpb_workload_command(const char *name, const char *text, mpb_workload_t *w);
+
+/* Splits "NAME=CMD" into name and command when the text before the first
+ * '=' is a workload name (letters, digits, '.', '_', '-', starting with a
+ * letter or digit) with no blank and not all capitals (FOO=bar prog is an
+ * environment assignment); returns the command and writes the name, or
+ * returns NULL (the whole text is the command). */
+const char *mpb_workload_split_named(const char *spec, char *name, size_t len);
+
+/* 1 when w's command line mentions {threads}: it then runs at every thread
+ * count; a command that does not runs once, at the matrix's first count. */
+int mpb_workload_uses_threads(const mpb_workload_t *w);
+
+/* w's command with {threads} and {scale} replaced (malloc'd). */
+char *mpb_workload_command_text(const mpb_workload_t *w, const char *threads, const char *scale);
 
 /* Every wl-* executable beside mpbench, sorted by name, appended to l. */
 void mpb_workload_discover(mpb_strlist_t *l);

@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 volatile sig_atomic_t mpb_interrupted;
@@ -59,9 +60,16 @@ static void child_exec(const mpb_spawn_t *s, int out_w, int go_r, int err_w, int
     else
         unsetenv(MPB_PROBE_ENV);
     unsetenv("MPB_NOT_MEASURED"); /* would exempt the whole run from the outside check */
-    char go;
+    for (char *const *e = s->env; e && *e; e++)
+        putenv(*e);
+    char go, start[32];
     if (read(go_r, &go, 1) != 1)
         _exit(126);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    snprintf(start, sizeof start, "%lld",
+             (long long)ts.tv_sec * 1000000000ll + (long long)ts.tv_nsec);
+    setenv(MPB_START_ENV, start, 1);
     execvp(s->argv[0], s->argv);
     int e = errno;
     if (write(err_w, &e, sizeof e) < 0)
@@ -130,12 +138,11 @@ static int wait_loop(const mpb_spawn_t *s, pid_t pid, int pidfd, int *outfd, dou
 
 /* Reads whatever stdout still holds without blocking on stragglers. */
 static void drain(int fd, mpb_wlout_t *w) {
-    if (fd < 0)
-        return;
-    fcntl(fd, F_SETFL, O_NONBLOCK);
+    if (fd >= 0)
+        fcntl(fd, F_SETFL, O_NONBLOCK);
     while (fd >= 0)
         pump(&fd, w);
-    mpb_wlout_finish(w);
+    mpb_wlout_finish(w); /* also when EOF came earlier: a last line without '\n' */
 }
 
 /* Status, exit code or signal, and rusage into r. */
@@ -226,6 +233,7 @@ static int open_log(const mpb_spawn_t *s, mpb_result_t *r) {
 void mpb_child_run(const mpb_spawn_t *s, mpb_result_t *r) {
     memset(r, 0, sizeof *r);
     mpb_wlout_init(&r->out);
+    r->out.ops_re = s->ops_re;
     mpb_strays_enable();
     int out[2], go[2], ep[2], log = open_log(s, r);
     if (log < 0)

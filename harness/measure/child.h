@@ -47,7 +47,14 @@ typedef struct mpb_spawn {
     int counters;             /* 1: open perf_event counters */
     mpb_timeline_t *timeline; /* RSS samples every timeline->period_ms; NULL: none */
     mpb_prov_watch_t *watch;  /* outside provenance check of the tree; NULL: none */
+    char *const *env;         /* "K=V" strings added to the child's environment; NULL: none */
+    const void *ops_re;       /* compiled regex_t: a stdout line it matches gives ops (wlout.h) */
 } mpb_spawn_t;
+
+/* Environment variable every child gets: CLOCK_MONOTONIC nanoseconds when
+ * its clock started (read by the child after mpbench released it), so a
+ * workload can report where its phases begin on the run's time axis. */
+#define MPB_START_ENV "MPB_START_NS"
 
 typedef struct mpb_result {
     int status;    /* MPB_ST_* */

@@ -5,6 +5,7 @@
 #include "measure/wlout.h"
 #include "common/util.h"
 
+#include <regex.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,7 +88,36 @@ int mpb_wlout_check(mpb_wlout_t *w, char *why, size_t len) {
     return -1;
 }
 
+void mpb_wlout_count_of(const char *line, const void *mv, size_t nm, char *out, size_t len) {
+    const regmatch_t *m = mv;
+    regoff_t so = m[0].rm_so, eo = m[0].rm_eo;
+    if (nm > 1 && m[1].rm_so >= 0)
+        so = m[1].rm_so, eo = m[1].rm_eo;
+    while (so < eo && (line[so] < '0' || line[so] > '9'))
+        so++;
+    size_t j = 0;
+    for (regoff_t i = so; i < eo && j + 1 < len; i++) {
+        if (line[i] >= '0' && line[i] <= '9')
+            out[j++] = line[i];
+        else if (!strchr(",_'", line[i]) || i + 1 >= eo || line[i + 1] < '0' || line[i + 1] > '9')
+            break;
+    }
+    out[j] = '\0';
+}
+
+/* An --ops-from match on line (the last one wins). */
+static void match_ops(mpb_wlout_t *w, const char *line) {
+    regmatch_t m[2];
+    if (w->ops_re && regexec(w->ops_re, line, 2, m, 0) == 0) {
+        char count[32];
+        mpb_wlout_count_of(line, m, 2, count, sizeof count);
+        if (count[0])
+            mpb_copy(w->ops_match, sizeof w->ops_match, count);
+    }
+}
+
 static void handle_line(mpb_wlout_t *w, char *line) {
+    match_ops(w, line);
     if (strncmp(line, "mpbench-", 8) != 0)
         return;
     char *key = line + 8, *colon = strchr(key, ':');
@@ -132,4 +162,6 @@ void mpb_wlout_finish(mpb_wlout_t *w) {
         handle_line(w, w->line);
         w->len = 0;
     }
+    if (!w->ops[0] && w->ops_match[0])
+        mpb_copy(w->ops, sizeof w->ops, w->ops_match);
 }

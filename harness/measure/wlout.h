@@ -16,6 +16,9 @@ typedef struct mpb_wlout {
     char rss_after_kb[32];    /* mpbench-rss_after_kb (or rss-after-kb) */
     char problem[256];        /* first malformed or repeated known key, "" if none */
     char extra[1024];         /* any other keys, "key=value;key=value" */
+    const void *ops_re;       /* a regex_t (set after init): the last line it matches gives
+                                 the ops count when no mpbench-ops line does (--ops-from) */
+    char ops_match[32];       /* the count that line gave ("" if none matched) */
     char line[512];           /* partial line being assembled */
     size_t len;
 } mpb_wlout_t;
@@ -23,8 +26,15 @@ typedef struct mpb_wlout {
 void mpb_wlout_init(mpb_wlout_t *w);
 /* Feeds n bytes of stdout. */
 void mpb_wlout_feed(mpb_wlout_t *w, const char *buf, size_t n);
-/* Handles a last line without a newline. */
+/* Handles a last line without a newline; ops from the regex's last match
+ * when no mpbench-ops line came. */
 void mpb_wlout_finish(mpb_wlout_t *w);
+
+/* The count in a line matched by an --ops-from regex (m: its matches, m[1]
+ * the first group when the regex has one): the group's digits, else the
+ * first number in the match; separators ',', '_' and '\'' dropped. Writes
+ * "" when there is no digit. */
+void mpb_wlout_count_of(const char *line, const void *m, size_t nm, char *out, size_t len);
 
 /* Checks the known keys: each at most once, a whole number >= 0 written
  * with digits only (at most 18 of them); ops_s digits with at most one '.',

@@ -98,6 +98,23 @@ static json_t *matrix(const mpb_meta_t *meta) {
         if (meta->wls[i].scale > 0)
             json_object_set_new(own, meta->wls[i].name, json_real(meta->wls[i].scale));
     json_object_set_new(o, "workload_scale", own);
+    json_t *cmds = json_object(); /* --command workloads: name -> the command line */
+    for (size_t i = 0; i < meta->nwl; i++)
+        if (meta->wls[i].command) {
+            json_t *c = json_object();
+            mpb_json_set_text(c, "command", meta->wls[i].command);
+            mpb_json_set_text(c, "run_as", "sh -c COMMAND ({threads}, {scale} replaced)");
+            if (meta->wls[i].prepare)
+                mpb_json_set_text(c, "prepare", meta->wls[i].prepare);
+            if (meta->wls[i].ops_from)
+                mpb_json_set_text(c, "ops_from", meta->wls[i].ops_from);
+            json_object_set_new(c, "threads",
+                                mpb_workload_uses_threads(&meta->wls[i])
+                                    ? mpb_json_text("every count ({threads} in the command)")
+                                    : json_integer(m->threads[0]));
+            json_object_set_new(cmds, meta->wls[i].name, c);
+        }
+    json_object_set_new(o, "commands", cmds);
     json_object_set_new(o, "timeout_s", json_real(m->timeout_s));
     json_object_set_new(o, "warmup_scale_fraction", json_real(m->warmup));
     json_object_set_new(o, "warmup_runs", json_integer(meta->warmup_runs));

@@ -30,6 +30,23 @@ static const char run_help[] =
     "  -w, --workload LIST   workload names (wl-<name> beside mpbench) or paths\n"
     "                        (default: every wl-* beside mpbench); NAME@F runs that\n"
     "                        workload at scale F instead of --scale's\n"
+    "  -c, --command CMD     a command line as a workload (repeatable): run as\n"
+    "                        written through `sh -c` under each allocator, every\n"
+    "                        process it starts checked for the allocator; NAME=CMD\n"
+    "                        names it (else its program's name: `sort -n f` is\n"
+    "                        sort). {threads} and {scale} in CMD are replaced (and\n"
+    "                        in MPB_THREADS, MPB_SCALE); without {threads} it runs\n"
+    "                        once per rep, at the first thread count, unpinned.\n"
+    "                        Ops: its `mpbench-ops: N` lines, --ops-from, or none\n"
+    "                        (time and memory only)\n"
+    "      --command-name N  names the --command of the same rank (repeatable)\n"
+    "      --prepare CMD     run through `sh -c` before each run, without the\n"
+    "                        allocator, untimed (once: before every workload's\n"
+    "                        runs; or once per --command, in order); a failure\n"
+    "                        makes that run an error row\n"
+    "      --ops-from REGEX  the ops count of a --command: the first group (or\n"
+    "                        number) of the last stdout line REGEX (POSIX ERE)\n"
+    "                        matches; no matching line: status invalid\n"
     "  -t, --threads LIST    thread counts (default: 1,2 and powers of two up to\n"
     "                        the core count hwloc reports)\n"
     "  -r, --repeat N        counted repetitions per cell (default 5)\n"
@@ -85,7 +102,10 @@ enum {
     OPT_SEED,
     OPT_NOREPORT,
     OPT_WARMUP,
-    OPT_SAMPLE
+    OPT_SAMPLE,
+    OPT_CMDNAME,
+    OPT_PREPARE,
+    OPT_OPSFROM
 };
 
 static const struct option run_opts[] = {{"alloc", required_argument, 0, 'a'},
@@ -105,6 +125,10 @@ static const struct option run_opts[] = {{"alloc", required_argument, 0, 'a'},
                                          {"no-report", no_argument, 0, OPT_NOREPORT},
                                          {"warmup", required_argument, 0, OPT_WARMUP},
                                          {"sample-ms", required_argument, 0, OPT_SAMPLE},
+                                         {"command", required_argument, 0, 'c'},
+                                         {"command-name", required_argument, 0, OPT_CMDNAME},
+                                         {"prepare", required_argument, 0, OPT_PREPARE},
+                                         {"ops-from", required_argument, 0, OPT_OPSFROM},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
 
@@ -117,6 +141,7 @@ typedef struct run_args {
     double sample_ms;       /* < 0: not given */
     long seed;              /* < 0: not given */
     int matrix_given;       /* any option that shapes the matrix */
+    mpb_run_cmdargs_t cmd;  /* --command, --command-name, --prepare, --ops-from */
 } run_args_t;
 
 static int usage_error(const char *msg, const char *arg) {
@@ -200,6 +225,18 @@ static int parse_opt(int c, run_args_t *a, mpb_run_t *r) {
     case OPT_SAMPLE:
         rc = real_opt("--sample-ms", 0, 1e7, &a->sample_ms);
         break;
+    case 'c':
+        mpb_strlist_add(&a->cmd.commands, optarg);
+        break;
+    case OPT_CMDNAME:
+        mpb_strlist_add(&a->cmd.names, optarg);
+        break;
+    case OPT_PREPARE:
+        mpb_strlist_add(&a->cmd.prepare, optarg);
+        break;
+    case OPT_OPSFROM:
+        mpb_strlist_add(&a->cmd.ops_from, optarg);
+        break;
     case 'h':
         return 1;
     default:
@@ -245,34 +282,37 @@ static int build_matrix(const run_args_t *a, mpb_run_t *r) {
         return usage_error("bad --measure (time or instructions)", a->measure);
     m->measure = a->measure && !strcmp(a->measure, "instructions");
     m->timeout_s = a->timeout > 0 ? a->timeout : m->measure ? 1200 : 60;
-    return MPB_EXIT_OK;
+    return mpb_run_command_matrix(m, &a->cmd);
 }
 
 /* Parses argv into r; returns MPB_EXIT_OK, -1 after --help, or an error. */
 static int parse_args(int argc, char **argv, mpb_run_t *r) {
     run_args_t a = {
         .pin = -1, .scale = -1, .timeout = -1, .seed = -1, .warmup = -1, .sample_ms = -1};
-    int c, rc;
+    int c, rc = MPB_EXIT_OK;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "a:w:t:r:o:qs:h", run_opts, NULL)) != -1)
+    while (rc == MPB_EXIT_OK &&
+           (c = getopt_long(argc, argv, "a:w:c:t:r:o:qs:h", run_opts, NULL)) != -1)
         if ((rc = parse_opt(c, &a, r)) != 0)
-            return rc == 1 ? -1 : rc;
-    if (!a.out && optind < argc)
+            rc = rc == 1 ? -1 : rc;
+    if (rc == MPB_EXIT_OK && !a.out && optind < argc)
         a.out = argv[optind++];
-    if (optind < argc)
-        return usage_error("unexpected argument", argv[optind]);
-    if (!a.out)
-        return usage_error("--out DIR is required", NULL);
-    mpb_copy(r->dir, sizeof r->dir, a.out);
-    if (r->resume) {
-        if (a.matrix_given)
-            fprintf(stderr,
-                    "mpbench run: --resume: matrix options ignored; the matrix "
-                    "comes from %s/matrix.txt\n",
-                    r->dir);
-        return MPB_EXIT_OK;
-    }
-    return build_matrix(&a, r);
+    if (rc == MPB_EXIT_OK && optind < argc)
+        rc = usage_error("unexpected argument", argv[optind]);
+    if (rc == MPB_EXIT_OK && !a.out)
+        rc = usage_error("--out DIR is required", NULL);
+    if (rc == MPB_EXIT_OK)
+        mpb_copy(r->dir, sizeof r->dir, a.out);
+    if (rc == MPB_EXIT_OK && r->resume && a.matrix_given)
+        fprintf(stderr,
+                "mpbench run: --resume: matrix options ignored; the matrix "
+                "comes from %s/matrix.txt\n",
+                r->dir);
+    if (rc == MPB_EXIT_OK && !r->resume)
+        rc = build_matrix(&a, r);
+    mpb_strlist_free(&a.cmd.commands), mpb_strlist_free(&a.cmd.names);
+    mpb_strlist_free(&a.cmd.prepare), mpb_strlist_free(&a.cmd.ops_from);
+    return rc;
 }
 
 /* The command line, for meta.json. */
@@ -326,6 +366,7 @@ int mpb_cmd_run(int argc, char **argv) {
         mpb_lock_release(r.dir);
     for (size_t i = 0; r.preload && i < r.nalloc; i++)
         free(r.preload[i]);
+    mpb_run_command_free(&r);
     free(r.preload), free(r.allocs), free(r.wls), free(r.done);
     json_decref(r.prev_meta);
     return rc;

@@ -1,6 +1,7 @@
 /* State shared by the files of `mpbench run`: run.c (options, --help),
  * run_setup.c (results folder, allocators, workloads, resume), run_loop.c
- * (the interleaved matrix, progress) and run_one.c (one measured run). */
+ * (the interleaved matrix, progress), run_one.c (one measured run) and
+ * run_command.c (--command workloads and --prepare). */
 #ifndef MPB_RUN_H
 #define MPB_RUN_H
 
@@ -32,9 +33,10 @@ typedef struct mpb_run {
     mpb_prov_t prov; /* the provenance probe and its temp links */
     mpb_workload_t *wls;
     size_t nwl;
-    char dir[PATH_MAX]; /* results folder */
-    int resume;         /* --resume */
-    int report;         /* run summary/plot/report at the end */
+    char dir[PATH_MAX];    /* results folder */
+    char absdir[PATH_MAX]; /* the same, absolute (for files a command that cd's writes) */
+    int resume;            /* --resume */
+    int report;            /* run summary/plot/report at the end */
     char cmdline[4096];
     char resumed_at[32];
     int csv_fd;
@@ -60,6 +62,29 @@ int mpb_run_loop(mpb_run_t *r);
  * callgrind count under --measure instructions. */
 void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep, mpb_result_t *res,
                  char *ir, size_t irlen);
+/* The command-line pieces of --command workloads (run.c collects them). */
+typedef struct mpb_run_cmdargs {
+    mpb_strlist_t commands; /* --command texts, "NAME=CMD" allowed */
+    mpb_strlist_t names;    /* --command-name: the i-th names the i-th command */
+    mpb_strlist_t prepare;  /* --prepare: once for all, or once per command */
+    mpb_strlist_t ops_from; /* --ops-from: once for all commands, or once per command */
+} mpb_run_cmdargs_t;
+
+/* Checks the --command options and puts them into m (commands as
+ * "NAME\tTEXT", NAME "" when it is to be made from the text). Returns
+ * MPB_EXIT_OK or MPB_EXIT_USAGE (message printed). */
+int mpb_run_command_matrix(mpb_matrix_t *m, const mpb_run_cmdargs_t *c);
+/* Appends m's commands to r->wls (names made unique or checked, matrix.txt
+ * entries rewritten with the final names; prepare and ops regex set; one
+ * --prepare also goes to the other workloads). Returns an exit status. */
+int mpb_run_command_workloads(mpb_run_t *r);
+/* Runs workload w's --prepare command (no allocator preloaded; output into
+ * log). Returns 0 when it succeeded, else -1 with res the run's row (status
+ * error, or interrupted / harness from the spawn). */
+int mpb_run_prepare(const mpb_run_t *r, size_t w, const char *log, mpb_result_t *res);
+/* Frees what the command workloads own. */
+void mpb_run_command_free(mpb_run_t *r);
+
 /* The RSS samples of the last counted run (filled by mpb_run_one). */
 extern mpb_timeline_t mpb_run_timeline;
 

@@ -1,6 +1,7 @@
 /* One run of a cell: the workload's command line (`wl-<name> -t T -s S`,
- * under callgrind for --measure instructions), its log files in DIR/logs
- * named <cell>-<rep> (rep "warmup" for the warm-up), and the spawn through
+ * a replay's, or a --command's `sh -c TEXT`; under callgrind for --measure
+ * instructions), its --prepare first, its log files in DIR/logs named
+ * <cell>-<rep> (rep "warmup" for the warm-up), and the spawn through
  * child.c. Empty stderr logs are removed so the folder shows only news. */
 #include "measure/callgrind.h"
 #include "measure/pin.h"
@@ -9,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -118,43 +120,65 @@ double mpb_run_scale(const mpb_run_t *r, size_t w) {
 
 mpb_timeline_t mpb_run_timeline;
 
+/* The argv of one run (after n callgrind words): the workload with -t and
+ * -s, a replay with its plan, or `sh -c TEXT` for a command (*text gets the
+ * malloc'd command line, freed by the caller). */
+static void workload_argv(const mpb_workload_t *wl, char **argv, int n, char *threads, char *scale,
+                          char **text) {
+    char *prog[] = {(char *)wl->path, "-t", threads, "-s", scale, NULL};
+    char *tr[] = {(char *)wl->path, (char *)wl->plan, "-t", threads, "-s", scale, NULL};
+    *text = NULL;
+    if (wl->command) {
+        *text = mpb_workload_command_text(wl, threads, scale);
+        char *sh[] = {"/bin/sh", "-c", *text, NULL};
+        memcpy(argv + n, sh, sizeof sh);
+    } else if (wl->plan[0]) {
+        memcpy(argv + n, tr, sizeof tr);
+    } else {
+        memcpy(argv + n, prog, sizeof prog);
+    }
+}
+
 void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep, mpb_result_t *res,
                  char *ir, size_t irlen) {
     char name[1024], err[PATH_MAX + 1100], cg[PATH_MAX + 1100], cgopt[PATH_MAX + 1200];
-    char probe[PATH_MAX + 1100];
-    char threads[16], scale[32];
+    char probe[PATH_MAX + 1100], prep[PATH_MAX + 1100];
+    char threads[16], scale[32], env_t[48], env_s[64];
+    const mpb_workload_t *wl = &r->wls[w];
     cell_name(r, a, w, t, rep, name, sizeof name);
-    mpb_fmt(err, sizeof err, "%s/logs/%s.err", r->dir, name);
-    mpb_fmt(cg, sizeof cg, "%s/logs/%s.callgrind", r->dir, name);
-    mpb_fmt(probe, sizeof probe, "%s/logs/%s.probe", r->dir, name);
+    /* absolute: a command may cd before the probe or callgrind writes */
+    mpb_fmt(err, sizeof err, "%s/logs/%s.err", r->absdir, name);
+    mpb_fmt(cg, sizeof cg, "%s/logs/%s.callgrind", r->absdir, name);
+    mpb_fmt(probe, sizeof probe, "%s/logs/%s.probe", r->absdir, name);
+    mpb_fmt(prep, sizeof prep, "%s/logs/%s.prepare", r->absdir, name);
     unlink(probe);
     mpb_fmt(threads, sizeof threads, "%d", r->m.threads[t]);
     double sc = mpb_run_scale(r, w);
     mpb_fmt(scale, sizeof scale, "%g", rep > 0 ? sc : sc * r->m.warmup);
-    char *argv[MPB_CALLGRIND_ARGC + 7];
+    mpb_fmt(env_t, sizeof env_t, "MPB_THREADS=%s", threads);
+    mpb_fmt(env_s, sizeof env_s, "MPB_SCALE=%s", scale);
+    char *env[] = {env_t, env_s, NULL}, *text;
+    char *argv[MPB_CALLGRIND_ARGC + 8];
     int n = 0;
     if (r->m.measure == MPB_MEASURE_INSTRUCTIONS) {
         mpb_callgrind_clear(cg);
         mpb_callgrind_argv(argv, cgopt, sizeof cgopt, cg);
         n = MPB_CALLGRIND_ARGC;
     }
-    char *wl[] = {(char *)r->wls[w].path, "-t", threads, "-s", scale, NULL};
-    char *tr[] = {(char *)r->wls[w].path, (char *)r->wls[w].plan, "-t", threads, "-s", scale, NULL};
-    if (r->wls[w].plan[0])
-        memcpy(argv + n, tr, sizeof tr);
-    else
-        memcpy(argv + n, wl, sizeof wl);
+    workload_argv(wl, argv, n, threads, scale, &text);
     /* Oversubscribed runs time-slice: their timeout grows with threads per PU. */
     double timeout = r->m.timeout_s * mpb_pin_oversubscription(r->m.threads[t]);
     mpb_spawn_t s = {argv,
                      r->preload[a],
                      probe,
                      err,
-                     r->m.pin ? r->m.threads[t] : 0,
+                     r->m.pin && mpb_workload_uses_threads(wl) ? r->m.threads[t] : 0,
                      timeout,
                      r->m.measure == MPB_MEASURE_TIME,
                      NULL,
-                     NULL};
+                     NULL,
+                     wl->command ? env : NULL,
+                     wl->ops_re};
     /* Under callgrind the tree's programs are valgrind's own: no outside check. */
     mpb_prov_watch_t watch = {.preload = r->preload[a], .probe = r->prov.probe, .period_s = 0.05};
     if (rep > 0 && r->m.measure == MPB_MEASURE_TIME)
@@ -164,9 +188,13 @@ void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep, mpb_
     if (rep > 0 && r->m.sample_ms > 0 && r->m.measure == MPB_MEASURE_TIME)
         s.timeline = &mpb_run_timeline;
     ir[0] = '\0';
-    if (start_probe_file(probe, res) != 0)
+    if ((wl->prepare && mpb_run_prepare(r, w, prep, res) != 0) ||
+        start_probe_file(probe, res) != 0) {
+        free(text);
         return;
+    }
     mpb_child_run(&s, res);
+    free(text);
     if (res->status == MPB_ST_HARNESS)
         return;
     if (rep > 0)
@@ -174,6 +202,11 @@ void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep, mpb_
     if (rep > 0 && res->status == MPB_ST_OK &&
         mpb_wlout_check(&res->out, res->why, sizeof res->why) != 0)
         res->status = MPB_ST_INVALID;
+    if (rep > 0 && res->status == MPB_ST_OK && wl->ops_re && !res->out.ops[0]) {
+        res->status = MPB_ST_INVALID;
+        mpb_fmt(res->why, sizeof res->why,
+                "no line of the command's output matched --ops-from '%.200s'", wl->ops_from);
+    }
     check_room(r, res); /* before the probe's reserve is given back */
     if (res->status != MPB_ST_UNVERIFIED)
         unlink(probe);

@@ -163,29 +163,40 @@ static int has_threads(const mpb_matrix_t *m, int n) {
     return 0;
 }
 
-/* A trace replays the threads it recorded whatever --threads says: its cells
- * at other thread counts are marked done, so it runs (and is labelled) once,
- * at its own count, not once per thread count under counts it never ran. */
+/* The one thread count a workload runs at, or 0 for every count: a trace
+ * replays the threads it recorded; a command that does not use {threads}
+ * runs at the matrix's first count. */
+static int only_threads(const mpb_run_t *r, const mpb_workload_t *w) {
+    if (w->trace[0])
+        return w->trace_threads;
+    return mpb_workload_uses_threads(w) ? 0 : r->m.threads[0];
+}
+
+/* Cells of a workload at thread counts it does not run at are marked done,
+ * so it runs (and is labelled) once, at its own count, not once per listed
+ * count under counts it never ran. */
 static void skip_trace_cells(mpb_run_t *r) {
-    for (size_t w = 0; w < r->nwl; w++)
-        for (size_t t = 0; r->wls[w].trace[0] && t < r->m.nthreads; t++)
-            for (size_t a = 0; r->m.threads[t] != r->wls[w].trace_threads && a < r->nalloc; a++)
+    for (size_t w = 0; w < r->nwl; w++) {
+        int only = only_threads(r, &r->wls[w]);
+        for (size_t t = 0; only && t < r->m.nthreads; t++)
+            for (size_t a = 0; r->m.threads[t] != only && a < r->nalloc; a++)
                 memset(r->done + mpb_run_cell(r, a, w, t) * (size_t)r->m.repeat, 1,
                        (size_t)r->m.repeat);
+    }
 }
 
 /* Resolves the workloads (every wl-* beside mpbench when none was named). */
 static int resolve_workloads(mpb_run_t *r) {
-    if (!r->m.workloads.n)
+    if (!r->m.workloads.n && !r->m.commands.n)
         mpb_workload_discover(&r->m.workloads);
-    if (!r->m.workloads.n) {
+    if (!r->m.workloads.n && !r->m.commands.n) {
         fprintf(stderr,
                 "mpbench: no workloads (wl-*) found in %s; build them with "
                 "`make workloads` or name them with --workload\n",
                 mpb_self_dir());
         return MPB_EXIT_USAGE;
     }
-    r->wls = mpb_xrealloc(NULL, r->m.workloads.n * sizeof *r->wls);
+    r->wls = mpb_xrealloc(NULL, (r->m.workloads.n + 1) * sizeof *r->wls);
     for (size_t i = 0; i < r->m.workloads.n; i++) {
         mpb_workload_t *w = &r->wls[i];
         if (mpb_workload_resolve(r->m.workloads.v[i], w) != 0) {
@@ -228,7 +239,7 @@ static int resolve_workloads(mpb_run_t *r) {
         }
     }
     r->nwl = r->m.workloads.n;
-    return MPB_EXIT_OK;
+    return mpb_run_command_workloads(r);
 }
 
 /* Marks done[] from the rows results.csv already holds. */
@@ -263,6 +274,8 @@ static int open_outputs(mpb_run_t *r) {
         fprintf(stderr, "mpbench: cannot create %s: %s\n", logs, strerror(errno));
         return MPB_EXIT_WRITE;
     }
+    if (!realpath(r->dir, r->absdir))
+        mpb_copy(r->absdir, sizeof r->absdir, r->dir);
     int rc = r->resume ? MPB_EXIT_OK : lock_dir(r);
     if (rc == MPB_EXIT_OK && !r->resume)
         rc = check_fresh(r);
