@@ -6,16 +6,29 @@
  * written, as a program would use it. The harness's own memory (plan
  * chunks, the object table) comes from mmap, never from the heap measured.
  *
- * Allocator time is the sum over calls of the clock read after the call
- * minus the clock read before it, less the same sum measured on an empty
- * pass over the plan (the ops dispatched, no call made; the least of three
- * passes, made after the replay so the memory timeline starts with it).
- * Output: mpbench-ops (calls made), mpbench-alloc_s, mpbench-harness_ns_per_call,
- * mpbench-replay_s, mpbench-ops_s (= replay_s: ops_per_s is calls per second
- * of replay, not of the child's whole life with its plan loading and empty
- * passes), mpbench-live_peak_bytes (recorded). Exit 0; 1 when the
- * replay cannot go on (an allocation the recorded program got fails here);
- * 2 for a bad command line or plan. */
+ * Threads start as they did when recorded: the main thread starts them in
+ * the plan's order, each once the threads that had ended before it began
+ * have ended here too (plan_format.h), so no more are alive at once than
+ * were (a program of many short-lived threads used to replay with all of
+ * them alive and all their objects live together).
+ *
+ * Allocator time: each call is timed by the clock reads around it, and the
+ * cost of those reads is measured right after it by a second, empty pair
+ * (same thread, same moment, same CPU speed); alloc_s is the time around
+ * the calls less, per thread, its calls times the median cost of its empty
+ * pairs (the median: a pair that a preemption lands in does not count).
+ * (It used to subtract a cost measured on empty passes after the replay: a
+ * CPU running slower or busier then than during the replay made the
+ * difference negative, printed as 0.)
+ * Output: mpbench-ops (calls made), mpbench-alloc_s, mpbench-harness_ns_per_call
+ * (the clock pair's cost per call, subtracted), mpbench-replay_s,
+ * mpbench-ops_s (= replay_s: ops_per_s is calls per second of replay, not
+ * of the child's whole life with its plan loading), mpbench-live_peak_bytes
+ * (recorded), mpbench-replay_live_peak_bytes (the peak of live requested
+ * bytes in this replay), mpbench-replay_threads_peak and
+ * mpbench-recorded_threads_peak (threads alive at once). Exit 0; 1 when
+ * the replay cannot go on (an allocation the recorded program got fails
+ * here); 2 for a bad command line or plan. */
 #include "plan_format.h"
 #include "../recorder/trace_format.h"
 
@@ -34,25 +47,34 @@
 #include <unistd.h>
 
 #define CHUNK      4096 /* ops read per pread */
+#define HBUCKETS   2048 /* histogram of a clock pair's cost: 1 ns steps to 1024, then 16 ns */
 #define TOUCH_HEAD 64   /* bytes written at the start of each object */
 #define PAGE       4096
 
 typedef struct rthread {
     const mpb_plan_thread_t *pt;
     pthread_t handle;
-    mpb_plan_op_t *buf; /* CHUNK ops, mmap'd */
-    uint64_t call_ns, calls;
-    int failed; /* 1: stopped with a message in err */
+    int started;
+    mpb_plan_op_t *buf;                /* CHUNK ops, mmap'd */
+    uint64_t call_ns, clock_ns, calls; /* time around the calls, the clock pairs' own */
+    int failed;                        /* 1: stopped with a message in err */
     char err[256];
 } rthread_t;
 
 static int plan_fd;
 static mpb_plan_header_t hdr;
 static void **objs;            /* objs[id]: the object made for id */
+static uint64_t *objsize;      /* objsize[id]: its requested bytes */
 static _Atomic uint8_t *ready; /* ready[id]: objs[id] is set */
-static atomic_int go, stop;
-static atomic_uint finished;   /* threads done */
-static uint32_t *before_image; /* threads of earlier images, per image */
+static atomic_int stop;
+static _Atomic int64_t live, live_peak; /* requested bytes live now / at most */
+static atomic_uint alive, alive_peak;   /* threads running now / at most */
+/* Thread ends, in the recorded order of ends: ended[rank] is set when the
+ * thread of that end rank is done; ended_prefix counts the leading ones. */
+static uint8_t *ended;
+static _Atomic uint32_t ended_prefix;
+static pthread_mutex_t end_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t end_cond = PTHREAD_COND_INITIALIZER;
 static void (*free_sized_fn)(void *, size_t);
 static void (*free_aligned_sized_fn)(void *, size_t, size_t);
 
@@ -133,9 +155,33 @@ static uint64_t req(const mpb_plan_op_t *op) {
     return op->kind == MPT_CALLOC || op->kind == MPT_REALLOCARRAY ? op->a * op->size : op->size;
 }
 
+/* Raises *peak to v when v is higher. */
+static void raise_peak(_Atomic int64_t *peak, int64_t v) {
+    int64_t p = atomic_load_explicit(peak, memory_order_relaxed);
+    while (v > p && !atomic_compare_exchange_weak(peak, &p, v))
+        ;
+}
+
+/* The live set after op: its input object released (a free, a realloc that
+ * moved or freed it), its output object made. */
+static void count_live(const mpb_plan_op_t *op, void *res) {
+    int64_t d = 0;
+    int releases =
+        op->in_obj && objs[op->in_obj] &&
+        (op->kind == MPT_FREE || op->kind == MPT_FREE_SIZED || op->kind == MPT_FREE_ALIGNED_SIZED ||
+         ((op->kind == MPT_REALLOC || op->kind == MPT_REALLOCARRAY) && (op->out_obj || !req(op))));
+    if (releases)
+        d -= (int64_t)objsize[op->in_obj], objsize[op->in_obj] = 0;
+    if (op->out_obj && res)
+        d += (int64_t)(objsize[op->out_obj] = req(op));
+    if (d)
+        raise_peak(&live_peak, atomic_fetch_add(&live, d) + d);
+}
+
 /* After the call: keep, touch and publish the result. Returns 0, or -1
  * when the program's allocation failed here. */
 static int settle(rthread_t *t, const mpb_plan_op_t *op, void *res, uint64_t n) {
+    count_live(op, res);
     if (op->out_obj) {
         if (!res && req(op)) {
             snprintf(t->err, sizeof t->err,
@@ -168,9 +214,31 @@ static int read_ops(rthread_t *t, uint64_t i, size_t n) {
     return 0;
 }
 
-/* Runs t's ops; empty: dispatch and time them without calling anything. */
-static void run_ops(rthread_t *t, int empty) {
+static int wait_ends(uint32_t after);
+
+/* Histogram bucket of a clock pair's cost of ns nanoseconds, and back. */
+static unsigned bucket(uint64_t ns) {
+    if (ns < 1024)
+        return (unsigned)ns;
+    uint64_t b = 1024 + (ns - 1024) / 16;
+    return b < HBUCKETS ? (unsigned)b : HBUCKETS - 1;
+}
+
+static uint64_t bucket_ns(unsigned b) { return b < 1024 ? b : 1024 + (uint64_t)(b - 1024) * 16; }
+
+/* The median of n values counted in h. */
+static uint64_t hist_median(const uint32_t *h, uint64_t n) {
+    uint64_t seen = 0;
+    for (unsigned b = 0; b < HBUCKETS; b++)
+        if ((seen += h[b]) * 2 >= n)
+            return bucket_ns(b);
+    return 0;
+}
+
+/* Runs t's ops, timing each call and the clock pair's own cost beside it. */
+static void run_ops(rthread_t *t) {
     uint64_t sum = 0, n = t->pt->nops;
+    uint32_t *hist = map(HBUCKETS * sizeof *hist);
     for (uint64_t i = 0; i < n; i += CHUNK) {
         size_t m = n - i < CHUNK ? (size_t)(n - i) : CHUNK;
         if (read_ops(t, i, m) != 0)
@@ -183,38 +251,85 @@ static void run_ops(rthread_t *t, int empty) {
                          (unsigned long long)(i + k), t->pt->tid);
                 goto fail;
             }
-            if (!empty && (op->flags & MPB_OP_WAIT)) {
+            if (op->after_ends > atomic_load_explicit(&ended_prefix, memory_order_acquire) &&
+                wait_ends(op->after_ends) != 0)
+                goto fail;
+            if (op->flags & MPB_OP_WAIT) {
                 wait_for(op->in_obj);
                 if (atomic_load(&stop))
                     goto fail;
             }
             void *in = op->in_obj ? objs[op->in_obj] : NULL, *res = NULL;
             uint64_t t0 = now_ns();
-            if (empty)
-                __asm__ volatile("" : : "r"(op), "r"(in) : "memory");
-            else
-                res = call(op, in, &usable);
-            sum += now_ns() - t0;
-            if (!empty && settle(t, op, res, i + k) != 0)
+            res = call(op, in, &usable);
+            uint64_t t1 = now_ns();
+            uint64_t t2 = now_ns(); /* the same pair with nothing between */
+            sum += t1 - t0;
+            hist[bucket(t2 - t1)]++;
+            if (settle(t, op, res, i + k) != 0)
                 goto fail;
         }
     }
-    t->call_ns = sum, t->calls = n;
+    t->call_ns = sum, t->clock_ns = hist_median(hist, n) * n, t->calls = n;
+    munmap(hist, HBUCKETS * sizeof *hist);
     return;
 fail:
+    munmap(hist, HBUCKETS * sizeof *hist);
     t->failed = 1;
     atomic_store(&stop, 1);
 }
 
+/* Marks the thread of end rank `rank` done and wakes the starter. */
+static void thread_ended(uint32_t rank) {
+    pthread_mutex_lock(&end_lock);
+    ended[rank] = 1;
+    while (ended_prefix < hdr.nthreads && ended[ended_prefix])
+        ended_prefix++;
+    pthread_cond_broadcast(&end_cond);
+    pthread_mutex_unlock(&end_lock);
+}
+
 static void *thread_main(void *arg) {
     rthread_t *t = arg;
-    while (!atomic_load_explicit(&go, memory_order_acquire))
-        sched_yield();
-    while (atomic_load(&finished) < before_image[t->pt->image] && !atomic_load(&stop))
-        sched_yield();
-    run_ops(t, 0);
-    atomic_fetch_add(&finished, 1);
+    unsigned n = atomic_fetch_add(&alive, 1) + 1, p = atomic_load(&alive_peak);
+    while (n > p && !atomic_compare_exchange_weak(&alive_peak, &p, n))
+        ;
+    run_ops(t);
+    atomic_fetch_sub(&alive, 1);
+    thread_ended(t->pt->end_rank);
     return NULL;
+}
+
+/* Waits until the first `after` threads to end (recorded order) have ended
+ * here; 0, or -1 when the replay stopped. */
+static int wait_ends(uint32_t after) {
+    pthread_mutex_lock(&end_lock);
+    while (ended_prefix < after && !atomic_load(&stop)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 50 * 1000 * 1000; /* a stop is seen within 50 ms */
+        if (ts.tv_nsec >= 1000000000)
+            ts.tv_sec++, ts.tv_nsec -= 1000000000;
+        pthread_cond_timedwait(&end_cond, &end_lock, &ts);
+    }
+    pthread_mutex_unlock(&end_lock);
+    return atomic_load(&stop) ? -1 : 0;
+}
+
+/* Starts every thread when its turn comes; returns 0, or 1 when one could
+ * not be started. */
+static int start_threads(rthread_t *th) {
+    for (uint32_t i = 0; i < hdr.nthreads; i++) {
+        if (wait_ends(th[i].pt->start_after) != 0)
+            return 0;
+        if (pthread_create(&th[i].handle, NULL, thread_main, &th[i]) != 0) {
+            fprintf(stderr, "mpb-replay: cannot start thread %u of %u\n", i, hdr.nthreads);
+            atomic_store(&stop, 1);
+            return 1;
+        }
+        th[i].started = 1;
+    }
+    return 0;
 }
 
 /* Opens and checks the plan; returns the thread table (mmap'd). */
@@ -232,22 +347,17 @@ static mpb_plan_thread_t *open_plan(const char *path) {
         fprintf(stderr, "mpb-replay: %s: the plan is cut short\n", path);
         exit(2);
     }
-    before_image = map((hdr.nimages + 1) * sizeof *before_image);
+    ended = map(hdr.nthreads);
     for (uint32_t i = 0; i < hdr.nthreads; i++) {
-        if (pt[i].image >= hdr.nimages) {
+        if (pt[i].image >= hdr.nimages || pt[i].end_rank >= hdr.nthreads || pt[i].start_after > i ||
+            ended[pt[i].end_rank]++) {
             fprintf(stderr, "mpb-replay: %s: bad thread table\n", path);
             exit(2);
         }
-        for (uint32_t k = pt[i].image + 1; k <= hdr.nimages; k++)
-            before_image[k]++;
     }
-    for (uint32_t k = 1; k <= hdr.nimages; k++)
-        before_image[k] =
-            before_image[k] > before_image[k - 1] ? before_image[k] : before_image[k - 1];
+    memset(ended, 0, hdr.nthreads);
     return pt;
 }
-
-static double empty_pass(rthread_t *th);
 
 static const char *parse_args(int argc, char **argv) {
     const char *plan = NULL;
@@ -276,28 +386,17 @@ static const char *parse_args(int argc, char **argv) {
     return plan;
 }
 
-/* Empty passes over every thread's ops: the harness's time per call (the
- * least of three, as a one-off disturbance only ever adds time). */
-static double harness_ns_per_call(rthread_t *th) {
-    double best = 0;
-    for (int pass = 0; pass < 3; pass++) {
-        double v = empty_pass(th);
-        best = pass == 0 || v < best ? v : best;
-    }
-    return best;
-}
-
-static double empty_pass(rthread_t *th) {
-    uint64_t ns = 0, calls = 0;
-    for (uint32_t i = 0; i < hdr.nthreads; i++) {
-        run_ops(&th[i], 1);
-        if (th[i].failed) {
-            fprintf(stderr, "mpb-replay: %s\n", th[i].err);
-            exit(2);
-        }
-        ns += th[i].call_ns, calls += th[i].calls;
-    }
-    return calls ? (double)ns / (double)calls : 0;
+/* The mpbench-* lines. alloc_s is the time around the calls less the clock
+ * pairs' own, as measured (a sum of differences, not clamped). */
+static void report(uint64_t ns, uint64_t clk, uint64_t calls, double wall) {
+    double alloc_s = ((double)ns - (double)clk) * 1e-9;
+    printf("mpbench-ops: %llu\nmpbench-alloc_s: %.6f\nmpbench-harness_ns_per_call: %.1f\n"
+           "mpbench-replay_s: %.6f\nmpbench-ops_s: %.6f\nmpbench-live_peak_bytes: %llu\n"
+           "mpbench-replay_live_peak_bytes: %lld\nmpbench-replay_threads_peak: %u\n"
+           "mpbench-recorded_threads_peak: %u\n",
+           (unsigned long long)calls, alloc_s, calls ? (double)clk / (double)calls : 0.0, wall,
+           wall > 1e-6 ? wall : 1e-6, (unsigned long long)hdr.peak_bytes,
+           (long long)atomic_load(&live_peak), atomic_load(&alive_peak), hdr.peak_threads);
 }
 
 int main(int argc, char **argv) {
@@ -305,25 +404,21 @@ int main(int argc, char **argv) {
     *(void **)&free_sized_fn = dlsym(RTLD_DEFAULT, "free_sized");
     *(void **)&free_aligned_sized_fn = dlsym(RTLD_DEFAULT, "free_aligned_sized");
     objs = map((hdr.nobjects + 1) * sizeof *objs);
+    objsize = map((hdr.nobjects + 1) * sizeof *objsize);
     ready = map(hdr.nobjects + 1);
     rthread_t *th = map(hdr.nthreads * sizeof *th);
     for (uint32_t i = 0; i < hdr.nthreads; i++) {
         th[i].pt = &pt[i];
         th[i].buf = map(CHUNK * sizeof(mpb_plan_op_t));
     }
-    for (uint32_t i = 0; i < hdr.nthreads; i++)
-        if (pthread_create(&th[i].handle, NULL, thread_main, &th[i]) != 0) {
-            fprintf(stderr, "mpb-replay: cannot start thread %u of %u\n", i, hdr.nthreads);
-            return 1;
-        }
-    uint64_t t0 = now_ns(), ns = 0, calls = 0;
-    atomic_store_explicit(&go, 1, memory_order_release);
-    int failed = 0;
+    uint64_t t0 = now_ns(), ns = 0, clk = 0, calls = 0;
+    int failed = start_threads(th);
     for (uint32_t i = 0; i < hdr.nthreads; i++) {
-        pthread_join(th[i].handle, NULL);
+        if (th[i].started)
+            pthread_join(th[i].handle, NULL);
         if (th[i].failed && th[i].err[0])
             fprintf(stderr, "mpb-replay: %s\n", th[i].err), failed = 1;
-        ns += th[i].call_ns, calls += th[i].calls;
+        ns += th[i].call_ns, clk += th[i].clock_ns, calls += th[i].calls;
     }
     double wall = (double)(now_ns() - t0) * 1e-9;
     if (failed || calls != hdr.nops) {
@@ -331,12 +426,6 @@ int main(int argc, char **argv) {
                 (unsigned long long)calls, (unsigned long long)hdr.nops);
         return 1;
     }
-    /* after the replay, so the memory timeline starts with the replay */
-    double overhead = harness_ns_per_call(th);
-    double alloc_s = ((double)ns - overhead * (double)calls) * 1e-9;
-    printf("mpbench-ops: %llu\nmpbench-alloc_s: %.6f\nmpbench-harness_ns_per_call: %.1f\n"
-           "mpbench-replay_s: %.6f\nmpbench-ops_s: %.6f\nmpbench-live_peak_bytes: %llu\n",
-           (unsigned long long)calls, alloc_s > 0 ? alloc_s : 0.0, overhead, wall,
-           wall > 1e-6 ? wall : 1e-6, (unsigned long long)hdr.peak_bytes);
+    report(ns, clk, calls, wall);
     return 0;
 }
