@@ -14,7 +14,10 @@ static const char stat_help[] =
     "corrupt), events, threads, process images, duration, size per event, calls\n"
     "by kind, peak live requested bytes and objects, cross-thread frees (freed by\n"
     "another thread than the one that allocated), frees of unknown addresses,\n"
-    "failed allocations, and a histogram of requested sizes (powers of two).\n"
+    "failed allocations, and a histogram of requested sizes (powers of two);\n"
+    "how the program ended (exited; exited after handling SIGINT; ended by\n"
+    "SIGTERM's default action: a whole trace either way) and the processes it\n"
+    "started, which are not recorded (a warning names them).\n"
     "Exit: 0 whole trace; 1 truncated or corrupt (what could be read is shown);\n"
     "2 bad usage or unreadable file.\n";
 
@@ -85,6 +88,15 @@ int mpb_cmd_trace_stat(int argc, char **argv) {
         printf("status: %s (%s)\n", mpb_trace_status_name(st), t.why);
     else
         printf("status: ok\n");
+    char ending[128], note[2048];
+    if (st == MPB_TRACE_OK)
+        printf("ended: %s\n", mpb_trace_ending(&t, ending, sizeof ending));
+    for (size_t i = 0; i < t.nchildren; i++)
+        printf("child: pid %u (parent %u) %s%s\n", t.children[i].pid, t.children[i].ppid,
+               t.children[i].exe, t.children[i].kind == MPT_CHILD_FORK ? " (forked, no exec)" : "");
+    if (t.nchildren)
+        fprintf(stderr, "mpbench trace-stat: warning: %s\n",
+                mpb_trace_children_note(&t, note, sizeof note));
     mpb_torder_t o;
     if (mpb_trace_order(&t, &o) == 0) {
         print_stats(&t, &o);

@@ -9,13 +9,16 @@
  *
  * Policy. Only the process whose pid is $MPATRACE_PID records, into
  * $MPATRACE_FILE (created with its header by mpbench record). A forked child
- * stops recording (its calls are forwarded only); exec of the recorded
- * process flushes every buffer and the new image continues the same trace
- * after a START block. exit(), return from main and _exit()/_Exit() flush
- * and write the END block; a killed program leaves a trace without END,
- * readable up to its last whole block (buffers are flushed at least every
- * MPT_FLUSH_NS while a thread allocates, and by on_fatal before a catchable
- * fatal signal's default action). A call made from a signal handler
+ * stops recording (its calls are forwarded only) and writes a CHILD note, as
+ * does a program exec'd by a descendant; exec of the recorded process
+ * flushes every buffer and the new image continues the same trace after a
+ * START block. exit(), return from main and _exit()/_Exit() flush and write
+ * the END block, and so does a stop or fatal signal's default action (see
+ * the signals section: the trace is whole and names the signal); a program
+ * killed by SIGKILL leaves a trace without END, readable up to its last
+ * whole block (buffers are flushed at least every MPT_FLUSH_NS while a
+ * thread allocates). A write that fails stops the recording and puts its
+ * errno in the header (rec_error). A call made from a signal handler
  * that interrupted the recorder on the same thread is forwarded and counted
  * as dropped. Calls glibc makes after a thread's TLS destructors ran (it
  * frees the thread's DTV) are forwarded unrecorded. */
@@ -25,7 +28,9 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -85,10 +90,13 @@ static struct {
     int (*execve)(const char *, char *const[], char *const[]);
     int (*execvpe)(const char *, char *const[], char *const[]);
     int (*fexecve)(int, char *const[], char *const[]);
+    int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+    void (*(*signal)(int, void (*)(int)))(int);
 } real;
 
 static atomic_int state;
 static int trace_fd = -1;
+static char trace_path[4096]; /* $MPATRACE_FILE, kept for the header's rec_error */
 static tbuf_t *_Atomic buffers;
 static atomic_uint next_tid;
 static atomic_ulong written_events, dropped_events;
@@ -99,8 +107,9 @@ static size_t zout_cap;
 static pthread_key_t exit_key;
 
 static TLS tbuf_t *my_buf;
-static TLS int busy;        /* 1: in a forwarded call, 2: in the recorder */
-static TLS int thread_done; /* TLS destructor ran */
+static inline void leave_recorder(int to); /* busy = to, then a deferred signal's action */
+static TLS int busy;                       /* 1: in a forwarded call, 2: in the recorder */
+static TLS int thread_done;                /* TLS destructor ran */
 
 static _Alignas(16) unsigned char boot_heap[BOOT_SIZE];
 static size_t boot_used;
@@ -220,6 +229,19 @@ static void spin_lock(atomic_int *l) {
 
 static void spin_unlock(atomic_int *l) { atomic_store_explicit(l, 0, memory_order_release); }
 
+/* Records in the trace's header that a write failed (errno e): the header's
+ * bytes exist already, so this pwrite needs no new room on a full disk. A
+ * descriptor of its own: pwrite on the O_APPEND one would append. */
+static void note_write_error(int e) {
+    uint32_t v = e ? (uint32_t)e : EIO;
+    int fd = open(trace_path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t w = pwrite(fd, &v, sizeof v, offsetof(mpt_file_header_t, rec_error));
+    (void)w;
+    close(fd);
+}
+
 /* Appends one block (header + payload) with one write. Caller holds zlock
  * and has placed the payload at zout + sizeof(mpt_block_t). */
 static void put_block(uint32_t type, uint32_t tid, uint32_t nev, uint32_t raw, uint32_t comp,
@@ -228,6 +250,7 @@ static void put_block(uint32_t type, uint32_t tid, uint32_t nev, uint32_t raw, u
     h.crc = mpt_block_crc(&h, zout + sizeof h);
     memcpy(zout, &h, sizeof h);
     if (write_all(zout, sizeof h + comp) != 0) {
+        note_write_error(errno);
         say("mpatrace: cannot write the trace; recording stops (the trace is cut short)\n");
         atomic_store(&state, ST_PASS);
         return;
@@ -307,7 +330,7 @@ static void thread_exit(void *arg) {
         atomic_store(&b->in_use, 0);
     }
     thread_done = 1;
-    busy = 0;
+    leave_recorder(0);
 }
 
 /* The calling thread's buffer: a released one reused, or a new mapping. */
@@ -348,7 +371,7 @@ static void resolve(void) {
     FIND(malloc), FIND(calloc), FIND(realloc), FIND(reallocarray), FIND(free);
     FIND(free_sized), FIND(free_aligned_sized), FIND(aligned_alloc), FIND(posix_memalign);
     FIND(memalign), FIND(valloc), FIND(pvalloc), FIND(malloc_usable_size);
-    FIND(execve), FIND(execvpe), FIND(fexecve);
+    FIND(execve), FIND(execvpe), FIND(fexecve), FIND(sigaction), FIND(signal);
     *(void **)&real.exit_ = dlsym(RTLD_NEXT, "_exit");
     *(void **)&real.Exit_ = dlsym(RTLD_NEXT, "_Exit");
 }
@@ -359,6 +382,9 @@ static int wanted(void) {
     if (!pid || !file || strtol(pid, NULL, 10) != (long)getpid())
         return 0;
     trace_fd = open(file, O_WRONLY | O_APPEND | O_CLOEXEC);
+    size_t n = strlen(file);
+    if (n < sizeof trace_path)
+        memcpy(trace_path, file, n + 1);
     if (trace_fd < 0) {
         say("mpatrace: cannot open $MPATRACE_FILE; not recording\n");
         return 0;
@@ -379,8 +405,13 @@ static int setup_zstd(void) {
     return cctx ? 0 : -1;
 }
 
+static void note_child(int fd, uint32_t kind);
+
+/* In the child of a fork: it is named in the trace and not recorded. */
 static void fork_child(void) {
-    atomic_store(&state, ST_PASS);
+    int was = atomic_exchange(&state, ST_PASS);
+    if (trace_fd >= 0 && was == ST_RECORD)
+        note_child(trace_fd, MPT_CHILD_FORK);
     if (trace_fd >= 0)
         close(trace_fd);
     trace_fd = -1;
@@ -388,37 +419,229 @@ static void fork_child(void) {
 
 static pid_t rec_pid; /* the recording process (a vfork child shares our memory) */
 
-/* A fatal signal's default action: write out every thread's committed events
- * first (no END: the trace reads as cut short), then die of the signal. An
- * idle thread's buffer is otherwise only written by its next call, so a
- * server killed after its start-up left an empty trace. Skipped when the
- * signal interrupted the recorder on this thread (its locks may be held). */
+/* ------------------------------------------------------------ signals
+ *
+ * A program stopped by a signal leaves a whole trace: for SIGINT, SIGTERM
+ * and SIGHUP (the ways a server is stopped) the recorder keeps its own
+ * handler installed for the whole run and shows the program what it set
+ * (sigaction, signal, bsd_signal and sysv_signal are interposed for these
+ * three): the program's handler is called from ours as the kernel would
+ * call it (its mask and flags, SA_RESETHAND emulated); at the default
+ * action every thread's events are written, then END with the signal, and
+ * the signal is raised again at its default action. A signal that arrives
+ * while this thread is inside the recorder waits until it leaves (its
+ * locks may be held). The other fatal signals (SIGSEGV, SIGABRT, ...) are
+ * caught only while at their default action (on_fatal): a program's own
+ * handler for those replaces the recorder's, which never gets between a
+ * JIT or GC and its faults. SIGKILL cannot be caught: its trace is cut. */
+
+#define NSIGS 65
+static struct sigaction prog_act[NSIGS];   /* the program's view of each wrapped signal */
+static unsigned char wrapped[NSIGS];       /* 1: on_stop is installed for it */
+static volatile sig_atomic_t stop_sig;     /* the last stop signal received */
+static TLS volatile sig_atomic_t deferred; /* default action waiting for busy == 2 to end */
+
+/* Writes every thread's events and END (signal sig, ended as `how`);
+ * recording stops. Only in the recording process, outside the recorder. */
+static void end_trace(int sig, int how) {
+    if (getpid() != rec_pid || atomic_load(&state) != ST_RECORD)
+        return;
+    busy = 2;
+    flush_all(0);
+    mpt_end_t e = {atomic_load(&written_events), atomic_load(&dropped_events),
+                   atomic_load(&next_tid), (uint16_t)sig, (uint16_t)how};
+    put_raw_block(MPT_BLK_END, &e, sizeof e);
+    atomic_store(&state, ST_PASS);
+}
+
+/* The default action of sig, the trace first made whole. */
+static void die_of(int sig) {
+    end_trace(sig, MPT_END_KILLED);
+    struct sigaction d;
+    memset(&d, 0, sizeof d);
+    d.sa_handler = SIG_DFL;
+    real.sigaction(sig, &d, NULL);
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    raise(sig); /* blocked while its handler runs: delivered when it returns */
+    pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+}
+
+/* A deferred default action, once the thread has left the recorder. */
+static inline void leave_recorder(int to) {
+    busy = to;
+    if (UNLIKELY(deferred) && to != 2) {
+        int sig = deferred;
+        deferred = 0;
+        die_of(sig);
+    }
+}
+
+/* The handler of the wrapped stop signals. */
+static void on_stop(int sig, siginfo_t *si, void *uc) {
+    int e = errno;
+    struct sigaction a = prog_act[sig];
+    stop_sig = sig;
+    if (!(a.sa_flags & SA_SIGINFO) && a.sa_handler == SIG_DFL) {
+        if (busy == 2)
+            deferred = sig;
+        else
+            die_of(sig);
+    } else if ((a.sa_flags & SA_SIGINFO) || a.sa_handler != SIG_IGN) {
+        if (a.sa_flags & SA_RESETHAND) {
+            prog_act[sig].sa_handler = SIG_DFL;
+            prog_act[sig].sa_flags &= ~(SA_SIGINFO | SA_RESETHAND);
+        }
+        errno = e;
+        if (a.sa_flags & SA_SIGINFO)
+            a.sa_sigaction(sig, si, uc);
+        else
+            a.sa_handler(sig);
+    }
+    errno = e;
+}
+
+/* Installs on_stop for sig with the mask and flags the program gave (act,
+ * or none); an ignored signal is ignored for real. */
+static void install_stop(int sig, const struct sigaction *act) {
+    struct sigaction w;
+    memset(&w, 0, sizeof w);
+    if (act && !(act->sa_flags & SA_SIGINFO) && act->sa_handler == SIG_IGN) {
+        real.sigaction(sig, act, NULL);
+        return;
+    }
+    w.sa_sigaction = on_stop;
+    if (act)
+        w.sa_mask = act->sa_mask;
+    else
+        sigemptyset(&w.sa_mask);
+    w.sa_flags =
+        SA_SIGINFO | (act ? act->sa_flags & (SA_RESTART | SA_ONSTACK | SA_NODEFER) : SA_RESTART);
+    real.sigaction(sig, &w, NULL);
+}
+
+EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
+    if (!real.sigaction)
+        resolve();
+    if (sig <= 0 || sig >= NSIGS || !wrapped[sig])
+        return real.sigaction(sig, act, old);
+    struct sigaction prev = prog_act[sig];
+    if (act) {
+        prog_act[sig] = *act;
+        install_stop(sig, act);
+    }
+    if (old)
+        *old = prev;
+    return 0;
+}
+
+/* signal() and its BSD / System V forms for a wrapped signal. */
+static void (*wrapped_signal(int sig, void (*h)(int), int flags))(int) {
+    struct sigaction a, o;
+    memset(&a, 0, sizeof a);
+    a.sa_handler = h;
+    a.sa_flags = flags;
+    sigemptyset(&a.sa_mask);
+    if (sigaction(sig, &a, &o) != 0)
+        return SIG_ERR;
+    return o.sa_handler;
+}
+
+EXPORT void (*signal(int sig, void (*h)(int)))(int) {
+    if (!real.signal)
+        resolve();
+    if (sig <= 0 || sig >= NSIGS || !wrapped[sig])
+        return real.signal(sig, h);
+    return wrapped_signal(sig, h, SA_RESTART);
+}
+
+EXPORT void (*bsd_signal(int sig, void (*h)(int)))(int) { return signal(sig, h); }
+
+EXPORT void (*sysv_signal(int sig, void (*h)(int)))(int) {
+    if (sig <= 0 || sig >= NSIGS || !wrapped[sig])
+        return signal(sig, h);
+    return wrapped_signal(sig, h, SA_RESETHAND | SA_NODEFER);
+}
+
+/* SIGINT, SIGTERM, SIGHUP: wrapped for the whole run (a signal the program
+ * inherited as ignored stays ignored, and the program sees it so). */
+static void catch_stop(void) {
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        struct sigaction old;
+        if (real.sigaction(sigs[i], NULL, &old) != 0)
+            continue;
+        prog_act[sigs[i]] = old;
+        wrapped[sigs[i]] = 1;
+        install_stop(sigs[i], &old);
+    }
+}
+
+/* A fatal signal's default action: write out every thread's events and END
+ * (the program died of sig), then die of the signal. An idle thread's buffer
+ * is otherwise only written by its next call, so a server killed after its
+ * start-up left an empty trace. Skipped when the signal interrupted the
+ * recorder on this thread (its locks may be held: the trace is cut). */
 static void on_fatal(int sig) {
     int e = errno;
-    if (busy == 0 && getpid() == rec_pid && atomic_load(&state) == ST_RECORD) {
-        busy = 2;
-        flush_all(0);
-    }
+    if (busy == 0)
+        end_trace(sig, MPT_END_KILLED);
     errno = e;
     raise(sig); /* SA_RESETHAND: the default action now */
 }
 
-/* on_fatal for the fatal signals still at their default action at start-up
- * (the program's own handlers, installed later, replace it). SIGINT is left
- * alone: programs such as python3 install theirs only over SIG_DFL. */
+/* on_fatal for the other fatal signals still at their default action at
+ * start-up (the program's own handlers, installed later, replace it). */
 static void catch_fatal(void) {
-    static const int sigs[] = {SIGTERM, SIGHUP, SIGQUIT, SIGABRT, SIGSEGV,
-                               SIGBUS,  SIGILL, SIGFPE,  SIGXCPU, SIGXFSZ};
+    static const int sigs[] = {SIGQUIT, SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGXCPU, SIGXFSZ};
     rec_pid = getpid();
     for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
         struct sigaction old, sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_fatal;
         sa.sa_flags = SA_RESETHAND | SA_NODEFER | SA_RESTART;
-        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
+        if (real.sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
             !(old.sa_flags & SA_SIGINFO))
-            sigaction(sigs[i], &sa, NULL);
+            real.sigaction(sigs[i], &sa, NULL);
     }
+    catch_stop();
+}
+
+/* ------------------------------------------------------------ children */
+
+/* Appends a CHILD block about process pid (kind MPT_CHILD_*) to the trace
+ * open on fd, built on the stack and written with one write(2): a child of
+ * a fork may not take the recorder's locks (another thread held them). */
+static void note_child(int fd, uint32_t kind) {
+    struct {
+        mpt_block_t h;
+        mpt_child_t c;
+    } b;
+    memset(&b, 0, sizeof b);
+    b.c.pid = (uint32_t)getpid();
+    b.c.ppid = (uint32_t)getppid();
+    b.c.kind = kind;
+    ssize_t n = readlink("/proc/self/exe", b.c.exe, sizeof b.c.exe - 1);
+    b.c.exe[n > 0 ? n : 0] = '\0';
+    b.h = (mpt_block_t){MPT_BLOCK_MAGIC, MPT_BLK_CHILD, 0, 0, sizeof b.c, sizeof b.c, 0, 0};
+    b.h.crc = mpt_block_crc(&b.h, &b.c);
+    ssize_t w = write(fd, &b, sizeof b);
+    (void)w;
+}
+
+/* In a new image that is not the recorded process (a program its
+ * descendants exec'd): named in the trace, not recorded. */
+static void note_exec_child(void) {
+    const char *pid = getenv("MPATRACE_PID"), *file = getenv("MPATRACE_FILE");
+    if (!pid || !file || strtol(pid, NULL, 10) == (long)getpid())
+        return;
+    int fd = open(file, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    mpt_crc32("", 0);
+    note_child(fd, MPT_CHILD_EXEC);
+    close(fd);
 }
 
 static void init(void) {
@@ -433,6 +656,7 @@ static void init(void) {
     mpt_crc32("", 0);
     if (!wanted() || setup_zstd() != 0) {
         atomic_store(&state, ST_PASS);
+        note_exec_child();
         return;
     }
     setup_clock();
@@ -454,12 +678,8 @@ static void finish(void) {
         atomic_store(&state, ST_PASS);
         return;
     }
-    busy = 2;
-    flush_all(0);
-    mpt_end_t e = {atomic_load(&written_events), atomic_load(&dropped_events),
-                   atomic_load(&next_tid), 0};
-    put_raw_block(MPT_BLK_END, &e, sizeof e);
-    atomic_store(&state, ST_PASS);
+    int sig = stop_sig;
+    end_trace(sig, sig ? MPT_END_HANDLED : MPT_END_EXIT);
     close(trace_fd);
     trace_fd = -1;
 }
@@ -484,9 +704,9 @@ static inline tbuf_t *enter(void) {
     busy = 2;
     tbuf_t *b = my_buf;
     if (UNLIKELY(!b) && !(b = acquire_buf()))
-        busy = 0;
+        leave_recorder(0);
     else
-        busy = 1;
+        leave_recorder(1);
     return b;
 }
 
@@ -516,7 +736,7 @@ static inline void commit(tbuf_t *b, uint8_t *p, uint64_t ts) {
         flush_buf(b, 1);
         b->last_flush = ts;
     }
-    busy = 0;
+    leave_recorder(0);
 }
 
 /* Logs kind with up to three size-like fields (na of them) and result ret. */
@@ -761,7 +981,7 @@ static void before_exec(void) {
         return;
     busy = 2;
     flush_all(0);
-    busy = was;
+    leave_recorder(was);
 }
 
 EXPORT int execve(const char *path, char *const argv[], char *const envp[]) {

@@ -12,9 +12,12 @@
  *
  * Block types: EVENTS (one thread's events, zstd-compressed varints),
  * START (a process image began: after exec the new image starts thread
- * numbers from 0 again), END (clean end of the recorded process: totals).
- * A trace without END was cut short (the program was killed, or the disk
- * filled): readers say so. */
+ * numbers from 0 again), END (end of the recorded process: totals, and the
+ * signal that stopped it, if one did: the trace is whole either way), CHILD
+ * (a process the recorded one started, which is not in this trace: written
+ * by that child, so it may come after END). A trace without END was cut
+ * short (the program was killed by SIGKILL, or the disk filled: the header's
+ * rec_error then holds the errno of the write that failed): readers say so. */
 #ifndef MPT_TRACE_FORMAT_H
 #define MPT_TRACE_FORMAT_H
 
@@ -32,11 +35,12 @@ typedef struct mpt_file_header {
     uint32_t header_size; /* MPT_HEADER_SIZE */
     uint64_t start_ns;    /* CLOCK_MONOTONIC when recording began */
     uint32_t pid;         /* the recorded process */
-    uint32_t reserved;
+    uint32_t rec_error;   /* 0, or the errno of a trace write that failed (the
+                             recorder stopped there: the trace is cut short) */
     char cmd[MPT_HEADER_SIZE - 32];
 } mpt_file_header_t;
 
-enum { MPT_BLK_EVENTS = 1, MPT_BLK_START = 2, MPT_BLK_END = 3 };
+enum { MPT_BLK_EVENTS = 1, MPT_BLK_START = 2, MPT_BLK_END = 3, MPT_BLK_CHILD = 4 };
 #define MPT_BLOCK_MAGIC 0x4b4c4254u /* "TBLK" */
 #define MPT_MAX_PAYLOAD (1u << 20)  /* readers refuse larger blocks */
 
@@ -57,8 +61,26 @@ typedef struct mpt_end {
     uint64_t events;  /* events written by this image */
     uint64_t dropped; /* calls not recorded (re-entered from a signal handler) */
     uint32_t threads; /* threads that recorded in this image */
-    uint32_t reserved;
+    uint16_t signal;  /* 0, or the stop signal (SIGINT, SIGTERM, SIGHUP, ...) it received */
+    uint16_t how;     /* MPT_END_*: how the process ended */
 } mpt_end_t;
+
+enum {
+    MPT_END_EXIT = 0,    /* exit() or a return from main (signal: 0) */
+    MPT_END_KILLED = 1,  /* died of `signal`'s default action (written just before) */
+    MPT_END_HANDLED = 2, /* exited after its own handler of `signal` ran */
+};
+
+/* CHILD payload: a process the recorded program started (a fork that did
+ * not exec, or a program exec'd in a child), not recorded in this trace. */
+typedef struct mpt_child {
+    uint32_t pid, ppid;
+    uint32_t kind;  /* MPT_CHILD_* */
+    uint32_t trace; /* 1: recorded into its own trace, <this trace>.<pid> */
+    char exe[240];  /* its program (exec) or the parent's (fork), NUL-terminated */
+} mpt_child_t;
+
+enum { MPT_CHILD_EXEC = 1, MPT_CHILD_FORK = 2 };
 
 /* START payload. */
 typedef struct mpt_start {

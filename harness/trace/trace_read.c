@@ -149,6 +149,24 @@ static int unpack(const mpt_block_t *h, const uint8_t *data, uint8_t *raw) {
     return ZSTD_isError(n) || n != h->raw_len ? -1 : 0;
 }
 
+/* Adds a CHILD block's process; a program exec'd in a forked child takes
+ * the place of that fork's entry. */
+static void add_child(mpb_trace_t *t, const mpt_child_t *c) {
+    mpb_tchild_t *e = NULL;
+    for (size_t i = 0; i < t->nchildren && !e; i++)
+        if (t->children[i].pid == c->pid)
+            e = &t->children[i];
+    if (!e) {
+        t->children = mpb_xrealloc(t->children, (t->nchildren + 1) * sizeof *t->children);
+        e = &t->children[t->nchildren++];
+    } else if (c->kind != MPT_CHILD_EXEC) {
+        return;
+    }
+    e->pid = c->pid, e->ppid = c->ppid, e->kind = c->kind;
+    memcpy(e->exe, c->exe, sizeof e->exe);
+    e->exe[sizeof e->exe - 1] = '\0';
+}
+
 #define GO_ON 100 /* read_block: the block was good, read the next */
 
 /* One block at off; returns GO_ON, 0 at a clean end, or a status. */
@@ -158,14 +176,14 @@ static int read_block(mpb_trace_t *t, const uint8_t *buf, size_t size, size_t *o
     mpt_block_t h;
     if (o == size)
         return 0;
-    if (*ended)
-        return set_status(t, MPB_TRACE_CORRUPT, "data after the END block at offset %zu", o);
     if (size - o < sizeof h)
         return set_status(t, MPB_TRACE_TRUNCATED, "cut short inside a block header at offset %zu",
                           o);
     memcpy(&h, buf + o, sizeof h);
-    if (h.magic != MPT_BLOCK_MAGIC || h.type < MPT_BLK_EVENTS || h.type > MPT_BLK_END)
+    if (h.magic != MPT_BLOCK_MAGIC || h.type < MPT_BLK_EVENTS || h.type > MPT_BLK_CHILD)
         return set_status(t, MPB_TRACE_CORRUPT, "bad block header at offset %zu", o);
+    if (*ended && h.type != MPT_BLK_CHILD) /* children may outlive the program */
+        return set_status(t, MPB_TRACE_CORRUPT, "data after the END block at offset %zu", o);
     if (h.raw_len > MPT_MAX_PAYLOAD || h.comp_len > MPT_MAX_PAYLOAD)
         return set_status(t, MPB_TRACE_CORRUPT, "block at offset %zu claims %u bytes", o,
                           h.comp_len);
@@ -181,6 +199,10 @@ static int read_block(mpb_trace_t *t, const uint8_t *buf, size_t size, size_t *o
         return set_status(t, MPB_TRACE_CORRUPT, "cannot decompress the block at offset %zu", o);
     if (h.type == MPT_BLK_START) {
         t->nimages++;
+    } else if (h.type == MPT_BLK_CHILD) {
+        if (h.raw_len != sizeof(mpt_child_t))
+            return set_status(t, MPB_TRACE_CORRUPT, "bad CHILD block at offset %zu", o);
+        add_child(t, (const mpt_child_t *)raw);
     } else if (!t->nimages) {
         return set_status(t, MPB_TRACE_CORRUPT, "block at offset %zu comes before any START", o);
     } else if (h.type == MPT_BLK_END) {
@@ -189,6 +211,7 @@ static int read_block(mpb_trace_t *t, const uint8_t *buf, size_t size, size_t *o
             return set_status(t, MPB_TRACE_CORRUPT, "bad END block at offset %zu", o);
         memcpy(&e, raw, sizeof e);
         t->end_events = e.events, t->end_dropped = e.dropped;
+        t->end_signal = e.signal, t->end_how = e.how;
         *ended = 1;
     } else if (!decode) {
         thread_of(t, t->nimages - 1, h.tid);
@@ -259,9 +282,14 @@ static int load(const char *path, mpb_trace_t *t, int decode) {
         set_status(t, MPB_TRACE_TRUNCATED,
                    "no blocks: the recorder never ran in the program (statically "
                    "linked, setuid, or LD_PRELOAD removed before it started?)");
+    else if (!ended && t->hdr.rec_error && (rc == 0 || rc == MPB_TRACE_TRUNCATED))
+        set_status(t, MPB_TRACE_TRUNCATED,
+                   "the recording failed: a write to the trace failed (%s) after %zu events, "
+                   "and the recorder stopped there",
+                   strerror((int)t->hdr.rec_error), t->nevents);
     else if (rc == 0 && !ended)
         set_status(t, MPB_TRACE_TRUNCATED,
-                   "no END block: the recorded program was killed or "
+                   "no END block: the recorded program was killed (SIGKILL) or "
                    "the trace was cut short after %zu events",
                    t->nevents);
     else if (rc == 0)
@@ -277,7 +305,49 @@ void mpb_trace_free(mpb_trace_t *t) {
     for (size_t i = 0; i < t->nth; i++)
         free(t->th[i].ev);
     free(t->th);
+    free(t->children);
     memset(t, 0, sizeof *t);
+}
+
+const char *mpb_trace_ending(const mpb_trace_t *t, char *buf, size_t len) {
+    char sig[32];
+    const char *abbrev = t->end_signal ? sigabbrev_np(t->end_signal) : NULL;
+    if (abbrev)
+        mpb_fmt(sig, sizeof sig, "SIG%s", abbrev);
+    else
+        mpb_fmt(sig, sizeof sig, "signal %d", t->end_signal);
+    if (t->end_how == MPT_END_KILLED)
+        mpb_fmt(buf, len, "ended by %s (its default action)", sig);
+    else if (t->end_how == MPT_END_HANDLED)
+        mpb_fmt(buf, len, "exited after handling %s", sig);
+    else
+        mpb_fmt(buf, len, "exited");
+    return buf;
+}
+
+const char *mpb_trace_children_note(const mpb_trace_t *t, char *buf, size_t len) {
+    size_t o = 0, forks = 0;
+    buf[0] = '\0';
+    if (!t->nchildren)
+        return buf;
+    for (size_t i = 0; i < t->nchildren; i++)
+        forks += t->children[i].kind == MPT_CHILD_FORK;
+    o += (size_t)mpb_fmt(buf, len,
+                         "%zu process%s the program started %s not recorded:", t->nchildren,
+                         t->nchildren == 1 ? "" : "es", t->nchildren == 1 ? "is" : "are");
+    for (size_t i = 0; i < t->nchildren && i < 8 && o < len; i++) {
+        const char *base = strrchr(t->children[i].exe, '/');
+        o += (size_t)mpb_fmt(buf + o, len - o, "%s %s (pid %u%s)", i ? "," : "",
+                             base ? base + 1 : t->children[i].exe, t->children[i].pid,
+                             t->children[i].kind == MPT_CHILD_FORK ? ", a fork" : "");
+    }
+    if (t->nchildren > 8 && o < len)
+        o += (size_t)mpb_fmt(buf + o, len - o, ", and %zu more", t->nchildren - 8);
+    if (o < len)
+        mpb_fmt(buf + o, len - o,
+                "; their allocations are not in this trace (record a program directly%s)",
+                forks ? "; a fork's calls after the fork are lost" : "");
+    return buf;
 }
 
 uint64_t mpb_trace_req_bytes(const mpt_event_t *e) {

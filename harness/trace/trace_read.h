@@ -25,6 +25,12 @@ typedef struct mpb_tthread {
     uint64_t prev_ts, prev_addr; /* decoder state across blocks */
 } mpb_tthread_t;
 
+/* A process the recorded program started, named by a CHILD block. */
+typedef struct mpb_tchild {
+    uint32_t pid, ppid, kind; /* kind: MPT_CHILD_EXEC or MPT_CHILD_FORK */
+    char exe[240];
+} mpb_tchild_t;
+
 typedef struct mpb_trace {
     mpt_file_header_t hdr;
     mpb_tthread_t *th;
@@ -34,7 +40,11 @@ typedef struct mpb_trace {
     int status;                       /* MPB_TRACE_* */
     char why[512];                    /* for a status other than OK: what and where */
     uint64_t end_events, end_dropped; /* from the END block, when present */
-    size_t file_size, good_bytes;     /* bytes read / of whole blocks */
+    int end_signal, end_how;          /* END's stop signal (0: none) and MPT_END_* */
+    mpb_tchild_t *children;           /* processes it started (CHILD blocks; a program
+                                         exec'd replaces its fork's entry) */
+    size_t nchildren;
+    size_t file_size, good_bytes; /* bytes read / of whole blocks */
 } mpb_trace_t;
 
 /* Loads path. Returns the status (also in t->status); t must be freed with
@@ -50,6 +60,14 @@ int mpb_trace_scan(const char *path, mpb_trace_t *t);
 
 /* "ok", "truncated", "corrupt", "unreadable". */
 const char *mpb_trace_status_name(int status);
+
+/* How a whole trace's program ended, in words ("exited", "killed by
+ * SIGTERM (default action)", "exited after handling SIGINT"), into buf. */
+const char *mpb_trace_ending(const mpb_trace_t *t, char *buf, size_t len);
+
+/* The CHILD blocks as one warning line (programs not recorded, the first
+ * few by name), into buf; "" when there are none. */
+const char *mpb_trace_children_note(const mpb_trace_t *t, char *buf, size_t len);
 
 /* Global order and object numbers (from mpb_trace_order). For the event
  * th[i].ev[j], at index base[i] + j: in_obj = object it reads or releases

@@ -68,7 +68,8 @@ grep -q "not an mpbench trace" "$tmp/stat" || fail "a non-trace is not named as 
 expect_bad "$tmp/killed.mpt" truncated
 
 # Killed by a catchable signal while idle (its buffer not written by a later
-# call): the recorder writes every thread's events out before dying of it.
+# call): the recorder writes every thread's events out, and END with the
+# signal, before dying of it: a whole trace that says how it ended.
 cat > "$tmp/idle.c" <<'EOF'
 #include <signal.h>
 #include <stdlib.h>
@@ -87,7 +88,9 @@ cc -O1 -o "$tmp/idle" "$tmp/idle.c" || fail "cannot build idle.c"
 for sig in 15 6 11; do
     "$mpb" record -o "$tmp/idle.mpt" -- "$tmp/idle" $sig > /dev/null 2>&1; rc=$?
     [ $rc -eq $((128 + sig)) ] || fail "record of a program killed by signal $sig: exit $rc"
-    expect_bad "$tmp/idle.mpt" truncated
+    "$mpb" trace-stat "$tmp/idle.mpt" > "$tmp/stat" 2>&1 || fail "signal $sig: trace not whole: $(grep status "$tmp/stat")"
+    grep -q "^ended: ended by SIG$(kill -l $sig) (its default action)$" "$tmp/stat" ||
+        fail "signal $sig: $(grep ended "$tmp/stat")"
     ev=$(awk '$1 == "events:" { print $2 }' "$tmp/stat")
     [ "$ev" -ge 300 ] || fail "signal $sig after 300 mallocs and a pause: $ev events in the trace"
 done
@@ -127,4 +130,4 @@ if printf '#include <stdlib.h>\nint main(void) { void *volatile p = malloc(9); f
     grep -q "recorder never ran" "$tmp/out" && ! grep -q killed "$tmp/out" ||
         fail "static program: $(cat "$tmp/out")"
 fi
-echo "truncated, corrupt and foreign traces refused; killed -> truncated; _exit and fork whole; a missing program leaves no trace"
+echo "truncated, corrupt and foreign traces refused; SIGKILL -> truncated; other signals, _exit and fork whole; a missing program leaves no trace"
