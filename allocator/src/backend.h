@@ -72,6 +72,19 @@ MPA_HIDDEN void *mpa_backend_alloc(unsigned order, bool *zeroed);
  * small-object labels of all its chunks (mpa_pm_label). */
 MPA_HIDDEN void mpa_backend_free(void *p, unsigned order);
 
+/* A block of the global backend for an arena (an mspace's backend, which
+ * commits what it uses): reserved, not committed, reading as zero once
+ * committed. NULL when address space runs out. */
+MPA_HIDDEN void *mpa_backend_alloc_arena(unsigned order);
+
+/* A large object's block where the limits count (the backend's `trim`):
+ * a block of `order` of which only the first `chunks` chunks are kept and
+ * committed; the rest goes back at once, never touched (nor committed).
+ * *zeroed as for mpa_backend_alloc; NULL when out of address space or of
+ * memory to commit (after giving cached memory back and one more try). */
+MPA_HIDDEN void *mpa_backend_alloc_trimmed(mpa_backend_t *b, unsigned order, size_t chunks,
+                                           bool *zeroed);
+
 /* Returns a block to the global backend decommitted at once (no caching). */
 MPA_HIDDEN void mpa_backend_free_clean(void *p, unsigned order);
 

@@ -38,6 +38,18 @@ static size_t usable_for(size_t size) {
     return mpa_align_up((size ? size : 1) + (MPA_CHECKED != 0), MPA_PAGE_SIZE);
 }
 
+/* A block of `order` for an object of `usable` bytes: mapped alone when
+ * huge; where the limits count (trim), only the chunks it needs (the rest
+ * of the block goes back at once, uncommitted); else from c's chunk cache. */
+static char *take_block(mpa_core_t *c, unsigned order, size_t usable, size_t align, bool *zeroed) {
+    mpa_backend_t *b = c->backend;
+    if (mpa_backend_is_huge(b, order))
+        return mpa_backend_huge_alloc(b, mpa_align_up(usable, MPA_CHUNK_SIZE), align);
+    if (b->trim)
+        return mpa_backend_alloc_trimmed(b, order, CHUNKS(usable), zeroed);
+    return mpa_cc_alloc(&c->cache, order, zeroed);
+}
+
 void *mpa_large_alloc(mpa_core_t *c, size_t size, size_t align, bool zero) {
     if (size > MPA_LARGE_MAX || align > MPA_LARGE_MAX) {
         errno = ENOMEM;
@@ -47,18 +59,14 @@ void *mpa_large_alloc(mpa_core_t *c, size_t size, size_t align, bool zero) {
     size_t need = usable > align ? usable : align;
     unsigned order = mpa_ceil_log2((need + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS);
     mpa_backend_t *b = c->backend;
-    bool huge = mpa_backend_is_huge(b, order), zeroed = true;
-    char *p = huge ? mpa_backend_huge_alloc(b, mpa_align_up(usable, MPA_CHUNK_SIZE), align)
-                   : mpa_cc_alloc(&c->cache, order, &zeroed);
+    bool zeroed = true;
+    char *p = take_block(c, order, usable, align, &zeroed);
     if (MPA_CHECKED && p == NULL && mpa_quarantine_flush()) /* freed memory held back */
-        p = huge ? mpa_backend_huge_alloc(b, mpa_align_up(usable, MPA_CHUNK_SIZE), align)
-                 : mpa_cc_alloc(&c->cache, order, &zeroed);
+        p = take_block(c, order, usable, align, &zeroed);
     if (p == NULL) {
         errno = ENOMEM;
         return NULL;
     }
-    if (b->trim && !mpa_backend_is_huge(b, order))
-        mpa_backend_free_chunks_in(b, p, CHUNKS(usable), (size_t)1 << order, zeroed);
     label(b, p, order, usable);
     if (zero && !zeroed)
         memset(p, 0, usable);

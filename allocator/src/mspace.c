@@ -99,8 +99,7 @@ MPA_EXPORT mspace create_mspace(size_t capacity, int locked) {
     unsigned order = mpa_ceil_log2((want + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS);
     unsigned min_order = MPA_MAX_SMALL_BITS + 6 - MPA_CHUNK_BITS; /* room for the largest slab */
     order = order < min_order ? min_order : order;
-    bool zeroed;
-    char *base = mpa_backend_alloc(order, &zeroed);
+    char *base = mpa_backend_alloc_arena(order); /* committed as it is used */
     mpa_mspace_t *m = base ? record_get() : NULL;
     mpa_core_t *c = m ? mpa_core_new(&m->backend) : NULL;
     if (c == NULL) {

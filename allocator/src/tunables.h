@@ -56,6 +56,13 @@
 #define MPA_REGION_BITS 30
 #endif
 
+/* (Each boundary between committed and reserved ranges is a kernel mapping:
+ * large granules keep the count small.) */
+/* reserved ranges are committed this much at a time, free ranges this large go back to reserved = 2^bits; range: 14..30; bits */
+#ifndef MPA_COMMIT_GRANULE_BITS
+#define MPA_COMMIT_GRANULE_BITS 21
+#endif
+
 /* heap window (map: 1/512 of it) when the whole-address-space pagemap is refused = 2^bits; range: 32..46; bits */
 #ifndef MPA_PM_WINDOW_BITS
 #define MPA_PM_WINDOW_BITS 40
@@ -172,6 +179,9 @@
 #endif
 #if MPA_CHUNK_BITS < MPA_PAGE_BITS
 #error "MPA_CHUNK_BITS must be at least MPA_PAGE_BITS: a chunk is committed in whole pages"
+#endif
+#if MPA_COMMIT_GRANULE_BITS < MPA_CHUNK_BITS || MPA_COMMIT_GRANULE_BITS > MPA_REGION_BITS
+#error "MPA_COMMIT_GRANULE_BITS must be MPA_CHUNK_BITS..MPA_REGION_BITS"
 #endif
 #if MPA_SLAB_MIN_OBJECTS < 1 || MPA_SLAB_MIN_OBJECTS > 64
 #error "MPA_SLAB_MIN_OBJECTS must be 1..64"

@@ -75,6 +75,12 @@ int mpa_pal_notify_using(void *p, size_t size) {
 
 void mpa_pal_notify_not_using(void *p, size_t size) { ks_vm_unmap(p, size); }
 
+/* Unmapping returns the frames: nothing else counts. */
+int mpa_pal_uncommit(void *p, size_t size) {
+    ks_vm_unmap(p, size);
+    return 0;
+}
+
 void mpa_pal_notify_using_readonly(void *p, size_t size) { ks_vm_map_zero(p, size); }
 
 size_t mpa_pal_page_size(void) { return KS_PAGE_SIZE; }
@@ -90,6 +96,9 @@ void mpa_pal_heap_range(uintptr_t *base, size_t *size) { ks_vm_arena(base, size)
 /* No per-process limit: the arena bounds reservations by refusing them,
  * and the backend keeps its region-sized reservations (as before limits). */
 size_t mpa_pal_address_space_limit(void) { return SIZE_MAX; }
+
+/* Physical frames run out as a kernel's do (notify_using fails): no limit. */
+size_t mpa_pal_commit_limit(void) { return SIZE_MAX; }
 
 uint64_t mpa_pal_time_ms(void) { return ks_time_ms(); }
 

@@ -17,6 +17,10 @@
 #define MPA_PAL_THREAD_EXIT      16u /* threads exit: mpa_pal_on_thread_exit works */
 #define MPA_PAL_FORK             32u /* the process may fork: mpa_pal_on_fork works */
 #define MPA_PAL_BACKGROUND       64u /* mpa_pal_thread_start works */
+#define MPA_PAL_SOFT_DECOMMIT \
+    128u /* notify_not_using keeps the range committed (usable,
+                                       * reading zero, still counted against the platform's
+                                       * limits); only mpa_pal_uncommit makes it reserved again */
 
 /* Prints msg (one line, no newline needed) to the error stream and aborts.
  * pre: msg is NUL-terminated. Never allocates, never returns. */
@@ -77,6 +81,15 @@ int mpa_pal_notify_using(void *p, size_t size);
  * pre: p and size page-aligned, inside a reservation. */
 void mpa_pal_notify_not_using(void *p, size_t size);
 
+/* Makes the range reserved again: its pages go and it stops counting
+ * against the platform's limits (RLIMIT_DATA, strict overcommit), so it
+ * needs notify_using before the next use. Returns 0; 1 when the platform
+ * refused that and only dropped the pages (the range stays committed and
+ * usable, reading zero); -1 when the range is lost (no longer reserved,
+ * possibly another mapping's now: never touch it again).
+ * pre: p and size page-aligned, inside a reservation. */
+int mpa_pal_uncommit(void *p, size_t size);
+
 /* The range will only be read (it must read as zero until written through
  * notify_using): used for the pagemap's untouched parts. */
 void mpa_pal_notify_using_readonly(void *p, size_t size);
@@ -94,11 +107,15 @@ uint64_t mpa_pal_entropy(void);
  * User space answers the whole user half of the address space. */
 void mpa_pal_heap_range(uintptr_t *base, size_t *size);
 
-/* Bytes of address space the process may map in all (RLIMIT_AS; under
- * strict overcommit, vm.overcommit_memory = 2, at most the system's
- * CommitLimit), or SIZE_MAX when unlimited: the backend sizes its
- * reservations to it. */
+/* Bytes of address space the process may map in all (RLIMIT_AS), or
+ * SIZE_MAX when unlimited: the backend sizes its reservations to it. */
 size_t mpa_pal_address_space_limit(void);
+
+/* Bytes the process may commit (RLIMIT_DATA; under strict overcommit,
+ * vm.overcommit_memory = 2, at most the system's CommitLimit), or SIZE_MAX
+ * when unlimited: reservations do not count against it, committed ranges
+ * do; the backend then gives large objects only the chunks they use. */
+size_t mpa_pal_commit_limit(void);
 
 /* A monotonic clock in milliseconds, for decay of cached memory. */
 uint64_t mpa_pal_time_ms(void);

@@ -1,7 +1,14 @@
-/* POSIX platform layer (Linux): mmap reservations made readable and writable
- * up front with MAP_NORESERVE, so committing is lazy (first touch) and
- * decommitting is madvise(MADV_DONTNEED), which drops pages from RSS at once
- * and makes them read back as zero. Entropy from getrandom, time from
+/* POSIX platform layer (Linux): reservations are PROT_NONE mappings
+ * (MAP_NORESERVE), which count against neither RLIMIT_DATA nor strict
+ * overcommit (only private writable mappings do, MAP_NORESERVE or not);
+ * committing makes a range readable and writable (mprotect: adjacent ranges
+ * of the same access merge into one mapping, so the backend commits in
+ * large contiguous granules); decommitting is madvise(MADV_DONTNEED), which
+ * drops pages from RSS at once and makes them read back as zero but keeps
+ * them committed; uncommitting maps PROT_NONE over the range, which also
+ * gives its commit charge back (mprotect to PROT_NONE would not, for pages
+ * once touched: Documentation/mm/overcommit-accounting.rst). The pagemap's
+ * untouched parts are PROT_READ (zero pages, uncounted). Entropy from getrandom, time from
  * CLOCK_MONOTONIC. Thread exit through a pthread key's destructor, fork
  * through pthread_atfork, the background thread through pthread_create.
  * This is the only allocator file that includes OS headers. */
@@ -46,18 +53,18 @@ int mpa_pal_stream_write(void *stream, const char *buf, size_t len) {
     return fwrite(buf, 1, len, (FILE *)stream) == len ? 0 : -1;
 }
 
-static void *map_rw(size_t size) {
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
+/* A reservation: no access, no commit charge. */
+static void *map_none(size_t size) {
+    void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }
 
-void *mpa_pal_reserve(size_t size) { return map_rw(size); }
+void *mpa_pal_reserve(size_t size) { return map_none(size); }
 
 void *mpa_pal_reserve_aligned(size_t size) {
     /* The kernel often places a mapping aligned already (below the last
      * one); otherwise over-reserve, then trim the unaligned head and tail. */
-    char *exact = map_rw(size);
+    char *exact = map_none(size);
     if (exact != NULL && ((uintptr_t)exact & (size - 1)) == 0)
         return exact;
     if (exact != NULL)
@@ -65,7 +72,7 @@ void *mpa_pal_reserve_aligned(size_t size) {
     size_t span = size * 2;
     if (span < size)
         return NULL;
-    char *raw = map_rw(span);
+    char *raw = map_none(span);
     if (raw == NULL)
         return NULL;
     char *aligned = (char *)(((uintptr_t)raw + size - 1) & ~(uintptr_t)(size - 1));
@@ -83,8 +90,7 @@ void *mpa_pal_reserve_at(void *at, size_t size) {
 #else
     int fixed = 0; /* a hint: checked below */
 #endif
-    void *p = mmap(at, size, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | fixed, -1, 0);
+    void *p = mmap(at, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | fixed, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
     if (p != at) { /* a kernel that took the flag for a hint placed it elsewhere */
@@ -116,17 +122,30 @@ void *mpa_pal_remap(void *p, size_t size, size_t new_size, void *to, int how) {
     return NULL;
 }
 
+/* ENOMEM under RLIMIT_DATA, strict overcommit or vm.max_map_count. */
 int mpa_pal_notify_using(void *p, size_t size) {
-    (void)p; /* reservations are already readable and writable */
-    (void)size;
-    return 0;
+    return mprotect(p, size, PROT_READ | PROT_WRITE) == 0 ? 0 : -1;
 }
 
 void mpa_pal_notify_not_using(void *p, size_t size) { madvise(p, size, MADV_DONTNEED); }
 
+int mpa_pal_uncommit(void *p, size_t size) {
+    void *q =
+        mmap(p, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    if (q == p)
+        return 0;
+    /* Refused (a mapping split past vm.max_map_count): the range may
+     * still be ours, readable and writable, or (older kernels unmap
+     * before they fail) a hole that is taken back if still free. */
+    if (mprotect(p, size, PROT_READ | PROT_WRITE) == 0) {
+        madvise(p, size, MADV_DONTNEED);
+        return 1;
+    }
+    return mpa_pal_reserve_at(p, size) == p ? 0 : -1;
+}
+
 void mpa_pal_notify_using_readonly(void *p, size_t size) {
-    (void)p; /* untouched anonymous pages already read as zero */
-    (void)size;
+    mprotect(p, size, PROT_READ); /* untouched anonymous pages read as zero */
 }
 
 size_t mpa_pal_page_size(void) {
@@ -137,8 +156,8 @@ size_t mpa_pal_page_size(void) {
 }
 
 unsigned mpa_pal_features(void) {
-    return MPA_PAL_LAZY_COMMIT | MPA_PAL_ZERO_ON_DECOMMIT | MPA_PAL_ENTROPY | MPA_PAL_CLOCK |
-           MPA_PAL_THREAD_EXIT | MPA_PAL_FORK | MPA_PAL_BACKGROUND;
+    return MPA_PAL_ZERO_ON_DECOMMIT | MPA_PAL_ENTROPY | MPA_PAL_CLOCK | MPA_PAL_THREAD_EXIT |
+           MPA_PAL_FORK | MPA_PAL_BACKGROUND | MPA_PAL_SOFT_DECOMMIT;
 }
 
 uint64_t mpa_pal_entropy(void) {
@@ -178,9 +197,8 @@ static size_t read_small_file(const char *path, char *buf, size_t len) {
 /* Under strict overcommit (vm.overcommit_memory = 2, Documentation/mm/
  * overcommit-accounting.rst) every private writable mapping counts in full
  * against the system's CommitLimit, MAP_NORESERVE or not: no process can
- * hold more than that, so it bounds the reservations like RLIMIT_AS does.
- * Returns CommitLimit in bytes, or SIZE_MAX in the other overcommit modes
- * (or when /proc cannot be read). */
+ * commit more than that. Returns CommitLimit in bytes, or SIZE_MAX in the
+ * other overcommit modes (or when /proc cannot be read). */
 static size_t strict_commit_limit(void) {
     char buf[4096];
     if (read_small_file("/proc/sys/vm/overcommit_memory", buf, sizeof buf) == 0 || buf[0] != '2')
@@ -198,13 +216,19 @@ static size_t strict_commit_limit(void) {
     return kb == 0 || kb > SIZE_MAX / 1024 ? SIZE_MAX : kb * 1024;
 }
 
-size_t mpa_pal_address_space_limit(void) {
+/* The soft limit of resource r, or SIZE_MAX when there is none. */
+static size_t rlimit_bytes(int r) {
     struct rlimit rl;
-    size_t limit = strict_commit_limit();
-    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-        rl.rlim_cur < (rlim_t)limit)
-        limit = (size_t)rl.rlim_cur;
-    return limit;
+    if (getrlimit(r, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= SIZE_MAX)
+        return SIZE_MAX;
+    return (size_t)rl.rlim_cur;
+}
+
+size_t mpa_pal_address_space_limit(void) { return rlimit_bytes(RLIMIT_AS); }
+
+size_t mpa_pal_commit_limit(void) {
+    size_t data = rlimit_bytes(RLIMIT_DATA), strict = strict_commit_limit();
+    return data < strict ? data : strict;
 }
 
 uint64_t mpa_pal_time_ms(void) {
