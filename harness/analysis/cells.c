@@ -29,6 +29,8 @@ const mpb_metric_t mpb_metrics[MPB_NMETRIC] = {
     [MPB_M_CYCLES] = {"cycles_per_op", "Kernel path: TSC cycles per operation", 0, 1},
     [MPB_M_NS] = {"ns_per_op", "Kernel path: ns per operation", 0, 0},
     [MPB_M_HELD] = {"held_per_live", "Kernel heap: bytes held per byte live", 0, 1},
+    [MPB_M_REPLAY] = {"replay_s", "Replay time (s): the replay itself, without loading", 0, 1, 1},
+    [MPB_M_ALLOC] = {"alloc_s", "Allocator time in the replay (s)", 0, 1, 1},
 };
 
 int mpb_metric_find(const char *name) {
@@ -143,6 +145,27 @@ static int parse_value(const char *s, double *v) {
     return (errno || *end || !isfinite(*v) || *v < 0.0) ? -1 : 0;
 }
 
+/* colidx[m] for a metric read from the extra column (at index col). */
+#define FROM_EXTRA(col) (-2 - (col))
+
+/* The text of metric m in row r: its column, or for a metric kept in the
+ * extra column its `name=value` there ("" when absent). */
+static const char *metric_text(const mpb_table_t *t, size_t r, const int *colidx, int m, char *buf,
+                               size_t len) {
+    if (colidx[m] >= 0)
+        return t->rows[r][colidx[m]];
+    if (colidx[m] == -1)
+        return "";
+    const char *x = t->rows[r][-2 - colidx[m]], *name = mpb_metrics[m].name;
+    size_t n = strlen(name);
+    for (const char *p = x; p && *p; p = strchr(p, ';') ? strchr(p, ';') + 1 : NULL)
+        if (!strncmp(p, name, n) && p[n] == '=') {
+            mpb_fmt(buf, len, "%.*s", (int)strcspn(p + n + 1, ";"), p + n + 1);
+            return buf;
+        }
+    return "";
+}
+
 /* Records the metric values of one ok row in its cell. */
 static void values_add(mpb_cellset_t *cs, mpb_cell_t *c, const mpb_table_t *t, size_t row,
                        const int *colidx) {
@@ -153,7 +176,8 @@ static void values_add(mpb_cellset_t *cs, mpb_cell_t *c, const mpb_table_t *t, s
     }
     for (int m = 0; m < MPB_NMETRIC; m++) {
         double v;
-        if (colidx[m] < 0 || parse_value(t->rows[row][colidx[m]], &v) < 0)
+        char buf[64];
+        if (parse_value(metric_text(t, row, colidx, m, buf, sizeof buf), &v) < 0)
             continue;
         c->vals[m][c->nvals[m]++] = v;
         if (v > 0.0)
@@ -304,9 +328,12 @@ int mpb_cells_load(const char *dir, mpb_cellset_t *cs) {
         mpb_table_free(&t);
         return -1;
     }
+    int extra = mpb_table_col(&t, "extra");
     for (int m = 0; m < MPB_NMETRIC; m++) {
         colidx[m] = mpb_table_col(&t, mpb_metrics[m].name);
-        cs->has_col[m] = colidx[m] >= 0;
+        if (colidx[m] < 0 && mpb_metrics[m].in_extra && extra >= 0)
+            colidx[m] = FROM_EXTRA(extra);
+        cs->has_col[m] = colidx[m] != -1;
     }
     for (size_t r = 0; r < t.nrows; r++) {
         if (row_add(cs, &t, r, colidx, path) < 0)
@@ -352,6 +379,14 @@ void mpb_cells_free(mpb_cellset_t *cs) {
     free(cs->workloads);
     free(cs->threads);
     memset(cs, 0, sizeof *cs);
+}
+
+int mpb_cells_time_metric(const mpb_cellset_t *cs, const mpb_cell_t *c) {
+    if (!cs->present[MPB_M_WALL] && cs->present[MPB_M_CYCLES])
+        return MPB_M_CYCLES;
+    if (!strcmp(cs->measure, "instructions") && c->nvals[MPB_M_INSN])
+        return MPB_M_INSN;
+    return c->nvals[MPB_M_REPLAY] ? MPB_M_REPLAY : MPB_M_WALL;
 }
 
 int mpb_cells_has_baseline(const mpb_cellset_t *cs) { return cs->baseline[0] != '\0'; }

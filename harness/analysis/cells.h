@@ -28,8 +28,10 @@ enum {
     MPB_M_RSSAFTER,
     MPB_M_CYCLES,
     MPB_M_NS,
-    MPB_M_HELD,
-    MPB_NMETRIC /* kernel-sim's */
+    MPB_M_HELD,   /* kernel-sim's */
+    MPB_M_REPLAY, /* a replay's own time (mpb-replay's replay_s, in the extra column) */
+    MPB_M_ALLOC,  /* time inside the allocator during a replay (alloc_s, extra column) */
+    MPB_NMETRIC
 };
 
 typedef struct mpb_metric {
@@ -37,6 +39,8 @@ typedef struct mpb_metric {
     const char *title; /* human-readable name for plots and the report */
     int higher_better; /* 1 for throughput, 0 for costs (time, memory) */
     int summarised;    /* written to summary.csv and report.md when present */
+    int in_extra;      /* read from `name=value` in the extra column when there is no
+                          column of that name (what a replay reports about itself) */
 } mpb_metric_t;
 
 extern const mpb_metric_t mpb_metrics[MPB_NMETRIC];
@@ -107,6 +111,12 @@ typedef struct mpb_cellstat {
  * number >= 0 is warned about and does not count as ok. */
 int mpb_cells_load(const char *dir, mpb_cellset_t *cs);
 void mpb_cells_free(mpb_cellset_t *cs);
+
+/* The metric that times cell c: cycles per operation for kernel-sim cells,
+ * instructions in a folder run with --measure instructions (the valgrind
+ * runs' wall time says nothing of the allocator), a replay's own time for
+ * replays (their wall time is mostly loading the plan), else wall time. */
+int mpb_cells_time_metric(const mpb_cellset_t *cs, const mpb_cell_t *c);
 
 /* Index of a metric by column name, or -1. */
 int mpb_metric_find(const char *name);

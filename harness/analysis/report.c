@@ -284,9 +284,11 @@ static void section_read_me(FILE *f, const mpb_cellset_t *cs, int m) {
 /* One allocator's line of the ranking: geomeans of its ratios to glibc. */
 typedef struct mpb_rank {
     const char *alloc;
-    double time, rss;   /* geomean ratio of wall_s / max_rss_kb */
-    size_t ntime, nrss; /* cells behind each */
+    double time, rss, alloc_t;  /* geomean ratio of the time metric / max_rss_kb / alloc_s */
+    size_t ntime, nrss, nalloc; /* cells behind each */
 } mpb_rank_t;
+
+#define TIME_METRIC (-1) /* alloc_geomean: each cell's own (mpb_cells_time_metric) */
 
 /* Geomean of allocator a's ratios to glibc for metric m over every cell. */
 static double alloc_geomean(const mpb_cellset_t *cs, const char *a, int m, size_t *n) {
@@ -295,7 +297,8 @@ static double alloc_geomean(const mpb_cellset_t *cs, const char *a, int m, size_
     *n = 0;
     for (size_t i = 0; r && i < cs->ncells; i++) {
         const mpb_cell_t *c = &cs->cells[i];
-        if (strcmp(c->alloc, a) == 0 && mpb_cells_stat(cs, c, m, &s) == 0 && s.has_ratio)
+        int cm = m == TIME_METRIC ? mpb_cells_time_metric(cs, c) : m;
+        if (strcmp(c->alloc, a) == 0 && mpb_cells_stat(cs, c, cm, &s) == 0 && s.has_ratio)
             r[(*n)++] = s.ratio.ratio;
     }
     double g = r ? mpb_stats_geomean(r, *n) : NAN;
@@ -322,13 +325,16 @@ static void section_ranking(FILE *f, const mpb_cellset_t *cs) {
         fprintf(f, "Only %s ran: there is nothing to rank.\n\n", cs->baseline);
         return;
     }
-    int mt = kernel ? MPB_M_CYCLES : MPB_M_WALL, mm = kernel ? MPB_M_HELD : MPB_M_RSS;
+    int insn = !strcmp(cs->measure, "instructions") && cs->present[MPB_M_INSN];
+    int mt = kernel ? MPB_M_CYCLES : insn ? MPB_M_INSN : MPB_M_WALL;
+    int mm = kernel ? MPB_M_HELD : MPB_M_RSS, replays = cs->present[MPB_M_ALLOC];
     const char *b = cs->baseline;
     mpb_rank_t *rk = calloc(cs->nallocs, sizeof *rk);
     for (size_t a = 0; rk && a < cs->nallocs; a++) {
         rk[a].alloc = cs->allocs[a];
-        rk[a].time = alloc_geomean(cs, cs->allocs[a], mt, &rk[a].ntime);
+        rk[a].time = alloc_geomean(cs, cs->allocs[a], TIME_METRIC, &rk[a].ntime);
         rk[a].rss = alloc_geomean(cs, cs->allocs[a], mm, &rk[a].nrss);
+        rk[a].alloc_t = alloc_geomean(cs, cs->allocs[a], MPB_M_ALLOC, &rk[a].nalloc);
     }
     qsort(rk, rk ? cs->nallocs : 0, sizeof *rk, rank_cmp);
     size_t few = fewest_runs(cs, mt);
@@ -340,14 +346,34 @@ static void section_ranking(FILE *f, const mpb_cellset_t *cs) {
                 few, few == 1 ? "" : "s", MPB_VERDICT_MIN_RUNS, MPB_VERDICT_MIN_RUNS);
     fprintf(f,
             "Geometric mean, over every workload and thread count, of the ratio to %s\n"
-            "(below 1: %s than %s), lowest first.\n\n"
-            "| # | allocator | %s vs %s | %s vs %s | cells |\n"
-            "|---:|---|---:|---:|---:|\n",
-            b, kernel ? "fewer cycles" : "less time", b, kernel ? "cycles" : "time", b,
-            kernel ? "bytes held" : "peak RSS", b);
-    for (size_t a = 0; rk && a < cs->nallocs; a++)
-        fprintf(f, "| %zu | %s | %s | %s | %zu |\n", a + 1, rk[a].alloc,
-                mpb_fmt_ratio(rk[a].time).s, mpb_fmt_ratio(rk[a].rss).s, rk[a].ntime);
+            "(below 1: %s than %s), lowest first.%s%s\n\n"
+            "| # | allocator | %s vs %s | %s vs %s |%s cells |\n"
+            "|---:|---|---:|---:|%s---:|\n",
+            b,
+            kernel ? "fewer cycles"
+            : insn ? "fewer instructions"
+                   : "less time",
+            b,
+            insn ? " Under `--measure instructions` the time is the instruction count:\n"
+                   "the runs' wall time under valgrind says nothing of the allocator."
+                 : "",
+            replays ? " For a replay (a `trace-` workload) the time is the replay's own\n"
+                      "(`replay_s`, without loading the trace), which answers \"would my program\n"
+                      "be faster?\"; *allocator time* is the time inside the allocator's calls\n"
+                      "(`alloc_s`), replays only."
+                    : "",
+            kernel ? "cycles"
+            : insn ? "instructions"
+                   : "time",
+            b, kernel ? "bytes held" : "peak RSS", b, replays ? " allocator time vs glibc |" : "",
+            replays ? "---:|" : "");
+    for (size_t a = 0; rk && a < cs->nallocs; a++) {
+        fprintf(f, "| %zu | %s | %s | %s |", a + 1, rk[a].alloc, mpb_fmt_ratio(rk[a].time).s,
+                mpb_fmt_ratio(rk[a].rss).s);
+        if (replays)
+            fprintf(f, " %s |", mpb_fmt_ratio(rk[a].alloc_t).s);
+        fprintf(f, " %zu |\n", rk[a].ntime);
+    }
     int uneven = 0;
     for (size_t a = 1; rk && a < cs->nallocs; a++)
         uneven |= rk[a].ntime != rk[0].ntime;
@@ -386,12 +412,18 @@ static int plots_with(FILE *f, const char *dir, const char *prefix, const char *
 static void section_plots(FILE *f, const char *dir, const mpb_cellset_t *cs) {
     fputs("## Plots\n\n", f);
     char tcap[96], rcap[96];
-    mpb_fmt(tcap, sizeof tcap, "wall time%s%s", cs->baseline[0] ? " normalised to " : "",
-            cs->baseline);
+    int insn = !strcmp(cs->measure, "instructions") && cs->present[MPB_M_INSN];
+    mpb_fmt(tcap, sizeof tcap, "%s%s%s",
+            insn                        ? "instructions"
+            : cs->present[MPB_M_REPLAY] ? "time (a replay's own)"
+                                        : "wall time",
+            cs->baseline[0] ? " normalised to " : "", cs->baseline);
     mpb_fmt(rcap, sizeof rcap, "peak RSS%s%s", cs->baseline[0] ? " normalised to " : "",
             cs->baseline);
     int n = plots_with(f, dir, "time_", tcap);
+    n += plots_with(f, dir, "alloc_", "replays: time inside the allocator");
     n += plots_with(f, dir, "rss_", rcap);
+    n += plots_with(f, dir, "timeline_", "memory over time");
     n += plots_with(f, dir, "scaling_", "thread scaling");
     n += plots_with(f, dir, "efficiency_", "per-thread efficiency");
     n += plots_with(f, dir, "kernel_size_", "kernel path: cycles by object size");

@@ -35,7 +35,12 @@ static const char replay_help[] =
     "call, minus the harness's per-call cost measured on an empty pass),\n"
     "harness_ns_per_call, replay_s (the replay's own wall time) = ops_s.\n"
     "Same as: mpbench run --workload trace:TRACE --threads <recorded threads> ...\n"
-    "Exit: as mpbench run; 2 also when TRACE is truncated, corrupt or empty.\n";
+    "A trace cut short (its program killed by SIGKILL, or a write that failed) is\n"
+    "replayed up to its last whole block, with a warning, and its rows say\n"
+    "trace=truncated in extra; a trace of a program stopped by a signal is whole.\n"
+    "The report ranks replays by replay_s (the replay itself) and shows alloc_s\n"
+    "beside it; the timeline marks where each replay starts (after loading).\n"
+    "Exit: as mpbench run; 2 also when TRACE is corrupt, unreadable or empty.\n";
 
 int mpb_cmd_replay(int argc, char **argv) {
     static const struct option opts[] = {{"alloc", required_argument, 0, 'a'},
@@ -76,9 +81,13 @@ int mpb_cmd_replay(int argc, char **argv) {
     mpb_trace_t t;
     int st = mpb_trace_scan(argv[optind], &t);
     size_t nth = t.nth;
-    if (st != MPB_TRACE_OK) {
-        fprintf(stderr, "mpbench replay: cannot replay %s: trace is %s: %s\n", argv[optind],
-                mpb_trace_status_name(st), t.why);
+    if ((st != MPB_TRACE_OK && st != MPB_TRACE_TRUNCATED) || !t.nevents) {
+        if (st == MPB_TRACE_OK || (st == MPB_TRACE_TRUNCATED && t.nimages))
+            fprintf(stderr, "mpbench replay: cannot replay %s: it holds no events%s%s%s\n",
+                    argv[optind], st ? " (" : "", st ? t.why : "", st ? ")" : "");
+        else
+            fprintf(stderr, "mpbench replay: cannot replay %s: trace is %s: %s\n", argv[optind],
+                    mpb_trace_status_name(st), t.why);
         mpb_trace_free(&t);
         return 2;
     }

@@ -27,7 +27,10 @@
 static const char plot_help[] =
     "usage: mpbench plot DIR\n"
     "Draws gnuplot PNGs from DIR/results.csv into DIR/plots/:\n"
-    "  time_t<N>.png     wall time per workload / glibc's, N threads\n"
+    "  time_t<N>.png     time per workload / glibc's, N threads: wall time; for a\n"
+    "                    replay its own time (replay_s); under --measure\n"
+    "                    instructions the instruction count\n"
+    "  alloc_t<N>.png    replays: time inside the allocator (alloc_s) / glibc's\n"
     "  rss_t<N>.png      peak RSS per workload / glibc's, N threads\n"
     "  scaling_<W>.png   ops/s vs threads for workload W (when >1 thread count)\n"
     "  efficiency_<W>.png  per-thread efficiency vs threads for workload W:\n"
@@ -71,6 +74,8 @@ typedef struct mpb_pt {
 static mpb_pt_t cell_point(const mpb_plotctx_t *px, const mpb_cell_t *c, int m) {
     mpb_pt_t p = {NAN, NAN, NAN};
     mpb_cellstat_t s;
+    if (c && m == MPB_M_WALL) /* the time bars: each cell's time (replay_s, instructions) */
+        m = mpb_cells_time_metric(px->cs, c);
     if (!c || mpb_cells_stat(px->cs, c, m, &s) < 0)
         return p;
     if (px->normalised && s.has_ratio)
@@ -266,9 +271,13 @@ static int run_script(mpb_plotctx_t *px, const char *text, const char *gpname) {
 /* Title, axis label and file prefix of the bar plot of metric m. */
 static void bar_names(const mpb_plotctx_t *px, int m, int threads, char *title, size_t tlen,
                       char *ylabel, size_t ylen) {
-    const char *what = m == MPB_M_WALL  ? "Wall time"
-                       : m == MPB_M_RSS ? "Peak RSS"
-                                        : mpb_metrics[m].title;
+    int insn = !strcmp(px->cs->measure, "instructions") && px->cs->present[MPB_M_INSN];
+    const char *what = m == MPB_M_WALL && insn                            ? "Instructions"
+                       : m == MPB_M_WALL && px->cs->present[MPB_M_REPLAY] ? "Time (a replay's own)"
+                       : m == MPB_M_WALL                                  ? "Wall time"
+                       : m == MPB_M_RSS                                   ? "Peak RSS"
+                       : m == MPB_M_ALLOC ? "Allocator time in the replay"
+                                          : mpb_metrics[m].title;
     const char *base = px->cs->baseline;
     if (px->normalised) {
         snprintf(title, tlen,
@@ -276,9 +285,10 @@ static void bar_names(const mpb_plotctx_t *px, int m, int threads, char *title, 
                  "median ratio, error bars: 95%% CI) - lower is better",
                  what, base, threads, threads == 1 ? "" : "s");
         snprintf(ylabel, ylen, "%s / %s's",
-                 m == MPB_M_WALL  ? "time"
-                 : m == MPB_M_RSS ? "peak RSS"
-                                  : mpb_metrics[m].name,
+                 m == MPB_M_WALL && insn ? "instructions"
+                 : m == MPB_M_WALL       ? "time"
+                 : m == MPB_M_RSS        ? "peak RSS"
+                                         : mpb_metrics[m].name,
                  base);
     } else {
         snprintf(title, tlen,
@@ -482,6 +492,8 @@ static int plot_all(mpb_plotctx_t *px) {
             plot_bars(px, MPB_M_RSS, cs->threads[t], "rss");
         if (cs->present[MPB_M_HELD])
             plot_bars(px, MPB_M_HELD, cs->threads[t], "kernel_held");
+        if (cs->present[MPB_M_ALLOC])
+            plot_bars(px, MPB_M_ALLOC, cs->threads[t], "alloc");
     }
     if (cs->present[MPB_M_CYCLES] && cs->nsizes)
         plot_kernel(px);

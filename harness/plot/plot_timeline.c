@@ -1,6 +1,7 @@
 /* Timeline plots. Each workload's plot shows, for every allocator, its
  * first counted repetition (lowest rep) at the workload's lowest thread
- * count in the timeline, so the lines are comparable runs. The data file
+ * count in the timeline, so the lines are comparable runs; a replay's
+ * start (replay_start_ms from results.csv) is a dotted line. The data file
  * holds one gnuplot index block per allocator; the .dat and .gp stay
  * beside the PNG like the other plots (drawn through gnuplot.c). */
 #include "plot/plot_timeline.h"
@@ -89,8 +90,45 @@ static void line_clauses(FILE *s, const char *dat, const mpb_strlist_t *drawn, c
 }
 
 /* Draws timeline_<w>.png; returns 0 or -1. */
-static int plot_one(const mpb_table_t *t, const char *w, const mpb_strlist_t *allocs,
-                    const char *plotdir, const char *term) {
+/* A replay's start (replay_start_ms in the extra column of its row in
+ * results.csv, res), or -1 when the row has none. */
+static double replay_start(const mpb_table_t *res, const char *alloc, const char *w, int threads,
+                           int rep) {
+    for (size_t i = 0; res && i < res->nrows; i++) {
+        const char *x = mpb_table_get(res, i, "extra"), *k;
+        if (!x || strcmp(mpb_table_get(res, i, "allocator"), alloc) ||
+            strcmp(mpb_table_get(res, i, "workload"), w) ||
+            atoi(mpb_table_get(res, i, "threads")) != threads ||
+            atoi(mpb_table_get(res, i, "rep")) != rep)
+            continue;
+        if ((k = strstr(x, "replay_start_ms=")) != NULL)
+            return atof(k + strlen("replay_start_ms="));
+    }
+    return -1;
+}
+
+/* Dotted lines where each drawn replay started (after loading its plan),
+ * in its allocator's colour; returns how many. */
+static int start_marks(FILE *s, const mpb_table_t *res, const mpb_strlist_t *drawn, const char *w,
+                       int threads, int rep) {
+    char lb[256];
+    int n = 0;
+    for (size_t i = 0; i < drawn->n; i++) {
+        double x = replay_start(res, drawn->v[i], w, threads, rep);
+        if (x < 0)
+            continue;
+        fprintf(s, "set arrow from %.3f, graph 0 to %.3f, graph 1 nohead dt 3 lw 1.5 lc rgb '%s'\n",
+                x, x, mpb_palette_style(mpb_cells_label(drawn->v[i], lb, sizeof lb)).rgb);
+        if (!n++)
+            fprintf(s,
+                    "set label 'replay starts' at %.3f, graph 0.96 left offset 0.4,0 font ',9'\n",
+                    x);
+    }
+    return n;
+}
+
+static int plot_one(const mpb_table_t *t, const mpb_table_t *res, const char *w,
+                    const mpb_strlist_t *allocs, const char *plotdir, const char *term) {
     char safe[200], dat[256], png[256], gp[256], path[4400];
     int threads, rep;
     mpb_strlist_t drawn = {0};
@@ -119,8 +157,12 @@ static int plot_one(const mpb_table_t *t, const char *w, const mpb_strlist_t *al
     fputs("set title ", s);
     mpb_gnuplot_quote(s, title);
     fputc('\n', s);
-    fprintf(s, "set xlabel 'time since start (ms)'\nset ylabel 'RSS (MiB)'\nset grid\n"
-               "set key outside right top\nset yrange [0:*]\n");
+    fprintf(s,
+            "set xlabel 'time since start (ms)%s'\nset ylabel 'RSS (MiB)'\nset grid\n"
+            "set key outside right top\nset yrange [0:*]\n",
+            start_marks(s, res, &drawn, w, threads, rep)
+                ? "; dotted: where each replay starts, after loading its trace"
+                : "");
     line_clauses(s, dat, &drawn, samples);
     fclose(s);
     mpb_strlist_free(&drawn);
@@ -141,14 +183,20 @@ int mpb_plot_timelines(const char *dir, const char *plotdir, const char *term, i
     if (mpb_table_load(path, &t) != 0)
         return -1;
     mpb_strlist_t wls = {0}, allocs = {0};
+    mpb_table_t res, *rp = NULL;
+    mpb_fmt(path, sizeof path, "%s/results.csv", dir);
+    if (mpb_is_file(path) && mpb_table_load(path, &res) == 0)
+        rp = &res;
     distinct(&t, "workload", NULL, &wls);
     distinct(&t, "allocator", NULL, &allocs);
     mpb_cells_order(allocs.v, allocs.n);
     for (size_t w = 0; w < wls.n; w++) {
-        int rc = plot_one(&t, wls.v[w], &allocs, plotdir, term);
+        int rc = plot_one(&t, rp, wls.v[w], &allocs, plotdir, term);
         *made += rc == 0, *failed += rc < 0;
     }
     mpb_strlist_free(&wls), mpb_strlist_free(&allocs);
     mpb_table_free(&t);
+    if (rp)
+        mpb_table_free(rp);
     return 0;
 }

@@ -26,7 +26,10 @@
  * of the child's whole life with its plan loading), mpbench-live_peak_bytes
  * (recorded), mpbench-replay_live_peak_bytes (the peak of live requested
  * bytes in this replay), mpbench-replay_threads_peak and
- * mpbench-recorded_threads_peak (threads alive at once). Exit 0; 1 when
+ * mpbench-recorded_threads_peak (threads alive at once),
+ * mpbench-replay_start_ms (where the replay began, in ms since mpbench
+ * started the run's clock: $MPB_START_NS; the timeline plot marks it) and
+ * mpbench-trace: truncated for a plan of a trace cut short. Exit 0; 1 when
  * the replay cannot go on (an allocation the recorded program got fails
  * here); 2 for a bad command line or plan. */
 #include "plan_format.h"
@@ -388,7 +391,7 @@ static const char *parse_args(int argc, char **argv) {
 
 /* The mpbench-* lines. alloc_s is the time around the calls less the clock
  * pairs' own, as measured (a sum of differences, not clamped). */
-static void report(uint64_t ns, uint64_t clk, uint64_t calls, double wall) {
+static void report(uint64_t ns, uint64_t clk, uint64_t calls, double wall, uint64_t t0) {
     double alloc_s = ((double)ns - (double)clk) * 1e-9;
     printf("mpbench-ops: %llu\nmpbench-alloc_s: %.6f\nmpbench-harness_ns_per_call: %.1f\n"
            "mpbench-replay_s: %.6f\nmpbench-ops_s: %.6f\nmpbench-live_peak_bytes: %llu\n"
@@ -397,6 +400,12 @@ static void report(uint64_t ns, uint64_t clk, uint64_t calls, double wall) {
            (unsigned long long)calls, alloc_s, calls ? (double)clk / (double)calls : 0.0, wall,
            wall > 1e-6 ? wall : 1e-6, (unsigned long long)hdr.peak_bytes,
            (long long)atomic_load(&live_peak), atomic_load(&alive_peak), hdr.peak_threads);
+    /* where the replay began on the run's time axis (after loading the plan) */
+    const char *start = getenv("MPB_START_NS");
+    if (start && *start)
+        printf("mpbench-replay_start_ms: %.3f\n", ((double)t0 - strtod(start, NULL)) * 1e-6);
+    if (hdr.flags & MPB_PLAN_TRUNCATED)
+        printf("mpbench-trace: truncated\n");
 }
 
 int main(int argc, char **argv) {
@@ -426,6 +435,6 @@ int main(int argc, char **argv) {
                 (unsigned long long)calls, (unsigned long long)hdr.nops);
         return 1;
     }
-    report(ns, clk, calls, wall);
+    report(ns, clk, calls, wall, t0);
     return 0;
 }

@@ -25,8 +25,10 @@ typedef struct mpb_plan_header {
     uint64_t nops;
     uint64_t peak_bytes;   /* recorded peak of live requested bytes */
     uint32_t peak_threads; /* recorded peak of threads alive at once */
-    uint32_t reserved;
+    uint32_t flags;        /* MPB_PLAN_* */
 } mpb_plan_header_t;
+
+enum { MPB_PLAN_TRUNCATED = 1 }; /* made from a trace cut short: up to its last whole block */
 
 typedef struct mpb_plan_thread {
     uint64_t offset; /* file offset of the first op */

@@ -1,6 +1,8 @@
-/* Trace -> replay plan. Only whole traces are planned: a truncated or
- * corrupt one would replay a different program, so it is refused with the
- * reader's message. Threads are written grouped by process image. */
+/* Trace -> replay plan. A corrupt trace is refused with the reader's
+ * message; a truncated one (its program killed by SIGKILL, or its writes
+ * failed) is planned up to its last whole block, with a warning and the
+ * plan's TRUNCATED flag, which the replay reports in its rows. Threads are
+ * written grouped by process image. */
 #include "trace/trace_plan.h"
 #include "replay/plan_format.h"
 #include "trace/trace_read.h"
@@ -103,6 +105,7 @@ static int write_plan(FILE *f, const mpb_trace_t *t, const mpb_torder_t *o) {
     h.nobjects = o->nobjects;
     h.nops = t->nevents;
     h.peak_bytes = o->peak_bytes;
+    h.flags = t->status == MPB_TRACE_TRUNCATED ? MPB_PLAN_TRUNCATED : 0;
     int bad = !v.start_after || !v.end_rank || !v.ends || lifetimes(t, &v) != 0;
     h.peak_threads = v.peak;
     bad |= fwrite(&h, sizeof h, 1, f) != 1;
@@ -140,12 +143,17 @@ static int cmp_start(const void *a, const void *b) {
 int mpb_plan_build(const char *trace_path, const char *plan_path, int *nthreads) {
     mpb_trace_t t;
     int st = mpb_trace_load(trace_path, &t);
-    if (st != MPB_TRACE_OK) {
+    if (st != MPB_TRACE_OK && st != MPB_TRACE_TRUNCATED) {
         fprintf(stderr, "mpbench: cannot replay %s: trace is %s: %s\n", trace_path,
                 mpb_trace_status_name(st), t.why);
         mpb_trace_free(&t);
         return -1;
     }
+    if (st == MPB_TRACE_TRUNCATED && t.nevents)
+        fprintf(stderr,
+                "mpbench: warning: %s is truncated (%s): it is replayed up to its last whole "
+                "block, %zu events; its rows say trace=truncated\n",
+                trace_path, t.why, t.nevents);
     if (!t.nevents) {
         fprintf(stderr, "mpbench: cannot replay %s: it holds no events\n", trace_path);
         mpb_trace_free(&t);

@@ -2,7 +2,9 @@
 # Traces that are not whole: cut short in a block, a flipped byte, not a
 # trace at all, a program killed by SIGKILL while recording. trace-stat
 # says truncated/corrupt with the place and exits 1 (reading what it can);
-# replay refuses with a clear message, exit 2, and writes no results.
+# replay refuses a corrupt one with a clear message, exit 2, and writes no
+# results; a truncated one is replayed up to its last whole block, with a
+# warning, every row flagged trace=truncated.
 # A program leaving by _exit(4), one that forks and one that execs (two
 # images, named so by trace-stat) still give whole traces;
 # a program that cannot be run leaves no trace file (exit 127); one killed by
@@ -28,8 +30,10 @@ trap 'rm -rf "$tmp"' EXIT
 size=$(stat -c %s "$tmp/good.mpt")
 [ "$size" -gt 4096 ] || fail "trace of $size bytes is too small to cut"
 
-# expect_bad FILE WORD: trace-stat exits 1 naming WORD; replay exits 2 naming it, no rows.
+# expect_bad FILE WORD: trace-stat exits 1 naming WORD; replay of a corrupt
+# trace exits 2 naming it, no rows; of a truncated one, rows flagged.
 expect_bad() {
+    [ "$2" = truncated ] && { expect_truncated "$1"; return; }
     "$mpb" trace-stat "$1" > "$tmp/stat" 2> "$tmp/err"; rc=$?
     [ $rc -eq 1 ] || fail "trace-stat $1: exit $rc, expected 1"
     grep -q "^status: $2" "$tmp/stat" || fail "trace-stat $1 does not say $2: $(grep status "$tmp/stat")"
@@ -38,6 +42,21 @@ expect_bad() {
     [ $rc -eq 2 ] || fail "replay of a $2 trace: exit $rc, expected 2"
     grep -q "trace is $2" "$tmp/out" || fail "replay's message does not say $2: $(cat "$tmp/out")"
     [ ! -e "$tmp/r/results.csv" ] || fail "replay of a $2 trace wrote results"
+}
+
+expect_truncated() {
+    "$mpb" trace-stat "$1" > "$tmp/stat" 2> "$tmp/err"; rc=$?
+    [ $rc -eq 1 ] || fail "trace-stat $1: exit $rc, expected 1"
+    grep -q "^status: truncated" "$tmp/stat" || fail "trace-stat $1 does not say truncated: $(grep status "$tmp/stat")"
+    local ev
+    ev=$(awk '$1 == "events:" { print $2 }' "$tmp/stat")
+    rm -rf "$tmp/r"
+    "$mpb" replay "$1" --alloc glibc --repeat 1 --no-report --out "$tmp/r" > "$tmp/out" 2>&1 ||
+        fail "replay of a truncated trace: exit $?: $(tail -2 "$tmp/out")"
+    grep -q "is truncated.*replayed up to its last whole block, $ev events" "$tmp/out" ||
+        fail "no warning for a truncated trace: $(cat "$tmp/out")"
+    awk -F, -v n="$ev" 'NR > 1 && ($6 != "ok" || $13 != n || $0 !~ /trace=truncated/) { bad = 1 } END { exit bad }' \
+        "$tmp/r/results.csv" || fail "truncated replay rows: $(tail -1 "$tmp/r/results.csv")"
 }
 
 head -c $((size - 100)) "$tmp/good.mpt" > "$tmp/cut.mpt"
@@ -63,7 +82,7 @@ expect_bad "$tmp/notrace.mpt" corrupt
 grep -q "not an mpbench trace" "$tmp/stat" || fail "a non-trace is not named as such"
 
 "$mpb" record -o "$tmp/killed.mpt" -- $py -c \
-    'import os; x = [str(i) for i in range(300000)]; os.kill(os.getpid(), 9)' > /dev/null 2>&1; rc=$?
+    'import os; x = [bytes(600 + i % 300) for i in range(30000)]; os.kill(os.getpid(), 9)' > /dev/null 2>&1; rc=$?
 [ $rc -eq 137 ] || fail "record of a SIGKILLed program: exit $rc, expected 137"
 expect_bad "$tmp/killed.mpt" truncated
 
