@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "analysis/cells.h"
+#include "analysis/compare_out.h"
 #include "analysis/verdict.h"
 #include "cli/commands.h"
 #include "common/lock.h"
@@ -25,6 +26,7 @@
 
 static const char compare_help[] =
     "usage: mpbench compare DIR_A DIR_B [--threshold PCT] [--metric NAME] [--force]\n"
+    "                       [--export-json FILE] [--export-markdown FILE]\n"
     "A regression check of B (candidate) against A (base), cell by cell\n"
     "(allocator, workload, threads). For the cells found in both folders:\n"
     "ratio B/A of the medians of NAME (default wall_s, or cycles_per_op for\n"
@@ -58,13 +60,18 @@ static const char compare_help[] =
     "cell slower (worse) beyond the threshold, FAILED in B or MISSING in B;\n"
     "3 inconclusive: no regression, but some cells were not judged (too few\n"
     "runs, or the control moved); 2 bad input (unreadable folder, unknown\n"
-    "metric, not comparable, no common cell).\n";
+    "metric, not comparable, no common cell, an export not written).\n"
+    "After the table: a summary per workload (faster / slower / same / not judged,\n"
+    "the largest changes with their intervals, noisy cells). --export-json FILE\n"
+    "and --export-markdown FILE write the compared cells (medians, ratio, interval,\n"
+    "runs, noise, verdict), the cells only in A or B, and the verdict.\n";
 
 typedef struct mpb_cmpopts {
     const char *a, *b;
     double threshold; /* fraction: 0.05 for 5% */
     int metric;
     int force; /* --force: compare other scales / measure modes (warning) */
+    const char *export_json, *export_md; /* --export-json / --export-markdown, or NULL */
 } mpb_cmpopts_t;
 
 /* Cells by verdict. */
@@ -95,6 +102,7 @@ typedef struct mpb_cmp {
     mpb_control_t *groups;
     size_t ngroups;
     mpb_cmptally_t t;
+    mpb_cmpout_t out; /* the compared cells, for the summary and exports */
 } mpb_cmp_t;
 
 /* Parses the command line with getopt_long. Returns 0, 1 after --help, or
@@ -104,12 +112,15 @@ static int parse_args(int argc, char **argv, mpb_cmpopts_t *o) {
         {"threshold", required_argument, NULL, 'T'},
         {"metric", required_argument, NULL, 'm'},
         {"force", no_argument, NULL, 'f'},
+        {"export-json", required_argument, NULL, 'J'},
+        {"export-markdown", required_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *metric = NULL; /* chosen from the folders' columns */
     int c;
     o->a = o->b = NULL;
+    o->export_json = o->export_md = NULL;
     o->force = 0;
     o->threshold = 0.05;
     optind = 1;
@@ -128,6 +139,10 @@ static int parse_args(int argc, char **argv, mpb_cmpopts_t *o) {
             o->threshold /= 100.0;
         } else if (c == 'f') {
             o->force = 1;
+        } else if (c == 'J') {
+            o->export_json = optarg;
+        } else if (c == 'M') {
+            o->export_md = optarg;
         } else if (c == 'm') {
             metric = optarg;
         } else {
@@ -256,6 +271,7 @@ static void compare_cell(mpb_cmp_t *c, const mpb_cell_t *ca) {
         return;
     }
     const char *w = cell_words(c, ca, cb, &v, words, sizeof words);
+    mpb_cmpout_add(&c->out, ca, cb, &v, w);
     printf("%-16s %-16s %3d %10s %10s %7s [%s, %s] %+7.1f%%  %s\n", ca->workload, ca->alloc,
            ca->threads, mpb_fmt_human(mpb_stats_median(ca->vals[m], ca->nvals[m])).s,
            mpb_fmt_human(mpb_stats_median(cb->vals[m], cb->nvals[m])).s, mpb_fmt_ratio(v.r.ratio).s,
@@ -442,10 +458,25 @@ static int verdict_of(const mpb_cmp_t *c) {
     return 0;
 }
 
+/* 1 when A and B share at least one cell. */
+static int have_common(const mpb_cellset_t *a, const mpb_cellset_t *b) {
+    for (size_t i = 0; i < a->ncells; i++)
+        if (mpb_cells_find(b, a->cells[i].alloc, a->cells[i].workload, a->cells[i].threads))
+            return 1;
+    return 0;
+}
+
 static int compare_sets(mpb_cmp_t *c) {
     int rc = check_comparable(c->a, c->b, c->o);
     if (rc)
         return rc;
+    if (!have_common(c->a, c->b)) {
+        fprintf(stderr,
+                "mpbench compare: %s and %s have no cell (allocator, workload, threads) in "
+                "common: nothing to compare\n",
+                c->o->a, c->o->b);
+        return 2;
+    }
     const mpb_cmpopts_t *o = c->o;
     printf("metric %s: B/A of medians, 95%% bootstrap CI; threshold %.1f%%; a verdict needs "
            "%d ok runs per side\nA = %s\nB = %s\n\n",
@@ -480,9 +511,16 @@ int mpb_cmd_compare(int argc, char **argv) {
     if (o.metric < 0) /* kernel-sim folders have cycles, not wall time */
         o.metric = !a.present[MPB_M_WALL] && a.present[MPB_M_CYCLES] ? MPB_M_CYCLES : MPB_M_WALL;
     mpb_cmp_t c = {.a = &a, .b = &b, .o = &o};
+    c.out = (mpb_cmpout_t){.metric = o.metric, .threshold = o.threshold, .a = o.a, .b = o.b};
     mpb_folder_load(o.a, &c.fa);
     mpb_folder_load(o.b, &c.fb);
     rc = compare_sets(&c);
+    if (rc != 2)
+        mpb_cmpout_print(stdout, &c.out);
+    if (rc != 2 && ((o.export_json && mpb_cmpout_json(&c.out, &a, &b, rc, o.export_json) != 0) ||
+                    (o.export_md && mpb_cmpout_markdown(&c.out, &a, &b, rc, o.export_md) != 0)))
+        rc = 2;
+    mpb_cmpout_free(&c.out);
     free(c.groups);
     mpb_folder_free(&c.fa);
     mpb_folder_free(&c.fb);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "analysis/cells.h"
+#include "analysis/digest.h"
 #include "analysis/scaling.h"
 #include "analysis/verdict.h"
 #include "cli/commands.h"
@@ -577,6 +578,7 @@ static int write_report(const char *dir, const mpb_cellset_t *cs, const json_t *
         section_environment(f, meta);
     section_matrix(f, cs, meta);
     section_read_me(f, cs, cs->present[MPB_M_WALL] ? MPB_M_WALL : MPB_M_CYCLES);
+    mpb_digest_report(f, cs, dir);
     section_ranking(f, cs);
     section_plots(f, dir, cs);
     section_tables(f, cs);

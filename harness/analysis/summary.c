@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "analysis/cells.h"
+#include "analysis/digest.h"
 #include "cli/commands.h"
 #include "common/csvio.h"
 #include "common/lock.h"
@@ -33,6 +34,10 @@ static const char summary_help[] =
     "noisy: 1 when (max-min)/median > 10% or the CI reaches more than 5% of\n"
     "  the median away from it on either side.\n"
     "Rows with a status other than ok count in n_failed; warmup rows are ignored.\n"
+    "Then prints the digest mpbench run ends with: per workload and threads the\n"
+    "allocators ranked by time (a replay's own; instructions under --measure\n"
+    "instructions), \"X ran N x [lo, hi] faster than Y\" where the interval allows,\n"
+    "noise flags, and warnings (runs too short to time, noisy cells).\n"
     "Exit: 0 written, 1 results.csv holds no runs (nothing written), 2 bad\n"
     "input (unreadable, or rows of several scales or measure modes), 3 the\n"
     "folder is in use by another mpbench.\n";
@@ -128,6 +133,8 @@ static int write_summary(const char *dir, const mpb_cellset_t *cs) {
     }
     printf("wrote %s (%zu rows, %zu cells%s)\n", path, n, cs->ncells,
            mpb_cells_has_baseline(cs) ? "" : "; no baseline runs: ratio columns empty");
+    if (!mpb_nested) /* mpbench run prints it at its end */
+        mpb_digest_print(stdout, cs, dir);
     return 0;
 }
 

@@ -17,6 +17,11 @@ int mpb_cmd_record(int argc, char **argv);     /* record.c: run a program under 
 int mpb_cmd_trace_stat(int argc, char **argv); /* trace_stat.c */
 int mpb_cmd_replay(int argc, char **argv);     /* replay_cmd.c: mpbench run of a trace */
 
+/* The end of `mpbench run` (analysis/digest.c): the digest of folder dir on
+ * stdout when print, and the exports that are not NULL. Returns 0, or -1
+ * when an export could not be written (message printed). */
+int mpb_digest_after_run(const char *dir, int print, const char *json, const char *markdown);
+
 /* Non-zero while a command runs another (run -> summary/plot/report, sweep
  * -> run, merge -> report): the inner one then leaves the final line, the
  * report's path, to the outer one, so it is printed once. run.c. */

@@ -74,6 +74,9 @@ static const char run_help[] =
     "                        every MS ms into DIR/timeline.csv (default 10; 0: off;\n"
     "                        not under --measure instructions)\n"
     "      --no-report       skip summary, plot and report at the end\n"
+    "      --export-json F   also write the folder's cells (every metric's statistics\n"
+    "                        and values), rankings, warnings and meta.json to F\n"
+    "      --export-markdown F  also write the rankings as Markdown tables to F\n"
     "  -h, --help            this text\n"
     "\n"
     "Order: for rep, for workload, for threads, for allocator (allocator order\n"
@@ -105,7 +108,9 @@ enum {
     OPT_SAMPLE,
     OPT_CMDNAME,
     OPT_PREPARE,
-    OPT_OPSFROM
+    OPT_OPSFROM,
+    OPT_EXPJSON,
+    OPT_EXPMD
 };
 
 static const struct option run_opts[] = {{"alloc", required_argument, 0, 'a'},
@@ -129,6 +134,8 @@ static const struct option run_opts[] = {{"alloc", required_argument, 0, 'a'},
                                          {"command-name", required_argument, 0, OPT_CMDNAME},
                                          {"prepare", required_argument, 0, OPT_PREPARE},
                                          {"ops-from", required_argument, 0, OPT_OPSFROM},
+                                         {"export-json", required_argument, 0, OPT_EXPJSON},
+                                         {"export-markdown", required_argument, 0, OPT_EXPMD},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
 
@@ -218,6 +225,12 @@ static int parse_opt(int c, run_args_t *a, mpb_run_t *r) {
         break;
     case OPT_NOREPORT:
         r->report = 0;
+        return 0;
+    case OPT_EXPJSON:
+        r->export_json = optarg;
+        return 0;
+    case OPT_EXPMD:
+        r->export_md = optarg;
         return 0;
     case OPT_WARMUP:
         rc = real_opt("--warmup", 0, 1000, &a->warmup);
@@ -357,6 +370,9 @@ int mpb_cmd_run(int argc, char **argv) {
     if (rc == MPB_EXIT_OK)
         rc = mpb_run_loop(&r);
     int reported = rc == MPB_EXIT_OK && (!r.report || analyse(r.dir));
+    if (rc == MPB_EXIT_OK &&
+        mpb_digest_after_run(r.dir, !mpb_nested, r.export_json, r.export_md) != 0)
+        rc = MPB_EXIT_WRITE;
     if (reported && !mpb_nested)
         printf("%s/report.md\n", r.dir);
     mpb_matrix_free(&r.m);

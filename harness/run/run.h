@@ -37,6 +37,7 @@ typedef struct mpb_run {
     char absdir[PATH_MAX]; /* the same, absolute (for files a command that cd's writes) */
     int resume;            /* --resume */
     int report;            /* run summary/plot/report at the end */
+    const char *export_json, *export_md; /* --export-json / --export-markdown files, or NULL */
     char cmdline[4096];
     char resumed_at[32];
     int csv_fd;

@@ -1,0 +1,445 @@
+/* The digest of a folder (digest.h): rankings per (workload, threads) by
+ * each cell's time metric, verdicts against the fastest by the one rule of
+ * verdict.h, warnings, and the Markdown and JSON exports built on them. */
+#include "analysis/digest.h"
+#include "analysis/verdict.h"
+#include "cli/commands.h"
+#include "common/csvio.h"
+#include "common/outfmt.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One allocator's entry in a group, and the group: one workload and
+ * thread count, entries fastest first. */
+typedef struct entry {
+    const mpb_cell_t *c;
+    mpb_stat_t st;
+    int noisy;
+    mpb_verdict_t v; /* this entry / the fastest's (the fastest: unused) */
+} entry_t;
+
+typedef struct group {
+    const char *workload;
+    int threads, metric;
+    entry_t *e;
+    size_t n;
+} group_t;
+
+static int entry_cmp(const void *x, const void *y) {
+    const entry_t *a = x, *b = y;
+    return (a->st.median > b->st.median) - (a->st.median < b->st.median);
+}
+
+/* The group of workload w at threads t (n == 0 when no cell has a time). */
+static group_t group_of(const mpb_cellset_t *cs, const char *w, int t) {
+    group_t g = {w, t, MPB_M_WALL, mpb_xrealloc(NULL, (cs->nallocs + 1) * sizeof(entry_t)), 0};
+    for (size_t a = 0; a < cs->nallocs; a++) {
+        const mpb_cell_t *c = mpb_cells_find(cs, cs->allocs[a], w, t);
+        int m = c ? mpb_cells_time_metric(cs, c) : MPB_M_WALL;
+        entry_t *e = &g.e[g.n];
+        memset(e, 0, sizeof *e);
+        if (!c || mpb_stats_describe(c->vals[m], c->nvals[m], &e->st) < 0)
+            continue;
+        e->c = c, e->noisy = mpb_stats_noisy(&e->st), g.metric = m;
+        g.n++;
+    }
+    qsort(g.e, g.n, sizeof *g.e, entry_cmp);
+    for (size_t i = 1; i < g.n; i++)
+        mpb_verdict_judge(g.e[i].c->vals[g.metric], g.e[i].c->nvals[g.metric],
+                          g.e[0].c->vals[g.metric], g.e[0].c->nvals[g.metric], 0, 0.05, &g.e[i].v);
+    return g;
+}
+
+/* A median with its unit: seconds as ms or s, counts as they are. */
+static const char *with_unit(double v, int m, char *buf, size_t len) {
+    if (m == MPB_M_WALL || m == MPB_M_REPLAY)
+        mpb_fmt(buf, len, v < 1 ? "%.1f ms" : "%.3f s", v < 1 ? v * 1e3 : v);
+    else
+        mpb_fmt(buf, len, "%s%s", mpb_fmt_human(v).s, m == MPB_M_INSN ? " insn" : "");
+    return buf;
+}
+
+static const char *metric_words(int m) {
+    return m == MPB_M_REPLAY   ? "replay time"
+           : m == MPB_M_INSN   ? "instructions"
+           : m == MPB_M_CYCLES ? "cycles per op"
+                               : "wall time";
+}
+
+/* The names of the entries of g with verdict v after the fastest, "a, b". */
+static void names_with(const group_t *g, int v, char *buf, size_t len, size_t *n, size_t *runs) {
+    size_t o = 0;
+    *n = 0;
+    buf[0] = '\0';
+    for (size_t i = 1; i < g->n; i++)
+        if (g->e[i].v.v == v && o < len) {
+            o += (size_t)mpb_fmt(buf + o, len - o, "%s%s", (*n)++ ? ", " : "", g->e[i].c->alloc);
+            *runs = g->e[i].v.na < g->e[i].v.nb ? g->e[i].v.na : g->e[i].v.nb;
+        }
+}
+
+/* The verdict line of a group: who the fastest beat, and by how much; who
+ * it did not beat beyond the interval; who could not be judged. */
+static void verdict_line(FILE *f, const group_t *g) {
+    const char *best = g->e[0].c->alloc, *sep = "";
+    char same[512], unj[512];
+    size_t nsame, nunj, beat = 0, runs = 0;
+    fprintf(f, "      %s", best);
+    for (size_t i = 1; i < g->n; i++) {
+        const mpb_verdict_t *v = &g->e[i].v;
+        if (v->v != MPB_V_WORSE)
+            continue;
+        fprintf(f, "%s %sx [%s, %s] faster than %s", beat++ ? "," : " ran",
+                mpb_fmt_ratio(v->r.ratio).s, mpb_fmt_ratio(v->r.lo).s, mpb_fmt_ratio(v->r.hi).s,
+                g->e[i].c->alloc);
+        sep = ";";
+    }
+    names_with(g, MPB_V_SAME, same, sizeof same, &nsame, &runs);
+    names_with(g, MPB_V_UNJUDGED, unj, sizeof unj, &nunj, &runs);
+    if (!beat)
+        fputs(" is first by median", f), sep = ",";
+    if (nsame)
+        fprintf(f, "%s %swithin the interval of %s", sep, beat ? "" : "but ", same), sep = ";";
+    if (nunj)
+        fprintf(f, "%s not judged against %s (%zu ok run%s in a cell; %d needed)", sep, unj, runs,
+                runs == 1 ? "" : "s", MPB_VERDICT_MIN_RUNS);
+    fputc('\n', f);
+}
+
+/* The ranking line: "churn t1 (wall time)  mpalloc 212 ms < glibc 310 ms*". */
+static void rank_line(FILE *f, const group_t *g) {
+    char buf[64];
+    fprintf(f, "  %s, %d thread%s (%s):", g->workload, g->threads, g->threads == 1 ? "" : "s",
+            metric_words(g->metric));
+    for (size_t i = 0; i < g->n; i++)
+        fprintf(f, "%s%s %s%s", i ? " < " : " ", g->e[i].c->alloc,
+                with_unit(g->e[i].st.median, g->metric, buf, sizeof buf),
+                g->e[i].noisy ? " (noisy)" : "");
+    fputc('\n', f);
+}
+
+void mpb_digest_print(FILE *f, const mpb_cellset_t *cs, const char *dir) {
+    fprintf(f,
+            "\nSummary of %s (medians; \"faster\" only where the 95%% interval of the ratio "
+            "excludes 1, from %d ok runs per cell):\n",
+            dir, MPB_VERDICT_MIN_RUNS);
+    for (size_t w = 0; w < cs->nworkloads; w++)
+        for (size_t t = 0; t < cs->nthreads; t++) {
+            group_t g = group_of(cs, cs->workloads[w], cs->threads[t]);
+            if (g.n)
+                rank_line(f, &g);
+            if (g.n > 1)
+                verdict_line(f, &g);
+            free(g.e);
+        }
+    mpb_strlist_t warn = {0};
+    mpb_digest_warnings(cs, dir, &warn);
+    for (size_t i = 0; i < warn.n; i++)
+        fprintf(f, "%s%s\n", i ? "  - " : "Warnings:\n  - ", warn.v[i]);
+    mpb_strlist_free(&warn);
+}
+
+/* ------------------------------------------------------------ warnings */
+
+/* 1 when workload w of folder dir is a --command (meta.json's commands). */
+static int is_command(const json_t *meta, const char *w) {
+    return json_object_get(json_object_get(json_object_get(meta, "matrix"), "commands"), w) != NULL;
+}
+
+/* Short runs: per workload, its shortest cell; a scale suggestion where the
+ * workload takes one. */
+static void short_runs(const mpb_cellset_t *cs, const json_t *meta, mpb_strlist_t *out) {
+    size_t nshort = 0, ntimed = 0;
+    char line[1024], fixes[4096] = "", buf[64];
+    double shortest = INFINITY;
+    const mpb_cell_t *sc = NULL;
+    for (size_t w = 0; w < cs->nworkloads; w++) {
+        double least = INFINITY;
+        const mpb_cell_t *lc = NULL;
+        for (size_t i = 0; i < cs->ncells; i++) {
+            const mpb_cell_t *c = &cs->cells[i];
+            int m = mpb_cells_time_metric(cs, c);
+            if (strcmp(c->workload, cs->workloads[w]) || (m != MPB_M_WALL && m != MPB_M_REPLAY) ||
+                !c->nvals[m])
+                continue;
+            double med = mpb_stats_median(c->vals[m], c->nvals[m]);
+            ntimed++;
+            nshort += med < MPB_SHORT_RUN_S;
+            if (med < least)
+                least = med, lc = c;
+        }
+        if (!lc || least >= MPB_SHORT_RUN_S)
+            continue;
+        if (least < shortest)
+            shortest = least, sc = lc;
+        size_t n = strlen(fixes);
+        double scale = lc->scale[0] ? strtod(lc->scale, NULL) : 0;
+        double x = MPB_TARGET_RUN_S / (least > 1e-6 ? least : 1e-6);
+        if (lc->nvals[MPB_M_REPLAY])
+            mpb_fmt(fixes + n, sizeof fixes - n, "%s%s (a replay: record a longer run)",
+                    n ? "; " : "", lc->workload);
+        else if (is_command(meta, lc->workload))
+            mpb_fmt(fixes + n, sizeof fixes - n, "%s%s (a command: give it about %.2gx the work)",
+                    n ? "; " : "", lc->workload, x);
+        else if (scale <= 0)
+            mpb_fmt(fixes + n, sizeof fixes - n, "%s%s (about %.2gx its scale)", n ? "; " : "",
+                    lc->workload, x);
+        else
+            mpb_fmt(fixes + n, sizeof fixes - n, "%s%s@%.2g (now %g)", n ? "; " : "", lc->workload,
+                    scale * x, scale);
+    }
+    if (!nshort)
+        return;
+    mpb_fmt(line, sizeof line,
+            "%zu of %zu cells ran under %.0f ms (shortest: %s, %s %s t%d): process start-up and "
+            "timer noise dominate there, and their ratios mean little. Scales that reach "
+            "%.0f ms: %s",
+            nshort, ntimed, MPB_SHORT_RUN_S * 1e3, with_unit(shortest, MPB_M_WALL, buf, sizeof buf),
+            sc->alloc, sc->workload, sc->threads, MPB_TARGET_RUN_S * 1e3, fixes);
+    mpb_strlist_add(out, line);
+}
+
+/* Noisy cells of the time metric and of peak RSS. */
+static void noisy_cells(const mpb_cellset_t *cs, mpb_strlist_t *out) {
+    size_t n = 0, total = 0;
+    char first[300] = "", line[600];
+    for (size_t i = 0; i < cs->ncells; i++) {
+        const mpb_cell_t *c = &cs->cells[i];
+        int ms[2] = {mpb_cells_time_metric(cs, c), MPB_M_RSS}, noisy = 0;
+        for (int k = 0; k < 2; k++) {
+            mpb_cellstat_t s;
+            if (mpb_cells_stat(cs, c, ms[k], &s) == 0 && s.st.n >= 2 && s.noisy && !noisy++ &&
+                !first[0])
+                mpb_fmt(first, sizeof first, "%s %s t%d, %s %s..%s", c->alloc, c->workload,
+                        c->threads, mpb_metrics[ms[k]].name, mpb_fmt_human(s.st.min).s,
+                        mpb_fmt_human(s.st.max).s);
+        }
+        total += c->n_ok >= 2, n += noisy != 0;
+    }
+    if (!n)
+        return;
+    mpb_fmt(line, sizeof line,
+            "%zu of %zu cells are noisy: their runs disagree by more than %.0f%% (first: %s); "
+            "rerun with more --repeat on an idle machine, or with --measure instructions, "
+            "before trusting small differences there",
+            n, total, MPB_STATS_NOISE_SPREAD * 100, first);
+    mpb_strlist_add(out, line);
+}
+
+/* Replays of truncated traces (rows with trace=truncated in extra). */
+static void truncated_traces(const char *dir, mpb_strlist_t *out) {
+    char path[4200], line[600];
+    mpb_table_t t;
+    mpb_strlist_t wls = {0};
+    if (mpb_table_load(mpb_path(path, sizeof path, dir, "results.csv"), &t) != 0)
+        return;
+    for (size_t r = 0; r < t.nrows; r++) {
+        const char *x = mpb_table_get(&t, r, "extra"), *w = mpb_table_get(&t, r, "workload");
+        int seen = 0;
+        for (size_t i = 0; i < wls.n && w; i++)
+            seen |= !strcmp(wls.v[i], w);
+        if (x && w && strstr(x, "trace=truncated") && !seen)
+            mpb_strlist_add(&wls, w);
+    }
+    for (size_t i = 0; i < wls.n; i++) {
+        mpb_fmt(line, sizeof line,
+                "%s replays a truncated trace (its program was killed by SIGKILL, or a write "
+                "failed): only the calls up to its last whole block were replayed",
+                wls.v[i]);
+        mpb_strlist_add(out, line);
+    }
+    mpb_strlist_free(&wls);
+    mpb_table_free(&t);
+}
+
+void mpb_digest_warnings(const mpb_cellset_t *cs, const char *dir, mpb_strlist_t *out) {
+    char path[4200];
+    json_t *meta = mpb_json_load(mpb_path(path, sizeof path, dir, "meta.json"));
+    short_runs(cs, meta, out);
+    noisy_cells(cs, out);
+    truncated_traces(dir, out);
+    json_decref(meta);
+}
+
+void mpb_digest_report(FILE *f, const mpb_cellset_t *cs, const char *dir) {
+    mpb_strlist_t warn = {0};
+    mpb_digest_warnings(cs, dir, &warn);
+    for (size_t i = 0; i < warn.n; i++)
+        fprintf(f, "%s- %s\n", i ? "" : "## Warnings\n\n", warn.v[i]);
+    if (warn.n)
+        fputc('\n', f);
+    mpb_strlist_free(&warn);
+}
+
+/* ------------------------------------------------------------ exports */
+
+/* An entry's verdict against the fastest, in words. */
+static const char *verdict_text(const mpb_verdict_t *v) {
+    return v->v == MPB_V_WORSE  ? "slower than the fastest"
+           : v->v == MPB_V_SAME ? "within the interval"
+                                : "not judged (too few runs)";
+}
+
+/* One group as a Markdown table. */
+static void markdown_group(FILE *f, const group_t *g) {
+    char b1[64], b2[64], b3[64];
+    fprintf(f,
+            "### %s, %d thread%s (%s)\n\n| allocator | median | min | max | relative to %s "
+            "[95%% CI] | verdict | noisy |\n|---|---:|---:|---:|---:|---|---|\n",
+            g->workload, g->threads, g->threads == 1 ? "" : "s", metric_words(g->metric),
+            g->e[0].c->alloc);
+    for (size_t i = 0; i < g->n; i++) {
+        const entry_t *e = &g->e[i];
+        fprintf(f, "| %s | %s | %s | %s | ", e->c->alloc,
+                with_unit(e->st.median, g->metric, b1, sizeof b1),
+                with_unit(e->st.min, g->metric, b2, sizeof b2),
+                with_unit(e->st.max, g->metric, b3, sizeof b3));
+        if (i == 0)
+            fputs("1.00 | fastest |", f);
+        else if (isnan(e->v.r.lo))
+            fprintf(f, "%s | %s |", mpb_fmt_ratio(e->v.r.ratio).s, verdict_text(&e->v));
+        else
+            fprintf(f, "%s [%s, %s] | %s |", mpb_fmt_ratio(e->v.r.ratio).s,
+                    mpb_fmt_ratio(e->v.r.lo).s, mpb_fmt_ratio(e->v.r.hi).s, verdict_text(&e->v));
+        fprintf(f, " %s |\n", e->noisy ? "noisy" : "");
+    }
+    fputc('\n', f);
+}
+
+int mpb_digest_export_markdown(const mpb_cellset_t *cs, const char *dir, const char *path) {
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        return -1;
+    }
+    fprintf(f,
+            "# mpbench: %s\n\nMedians of the ok runs of each cell; *relative* is the ratio "
+            "to the fastest allocator's median with its 95%% bootstrap interval, and a "
+            "verdict needs %d ok runs per cell.\n\n",
+            dir, MPB_VERDICT_MIN_RUNS);
+    mpb_digest_report(f, cs, dir);
+    for (size_t w = 0; w < cs->nworkloads; w++)
+        for (size_t t = 0; t < cs->nthreads; t++) {
+            group_t g = group_of(cs, cs->workloads[w], cs->threads[t]);
+            if (g.n)
+                markdown_group(f, &g);
+            free(g.e);
+        }
+    if (fclose(f) != 0) {
+        perror(path);
+        return -1;
+    }
+    return 0;
+}
+
+/* A number for JSON: null when NAN. */
+static json_t *num(double v) { return isnan(v) || isinf(v) ? json_null() : json_real(v); }
+
+/* One cell: counts, failures, and every metric's statistics and values. */
+static json_t *cell_json(const mpb_cellset_t *cs, const mpb_cell_t *c) {
+    json_t *o = json_object(), *ms = json_object(), *fails = json_object();
+    mpb_json_set_text(o, "allocator", c->alloc);
+    mpb_json_set_text(o, "workload", c->workload);
+    json_object_set_new(o, "threads", json_integer(c->threads));
+    json_object_set_new(o, "n_ok", json_integer((json_int_t)c->n_ok));
+    json_object_set_new(o, "n_failed", json_integer((json_int_t)c->n_failed));
+    for (size_t i = 0; i < c->nfails; i++)
+        json_object_set_new(fails, c->fails[i].status, json_integer((json_int_t)c->fails[i].count));
+    json_object_set_new(o, "failures", fails);
+    for (int m = 0; m < MPB_NMETRIC; m++) {
+        mpb_cellstat_t s;
+        if (!c->nvals[m] || mpb_cells_stat(cs, c, m, &s) < 0)
+            continue;
+        json_t *e = json_object(), *vals = json_array();
+        json_object_set_new(e, "median", num(s.st.median));
+        json_object_set_new(e, "min", num(s.st.min));
+        json_object_set_new(e, "max", num(s.st.max));
+        json_object_set_new(e, "ci_lo", num(s.st.ci_lo));
+        json_object_set_new(e, "ci_hi", num(s.st.ci_hi));
+        json_object_set_new(e, "ratio_to_baseline", s.has_ratio ? num(s.ratio.ratio) : json_null());
+        json_object_set_new(e, "ratio_ci_lo", s.has_ratio ? num(s.ratio.lo) : json_null());
+        json_object_set_new(e, "ratio_ci_hi", s.has_ratio ? num(s.ratio.hi) : json_null());
+        json_object_set_new(e, "noisy", json_boolean(s.noisy));
+        for (size_t k = 0; k < c->nvals[m]; k++)
+            json_array_append_new(vals, json_real(c->vals[m][k]));
+        json_object_set_new(e, "values", vals);
+        json_object_set_new(ms, mpb_metrics[m].name, e);
+    }
+    json_object_set_new(o, "metrics", ms);
+    return o;
+}
+
+/* One group: its order and the verdicts against the fastest. */
+static json_t *group_json(const group_t *g) {
+    json_t *o = json_object(), *order = json_array();
+    mpb_json_set_text(o, "workload", g->workload);
+    json_object_set_new(o, "threads", json_integer(g->threads));
+    mpb_json_set_text(o, "metric", mpb_metrics[g->metric].name);
+    for (size_t i = 0; i < g->n; i++) {
+        json_t *e = json_object();
+        mpb_json_set_text(e, "allocator", g->e[i].c->alloc);
+        json_object_set_new(e, "median", num(g->e[i].st.median));
+        json_object_set_new(e, "noisy", json_boolean(g->e[i].noisy));
+        if (i) {
+            json_object_set_new(e, "relative", num(g->e[i].v.r.ratio));
+            json_object_set_new(e, "relative_ci_lo", num(g->e[i].v.r.lo));
+            json_object_set_new(e, "relative_ci_hi", num(g->e[i].v.r.hi));
+            mpb_json_set_text(e, "verdict", verdict_text(&g->e[i].v));
+        }
+        json_array_append_new(order, e);
+    }
+    json_object_set_new(o, "ranking", order);
+    return o;
+}
+
+int mpb_digest_export_json(const mpb_cellset_t *cs, const char *dir, const char *path) {
+    char mp[4200];
+    json_t *o = json_object(), *cells = json_array(), *groups = json_array(), *warns = json_array();
+    json_t *meta = mpb_json_load(mpb_path(mp, sizeof mp, dir, "meta.json"));
+    mpb_strlist_t warn = {0};
+    mpb_json_set_text(o, "folder", dir);
+    mpb_json_set_text(o, "baseline", cs->baseline);
+    json_object_set_new(o, "verdict_min_runs", json_integer(MPB_VERDICT_MIN_RUNS));
+    json_object_set_new(o, "meta", meta ? meta : json_null());
+    for (size_t i = 0; i < cs->ncells; i++)
+        json_array_append_new(cells, cell_json(cs, &cs->cells[i]));
+    for (size_t w = 0; w < cs->nworkloads; w++)
+        for (size_t t = 0; t < cs->nthreads; t++) {
+            group_t g = group_of(cs, cs->workloads[w], cs->threads[t]);
+            if (g.n)
+                json_array_append_new(groups, group_json(&g));
+            free(g.e);
+        }
+    mpb_digest_warnings(cs, dir, &warn);
+    for (size_t i = 0; i < warn.n; i++)
+        json_array_append_new(warns, mpb_json_text(warn.v[i]));
+    mpb_strlist_free(&warn);
+    json_object_set_new(o, "warnings", warns);
+    json_object_set_new(o, "rankings", groups);
+    json_object_set_new(o, "cells", cells);
+    int rc = mpb_json_save(path, o);
+    if (rc != 0)
+        perror(path);
+    json_decref(o);
+    return rc;
+}
+
+int mpb_digest_after_run(const char *dir, int print, const char *json, const char *markdown) {
+    mpb_cellset_t cs;
+    if (!print && !json && !markdown)
+        return 0;
+    if (mpb_cells_load(dir, &cs) < 0)
+        return json || markdown ? -1 : 0;
+    int rc = 0;
+    if (print && cs.ncells)
+        mpb_digest_print(stdout, &cs, dir);
+    fflush(stdout);
+    if (json && mpb_digest_export_json(&cs, dir, json) != 0)
+        rc = -1;
+    if (markdown && mpb_digest_export_markdown(&cs, dir, markdown) != 0)
+        rc = -1;
+    mpb_cells_free(&cs);
+    return rc;
+}
