@@ -1,15 +1,26 @@
 /* Hardened builds (MPA_CHECKED >= 1): the misuse checks of the snmalloc and
- * Scudo family. Every small object keeps MPA_TRAILER bytes past its request:
- * its last word records the requested size, keyed with a per-process secret
- * and the object's address, and the bytes right after the request hold a
- * keyed canary; a large object keeps its slack in the low bits of its
- * pagemap entry and a canary after the request. On free: ownership, start
- * of object, double free (a freed small object carries a keyed mark in its
- * second word; freed large blocks wait in a quarantine), canary (overflow),
- * the left neighbour's trailer (underflow), the slab's free-list head. On
- * reuse: writes after free, the encoded free-list link, the slab's head.
- * Freed medium and large objects wait in a small FIFO quarantine with their
- * first 64 bytes and their last requested 8 bytes poisoned.
+ * Scudo family, placed where objects change hands and paid mostly in
+ * arithmetic on words the fast paths touch anyway (allocator/src/README.md,
+ * "Checked build", has the table of what is checked where and what it
+ * costs). The inline part lives in core.h (mpa_checked_pop,
+ * mpa_check_local_free, the tail code); this file holds the slow paths, the
+ * reports and the quarantine.
+ *
+ * - Free objects: word 0 is the encoded link, word 1 a keyed MAC of it
+ *   (slab.h) or, while held back (remote, quarantine), MPA_MARK_HELD keyed;
+ *   a pop verifies the MAC (use after free), a free finds either form
+ *   (double free), the owner taking in a remote free finds the held mark.
+ * - Live small objects: at least MPA_TRAILER bytes of slack; the object's
+ *   last word holds, in its top MPA_TRAILER bytes, the slack (so the
+ *   requested size) keyed, and the byte right after the request a keyed
+ *   canary (>= 0x80, so no NUL or text). Checked on free (overflow), on
+ *   the right neighbour's free (underflow: the code must decode), by
+ *   realloc, malloc_usable_size and sized frees.
+ * - Large objects keep their slack in the low bits of their pagemap entry
+ *   and canary bytes after the request.
+ * - Freed medium (classes from MPA_QUARANTINE_MIN) and large objects wait in
+ *   a per-thread FIFO quarantine, poisoned at both ends, verified when they
+ *   leave and, for the newest, at each medium or large allocation.
  * Each detection prints one line without allocating and aborts. The fast
  * build compiles none of this. */
 #include "core.h"
@@ -17,143 +28,80 @@
 
 #if MPA_CHECKED
 
-/* Small classes from this size up hold few objects per slab, so a freed one
- * would come back at once: they wait in the quarantine like large blocks. */
-#define QUARANTINE_MIN_CLASS 4096
-
-static void verify_recent(void);
-
-/* ---- canaries and trailers ---- */
-
-/* Eight keyed canary bytes for the object at p: each in 0x80..0xfe, so that
- * the bytes programs write most (0, 0xff, text) never match by chance. */
-static uint64_t canary_of(const void *p) {
-    return (mpa_trailer_key(p) >> 1 & UINT64_C(0x3f3f3f3f3f3f3f3f)) << 1 |
-           UINT64_C(0x8080808080808080);
-}
-
-static uintptr_t *trailer_of(const void *p, size_t csize) {
-    return (uintptr_t *)((char *)p + csize - 8);
-}
-
-/* Requested size recorded in a small object of csize bytes, or
- * MPA_SIZE_UNKNOWN when its trailer was overwritten. */
-static size_t small_requested(const void *p, size_t csize) {
-    size_t n = __atomic_load_n(trailer_of(p, csize), __ATOMIC_RELAXED) ^ mpa_trailer_key(p);
-    return n <= csize - 8 ? n : MPA_SIZE_UNKNOWN;
-}
-
-/* Records n in the trailer and writes the canary bytes between n and the
- * trailer (at most 8). The trailer word changes in one store, never passing
- * through an invalid value: the free of a neighbour on another thread may
- * read it at any time (underflow check). */
-static void small_set(void *p, size_t csize, size_t n) {
-    uint64_t c = canary_of(p);
-    size_t k = csize - 8 - n;
-    if (k >= 8) {
-        __builtin_memcpy((char *)p + n, &c, 8);
-    } else {
-        for (size_t i = 0; i < k; i++)
-            ((unsigned char *)p)[n + i] = (unsigned char)(c >> (8 * i));
-    }
-    __atomic_store_n(trailer_of(p, csize), mpa_trailer_key(p) ^ n, __ATOMIC_RELAXED);
-}
-
-/* True when the canary bytes between n and the trailer are intact. */
-static bool small_canary_ok(const void *p, size_t csize, size_t n) {
-    size_t k = csize - 8 - n;
-    if (k == 0)
-        return true;
-    uint64_t v, mask = k >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * k)) - 1;
-    __builtin_memcpy(&v, (const char *)p + n, 8);
-    return ((v ^ canary_of(p)) & mask) == 0;
-}
+static void verify_recent(mpa_local_t *l);
 
 /* ---- small objects ---- */
 
-/* Slabs are aligned to their size, so the offset needs no slab record. */
-static size_t slab_offset(const void *p, unsigned cls) {
-    return (uintptr_t)p & (((size_t)1 << mpa_classes[cls].slab_bits) - 1);
-}
-
-static bool at_object_start(const void *p, unsigned cls) {
-    size_t offset = slab_offset(p, cls);
-    return offset == mpa_class_index(cls, offset) * mpa_class_size(cls);
-}
-
-static bool marked_freed(const void *p) { return ((const uintptr_t *)p)[1] == mpa_freed_mark(p); }
-
 /* Reports about the small object p of class cls, with its requested size
- * when its trailer still records one. */
+ * when its tail still records one. */
 __attribute__((noreturn, cold)) static void report_small(const char *what, const void *p,
                                                          unsigned cls) {
-    size_t csize = mpa_class_size(cls);
-    mpa_report_sized(what, p, csize, small_requested(p, csize));
+    size_t c = mpa_class_size(cls);
+    mpa_report_sized(what, p, c, mpa_tail_requested(p, c, mpa_canary(mpa_obj_key(p))));
 }
 
-/* The free object q (of class cls) must carry its mark and a link that
- * stays inside its slab and points at an object start. */
-static void check_free_object(void *q, unsigned cls) {
-    if (!marked_freed(q))
-        report_small("write to a freed object (use after free or overflow) at", q, cls);
-    uintptr_t next = (uintptr_t)mpa_fl_next(q);
-    unsigned slab_bits = mpa_classes[cls].slab_bits;
-    if (next != 0 &&
-        ((next ^ (uintptr_t)q) >> slab_bits != 0 || !at_object_start((void *)next, cls)))
-        report_small("corrupted free-list link (use after free?) in the object at", q, cls);
+/* Offset of p in its slab, and whether an object starts there. */
+static size_t slab_offset(const void *p, const mpa_pm_entry_t *e) {
+    return (size_t)((uintptr_t)p - (uintptr_t)e->small.base);
 }
 
-/* The newest object freed to slab s (ours) is checked on every allocation
- * from the slab: a write over an object just freed is found at the next
- * malloc. Cheaper than check_free_object: mark, and a link that stays in
- * the slab (an overwritten link decodes to a random address). */
-static void check_slab_head(const mpa_slab_t *s, unsigned cls) {
-    void *q = s->free;
-    if (q == NULL)
-        return;
-    uintptr_t next = (uintptr_t)mpa_fl_next(q);
-    if (!marked_freed(q) || (next != 0 && (next ^ (uintptr_t)q) >> mpa_classes[cls].slab_bits != 0))
-        report_small("write to a freed object (use after free or overflow) at", q, cls);
+static bool at_object_start(const void *p, const mpa_pm_entry_t *e) {
+    return mpa_object_start(slab_offset(p, e), &mpa_classes[e->small.cls]);
 }
 
-void mpa_check_alloc(mpa_local_t *l, void *p, unsigned cls, size_t size) {
-    check_free_object(p, cls);
-    const mpa_pm_entry_t *e = mpa_pm_entry(p);
-    if (MPA_LIKELY(e->owner == l->me))
-        check_slab_head(e->small.slab, cls);
-    size_t csize = mpa_class_size(cls);
-    if (csize > 16) /* in a 16-byte object the trailer replaces the mark */
-        ((uintptr_t *)p)[1] = 0;
-    small_set(p, csize, size);
-    if (MPA_UNLIKELY(csize >= QUARANTINE_MIN_CLASS))
-        verify_recent();
+/* True when the small object p reads as freed (on a list or held). */
+static bool small_freed(const void *p) {
+    const uintptr_t *w = p;
+    uintptr_t t = w[1] ^ mpa_obj_key(p);
+    return t == w[0] || t == MPA_MARK_HELD;
+}
+
+bool mpa_small_is_freed(const void *p) { return small_freed(p); }
+
+void mpa_check_bad_pop(const void *p, unsigned cls) {
+    report_small("write to a freed object (use after free or overflow) at", p, cls);
+}
+
+void mpa_check_listed(const void *p) {
+    if (!mpa_fl_intact(p))
+        report_small("write to a freed object (use after free or overflow) at", p,
+                     (unsigned)mpa_pm_entry(p)->small.cls);
+}
+
+void mpa_check_taken_in(const void *p, unsigned cls) {
+    if ((((const uintptr_t *)p)[1] ^ mpa_obj_key(p)) != MPA_MARK_HELD)
+        report_small("write to a freed object (use after free) in the remote-freed object at", p,
+                     cls);
+}
+
+/* The requested size of the live small object p (entry e), or a report:
+ * interior pointer, double free, overflow, underflow (the left
+ * neighbour's tail code must decode, but in the 16-byte class, where a
+ * free neighbour's MAC takes its place). */
+static size_t check_small(const void *p, const mpa_pm_entry_t *e) {
+    unsigned cls = (unsigned)e->small.cls;
+    size_t c = mpa_class_size(cls), offset = slab_offset(p, e);
+    if (!mpa_object_start(offset, &mpa_classes[cls]))
+        mpa_report("free of a pointer inside an object:", p, c);
+    if (small_freed(p))
+        mpa_report("double free of", p, c);
+    size_t n = mpa_tail_requested(p, c, mpa_canary(mpa_obj_key(p)));
+    if (n == MPA_SIZE_UNKNOWN)
+        mpa_report("heap overflow (write past the requested size) of the object at", p, c);
+    if (offset != 0 && !mpa_tail_plausible((const char *)p - c, c))
+        mpa_report_sized("heap underflow (write before the start) of the object at", p, c, n);
+    return n;
 }
 
 void mpa_check_resize(void *p, unsigned cls, size_t size) {
-    small_set(p, mpa_class_size(cls), size);
-}
-
-/* Returns the requested size of p. */
-static size_t check_small_free(void *p, mpa_pm_entry_t *e) {
-    unsigned cls = (unsigned)e->small.cls;
-    size_t csize = mpa_class_size(cls);
-    size_t offset = slab_offset(p, cls);
-    if (offset != mpa_class_index(cls, offset) * csize)
-        mpa_report("free of a pointer inside an object:", p, csize);
-    if (marked_freed(p))
-        report_small("double free of", p, cls);
-    size_t n = small_requested(p, csize);
-    if (n == MPA_SIZE_UNKNOWN || !small_canary_ok(p, csize, n))
-        mpa_report_sized("heap overflow (write past the requested size) of the object at", p, csize,
-                         n);
-    /* The left neighbour's trailer ends where p starts (a freed 16-byte
-     * neighbour has its mark there). */
-    char *left = (char *)p - csize;
-    if (offset != 0 && small_requested(left, csize) == MPA_SIZE_UNKNOWN &&
-        !(csize == 16 && marked_freed(left)))
-        mpa_report_sized("heap underflow (write before the start) of the object at", p, csize, n);
-    mpa_mark_freed(p);
-    return n;
+    size_t c = mpa_class_size(cls), k = c - size;
+    uint64_t canary = mpa_canary(mpa_obj_key(p)), old, keep;
+    /* The bytes of the last word below the request stay the program's. */
+    __builtin_memcpy(&old, (char *)p + c - 8, 8);
+    keep = k >= 8 ? 0 : ~(~(uint64_t)0 << (8 * (8 - k)));
+    uint64_t tw = (mpa_tail_word(canary, k) & ~keep) | (old & keep);
+    __builtin_memcpy((char *)p + c - 8, &tw, 8);
+    ((unsigned char *)p)[size] = mpa_canary_at(canary, size);
 }
 
 /* ---- large objects ---- */
@@ -163,17 +111,17 @@ static size_t large_requested(const mpa_pm_entry_t *e) {
 }
 
 void mpa_check_large_alloc(void *p, size_t size) {
-    verify_recent();
+    verify_recent(&mpa_local);
     mpa_pm_entry_t *e = mpa_pm_entry(p);
     size_t usable = mpa_large_usable(e);
     e->large.usable = usable | (usable - size - 1);
-    uint64_t c = canary_of(p);
+    uint64_t c = mpa_canary(mpa_obj_key(p));
     for (size_t i = 0; i < 8 && size + i < usable; i++)
         ((unsigned char *)p)[size + i] = (unsigned char)(c >> (8 * i));
 }
 
 static bool large_canary_ok(const void *p, size_t usable, size_t n) {
-    uint64_t c = canary_of(p);
+    uint64_t c = mpa_canary(mpa_obj_key(p));
     for (size_t i = 0; i < 8 && n + i < usable; i++)
         if (((const unsigned char *)p)[n + i] != (unsigned char)(c >> (8 * i)))
             return false;
@@ -200,7 +148,9 @@ static size_t check_large_free(void *p, mpa_pm_entry_t *e) {
     return n;
 }
 
-/* ---- quarantine of freed medium and large objects ---- */
+/* ---- quarantine of freed medium and large objects (checked build) ---- */
+
+#if !MPA_DEBUG_HEAP
 
 #define QUARANTINE_SLOTS 16
 #define POISON_WORDS     8 /* the first 64 bytes of a held object are poisoned */
@@ -212,28 +162,32 @@ typedef struct {
     size_t tail;      /* offset of its poisoned last requested word, or 0 */
 } mpa_quarantined_t;
 
-static mpa_lock_t q_lock = MPA_LOCK_INIT;
-static mpa_quarantined_t q_slots[QUARANTINE_SLOTS];
-static unsigned q_head, q_count; /* FIFO: oldest at q_head */
-static size_t q_bytes;
+/* A thread's quarantine (one per core, used by its owner only: no lock):
+ * a FIFO of at most QUARANTINE_SLOTS objects and MPA_QUARANTINE bytes. */
+typedef struct mpa_quarantine {
+    mpa_quarantined_t slots[QUARANTINE_SLOTS];
+    unsigned head, count; /* oldest at head */
+    _Atomic size_t bytes; /* read by mpa_quarantined_bytes from any thread */
+} mpa_quarantine_t;
 
-/* The poison of p: every poisoned word reads k = mpa_trailer_key(p) (only
- * the key's holder can write it by chance), but word 1, the freed mark. */
+/* The poison of p: every poisoned word reads k = mpa_obj_key(p) ^ ~0 (only
+ * the key's holder can write it by chance), but word 1, the held mark. */
+static uintptr_t poison_word(const void *p) { return ~mpa_obj_key(p); }
 
 /* Poisons the first POISON_WORDS words of p and the 8 bytes before offset
  * tail (when not 0): a write after free at either end is found. */
 static void poison(void *p, size_t tail) {
-    uintptr_t k = mpa_trailer_key(p);
+    uintptr_t k = poison_word(p);
     for (unsigned i = 0; i < POISON_WORDS; i++)
         ((uintptr_t *)p)[i] = k;
-    ((uintptr_t *)p)[1] = mpa_freed_mark(p);
+    ((uintptr_t *)p)[1] = mpa_obj_key(p) ^ MPA_MARK_HELD;
     if (tail != 0)
         __builtin_memcpy((char *)p + tail - 8, &k, 8);
 }
 
 static bool poisoned(const void *p, size_t tail) {
     const uintptr_t *w = p;
-    uintptr_t k = mpa_trailer_key(p), t, diff = w[1] ^ mpa_freed_mark(p);
+    uintptr_t k = poison_word(p), t, diff = w[1] ^ mpa_obj_key(p) ^ MPA_MARK_HELD;
     for (unsigned i = 0; i < POISON_WORDS; i++)
         diff |= i == 1 ? 0 : w[i] ^ k;
     if (tail != 0) {
@@ -243,32 +197,31 @@ static bool poisoned(const void *p, size_t tail) {
     return diff == 0;
 }
 
-/* A held object must still read as poisoned (under q_lock or after). */
 static void verify_poison(const mpa_quarantined_t *q) {
     if (!poisoned(q->p, q->tail))
         mpa_report("write to a freed object (use after free) at", q->p, 0);
 }
 
-/* The object most recently put in quarantine and its tail offset (read
- * without the lock); never a huge block (its mapping goes when it leaves
- * the quarantine). */
-static _Atomic(void *) q_newest;
-static _Atomic size_t q_newest_tail;
-
-/* The newest object in quarantine is verified on each medium and large
- * allocation, so a write just after a free is found at the next one. No
- * lock on this path (taking it cost 20% of wl-mixed-sizes): a mismatch is
- * confirmed under the lock, as the object may have left meanwhile. */
-static void verify_recent(void) {
-    void *p = atomic_load_explicit(&q_newest, memory_order_acquire);
-    if (p == NULL || poisoned(p, atomic_load_explicit(&q_newest_tail, memory_order_relaxed)))
-        return; /* (a tail of another object only sends this to the lock) */
-    mpa_lock(&q_lock);
-    for (unsigned i = 0; i < q_count; i++)
-        if (q_slots[(q_head + i) % QUARANTINE_SLOTS].p == p)
-            verify_poison(&q_slots[(q_head + i) % QUARANTINE_SLOTS]);
-    mpa_unlock(&q_lock);
+/* The quarantine of l's core, made on first use; NULL when l has no active
+ * core (a thread starting or exiting: its frees are not held back). */
+static mpa_quarantine_t *quarantine_of(mpa_local_t *l, bool make) {
+    if (l->state != MPA_THREAD_ACTIVE)
+        return NULL;
+    mpa_quarantine_t *q = l->core->quarantine;
+    if (q == NULL && make)
+        q = l->core->quarantine = mpa_meta_alloc(sizeof *q, MPA_CACHELINE);
+    return q;
 }
+
+/* The newest object held is verified on each medium and large allocation,
+ * so a write just after a free is found at the next one. */
+static void verify_recent(mpa_local_t *l) {
+    mpa_quarantine_t *q = quarantine_of(l, false);
+    if (q != NULL && q->count > 0)
+        verify_poison(&q->slots[(q->head + q->count - 1) % QUARANTINE_SLOTS]);
+}
+
+void mpa_check_medium_alloc(mpa_local_t *l) { verify_recent(l); }
 
 static void release(mpa_quarantined_t q) {
     verify_poison(&q);
@@ -278,93 +231,98 @@ static void release(mpa_quarantined_t q) {
     mpa_dealloc_owner(q.p, e);
 }
 
-/* Holds the freed object p (bytes long); frees the oldest ones when the
- * bounds are passed. */
-static void quarantine(void *p, mpa_pm_entry_t *e, size_t bytes, size_t n) {
-    size_t tail = n >= 8 * (POISON_WORDS + 1) ? n : 0;
-    poison(p, tail);
-    mpa_quarantined_t out[QUARANTINE_SLOTS];
-    unsigned n_out = 0;
-    mpa_lock(&q_lock);
-    q_slots[(q_head + q_count++) % QUARANTINE_SLOTS] =
-        (mpa_quarantined_t){p, mpa_pm_is_small(e) ? 0 : e->large.usable, bytes, tail};
-    /* A huge block is unmapped when it leaves: verify_recent, which reads
-     * without the lock, must never be handed one. */
-    bool huge = !mpa_pm_is_small(e) && mpa_backend_is_huge(e->large.backend, mpa_pm_order(e));
-    atomic_store_explicit(&q_newest_tail, tail, memory_order_relaxed);
-    atomic_store_explicit(&q_newest, huge ? NULL : p, memory_order_release);
-    if (!mpa_pm_is_small(e))
-        e->large.usable = 0; /* a second free now finds it quarantined */
-    q_bytes += bytes;
-    while (q_count == QUARANTINE_SLOTS || q_bytes > MPA_QUARANTINE) {
-        mpa_quarantined_t q = q_slots[q_head];
-        q_head = (q_head + 1) % QUARANTINE_SLOTS;
-        q_count--;
-        q_bytes -= q.bytes;
-        out[n_out++] = q;
-    }
-    mpa_unlock(&q_lock);
-    for (unsigned i = 0; i < n_out; i++)
-        release(out[i]);
+/* Takes the oldest object out of q. pre: q->count > 0. */
+static mpa_quarantined_t take_oldest(mpa_quarantine_t *q) {
+    mpa_quarantined_t out = q->slots[q->head];
+    q->head = (q->head + 1) % QUARANTINE_SLOTS;
+    q->count--;
+    atomic_store_explicit(&q->bytes, q->bytes - out.bytes, memory_order_relaxed);
+    return out;
 }
 
-/* True when the freed object p goes to the quarantine: medium and large
- * objects of the global heap (an mspace may be destroyed meanwhile); the
- * debug build has a quarantine of its own. */
+/* Holds the freed object p (bytes long, n requested) in q; frees the oldest
+ * ones when the bounds are passed. */
+static void quarantine(mpa_quarantine_t *q, void *p, mpa_pm_entry_t *e, size_t bytes, size_t n) {
+    size_t tail = n >= 8 * (POISON_WORDS + 1) ? n : 0;
+    poison(p, tail);
+    bool small = mpa_pm_is_small(e);
+    q->slots[(q->head + q->count++) % QUARANTINE_SLOTS] =
+        (mpa_quarantined_t){p, small ? 0 : e->large.usable, bytes, tail};
+    if (!small)
+        e->large.usable = 0; /* a second free now finds it quarantined */
+    atomic_store_explicit(&q->bytes, q->bytes + bytes, memory_order_relaxed);
+    while (q->count == QUARANTINE_SLOTS || q->bytes > MPA_QUARANTINE)
+        release(take_oldest(q));
+}
+
+/* True when the freed object goes to the quarantine: medium and large
+ * objects of the global heap (an mspace may be destroyed meanwhile). */
 static bool quarantines(const mpa_pm_entry_t *e, size_t bytes) {
-    if (MPA_DEBUG_HEAP || bytes < QUARANTINE_MIN_CLASS || bytes > MPA_QUARANTINE / 2)
+    if (bytes < MPA_QUARANTINE_MIN || bytes > MPA_QUARANTINE / 2)
         return false;
     const mpa_backend_t *b =
         mpa_pm_is_small(e) ? ((const mpa_core_t *)e->owner)->backend : e->large.backend;
     return b == &mpa_backend_global;
 }
 
-bool mpa_quarantine_flush(void) {
-    bool any = false;
-    for (;;) {
-        mpa_lock(&q_lock);
-        mpa_quarantined_t q = {0};
-        if (q_count > 0) {
-            q = q_slots[q_head];
-            q_head = (q_head + 1) % QUARANTINE_SLOTS;
-            q_count--;
-            q_bytes -= q.bytes;
-        }
-        mpa_unlock(&q_lock);
-        if (q.p == NULL)
-            return mpa_dbg_flush() || any;
-        release(q);
-        any = true;
-    }
+/* Holds p when its kind is quarantined and this thread can hold it. */
+static bool hold(void *p, mpa_pm_entry_t *e, size_t bytes, size_t n) {
+    mpa_quarantine_t *q;
+    if (!quarantines(e, bytes) || (q = quarantine_of(&mpa_local, true)) == NULL)
+        return false;
+    quarantine(q, p, e, bytes, n);
+    return true;
 }
 
-void mpa_check_fork(mpa_fork_stage_t stage) {
-    mpa_lock_fork(&q_lock, stage);
-    mpa_dbg_fork(stage);
+bool mpa_check_thread_flush(mpa_local_t *l) {
+    mpa_quarantine_t *q = quarantine_of(l, false);
+    bool any = q != NULL && q->count > 0;
+    while (q != NULL && q->count > 0)
+        release(take_oldest(q));
+    return any;
 }
+
+bool mpa_quarantine_flush(void) { return mpa_check_thread_flush(&mpa_local); }
 
 size_t mpa_quarantined_bytes(void) {
-    mpa_lock(&q_lock);
-    size_t bytes = q_bytes;
-    mpa_unlock(&q_lock);
-    return bytes + mpa_dbg_quarantined_bytes();
+    size_t bytes = 0;
+    for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next) {
+        mpa_quarantine_t *q = __atomic_load_n(&c->quarantine, __ATOMIC_RELAXED);
+        if (q != NULL)
+            bytes += atomic_load_explicit(&q->bytes, memory_order_relaxed);
+    }
+    return bytes;
 }
+
+#else /* the debug build has a quarantine of its own (debug.c) */
+
+static void verify_recent(mpa_local_t *l) { (void)l; }
+void mpa_check_medium_alloc(mpa_local_t *l) { (void)l; }
+static bool hold(void *p, mpa_pm_entry_t *e, size_t bytes, size_t n) {
+    (void)p, (void)e, (void)bytes, (void)n;
+    return false;
+}
+bool mpa_check_thread_flush(mpa_local_t *l) {
+    (void)l;
+    return false;
+}
+bool mpa_quarantine_flush(void) { return mpa_dbg_flush(); }
+size_t mpa_quarantined_bytes(void) { return mpa_dbg_quarantined_bytes(); }
+
+#endif
+
+void mpa_check_fork(mpa_fork_stage_t stage) { mpa_dbg_fork(stage); }
 
 /* ---- entry points shared by free, realloc, usable size, sized free ---- */
 
 bool mpa_check_free(void *p, mpa_pm_entry_t *e) {
-    size_t bytes, n;
-    if (mpa_pm_is_small(e)) {
-        n = check_small_free(p, e);
-        bytes = mpa_class_size((unsigned)e->small.cls);
-    } else {
-        n = check_large_free(p, e);
-        bytes = mpa_large_usable(e);
+    if (!mpa_pm_is_small(e)) {
+        size_t n = check_large_free(p, e);
+        return hold(p, e, mpa_large_usable(e), n);
     }
-    if (!quarantines(e, bytes))
-        return false;
-    quarantine(p, e, bytes, n);
-    return true;
+    size_t n = check_small(p, e);
+    ((uintptr_t *)p)[1] = mpa_obj_key(p) ^ MPA_MARK_HELD; /* freed, not on a list yet */
+    return hold(p, e, mpa_class_size((unsigned)e->small.cls), n);
 }
 
 void mpa_check_live(const void *p, const mpa_pm_entry_t *e, const char *what) {
@@ -373,37 +331,35 @@ void mpa_check_live(const void *p, const mpa_pm_entry_t *e, const char *what) {
             mpa_report(what, p, 0);
         return; /* otherwise the caller's own test rejects freed blocks */
     }
-    unsigned cls = (unsigned)e->small.cls;
-    if (!at_object_start(p, cls) || marked_freed(p))
-        mpa_report(what, p, mpa_class_size(cls));
+    if (!at_object_start(p, e) || small_freed(p))
+        mpa_report(what, p, mpa_class_size((unsigned)e->small.cls));
 }
 
 size_t mpa_check_requested(const void *p, const mpa_pm_entry_t *e) {
     if (!mpa_pm_is_small(e))
         return mpa_large_is_live(p, e) ? large_requested(e) : 0;
-    size_t csize = mpa_class_size((unsigned)e->small.cls);
-    size_t n = small_requested(p, csize);
+    size_t c = mpa_class_size((unsigned)e->small.cls);
+    size_t n = mpa_tail_requested(p, c, mpa_canary(mpa_obj_key(p)));
     if (n == MPA_SIZE_UNKNOWN)
-        mpa_report("heap overflow (write past the requested size) of the object at", p, csize);
+        mpa_report("heap overflow (write past the requested size) of the object at", p, c);
     return n;
 }
 
+/* A sized free of a small object whose tail agrees costs a decode; any
+ * other case runs free's checks first, so that a double or interior free
+ * is reported as such. */
 void mpa_check_sized_free(const void *p, size_t size) {
     if (p == NULL)
         return;
     mpa_pm_entry_t *e = mpa_pm_entry(p);
+    if (MPA_LIKELY(mpa_pm_covers(p) && mpa_pm_is_small(e) && at_object_start(p, e))) {
+        size_t c = mpa_class_size((unsigned)e->small.cls);
+        if (mpa_tail_requested(p, c, mpa_canary(mpa_obj_key(p))) == size && !small_freed(p))
+            return;
+    }
     if (!mpa_pm_covers(p))
         mpa_report_bad_free(p, e);
-    if (mpa_pm_is_small(e)) {
-        if (!at_object_start(p, (unsigned)e->small.cls))
-            mpa_report("free of a pointer inside an object:", p,
-                       mpa_class_size((unsigned)e->small.cls));
-        if (marked_freed(p))
-            report_small("double free of", p, (unsigned)e->small.cls);
-    } else {
-        check_large_free((void *)p, e); /* reads only */
-    }
-    size_t n = mpa_check_requested(p, e);
+    size_t n = mpa_pm_is_small(e) ? check_small(p, e) : check_large_free((void *)p, e);
     if (n != size)
         mpa_report_sized("sized free (sized delete) with a size other than the requested one:", p,
                          mpa_pm_is_small(e) ? mpa_class_size((unsigned)e->small.cls) : 0, n);
@@ -411,9 +367,6 @@ void mpa_check_sized_free(const void *p, size_t size) {
 
 #else
 
-void mpa_check_alloc(mpa_local_t *l, void *p, unsigned cls, size_t size) {
-    (void)l, (void)p, (void)cls, (void)size;
-}
 bool mpa_check_free(void *p, mpa_pm_entry_t *e) {
     (void)p, (void)e;
     return false;
@@ -431,5 +384,9 @@ size_t mpa_check_requested(const void *p, const mpa_pm_entry_t *e) {
 void mpa_check_sized_free(const void *p, size_t size) { (void)p, (void)size; }
 size_t mpa_quarantined_bytes(void) { return 0; }
 bool mpa_quarantine_flush(void) { return false; }
+bool mpa_check_thread_flush(mpa_local_t *l) {
+    (void)l;
+    return false;
+}
 
 #endif

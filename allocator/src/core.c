@@ -73,6 +73,7 @@ mpa_core_t *mpa_core_new(mpa_backend_t *b) {
     if (c == NULL)
         return NULL;
     c->backend = b;
+    mpa_check_no_recent(c);
     mpa_cc_init(&c->cache, b);
     mpa_remote_init(c);
     c->all_next = atomic_load(&all_cores);
@@ -127,6 +128,10 @@ static void avail_unlink(mpa_core_t *c, mpa_slab_t *s) {
 
 static void slab_release(mpa_core_t *c, mpa_slab_t *s) {
     const mpa_class_info_t *ci = &mpa_classes[s->cls];
+#if MPA_CHECKED
+    if ((uintptr_t)c->recent - (uintptr_t)s->base < ((size_t)1 << ci->slab_bits))
+        mpa_check_no_recent(c); /* its memory goes */
+#endif
     avail_unlink(c, s);
     if (s->all_prev)
         s->all_prev->all_next = s->all_next;
@@ -144,10 +149,17 @@ static void slab_release(mpa_core_t *c, mpa_slab_t *s) {
     mpa_purger_start();
 }
 
+/* Empty slabs kept per class. Hardened builds keep at least one: their
+ * frees go to the slab's list, not the fast list, so in a malloc/free loop
+ * the slab empties just before the fast list runs dry, and without one kept
+ * it was released and a new one built (slab_build) every `count` pairs
+ * (+25 instructions per pair). */
+#define EMPTY_KEEP (MPA_CHECKED && MPA_EMPTY_SLABS_KEEP == 0 ? 1 : MPA_EMPTY_SLABS_KEEP)
+
 /* Every object of s is free again: keep a few such slabs, return the rest. */
 static void slab_empty(mpa_core_t *c, mpa_slab_t *s) {
-#if MPA_EMPTY_SLABS_KEEP > 0 /* (an unsigned count is never below 0: no test at all then) */
-    if (c->empties[s->cls] < MPA_EMPTY_SLABS_KEEP) {
+#if EMPTY_KEEP > 0 /* (an unsigned count is never below 0: no test at all then) */
+    if (c->empties[s->cls] < EMPTY_KEEP) {
         c->empties[s->cls]++;
         s->state = MPA_SLAB_EMPTY;
         s->needed = UINT32_MAX; /* nothing more can come back */
@@ -221,8 +233,8 @@ static void *slab_build(char *base, const mpa_class_info_t *ci) {
     void *head = NULL;
     for (size_t i = n; i-- > 0;) {
         void *obj = base + ((start + i * stride) % n) * ci->size;
+        mpa_check_fresh(obj, ci->size); /* (in a 16-byte object the link's MAC covers it) */
         mpa_fl_set(obj, head);
-        mpa_mark_fresh(obj, ci->size);
         head = obj;
     }
     return head;
@@ -254,7 +266,7 @@ static mpa_slab_t *slab_new(mpa_core_t *c, unsigned cls) {
     s->state = MPA_SLAB_EMPTY; /* all free; slab_take counts them out */
     atomic_fetch_add_explicit(&c->slabs[cls], 1, memory_order_relaxed);
     mpa_count1(&c->slabs_created);
-    mpa_pm_label(base, (size_t)1 << ci->slab_order, mpa_pm_small((uintptr_t)c, s, cls));
+    mpa_pm_label(base, (size_t)1 << ci->slab_order, mpa_pm_small((uintptr_t)c, s, base, cls));
     return s;
 }
 
@@ -265,6 +277,7 @@ void mpa_core_forget(mpa_core_t *c) {
         c->spare = s;
     }
     c->all_slabs = NULL;
+    mpa_check_no_recent(c);
     for (unsigned cls = 0; cls <= MPA_NUM_CLASSES; cls++) {
         c->avail[cls] = NULL;
         c->empties[cls] = 0;
@@ -395,6 +408,8 @@ void mpa_fast_overflow(mpa_local_t *l, unsigned cls) {
         mpa_fl_set(last, NULL);
     }
     while (rest != NULL) {
+        if (MPA_CHECKED)
+            mpa_check_listed(rest); /* its MAC is rewritten on the slab's list */
         void *next = mpa_fl_next(rest);
         mpa_dealloc_local(rest, mpa_pm_entry(rest)->small.slab);
         rest = next;
@@ -427,7 +442,7 @@ void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) {
         return;
     if (MPA_UNLIKELY(!mpa_pm_covers(p)))
         mpa_report_bad_free(p, e);
-    /* Checked: reports misuse and marks p freed; true when p is held in
+    /* Checked: reports misuse and marks p held; true when p is held in
      * quarantine (checked.c hands it to mpa_dealloc_owner later). */
     if (MPA_CHECKED && mpa_check_free(p, e))
         return;
@@ -475,6 +490,8 @@ static void flush_fast_lists(mpa_local_t *l) {
         void *p = l->fast[cls];
         l->fast[cls] = NULL;
         while (p != NULL) {
+            if (MPA_CHECKED)
+                mpa_check_listed(p);
             void *next = mpa_fl_next(p);
             mpa_dealloc_local(p, mpa_pm_entry(p)->small.slab);
             p = next;
@@ -496,8 +513,10 @@ static size_t core_purge(mpa_local_t *l) {
 
 void mpa_thread_trim(void) {
     mpa_local_t *l = &mpa_local;
-    if (l->state == MPA_THREAD_ACTIVE)
+    if (l->state == MPA_THREAD_ACTIVE) {
+        mpa_check_thread_flush(l); /* checked build: its quarantine */
         core_purge(l);
+    }
 }
 
 size_t mpa_pool_purge(void) {
@@ -522,6 +541,7 @@ void mpa_thread_teardown(void) {
     if (l->state != MPA_THREAD_ACTIVE)
         return;
     mpa_core_t *c = l->core;
+    mpa_check_thread_flush(l); /* checked build: its quarantine */
     mpa_remote_drain(l);
     flush_fast_lists(l);
     mpa_remote_post_all(c);

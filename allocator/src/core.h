@@ -45,6 +45,11 @@ typedef struct mpa_core {
     _Atomic int64_t slabs[MPA_NUM_CLASSES + 1]; /* slabs this core owns */
     _Atomic uint64_t slabs_created, slabs_released; /* slab events (owner writes) */
     mpa_chunkcache_t cache;                         /* blocks this core freed, for its reuse */
+    /* hardened builds only (NULL in the fast build): */
+    struct mpa_quarantine *quarantine; /* freed medium/large objects held back (checked.c) */
+    uintptr_t *recent;      /* the object its thread freed last to a slab while it is free, */
+    uintptr_t recent_key;   /* with its key (words 0 ^ 1 of a free object), */
+    uintptr_t no_recent[2]; /* else these two zero words and key 0 */
 } mpa_core_t;
 
 typedef struct mpa_local {
@@ -69,25 +74,39 @@ MPA_INLINE void mpa_stat_add(_Atomic int64_t *counter, int64_t delta) {
 
 MPA_HIDDEN void *mpa_alloc_slow(size_t size, mpa_local_t *l) __attribute__((noinline));
 
-/* checked.c (hardened builds only): the object about to be handed out must
- * be intact (it then records `size`, the requested size, in its trailer);
- * the object being freed must be the start of an allocated object with its
- * canary intact. */
-MPA_HIDDEN void mpa_check_alloc(mpa_local_t *l, void *p, unsigned cls, size_t size)
-    __attribute__((noinline));
+/* checked.c (hardened builds only; see the inline checks further down).
+ * Reports a free object whose MAC does not hold as malloc pops it. */
+MPA_HIDDEN void mpa_check_bad_pop(const void *p, unsigned cls) __attribute__((noreturn, cold));
+/* Reports the free object p (on a list, leaving it) unless its MAC holds. */
+MPA_HIDDEN void mpa_check_listed(const void *p);
+/* Reports p, a remote-freed object of class cls its owner takes in, unless
+ * it still carries the held mark (a write after free in transit). */
+MPA_HIDDEN void mpa_check_taken_in(const void *p, unsigned cls);
+/* A medium or large allocation on lists l: verifies the newest object of
+ * the thread's quarantine (a write just after its free). */
+MPA_HIDDEN void mpa_check_medium_alloc(mpa_local_t *l) __attribute__((noinline));
+/* Slow-path free checks: the object must be the start of a live object of
+ * ours with its canaries intact; p is then marked freed (held). True when
+ * p is held in quarantine (checked.c hands it to mpa_dealloc_owner later). */
 MPA_HIDDEN bool mpa_check_free(void *p, mpa_pm_entry_t *e) __attribute__((noinline));
 MPA_HIDDEN void mpa_check_live(const void *p, const mpa_pm_entry_t *e, const char *what);
+/* True when the small object p reads as freed (checked builds). */
+MPA_HIDDEN bool mpa_small_is_freed(const void *p);
 /* Records a new requested size for the live small object p of class cls
- * (realloc in place, aligned allocations). */
+ * (realloc in place, aligned allocations), keeping its bytes below it. */
 MPA_HIDDEN void mpa_check_resize(void *p, unsigned cls, size_t size);
 /* Records the requested size of the large object p (just labelled) and
  * writes its canary. */
 MPA_HIDDEN void mpa_check_large_alloc(void *p, size_t size);
-/* Requested size of the live object p (checked: from its trailer). */
+/* Requested size of the live object p (checked: from its tail code). */
 MPA_HIDDEN size_t mpa_check_requested(const void *p, const mpa_pm_entry_t *e);
-/* Frees every object the quarantines hold, when memory runs out; true
- * when they held any (the caller then tries again). */
+/* Frees every object the calling thread's quarantine holds (the debug
+ * build: the debug quarantine), when memory runs out; true when it held
+ * any (the caller then tries again). */
 MPA_HIDDEN bool mpa_quarantine_flush(void);
+/* Frees every object the quarantine of lists l holds (thread exit, trim);
+ * true when it held any. */
+MPA_HIDDEN bool mpa_check_thread_flush(mpa_local_t *l);
 /* The quarantine locks across fork (mpa_lock_fork). */
 MPA_HIDDEN void mpa_check_fork(mpa_fork_stage_t stage);
 /* Bytes of freed objects the hardened builds hold in quarantine (counted
@@ -96,10 +115,8 @@ MPA_HIDDEN size_t mpa_quarantined_bytes(void);
 /* Reports a sized free (free_sized, sized operator delete) whose size is
  * not the requested size of the live object p. */
 MPA_HIDDEN void mpa_check_sized_free(const void *p, size_t size);
-/* Marks p freed (checked mode); nothing in the fast build. */
-MPA_INLINE void mpa_mark_freed(void *p);
 MPA_HIDDEN void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) __attribute__((noinline));
-/* The part of free after the checks: p (checked, marked freed) goes back to
+/* The part of free after the checks: p (checked, marked held) goes back to
  * its slab, its owner's queue or the backend. */
 MPA_HIDDEN void mpa_dealloc_owner(void *p, mpa_pm_entry_t *e);
 MPA_HIDDEN void mpa_slab_event(mpa_slab_t *s) __attribute__((noinline));
@@ -109,6 +126,134 @@ MPA_HIDDEN void mpa_slab_event(mpa_slab_t *s) __attribute__((noinline));
 MPA_HIDDEN void mpa_fast_overflow(mpa_local_t *l, unsigned cls) __attribute__((noinline));
 /* Empty fast lists: every class may take its full hold again. */
 MPA_HIDDEN void mpa_local_reset_room(mpa_local_t *l);
+
+/* ---- checked builds: the checks inlined in the fast paths ----
+ * Objects of classes from MPA_QUARANTINE_MIN bytes (few per slab, so a freed
+ * one comes back at once) are freed through the slow path, to quarantine. */
+#define MPA_QUARANTINE_MIN ((size_t)4096)
+/* The slack code fills the top MPA_TRAILER bytes of an object's last word
+ * (the fast build compiles the code below away: any shift will do). */
+#define MPA_CODE_SHIFT (MPA_TRAILER ? 64 - 8 * MPA_TRAILER : 48)
+
+/* Canary bytes of the object whose key is key: byte i of the word is the
+ * canary of every offset i (mod 8) of the object, each >= 0x80, so that the
+ * bytes programs write most (0, text) never match by chance. */
+MPA_INLINE uint64_t mpa_canary(uintptr_t key) { return key | UINT64_C(0x8080808080808080); }
+
+/* The canary byte at offset `at` of an object. */
+MPA_INLINE unsigned char mpa_canary_at(uint64_t canary, size_t at) {
+    return (unsigned char)(canary >> (8 * (at & 7)));
+}
+
+/* The last word of an object with k bytes of slack: its canary bytes, and
+ * in its top MPA_TRAILER bytes the slack less MPA_TRAILER, keyed. */
+MPA_INLINE uint64_t mpa_tail_word(uint64_t canary, size_t k) {
+    return canary ^ ((uint64_t)(k - MPA_TRAILER) << MPA_CODE_SHIFT);
+}
+
+/* The slack (c less the request) the code of the object p of c bytes
+ * records, above c when the code does not decode. */
+MPA_INLINE size_t mpa_tail_slack(const void *p, size_t c, uint64_t canary) {
+    uint64_t w;
+    __builtin_memcpy(&w, (const char *)p + c - 8, 8);
+    return (size_t)((w ^ canary) >> MPA_CODE_SHIFT) + MPA_TRAILER;
+}
+
+/* Records the request of n bytes in p, an object of c bytes handed out: the
+ * canary byte right after the request, then the last word (which may cover
+ * bytes below n: nothing is there yet; and byte n, with the same value). */
+MPA_INLINE void mpa_tail_set(void *p, size_t c, size_t n, uint64_t canary) {
+    ((unsigned char *)p)[n] = mpa_canary_at(canary, n);
+    uint64_t tw = mpa_tail_word(canary, c - n);
+    __builtin_memcpy((char *)p + c - 8, &tw, 8);
+}
+
+/* The request recorded in the object p of c bytes, or MPA_SIZE_UNKNOWN when
+ * its code does not decode or the canary byte after the request changed
+ * (an overflow). */
+MPA_INLINE size_t mpa_tail_requested(const void *p, size_t c, uint64_t canary) {
+    size_t k = mpa_tail_slack(p, c, canary);
+    if (MPA_UNLIKELY(k > c))
+        return MPA_SIZE_UNKNOWN;
+    size_t n = c - k;
+    return ((const unsigned char *)p)[n] == mpa_canary_at(canary, n) ? n : MPA_SIZE_UNKNOWN;
+}
+
+/* True when the code of the object p of c bytes decodes (its right
+ * neighbour's underflow test); always in the 16-byte class, where a free
+ * object's MAC covers the code. */
+MPA_INLINE bool mpa_tail_plausible(const void *p, size_t c) {
+    return c == 16 || mpa_tail_slack(p, c, mpa_canary(mpa_obj_key(p))) <= c;
+}
+
+/* True when an object of class ci starts at byte `offset` of its slab: a
+ * multiple of the size (offset * ceil(2^64 / size) mod 2^64 < the
+ * reciprocal) and below the slab's last object. */
+MPA_INLINE bool mpa_object_start(size_t offset, const mpa_class_info_t *ci) {
+    unsigned __int128 m = (unsigned __int128)offset * ci->recip;
+    return (uint64_t)m < ci->recip && (uint64_t)(m >> 64) < ci->count;
+}
+
+/* A never-allocated object of a new slab (size bytes): a tail code for a
+ * request of 0 bytes, so that its right neighbour's underflow test holds. */
+MPA_INLINE void mpa_check_fresh(void *p, size_t size) {
+    if (MPA_CHECKED) {
+        uint64_t tw = mpa_tail_word(mpa_canary(mpa_obj_key(p)), size);
+        __builtin_memcpy((char *)p + size - 8, &tw, 8);
+    }
+}
+
+/* Forgets the core's recent object (handed out, or its slab released). */
+MPA_INLINE void mpa_check_no_recent(mpa_core_t *c) {
+    c->recent = c->no_recent;
+    c->recent_key = 0;
+}
+
+/* malloc's pop in the checked build: the MAC of p's link (a write after
+ * free), the MAC of the object the thread freed last (a write just after its
+ * free, found at the next malloc), the link decoded, p's MAC destroyed, its
+ * tail code and canary set. */
+MPA_INLINE void *mpa_checked_pop(mpa_local_t *l, void *p, size_t cls, size_t size) {
+    uintptr_t *w = p, key = mpa_obj_key(p), w0 = w[0];
+    if (MPA_UNLIKELY((w[1] ^ key) != w0))
+        mpa_check_bad_pop(p, (unsigned)cls);
+    mpa_core_t *core = l->core;
+    uintptr_t *r = core->recent;
+    if (r == w)
+        mpa_check_no_recent(core); /* handed out again */
+    else if (MPA_UNLIKELY((r[0] ^ r[1]) != core->recent_key))
+        mpa_check_bad_pop(r, (unsigned)mpa_pm_entry(r)->small.cls);
+    l->fast[cls] = MPA_FL_ENCODE(p, w0);
+    l->room[cls]++;
+    w[1] = 0;
+    size_t c = mpa_class_size((unsigned)cls);
+    mpa_tail_set(p, c, size, mpa_canary(key));
+    if (MPA_UNLIKELY(c >= MPA_QUARANTINE_MIN))
+        mpa_check_medium_alloc(l);
+    return p;
+}
+
+/* free's checks on the fast path of the checked build (~45 instructions):
+ * true when p (ours, entry e, class cls, key = mpa_obj_key(p)) is the start
+ * of an object of its slab, not freed, with its canaries and its left
+ * neighbour's code intact, and of a class that is not quarantined. Any
+ * other case takes the slow path, which reports or quarantines. */
+MPA_INLINE bool mpa_check_local_free(void *p, const mpa_pm_entry_t *e, unsigned cls,
+                                     uintptr_t key) {
+    const mpa_class_info_t *ci = &mpa_classes[cls];
+    size_t c = ci->size, offset = (size_t)((char *)p - e->small.base);
+    if (MPA_UNLIKELY(!mpa_object_start(offset, ci) || c >= MPA_QUARANTINE_MIN))
+        return false;
+    const uintptr_t *w = p;
+    uintptr_t t = w[1] ^ key;
+    if (MPA_UNLIKELY(t == w[0] || t == MPA_MARK_HELD))
+        return false;
+    uint64_t canary = mpa_canary(key);
+    size_t k = mpa_tail_slack(p, c, canary);
+    if (MPA_UNLIKELY(k > c || ((unsigned char *)p)[c - k] != mpa_canary_at(canary, c - k)))
+        return false;
+    return offset == 0 || mpa_tail_plausible((char *)p - c, c);
+}
 
 /* malloc fast path, 13 instructions counted in the shared library:
  *   size check (2), TLS offset (1), class lookup (2: the table is indexed by
@@ -120,11 +265,10 @@ MPA_INLINE void *mpa_alloc_in(mpa_local_t *l, size_t size) {
         size_t cls = mpa_size_to_class(size + MPA_TRAILER);
         void *p = l->fast[cls];
         if (MPA_LIKELY(p != NULL)) {
-            l->fast[cls] = mpa_fl_next(p);
             if (MPA_CHECKED)
-                mpa_check_alloc(l, p, (unsigned)cls, size); /* looks at the next link too */
-            else
-                l->room[cls]++;
+                return mpa_checked_pop(l, p, cls, size);
+            l->fast[cls] = mpa_fl_next(p);
+            l->room[cls]++;
             return p;
         }
     }
@@ -143,9 +287,26 @@ MPA_INLINE void *mpa_alloc(size_t size) { return mpa_alloc_in(&mpa_local, size);
  * half. NULL and foreign pointers take the slow path. */
 MPA_INLINE void mpa_dealloc_in(mpa_local_t *l, void *p) {
     mpa_pm_entry_t *e = mpa_pm_entry(p);
-    if (MPA_LIKELY(e->owner == l->me) && !MPA_CHECKED) {
-        uintptr_t cls = e->small.cls;
-        mpa_fl_set(p, l->fast[cls]);
+    if (MPA_LIKELY(e->owner == l->me)) {
+        uintptr_t cls = e->small.cls, key = mpa_obj_key(p);
+        if (MPA_CHECKED) {
+            /* Checked: to its slab's list, not the fast list, so that a
+             * freed object does not come back at the next malloc (a delayed
+             * double free stays visible); same instructions as the push. */
+            if (MPA_UNLIKELY(!mpa_check_local_free(p, e, (unsigned)cls, key))) {
+                mpa_dealloc_slow(p, e);
+                return;
+            }
+            mpa_slab_t *s = e->small.slab;
+            mpa_fl_set_keyed(p, s->free, key);
+            s->free = p;
+            l->core->recent = p;
+            l->core->recent_key = key;
+            if (MPA_UNLIKELY(--s->needed == 0))
+                mpa_slab_event(s);
+            return;
+        }
+        mpa_fl_set_keyed(p, l->fast[cls], key);
         l->fast[cls] = p;
         if (MPA_UNLIKELY(--l->room[cls] < 0))
             mpa_fast_overflow(l, (unsigned)cls);
@@ -262,28 +423,5 @@ MPA_HIDDEN void mpa_thread_trim(void);
 /* The orphan, init and pool locks, every chunk cache's, the quarantines' and
  * the global backend's, across fork (mpa_lock_fork), for the fork hooks. */
 MPA_HIDDEN void mpa_core_fork(mpa_fork_stage_t stage);
-
-#if MPA_CHECKED
-/* A freed small object carries this in its second word: a use-after-free
- * write or a second free of it is then visible. */
-MPA_INLINE uintptr_t mpa_freed_mark(const void *p) {
-    return mpa_fl_key ^ ((uintptr_t)p * UINT64_C(0x9E3779B97F4A7C15));
-}
-MPA_INLINE void mpa_mark_freed(void *p) { ((uintptr_t *)p)[1] = mpa_freed_mark(p); }
-/* Key of the trailer word that records a small object's requested size. */
-MPA_INLINE uintptr_t mpa_trailer_key(const void *p) {
-    return mpa_fl_key ^ ((uintptr_t)p * UINT64_C(0xD6E8FEB86659FD93));
-}
-/* A never-allocated object of a new slab (size bytes): free, with a trailer
- * that reads as valid, so that its neighbours' underflow checks hold (in a
- * 16-byte object the mark takes the trailer's place). */
-MPA_INLINE void mpa_mark_fresh(void *p, size_t size) {
-    *(uintptr_t *)((char *)p + size - 8) = mpa_trailer_key(p) ^ (size - 8);
-    mpa_mark_freed(p);
-}
-#else
-MPA_INLINE void mpa_mark_freed(void *p) { (void)p; }
-MPA_INLINE void mpa_mark_fresh(void *p, size_t size) { (void)p, (void)size; }
-#endif
 
 #endif /* MPA_CORE_H */

@@ -261,7 +261,7 @@ static void locate_small(char *p, const mpa_pm_entry_t *e, bool freeing, dbg_obj
     if (hdr_is(p, DBG_FREED))
         report_dead(p, true, freeing, hdr_of(p)[0] & DBG_SIZE_MASK);
     if (!hdr_is(p, DBG_LIVE)) {
-        if (((uintptr_t *)raw)[1] == mpa_freed_mark(raw)) /* freed long ago */
+        if (mpa_small_is_freed(raw)) /* freed long ago */
             report_dead(p, true, freeing, MPA_SIZE_UNKNOWN);
         if (p == raw + DBG_HDR)
             mpa_report("heap underflow (the header before the object is overwritten) at", p, 0);

@@ -39,7 +39,7 @@ typedef struct mpa_pm_entry {
     union {
         struct { /* mpa_pm_is_small: a chunk of a slab */
             struct mpa_slab *slab;
-            void *unused;
+            char *base;    /* the slab's first object (checked builds' start-of-object test) */
             uintptr_t cls; /* the slab's size class */
         } small;
         struct {               /* MPA_PM_FREE, MPA_PM_DIRTY: the head chunk of a free block;
@@ -110,10 +110,11 @@ MPA_INLINE uintptr_t mpa_pm_tag(unsigned kind, unsigned order) {
 }
 
 /* Entries to write with mpa_pm_label (backend.h): a chunk of core's slab
- * of class cls; a chunk of kind (a tag of mpa_pm_tag) with no other field;
+ * of class cls starting at base; a chunk of kind (a tag of mpa_pm_tag) with no other field;
  * a later chunk of the large object at base. */
-MPA_INLINE mpa_pm_entry_t mpa_pm_small(uintptr_t core, struct mpa_slab *slab, unsigned cls) {
-    return (mpa_pm_entry_t){.owner = core, .small = {.slab = slab, .cls = cls}};
+MPA_INLINE mpa_pm_entry_t mpa_pm_small(uintptr_t core, struct mpa_slab *slab, char *base,
+                                       unsigned cls) {
+    return (mpa_pm_entry_t){.owner = core, .small = {.slab = slab, .base = base, .cls = cls}};
 }
 
 MPA_INLINE mpa_pm_entry_t mpa_pm_plain(uintptr_t tag) { return (mpa_pm_entry_t){.owner = tag}; }

@@ -12,8 +12,10 @@
  * one). A remote free thus writes into the first line of one object in up
  * to eight; the others stay untouched until their owner takes them in (their
  * cache lines stay with the owner, which writes its free-list links into
- * them anyway). Checked builds keep their freed mark in word 1, so there
- * every message carries only itself (MPA_REMOTE_CARRY 0). */
+ * them anyway). Checked builds keep their held mark in word 1 of every
+ * remote-freed object (a second free of it is seen at once, and its owner
+ * checks the mark when it takes it in), so there every message carries
+ * only itself (MPA_REMOTE_CARRY 0): the freeing thread writes each object. */
 #include "core.h"
 
 typedef _Atomic(void *) mpa_link_t;
@@ -161,6 +163,8 @@ void mpa_remote_free(mpa_local_t *l, void *p, uintptr_t owner, size_t size) {
 static size_t take_in(mpa_local_t *l, void *p) {
     mpa_pm_entry_t *e = mpa_pm_entry(p);
     size_t size = mpa_class_size((unsigned)e->small.cls);
+    if (MPA_CHECKED && e->owner == l->me)
+        mpa_check_taken_in(p, (unsigned)e->small.cls);
     if (MPA_LIKELY(e->owner == l->me))
         mpa_dealloc_local(p, e->small.slab);
     else if (MPA_CHECKED)

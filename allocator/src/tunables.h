@@ -123,9 +123,9 @@
 #define MPA_CHECKED 0
 #endif
 
-/* bytes of freed large blocks the hardened builds hold back before reuse = 2^bits; range: 16..34; bits */
+/* bytes of freed medium and large objects each thread of the checked build holds back before reuse = 2^bits (an object above half of it is not held); range: 16..34; bits */
 #ifndef MPA_QUARANTINE_BITS
-#define MPA_QUARANTINE_BITS 25
+#define MPA_QUARANTINE_BITS 23
 #endif
 
 /* statistics counters for mpa_stats_json (0 compiles them away); range: 0..1; flag */
@@ -152,8 +152,9 @@
 #define MPA_FAST_HOLD_MAX ((size_t)1 << MPA_FAST_HOLD_MAX_BITS)
 #define MPA_QUARANTINE    ((size_t)1 << MPA_QUARANTINE_BITS)
 /* Bytes every small object of a hardened build keeps after its requested
- * size for the keyed canary that records that size (checked.c). */
-#define MPA_TRAILER (MPA_CHECKED ? 8 : 0)
+ * size at least: the keyed code of its slack, in the top bytes of its last
+ * word (checked.c); 2 while the slack of a small class fits 16 bits. */
+#define MPA_TRAILER (MPA_CHECKED ? (MPA_MAX_SMALL_BITS > 16 ? 4 : 2) : 0)
 /* The debug build: the malloc API goes through debug.c. */
 #define MPA_DEBUG_HEAP (MPA_CHECKED >= 2)
 

@@ -103,7 +103,7 @@ Test(backend, label_every_chunk) {
     unsigned order = 3;
     char *p = alloc_block(order);
     size_t chunks = (size_t)1 << order;
-    mpa_pm_label(p, chunks, mpa_pm_small(0x12345678, (struct mpa_slab *)p, 7));
+    mpa_pm_label(p, chunks, mpa_pm_small(0x12345678, (struct mpa_slab *)p, p, 7));
     for (size_t i = 0; i < chunks; i++) {
         const mpa_pm_entry_t *e = mpa_pm_entry(p + i * MPA_CHUNK_SIZE + MPA_CHUNK_SIZE / 2);
         cr_assert(mpa_pm_is_small(e), "chunk %zu", i);
