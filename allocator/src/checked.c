@@ -365,6 +365,62 @@ void mpa_check_sized_free(const void *p, size_t size) {
                          mpa_pm_is_small(e) ? mpa_class_size((unsigned)e->small.cls) : 0, n);
 }
 
+/* ---- bounds of copies (copies.c) ---- */
+
+/* The live heap object holding a, into *start, *n (requested bytes), *c
+ * (class size, 0 for large objects); false when a is no heap object's
+ * (the slack past a slab's last object, free blocks); reports a freed one. */
+static bool object_of(const char *call, const char *a, const char **start, size_t *n, size_t *c) {
+    mpa_pm_entry_t *e = mpa_pm_entry(a);
+    if (mpa_pm_is_small(e)) {
+        unsigned cls = (unsigned)e->small.cls;
+        size_t offset = slab_offset(a, e), index = mpa_class_index(cls, offset);
+        if (index >= mpa_classes[cls].count)
+            return false;
+        *c = mpa_class_size(cls);
+        *start = e->small.base + index * *c;
+        if (small_freed(*start))
+            mpa_report_range(call, 0, (size_t)(a - *start), "into or from the freed object at",
+                             *start, *c, MPA_SIZE_UNKNOWN);
+        *n = mpa_tail_requested(*start, *c, mpa_canary(mpa_obj_key(*start)));
+        if (*n == MPA_SIZE_UNKNOWN)
+            mpa_report_range(call, 0, (size_t)(a - *start),
+                             "into an object already overflowed (canary or size code written), at",
+                             *start, *c, MPA_SIZE_UNKNOWN);
+        return true;
+    }
+    unsigned kind = mpa_pm_kind(e);
+    if (kind != MPA_PM_LARGE && kind != MPA_PM_LARGE_INTERIOR)
+        return false;
+    *start = e->large.base;
+    mpa_pm_entry_t *head = mpa_pm_entry(*start);
+    if (large_quarantined(*start, head))
+        mpa_report_range(call, 0, (size_t)(a - *start), "into or from the freed large object at",
+                         *start, 0, MPA_SIZE_UNKNOWN);
+    if (!mpa_large_is_live(*start, head))
+        return false;
+    *n = large_requested(head);
+    *c = 0;
+    return true;
+}
+
+void mpa_check_range(const char *call, const void *a, size_t len, bool write) {
+    const char *start;
+    size_t n, c = 0;
+    if (!mpa_pm_covers(a))
+        return;
+    /* The debug build's object (its header and canaries lie inside the
+     * core's), else the core's. */
+    if (!(MPA_DEBUG_HEAP && mpa_dbg_bounds(a, &start, &n)) && !object_of(call, a, &start, &n, &c))
+        return;
+    size_t at = (size_t)((const char *)a - start);
+    if (at > n || len > n - at)
+        mpa_report_range(call, len, at,
+                         write ? "writes past the end of the object at"
+                               : "reads past the end of the object at",
+                         start, c, n);
+}
+
 #else
 
 bool mpa_check_free(void *p, mpa_pm_entry_t *e) {

@@ -44,6 +44,13 @@ MPA_HIDDEN void mpa_report(const char *what, const void *p, size_t class_size)
 MPA_HIDDEN void mpa_report_sized(const char *what, const void *p, size_t class_size,
                                  size_t requested) __attribute__((noreturn, cold));
 
+/* A copy past the end of a heap object (hardened builds, copies.c): "mpalloc:
+ * CALL of LEN bytes at offset OFF WHAT 0xOBJ (48-byte class, 40 requested)
+ * in CALL()", where OFF is where the copy starts in the object. */
+MPA_HIDDEN void mpa_report_range(const char *call, size_t len, size_t offset, const char *what,
+                                 const void *obj, size_t class_size, size_t requested)
+    __attribute__((noreturn, cold));
+
 /* A guard-page fault at address, near the object (debug build):
  * "mpalloc: WHAT 0xADDR of the object at 0xOBJ (N requested) in a memory
  * access (SIGSEGV)". Async-signal-safe. */

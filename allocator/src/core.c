@@ -31,6 +31,7 @@ static mpa_local_t orphan = {.me = MPA_NO_OWNER};
 
 #if MPA_CHECKED
 uintptr_t mpa_fl_key;
+uint64_t mpa_code_key = UINT64_C(0x8080808080808080);
 #endif
 
 /* ---- process and thread start ---- */
@@ -45,6 +46,7 @@ bool mpa_heap_init(void) {
         mpa_sizeclass_init();
 #if MPA_CHECKED
         mpa_fl_key = (uintptr_t)mpa_pal_entropy() | 1;
+        mpa_code_key = mpa_pal_entropy() << 48 | UINT64_C(0x8080808080808080);
 #endif
         bool ok = mpa_backend_init();
         if (ok)

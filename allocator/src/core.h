@@ -112,6 +112,17 @@ MPA_HIDDEN void mpa_check_fork(mpa_fork_stage_t stage);
 /* Bytes of freed objects the hardened builds hold in quarantine (counted
  * as live by the slabs and the large-object counter); 0 in the fast build. */
 MPA_HIDDEN size_t mpa_quarantined_bytes(void);
+/* copies.c (hardened builds): reports when the len bytes at a, inside a
+ * heap object, pass its requested end (write: the copy's destination, else
+ * its source), or when the object is freed. Callers first rule out
+ * addresses whose pagemap entry is no heap object's (mpa_copy_may_check). */
+MPA_HIDDEN void mpa_check_range(const char *call, const void *a, size_t len, bool write)
+    __attribute__((noinline));
+/* True when a may lie in a heap object (its pagemap entry is not of unknown
+ * memory: stack, static data, other mappings read 0): 6 instructions. */
+MPA_INLINE bool mpa_copy_may_check(const void *a) {
+    return mpa_pm_entry(a)->owner != MPA_PM_UNKNOWN;
+}
 /* Reports a sized free (free_sized, sized operator delete) whose size is
  * not the requested size of the live object p. */
 MPA_HIDDEN void mpa_check_sized_free(const void *p, size_t size);
@@ -135,10 +146,22 @@ MPA_HIDDEN void mpa_local_reset_room(mpa_local_t *l);
  * (the fast build compiles the code below away: any shift will do). */
 #define MPA_CODE_SHIFT (MPA_TRAILER ? 64 - 8 * MPA_TRAILER : 48)
 
+#if MPA_CHECKED
+/* The canaries' top two bytes, the same for every object (the code of an
+ * object's slack is read without its key: its right neighbour's underflow
+ * test needs no multiply), and 0x80 in the others. */
+MPA_HIDDEN extern uint64_t mpa_code_key;
+#else
+#define mpa_code_key UINT64_C(0x8080808080808080)
+#endif
+
 /* Canary bytes of the object whose key is key: byte i of the word is the
  * canary of every offset i (mod 8) of the object, each >= 0x80, so that the
- * bytes programs write most (0, text) never match by chance. */
-MPA_INLINE uint64_t mpa_canary(uintptr_t key) { return key | UINT64_C(0x8080808080808080); }
+ * bytes programs write most (0, text) never match by chance; bytes 6 and 7
+ * are mpa_code_key's. */
+MPA_INLINE uint64_t mpa_canary(uintptr_t key) {
+    return (key & ((UINT64_C(1) << 48) - 1)) | mpa_code_key;
+}
 
 /* The canary byte at offset `at` of an object. */
 MPA_INLINE unsigned char mpa_canary_at(uint64_t canary, size_t at) {
@@ -183,7 +206,7 @@ MPA_INLINE size_t mpa_tail_requested(const void *p, size_t c, uint64_t canary) {
  * neighbour's underflow test); always in the 16-byte class, where a free
  * object's MAC covers the code. */
 MPA_INLINE bool mpa_tail_plausible(const void *p, size_t c) {
-    return c == 16 || mpa_tail_slack(p, c, mpa_canary(mpa_obj_key(p))) <= c;
+    return c == 16 || mpa_tail_slack(p, c, mpa_code_key) <= c;
 }
 
 /* True when an object of class ci starts at byte `offset` of its slab: a

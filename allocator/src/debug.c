@@ -503,7 +503,45 @@ static void dbg_fault(void *address) {
                          address, user, n);
 }
 
+/* The live debug object holding address a (copies.c's bounds): small
+ * objects at the usual place in their core object (16-byte alignment;
+ * others are checked against the core object), guarded ones through their
+ * descriptor. */
+bool mpa_dbg_bounds(const void *a, const char **start, size_t *n) {
+    if (!mpa_pm_covers(a) || atomic_load_explicit(&dbg_state, memory_order_acquire) != 2)
+        return false;
+    const mpa_pm_entry_t *e = mpa_pm_entry(a);
+    char *user;
+    if (mpa_pm_is_small(e)) {
+        if (of_mspace(a, e))
+            return false;
+        unsigned cls = (unsigned)e->small.cls;
+        size_t offset = (size_t)((const char *)a - e->small.base);
+        size_t index = mpa_class_index(cls, offset);
+        if (index >= mpa_classes[cls].count)
+            return false;
+        user = e->small.base + index * mpa_class_size(cls) + DBG_HDR;
+    } else {
+        char *base = guarded_base(a);
+        if (base == NULL || mpa_pm_entry(base)->large.usable == 0 || of_mspace(a, e))
+            return false;
+        user = (char *)(uintptr_t)(*(uint64_t *)(base + MPA_PAGE_SIZE) ^ key_for(base, DBG_DESC));
+        if (!mpa_pm_covers(user) || mpa_pm_entry(user)->large.base != base)
+            return false;
+    }
+    if (!hdr_is(user, DBG_LIVE) || (const char *)a < user)
+        return false;
+    *start = user;
+    *n = hdr_of(user)[0] & DBG_SIZE_MASK;
+    return true;
+}
+
 #else
+
+bool mpa_dbg_bounds(const void *a, const char **start, size_t *n) {
+    (void)a, (void)start, (void)n;
+    return false;
+}
 
 void *mpa_dbg_alloc(size_t align, size_t size, bool zero) {
     (void)align, (void)zero;

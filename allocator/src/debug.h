@@ -20,6 +20,10 @@ MPA_HIDDEN void *mpa_dbg_realloc(void *p, size_t size);
 /* The requested size of the live object p. pre: p != NULL. */
 MPA_HIDDEN size_t mpa_dbg_usable(const void *p);
 
+/* The live debug object holding address a: its start and requested size
+ * (the bounds-checked copies); false when a is in none (other builds: always). */
+MPA_HIDDEN bool mpa_dbg_bounds(const void *a, const char **start, size_t *n);
+
 /* Bytes the debug quarantine holds (0 in other builds). */
 MPA_HIDDEN size_t mpa_dbg_quarantined_bytes(void);
 

@@ -69,7 +69,7 @@ void *mpa_large_alloc(mpa_core_t *c, size_t size, size_t align, bool zero) {
     }
     label(b, p, order, usable);
     if (zero && !zeroed)
-        memset(p, 0, usable);
+        memset(p, 0, size); /* (hardened builds: the copy checks stop at the request) */
     if (MPA_CHECKED)
         mpa_check_large_alloc(p, size);
     atomic_fetch_add_explicit(&large_live, (int64_t)usable, memory_order_relaxed);

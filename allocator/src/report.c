@@ -62,6 +62,23 @@ void mpa_report_sized(const char *what, const void *p, size_t class_size, size_t
     mpa_pal_error(line);
 }
 
+#if MPA_CHECKED
+void mpa_report_range(const char *call, size_t len, size_t offset, const char *what,
+                      const void *obj, size_t class_size, size_t requested) {
+    char line[160];
+    size_t at = put_str(line, 0, sizeof line, call);
+    at = put_str(line, at, sizeof line, " of ");
+    at = put_uint(line, at, sizeof line, len, 10);
+    at = put_str(line, at, sizeof line, " bytes at offset ");
+    at = put_uint(line, at, sizeof line, offset, 10);
+    at = put_str(line, at, sizeof line, " ");
+    at = put_str(line, at, sizeof line, what);
+    line[at] = '\0';
+    mpa_report_call = call;
+    mpa_report_sized(line, obj, class_size, requested);
+}
+#endif
+
 void mpa_report(const char *what, const void *p, size_t class_size) {
     mpa_report_sized(what, p, class_size, MPA_SIZE_UNKNOWN);
 }

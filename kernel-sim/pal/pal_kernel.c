@@ -142,3 +142,8 @@ const char *mpa_pal_option(const char *name) {
     (void)name;
     return NULL;
 }
+
+void *mpa_pal_libc_function(const char *name) {
+    (void)name;
+    return NULL; /* no C library in the kernel */
+}

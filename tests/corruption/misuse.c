@@ -420,6 +420,184 @@ static void new_array_delete_xl(void) { new_array_delete(XL); }
 static void overflow_into_freed_xl(void) { overflow_into_freed_neighbour(XL); }
 static void sized_delete_xl(void) { sized_delete(XL); }
 
+/* ---- copies past the end of a heap object (the hardened builds check
+ * memcpy, memmove, memset, strcpy, strncpy, strcat and glibc's __*_chk
+ * forms). Each call goes through a volatile pointer, so that the compiler
+ * cannot inline the copy: the exported function is what is tested. ---- */
+
+extern void *__memcpy_chk(void *, const void *, size_t, size_t) __attribute__((weak));
+
+static void *(*volatile memcpy_p)(void *, const void *, size_t) = memcpy;
+static void *(*volatile memmove_p)(void *, const void *, size_t) = memmove;
+static void *(*volatile memset_p)(void *, int, size_t) = memset;
+static char *(*volatile strcpy_p)(char *, const char *) = strcpy;
+static char *(*volatile strncpy_p)(char *, const char *, size_t) = strncpy;
+static char *(*volatile strcat_p)(char *, const char *) = strcat;
+
+/* A source of n readable bytes that is no heap object. */
+static const char *source(size_t n) {
+    static char *src;
+    static size_t have;
+    if (n > have) {
+        src = mmap(NULL, n + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (src == MAP_FAILED)
+            exit(2);
+        memset(src, 's', n + 4096);
+        have = n + 4096;
+    }
+    return src;
+}
+
+/* memcpy of n + by bytes into an object of n (then freed, where the debug
+ * build's canaries are checked). */
+static void copy_past(size_t n, size_t by) {
+    char *p = malloc(n);
+    memcpy_p(opaque(p), source(n + by), n + by);
+    free(p);
+}
+
+static void copy_memcpy_small(void) { copy_past(S, 1); }
+static void copy_memcpy_medium(void) { copy_past(M, 1); }
+static void copy_memcpy_large(void) { copy_past(L, 16); }
+static void copy_memcpy_xl(void) { copy_past(XL, 1); }
+
+/* Starting inside the object: 11 bytes at offset 30 of a 40-byte object. */
+static void copy_offset_small(void) {
+    char *p = malloc(S);
+    memcpy_p((char *)opaque(p) + 30, source(11), 11);
+    free(p);
+}
+
+static void copy_memmove_small(void) {
+    char *p = malloc(S);
+    memset(p, 'm', S);
+    memmove_p((char *)opaque(p) + 8, p, S);
+    free(p);
+}
+
+static void copy_memset_small(void) {
+    char *p = malloc(S);
+    memset_p(opaque(p), 0, S + 1);
+    free(p);
+}
+
+static void copy_memset_xl(void) {
+    char *p = malloc(XL);
+    memset_p(opaque(p), 0, XL + 8);
+    free(p);
+}
+
+/* A string of S characters (S + 1 bytes with its NUL) into S bytes. */
+static void copy_strcpy_small(void) {
+    char *p = malloc(S), *s = malloc(S + 1);
+    memset(s, 'c', S);
+    s[S] = '\0';
+    strcpy_p(opaque(p), s);
+    free(p);
+}
+
+static void copy_strncpy_medium(void) {
+    char *p = malloc(M);
+    strncpy_p(opaque(p), "pad", M + 1);
+    free(p);
+}
+
+static void copy_strcat_small(void) {
+    char *p = malloc(S), s[S];
+    memset(s, 'k', S - 4);
+    s[S - 4] = '\0';
+    memcpy(p, "abcd", 5); /* 4 + 36 characters + NUL: 41 bytes */
+    strcat_p(opaque(p), s);
+    free(p);
+}
+
+/* A read past the end: 48 bytes from an object of 40 into the stack. */
+static void copy_read_small(void) {
+    char *p = malloc(S), out[64];
+    memset(p, 'r', S);
+    memcpy_p(out, opaque(p), S + 8);
+    printf("%c\n", out[0]);
+    free(p);
+}
+
+/* glibc's fortified form, with a destination size the compiler did not
+ * know ((size_t)-1): only the heap check can stop it. */
+static void copy_memcpy_chk_small(void) {
+    if (!__memcpy_chk)
+        return;
+    char *p = malloc(S);
+    __memcpy_chk(opaque(p), source(S + 1), S + 1, (size_t)-1);
+    free(p);
+}
+
+static void *copy_thread(void *p) {
+    memcpy_p(opaque(p), source(S + 1), S + 1);
+    return NULL;
+}
+
+/* Allocated here, overflowed by a copy on another thread. */
+static void copy_remote_small(void) {
+    pthread_t t;
+    char *p = malloc(S);
+    if (pthread_create(&t, NULL, copy_thread, p) != 0 || pthread_join(t, NULL) != 0)
+        exit(2);
+    free(p);
+}
+
+static void *copy_thread_xl(void *p) {
+    memset_p(opaque(p), 'x', XL + 1);
+    return NULL;
+}
+
+static void copy_remote_xl(void) {
+    pthread_t t;
+    char *p = malloc(XL);
+    if (pthread_create(&t, NULL, copy_thread_xl, p) != 0 || pthread_join(t, NULL) != 0)
+        exit(2);
+    free(p);
+}
+
+/* Another thread's object, copied into exactly. */
+static void *copy_thread_exact(void *p) {
+    memcpy_p(p, source(S), S);
+    return NULL;
+}
+
+/* Copies that stay inside their objects, or touch no heap object: none
+ * may fire. */
+static void clean_copies(void) {
+    static char stat[256];
+    char stack[256];
+    static const size_t sizes[] = {1, 15, 16, 40, 48, 100, 4096, M, L, XL};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        size_t n = sizes[i];
+        char *p = malloc(n), *q = malloc(n);
+        memset_p(p, 'a', n);                   /* exactly to the end */
+        memcpy_p(q, p, n);                     /* both exactly */
+        memmove_p(p + n / 2, p, n - n / 2);    /* inside, overlapping */
+        memcpy_p(p + n, source(1), 0);         /* nothing, at the end */
+        memcpy_p(stack, p, n < 256 ? n : 256); /* heap to stack */
+        memcpy_p(stat, stack, 256);            /* no heap object at all */
+        memset_p(stack, 0, 256);
+        p[n - 1] = '\0';
+        strcpy_p(q, p);       /* n bytes with the NUL */
+        strncpy_p(q, "x", n); /* pads exactly n */
+        if (n > 4) {
+            strcpy_p(q, "ab");
+            strcat_p(q, p + 2); /* 2 + (n - 3) characters and the NUL: n bytes */
+        }
+        if (__memcpy_chk)
+            __memcpy_chk(q, p, n, n);
+        free(p);
+        free(q);
+    }
+    char *p = malloc(S);
+    pthread_t t;
+    if (pthread_create(&t, NULL, copy_thread_exact, p) != 0 || pthread_join(t, NULL) != 0)
+        exit(2);
+    free(p);
+}
+
 /* ---- correct programs: no build may report anything ---- */
 
 static void clean_sizes(void) {
@@ -652,6 +830,22 @@ static const struct {
     {"overflow_into_freed_xl", overflow_into_freed_xl},
     {"sized_delete_xl", sized_delete_xl},
     {"uaf_head_remote", uaf_head_remote},
+    {"copy_memcpy_small", copy_memcpy_small},
+    {"copy_memcpy_medium", copy_memcpy_medium},
+    {"copy_memcpy_large", copy_memcpy_large},
+    {"copy_memcpy_xl", copy_memcpy_xl},
+    {"copy_offset_small", copy_offset_small},
+    {"copy_memmove_small", copy_memmove_small},
+    {"copy_memset_small", copy_memset_small},
+    {"copy_memset_xl", copy_memset_xl},
+    {"copy_strcpy_small", copy_strcpy_small},
+    {"copy_strncpy_medium", copy_strncpy_medium},
+    {"copy_strcat_small", copy_strcat_small},
+    {"copy_read_small", copy_read_small},
+    {"copy_memcpy_chk_small", copy_memcpy_chk_small},
+    {"copy_remote_small", copy_remote_small},
+    {"copy_remote_xl", copy_remote_xl},
+    {"clean_copies", clean_copies},
     {"clean_sizes", clean_sizes},
     {"clean_aligned", clean_aligned},
     {"clean_cxx", clean_cxx},

@@ -27,7 +27,8 @@ DF='double free'
 OVF='heap overflow'
 UNF='heap underflow'
 UAF='(write to a freed object|use after free|corrupted free-list link)'
-NEIGH='(write to a freed object|use after free|heap overflow)'
+# (a memset past the end is stopped at the call by the hardened builds)
+NEIGH='(write to a freed object|use after free|heap overflow|memset of [0-9]+ bytes at offset [0-9]+ writes past the end)'
 INT='free of a pointer inside (an|a large) object'
 FOR='free of a pointer mpalloc did not allocate'
 RU='realloc or usable size of a freed or interior pointer'
@@ -36,6 +37,10 @@ RUX='(realloc or usable size of a freed or interior pointer|realloc of a pointer
 FORR='(realloc|free) of a pointer mpalloc did not allocate'
 ZERO='(write into a malloc\(0\) block|heap overflow)'
 CALL=' in ([a-z_]+|operator [a-z]+)\(\)$| in a memory access \(SIGSEGV\)$'
+# Copies past the end of a heap object: both hardened builds stop them at
+# the call (the debug build against its own object's requested size).
+COPYW='[_a-z]+ of [0-9]+ bytes at offset [0-9]+ writes past the end of the object at'
+COPYR='[_a-z]+ of [0-9]+ bytes at offset [0-9]+ reads past the end of the object at'
 
 # case ; checked ; debug ; "fast" when the fast build must catch it too
 cases="
@@ -116,12 +121,28 @@ reuse_medium_write         ;-;$UAF;
 overflow_into_freed_xl     ;$NEIGH;$NEIGH;
 sized_delete_xl            ;$SZ;$SZ;
 uaf_head_remote            ;$UAF;$UAF;
+copy_memcpy_small          ;$COPYW;$COPYW;
+copy_memcpy_medium         ;$COPYW;$COPYW;
+copy_memcpy_large          ;$COPYW;$COPYW;
+copy_memcpy_xl             ;$COPYW;$COPYW;
+copy_offset_small          ;$COPYW;$COPYW;
+copy_memmove_small         ;$COPYW;$COPYW;
+copy_memset_small          ;$COPYW;$COPYW;
+copy_memset_xl             ;$COPYW;$COPYW;
+copy_strcpy_small          ;$COPYW;$COPYW;
+copy_strncpy_medium        ;$COPYW;$COPYW;
+copy_strcat_small          ;$COPYW;$COPYW;
+copy_read_small            ;$COPYR;$COPYR;
+copy_memcpy_chk_small      ;$COPYW;$COPYW;
+copy_remote_small          ;$COPYW;$COPYW;
+copy_remote_xl             ;$COPYW;$COPYW;
 clean_sizes                ;=;=;
 clean_aligned              ;=;=;
 clean_cxx                  ;=;=;
 clean_threads              ;=;=;
 clean_many_mappings        ;=;=;
 clean_own_fault_handler    ;=;=;
+clean_copies               ;=;=;
 "
 
 fails=0

@@ -72,6 +72,13 @@ outside_ok=(
     vsnprintf           # stats.c formats mpa_stats_json into the caller's buffer
     _GLOBAL_OFFSET_TABLE_ # the linker's, not libc's (position-independent code)
 )
+# C library functions that copies.c (override, hardened builds) defines for
+# the program, with the C library's contract and checks added: a lower
+# layer's call to one of them is a call to the C library's function (allowed
+# above or not), not an upward reference.
+libc_defined=(memcpy mempcpy memmove memset strcpy stpcpy strncpy strcat strncat
+    __memcpy_chk __mempcpy_chk __memmove_chk __memset_chk __strcpy_chk __stpcpy_chk
+    __strncpy_chk __strcat_chk __strncat_chk)
 # Per file: cxx.c implements operator new, whose contract is the C++ runtime's.
 outside_ok_cxx=(
     _ZSt15get_new_handlerv    # std::get_new_handler: new calls it when out of memory
@@ -129,13 +136,14 @@ check_set() {
     # Joins each reference with its definition; prints the upward ones, and
     # the references outside the set (OS, libc) of files outside pal/.
     awk -v order="$order" -v set="${dir#"$build"/}" -v ok="${outside_ok[*]}" \
-        -v okcxx="${outside_ok_cxx[*]}" -v okre="$outside_ok_prefix" '
+        -v okcxx="${outside_ok_cxx[*]}" -v okre="$outside_ok_prefix" -v libc="${libc_defined[*]}" '
         BEGIN {
             n = split(order, names, " "); for (i = 1; i <= n; i++) rank[names[i]] = i
             n = split(ok, a, " "); for (i = 1; i <= n; i++) allowed[a[i]] = 1
             n = split(okcxx, a, " "); for (i = 1; i <= n; i++) allowed_cxx[a[i]] = 1
+            n = split(libc, a, " "); for (i = 1; i <= n; i++) libc_name[a[i]] = 1
         }
-        NR == FNR { file[$1] = $2; layer[$1] = $3; next }
+        NR == FNR { if (!($1 in libc_name)) { file[$1] = $2; layer[$1] = $3 }; next }
         ($1 in file) && rank[layer[$1]] > rank[$3] {
             printf "%s: %s (%s) references %s of %s (%s)\n", set, $2, $3, $1, file[$1], layer[$1]
         }

@@ -165,6 +165,13 @@ int mpa_pal_thread_start(void (*fn)(void), const char *name);
  * platform's, valid for the life of the process. */
 const char *mpa_pal_option(const char *name);
 
+/* The hardened builds' bounds-checked copies (copies.c): the C library's
+ * own definition of the function `name` (the next one after this library,
+ * where a program that preloads it would have found it), or NULL when the
+ * platform has none. May take the loader's lock: called from the library
+ * constructor only, never from a malloc, free or copy. */
+void *mpa_pal_libc_function(const char *name);
+
 /* The debug build's guard pages (needed only where MPA_CHECKED is 2).
  * Makes the range inaccessible (access 0) or readable and writable again
  * (access 1); returns 0, or -1 when the platform refuses.

@@ -12,6 +12,7 @@
  * CLOCK_MONOTONIC. Thread exit through a pthread key's destructor, fork
  * through pthread_atfork, the background thread through pthread_create.
  * This is the only allocator file that includes OS headers. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -398,3 +399,5 @@ int mpa_pal_thread_start(void (*fn)(void), const char *name) {
 }
 
 const char *mpa_pal_option(const char *name) { return getenv(name); }
+
+void *mpa_pal_libc_function(const char *name) { return dlsym(RTLD_NEXT, name); }
