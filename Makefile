@@ -5,7 +5,7 @@
 #   make variant NAME=x FLAGS='-DMPA_...'   library variant in build/variants/x
 #   make asan|ubsan|tsan   sanitizer builds of the tests, run
 #   make assert       the tests against MPA_DEBUG=2 builds (every assertion on)
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   library, header, pkg-config, mpbench and its toolkit, man pages
 # Sources are found by wildcard: a new .c in a folder is built without edits here.
 
 BUILD   ?= build
@@ -118,9 +118,11 @@ $(LIB_DEBUG): $(ALLOC_SRC) $(wildcard allocator/src/*.h allocator/src/pal/*.h al
 	@mkdir -p $(dir $@)
 	cp $(BUILD)/variants/debug/lib/libmpalloc.so $@
 
+VERSION := $(shell sed -n 's/^\#define MPA_VERSION "\(.*\)"/\1/p' allocator/include/mpalloc.h)
+
 $(BUILD)/obj/harness/%.o: harness/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPBASE) $(CBASE) -Iharness -c $< -o $@
+	$(CC) $(CPPBASE) $(CBASE) -Iharness -DMPB_VERSION='"$(VERSION)"' -c $< -o $@
 
 $(MPBENCH): $(HARNESS_OBJ)
 	@mkdir -p $(dir $@)
@@ -241,13 +243,17 @@ assert: deps
 	@$(MAKE) --no-print-directory all tests BUILD=$(BUILD)/assert FLAGS='$(FLAGS) -DMPA_DEBUG=2'
 	@scripts/run-tests $(BUILD)/assert assert
 
-install: lib
+# The library for programs (PREFIX/lib, PREFIX/include, pkg-config) and the
+# whole toolkit: mpbench with its workloads, probe, recorder and replayer,
+# man pages made from --help by help2man (scripts/install-toolkit says where).
+install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIB_SO) $(LIB_CHECKED) $(LIB_DEBUG) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 allocator/include/mpalloc.h $(DESTDIR)$(PREFIX)/include/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|0.1.0|' scripts/mpalloc.pc.in \
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' scripts/mpalloc.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mpalloc.pc
+	scripts/install-toolkit $(BUILD) $(PREFIX) $(DESTDIR)
 
 # One formatting style for every C file (.clang-format at the top). `make
 # format` rewrites the tree; `make format-check` (CI) fails on any file that

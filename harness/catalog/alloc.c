@@ -15,8 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-const char *const mpb_alloc_defaults[] = {"glibc",    "jemalloc", "tcmalloc",
-                                          "mimalloc", "mpalloc",  NULL};
+const char *const mpb_alloc_defaults[] = {"glibc",     "jemalloc", "tcmalloc", "mimalloc",
+                                          "tbbmalloc", "scudo",    "mpalloc",  NULL};
 
 const char *const mpb_alloc_known[] = {"glibc",     "jemalloc", "tcmalloc", "mimalloc",
                                        "tbbmalloc", "scudo",    "mpalloc",  NULL};

@@ -84,6 +84,12 @@ void mpb_alloc_version(mpb_alloc_t *a) {
         return;
     if (!strncmp(a->name, "mpalloc", 7) && mpalloc_version(a->version, sizeof a->version) == 0)
         return;
+#ifdef MPB_VERSION
+    if (!strncmp(a->name, "mpalloc", 7) && mpb_is_file(a->path)) { /* installed: no source tree */
+        mpb_copy(a->version, sizeof a->version, MPB_VERSION);
+        return;
+    }
+#endif
     if (dpkg_version(a->path, a->version, sizeof a->version) == 0)
         return;
     soname_version(a->path, a->version, sizeof a->version);

@@ -1,11 +1,16 @@
 /* mpbench: the benchmarking toolkit's one binary. Dispatches
  * `mpbench <command> ...` to the command functions of commands.h, and
- * prints the overview for `mpbench`, `mpbench --help` or `mpbench help`.
+ * prints the overview for `mpbench`, `mpbench --help` or `mpbench help`,
+ * and the version for `mpbench --version` (what help2man reads).
  * Each command prints its own --help. */
 #include "cli/commands.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#ifndef MPB_VERSION
+#define MPB_VERSION "unknown" /* the Makefile passes MPA_VERSION of mpalloc.h */
+#endif
 
 static const struct {
     const char *name;
@@ -50,6 +55,10 @@ int main(int argc, char **argv) {
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         overview(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("mpbench (mpalloc) %s\n", MPB_VERSION);
         return 0;
     }
     for (size_t i = 0; i < NCOMMANDS; i++)

@@ -22,7 +22,7 @@ static const char replay_help[] =
     "first 64 bytes and one byte per 4 KiB page are written.\n"
     "\n"
     "  -a, --alloc LIST    allocators: names, paths or NAME=PATH, as mpbench run\n"
-    "                      takes them (default: the default five)\n"
+    "                      takes them (default: as mpbench run)\n"
     "  -r, --repeat N      counted replays per allocator (default 5)\n"
     "  -o, --out DIR       results folder (the format of mpbench run)\n"
     "      --timeout S     kill a replay after S seconds (default 60)\n"
