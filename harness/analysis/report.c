@@ -471,7 +471,21 @@ static void put_entry(FILE *f, const mpb_cellset_t *cs, const mpb_cell_t *c, int
     fputs(" |", f);
 }
 
+/* 1 when row (workload w, threads t) belongs in metric m's table: some
+ * allocator ran there, and for a metric only some workloads report (peak
+ * live bytes, RSS after free, a replay's times) some cell has a value of
+ * it; the core metrics keep rows of failed cells. */
+static int row_wanted(const mpb_cellset_t *cs, int m, const char *w, int t) {
+    int core = m == MPB_M_WALL || m == MPB_M_RSS || m == MPB_M_OPS, any = 0;
+    for (size_t a = 0; a < cs->nallocs; a++) {
+        const mpb_cell_t *c = mpb_cells_find(cs, cs->allocs[a], w, t);
+        any |= c && (core || c->nvals[m]);
+    }
+    return any;
+}
+
 static void metric_table(FILE *f, const mpb_cellset_t *cs, int m) {
+    size_t rows = 0, all = 0;
     fprintf(f, "## %s%s\n\n| workload | threads |", mpb_metrics[m].title,
             mpb_metrics[m].higher_better ? " - higher is better" : " - lower is better");
     for (size_t a = 0; a < cs->nallocs; a++)
@@ -482,12 +496,19 @@ static void metric_table(FILE *f, const mpb_cellset_t *cs, int m) {
     fputc('\n', f);
     for (size_t w = 0; w < cs->nworkloads; w++)
         for (size_t t = 0; t < cs->nthreads; t++) {
+            all += row_wanted(cs, MPB_M_WALL, cs->workloads[w], cs->threads[t]);
+            if (!row_wanted(cs, m, cs->workloads[w], cs->threads[t]))
+                continue;
+            rows++;
             fprintf(f, "| %s | %d |", cs->workloads[w], cs->threads[t]);
             for (size_t a = 0; a < cs->nallocs; a++)
                 put_entry(f, cs,
                           mpb_cells_find(cs, cs->allocs[a], cs->workloads[w], cs->threads[t]), m);
             fputc('\n', f);
         }
+    if (rows < all)
+        fprintf(f, "\nOnly the %zu of %zu workload and thread cells that report `%s` are shown.\n",
+                rows, all, mpb_metrics[m].name);
     fputc('\n', f);
 }
 

@@ -16,6 +16,9 @@
 #include "common/stats.h"
 
 #define MPB_VERDICT_MIN_RUNS 5 /* ok runs per side before any verdict */
+#define MPB_VERDICT_THRESHOLD \
+    0.05 /* the smallest change called a gain or a loss (compare's
+                                      default --threshold) */
 
 enum {
     MPB_V_SAME = 0,     /* interval includes 1, or the change is under the threshold */

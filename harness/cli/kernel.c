@@ -117,6 +117,48 @@ static int kb_parse(int argc, char **argv, kb_opts_t *o) {
     return 0;
 }
 
+/* Progress while ks-bench runs (it prints nothing for tens of seconds):
+ * once a second, when results.csv grew, the rows so far and the last cell
+ * measured, on stderr. */
+static void show_progress(const char *csv, size_t *shown, double t0) {
+    FILE *f = fopen(csv, "r");
+    char line[1024], last[1024] = "";
+    size_t rows = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (strchr(line, '\n') && rows++)
+            mpb_copy(last, sizeof last, line);
+    if (f)
+        fclose(f);
+    if (rows <= 1 || rows == *shown)
+        return;
+    *shown = rows;
+    char *fld[16] = {0}; /* allocator,variant,workload,threads,...,size (the 15th) */
+    int n = 0;
+    last[strcspn(last, "\n")] = '\0';
+    for (char *p = last; p && n < 16; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        fld[n++] = p;
+    for (char *p = last; (p = strchr(p, ',')) != NULL;)
+        *p++ = '\0';
+    if (n < 4)
+        return;
+    fprintf(stderr, "mpbench kernel: %zu rows in %.0f s; last: %s %s%s%s%s on %s CPU%s\n", rows - 1,
+            mpb_now() - t0, fld[0], fld[2], n >= 15 && *fld[14] ? " " : "", n >= 15 ? fld[14] : "",
+            n >= 15 && *fld[14] ? " B" : "", fld[3], strcmp(fld[3], "1") ? "s" : "");
+}
+
+/* waitpid for ks-bench, showing progress; returns waitpid's result. */
+static pid_t wait_showing(pid_t pid, const char *csv, int *st) {
+    size_t shown = 0;
+    double t0 = mpb_now();
+    for (;;) {
+        pid_t r = waitpid(pid, st, WNOHANG);
+        if (r != 0)
+            return r;
+        show_progress(csv, &shown, t0);
+        usleep(1000000);
+    }
+}
+
 /* Runs ks-bench into DIR/results.csv. Returns 0, 1 when runs crashed (their
  * rows are kept), -1 when ks-bench could not run or was killed, -2 when it
  * refused its options (exit 2: an unknown allocator, test or size). */
@@ -138,7 +180,7 @@ static int kb_run_bench(const kb_opts_t *o, const char *csv) {
         _exit(127);
     }
     int st = 0;
-    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) == 127) {
+    if (pid < 0 || wait_showing(pid, csv, &st) != pid || !WIFEXITED(st) || WEXITSTATUS(st) == 127) {
         if (pid > 0 && WIFSIGNALED(st))
             fprintf(stderr, "mpbench kernel: ks-bench killed by signal %d\n", WTERMSIG(st));
         else

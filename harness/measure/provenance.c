@@ -291,6 +291,23 @@ static int env_has_probe(long pid, const char *probe) {
     return preload ? 1 : n == 0 || n == sizeof buf - 1 ? -1 : 0;
 }
 
+/* 1 when process pid's environment marks it as a helper the workload runs
+ * without the allocator on purpose (MPB_NOT_MEASURED=1): a static one too
+ * (wl-redis runs ldconfig, statically linked, to find libc). */
+static int not_measured(long pid) {
+    char path[64], buf[65536];
+    mpb_fmt(path, sizeof path, "/proc/%ld/environ", pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    for (size_t i = 0; i < n; i += strlen(buf + i) + 1)
+        if (!strcmp(buf + i, "MPB_NOT_MEASURED=1"))
+            return 1;
+    return 0;
+}
+
 /* Checks one process once per program it runs; notes the first failure. */
 static void watch_one(mpb_prov_watch_t *w, long pid) {
     char path[64], exe[PATH_MAX];
@@ -306,7 +323,7 @@ static void watch_one(mpb_prov_watch_t *w, long pid) {
     ssize_t len = readlink(path, exe, sizeof exe - 1);
     exe[len > 0 ? len : 0] = '\0';
     int env = 1;
-    if (len > 0 && mpb_elf_is_static(exe))
+    if (len > 0 && mpb_elf_is_static(exe) && !not_measured(pid))
         mpb_fmt(w->why, sizeof w->why,
                 "allocator not verified: %s (pid %ld) in the workload's "
                 "process tree is statically linked and ran without it",

@@ -208,7 +208,7 @@ static int run_matrix(const mpb_sweep_t *s, const sweep_args_t *a) {
     if (a->alloc)
         off += (size_t)mpb_fmt(allocs + off, sizeof allocs - off, ",%s", a->alloc);
     for (size_t i = 0; i < s->npts; i++)
-        if (strcmp(s->pts[i].status, "build-failed") != 0)
+        if (strcmp(s->pts[i].status, "build-failed") != 0 && strcmp(s->pts[i].status, "default"))
             off +=
                 (size_t)mpb_fmt(allocs + off, sizeof allocs - off, ",mpalloc-%s", s->pts[i].name);
     mpb_strlist_t args = {0};

@@ -136,6 +136,6 @@ size_t mpb_sweep_build_all(mpb_sweep_t *s) {
     make_dirs(dir);
     size_t ok = 0;
     for (size_t i = 0; i < s->npts; i++)
-        ok += (size_t)build_one(s, &s->pts[i], i);
+        ok += !strcmp(s->pts[i].status, "default") ? 1 : (size_t)build_one(s, &s->pts[i], i);
     return ok;
 }

@@ -51,6 +51,11 @@ mpb_sweepratio_t mpb_sweepdata_ratio(const mpb_sweepdata_t *d, size_t row, const
     const mpb_cell_t *ref = mpb_cells_find(&d->cs, MPB_SWEEP_REF, wl, threads);
     if (!v || !ref || !v->nvals[m] || !ref->nvals[m])
         return out;
+    if (v == ref) { /* a grid point at the defaults is the default build: exactly 1 */
+        out.r = (mpb_ratio_t){1, 1, 1};
+        out.ok = 1, out.n = out.nref = ref->nvals[m];
+        return out;
+    }
     out.ok = mpb_stats_ratio(v->vals[m], v->nvals[m], ref->vals[m], ref->nvals[m], &out.r) == 0;
     out.n = v->nvals[m], out.nref = ref->nvals[m];
     return out;

@@ -101,6 +101,19 @@ static void point_name(const mpb_sweep_t *s, mpb_sweep_point_t *p) {
         mpb_fmt(p->name, sizeof p->name, "v%08lx", mpb_sweep_hash(p->flags));
 }
 
+/* 1 when every value of p is its tunable's default (compared as numbers
+ * when both are: 0x10 is 16). */
+static int is_default(const mpb_sweep_t *s, const mpb_sweep_point_t *p) {
+    for (size_t k = 0; k < s->ntun; k++) {
+        char *e1, *e2;
+        long a = strtol(p->vals[k], &e1, 0), b = strtol(s->defs[k], &e2, 0);
+        int same = *e1 || *e2 ? !strcmp(p->vals[k], s->defs[k]) : a == b;
+        if (!same)
+            return 0;
+    }
+    return 1;
+}
+
 int mpb_sweep_grid(mpb_sweep_t *s) {
     size_t n = 1;
     for (size_t k = 0; k < s->ntun; k++)
@@ -123,6 +136,8 @@ int mpb_sweep_grid(mpb_sweep_t *s) {
             off += (size_t)mpb_fmt(p->flags + off, sizeof p->flags - off, "%s-D%s=%s", k ? " " : "",
                                    s->names[k], p->vals[k]);
         point_name(s, p);
+        if (is_default(s, p)) /* the default build itself: never built or run twice */
+            mpb_copy(p->status, sizeof p->status, "default");
     }
     s->npts = n;
     return 0;

@@ -43,6 +43,8 @@ int mpb_sweep_write_csv(const mpb_sweep_t *s) {
     for (size_t i = 0; i < s->npts; i++) {
         const mpb_sweep_point_t *p = &s->pts[i];
         mpb_fmt(alloc, sizeof alloc, "mpalloc-%s", p->name);
+        if (!strcmp(p->status, "default")) /* its values are the defaults: the reference */
+            mpb_copy(alloc, sizeof alloc, MPB_SWEEP_REF);
         csv_row(f, s, p->name, alloc, p->status, p->flags, (char(*)[32])p->vals, p->message);
     }
     if (fclose(f) != 0) {

@@ -44,7 +44,8 @@ static long best_row(const mpb_sweepdata_t *d, const char *wl, int th, int m,
     long at = -1;
     for (size_t r = 0; r < d->tab.nrows; r++) {
         mpb_sweepratio_t q = mpb_sweepdata_ratio(d, r, wl, th, m);
-        if (!q.ok || !strcmp(cell(d, r, "status"), "reference"))
+        if (!q.ok || !strcmp(cell(d, r, "status"), "reference") ||
+            !strcmp(cell(d, r, "status"), "default"))
             continue;
         if (at < 0 || q.r.ratio < best->r.ratio)
             at = (long)r, *best = q;
@@ -61,8 +62,10 @@ static const char *verdict(const mpb_sweepratio_t *q, char *buf, size_t len) {
                 MPB_VERDICT_MIN_RUNS);
         return buf;
     }
-    if (r->hi < 1.0)
+    if (r->hi < 1.0 && 1.0 - r->ratio >= MPB_VERDICT_THRESHOLD)
         return "clear gain";
+    if (r->hi < 1.0)
+        return "a gain under 5%: not one to act on";
     return r->ratio < 1.0 ? "within noise" : "no variant beats the default";
 }
 

@@ -69,7 +69,10 @@ for l in mine glibc; do
     seen=""
     for gp in "$tmp"/r1/plots/*.gp "$tmp"/r4/plots/*.gp; do
         c=$(colour_of "$gp" "$l")
-        [ -n "$c" ] || fail "$(basename "$gp") does not draw $l"
+        case $(basename "$gp") in # a run too short to sample leaves a timeline without it
+        timeline_*) [ -n "$c" ] || continue ;;
+        *) [ -n "$c" ] || fail "$(basename "$gp") does not draw $l" ;;
+        esac
         [ -z "$seen" ] || [ "$c" = "$seen" ] || fail "$l is $seen in one plot and $c in $(basename "$gp")"
         seen=$c
     done

@@ -11,8 +11,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 small=(--alloc mpalloc,buddy-slab --cpus 1,2 --reps 5 --test pair,remote,churn --size 8,64)
 for r in a b; do
+    t0=$(date +%s)
     "$mpb" kernel "${small[@]}" --out "$tmp/$r" > "$tmp/out" 2>&1 \
         || fail "mpbench kernel failed: $(tail -3 "$tmp/out")"
+    # progress while ks-bench runs (it was silent for 18 s on the quick matrix)
+    [ $(( $(date +%s) - t0 )) -lt 3 ] || grep -q '^mpbench kernel: [0-9]* rows in [0-9]* s; last: ' "$tmp/out" ||
+        fail "no progress from mpbench kernel: $(head -3 "$tmp/out")"
 done
 d="$tmp/a"
 for f in results.csv summary.csv meta.json report.md; do

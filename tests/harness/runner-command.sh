@@ -70,6 +70,19 @@ sed -i '$d' r5/results.csv
 "$mpb" run --resume --out r5 > "$tmp/out" 2>&1 || fail "resume: $(tail -2 "$tmp/out")"
 [ "$(grep -c '^glibc,default,cmdx,1,' r5/results.csv)" -eq 2 ] || fail "resume lost the command: $(cat r5/results.csv)"
 
+# A statically linked helper in the command's tree: unverified, unless the
+# command marks it as a helper run without the allocator on purpose.
+if [ "$have_static" = 1 ]; then
+    "$mpb" run --alloc glibc --repeat 1 --warmup 0 --no-report --out r6 \
+        --command "plain=$tmp/wl-static -t 1 -s 4 > /dev/null; $tmp/wl-tiny -t 1 -s 2" \
+        --command "helper=MPB_NOT_MEASURED=1 $tmp/wl-static -t 1 -s 4 > /dev/null; $tmp/wl-tiny -t 1 -s 2" \
+        > "$tmp/out" 2>&1 || fail "r6: $(tail -2 "$tmp/out")"
+    grep -q '^glibc,default,plain,1,1,unverified,.*statically linked' r6/results.csv ||
+        fail "a static program in a command's tree: $(grep plain r6/results.csv)"
+    grep -q '^glibc,default,helper,1,1,ok,' r6/results.csv ||
+        fail "a static helper marked MPB_NOT_MEASURED=1: $(grep helper r6/results.csv)"
+fi
+
 # Bad input: exit 2, nothing written.
 bad() { # $1 what, $2 message, rest: options
     local what=$1 re=$2

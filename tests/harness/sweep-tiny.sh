@@ -18,13 +18,13 @@ tmp=$(mktemp -d) || exit 1
 # The variants this test makes are removed again (`mpbench list` would show
 # them as if a user had built them); ones that were there before are kept.
 made=()
-for v in mantissa_bits1 mantissa_bits9; do
+for v in mantissa_bits1 mantissa_bits2 mantissa_bits9; do
     [ -e "$build/variants/$v" ] || made+=("$build/variants/$v")
 done
 trap 'rm -rf "$tmp" "${made[@]}"' EXIT
 export MPB_SRC_DIR="$here/../.."
 d="$tmp/s1"
-"$mpb" sweep --tunable MPA_MANTISSA_BITS=1,9 -w pairs -t 1 --repeat 1 --scale 0.05 \
+"$mpb" sweep --tunable MPA_MANTISSA_BITS=1,2,9 -w pairs -t 1 --repeat 1 --scale 0.05 \
     --warmup 0 --out "$d" > "$tmp/out" 2> "$tmp/err" || { cat "$tmp/err"; fail "sweep exited $?"; }
 grep -q '#error.*MPA_MANTISSA_BITS' "$tmp/err" || fail "the #error of MANTISSA_BITS=9 was not reported"
 [ "$(tail -n 1 "$tmp/out")" = "$d/report.md" ] || fail "last line is not the report's path"
@@ -39,6 +39,11 @@ for a in mpalloc mpalloc-mantissa_bits1; do
 done
 grep -q 'mpalloc-mantissa_bits9,[^,]*,pairs,1,1,ok' "$d/results.csv" && fail "the failed variant ran"
 grep -q '"mantissa_bits1": "-DMPA_MANTISSA_BITS=1"' "$d/meta.json" || fail "meta.json lacks the flags"
+# 2 is the default: the default build itself, not built or run again
+grep -q '^mantissa_bits2,mpalloc,default,' "$d/sweep.csv" || fail "the default value is not the default build in sweep.csv"
+grep -q '^mpalloc-mantissa_bits2,' "$d/results.csv" && fail "the default value ran as a separate variant"
+[ ! -e "$d/builds/mantissa_bits2.log" ] && [ ! -e "$build/variants/mantissa_bits2" ] ||
+    fail "the default value was built as a variant"
 [ -f "$build/variants/mantissa_bits1/lib/libmpalloc.so" ] || fail "variant not under $build/variants"
 grep -q '^## Sweep' "$d/report.md" || fail "report.md has no Sweep section"
 grep -q '^| pairs | 1 | mantissa_bits1 ' "$d/report.md" || fail "report does not name the best variant"
