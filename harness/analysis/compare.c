@@ -183,9 +183,25 @@ static double fail_rate(const mpb_cell_t *c) {
     return c && c->n_failed ? (double)c->n_failed / (double)(c->n_ok + c->n_failed) : 0.0;
 }
 
+/* Widths of the workload and allocator columns: the longest name in either
+ * folder (a label such as mpalloc-mantissa_bits1 or trace-cc1-O2). */
+static int w_wl = 16, w_al = 16;
+
+static void set_widths(const mpb_cellset_t *a, const mpb_cellset_t *b) {
+    const mpb_cellset_t *sets[] = {a, b};
+    for (int k = 0; k < 2; k++) {
+        for (size_t i = 0; i < sets[k]->nworkloads; i++)
+            if ((int)strlen(sets[k]->workloads[i]) > w_wl)
+                w_wl = (int)strlen(sets[k]->workloads[i]);
+        for (size_t i = 0; i < sets[k]->nallocs; i++)
+            if ((int)strlen(sets[k]->allocs[i]) > w_al)
+                w_al = (int)strlen(sets[k]->allocs[i]);
+    }
+}
+
 /* Prints one line for a cell that is not compared by its metric. */
 static void note_line(const mpb_cell_t *c, const char *what) {
-    printf("%-16s %-16s %3d  %s\n", c->workload, c->alloc, c->threads, what);
+    printf("%-*s %-*s %3d  %s\n", w_wl, c->workload, w_al, c->alloc, c->threads, what);
 }
 
 /* The failure verdict of a cell: a regression when B fails more often than
@@ -272,8 +288,8 @@ static void compare_cell(mpb_cmp_t *c, const mpb_cell_t *ca) {
     }
     const char *w = cell_words(c, ca, cb, &v, words, sizeof words);
     mpb_cmpout_add(&c->out, ca, cb, &v, w);
-    printf("%-16s %-16s %3d %10s %10s %7s [%s, %s] %+7.1f%%  %s\n", ca->workload, ca->alloc,
-           ca->threads, mpb_fmt_human(mpb_stats_median(ca->vals[m], ca->nvals[m])).s,
+    printf("%-*s %-*s %3d %10s %10s %7s [%s, %s] %+7.1f%%  %s\n", w_wl, ca->workload, w_al,
+           ca->alloc, ca->threads, mpb_fmt_human(mpb_stats_median(ca->vals[m], ca->nvals[m])).s,
            mpb_fmt_human(mpb_stats_median(cb->vals[m], cb->nvals[m])).s, mpb_fmt_ratio(v.r.ratio).s,
            mpb_fmt_ratio(v.r.lo).s, mpb_fmt_ratio(v.r.hi).s, 100.0 * (v.r.ratio - 1.0), w);
 }
@@ -484,8 +500,9 @@ static int compare_sets(mpb_cmp_t *c) {
     warn_context(c);
     show_builds(c);
     find_control(c);
-    printf("%-16s %-16s %3s %10s %10s %18s %8s  %s\n", "workload", "allocator", "thr", "median A",
-           "median B", "B/A [95% CI]", "change", "verdict");
+    set_widths(c->a, c->b);
+    printf("%-*s %-*s %3s %10s %10s %18s %8s  %s\n", w_wl, "workload", w_al, "allocator", "thr",
+           "median A", "median B", "B/A [95% CI]", "change", "verdict");
     for (size_t i = 0; i < c->a->ncells; i++)
         compare_cell(c, &c->a->cells[i]);
     only_in_b(c->a, c->b, &c->t);
