@@ -113,10 +113,13 @@ static void rank_line(FILE *f, const group_t *g) {
     char buf[64];
     fprintf(f, "  %s, %d thread%s (%s):", g->workload, g->threads, g->threads == 1 ? "" : "s",
             metric_words(g->metric));
-    for (size_t i = 0; i < g->n; i++)
-        fprintf(f, "%s%s %s%s", i ? " < " : " ", g->e[i].c->alloc,
+    for (size_t i = 0; i < g->n; i++) {
+        int timed = g->metric == MPB_M_WALL || g->metric == MPB_M_REPLAY;
+        int brief = timed && g->e[i].st.median < MPB_SHORT_RUN_S;
+        fprintf(f, "%s%s %s%s%s", i ? " < " : " ", g->e[i].c->alloc,
                 with_unit(g->e[i].st.median, g->metric, buf, sizeof buf),
-                g->e[i].noisy ? " (noisy)" : "");
+                g->e[i].noisy ? " (noisy)" : "", brief ? " (too short: see warnings)" : "");
+    }
     fputc('\n', f);
 }
 
