@@ -116,9 +116,13 @@ static void rank_line(FILE *f, const group_t *g) {
     for (size_t i = 0; i < g->n; i++) {
         int timed = g->metric == MPB_M_WALL || g->metric == MPB_M_REPLAY;
         int brief = timed && g->e[i].st.median < MPB_SHORT_RUN_S;
-        fprintf(f, "%s%s %s%s%s", i ? " < " : " ", g->e[i].c->alloc,
+        fprintf(f, "%s%s %s%s%s%s%s", i ? " < " : " ", g->e[i].c->alloc,
                 with_unit(g->e[i].st.median, g->metric, buf, sizeof buf),
-                g->e[i].noisy ? " (noisy)" : "", brief ? " (too short: see warnings)" : "");
+                g->e[i].noisy || brief ? " (" : "", g->e[i].noisy ? "noisy" : "",
+                g->e[i].noisy && brief ? ", " : "",
+                brief           ? "too short)"
+                : g->e[i].noisy ? ")"
+                                : "");
     }
     fputc('\n', f);
 }
