@@ -81,6 +81,9 @@ static const char *matrix_difference(const mpb_matrix_t *a, const mpb_matrix_t *
         return "allocators";
     if (!same_set(&a->workloads, &b->workloads))
         return "workloads";
+    if (!same_set(&a->commands, &b->commands) || !same_set(&a->prepare, &b->prepare) ||
+        !same_set(&a->ops_from, &b->ops_from))
+        return "commands (--command, --prepare, --ops-from)";
     if (!same_threads(a, b))
         return "thread counts";
     if (a->repeat != b->repeat)

@@ -83,6 +83,15 @@ if [ "$have_static" = 1 ]; then
         fail "a static helper marked MPB_NOT_MEASURED=1: $(grep helper r6/results.csv)"
 fi
 
+# Shards of other commands under one name are not one run: merge refuses.
+"$mpb" run --alloc glibc --command "a=true" --shard 1/2 --repeat 1 --warmup 0 --no-report --out s1 \
+    > /dev/null 2>&1 || fail "shard 1"
+"$mpb" run --alloc glibc --command "a=false" --shard 2/2 --repeat 1 --warmup 0 --no-report --out s2 \
+    > /dev/null 2>&1 || fail "shard 2"
+"$mpb" merge sm s1 s2 > "$tmp/out" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "commands (--command, --prepare, --ops-from) differ" "$tmp/out" ||
+    fail "merge of shards with other commands: exit $rc: $(cat "$tmp/out")"
+
 # Bad input: exit 2, nothing written.
 bad() { # $1 what, $2 message, rest: options
     local what=$1 re=$2
