@@ -41,7 +41,10 @@ static int resolve_trace(const char *file, mpb_workload_t *w) {
     char stem[200];
     mpb_copy(stem, sizeof stem, base);
     char *dot = strrchr(stem, '.');
-    if (dot && dot != stem)
+    if (dot && dot != stem && dot[1] && strspn(dot + 1, "0123456789") == strlen(dot + 1) &&
+        dot - stem > 4 && !strncmp(dot - 4, ".mpt", 4)) /* cc1.mpt.1234 (record --follow) */
+        memmove(dot - 4, dot, strlen(dot) + 1), dot[-4] = '-';
+    else if (dot && dot != stem)
         *dot = '\0';
     mpb_fmt(w->name, sizeof w->name, "trace-%s", stem);
     if (!realpath(file, w->trace)) {

@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 static const char record_help[] =
-    "usage: mpbench record -o TRACE [--] PROG [ARGS...]\n"
+    "usage: mpbench record -o TRACE [--follow] [--] PROG [ARGS...]\n"
     "Runs PROG under the allocation recorder (build/lib/libmpatrace.so, LD_PRELOAD)\n"
     "and writes every malloc, calloc, realloc, reallocarray, free, free_sized,\n"
     "free_aligned_sized, aligned_alloc, posix_memalign, memalign, valloc, pvalloc\n"
@@ -38,6 +38,9 @@ static const char record_help[] =
     "\n"
     "  -o, --out TRACE   trace file to write (replaced if it exists; refused while\n"
     "                    another mpbench record writes it)\n"
+    "  -F, --follow      also record each program PROG's descendants run (exec):\n"
+    "                    each into its own trace, TRACE.<pid>, whose START block\n"
+    "                    names its parent; TRACE names them all\n"
     "  -h, --help        this text\n"
     "\n"
     "Signals: SIGINT, SIGTERM and SIGHUP sent to mpbench are passed to PROG, which\n"
@@ -48,7 +51,8 @@ static const char record_help[] =
     "its last whole block, and replay replays that much, flagged as such.\n"
     "Only PROG's own process is recorded (an exec by PROG continues the trace);\n"
     "the processes it starts are named in the trace and in a warning (record one\n"
-    "of them directly to see its allocations: the gcc driver runs cc1, as, ld).\n"
+    "of them directly, or use --follow, to see its allocations: the gcc driver\n"
+    "runs cc1 and as). A fork that does not exec is named, never recorded.\n"
     "Then: mpbench trace-stat TRACE; mpbench replay TRACE --out DIR.\n"
     "Exit: PROG's exit status (128+N when killed by signal N); 2 bad usage;\n"
     "3 TRACE is being written by another mpbench record; 125 the trace could not\n"
@@ -147,6 +151,8 @@ static void refuse_busy(const char *path) {
 /* In the child: signals as mpbench found them, the recorder's environment,
  * then exec. When exec fails, errno goes to errfd (close-on-exec: nothing
  * arrives when exec succeeds). */
+static int follow; /* --follow */
+
 static void child(const char *trace, const char *lib, char **argv, int errfd,
                   const struct sigaction *old) {
     char pid[32], pre[PATH_MAX * 2];
@@ -157,12 +163,30 @@ static void child(const char *trace, const char *lib, char **argv, int errfd,
     setenv("MPATRACE_PID", pid, 1);
     setenv("MPATRACE_FILE", trace, 1);
     setenv("LD_PRELOAD", pre, 1);
+    if (follow)
+        setenv("MPATRACE_FOLLOW", "1", 1);
+    else
+        unsetenv("MPATRACE_FOLLOW");
     execvp(argv[0], argv);
     int e = errno;
     fprintf(stderr, "mpbench record: cannot run %s: %s\n", argv[0], strerror(e));
     ssize_t w = write(errfd, &e, sizeof e);
     (void)w;
     _exit(EXIT_NOPROG);
+}
+
+/* One line about a child's own trace (record --follow). */
+static void describe_child(const char *path, const mpb_tchild_t *c) {
+    char file[PATH_MAX + 32], ending[128];
+    mpb_trace_t t;
+    mpb_fmt(file, sizeof file, "%s.%u", path, c->pid);
+    int st = mpb_trace_scan(file, &t);
+    const char *base = strrchr(c->exe, '/');
+    fprintf(stderr, "mpbench record: %s (%s, pid %u, parent %u): %zu events, %s%s\n", file,
+            base ? base + 1 : c->exe, c->pid, c->ppid, t.nevents,
+            st == MPB_TRACE_OK ? "whole: it " : mpb_trace_status_name(st),
+            st == MPB_TRACE_OK ? mpb_trace_ending(&t, ending, sizeof ending) : "");
+    mpb_trace_free(&t);
 }
 
 /* Reads the trace back, says what it holds on stderr, and returns whether
@@ -185,8 +209,12 @@ static int describe(const char *path, int ws) {
         fprintf(stderr, "mpbench record: %llu calls from signal handlers were not recorded\n",
                 (unsigned long long)t.end_dropped);
     if (t.nchildren)
-        fprintf(stderr, "mpbench record: warning: %s\n",
+        fprintf(stderr, "mpbench record: %s%s\n",
+                mpb_trace_children_untraced(&t) ? "warning: " : "",
                 mpb_trace_children_note(&t, note, sizeof note));
+    for (size_t i = 0; i < t.nchildren; i++)
+        if (t.children[i].traced)
+            describe_child(path, &t.children[i]);
     int failed = t.hdr.rec_error != 0;
     mpb_trace_free(&t);
     return failed;
@@ -201,13 +229,19 @@ static uint64_t mono_ns(void) {
 /* -o TRACE and the program's argv (at argv + *first). Returns 0, -1 after
  * --help, or 2. */
 static int parse(int argc, char **argv, const char **out, int *first) {
-    static const struct option opts[] = {
-        {"out", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
+                                         {"follow", no_argument, 0, 'F'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+o:Fh", opts, NULL)) != -1) {
         if (c == 'h')
             return fputs(record_help, stdout), -1;
+        if (c == 'F') {
+            follow = 1;
+            continue;
+        }
         if (c != 'o')
             return fputs("(see mpbench record --help)\n", stderr), 2;
         *out = optarg;

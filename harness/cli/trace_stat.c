@@ -93,9 +93,13 @@ int mpb_cmd_trace_stat(int argc, char **argv) {
         printf("ended: %s\n", mpb_trace_ending(&t, ending, sizeof ending));
     for (size_t i = 0; i < t.nchildren; i++)
         printf("child: pid %u (parent %u) %s%s\n", t.children[i].pid, t.children[i].ppid,
-               t.children[i].exe, t.children[i].kind == MPT_CHILD_FORK ? " (forked, no exec)" : "");
+               t.children[i].exe,
+               t.children[i].traced                   ? " (recorded into TRACE.<pid>)"
+               : t.children[i].kind == MPT_CHILD_FORK ? " (forked, no exec)"
+                                                      : "");
     if (t.nchildren)
-        fprintf(stderr, "mpbench trace-stat: warning: %s\n",
+        fprintf(stderr, "mpbench trace-stat: %s%s\n",
+                mpb_trace_children_untraced(&t) ? "warning: " : "",
                 mpb_trace_children_note(&t, note, sizeof note));
     mpb_torder_t o;
     if (mpb_trace_order(&t, &o) == 0) {

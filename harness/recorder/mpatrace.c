@@ -377,14 +377,72 @@ static void resolve(void) {
 }
 
 /* 1 when this process is the one `mpbench record` asked for. */
+static int followed; /* 1: this process is a child recorded into its own trace */
+
+/* dst = src, then "." and the decimal pid when pid > 0; dst holds
+ * sizeof trace_path bytes. Returns 0, or -1 when it does not fit. */
+static int trace_name(char *dst, const char *src, long pid) {
+    char num[24];
+    size_t n = strlen(src), k = 0;
+    for (long v = pid; v > 0 && k < sizeof num; v /= 10)
+        num[k++] = (char)('0' + v % 10);
+    if (n + k + 2 > sizeof trace_path)
+        return -1;
+    memcpy(dst, src, n);
+    if (k)
+        dst[n++] = '.';
+    while (k)
+        dst[n++] = num[--k];
+    dst[n] = '\0';
+    return 0;
+}
+
+/* The header of a followed child's trace at path, written unless the file
+ * holds one of this process already (its pre-exec image, in this
+ * recording: a stamp after the first trace's start). 0 or -1. */
+static int child_header(const char *path, const char *root) {
+    mpt_file_header_t h, r;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644), rfd = open(root, O_RDONLY | O_CLOEXEC);
+    int keep = fd >= 0 && rfd >= 0 && pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h &&
+               pread(rfd, &r, sizeof r, 0) == (ssize_t)sizeof r &&
+               !memcmp(h.magic, MPT_FILE_MAGIC, 8) && h.pid == (uint32_t)getpid() &&
+               h.start_ns >= r.start_ns;
+    if (rfd >= 0)
+        close(rfd);
+    if (fd < 0)
+        return -1;
+    if (!keep) {
+        memset(&h, 0, sizeof h);
+        memcpy(h.magic, MPT_FILE_MAGIC, 8);
+        h.version = MPT_VERSION, h.header_size = MPT_HEADER_SIZE;
+        h.start_ns = now_ns(), h.pid = (uint32_t)getpid();
+        int c = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+        ssize_t n = c >= 0 ? read(c, h.cmd, sizeof h.cmd - 1) : 0;
+        for (ssize_t i = 0; i + 1 < n; i++)
+            h.cmd[i] = h.cmd[i] ? h.cmd[i] : ' ';
+        if (c >= 0)
+            close(c);
+        keep = ftruncate(fd, 0) == 0 && pwrite(fd, &h, sizeof h, 0) == (ssize_t)sizeof h;
+    }
+    close(fd);
+    return keep ? 0 : -1;
+}
+
 static int wanted(void) {
     const char *pid = getenv("MPATRACE_PID"), *file = getenv("MPATRACE_FILE");
-    if (!pid || !file || strtol(pid, NULL, 10) != (long)getpid())
+    if (!pid || !file)
         return 0;
-    trace_fd = open(file, O_WRONLY | O_APPEND | O_CLOEXEC);
-    size_t n = strlen(file);
-    if (n < sizeof trace_path)
-        memcpy(trace_path, file, n + 1);
+    if (strtol(pid, NULL, 10) == (long)getpid()) {
+        if (trace_name(trace_path, file, 0) != 0)
+            return 0;
+    } else if (getenv("MPATRACE_FOLLOW") && trace_name(trace_path, file, (long)getpid()) == 0) {
+        if (child_header(trace_path, file) != 0)
+            return 0;
+        followed = 1;
+    } else {
+        return 0;
+    }
+    trace_fd = open(trace_path, O_WRONLY | O_APPEND | O_CLOEXEC);
     if (trace_fd < 0) {
         say("mpatrace: cannot open $MPATRACE_FILE; not recording\n");
         return 0;
@@ -405,13 +463,13 @@ static int setup_zstd(void) {
     return cctx ? 0 : -1;
 }
 
-static void note_child(int fd, uint32_t kind);
+static void note_child(int fd, uint32_t kind, uint32_t traced);
 
 /* In the child of a fork: it is named in the trace and not recorded. */
 static void fork_child(void) {
     int was = atomic_exchange(&state, ST_PASS);
     if (trace_fd >= 0 && was == ST_RECORD)
-        note_child(trace_fd, MPT_CHILD_FORK);
+        note_child(trace_fd, MPT_CHILD_FORK, 0);
     if (trace_fd >= 0)
         close(trace_fd);
     trace_fd = -1;
@@ -613,7 +671,7 @@ static void catch_fatal(void) {
 /* Appends a CHILD block about process pid (kind MPT_CHILD_*) to the trace
  * open on fd, built on the stack and written with one write(2): a child of
  * a fork may not take the recorder's locks (another thread held them). */
-static void note_child(int fd, uint32_t kind) {
+static void note_child(int fd, uint32_t kind, uint32_t traced) {
     struct {
         mpt_block_t h;
         mpt_child_t c;
@@ -622,6 +680,7 @@ static void note_child(int fd, uint32_t kind) {
     b.c.pid = (uint32_t)getpid();
     b.c.ppid = (uint32_t)getppid();
     b.c.kind = kind;
+    b.c.trace = traced;
     ssize_t n = readlink("/proc/self/exe", b.c.exe, sizeof b.c.exe - 1);
     b.c.exe[n > 0 ? n : 0] = '\0';
     b.h = (mpt_block_t){MPT_BLOCK_MAGIC, MPT_BLK_CHILD, 0, 0, sizeof b.c, sizeof b.c, 0, 0};
@@ -631,8 +690,9 @@ static void note_child(int fd, uint32_t kind) {
 }
 
 /* In a new image that is not the recorded process (a program its
- * descendants exec'd): named in the trace, not recorded. */
-static void note_exec_child(void) {
+ * descendants exec'd): named in the first trace, as recorded into its own
+ * trace (followed) or not. */
+static void note_exec_child(int traced) {
     const char *pid = getenv("MPATRACE_PID"), *file = getenv("MPATRACE_FILE");
     if (!pid || !file || strtol(pid, NULL, 10) == (long)getpid())
         return;
@@ -640,7 +700,7 @@ static void note_exec_child(void) {
     if (fd < 0)
         return;
     mpt_crc32("", 0);
-    note_child(fd, MPT_CHILD_EXEC);
+    note_child(fd, MPT_CHILD_EXEC, (uint32_t)traced);
     close(fd);
 }
 
@@ -656,13 +716,15 @@ static void init(void) {
     mpt_crc32("", 0);
     if (!wanted() || setup_zstd() != 0) {
         atomic_store(&state, ST_PASS);
-        note_exec_child();
+        note_exec_child(0);
         return;
     }
+    if (followed)
+        note_exec_child(1);
     setup_clock();
     pthread_key_create(&exit_key, thread_exit);
     pthread_atfork(NULL, NULL, fork_child);
-    mpt_start_t s = {now_ns(), (uint32_t)getpid(), 0};
+    mpt_start_t s = {now_ns(), (uint32_t)getpid(), followed ? (uint32_t)getppid() : 0};
     atomic_store(&state, ST_RECORD);
     put_raw_block(MPT_BLK_START, &s, sizeof s);
     catch_fatal();
@@ -973,8 +1035,7 @@ EXPORT void _Exit(int status) {
 /* Before exec of the recorded process: write out every thread's events (a
  * failed exec just carries on). A vfork child (another pid) writes nothing. */
 static void before_exec(void) {
-    if (not_ready() || atomic_load(&state) != ST_RECORD || !getenv("MPATRACE_PID") ||
-        strtol(getenv("MPATRACE_PID"), NULL, 10) != (long)getpid())
+    if (not_ready() || atomic_load(&state) != ST_RECORD || getpid() != rec_pid)
         return;
     int was = busy;
     if (was == 2)

@@ -15,7 +15,8 @@
  * numbers from 0 again), END (end of the recorded process: totals, and the
  * signal that stopped it, if one did: the trace is whole either way), CHILD
  * (a process the recorded one started, which is not in this trace: written
- * by that child, so it may come after END). A trace without END was cut
+ * by that child, so it may come after END; with `record --follow` a program
+ * a descendant exec'd is recorded into <trace>.<pid>, and its note says so). A trace without END was cut
  * short (the program was killed by SIGKILL, or the disk filled: the header's
  * rec_error then holds the errno of the write that failed): readers say so. */
 #ifndef MPT_TRACE_FORMAT_H
@@ -86,7 +87,7 @@ enum { MPT_CHILD_EXEC = 1, MPT_CHILD_FORK = 2 };
 typedef struct mpt_start {
     uint64_t start_ns; /* CLOCK_MONOTONIC at image start */
     uint32_t pid;
-    uint32_t reserved;
+    uint32_t ppid; /* a child recorded into its own trace (record --follow): its parent; else 0 */
 } mpt_start_t;
 
 /* Event kinds (one byte each in the payload). */

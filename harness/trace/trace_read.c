@@ -162,7 +162,7 @@ static void add_child(mpb_trace_t *t, const mpt_child_t *c) {
     } else if (c->kind != MPT_CHILD_EXEC) {
         return;
     }
-    e->pid = c->pid, e->ppid = c->ppid, e->kind = c->kind;
+    e->pid = c->pid, e->ppid = c->ppid, e->kind = c->kind, e->traced = c->trace != 0;
     memcpy(e->exe, c->exe, sizeof e->exe);
     e->exe[sizeof e->exe - 1] = '\0';
 }
@@ -325,13 +325,36 @@ const char *mpb_trace_ending(const mpb_trace_t *t, char *buf, size_t len) {
     return buf;
 }
 
+size_t mpb_trace_children_untraced(const mpb_trace_t *t) {
+    size_t n = 0;
+    for (size_t i = 0; i < t->nchildren; i++)
+        n += !t->children[i].traced;
+    return n;
+}
+
 const char *mpb_trace_children_note(const mpb_trace_t *t, char *buf, size_t len) {
-    size_t o = 0, forks = 0;
+    size_t o = 0, forks = 0, traced = 0;
     buf[0] = '\0';
     if (!t->nchildren)
         return buf;
     for (size_t i = 0; i < t->nchildren; i++)
-        forks += t->children[i].kind == MPT_CHILD_FORK;
+        forks += t->children[i].kind == MPT_CHILD_FORK, traced += t->children[i].traced;
+    if (traced == t->nchildren) {
+        o += (size_t)mpb_fmt(buf, len,
+                             "%zu process%s the program started %s recorded into %s "
+                             "own trace%s:",
+                             traced, traced == 1 ? "" : "es", traced == 1 ? "was" : "were",
+                             traced == 1 ? "its" : "their", traced == 1 ? "" : "s");
+        for (size_t i = 0; i < t->nchildren && i < 8 && o < len; i++) {
+            const char *base = strrchr(t->children[i].exe, '/');
+            o += (size_t)mpb_fmt(buf + o, len - o, "%s %s (TRACE.%u, parent %u)", i ? "," : "",
+                                 base ? base + 1 : t->children[i].exe, t->children[i].pid,
+                                 t->children[i].ppid);
+        }
+        if (t->nchildren > 8 && o < len)
+            mpb_fmt(buf + o, len - o, ", and %zu more", t->nchildren - 8);
+        return buf;
+    }
     o += (size_t)mpb_fmt(buf, len,
                          "%zu process%s the program started %s not recorded:", t->nchildren,
                          t->nchildren == 1 ? "" : "es", t->nchildren == 1 ? "is" : "are");
@@ -339,14 +362,17 @@ const char *mpb_trace_children_note(const mpb_trace_t *t, char *buf, size_t len)
         const char *base = strrchr(t->children[i].exe, '/');
         o += (size_t)mpb_fmt(buf + o, len - o, "%s %s (pid %u%s)", i ? "," : "",
                              base ? base + 1 : t->children[i].exe, t->children[i].pid,
-                             t->children[i].kind == MPT_CHILD_FORK ? ", a fork" : "");
+                             t->children[i].traced                   ? ", in TRACE.<pid>"
+                             : t->children[i].kind == MPT_CHILD_FORK ? ", a fork"
+                                                                     : "");
     }
     if (t->nchildren > 8 && o < len)
         o += (size_t)mpb_fmt(buf + o, len - o, ", and %zu more", t->nchildren - 8);
     if (o < len)
         mpb_fmt(buf + o, len - o,
-                "; their allocations are not in this trace (record a program directly%s)",
-                forks ? "; a fork's calls after the fork are lost" : "");
+                "; their allocations are not in this trace (record --follow records each program "
+                "a child runs into its own trace%s)",
+                forks ? "; a fork's calls after the fork are not recorded" : "");
     return buf;
 }
 

@@ -28,6 +28,7 @@ typedef struct mpb_tthread {
 /* A process the recorded program started, named by a CHILD block. */
 typedef struct mpb_tchild {
     uint32_t pid, ppid, kind; /* kind: MPT_CHILD_EXEC or MPT_CHILD_FORK */
+    int traced;               /* recorded into <trace>.<pid> (record --follow) */
     char exe[240];
 } mpb_tchild_t;
 
@@ -65,8 +66,12 @@ const char *mpb_trace_status_name(int status);
  * SIGTERM (default action)", "exited after handling SIGINT"), into buf. */
 const char *mpb_trace_ending(const mpb_trace_t *t, char *buf, size_t len);
 
-/* The CHILD blocks as one warning line (programs not recorded, the first
- * few by name), into buf; "" when there are none. */
+/* Processes the program started that no trace recorded. */
+size_t mpb_trace_children_untraced(const mpb_trace_t *t);
+
+/* The CHILD blocks as one line (the programs not recorded, or with record
+ * --follow the traces they were recorded into, the first few by name), into
+ * buf; "" when there are none. */
 const char *mpb_trace_children_note(const mpb_trace_t *t, char *buf, size_t len);
 
 /* Global order and object numbers (from mpb_trace_order). For the event

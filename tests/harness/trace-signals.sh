@@ -121,4 +121,21 @@ fi
     fail "record of sh -c: $(cat "$tmp/c.err")"
 grep -q "warning: 2 processes the program started are not recorded: sig (pid [0-9]*), true" "$tmp/c.err" ||
     fail "children not named: $(cat "$tmp/c.err")"
-echo "signals passed on, traces whole and saying how they ended; SIGKILL truncated; failed writes exit 125; busy trace refused; children named"
+# --follow: each program a child runs is recorded into its own trace, whole,
+# whose START names its parent; the first trace names them, and each replays.
+cc -O1 -pthread -o "$tmp/threads" "$here/fixtures/trace_threads.c" || fail "cannot build trace_threads.c"
+"$mpb" record --follow -o "$tmp/fo.mpt" -- /bin/sh -c "$tmp/threads; $tmp/sig query" > /dev/null 2> "$tmp/fo.err" ||
+    fail "record --follow: $(cat "$tmp/fo.err")"
+grep -q "2 processes the program started were recorded into their own traces: threads (TRACE.[0-9]*, parent [0-9]*), sig " "$tmp/fo.err" ||
+    fail "record --follow does not name the child traces: $(cat "$tmp/fo.err")"
+n=0
+for f in "$tmp"/fo.mpt.*; do
+    "$mpb" trace-stat "$f" > "$tmp/fo.stat" 2>&1 || fail "$f not whole: $(grep status "$tmp/fo.stat")"
+    n=$((n + 1))
+done
+[ $n -eq 2 ] || fail "$n child traces, expected 2"
+thr=$(for f in "$tmp"/fo.mpt.*; do "$mpb" trace-stat "$f" 2> /dev/null | grep -q '^threads: 5' && echo "$f"; done)
+[ -n "$thr" ] || fail "the threads program's trace has not its 5 threads"
+"$mpb" replay "$thr" --alloc glibc --repeat 1 --no-report --out "$tmp/fr" > "$tmp/out" 2>&1 &&
+    grep -q ',ok,' "$tmp/fr/results.csv" || fail "replay of a followed child's trace: $(tail -2 "$tmp/out")"
+echo "signals passed on, traces whole and saying how they ended; SIGKILL truncated; failed writes exit 125; busy trace refused; children named, or recorded with --follow"
