@@ -404,11 +404,11 @@ static bool object_of(const char *call, const char *a, const char **start, size_
     return true;
 }
 
-void mpa_check_range(const char *call, const void *a, size_t len, bool write) {
+/* mpa_check_range's reports, and its cases beyond a small object of the
+ * checked build. */
+static MPA_NOINLINE void check_range_slow(const char *call, const void *a, size_t len, bool write) {
     const char *start;
     size_t n, c = 0;
-    if (!mpa_pm_covers(a))
-        return;
     /* The debug build's object (its header and canaries lie inside the
      * core's), else the core's. */
     if (!(MPA_DEBUG_HEAP && mpa_dbg_bounds(a, &start, &n)) && !object_of(call, a, &start, &n, &c))
@@ -419,6 +419,36 @@ void mpa_check_range(const char *call, const void *a, size_t len, bool write) {
                          write ? "writes past the end of the object at"
                                : "reads past the end of the object at",
                          start, c, n);
+}
+
+/* The common cases, without a report: true when the len bytes at a stay
+ * inside the small or large object holding a (a multiply and a load of the
+ * object's last word, whose slack code needs no per-object key), or when a
+ * is in no object. Liveness is the slow path's. */
+MPA_INLINE bool range_ok(const void *a, size_t len) {
+    const mpa_pm_entry_t *e = mpa_pm_entry(a);
+    if (MPA_DEBUG_HEAP || !mpa_pm_covers(a))
+        return false;
+    if (MPA_LIKELY(mpa_pm_is_small(e))) {
+        const mpa_class_info_t *ci = &mpa_classes[e->small.cls];
+        size_t c = ci->size, offset = (size_t)((const char *)a - e->small.base);
+        size_t index = (size_t)(((unsigned __int128)offset * ci->recip) >> 64);
+        const char *start = e->small.base + index * c;
+        size_t at = (size_t)((const char *)a - start), k = mpa_tail_slack(start, c, mpa_code_key);
+        return index < ci->count && k <= c && at <= c - k && len <= c - k - at;
+    }
+    unsigned kind = mpa_pm_kind(e);
+    if (kind != MPA_PM_LARGE && kind != MPA_PM_LARGE_INTERIOR)
+        return true; /* free blocks, metadata: no object */
+    const char *start = e->large.base;
+    const mpa_pm_entry_t *head = mpa_pm_entry(start);
+    size_t at = (size_t)((const char *)a - start), n = large_requested(head);
+    return mpa_large_is_live(start, head) && at <= n && len <= n - at;
+}
+
+void mpa_check_range(const char *call, const void *a, size_t len, bool write) {
+    if (MPA_UNLIKELY(!range_ok(a, len)))
+        check_range_slow(call, a, len, write); /* reports, or the debug build's objects */
 }
 
 #else
