@@ -93,9 +93,27 @@ harness: $(MPBENCH) $(PROBE_SO) $(if $(SAN),,$(TRACE_LIB)) $(REPLAY_BIN)
 workloads: $(WL_BIN) $(WL_SHB)
 tests: $(TEST_BIN)
 
-$(BUILD)/obj/allocator/%.o: allocator/%.c
+# Provenance of every libmpalloc build (allocator/src/build_info.c): the
+# objects depend on a stamp of the compiler's version line and options,
+# rewritten only when they change (so a new FLAGS, CC or OPT rebuilds
+# them, and nothing else does); the build record's header is regenerated
+# only when its build id (sources, flags, options, compiler) changes.
+ALLOC_STAMP   := $(BUILD)/gen/cflags
+BUILD_INFO_H  := $(BUILD)/gen/mpa_build.h
+.PHONY: FORCE
+FORCE:
+$(ALLOC_STAMP): FORCE
+	@scripts/build-info stamp $@ "$$($(CC) --version 2>/dev/null | head -n 1) | "'$(ALLOC_CFLAGS)'
+$(BUILD_INFO_H): FORCE
+	@scripts/build-info header $@ . '$(CC)' '$(FLAGS)' '$(ALLOC_CFLAGS)'
+
+$(BUILD)/obj/allocator/%.o: allocator/%.c $(ALLOC_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPBASE) $(ALLOC_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/allocator/src/build_info.o: allocator/src/build_info.c $(BUILD_INFO_H) $(ALLOC_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPBASE) $(ALLOC_CFLAGS) -I$(BUILD)/gen -c $< -o $@
 
 $(LIB_SO): $(ALLOC_OBJ)
 	@mkdir -p $(dir $@)
@@ -105,18 +123,22 @@ $(LIB_A): $(ALLOC_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-# The checked library is the variant "checked", copied beside the fast one.
-$(LIB_CHECKED): $(ALLOC_SRC) $(wildcard allocator/src/*.h allocator/src/pal/*.h allocator/include/*.h)
+# The checked library is the variant "checked", copied beside the fast one
+# (make variant decides whether it needs building; the copy is refreshed
+# whenever it differs).
+$(LIB_CHECKED): FORCE
 	@$(MAKE) --no-print-directory variant NAME=checked FLAGS='$(FLAGS) -DMPA_CHECKED=1'
 	@mkdir -p $(dir $@)
-	cp $(BUILD)/variants/checked/lib/libmpalloc.so $@
+	@cmp -s $(BUILD)/variants/checked/lib/libmpalloc.so $@ || \
+	    cp $(BUILD)/variants/checked/lib/libmpalloc.so $@
 
 # The debug library likewise is the variant "debug" (MPA_CHECKED=2).
 debug: $(LIB_DEBUG)
-$(LIB_DEBUG): $(ALLOC_SRC) $(wildcard allocator/src/*.h allocator/src/pal/*.h allocator/include/*.h)
+$(LIB_DEBUG): FORCE
 	@$(MAKE) --no-print-directory variant NAME=debug FLAGS='$(FLAGS) -DMPA_CHECKED=2'
 	@mkdir -p $(dir $@)
-	cp $(BUILD)/variants/debug/lib/libmpalloc.so $@
+	@cmp -s $(BUILD)/variants/debug/lib/libmpalloc.so $@ || \
+	    cp $(BUILD)/variants/debug/lib/libmpalloc.so $@
 
 VERSION := $(shell sed -n 's/^\#define MPA_VERSION "\(.*\)"/\1/p' allocator/include/mpalloc.h)
 
@@ -226,8 +248,14 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/bench $(BUILD) $(QUICK)
 
+# A variant is rebuilt whenever its FLAGS, the compiler or its options
+# differ from those it was built with (the stamp in its gen/ folder); its
+# flags file is written once the library is built, so it never names flags
+# the library was not built with (mpbench checks it against the library's
+# own build record, mpa_build_info).
 variant:
 	@test -n "$(NAME)" || { echo "make variant: NAME=... is required" >&2; exit 2; }
+	@rm -f $(BUILD)/variants/$(NAME)/flags
 	@$(MAKE) --no-print-directory lib BUILD=$(BUILD)/variants/$(NAME) FLAGS='$(FLAGS)'
 	@mkdir -p $(BUILD)/variants/$(NAME) && printf '%s\n' '$(FLAGS)' > $(BUILD)/variants/$(NAME)/flags
 

@@ -111,7 +111,9 @@ N=$(wl_scaled $REQUESTS 100)
 # Debian links redis-server with libjemalloc: glibc's libc.so.6, preloaded after
 # whatever mpbench preloads, comes before it in the lookup order, so the
 # server's malloc is the allocator under test (or glibc's for the glibc cell).
-LIBC=$(MPB_NOT_MEASURED=1 ldconfig -p | awk '$1 == "libc.so.6" && /x86-64|AArch64|64bit/ { print $NF; exit }')
+# (The C library this shell runs on, from its own mappings: ldconfig, a
+# static program, would run without the allocator inside the measured run.)
+LIBC=$(awk '$NF ~ /\/libc\.so\.6$/ { print $NF; exit }' /proc/$$/maps)
 SERVER_PRELOAD=${LD_PRELOAD:+$LD_PRELOAD:}$LIBC
 unset LD_PRELOAD
 export MPB_NOT_MEASURED=1     # the client runs without the allocator on purpose (mpbench checks)

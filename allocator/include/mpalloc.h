@@ -61,6 +61,11 @@ size_t mpa_stats_json_r(char *buf, size_t len);
  * overwrites (not thread-safe across callers); never allocates. */
 const char *mpa_stats_json(void);
 
+/* The library's build record: a constant JSON object (build_id, source_id,
+ * commit, dirty, flags, compiler, every tunable as compiled, ...), also in
+ * the file's ".mpa_build" section. Never allocates; safe at any time. */
+const char *mpa_build_info(void);
+
 /* ---- mspaces: isolated heaps (dlmalloc's API) ----
  * Each mspace allocates from its own block of address space, so objects of
  * different mspaces never share a slab or a page, and destroy_mspace gives

@@ -234,6 +234,21 @@ static int repeated(mpb_cellset_t *cs, mpb_cell_t *c, const char *rep, const cha
     return 0;
 }
 
+/* Remembers the build a row of cell c names; two builds under one
+ * allocator name anywhere in the folder are noted in cs->mixed_build. */
+static void note_build(mpb_cellset_t *cs, mpb_cell_t *c, const char *build) {
+    if (!build || !*build)
+        return;
+    for (size_t i = 0; i < cs->ncells && !cs->mixed_build[0]; i++) {
+        const mpb_cell_t *o = &cs->cells[i];
+        if (o->build[0] && strcmp(o->build, build) && !strcmp(o->alloc, c->alloc))
+            snprintf(cs->mixed_build, sizeof cs->mixed_build, "%s: build %s (%s t%d) and %s",
+                     c->alloc, o->build, o->workload, o->threads, build);
+    }
+    if (!c->build[0])
+        snprintf(c->build, sizeof c->build, "%s", build);
+}
+
 /* Files one row of results.csv; returns -1 for a row without a cell key. */
 static int row_add(mpb_cellset_t *cs, const mpb_table_t *t, size_t r, const int *colidx,
                    const char *path) {
@@ -255,6 +270,8 @@ static int row_add(mpb_cellset_t *cs, const mpb_table_t *t, size_t r, const int 
     note_identity(c->scale, sizeof c->scale, &c->mixed_scale, mpb_table_get(t, r, "scale"), 1);
     if (c->mixed_scale && !cs->mixed_scale)
         cs->mixed_scale = c->workload;
+    if (!strcmp(status, "ok")) /* the rows that count as measurements */
+        note_build(cs, c, mpb_table_get(t, r, "build_id"));
     if (repeated(cs, c, mpb_table_get(t, r, "rep"), path, r))
         return 0;
     if (strcmp(status, "ok") == 0 && !row_values_ok(t, r, colidx, path)) {
@@ -351,6 +368,15 @@ int mpb_cells_load(const char *dir, mpb_cellset_t *cs) {
                 "and a cell must not pool them (keep each run in its own folder)\n",
                 path, cs->mixed_scale ? "scales for workload " : "measure modes",
                 cs->mixed_scale ? cs->mixed_scale : "");
+        mpb_cells_free(cs);
+        return -1;
+    }
+    if (cs->mixed_build[0]) {
+        fprintf(stderr,
+                "mpbench: %s holds runs of two builds under one allocator name (%s): a cell "
+                "must not pool them (give each build its own name, --alloc NAME=PATH, or its "
+                "own folder)\n",
+                path, cs->mixed_build);
         mpb_cells_free(cs);
         return -1;
     }

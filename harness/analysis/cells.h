@@ -62,6 +62,7 @@ typedef struct mpb_cell {
     char scale[32];  /* `scale` column of its first row ("" if none):
                                          the workload's own (NAME@F) or the matrix's */
     int mixed_scale; /* its rows disagree on scale */
+    char build[96];  /* `build_id` of its rows ("" when none says) */
     long *reps;      /* rep numbers seen (a repeated one is skipped) */
     size_t nreps, capreps;
     size_t n_ok, n_failed; /* measurements / rows of other statuses */
@@ -92,6 +93,7 @@ typedef struct mpb_cellset {
     char measure[32];        /* `measure` column of the first row ("" if none) */
     int mixed_measure;       /* rows disagree on `measure` (mpb_cells_load refuses) */
     const char *mixed_scale; /* a cell whose rows disagree on `scale` (load refuses) */
+    char mixed_build[512];   /* rows of one allocator name from two builds (load refuses) */
     size_t nbad;             /* ok rows with a malformed metric value (warned, skipped) */
     size_t ndup;             /* rows repeating a (cell, rep) already read (warned, skipped) */
 } mpb_cellset_t;

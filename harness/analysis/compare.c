@@ -363,13 +363,51 @@ static void warn_context(const mpb_cmp_t *c) {
         loud("A and B ran on different machines (%s): a change may be the machine's, "
              "not the allocator's",
              diff);
+    if (mpb_folder_workload_diff(&c->fa, &c->fb, diff, sizeof diff))
+        loud("a workload of one name ran another program in A and B (%s): its cells compare "
+             "two programs",
+             diff);
     if (mpb_folder_env_diff(&c->fa, &c->fb, diff, sizeof diff))
         loud("A and B ran with a different allocator environment (%s): a change may be the "
              "setting's",
              diff);
 }
 
-/* An allocator whose build differs between A and B: both builds, side by side. */
+/* One build in words: id, flags, commit, dirty, from its record. */
+static void build_line(const char *side, const char *id, const json_t *rec) {
+    const char *flags = mpb_json_get_text(rec, "flags"), *commit = mpb_json_get_text(rec, "commit");
+    printf("    %s: %s", side, id);
+    if (json_is_object(rec))
+        printf(" (flags '%s', commit %.10s%s, built %s)", flags ? flags + strspn(flags, " ") : "?",
+               commit ? commit : "?",
+               json_is_true(json_object_get(rec, "dirty")) ? ", dirty tree" : "",
+               mpb_json_get_text(rec, "built") ? mpb_json_get_text(rec, "built") : "?");
+    putchar('\n');
+}
+
+/* The tunables whose compiled values differ between two build records. */
+static void tunable_changes(const json_t *ra, const json_t *rb) {
+    const json_t *ta = json_object_get(ra, "tunables"), *tb = json_object_get(rb, "tunables");
+    const char *k;
+    json_t *v;
+    int n = 0;
+    json_object_foreach((json_t *)ta, k, v) {
+        const char *x = json_string_value(v), *y = mpb_json_get_text(tb, k);
+        if (x && y && strcmp(x, y))
+            printf("%s %s %s -> %s", n++ ? "," : "    tunables:", k, x, y);
+    }
+    if (n)
+        putchar('\n');
+    const char *ca = mpb_json_get_text(ra, "cflags"), *cb = mpb_json_get_text(rb, "cflags");
+    const char *xa = mpb_json_get_text(ra, "cc"), *xb = mpb_json_get_text(rb, "cc");
+    if (ca && cb && strcmp(ca, cb))
+        printf("    compiler options: A '%s'\n                      B '%s'\n", ca, cb);
+    if (xa && xb && strcmp(xa, xb))
+        printf("    compiler: A %s; B %s\n", xa, xb);
+}
+
+/* An allocator whose build differs between A and B: both builds, side by
+ * side (the point of a before/after comparison, but no name hides it). */
 static int show_builds(const mpb_cmp_t *c) {
     int n = 0;
     for (size_t i = 0; i < c->a->nallocs; i++) {
@@ -378,12 +416,23 @@ static int show_builds(const mpb_cmp_t *c) {
         if (!ia || !ib || !strcmp(ia, ib))
             continue;
         if (!n++)
-            printf("builds that differ between A and B (cells keep the name; the numbers are "
-                   "of different builds):\n");
-        printf("  %-16s A: %s\n  %-16s B: %s\n", name, ia, "", ib);
+            printf("BUILDS differ between A and B (cells keep the allocator's name; their "
+                   "numbers are of these builds):\n");
+        const json_t *ra = json_object_get(mpb_folder_alloc(&c->fa, name), "build");
+        const json_t *rb = json_object_get(mpb_folder_alloc(&c->fb, name), "build");
+        printf("  %s\n", name);
+        build_line("A", ia, ra);
+        build_line("B", ib, rb);
+        tunable_changes(ra, rb);
     }
-    if (n)
+    if (n) {
+        char what[64];
+        mpb_fmt(what, sizeof what, "%d allocator%s", n, n == 1 ? "" : "s");
+        loud("%s ran as other builds in A and B (listed above): each cell compares the two "
+             "builds",
+             what);
         putchar('\n');
+    }
     return n;
 }
 

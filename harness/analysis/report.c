@@ -174,23 +174,70 @@ static void section_notes(FILE *f, const json_t *meta) {
 }
 
 /* "name (version, path)" for each allocator, from meta.json's list. */
+/* "; build mpa:... (flags '...', commit abc1234, dirty)" of an entry of
+ * meta.json's allocators: the build that ran, from its own record. */
+static void build_words(const json_t *e, char *buf, size_t len) {
+    const char *id = mpb_json_get_text(e, "build_id");
+    const json_t *rec = json_object_get(e, "build");
+    const char *flags = mpb_json_get_text(rec, "flags"), *commit = mpb_json_get_text(rec, "commit");
+    const json_t *runs = json_object_get(e, "build_confirmed_by_runs");
+    buf[0] = '\0';
+    if (!id || !*id)
+        return;
+    size_t o = (size_t)mpb_fmt(buf, len, "; build `%s`", id);
+    if (json_is_object(rec) && o < len)
+        o += (size_t)mpb_fmt(buf + o, len - o, " (flags '%s', commit %.10s%s)",
+                             flags ? flags + strspn(flags, " ") : "?", commit ? commit : "?",
+                             json_is_true(json_object_get(rec, "dirty")) ? ", dirty tree" : "");
+    if (json_is_integer(runs) && o < len)
+        mpb_fmt(buf + o, len - o, ", seen serving %lld runs", (long long)json_integer_value(runs));
+}
+
 static void alloc_versions(FILE *f, const mpb_cellset_t *cs, const json_t *meta) {
-    char ver[256], path[600];
+    char ver[256], path[600], build[600];
     for (size_t a = 0; a < cs->nallocs; a++) {
         size_t i;
         json_t *e;
-        ver[0] = path[0] = '\0';
+        ver[0] = path[0] = build[0] = '\0';
         json_array_foreach(json_object_get(meta, "allocators"), i, e) {
             const char *name = mpb_json_get_text(e, "name");
             if (name && !strcmp(name, cs->allocs[a])) {
                 json_scalar(e, "version", ver, sizeof ver);
                 json_scalar(e, "path", path, sizeof path);
+                build_words(e, build, sizeof build);
                 break;
             }
         }
-        fprintf(f, "  - `%s`%s%s%s%s%s\n", cs->allocs[a], *ver || *path ? " (" : "", ver,
-                *ver && *path ? ", " : "", path, *ver || *path ? ")" : "");
+        fprintf(f, "  - `%s`%s%s%s%s%s%s\n", cs->allocs[a], *ver || *path ? " (" : "", ver,
+                *ver && *path ? ", " : "", path, *ver || *path ? ")" : "", build);
     }
+}
+
+/* Warnings a reader must see first: a merge of shards from other machines
+ * or environments, or of shards that did not finish. */
+static void section_joined(FILE *f, const json_t *meta) {
+    const json_t *mixed = json_object_get(meta, "mixed"), *shards = json_object_get(meta, "shards");
+    const char *state = mpb_json_get_text(meta, "state");
+    size_t i;
+    json_t *s;
+    int warn = json_array_size(mixed) > 0 || (state && strcmp(state, "complete"));
+    if (!warn)
+        return;
+    fputs("## Read this first\n\n", f);
+    json_array_foreach(mixed, i, s) fprintf(f,
+                                            "- **Merged from shards whose %s differ**: ratios "
+                                            "between cells of different shards compare the %s "
+                                            "too.\n",
+                                            json_string_value(s), json_string_value(s));
+    if (state && strcmp(state, "complete"))
+        fprintf(f, "- **State: %s**: some runs of the matrix are missing.\n", state);
+    json_array_foreach(shards, i, s) fprintf(
+        f, "  - shard `%s`: host %s, %s, kernel %s, state %s\n", mpb_json_get_text(s, "dir"),
+        mpb_json_get_text(s, "host") ? mpb_json_get_text(s, "host") : "?",
+        mpb_json_get_text(s, "cpu_model") ? mpb_json_get_text(s, "cpu_model") : "?",
+        mpb_json_get_text(s, "kernel") ? mpb_json_get_text(s, "kernel") : "?",
+        mpb_json_get_text(s, "state") ? mpb_json_get_text(s, "state") : "?");
+    fputc('\n', f);
 }
 
 /* "N warm-up runs not counted" from meta.json's count (mpbench run writes
@@ -593,6 +640,7 @@ static int write_report(const char *dir, const mpb_cellset_t *cs, const json_t *
             "# mpbench report: %s\n\nMade by `mpbench report` from `results.csv` (%zu rows) "
             "and `meta.json`; the numbers are those of `summary.csv`.\n\n",
             base && base[1] ? base + 1 : dir, cs->nrows);
+    section_joined(f, meta);
     section_notes(f, meta);
     section_machine(f, meta);
     if (meta)

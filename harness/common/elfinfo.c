@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -149,6 +150,88 @@ int mpb_elf_alloc_problem(const char *path, char *buf, size_t len) {
     else
         return 0;
     return 1;
+}
+
+/* The GNU build-id note among the PT_NOTE segments, as "gnu:<hex>". */
+static void scan_build_id(const unsigned char *p, size_t len, const ehdr_t *h, char *id, size_t n) {
+    if (h->e_phentsize != sizeof(phdr_t) ||
+        !inside(len, h->e_phoff, (size_t)h->e_phnum * sizeof(phdr_t)))
+        return;
+    for (size_t i = 0; i < h->e_phnum && !id[0]; i++) {
+        phdr_t ph;
+        memcpy(&ph, p + h->e_phoff + i * sizeof ph, sizeof ph);
+        if (ph.p_type != PT_NOTE || !inside(len, ph.p_offset, ph.p_filesz))
+            continue;
+        for (size_t off = 0; off + 12 <= ph.p_filesz;) {
+            uint32_t nh[3]; /* namesz, descsz, type */
+            memcpy(nh, p + ph.p_offset + off, sizeof nh);
+            size_t name = (nh[0] + 3u) & ~3u, desc = (nh[1] + 3u) & ~3u;
+            const unsigned char *d = p + ph.p_offset + off + 12 + name;
+            if (off + 12 + name + nh[1] > ph.p_filesz)
+                break;
+            if (nh[2] == NT_GNU_BUILD_ID && nh[0] == 4 && !memcmp(d - name, "GNU", 4) &&
+                nh[1] * 2 + 5 < n) {
+                size_t k = (size_t)mpb_fmt(id, n, "gnu:");
+                for (size_t j = 0; j < nh[1]; j++)
+                    k += (size_t)mpb_fmt(id + k, n - k, "%02x", d[j]);
+                return;
+            }
+            off += 12 + name + desc;
+        }
+    }
+}
+
+/* The contents of the section named `want` (NUL-terminated copy), or NULL. */
+static char *section_text(const unsigned char *p, size_t len, const ehdr_t *h, const char *want) {
+    shdr_t names, sh;
+    if (h->e_shentsize != sizeof(shdr_t) || h->e_shstrndx >= h->e_shnum ||
+        !inside(len, h->e_shoff, (size_t)h->e_shnum * sizeof(shdr_t)))
+        return NULL;
+    memcpy(&names, p + h->e_shoff + h->e_shstrndx * sizeof names, sizeof names);
+    if (!inside(len, names.sh_offset, names.sh_size))
+        return NULL;
+    for (size_t i = 0; i < h->e_shnum; i++) {
+        memcpy(&sh, p + h->e_shoff + i * sizeof sh, sizeof sh);
+        const char *nm = (const char *)p + names.sh_offset + sh.sh_name;
+        if (sh.sh_name >= names.sh_size || !memchr(nm, 0, names.sh_size - sh.sh_name) ||
+            strcmp(nm, want) || sh.sh_type == SHT_NOBITS || !inside(len, sh.sh_offset, sh.sh_size))
+            continue;
+        char *t = malloc(sh.sh_size + 1);
+        if (t) {
+            memcpy(t, p + sh.sh_offset, sh.sh_size);
+            t[sh.sh_size] = '\0';
+        }
+        return t;
+    }
+    return NULL;
+}
+
+int mpb_elf_build(const char *path, mpb_elf_build_t *b) {
+    memset(b, 0, sizeof *b);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_size < (off_t)sizeof(ehdr_t)) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    const unsigned char *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED)
+        return -1;
+    ehdr_t h;
+    memcpy(&h, p, sizeof h);
+    if (!memcmp(p, ELFMAG, SELFMAG) && p[EI_CLASS] == NATIVE_CLASS) {
+        b->record = section_text(p, (size_t)st.st_size, &h, ".mpa_build");
+        const char *id = b->record ? strstr(b->record, "\"build_id\":\"") : NULL;
+        if (id && id[12] != '"')
+            mpb_fmt(b->id, sizeof b->id, "mpa:%.*s", (int)strcspn(id + 12, "\""), id + 12);
+        else
+            scan_build_id(p, (size_t)st.st_size, &h, b->id, sizeof b->id);
+    }
+    munmap((void *)p, (size_t)st.st_size);
+    return 0;
 }
 
 int mpb_elf_is_static(const char *path) {

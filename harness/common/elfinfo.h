@@ -28,4 +28,18 @@ int mpb_elf_alloc_problem(const char *path, char *buf, size_t len);
 /* 1 when path is a statically linked ELF program (LD_PRELOAD cannot act). */
 int mpb_elf_is_static(const char *path);
 
+/* Which build a library file is, read without running it: a libmpalloc's
+ * build record (its ".mpa_build" section, allocator/src/build_info.c) and
+ * any object's GNU build-id note. id is what mpbench-probe reports for the
+ * same object from inside a run: "mpa:<build_id>", else "gnu:<hex>", else
+ * "" (no way to tell builds apart). */
+typedef struct mpb_elf_build {
+    char id[96];
+    char *record; /* the record's JSON text (malloc'd), or NULL */
+} mpb_elf_build_t;
+
+/* Fills b from the file at path. Returns 0, or -1 when it cannot be read
+ * (b then empty). Free b->record. */
+int mpb_elf_build(const char *path, mpb_elf_build_t *b);
+
 #endif /* MPB_ELFINFO_H */

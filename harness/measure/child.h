@@ -64,9 +64,10 @@ typedef struct mpb_result {
     long max_rss_kb, minflt, majflt;
     double cnt[MPB_NCOUNTERS];
     int have_cnt[MPB_NCOUNTERS];
-    mpb_wlout_t out; /* parsed mpbench-* lines */
-    long pid;        /* the child's process id (0 if it never started) */
-    char why[1024];  /* for error, unverified, invalid: what failed */
+    mpb_wlout_t out;   /* parsed mpbench-* lines */
+    long pid;          /* the child's process id (0 if it never started) */
+    char build_id[96]; /* the build that served it, as the probe saw it (run_one.c) */
+    char why[1024];    /* for error, unverified, invalid: what failed */
 } mpb_result_t;
 
 /* Set by mpbench's SIGINT/SIGTERM handler; a running child is then killed

@@ -103,6 +103,7 @@ void mpb_prov_cleanup(mpb_prov_t *p) {
 typedef struct report_line {
     long pid;
     const char *malloc_obj, *next_obj, *libc_obj, *exe;
+    const char *build, *record; /* "" / NULL when the line has none */
 } report_line_t;
 
 /* Splits "pid=..\tmalloc=..\tlibc=..\texe=.." in place; 0 or -1. */
@@ -120,7 +121,13 @@ static int parse_line(char *line, report_line_t *l) {
             l->libc_obj = f + 5;
         else if (!strncmp(f, "exe=", 4))
             l->exe = f + 4;
+        else if (!strncmp(f, "build=", 6))
+            l->build = f + 6;
+        else if (!strncmp(f, "record=", 7))
+            l->record = f + 7;
     }
+    if (!l->build)
+        l->build = "";
     if (l->pid <= 0 || !l->malloc_obj || !l->libc_obj || !l->exe)
         return -1;
     if (!l->next_obj)
@@ -217,13 +224,25 @@ static void describe_silence(const mpb_prov_check_t *c, char *why, size_t len) {
                 "statically linked or setuid program or one that clears LD_PRELOAD)");
 }
 
-int mpb_prov_verify(const mpb_prov_check_t *c, char *why, size_t len) {
+/* Notes the build of line l in out: the workload's own line wins. */
+static void note_build(const report_line_t *l, int own, int *have, mpb_prov_seen_t *out) {
+    if (!out || (*have && !own))
+        return;
+    *have = 1;
+    mpb_copy(out->build, sizeof out->build, l->build);
+    free(out->record);
+    out->record = l->record ? strdup(l->record) : NULL;
+}
+
+int mpb_prov_verify(const mpb_prov_check_t *c, char *why, size_t len, mpb_prov_seen_t *sb) {
     char *text = mpb_read_file(c->report);
     size_t seen = 0, bad = 0;
-    int top = 0;
+    int top = 0, have = 0;
     report_line_t first_bad = {0}, l;
     char *save = NULL;
     why[0] = '\0';
+    if (sb)
+        memset(sb, 0, sizeof *sb);
     for (char *line = text ? strtok_r(text, "\n", &save) : NULL; line;
          line = strtok_r(NULL, "\n", &save)) {
         if (parse_line(line, &l) != 0)
@@ -232,6 +251,8 @@ int mpb_prov_verify(const mpb_prov_check_t *c, char *why, size_t len) {
         top |= l.pid == c->pid;
         if (!served(&l, c->lib) && !bad++)
             first_bad = l;
+        if (served(&l, c->lib) && (!have || l.pid == c->pid))
+            note_build(&l, l.pid == c->pid, &have, sb);
     }
     int rc = 1;
     if (!seen) {

@@ -64,11 +64,19 @@ int mpb_prov_preload(mpb_prov_t *p, const char *lib, char *buf, size_t len);
 /* Removes the temp links (call once the runs are over). */
 void mpb_prov_cleanup(mpb_prov_t *p);
 
+/* The build that served the run's malloc, as the probe saw it from inside
+ * the workload's own process (else the first process that reported). */
+typedef struct mpb_prov_seen {
+    char build[96]; /* "mpa:<id>", "gnu:<hex>", or "" (catalog/build.h) */
+    char *record;   /* a libmpalloc's build record (JSON text, malloc'd) or NULL */
+} mpb_prov_seen_t;
+
 /* Checks a run's probe report. Returns 1 when every process that reported
  * had its malloc served by the allocator (glibc: by its libc) and the
  * workload's own process reported; 0 when not, -1 when no process reported
- * at all; in both cases why (len bytes) says what was seen. */
-int mpb_prov_verify(const mpb_prov_check_t *c, char *why, size_t len);
+ * at all; in both cases why (len bytes) says what was seen. seen (may be
+ * NULL) gets the build that served it; free seen->record. */
+int mpb_prov_verify(const mpb_prov_check_t *c, char *why, size_t len, mpb_prov_seen_t *seen);
 
 /* Warns on stderr, once per call, when lib cannot serve as a preloaded
  * malloc (not an ELF shared library, no malloc export). Returns 1 if so. */

@@ -4,8 +4,11 @@
  * no room for is cut off again, so the file always ends with a whole row. */
 #include "run/csvout.h"
 
+#include "common/util.h"
+
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,7 +17,7 @@ const char mpb_csv_header[] =
     "allocator,variant,workload,threads,rep,status,wall_s,user_s,sys_s,"
     "max_rss_kb,minflt,majflt,ops,ops_per_s,exit_code,signal,task_clock_ms,"
     "page_faults,ctx_switches,cycles,instructions,cache_misses,"
-    "live_peak_bytes,rss_after_kb,scale,measure,lib,extra";
+    "live_peak_bytes,rss_after_kb,scale,measure,lib,build_id,extra";
 
 /* Length of the file up to and including its last newline. */
 static off_t complete_length(int fd) {
@@ -55,6 +58,15 @@ int mpb_csv_open(const char *path, int resume) {
         }
     }
     return fd;
+}
+
+int mpb_csv_header_ok(const char *path) {
+    char *text = mpb_read_file(path);
+    int ok = !text || !text[0] ||
+             (!strncmp(text, mpb_csv_header, sizeof mpb_csv_header - 1) &&
+              (text[sizeof mpb_csv_header - 1] == '\n' || text[sizeof mpb_csv_header - 1] == '\r'));
+    free(text);
+    return ok;
 }
 
 int mpb_csv_append(int fd, const char *line) {

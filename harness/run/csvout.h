@@ -17,6 +17,10 @@ extern const char mpb_csv_header[];
  * last line cut short by a kill is removed first. Returns an fd or -1. */
 int mpb_csv_open(const char *path, int resume);
 
+/* 1 when the file at path is empty or starts with mpb_csv_header (rows of
+ * this mpbench's shape can be appended), 0 when its header differs. */
+int mpb_csv_header_ok(const char *path);
+
 /* Appends line (which ends with '\n') in one write, then fsyncs.
  * Returns 0, or -1 with errno set. */
 int mpb_csv_append(int fd, const char *line);

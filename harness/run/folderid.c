@@ -82,4 +82,24 @@ const char *mpb_folder_build_id(const mpb_folder_t *f, const char *name) {
     return id && *id ? id : NULL;
 }
 
+const char *mpb_folder_workload_id(const mpb_folder_t *f, const char *name) {
+    const char *id =
+        mpb_json_get_text(json_object_get(json_object_get(f->meta, "workload_ids"), name), "id");
+    return id && *id ? id : NULL;
+}
+
+int mpb_folder_workload_diff(const mpb_folder_t *a, const mpb_folder_t *b, char *buf, size_t len) {
+    const char *k;
+    json_t *v;
+    buf[0] = '\0';
+    json_object_foreach(json_object_get(a->meta, "workload_ids"), k, v) {
+        const char *ia = mpb_folder_workload_id(a, k), *ib = mpb_folder_workload_id(b, k);
+        if (ia && ib && strcmp(ia, ib)) {
+            mpb_fmt(buf, len, "%s: %s in %s, %s in %s", k, ia, a->dir, ib, b->dir);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 const char *mpb_folder_state(const mpb_folder_t *f) { return mpb_json_get_text(f->meta, "state"); }

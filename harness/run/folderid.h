@@ -38,6 +38,14 @@ const char *mpb_folder_build_id(const mpb_folder_t *f, const char *name);
 /* The allocator's entry of meta.json's "allocators" list, or NULL. */
 const json_t *mpb_folder_alloc(const mpb_folder_t *f, const char *name);
 
+/* The id of workload name (meta.json workload_ids, catalog/build.h), or
+ * NULL when the folder does not say. */
+const char *mpb_folder_workload_id(const mpb_folder_t *f, const char *name);
+
+/* The first workload whose id differs between a and b (both known), as
+ * "NAME: id in A / id in B" into buf. Returns 1 when there is one. */
+int mpb_folder_workload_diff(const mpb_folder_t *a, const mpb_folder_t *b, char *buf, size_t len);
+
 /* meta.json's "state" ("complete", "interrupted", ...), or NULL. */
 const char *mpb_folder_state(const mpb_folder_t *f);
 

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 
 static const char merge_help[] =
-    "usage: mpbench merge OUT DIR...\n"
+    "usage: mpbench merge [--allow-mixed] [--allow-incomplete] OUT DIR...\n"
     "Joins results folders (shards of one matrix, see `mpbench run --shard I/N`)\n"
     "into the new folder OUT: results.csv rows concatenated (headers must match),\n"
     "timeline.csv rows likewise (from the folders that have one),\n"
@@ -26,7 +26,15 @@ static const char merge_help[] =
     "Then runs summary, plot and report on OUT and prints OUT/report.md.\n"
     "The folders must be distinct shards of one run: the same matrix.txt (but\n"
     "for the shard number), no run (allocator, workload, threads, rep) in two\n"
-    "of them, none being written by a running mpbench.\n"
+    "of them, none being written by a running mpbench, every allocator the\n"
+    "same build in each (refused otherwise: two builds under one name), run on\n"
+    "the same machine (host, CPU model, cores, kernel) with the same allocator\n"
+    "environment, and complete (refused otherwise, unless:)\n"
+    "  --allow-mixed       join shards of other machines or environments: each\n"
+    "                      shard is recorded in meta.json (\"shards\") and the\n"
+    "                      result marked (\"mixed\"; the report says so first)\n"
+    "  --allow-incomplete  join interrupted or unfinished shards: the result's\n"
+    "                      state is \"incomplete\"\n"
     "OUT must not exist. Exit: 0 done, 2 bad usage, mismatched headers or\n"
     "folders that are not shards of one run, 3 a folder is in use by another\n"
     "mpbench, 4 OUT could not be written.\n";
@@ -81,6 +89,7 @@ static int write_meta(const char *out, char **dirs, int n) {
         json_decref(m);
     }
     json_object_set_new(meta, "merged_from", from);
+    mpb_merge_mark(meta, dirs, n);
     if (json_is_object(json_object_get(meta, "matrix")))
         json_object_set_new(json_object_get(meta, "matrix"), "warmup_runs", json_integer(warmups));
     mpb_fmt(path, sizeof path, "%s/meta.json", out);
@@ -149,7 +158,26 @@ static void analyse(const char *out) {
         printf("%s/report.md\n", out);
 }
 
+/* Takes --allow-mixed and --allow-incomplete out of argv (kept in o). */
+static int take_options(int *argc, char **argv, mpb_merge_opts_t *o) {
+    int k = 1;
+    memset(o, 0, sizeof *o);
+    for (int i = 1; i < *argc; i++) {
+        if (!strcmp(argv[i], "--allow-mixed"))
+            o->allow_mixed = 1;
+        else if (!strcmp(argv[i], "--allow-incomplete"))
+            o->allow_incomplete = 1;
+        else
+            argv[k++] = argv[i];
+    }
+    *argc = k;
+    argv[k] = NULL;
+    return 0;
+}
+
 int mpb_cmd_merge(int argc, char **argv) {
+    mpb_merge_opts_t mo;
+    take_options(&argc, argv, &mo);
     int first, rc = mpb_parse_help_only(argc, argv, merge_help, &first);
     if (rc >= 0)
         return rc;
@@ -165,6 +193,8 @@ int mpb_cmd_merge(int argc, char **argv) {
         return 2;
     }
     rc = mpb_merge_check(argv + 2, argc - 2);
+    if (rc == 0)
+        rc = mpb_merge_check_context(argv + 2, argc - 2, &mo);
     if (rc != 0)
         return rc;
     if (mkdir(out, 0755) != 0) {

@@ -52,7 +52,7 @@ static json_t *counters(int measure) {
 }
 
 /* "allocators": [{name, variant, path, version}, ...]. */
-static json_t *allocators(const mpb_alloc_t *a, size_t n) {
+static json_t *allocators(const mpb_alloc_t *a, size_t n, const mpb_build_t *builds) {
     json_t *l = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *e = json_object();
@@ -60,6 +60,14 @@ static json_t *allocators(const mpb_alloc_t *a, size_t n) {
         mpb_json_set_text(e, "variant", a[i].variant);
         mpb_json_set_text(e, "path", a[i].path[0] ? a[i].path : "(none: system malloc)");
         mpb_json_set_text(e, "version", a[i].version);
+        if (builds) { /* the build: its id, and a libmpalloc's own record */
+            json_t *b = mpb_build_json(&builds[i]);
+            json_object_set(e, "build_id", json_object_get(b, "build_id"));
+            json_object_set(e, "build", json_object_get(b, "record"));
+            json_object_set(e, "build_read_from", json_object_get(b, "record_read_from"));
+            json_object_set(e, "build_confirmed_by_runs", json_object_get(b, "confirmed_by_runs"));
+            json_decref(b);
+        }
         json_array_append_new(l, e);
     }
     return l;
@@ -75,6 +83,24 @@ static json_t *binding(const mpb_matrix_t *m) {
         mpb_json_set_text(o, key,
                           m->pin ? mpb_pin_describe(m->threads[i], how, sizeof how)
                                  : "unpinned (--no-pin)");
+    }
+    return o;
+}
+
+/* "workload_ids": {name: {path, id}}: what each workload name ran (a program
+ * rebuilt, a script or trace edited, another --command under the name). */
+static json_t *workload_ids(const mpb_workload_t *w, size_t n) {
+    json_t *o = json_object();
+    char id[96];
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_object();
+        mpb_workload_id(&w[i], id, sizeof id);
+        mpb_json_set_text(e, "path",
+                          w[i].command    ? w[i].command
+                          : w[i].trace[0] ? w[i].trace
+                                          : w[i].path);
+        mpb_json_set_text(e, "id", id);
+        json_object_set_new(o, w[i].name, e);
     }
     return o;
 }
@@ -141,10 +167,12 @@ int mpb_meta_write(const char *dir, const mpb_meta_t *meta) {
     mpb_meta_git(commit, sizeof commit);
     mpb_meta_machine(o);
     json_object_set_new(o, "counters", counters(meta->m->measure));
-    json_object_set_new(o, "allocators", allocators(meta->allocs, meta->nalloc));
+    json_object_set_new(o, "allocators", allocators(meta->allocs, meta->nalloc, meta->builds));
     json_object_set_new(o, "matrix", matrix(meta));
-    json_object_set_new(o, "tunables", mpb_meta_tunables());
-    json_object_set_new(o, "variant_flags", mpb_meta_variant_flags(meta->allocs, meta->nalloc));
+    json_object_set_new(o, "workload_ids", workload_ids(meta->wls, meta->nwl));
+    mpb_json_set_text(o, "tunables",
+                      "each mpalloc build's own, as compiled: allocators[].build.tunables (read "
+                      "from the library, not from allocator/src/tunables.h)");
     mpb_json_set_text(o, "git_commit", commit);
     mpb_json_set_text(o, "command_line", meta->cmdline);
     mpb_json_set_text(o, "start", meta->m->started);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "catalog/alloc.h"
+#include "catalog/build.h"
 #include "common/json.h"
 #include "catalog/matrix.h"
 #include "catalog/workload.h"
@@ -19,10 +20,11 @@ typedef struct mpb_meta {
     const mpb_workload_t *wls;
     size_t nwl;
     const char *cmdline;
-    const char *resumed_at; /* NULL unless this attempt is a --resume */
-    const char *end;        /* NULL while the matrix is running */
-    const char *state;      /* "running", "complete", "interrupted", "write-error" */
-    long warmup_runs;       /* uncounted warm-up runs made so far (all attempts) */
+    const char *resumed_at;    /* NULL unless this attempt is a --resume */
+    const char *end;           /* NULL while the matrix is running */
+    const char *state;         /* "running", "complete", "interrupted", "write-error" */
+    long warmup_runs;          /* uncounted warm-up runs made so far (all attempts) */
+    const mpb_build_t *builds; /* per allocator: the build that runs (build.h) */
 } mpb_meta_t;
 
 /* Writes DIR/meta.json (atomically). Returns 0 or -1 (errno). */
@@ -31,8 +33,6 @@ int mpb_meta_write(const char *dir, const mpb_meta_t *meta);
 /* Pieces from the source tree (meta_src.c). */
 /* {"MPA_X": "default", ...} from allocator/src/tunables.h (new reference). */
 json_t *mpb_meta_tunables(void);
-/* {variant: build flags} for the mpalloc-* allocators of a[0..n). */
-json_t *mpb_meta_variant_flags(const mpb_alloc_t *a, size_t n);
 /* {host, cpu_model, cores, pus, topology, kernel, compiler, mpbench_compiler}
  * members added to o. */
 void mpb_meta_machine(json_t *o);

@@ -1,8 +1,9 @@
 /* The parts of meta.json that come from the source tree beside the build
  * folder mpbench runs from (build/bin/../..): mpalloc's tunable defaults
  * read from allocator/src/tunables.h (the harness measures from outside and
- * never includes allocator headers), each variant's build flags from
- * build/variants/<v>/flags, and the git commit. */
+ * never includes allocator headers; kernel-sim's meta.json), and the git
+ * commit. The tunables a libmpalloc was built with come from the library
+ * itself (catalog/build.h). */
 #include "run/meta.h"
 #include "common/util.h"
 
@@ -38,22 +39,6 @@ json_t *mpb_meta_tunables(void) {
     if (!text)
         mpb_json_set_text(o, "error", "allocator/src/tunables.h not found beside the build folder");
     free(text);
-    return o;
-}
-
-json_t *mpb_meta_variant_flags(const mpb_alloc_t *a, size_t n) {
-    json_t *o = json_object();
-    for (size_t i = 0; i < n; i++) {
-        if (strncmp(a[i].name, "mpalloc-", 8) != 0)
-            continue;
-        char path[PATH_MAX];
-        mpb_fmt(path, sizeof path, "%s/../variants/%s/flags", mpb_self_dir(), a[i].variant);
-        char *flags = mpb_read_file(path);
-        if (flags)
-            flags[strcspn(flags, "\n")] = '\0';
-        mpb_json_set_text(o, a[i].variant, flags ? flags : "(no flags file)");
-        free(flags);
-    }
     return o;
 }
 

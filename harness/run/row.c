@@ -85,6 +85,7 @@ void mpb_csv_row(char *buf, size_t len, const mpb_alloc_t *a, const mpb_rowkey_t
     mpb_csv_field(buf, len, &o, num("%g", k->scale).s, 0);
     mpb_csv_field(buf, len, &o, k->measure, 0);
     mpb_csv_field(buf, len, &o, a->path, 0);
+    mpb_csv_field(buf, len, &o, r->build_id, 0);
     mpb_csv_field(buf, len, &o, r->why[0] ? r->why : r->out.extra, 0);
     if (o + 1 < len) {
         buf[o++] = '\n';

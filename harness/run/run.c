@@ -392,5 +392,8 @@ int mpb_cmd_run(int argc, char **argv) {
     mpb_run_command_free(&r);
     free(r.preload), free(r.allocs), free(r.wls), free(r.done);
     json_decref(r.prev_meta);
+    for (size_t i = 0; r.builds && i < r.nalloc; i++)
+        mpb_build_free(&r.builds[i]);
+    free(r.builds);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "catalog/alloc.h"
+#include "catalog/build.h"
 #include "common/json.h"
 #include "measure/child.h"
 #include "catalog/matrix.h"
@@ -45,6 +46,7 @@ typedef struct mpb_run {
     unsigned char *done; /* done[cell * repeat + rep - 1]: row present */
     long warmups;        /* warm-up runs made (with those of earlier attempts) */
     json_t *prev_meta;   /* --resume: meta.json as the earlier attempts left it */
+    mpb_build_t *builds; /* per allocator: its build (catalog/build.h) */
 } mpb_run_t;
 
 /* Cells = allocators x workloads x thread counts; index (a*nwl + w)*nthreads + t. */

@@ -169,9 +169,17 @@ static void finish_meta(const mpb_run_t *r, int rc) {
     const char *state = rc == MPB_EXIT_OK      ? "complete"
                         : rc == MPB_EXIT_WRITE ? "write-error"
                                                : "interrupted";
-    mpb_meta_t meta = {
-        &r->m, r->allocs, r->nalloc, r->wls, r->nwl, r->cmdline, r->resume ? r->resumed_at : NULL,
-        end,   state,     r->warmups};
+    mpb_meta_t meta = {&r->m,
+                       r->allocs,
+                       r->nalloc,
+                       r->wls,
+                       r->nwl,
+                       r->cmdline,
+                       r->resume ? r->resumed_at : NULL,
+                       end,
+                       state,
+                       r->warmups,
+                       r->builds};
     if (mpb_meta_write(r->dir, &meta) != 0)
         fprintf(stderr, "mpbench: warning: cannot update %s/meta.json: %s\n", r->dir,
                 strerror(errno));

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,6 +31,28 @@ static void cell_name(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep,
             *c = '_';
 }
 
+/* The build that served the run (seen by the probe) against the one
+ * recorded for the allocator when the matrix started: another build ran
+ * (the library was rebuilt or replaced meanwhile) and the row would be
+ * credited to the wrong one. Fills res->build_id; the first record a run
+ * reports becomes the allocator's in meta.json. Returns 0, or -1 with why. */
+static int check_build(mpb_build_t *b, const mpb_alloc_t *al, const mpb_prov_seen_t *seen,
+                       mpb_result_t *res, char *why, size_t len) {
+    mpb_copy(res->build_id, sizeof res->build_id, seen->build);
+    if (strcmp(seen->build, b->id) != 0) {
+        mpb_fmt(why, len,
+                "allocator not verified: the library that ran is build %s, not build %s that "
+                "mpbench recorded for %s when the matrix started (%s rebuilt or replaced since?)",
+                seen->build[0] ? seen->build : "(unknown)", b->id[0] ? b->id : "(unknown)",
+                al->name, al->path[0] ? al->path : "the C library");
+        return -1;
+    }
+    b->runs_seen++;
+    if (!b->ran && seen->record)
+        b->ran = json_loads(seen->record, 0, NULL);
+    return 0;
+}
+
 /* The provenance check of a finished run (provenance.h): a run whose
  * allocator is not proven to have served it becomes `unverified`, with the
  * reason; so does one in whose process tree the outside check (`outside`,
@@ -42,9 +65,13 @@ static void check_provenance(const mpb_run_t *r, size_t a, size_t w, const char 
         return;
     char why[sizeof res->why];
     mpb_prov_check_t c = {probe, r->allocs[a].path, res->pid, err, r->wls[w].path};
-    int v = mpb_prov_verify(&c, why, sizeof why);
+    mpb_prov_seen_t seen;
+    int v = mpb_prov_verify(&c, why, sizeof why, &seen);
     if (v == 1 && outside[0])
         v = 0, mpb_copy(why, sizeof why, outside);
+    if (v == 1 && check_build(&r->builds[a], &r->allocs[a], &seen, res, why, sizeof why) != 0)
+        v = 0;
+    free(seen.record);
     if (v == 1)
         return;
     mpb_copy(res->why, sizeof res->why, why);

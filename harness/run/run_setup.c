@@ -155,6 +155,62 @@ static int setup_provenance(mpb_run_t *r) {
     return MPB_EXIT_OK;
 }
 
+/* Reads each allocator's build; a build of this tree that is not what its
+ * name asks for (sources changed since it was built, a variant's flags file
+ * naming other flags) is refused with the command that rebuilds it: its
+ * results would be credited to sources or flags it was not built from.
+ * On --resume, a build other than the one the folder's runs used is refused
+ * too: one cell would pool two builds. */
+static int check_builds(mpb_run_t *r) {
+    char why[2048], fix[PATH_MAX + 512];
+    int bad = 0;
+    r->builds = calloc(r->nalloc + 1, sizeof *r->builds);
+    for (size_t i = 0; i < r->nalloc; i++) {
+        mpb_build_read(&r->allocs[i], r->prov.libc, &r->builds[i]);
+        if (mpb_build_stale(&r->allocs[i], &r->builds[i], why, sizeof why, fix, sizeof fix)) {
+            fprintf(stderr,
+                    "mpbench: refused: %s is stale: %s; its results would be credited to a "
+                    "build it is not. Rebuild it with:\n    %s\n",
+                    r->allocs[i].name, why, fix);
+            bad = 1;
+        }
+        mpb_folder_t was = {.dir = r->dir, .meta = r->prev_meta, .has_meta = 1};
+        const char *before = r->prev_meta ? mpb_folder_build_id(&was, r->allocs[i].name) : NULL;
+        if (before && strcmp(before, r->builds[i].id)) {
+            fprintf(stderr,
+                    "mpbench: refused: --resume %s: %s is build %s now, but the folder's runs "
+                    "of it were made with build %s: its cells would pool two builds (rebuild "
+                    "the sources it was, or start a new folder)\n",
+                    r->dir, r->allocs[i].name, r->builds[i].id[0] ? r->builds[i].id : "(unknown)",
+                    before);
+            bad = 1;
+        }
+    }
+    return bad ? MPB_EXIT_USAGE : MPB_EXIT_OK;
+}
+
+/* --resume: each workload must be the program the folder's runs used (a
+ * wl-* rebuilt, a script or trace edited since would pool two programs in
+ * one cell). Returns MPB_EXIT_OK or MPB_EXIT_USAGE after a message. */
+static int check_workloads(const mpb_run_t *r) {
+    mpb_folder_t was = {.dir = r->dir, .meta = r->prev_meta, .has_meta = 1};
+    char id[96];
+    int bad = 0;
+    for (size_t i = 0; r->prev_meta && i < r->nwl; i++) {
+        const char *before = mpb_folder_workload_id(&was, r->wls[i].name);
+        mpb_workload_id(&r->wls[i], id, sizeof id);
+        if (!before || !strcmp(before, id))
+            continue;
+        fprintf(stderr,
+                "mpbench: refused: --resume %s: workload %s is %s now, but the folder's runs "
+                "of it ran %s (%s changed since): its cells would pool two programs\n",
+                r->dir, r->wls[i].name, id[0] ? id : "(unreadable)", before,
+                r->wls[i].trace[0] ? r->wls[i].trace : r->wls[i].path);
+        bad = 1;
+    }
+    return bad ? MPB_EXIT_USAGE : MPB_EXIT_OK;
+}
+
 /* 1 when m's thread list holds n. */
 static int has_threads(const mpb_matrix_t *m, int n) {
     for (size_t k = 0; k < m->nthreads; k++)
@@ -286,14 +342,30 @@ static int open_outputs(mpb_run_t *r) {
         fprintf(stderr, "mpbench: cannot write %s: %s\n", path, strerror(errno));
         return MPB_EXIT_WRITE;
     }
-    mpb_meta_t meta = {
-        &r->m, r->allocs, r->nalloc, r->wls, r->nwl, r->cmdline, r->resume ? r->resumed_at : NULL,
-        NULL,  "running", r->warmups};
+    mpb_meta_t meta = {&r->m,
+                       r->allocs,
+                       r->nalloc,
+                       r->wls,
+                       r->nwl,
+                       r->cmdline,
+                       r->resume ? r->resumed_at : NULL,
+                       NULL,
+                       "running",
+                       r->warmups,
+                       r->builds};
     if (mpb_meta_write(r->dir, &meta) != 0) {
         fprintf(stderr, "mpbench: cannot write %s/meta.json: %s\n", r->dir, strerror(errno));
         return MPB_EXIT_WRITE;
     }
     mpb_fmt(path, sizeof path, "%s/results.csv", r->dir);
+    if (r->resume && !mpb_csv_header_ok(path)) {
+        fprintf(stderr,
+                "mpbench: refused: %s was written by another version of mpbench (its header "
+                "differs from this one's): rows appended now would not line up; start a new "
+                "folder\n",
+                path);
+        return MPB_EXIT_USAGE;
+    }
     r->csv_fd = mpb_csv_open(path, r->resume);
     if (r->csv_fd < 0) {
         fprintf(stderr, "mpbench: cannot write %s: %s\n", path, strerror(errno));
@@ -317,6 +389,10 @@ int mpb_run_setup(mpb_run_t *r) {
     }
     if (rc == MPB_EXIT_OK)
         rc = setup_provenance(r);
+    if (rc == MPB_EXIT_OK)
+        rc = check_builds(r);
+    if (rc == MPB_EXIT_OK)
+        rc = check_workloads(r);
     if (rc != MPB_EXIT_OK)
         return rc;
     if (!r->resume)

@@ -58,16 +58,25 @@ static int settle_name(const mpb_sweep_t *s, mpb_sweep_point_t *p) {
     return flags_match(s, p->name, p->flags) == 1 && mpb_is_file(lib);
 }
 
-/* Runs make variant with its output in log; returns its exit status. */
+/* Runs `make TARGET [ARG...]` in the source tree with its output in log;
+ * returns its exit status. p: make variant of that point; NULL: make lib
+ * (the default build, the sweep's reference). */
 static int run_make(const mpb_sweep_t *s, const mpb_sweep_point_t *p, const char *log) {
     char name[160], flags[600], build[PATH_MAX + 8], jobs[32];
-    mpb_fmt(name, sizeof name, "NAME=%s", p->name);
-    mpb_fmt(flags, sizeof flags, "FLAGS=%s", p->flags);
+    mpb_fmt(name, sizeof name, "NAME=%s", p ? p->name : "");
+    mpb_fmt(flags, sizeof flags, "FLAGS=%s", p ? p->flags : "");
     mpb_fmt(build, sizeof build, "BUILD=%s", s->build);
     mpb_fmt(jobs, sizeof jobs, "-j%d", s->jobs);
-    char *argv[] = {
-        "make", "--no-print-directory", "-C", (char *)s->src, jobs, "variant", name, flags, build,
-        NULL};
+    char *argv[] = {"make",
+                    "--no-print-directory",
+                    "-C",
+                    (char *)s->src,
+                    jobs,
+                    build,
+                    p ? "variant" : "lib",
+                    p ? name : NULL,
+                    flags,
+                    NULL};
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
@@ -130,10 +139,30 @@ static void make_dirs(char *path) {
     mkdir(path, 0755);
 }
 
+/* The reference, the default build, made current (make lib: rebuilt when its
+ * sources or options changed since it was built), so its results are those
+ * of the sources the variants are built from. Returns 1 when it builds. */
+static int build_reference(const mpb_sweep_t *s) {
+    char log[PATH_MAX];
+    mpb_fmt(log, sizeof log, "%s/builds/%s.log", s->dir, MPB_SWEEP_REF);
+    printf("sweep: reference %s (default build): make lib", MPB_SWEEP_REF);
+    fflush(stdout);
+    int rc = run_make(s, NULL, log);
+    printf(" ... %s\n", rc == 0 ? "current" : "FAILED");
+    if (rc != 0) {
+        char why[512];
+        failure_message(log, rc, why, sizeof why);
+        fprintf(stderr, "mpbench sweep: the default build does not build: %s\n", why);
+    }
+    return rc == 0;
+}
+
 size_t mpb_sweep_build_all(mpb_sweep_t *s) {
     char dir[PATH_MAX];
     mpb_fmt(dir, sizeof dir, "%s/builds", s->dir);
     make_dirs(dir);
+    if (!build_reference(s))
+        return 0;
     size_t ok = 0;
     for (size_t i = 0; i < s->npts; i++)
         ok += !strcmp(s->pts[i].status, "default") ? 1 : (size_t)build_one(s, &s->pts[i], i);

@@ -32,6 +32,9 @@ python3 - "$odd/meta.json" "$tmp/m/meta.json" "$odd" <<'PY' || fail "merged meta
 import json, os, sys
 a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 assert b.pop("merged_from") == [os.path.realpath(sys.argv[3])]
+shards = b.pop("shards")   # each shard recorded (merge_ident.c)
+assert [s["dir"] for s in shards] == [os.path.realpath(sys.argv[3])] and shards[0]["host"] == a["host"]
+assert b.pop("mixed") == [] and b["state"] == a["state"] == "complete"
 assert a == b, "merge changed members of meta.json"
 PY
 

@@ -38,7 +38,13 @@ for a in mpalloc mpalloc-mantissa_bits1; do
     grep -q "^$a,[^,]*,pairs,1,1,ok," "$d/results.csv" || fail "no ok run of $a"
 done
 grep -q 'mpalloc-mantissa_bits9,[^,]*,pairs,1,1,ok' "$d/results.csv" && fail "the failed variant ran"
-grep -q '"mantissa_bits1": "-DMPA_MANTISSA_BITS=1"' "$d/meta.json" || fail "meta.json lacks the flags"
+python3 - "$d/meta.json" <<'PY' || fail "meta.json lacks the variant's build record (flags, tunables as compiled)"
+import json, sys
+a = {x["name"]: x for x in json.load(open(sys.argv[1]))["allocators"]}
+v = a["mpalloc-mantissa_bits1"]["build"]
+assert v["flags"].strip() == "-DMPA_MANTISSA_BITS=1" and v["tunables"]["MPA_MANTISSA_BITS"] == "1", v
+assert a["mpalloc"]["build"]["tunables"]["MPA_MANTISSA_BITS"] == "2", a["mpalloc"]["build"]
+PY
 # 2 is the default: the default build itself, not built or run again
 grep -q '^mantissa_bits2,mpalloc,default,' "$d/sweep.csv" || fail "the default value is not the default build in sweep.csv"
 grep -q '^mpalloc-mantissa_bits2,' "$d/results.csv" && fail "the default value ran as a separate variant"
