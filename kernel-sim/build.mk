@@ -22,9 +22,15 @@ KS_CSV_OBJ  := $(BUILD)/obj/harness/common/csvio.o $(BUILD)/obj/harness/common/u
 kernel-sim: $(KS_BENCH)
 kernel-sim-tests: $(KS_TESTS)
 
-$(KS_DIR)/obj/allocator/%.o: allocator/%.c
+$(KS_DIR)/obj/allocator/%.o: allocator/%.c $(ALLOC_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPBASE) $(ALLOC_CFLAGS) -Ikernel-sim/include -DMPA_NO_OVERRIDE -c $< -o $@
+
+# ks-bench carries the allocator's build record too (its .mpa_build section,
+# read by `mpbench kernel`): the same sources and flags as libmpalloc's.
+$(KS_DIR)/obj/allocator/src/build_info.o: allocator/src/build_info.c $(BUILD_INFO_H) $(ALLOC_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPBASE) $(ALLOC_CFLAGS) -Ikernel-sim/include -DMPA_NO_OVERRIDE -I$(BUILD)/gen -c $< -o $@
 
 $(KS_DIR)/obj/kernel-sim/pal/%.o: kernel-sim/pal/%.c
 	@mkdir -p $(dir $@)
@@ -40,7 +46,7 @@ $(KS_LIB): $(KS_OBJ) $(KS_ALLOC_OBJ)
 
 $(KS_BENCH): $(KS_DIR)/obj/kernel-sim/src/main.o $(KS_LIB) $(KS_CSV_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $^ $(KS_LIBS) -lcsv
+	$(CC) $(SAN) -o $@ $^ $(KS_LIBS) -lcsv -Wl,--undefined=mpa_build_info
 
 # More specific than the generic tests/unit rule: kernel-sim tests link the
 # simulated kernel, not libmpalloc.

@@ -114,6 +114,23 @@ static void tree_source_id(const char *src, char *id, size_t len) {
         id[0] = '\0';
 }
 
+int mpb_build_sources_changed(const json_t *record, const char *path, char *why, size_t len) {
+    char src[PATH_MAX], now[64] = "", newer[1024];
+    const char *sid = mpb_json_get_text(record, "source_id");
+    mpb_src_dir(src, sizeof src);
+    if (!sid)
+        return 0;
+    tree_source_id(src, now, sizeof now);
+    if (!now[0] || !strcmp(now, sid))
+        return 0;
+    newer_sources(src, path, newer, sizeof newer);
+    mpb_fmt(why, len,
+            "%s was built from other allocator sources than %s/allocator holds now (source id %s "
+            "in it, %s now%s%s)",
+            path, src, sid, now, newer[0] ? "; newer than it: " : "", newer);
+    return 1;
+}
+
 /* s without leading and trailing blanks, into buf. */
 static const char *trim(const char *s, char *buf, size_t len) {
     mpb_copy(buf, len, s + strspn(s, " "));
@@ -122,11 +139,11 @@ static const char *trim(const char *s, char *buf, size_t len) {
     return buf;
 }
 
-/* Why b, a build of the tree at src, is not what a's name asks for ("" if
- * it is). flags: the variant's flags file (NULL: none), fpath its path. */
-static void staleness(const mpb_alloc_t *a, const mpb_build_t *b, const char *src,
-                      const char *flags, const char *fpath, char *why, size_t wlen) {
-    char now[64] = "", newer[1024], built[1024];
+/* Why b, a build of this tree, is not what a's name asks for ("" if it
+ * is). flags: the variant's flags file (NULL: none), fpath its path. */
+static void staleness(const mpb_alloc_t *a, const mpb_build_t *b, const char *flags,
+                      const char *fpath, char *why, size_t wlen) {
+    char built[1024];
     const char *sid = mpb_json_get_text(b->record, "source_id");
     const char *bf = mpb_json_get_text(b->record, "flags");
     why[0] = '\0';
@@ -135,14 +152,9 @@ static void staleness(const mpb_alloc_t *a, const mpb_build_t *b, const char *sr
                 a->path);
         return;
     }
-    tree_source_id(src, now, sizeof now);
-    if (now[0] && strcmp(now, sid)) {
-        newer_sources(src, a->path, newer, sizeof newer);
-        mpb_fmt(why, wlen,
-                "%s was built from other allocator sources than %s/allocator holds now (source "
-                "id %s in the library, %s now%s%s)",
-                a->path, src, sid, now, newer[0] ? "; newer than the library: " : "", newer);
-    } else if (strcmp(a->name, "mpalloc") && !flags) {
+    if (mpb_build_sources_changed(b->record, a->path, why, wlen))
+        return; /* why says which */
+    if (strcmp(a->name, "mpalloc") && !flags) {
         mpb_fmt(why, wlen, "%s is missing: the last `make variant` of %s did not finish", fpath,
                 a->name + 8);
     } else if (flags && strcmp(trim(bf, built, sizeof built), flags)) {
@@ -160,7 +172,7 @@ int mpb_build_stale(const mpb_alloc_t *a, const mpb_build_t *b, char *why, size_
     mpb_src_dir(src, sizeof src);
     char *flags = variant_flags(a, fpath, sizeof fpath);
     const char *bf = mpb_json_get_text(b->record, "flags");
-    staleness(a, b, src, flags, fpath, why, wlen);
+    staleness(a, b, flags, fpath, why, wlen);
     rebuild_command(a, src, flags ? flags : bf ? trim(bf, built, sizeof built) : NULL, fix, flen);
     free(flags);
     return why[0] != '\0';

@@ -33,6 +33,11 @@ void mpb_build_free(mpb_build_t *b);
 int mpb_build_stale(const mpb_alloc_t *a, const mpb_build_t *b, char *why, size_t wlen, char *fix,
                     size_t flen);
 
+/* 1 when the build record (of the file at path) was made from other
+ * allocator sources than the source tree mpbench belongs to holds now
+ * (its source id differs), with why; 0 when the same or it cannot be told. */
+int mpb_build_sources_changed(const json_t *record, const char *path, char *why, size_t len);
+
 /* The meta.json entry of a build: {"build_id", "record" (or null),
  * "confirmed_by_runs"} (new reference). */
 json_t *mpb_build_json(const mpb_build_t *b);

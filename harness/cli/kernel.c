@@ -11,13 +11,16 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "catalog/build.h"
 #include "cli/commands.h"
+#include "common/elfinfo.h"
 #include "common/json.h"
 #include "common/lock.h"
 #include "run/meta.h"
@@ -159,6 +162,36 @@ static pid_t wait_showing(pid_t pid, const char *csv, int *st) {
     }
 }
 
+/* The allocator build inside ks-bench: its record (its .mpa_build
+ * section: tunables as compiled, sources, flags), or null. */
+static json_t *ks_build(void) {
+    char bench[PATH_MAX];
+    mpb_elf_build_t e;
+    json_t *r = NULL;
+    mpb_fmt(bench, sizeof bench, "%s/ks-bench", mpb_self_dir());
+    if (mpb_elf_build(bench, &e) == 0) {
+        r = e.record ? json_loads(e.record, 0, NULL) : NULL;
+        free(e.record);
+    }
+    return r ? r : json_null();
+}
+
+/* Refuses (2) a ks-bench built from other allocator sources than the tree
+ * holds now (its results would be credited to the tunables there). */
+static int ks_stale(void) {
+    char bench[PATH_MAX], why[2048];
+    json_t *rec = ks_build();
+    mpb_fmt(bench, sizeof bench, "%s/ks-bench", mpb_self_dir());
+    int stale = json_is_object(rec) && mpb_build_sources_changed(rec, bench, why, sizeof why);
+    if (stale)
+        fprintf(stderr,
+                "mpbench kernel: refused: ks-bench is stale: %s; rebuild it with: make -C %s/../.. "
+                "kernel-sim\n",
+                why, mpb_self_dir());
+    json_decref(rec);
+    return stale ? 2 : 0;
+}
+
 /* Runs ks-bench into DIR/results.csv. Returns 0, 1 when runs crashed (their
  * rows are kept), -1 when ks-bench could not run or was killed, -2 when it
  * refused its options (exit 2: an unknown allocator, test or size). */
@@ -213,7 +246,7 @@ static int kb_write_meta(const kb_opts_t *o, const char *cmdline, const char *st
         json_array_append_new(pass, mpb_json_text(o->pass[i]));
     json_object_set_new(mx, "ks_bench_options", pass);
     json_object_set_new(m, "matrix", mx);
-    json_object_set_new(m, "tunables", mpb_meta_tunables());
+    json_object_set_new(m, "build", ks_build());
     mpb_json_set_text(m, "git_commit", commit);
     mpb_json_set_text(m, "command_line", cmdline);
     mpb_json_set_text(m, "start", start);
@@ -287,7 +320,7 @@ int mpb_cmd_kernel(int argc, char **argv) {
     int rc = kb_parse(argc, argv, &o);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
-    if ((rc = kb_folder(&o, dir, sizeof dir)) != 0)
+    if ((rc = ks_stale()) != 0 || (rc = kb_folder(&o, dir, sizeof dir)) != 0)
         return rc;
     if ((rc = mpb_lock_take(o.dir, "mpbench kernel")) != 0)
         return rc < 0 ? 4 : rc;

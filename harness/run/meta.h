@@ -31,8 +31,6 @@ typedef struct mpb_meta {
 int mpb_meta_write(const char *dir, const mpb_meta_t *meta);
 
 /* Pieces from the source tree (meta_src.c). */
-/* {"MPA_X": "default", ...} from allocator/src/tunables.h (new reference). */
-json_t *mpb_meta_tunables(void);
 /* {host, cpu_model, cores, pus, topology, kernel, compiler, mpbench_compiler}
  * members added to o. */
 void mpb_meta_machine(json_t *o);

@@ -40,6 +40,7 @@ assert "ratio_to_buddy-slab" in summ[0]
 assert all(r["ratio_to_buddy-slab"] == "1" for r in summ if r["allocator"] == "buddy-slab" and r["median"])
 m = json.load(open(d + "/meta.json"))
 assert m["kind"] == "kernel" and m["state"] == "complete" and m["notes"]
+assert m["build"]["tunables"]["MPA_MANTISSA_BITS"] and m["build"]["source_id"], m.get("build")
 PY
 ls "$d"/plots/kernel_size_pair_t1.png "$d"/plots/kernel_cpus_pair.png > /dev/null 2>&1 \
     || fail "kernel plots missing: $(ls "$d/plots")"

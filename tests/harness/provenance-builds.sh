@@ -72,11 +72,15 @@ sleep 1; sed -i 's/^#define MPA_MANTISSA_BITS 2$/#define MPA_MANTISSA_BITS 1/' "
 MPB_SRC_DIR="$tmp/src" "$mpb" run --alloc mpalloc --workload "$tmp/wl-tiny" --threads 1 --repeat 1 \
     --no-pin --no-report --out "$tmp/stale" > "$tmp/out" 2>&1; rc=$?
 [ $rc -eq 2 ] || fail "tunables.h changed after the build: exit $rc, expected 2 (stale)"
-grep -q 'refused: mpalloc is stale: .*newer than the library: allocator/src/tunables.h' "$tmp/out" \
+grep -q 'refused: mpalloc is stale: .*newer than it: allocator/src/tunables.h' "$tmp/out" \
     || fail "no stale message naming tunables.h: $(head -2 "$tmp/out")"
 grep -q "make -C $tmp/src BUILD=.* lib" "$tmp/out" || fail "no rebuild command: $(cat "$tmp/out")"
 [ ! -e "$tmp/stale/results.csv" ] || fail "the stale build ran"
-echo "stale default build refused with its rebuild command"
+MPB_SRC_DIR="$tmp/src" "$mpb" kernel --quick --out "$tmp/kstale" > "$tmp/out" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q 'refused: ks-bench is stale: .*newer than it: allocator/src/tunables.h' "$tmp/out" \
+    || fail "a stale ks-bench: exit $rc: $(head -2 "$tmp/out")"
+[ ! -e "$tmp/kstale" ] || fail "the stale ks-bench left a folder"
+echo "stale default build and ks-bench refused with their rebuild commands"
 
 # A variant whose flags file names other flags than the library's.
 mkdir -p "$build/variants/$vname/lib" && cp "$lib" "$build/variants/$vname/lib/"
