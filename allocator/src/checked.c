@@ -163,7 +163,8 @@ typedef struct {
 } mpa_quarantined_t;
 
 /* A thread's quarantine (one per core, used by its owner only: no lock):
- * a FIFO of at most QUARANTINE_SLOTS objects and MPA_QUARANTINE bytes. */
+ * a FIFO of at most QUARANTINE_SLOTS objects and MPA_QUARANTINE bytes, or
+ * of the newest object alone when it is larger. */
 typedef struct mpa_quarantine {
     mpa_quarantined_t slots[QUARANTINE_SLOTS];
     unsigned head, count; /* oldest at head */
@@ -251,14 +252,15 @@ static void quarantine(mpa_quarantine_t *q, void *p, mpa_pm_entry_t *e, size_t b
     if (!small)
         e->large.usable = 0; /* a second free now finds it quarantined */
     atomic_store_explicit(&q->bytes, q->bytes + bytes, memory_order_relaxed);
-    while (q->count == QUARANTINE_SLOTS || q->bytes > MPA_QUARANTINE)
-        release(take_oldest(q));
+    while (q->count == QUARANTINE_SLOTS || (q->bytes > MPA_QUARANTINE && q->count > 1))
+        release(take_oldest(q)); /* the newest stays, whatever its size */
 }
 
 /* True when the freed object goes to the quarantine: medium and large
- * objects of the global heap (an mspace may be destroyed meanwhile). */
+ * objects of the global heap (an mspace may be destroyed meanwhile) up to
+ * four times the quarantine's bytes (such an object is held alone). */
 static bool quarantines(const mpa_pm_entry_t *e, size_t bytes) {
-    if (bytes < MPA_QUARANTINE_MIN || bytes > MPA_QUARANTINE / 2)
+    if (bytes < MPA_QUARANTINE_MIN || bytes > 4 * MPA_QUARANTINE)
         return false;
     const mpa_backend_t *b =
         mpa_pm_is_small(e) ? ((const mpa_core_t *)e->owner)->backend : e->large.backend;

@@ -123,9 +123,9 @@
 #define MPA_CHECKED 0
 #endif
 
-/* bytes of freed medium and large objects each thread of the checked build holds back before reuse = 2^bits (an object above half of it is not held); range: 16..34; bits */
+/* bytes of freed medium and large objects each thread of the checked build holds back before reuse = 2^bits (the newest is held whatever its size up to 4x that, alone if larger); range: 16..34; bits */
 #ifndef MPA_QUARANTINE_BITS
-#define MPA_QUARANTINE_BITS 23
+#define MPA_QUARANTINE_BITS 20
 #endif
 
 /* statistics counters for mpa_stats_json (0 compiles them away); range: 0..1; flag */
