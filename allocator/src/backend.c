@@ -961,12 +961,21 @@ void mpa_backend_free_chunks_in(mpa_backend_t *b, void *p, size_t from, size_t t
 
 /* ---- a backend confined to one block of another (an mspace's heap) ---- */
 
+/* Everything but the lock, which is taken, never overwritten: a pooled
+ * mspace record stays on fork's list, so fork may hold this lock meanwhile
+ * (a lock word stored 0 under fork was then released by it, to 2, and
+ * stuck). The lock is the first member (checked below). */
 void mpa_backend_init_in(mpa_backend_t *b, void *base, unsigned order) {
-    *b = (mpa_backend_t){.lock = MPA_LOCK_INIT, .merge_order = order};
-    b->arena_next = (uintptr_t)base;
-    b->arena_end = (uintptr_t)base + BLOCK_SIZE(order);
-    atomic_store(&b->epoch_ms, mpa_pal_time_ms());
+    const size_t from = offsetof(mpa_backend_t, lock) + sizeof b->lock;
+    mpa_backend_t fresh = {.merge_order = order};
+    fresh.arena_next = (uintptr_t)base;
+    fresh.arena_end = (uintptr_t)base + BLOCK_SIZE(order);
+    atomic_init(&fresh.epoch_ms, mpa_pal_time_ms());
+    mpa_lock(&b->lock);
+    __builtin_memcpy((char *)b + from, (const char *)&fresh + from, sizeof *b - from);
+    mpa_unlock(&b->lock);
 }
+_Static_assert(offsetof(mpa_backend_t, lock) == 0, "mpa_backend_init_in copies what follows lock");
 
 /* Bytes of b's arena that may carry pagemap labels: the part handed out. */
 size_t mpa_backend_arena_used(mpa_backend_t *b) {

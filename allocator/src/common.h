@@ -91,7 +91,26 @@ MPA_INLINE size_t mpa_align_up(size_t x, size_t a) { return (x + a - 1) & ~(a - 
  * kept for fork. Fork's prepare handler takes every lock (mpa_lock_fork):
  * it marks a held lock, and the holder's unlock hands it to fork, so that a
  * thread taking the same lock over and over (a hot mspace) cannot starve
- * fork (tens of seconds on a busy 2-core machine with plain test-and-set). */
+ * fork (tens of seconds on a busy 2-core machine with plain test-and-set).
+ *
+ * Why 2 and 3 never stay (the handover; tests/unit/fork_lock_model.c
+ * checks it over every interleaving of a small model): only a fork in
+ * mpa_lock_for_fork writes 3 (over 1), and it loops until it takes the
+ * lock; only the holder moves the word off 3 (to 2, in mpa_unlock), and
+ * only a fork waiting for the lock moves it off 2 (to 1: that fork holds
+ * it). So 2 and 3 last only while some fork waits, provided that
+ *   (a) a fork releases (parent) or resets (child) exactly the locks its
+ *       prepare took: a list of locks (cores, mspace records) grows only
+ *       under a lock that fork takes before walking the list and releases
+ *       after its last walk of it, i.e. in the reverse order of prepare;
+ *   (b) nobody overwrites a lock word that is reachable by fork (a reused
+ *       structure keeps its lock: mpa_backend_init_in);
+ *   (c) nobody unlocks a lock it does not hold: mpa_unlock hands the lock
+ *       to fork only when the word reads 3 (an unlock of a free lock used
+ *       to store 2 into it, kept for a fork that never came, for good).
+ * Two forks at once (glibc drops its atfork lock around each handler)
+ * meet at the first lock of the order: the second waits there, holding
+ * nothing, until the first releases it in its parent step. */
 typedef struct mpa_lock {
     atomic_int held; /* bit 0: some thread is inside; bit 1: fork waits */
 } mpa_lock_t;
@@ -133,11 +152,17 @@ MPA_INLINE void mpa_count1(_Atomic uint64_t *c) {
                           memory_order_relaxed);
 }
 
-/* Releases l; to fork when it waits for l (the word then reads 3). */
+/* Releases l; to fork when it waits for l (the word then reads 3: only the
+ * holder moves it off 3). A word of 0 or 2 means l was not held, a bug
+ * (asserted): it is left as it is, never turned into 2 for a fork that
+ * did not ask. */
 MPA_INLINE void mpa_unlock(mpa_lock_t *l) {
     int held = 1;
-    if (!atomic_compare_exchange_strong_explicit(&l->held, &held, 0, memory_order_release,
-                                                 memory_order_relaxed))
+    if (MPA_LIKELY(atomic_compare_exchange_strong_explicit(&l->held, &held, 0, memory_order_release,
+                                                           memory_order_relaxed)))
+        return;
+    MPA_ASSERT(1, held == 3);
+    if (held == 3)
         atomic_store_explicit(&l->held, 2, memory_order_release);
 }
 

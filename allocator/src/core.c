@@ -78,9 +78,14 @@ mpa_core_t *mpa_core_new(mpa_backend_t *b) {
     mpa_check_no_recent(c);
     mpa_cc_init(&c->cache, b);
     mpa_remote_init(c);
-    c->all_next = atomic_load(&all_cores);
-    while (!atomic_compare_exchange_weak(&all_cores, &c->all_next, c))
-        ;
+    /* Under the pool lock, which fork holds from before its walk of this
+     * list until its parent or child step has walked it again: a core
+     * pushed in between would have its cache lock released (left at 2,
+     * "kept for fork") by a fork that never took it. */
+    mpa_lock(&pool_lock);
+    c->all_next = atomic_load_explicit(&all_cores, memory_order_relaxed);
+    atomic_store_explicit(&all_cores, c, memory_order_release);
+    mpa_unlock(&pool_lock);
     return c;
 }
 
@@ -566,15 +571,32 @@ void mpa_thread_teardown(void) {
 /* ---- fork: no lock may be held by a thread that does not exist in the child ---- */
 
 /* Lock order (allocator/src/README.md): orphan -> init -> pool -> per-core
- * caches -> quarantines -> global backend. Taken at prepare in
- * this order; released (parent) or reset (child) in the same order, which
- * is as good as any once every one is held. */
-void mpa_core_fork(mpa_fork_stage_t stage) {
-    mpa_lock_fork(&orphan_lock, stage);
-    mpa_lock_fork(&init_lock, stage);
-    mpa_lock_fork(&pool_lock, stage);
+ * caches -> quarantines -> global backend. Taken at prepare in this order;
+ * released (parent) or reset (child) in the reverse one. The order of
+ * release matters: the pool lock guards the list of cores (mpa_core_new
+ * pushes under it), so the cores are walked again while fork still holds
+ * it, and the walk finds exactly the cores prepare took, also when another
+ * thread makes a core or forks meanwhile (glibc runs two forks' handlers at
+ * once: it drops its atfork lock around each handler). */
+static void cores_fork(mpa_fork_stage_t stage) {
     for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
         mpa_cc_fork(&c->cache, stage);
-    mpa_check_fork(stage);
+}
+
+void mpa_core_fork(mpa_fork_stage_t stage) {
+    if (stage == MPA_FORK_PREPARE) {
+        mpa_lock_fork(&orphan_lock, stage);
+        mpa_lock_fork(&init_lock, stage);
+        mpa_lock_fork(&pool_lock, stage);
+        cores_fork(stage);
+        mpa_check_fork(stage);
+        mpa_backend_fork(stage);
+        return;
+    }
     mpa_backend_fork(stage);
+    mpa_check_fork(stage);
+    cores_fork(stage);
+    mpa_lock_fork(&pool_lock, stage);
+    mpa_lock_fork(&init_lock, stage);
+    mpa_lock_fork(&orphan_lock, stage);
 }

@@ -356,7 +356,8 @@ MPA_HIDDEN size_t mpa_usable_size(const void *p);
 MPA_HIDDEN bool mpa_thread_init(mpa_local_t *l);
 /* Starts the heap (once per process); false when the platform refuses. */
 MPA_HIDDEN bool mpa_heap_init(void);
-/* A core with empty lists and its queue ready, never freed. */
+/* A core with empty lists and its queue ready, never freed; joins the list
+ * of cores under the pool lock (takes it: the caller must not hold it). */
 MPA_HIDDEN mpa_core_t *mpa_core_new(mpa_backend_t *b);
 /* Returns every slab record of c to its spare list and forgets its slabs
  * (their memory is going away with c's backend); c stays usable. */
@@ -444,7 +445,10 @@ MPA_HIDDEN bool mpa_trim_all(void);
 MPA_HIDDEN void mpa_thread_trim(void);
 
 /* The orphan, init and pool locks, every chunk cache's, the quarantines' and
- * the global backend's, across fork (mpa_lock_fork), for the fork hooks. */
+ * the global backend's, across fork (mpa_lock_fork), for the fork hooks:
+ * taken in the lock order at prepare, released or reset in the reverse one
+ * (the same cores each time: the list cannot change while fork holds the
+ * pool lock). */
 MPA_HIDDEN void mpa_core_fork(mpa_fork_stage_t stage);
 
 #endif /* MPA_CORE_H */

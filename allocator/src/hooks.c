@@ -26,14 +26,17 @@ void mpa_hooks_thread_started(void) {
 }
 
 /* The extension registered, and the one the current fork's prepare used
- * (parent and child undo exactly what prepare did). */
+ * (parent and child undo exactly what prepare did). Per thread: a fork's
+ * three handlers run on the thread that forks, and glibc may run two
+ * forks' handlers at once (it drops its atfork lock around each one). */
 static const mpa_fork_ext_t *_Atomic fork_ext;
-static const mpa_fork_ext_t *fork_ext_taken;
+static __thread const mpa_fork_ext_t *fork_ext_taken __attribute__((tls_model("initial-exec")));
 
 void mpa_hooks_fork_extend(const mpa_fork_ext_t *ext) { atomic_store(&fork_ext, ext); }
 
 /* mspace pool and mspaces (outer), orphan, init, pool, per-core caches,
- * quarantines, global backend (core), mspace backends (inner). */
+ * quarantines, global backend (core), mspace backends (inner); fork_after
+ * goes the other way. */
 static void fork_prepare(void) {
     mpa_local_t *l = &mpa_local;
     if (l->state == MPA_THREAD_ACTIVE)

@@ -52,9 +52,13 @@ static mpa_mspace_t *record_get(void) {
         return NULL;
     m->lock = (mpa_lock_t)MPA_LOCK_INIT;
     m->backend.lock = (mpa_lock_t)MPA_LOCK_INIT;
-    m->all_next = atomic_load(&all_records);
-    while (!atomic_compare_exchange_weak(&all_records, &m->all_next, m))
-        ;
+    /* Under the pool lock, which fork holds while it walks this list (see
+     * fork_outer): a record pushed between two walks of one fork would
+     * have its locks released by a fork that never took them. */
+    mpa_lock(&pool_lock);
+    m->all_next = atomic_load_explicit(&all_records, memory_order_relaxed);
+    atomic_store_explicit(&all_records, m, memory_order_release);
+    mpa_unlock(&pool_lock);
     return m;
 }
 
@@ -68,12 +72,24 @@ static void record_put(mpa_mspace_t *m) {
 /* ---- fork: the mspace pool and every mspace's lock come first in the
  * lock order, their backends' locks after the per-core caches (an mspace
  * call takes its core's cache lock, then its backend's); the core's fork
- * handlers (hooks.c) call these around their own ---- */
+ * handlers (hooks.c) call these around their own. The pool lock guards the
+ * list of records and is released last (after fork_inner, and after the
+ * records' locks here), so that every walk of one fork finds the same
+ * records: the ones whose locks its prepare took. ---- */
 
-static void fork_outer(mpa_fork_stage_t stage) {
-    mpa_lock_fork(&pool_lock, stage);
+static void records_fork(mpa_fork_stage_t stage) {
     for (mpa_mspace_t *m = atomic_load(&all_records); m != NULL; m = m->all_next)
         mpa_lock_fork(&m->lock, stage);
+}
+
+static void fork_outer(mpa_fork_stage_t stage) {
+    if (stage == MPA_FORK_PREPARE) {
+        mpa_lock_fork(&pool_lock, stage);
+        records_fork(stage);
+    } else {
+        records_fork(stage);
+        mpa_lock_fork(&pool_lock, stage);
+    }
 }
 
 static void fork_inner(mpa_fork_stage_t stage) {
