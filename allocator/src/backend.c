@@ -294,48 +294,64 @@ static void *clean_take(mpa_backend_t *b, unsigned order, bool commit, unsigned 
 /* ---- dirty blocks: kept committed, merged with dirty buddies so that a
  * later decommit is one call for a large range (madvise is costly) ---- */
 
-static void dirty_push(mpa_backend_t *b, void *p, unsigned order, unsigned gen) {
+/* A dirty block's entry keeps its generation in bit 0 of block.gen and,
+ * above it, how many chunks at its end are known not to be resident
+ * (mpa_blk_t's clean tail). */
+static void dirty_push(mpa_backend_t *b, void *p, unsigned order, unsigned gen, size_t tail) {
     list_push(&b->dirty_head[gen][order], p, mpa_pm_tag(MPA_PM_DIRTY, order));
-    mpa_pm_entry(p)->block.gen = gen;
+    mpa_pm_entry(p)->block.gen = gen | tail << 1;
     b->dirty_bytes += BLOCK_SIZE(order);
     b->dirty_blocks++;
 }
 
-static void dirty_unlink(mpa_backend_t *b, void *p, unsigned order) {
-    list_unlink(&b->dirty_head[mpa_pm_entry(p)->block.gen][order], p);
+/* Unlinks the dirty block p; returns its clean tail. */
+static size_t dirty_unlink(mpa_backend_t *b, void *p, unsigned order) {
+    uintptr_t g = mpa_pm_entry(p)->block.gen;
+    list_unlink(&b->dirty_head[g & 1][order], p);
     mpa_pm_entry(p)->owner = mpa_pm_tag(MPA_PM_RESERVED, order);
     b->dirty_bytes -= BLOCK_SIZE(order);
     b->dirty_blocks--;
+    return g >> 1;
 }
 
-/* Adds p to the b->young generation, merged with its dirty buddies. */
-static void dirty_insert(mpa_backend_t *b, void *p, unsigned order) {
+/* Adds p (its last `tail` chunks not resident) to the b->young generation,
+ * merged with its dirty buddies: the merged block's clean tail is the upper
+ * half's, or all of the upper half and the lower half's tail when the upper
+ * half is wholly clean. */
+static void dirty_insert(mpa_backend_t *b, void *p, unsigned order, size_t tail) {
     while (order < b->merge_order) {
         void *buddy = buddy_of(p, order);
         if (buddy == NULL ||
             mpa_pm_owner_load(mpa_pm_entry(buddy)) != mpa_pm_tag(MPA_PM_DIRTY, order))
             break;
-        dirty_unlink(b, buddy, order);
+        size_t bt = dirty_unlink(b, buddy, order), half = (size_t)1 << order;
+        size_t lo = buddy < p ? bt : tail, hi = buddy < p ? tail : bt;
+        tail = hi == half ? half + lo : hi;
         if (buddy < p)
             p = buddy;
         order++;
     }
-    dirty_push(b, p, order, b->young);
+    dirty_push(b, p, order, b->young, tail);
 }
 
-/* A dirty block of exactly `order`, split from a larger one if need be. */
-static void *dirty_take(mpa_backend_t *b, unsigned order) {
+/* A dirty block of exactly `order`, split from a larger one if need be;
+ * *tail gets its clean tail (a split block's upper half takes the part of
+ * the tail that falls in it). */
+static void *dirty_take(mpa_backend_t *b, unsigned order, size_t *tail) {
     for (unsigned j = order; j <= b->merge_order; j++) {
         for (unsigned g = 0; g < 2; g++) {
             void *p = b->dirty_head[b->young ^ g][j];
             if (p == NULL)
                 continue;
             unsigned gen = b->young ^ g;
-            dirty_unlink(b, p, j);
+            size_t t = dirty_unlink(b, p, j);
             while (j > order) {
                 j--;
-                dirty_push(b, (char *)p + BLOCK_SIZE(j), j, gen);
+                size_t half = (size_t)1 << j;
+                dirty_push(b, (char *)p + BLOCK_SIZE(j), j, gen, t < half ? t : half);
+                t = t > half ? t - half : 0;
             }
+            *tail = t;
             return p;
         }
     }
@@ -374,6 +390,36 @@ static void *shrink_dirty(mpa_backend_t *b) {
                 dirty_unlink(b, p, o);
                 mpa_pm_entry(p)->block.next = out;
                 out = p;
+            }
+        }
+    }
+    return out;
+}
+
+/* Fresh memory is about to be committed (`bytes` of clean blocks taken)
+ * while dirty blocks wait that could not serve the request: they are too
+ * small, their buddies being in use. Takes as many dirty bytes as that for
+ * decommit, old generation and small blocks first, so that a heap that
+ * fragments (a sliding window of objects of many sizes) trades resident
+ * memory it cannot reuse for the memory it needs instead of adding to it.
+ * Returns them as a list for decommit_list. */
+static bool trade_due(const mpa_backend_t *b) {
+    return MPA_DIRTY_TRADE_BITS < 64 && b->dirty_bytes > ((size_t)1 << MPA_DIRTY_TRADE_MIN_BITS) &&
+           b->dirty_bytes > b->used_bytes >> (MPA_DIRTY_TRADE_BITS & 63);
+}
+
+static void *trade_dirty(mpa_backend_t *b, size_t bytes) {
+    void *out = NULL;
+    size_t taken = 0;
+    for (unsigned g = 0; g < 2 && taken < bytes; g++) {
+        unsigned gen = b->young ^ 1 ^ g;
+        for (unsigned o = 0; o <= MPA_MAX_ORDER && taken < bytes; o++) {
+            void *p;
+            while (taken < bytes && (p = b->dirty_head[gen][o]) != NULL) {
+                dirty_unlink(b, p, o);
+                mpa_pm_entry(p)->block.next = out;
+                out = p;
+                taken += BLOCK_SIZE(o);
             }
         }
     }
@@ -469,10 +515,12 @@ static void note_peak(mpa_backend_t *b) {
 }
 
 /* Under b's lock: a block of `order`, dirty first; *clean when it was not,
- * *cs its commit state (committed when `commit`: see clean_take). */
-static void *take_locked(mpa_backend_t *b, unsigned order, bool *clean, bool commit, unsigned *cs) {
+ * *cs its commit state (committed when `commit`: see clean_take), *tail
+ * its clean tail (mpa_blk; a dirty block's, else unset). */
+static void *take_locked(mpa_backend_t *b, unsigned order, bool *clean, bool commit, unsigned *cs,
+                         size_t *tail) {
     bool refused = false;
-    void *p = dirty_take(b, order);
+    void *p = dirty_take(b, order, tail);
     *clean = p == NULL;
     *cs = CS_COMMITTED;
     if (*clean)
@@ -514,28 +562,32 @@ void *mpa_backend_alloc_in(mpa_backend_t *b, unsigned order, bool *zeroed) {
     uintptr_t block;
     if (mpa_backend_alloc_batch(b, order, &block, 1) == 0)
         return NULL;
-    *zeroed = (block & 1) != 0;
-    return (void *)(block & ~(uintptr_t)1);
+    *zeroed = mpa_blk_zero(block);
+    return mpa_blk_addr(block, order);
 }
 
 size_t mpa_backend_alloc_batch(mpa_backend_t *b, unsigned order, uintptr_t *out, size_t n) {
     if (order > MPA_MAX_ORDER)
         return 0;
-    size_t got = 0;
+    size_t got = 0, fresh = 0, tail;
     bool clean;
     unsigned cs;
     mpa_backend_lock(b);
-    for (void *p; got < n && (p = take_locked(b, order, &clean, soft, &cs)) != NULL; got++)
-        out[got] = (uintptr_t)p | (clean ? 1 : 0);
+    for (void *p; got < n && (p = take_locked(b, order, &clean, soft, &cs, &tail)) != NULL; got++) {
+        out[got] = clean ? (uintptr_t)p | 1 : mpa_blk(p, false, tail); /* bit 0: taken clean */
+        fresh += clean ? BLOCK_SIZE(order) : 0;
+    }
+    void *trade = fresh != 0 && trade_due(b) ? trade_dirty(b, fresh) : NULL;
     mpa_unlock(&b->lock);
+    decommit_list(b, trade);
     bool zero_clean = (mpa_pal_features() & MPA_PAL_ZERO_ON_DECOMMIT) != 0;
     size_t kept = 0;
     for (size_t i = 0; i < got; i++) {
-        void *p = (void *)(out[i] & ~(uintptr_t)1);
+        void *p = mpa_blk_addr(out[i], order);
         if (!(out[i] & 1))
-            out[kept++] = (uintptr_t)p;
-        else if (commit_clean(b, p, order))
-            out[kept++] = (uintptr_t)p | (zero_clean ? 1 : 0);
+            out[kept++] = out[i];
+        else if (commit_clean(b, p, order)) /* nothing in it is resident */
+            out[kept++] = mpa_blk(p, zero_clean, (size_t)1 << order);
     }
     return kept;
 }
@@ -552,7 +604,7 @@ static void give_tail_locked(mpa_backend_t *b, char *p, size_t from, size_t to, 
         char *at = p + (from << MPA_CHUNK_BITS);
         b->used_bytes -= BLOCK_SIZE(o);
         if (dirty)
-            dirty_insert(b, at, o);
+            dirty_insert(b, at, o, 0); /* (its last tenant's pages may be resident) */
         else
             clean_insert(b, at, o, cs);
         from += (size_t)1 << o;
@@ -564,8 +616,9 @@ void *mpa_backend_alloc_trimmed(mpa_backend_t *b, unsigned order, size_t chunks,
         return NULL;
     bool clean;
     unsigned cs;
+    size_t tail;
     mpa_backend_lock(b);
-    char *p = take_locked(b, order, &clean, soft, &cs);
+    char *p = take_locked(b, order, &clean, soft, &cs, &tail);
     if (p != NULL)
         give_tail_locked(b, p, chunks, (size_t)1 << order, !clean, cs);
     mpa_unlock(&b->lock);
@@ -586,8 +639,9 @@ void *mpa_backend_alloc_arena(unsigned order) {
         return NULL;
     bool clean;
     unsigned cs;
+    size_t tail;
     mpa_backend_lock(b);
-    void *p = take_locked(b, order, &clean, false, &cs);
+    void *p = take_locked(b, order, &clean, false, &cs, &tail);
     mpa_unlock(&b->lock);
     if (p == NULL || (clean && cs == CS_RESERVED))
         return p;
@@ -598,14 +652,15 @@ void *mpa_backend_alloc_arena(unsigned order) {
 
 /* Under b's lock: files p as dirty (or, with no cache, queues it for
  * decommit on *list); returns the list of blocks to decommit. */
-static void *put_locked(mpa_backend_t *b, void *p, unsigned order, void *list) {
+static void *put_locked(mpa_backend_t *b, uintptr_t v, unsigned order, void *list) {
+    void *p = mpa_blk_addr(v, order);
     b->used_bytes -= BLOCK_SIZE(order);
     if (MPA_DECAY_MS == 0) { /* no cache: decommit every block at once */
         mpa_pm_entry(p)->owner = mpa_pm_tag(MPA_PM_RESERVED, order);
         mpa_pm_entry(p)->block.next = list;
         return p;
     }
-    dirty_insert(b, p, order);
+    dirty_insert(b, p, order, mpa_blk_tail(v, order));
     return list;
 }
 
@@ -618,7 +673,7 @@ void mpa_backend_free_batch(mpa_backend_t *b, const uintptr_t *blocks, size_t n,
     void *list = NULL;
     mpa_backend_lock(b);
     for (size_t i = 0; i < n; i++)
-        list = put_locked(b, (void *)(blocks[i] & ~(uintptr_t)1), order, list);
+        list = put_locked(b, blocks[i], order, list);
     if (MPA_DECAY_MS != 0 && b->dirty_bytes > MPA_DIRTY_MAX)
         list = shrink_dirty(b);
     mpa_unlock(&b->lock);

@@ -38,17 +38,35 @@ typedef struct mpa_backend {
 
 MPA_HIDDEN extern mpa_backend_t mpa_backend_global;
 
+/* Blocks passed between the backend, the chunk caches and large objects
+ * are one word each (an mpa_blk): the block's address (aligned to its size,
+ * at least a chunk), bit 0 set when it reads as zero, and from bit 1 up its
+ * clean tail: how many chunks at its end are known not to be resident
+ * (untouched since they were last decommitted). A tail of 0 is always
+ * true (anything may be resident); the order comes from the context. */
+#define MPA_BLK_SIZE(order) (MPA_CHUNK_SIZE << (order))
+MPA_INLINE uintptr_t mpa_blk(void *p, bool zero, size_t tail) {
+    return (uintptr_t)p | (uintptr_t)zero | (uintptr_t)tail << 1;
+}
+MPA_INLINE void *mpa_blk_addr(uintptr_t v, unsigned order) {
+    return (void *)(v & ~(uintptr_t)(MPA_BLK_SIZE(order) - 1));
+}
+MPA_INLINE bool mpa_blk_zero(uintptr_t v) { return (v & 1) != 0; }
+MPA_INLINE size_t mpa_blk_tail(uintptr_t v, unsigned order) {
+    return (size_t)(v & (MPA_BLK_SIZE(order) - 1)) >> 1;
+}
+
 /* The same operations on a given backend (the functions below use the global). */
 MPA_HIDDEN void *mpa_backend_alloc_in(mpa_backend_t *b, unsigned order, bool *zeroed);
 MPA_HIDDEN void mpa_backend_free_in(mpa_backend_t *b, void *p, unsigned order);
 MPA_HIDDEN void mpa_backend_tick_in(mpa_backend_t *b);
 /* Up to n blocks of one order in one lock acquisition (per-core refills):
- * fills out[] and returns how many; bit 0 of an entry is set when that block
- * is known to read as zero. Commit, where the PAL needs it, runs unlocked. */
+ * fills out[] (mpa_blk words) and returns how many. Commit, where the PAL
+ * needs it, runs unlocked. */
 MPA_HIDDEN size_t mpa_backend_alloc_batch(mpa_backend_t *b, unsigned order, uintptr_t *out,
                                           size_t n);
-/* Returns n blocks of one order in one lock acquisition (low bits of the
- * entries ignored); decommit of what goes over budget runs unlocked. */
+/* Returns n blocks (mpa_blk words, their zero bit ignored) of one order in
+ * one lock acquisition; decommit of what goes over budget runs unlocked. */
 MPA_HIDDEN void mpa_backend_free_batch(mpa_backend_t *b, const uintptr_t *blocks, size_t n,
                                        unsigned order);
 /* Takes b's lock, counting the acquisition (and whether it had to wait). */

@@ -96,26 +96,32 @@ static void pace(mpa_chunkcache_t *cc) {
         mpa_cc_tick(cc);
 }
 
-void *mpa_cc_alloc(mpa_chunkcache_t *cc, unsigned order, bool *zeroed) {
+uintptr_t mpa_cc_alloc_blk(mpa_chunkcache_t *cc, unsigned order) {
     pace(cc);
+    uintptr_t v;
     if (order >= MPA_CC_ORDERS)
-        return mpa_backend_alloc_in(cc->backend, order, zeroed);
+        return mpa_backend_alloc_batch(cc->backend, order, &v, 1) ? v : 0;
     mpa_lock(&cc->lock);
     cc->used_at[order] = cc->ops;
     if (cc->n[order] != 0)
         mpa_count1(&cc->hits);
     else if (!refill(cc, order)) {
         mpa_unlock(&cc->lock);
-        return NULL;
+        return 0;
     }
     unsigned n = --cc->n[order];
     if (cc->low[order] > n)
         cc->low[order] = (uint8_t)n;
-    uintptr_t v = cc->block[order][n];
+    v = cc->block[order][n];
     bytes_add(cc, -(int64_t)BLOCK_SIZE(order));
     mpa_unlock(&cc->lock);
-    *zeroed = (v & 1) != 0;
-    return (void *)(v & ~(uintptr_t)1);
+    return v;
+}
+
+void *mpa_cc_alloc(mpa_chunkcache_t *cc, unsigned order, bool *zeroed) {
+    uintptr_t v = mpa_cc_alloc_blk(cc, order);
+    *zeroed = mpa_blk_zero(v);
+    return v ? mpa_blk_addr(v, order) : NULL;
 }
 
 /* The largest order holding blocks, or MPA_CC_ORDERS when empty. */
@@ -127,10 +133,16 @@ static unsigned largest_held(const mpa_chunkcache_t *cc) {
 }
 
 void mpa_cc_free(mpa_chunkcache_t *cc, void *p, unsigned order) {
+    mpa_cc_free_blk(cc, (uintptr_t)p, order);
+}
+
+void mpa_cc_free_blk(mpa_chunkcache_t *cc, uintptr_t v, unsigned order) {
+    void *p = mpa_blk_addr(v, order);
     pace(cc);
     mpa_pm_owner_store(mpa_pm_entry(p), mpa_pm_tag(MPA_PM_RESERVED, order));
+    v &= ~(uintptr_t)1; /* a freed block does not read as zero */
     if (order >= MPA_CC_ORDERS) {
-        mpa_backend_free_in(cc->backend, p, order);
+        mpa_backend_free_batch(cc->backend, &v, 1, order);
         return;
     }
     mpa_lock(&cc->lock);
@@ -141,7 +153,7 @@ void mpa_cc_free(mpa_chunkcache_t *cc, void *p, unsigned order) {
         unsigned o = largest_held(cc); /* never MPA_CC_ORDERS: a block fits an empty cache */
         spill_oldest(cc, o, (cc->n[o] + 1u) / 2);
     }
-    cc->block[order][cc->n[order]++] = (uintptr_t)p;
+    cc->block[order][cc->n[order]++] = v;
     bytes_add(cc, (int64_t)BLOCK_SIZE(order));
     mpa_unlock(&cc->lock);
 }

@@ -54,8 +54,15 @@ MPA_HIDDEN void mpa_cc_init(mpa_chunkcache_t *cc, mpa_backend_t *b);
  * MPA_PM_RESERVED with its order until the caller labels it. */
 MPA_HIDDEN void *mpa_cc_alloc(mpa_chunkcache_t *cc, unsigned order, bool *zeroed);
 
+/* The same as an mpa_blk word (address, zero bit, clean tail); 0 when none. */
+MPA_HIDDEN uintptr_t mpa_cc_alloc_blk(mpa_chunkcache_t *cc, unsigned order);
+
 /* Gives a block back. pre: as mpa_backend_free (no small labels left in it). */
 MPA_HIDDEN void mpa_cc_free(mpa_chunkcache_t *cc, void *p, unsigned order);
+
+/* The same for an mpa_blk word whose clean tail says how much of the block
+ * is known not to be resident (its zero bit is ignored). */
+MPA_HIDDEN void mpa_cc_free_blk(mpa_chunkcache_t *cc, uintptr_t v, unsigned order);
 
 /* Reads the clock (the caller paces this), lets the backend decay, and when
  * the backend's generations turned, gives back what stayed unused. */

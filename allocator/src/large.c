@@ -1,7 +1,11 @@
 /* Large objects (above MPA_MAX_SMALL): a power-of-two block of chunks straight
  * from the backend, aligned to its own size, so any alignment up to the block
  * size comes free. The usable size is the request rounded up to MPA_PAGE_SIZE;
- * pages beyond it are never touched. Blocks up to MPA_CORE_CACHE_MAX_BITS
+ * pages beyond it are never touched by the object, but a reused block may
+ * hold pages an earlier, larger tenant touched: a block's clean tail (mpa_blk)
+ * tells how far it may be resident, and what lies past the new object's
+ * chunks stays only within a slack budget, else is decommitted at once
+ * (settle_extent). Blocks up to MPA_CORE_CACHE_MAX_BITS
  * go through the freeing core's chunk cache; the backend keeps a bounded,
  * decaying cache of the rest and decommits what is over.
  * Blocks larger than a region are "huge": mapped to the chunk-rounded size on
@@ -22,6 +26,53 @@
 
 static _Atomic int64_t large_live;
 
+/* Bytes resident (or possibly so) in live large objects' blocks beyond the
+ * chunks the objects need: pages an earlier, larger tenant of the block
+ * touched. Bounded by large_slack_ok; what would go over is decommitted. */
+static _Atomic int64_t large_slack;
+
+/* The resident extent of a large object's block, in chunks (at least the
+ * chunks it needs): kept in its second chunk's entry, an interior entry
+ * that uses only its base. An object of one chunk has no second entry and
+ * never more than that chunk resident. */
+static size_t extent_get(const char *p, size_t need) {
+    return need > 1 ? (size_t)mpa_pm_entry(p + MPA_CHUNK_SIZE)->large.usable : need;
+}
+
+static void extent_set(char *p, size_t need, size_t extent) {
+    if (need > 1)
+        mpa_pm_entry(p + MPA_CHUNK_SIZE)->large.usable = extent;
+}
+
+/* True when `bytes` more slack fits the budget: 1/2^MPA_LARGE_SLACK_BITS
+ * of the live large bytes, or 2^MPA_LARGE_SLACK_MIN_BITS; takes it then. */
+static bool slack_take(size_t bytes) {
+    int64_t live = atomic_load_explicit(&large_live, memory_order_relaxed);
+    int64_t budget = live >> MPA_LARGE_SLACK_BITS;
+    budget = budget > (int64_t)MPA_SLACK_MIN ? budget : (int64_t)MPA_SLACK_MIN;
+    if (atomic_load_explicit(&large_slack, memory_order_relaxed) + (int64_t)bytes > budget)
+        return false;
+    atomic_fetch_add_explicit(&large_slack, (int64_t)bytes, memory_order_relaxed);
+    return true;
+}
+
+static void slack_give(size_t bytes) {
+    if (bytes != 0)
+        atomic_fetch_sub_explicit(&large_slack, (int64_t)bytes, memory_order_relaxed);
+}
+
+/* A block whose pages up to `extent` chunks may be resident now holds an
+ * object that needs `need` (< extent): the pages beyond stay when the slack
+ * budget takes them (no system call, and the block may grow back into
+ * them), else they are decommitted. Returns the block's extent. */
+static size_t settle_extent(char *p, size_t need, size_t extent) {
+    size_t excess = (extent - need) << MPA_CHUNK_BITS;
+    if (need > 1 && slack_take(excess))
+        return extent;
+    mpa_pal_notify_not_using(p + (need << MPA_CHUNK_BITS), excess);
+    return need;
+}
+
 static void label(mpa_backend_t *b, char *p, unsigned order, size_t usable) {
     mpa_pm_entry_t *head = mpa_pm_entry(p);
     size_t chunks = (usable + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS;
@@ -40,14 +91,22 @@ static size_t usable_for(size_t size) {
 
 /* A block of `order` for an object of `usable` bytes: mapped alone when
  * huge; where the limits count (trim), only the chunks it needs (the rest
- * of the block goes back at once, uncommitted); else from c's chunk cache. */
-static char *take_block(mpa_core_t *c, unsigned order, size_t usable, size_t align, bool *zeroed) {
+ * of the block goes back at once, uncommitted); else from c's chunk cache.
+ * Returns an mpa_blk word (address, zero bit, and for a chunk cache block
+ * its clean tail), or 0 when there is none. A huge block's address is
+ * aligned to the chunk only: its word is the address with the zero bit. */
+static uintptr_t take_block(mpa_core_t *c, unsigned order, size_t usable, size_t align) {
     mpa_backend_t *b = c->backend;
-    if (mpa_backend_is_huge(b, order))
-        return mpa_backend_huge_alloc(b, mpa_align_up(usable, MPA_CHUNK_SIZE), align);
-    if (b->trim)
-        return mpa_backend_alloc_trimmed(b, order, CHUNKS(usable), zeroed);
-    return mpa_cc_alloc(&c->cache, order, zeroed);
+    if (mpa_backend_is_huge(b, order)) {
+        char *p = mpa_backend_huge_alloc(b, mpa_align_up(usable, MPA_CHUNK_SIZE), align);
+        return p ? (uintptr_t)p | 1 : 0; /* fresh mappings read as zero */
+    }
+    if (b->trim) {
+        bool zeroed = false;
+        char *p = mpa_backend_alloc_trimmed(b, order, CHUNKS(usable), &zeroed);
+        return p ? (uintptr_t)p | zeroed : 0;
+    }
+    return mpa_cc_alloc_blk(&c->cache, order);
 }
 
 void *mpa_large_alloc(mpa_core_t *c, size_t size, size_t align, bool zero) {
@@ -56,18 +115,27 @@ void *mpa_large_alloc(mpa_core_t *c, size_t size, size_t align, bool zero) {
         return NULL;
     }
     size_t usable = usable_for(size);
-    size_t need = usable > align ? usable : align;
-    unsigned order = mpa_ceil_log2((need + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS);
+    size_t span = usable > align ? usable : align;
+    unsigned order = mpa_ceil_log2(CHUNKS(span));
     mpa_backend_t *b = c->backend;
-    bool zeroed = true;
-    char *p = take_block(c, order, usable, align, &zeroed);
-    if (MPA_CHECKED && p == NULL && mpa_quarantine_flush()) /* freed memory held back */
-        p = take_block(c, order, usable, align, &zeroed);
-    if (p == NULL) {
+    bool huge = mpa_backend_is_huge(b, order);
+    uintptr_t v = take_block(c, order, usable, align);
+    if (MPA_CHECKED && v == 0 && mpa_quarantine_flush()) /* freed memory held back */
+        v = take_block(c, order, usable, align);
+    if (v == 0) {
         errno = ENOMEM;
         return NULL;
     }
+    char *p = huge || b->trim ? (char *)(v & ~(uintptr_t)1) : mpa_blk_addr(v, order);
+    bool zeroed = mpa_blk_zero(v);
+    size_t need = CHUNKS(usable), extent = need;
+    if (!huge && !b->trim) {
+        extent = ((size_t)1 << order) - mpa_blk_tail(v, order);
+        extent = extent > need ? settle_extent(p, need, extent) : need;
+    }
     label(b, p, order, usable);
+    if (!huge && !b->trim)
+        extent_set(p, need, extent);
     if (zero && !zeroed)
         memset(p, 0, size); /* (hardened builds: the copy checks stop at the request) */
     if (MPA_CHECKED)
@@ -81,6 +149,19 @@ size_t mpa_large_usable(const mpa_pm_entry_t *e) {
     return (size_t)e->large.usable & ~(MPA_PAGE_SIZE - 1);
 }
 
+/* Gives the block of a freed large object that needed `need` chunks back:
+ * to l's chunk cache when l runs on b, else to b; its clean tail says how
+ * much of it was never touched, for the next tenant. */
+static void free_block(mpa_local_t *l, mpa_backend_t *b, char *p, unsigned order, size_t need) {
+    size_t extent = extent_get(p, need);
+    slack_give((extent - need) << MPA_CHUNK_BITS);
+    uintptr_t v = mpa_blk(p, false, ((size_t)1 << order) - extent);
+    if (l->state == MPA_THREAD_ACTIVE && l->core->backend == b)
+        mpa_cc_free_blk(&l->core->cache, v, order);
+    else
+        mpa_backend_free_batch(b, &v, 1, order);
+}
+
 void mpa_large_free(mpa_local_t *l, void *p, mpa_pm_entry_t *e) {
     unsigned order = mpa_pm_order(e);
     size_t usable = mpa_large_usable(e);
@@ -91,10 +172,8 @@ void mpa_large_free(mpa_local_t *l, void *p, mpa_pm_entry_t *e) {
         mpa_backend_huge_free(b, p, mpa_align_up(usable, MPA_CHUNK_SIZE));
     else if (b->trim)
         mpa_backend_free_chunks_in(b, p, 0, CHUNKS(usable), false);
-    else if (l->state == MPA_THREAD_ACTIVE && l->core->backend == b)
-        mpa_cc_free(&l->core->cache, p, order);
     else
-        mpa_backend_free_in(b, p, order);
+        free_block(l, b, p, order, CHUNKS(usable));
     mpa_purger_start(); /* cached now: give it back if it is not reused */
 }
 
@@ -147,17 +226,30 @@ void *mpa_large_resize(void *p, mpa_pm_entry_t *e, size_t size) {
     } else {
         if (usable > (MPA_CHUNK_SIZE << order))
             return NULL;
+        size_t had = extent_get(p, CHUNKS(old)), extent = had;
         unsigned keep = mpa_ceil_log2(CHUNKS(usable));
         if (keep < order) {
             mpa_backend_free_chunks_in(b, p, (size_t)1 << keep, (size_t)1 << order, true);
             order = keep;
         }
-        size_t end = MPA_CHUNK_SIZE << order;
-        end = old < end ? old : end;
-        if (usable < end)
+        size_t end = MPA_CHUNK_SIZE << order, touched = had << MPA_CHUNK_BITS;
+        touched = touched > old ? touched : old;
+        end = touched < end ? touched : end;
+        extent = extent < ((size_t)1 << order) ? extent : (size_t)1 << order;
+        if (usable < old && usable < end) { /* shrunk: nothing stays resident past it */
             mpa_pal_notify_not_using((char *)p + usable, end - usable);
+            extent = 0;
+        }
+        extent = extent > CHUNKS(usable) ? extent : CHUNKS(usable);
+        slack_give((had - CHUNKS(old)) << MPA_CHUNK_BITS);
+        atomic_fetch_add_explicit(&large_slack,
+                                  (int64_t)((extent - CHUNKS(usable)) << MPA_CHUNK_BITS),
+                                  memory_order_relaxed);
+        label(b, p, order, usable);
+        extent_set(p, CHUNKS(usable), extent);
     }
-    label(b, p, order, usable);
+    if (mpa_backend_is_huge(b, order) || b->trim)
+        label(b, p, order, usable);
     if (MPA_CHECKED)
         mpa_check_large_alloc(p, size);
     atomic_fetch_add_explicit(&large_live, (int64_t)usable - (int64_t)old, memory_order_relaxed);

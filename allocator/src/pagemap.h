@@ -47,10 +47,13 @@ typedef struct mpa_pm_entry {
             void *next, *prev; /* neighbours on its list (block addresses) */
             uintptr_t gen;     /* MPA_PM_DIRTY: the dirty generation it is filed in */
         } block;
-        struct {              /* MPA_PM_LARGE: first chunk; MPA_PM_LARGE_INTERIOR: base only */
-            void *base;       /* the object's address */
-            uintptr_t usable; /* usable bytes (a page multiple), 0 once freed; hardened
-                               * builds keep the request's slack in the bits below a page */
+        struct {                         /* MPA_PM_LARGE: first chunk; MPA_PM_LARGE_INTERIOR: base
+                               * (and, in the second chunk, usable: see below) */
+            void *base;                  /* the object's address */
+            uintptr_t usable;            /* usable bytes (a page multiple), 0 once freed; hardened
+                               * builds keep the request's slack in the bits below a page.
+                               * Second chunk: the block's resident extent in chunks
+                               * (large.c, extent_get) */
             struct mpa_backend *backend; /* the backend it goes back to */
         } large;
     };

@@ -12,11 +12,30 @@ static size_t next_class_size(size_t s) {
     return s + (step < MPA_MIN_ALLOC ? MPA_MIN_ALLOC : step);
 }
 
-static void fill_class(unsigned cls, size_t size) {
-    mpa_class_info_t *c = &mpa_classes[cls];
+/* Bytes a slab of 2^bits leaves after its last object of `size`. */
+static size_t slab_tail(unsigned bits, size_t size) { return ((size_t)1 << bits) % size; }
+
+/* log2 of the slab size of class `size`: the smallest power of two of at
+ * least a chunk and MPA_SLAB_MIN_OBJECTS objects, doubled once (up to
+ * MPA_SLAB_FIT_MAX_BITS) when its tail after the last object is more than
+ * 1/2^MPA_SLAB_TAIL_BITS of it and the doubled slab's is a smaller part:
+ * a 3328-byte class leaves 3072 of 16 KiB (19%) but 2816 of 32 KiB (9%),
+ * 3584 leaves 2048 of 16 KiB (12.5%) but 512 of 32 KiB. A tail shares its
+ * page with the last object, so it is resident as soon as the slab is. */
+static unsigned slab_bits_for(size_t size) {
     unsigned bits = mpa_ceil_log2(size * MPA_SLAB_MIN_OBJECTS);
     if (bits < MPA_CHUNK_BITS)
         bits = MPA_CHUNK_BITS;
+    if (MPA_SLAB_TAIL_BITS > 0 && bits < MPA_SLAB_FIT_MAX_BITS &&
+        slab_tail(bits, size) > ((size_t)1 << bits) >> MPA_SLAB_TAIL_BITS &&
+        slab_tail(bits + 1, size) < 2 * slab_tail(bits, size))
+        bits++;
+    return bits;
+}
+
+static void fill_class(unsigned cls, size_t size) {
+    mpa_class_info_t *c = &mpa_classes[cls];
+    unsigned bits = slab_bits_for(size);
     c->size = (uint32_t)size;
     c->slab_bits = (uint8_t)bits;
     c->slab_order = (uint8_t)(bits - MPA_CHUNK_BITS);

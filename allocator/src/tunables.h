@@ -36,6 +36,16 @@
 #define MPA_SLAB_MIN_OBJECTS 4
 #endif
 
+/* a slab is doubled (once, see MPA_SLAB_FIT_MAX_BITS) when the tail its objects leave is over 1/2^bits of it (0: never); range: 0..8; bits */
+#ifndef MPA_SLAB_TAIL_BITS
+#define MPA_SLAB_TAIL_BITS 4
+#endif
+
+/* largest slab that MPA_SLAB_TAIL_BITS doubles to = 2^bits; range: 14..21; bits */
+#ifndef MPA_SLAB_FIT_MAX_BITS
+#define MPA_SLAB_FIT_MAX_BITS 16
+#endif
+
 /* bytes of remote frees cached before they are posted to their owners = 2^bits; range: 10..24; bits */
 #ifndef MPA_REMOTE_BATCH_BITS
 #define MPA_REMOTE_BATCH_BITS 16
@@ -73,6 +83,26 @@
 /* freed-but-committed bytes the backend keeps for reuse before decommitting = 2^bits; range: 0..34; bits */
 #ifndef MPA_DIRTY_MAX_BITS
 #define MPA_DIRTY_MAX_BITS 28
+#endif
+
+/* the backend commits fresh memory while its dirty cache holds over 1/2^bits of the bytes in use: as many dirty bytes are decommitted (64: never); range: 0..64; bits */
+#ifndef MPA_DIRTY_TRADE_BITS
+#define MPA_DIRTY_TRADE_BITS 3
+#endif
+
+/* ... and over 2^bits bytes; range: 0..34; bits */
+#ifndef MPA_DIRTY_TRADE_MIN_BITS
+#define MPA_DIRTY_TRADE_MIN_BITS 20
+#endif
+
+/* pages a reused block keeps resident past its large object's end (left by a larger tenant) are at most 1/2^bits of the live large bytes (or 2^MPA_LARGE_SLACK_MIN_BITS); more is decommitted; range: 0..16; bits */
+#ifndef MPA_LARGE_SLACK_BITS
+#define MPA_LARGE_SLACK_BITS 3
+#endif
+
+/* ... and at least 2^bits bytes may stay; range: 0..30; bits */
+#ifndef MPA_LARGE_SLACK_MIN_BITS
+#define MPA_LARGE_SLACK_MIN_BITS 20
 #endif
 
 /* age after which cached freed memory is decommitted; range: 0..60000; ms */
@@ -151,6 +181,7 @@
 #define MPA_CORE_CACHE    ((size_t)1 << MPA_CORE_CACHE_BITS)
 #define MPA_FAST_HOLD_MAX ((size_t)1 << MPA_FAST_HOLD_MAX_BITS)
 #define MPA_QUARANTINE    ((size_t)1 << MPA_QUARANTINE_BITS)
+#define MPA_SLACK_MIN     ((size_t)1 << MPA_LARGE_SLACK_MIN_BITS)
 /* Bytes every small object of a hardened build keeps after its requested
  * size at least: the keyed code of its slack, in the top bytes of its last
  * word (checked.c); 2 while the slack of a small class fits 16 bits. */
@@ -187,6 +218,15 @@
 #if MPA_SLAB_MIN_OBJECTS < 1 || MPA_SLAB_MIN_OBJECTS > 64
 #error "MPA_SLAB_MIN_OBJECTS must be 1..64"
 #endif
+#if MPA_SLAB_TAIL_BITS < 0 || MPA_SLAB_TAIL_BITS > 8
+#error "MPA_SLAB_TAIL_BITS must be 0..8"
+#endif
+#if MPA_SLAB_FIT_MAX_BITS < 14 || MPA_SLAB_FIT_MAX_BITS > 21
+#error "MPA_SLAB_FIT_MAX_BITS must be 14..21"
+#endif
+#if MPA_SLAB_FIT_MAX_BITS > MPA_MAX_SMALL_BITS + 6
+#error "MPA_SLAB_FIT_MAX_BITS must not exceed the largest slab, MPA_MAX_SMALL_BITS + 6"
+#endif
 #if MPA_REMOTE_BATCH_BITS < 10 || MPA_REMOTE_BATCH_BITS > 24
 #error "MPA_REMOTE_BATCH_BITS must be 10..24"
 #endif
@@ -207,6 +247,18 @@
 #endif
 #if MPA_DIRTY_MAX_BITS < 0 || MPA_DIRTY_MAX_BITS > 34
 #error "MPA_DIRTY_MAX_BITS must be 0..34"
+#endif
+#if MPA_DIRTY_TRADE_BITS < 0 || MPA_DIRTY_TRADE_BITS > 64
+#error "MPA_DIRTY_TRADE_BITS must be 0..64"
+#endif
+#if MPA_DIRTY_TRADE_MIN_BITS < 0 || MPA_DIRTY_TRADE_MIN_BITS > 34
+#error "MPA_DIRTY_TRADE_MIN_BITS must be 0..34"
+#endif
+#if MPA_LARGE_SLACK_BITS < 0 || MPA_LARGE_SLACK_BITS > 16
+#error "MPA_LARGE_SLACK_BITS must be 0..16"
+#endif
+#if MPA_LARGE_SLACK_MIN_BITS < 0 || MPA_LARGE_SLACK_MIN_BITS > 30
+#error "MPA_LARGE_SLACK_MIN_BITS must be 0..30"
 #endif
 #if MPA_DECAY_MS < 0 || MPA_DECAY_MS > 60000
 #error "MPA_DECAY_MS must be 0..60000"

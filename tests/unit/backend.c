@@ -293,3 +293,79 @@ Test(backend, buddies_coalesce) {
     cr_assert_eq(whole, q[0], "merged region %p not handed out (got %p)", q[0], whole);
     mpa_backend_free(whole, MPA_REGION_ORDER);
 }
+
+/* ---- clean tails (mpa_blk): how much of a block is known not resident ---- */
+
+static uintptr_t take_blk(unsigned order) {
+    uintptr_t v = 0;
+    cr_assert_eq(mpa_backend_alloc_batch(&mpa_backend_global, order, &v, 1), 1, "order %u", order);
+    return v;
+}
+
+static void give_blk(void *p, unsigned order, size_t tail) {
+    uintptr_t v = mpa_blk(p, false, tail);
+    mpa_backend_free_batch(&mpa_backend_global, &v, 1, order);
+}
+
+/* A fresh block is wholly clean; a dirty one keeps the tail it was freed
+ * with; a split gives the upper half the part of the tail inside it; a
+ * merge with a wholly clean upper half adds the lower half's tail. */
+Test(backend, clean_tails_split_and_merge) {
+    if (MPA_DECAY_MS == 0 || MPA_DIRTY_MAX < BLOCK(3))
+        cr_skip_test("this build keeps no dirty blocks");
+    cr_assert(drain_dirty());
+    uintptr_t v = take_blk(2);
+    char *p = mpa_blk_addr(v, 2);
+    cr_assert_eq(mpa_blk_tail(v, 2), 4, "a fresh block of 4 chunks: all clean");
+    memset(p, 1, BLOCK(0) + 100); /* one chunk and a bit touched: 2 of 4 may be resident */
+    give_blk(p, 2, 2);
+    cr_assert_eq(mpa_backend_dirty(), BLOCK(2));
+    uintptr_t lo = take_blk(1); /* the dirty block split: its lower half */
+    cr_assert_eq(mpa_blk_addr(lo, 1), p);
+    cr_assert_eq(mpa_blk_tail(lo, 1), 0, "the lower half holds both touched chunks");
+    uintptr_t hi = take_blk(1);
+    cr_assert_eq(mpa_blk_addr(hi, 1), p + BLOCK(1), "the upper half is the next dirty block");
+    cr_assert_eq(mpa_blk_tail(hi, 1), 2, "the upper half was never touched");
+    give_blk(p + BLOCK(1), 1, 2);
+    give_blk(p, 1, 1); /* merges: upper wholly clean, so 2 + the lower's 1 */
+    cr_assert_eq(mpa_pm_kind(mpa_pm_entry(p)), MPA_PM_DIRTY);
+    cr_assert_eq(mpa_pm_order(mpa_pm_entry(p)), 2);
+    v = take_blk(2);
+    cr_assert_eq(mpa_blk_addr(v, 2), p);
+    cr_assert_eq(mpa_blk_tail(v, 2), 3);
+    give_blk(p, 2, 0);
+    cr_assert(drain_dirty());
+}
+
+/* The backend commits fresh memory while over 1/2^MPA_DIRTY_TRADE_BITS of
+ * its bytes in use sit in dirty blocks too small to serve the request
+ * (their buddies in use): as many dirty bytes are decommitted. */
+#define TRADE_BLOCKS 1024
+Test(backend, fresh_memory_traded_for_dirty) {
+    size_t need = (size_t)1 << MPA_DIRTY_TRADE_MIN_BITS;
+    if (MPA_DECAY_MS == 0 || MPA_DIRTY_TRADE_BITS >= 64 || MPA_DIRTY_MAX < 4 * need ||
+        TRADE_BLOCKS / 2 * BLOCK(0) <= need)
+        cr_skip_test("this build trades no dirty memory, or not at this size");
+    static char *b[TRADE_BLOCKS];
+    cr_assert(drain_dirty());
+    for (int i = 0; i < TRADE_BLOCKS; i++) {
+        b[i] = alloc_block(0);
+        memset(b[i], 7, BLOCK(0));
+    }
+    for (int i = 0; i < TRADE_BLOCKS; i += 2) /* every other one: no two are buddies */
+        mpa_backend_free(b[i], 0);
+    size_t dirty = mpa_backend_dirty();
+    cr_assert_geq(dirty, TRADE_BLOCKS / 2 * BLOCK(0));
+    char *big = alloc_block(4); /* no dirty block is large enough: fresh memory */
+    size_t after = mpa_backend_dirty();
+    cr_assert_leq(after, dirty - BLOCK(4), "dirty %zu -> %zu: nothing traded", dirty, after);
+    size_t gone = 0;
+    for (int i = 0; i < TRADE_BLOCKS; i += 2)
+        if (mpa_pm_kind(mpa_pm_entry(b[i])) != MPA_PM_DIRTY)
+            gone += resident_pages(b[i], BLOCK(0)) == 0;
+    cr_assert_geq(gone * BLOCK(0), dirty - after, "the traded blocks left RSS");
+    mpa_backend_free(big, 4);
+    for (int i = 1; i < TRADE_BLOCKS; i += 2)
+        mpa_backend_free(b[i], 0);
+    cr_assert(drain_dirty());
+}

@@ -82,8 +82,16 @@ Test(sizeclass, slab_geometry) {
         cr_assert_eq(ci->slab_order, ci->slab_bits - MPA_CHUNK_BITS, "class %u", c);
         cr_assert_eq(ci->count, slab / ci->size, "class %u", c);
         cr_assert_geq(ci->count, MPA_SLAB_MIN_OBJECTS, "class %u", c);
-        cr_assert(slab == MPA_CHUNK_SIZE || slab / 2 < (size_t)ci->size * MPA_SLAB_MIN_OBJECTS,
-                  "class %u: slab %zu larger than needed", c, slab);
+        /* The smallest slab that holds MIN_OBJECTS, or twice it when that
+         * one's tail was over 1/2^TAIL_BITS of it and the double's is a
+         * smaller part (within MPA_SLAB_FIT_MAX_BITS). */
+        size_t least = (size_t)1 << mpa_ceil_log2((size_t)ci->size * MPA_SLAB_MIN_OBJECTS);
+        least = least < MPA_CHUNK_SIZE ? MPA_CHUNK_SIZE : least;
+        size_t tail = least % ci->size;
+        bool doubled = MPA_SLAB_TAIL_BITS > 0 && least < ((size_t)1 << MPA_SLAB_FIT_MAX_BITS) &&
+                       tail > least >> MPA_SLAB_TAIL_BITS && (2 * least) % ci->size < 2 * tail;
+        cr_assert_eq(slab, doubled ? 2 * least : least, "class %u (%u B): slab %zu, want %zu", c,
+                     ci->size, slab, doubled ? 2 * least : least);
         cr_assert(ci->wake >= 1 && ci->wake <= 32 && ci->wake <= ci->count,
                   "class %u: wake %u count %u", c, ci->wake, ci->count);
     }
