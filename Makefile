@@ -208,6 +208,15 @@ $(BUILD)/tests/stress/%: tests/stress/%.c $(LIB_A)
 	@mkdir -p $(dir $@) $(BUILD)/dep
 	$(CC) $(CPPBASE) $(DEPOUT) $(TEST_CFLAGS) -o $@ $< $(LIB_A) -lcriterion -lm
 
+# Libraries tests/stress/foreign_locks.c loads: one with thread-local data
+# that it dlopens (copies of it) while threads come and go, one with fork
+# handlers that allocate; no sanitizer (loaded into plain programs too).
+TEST_LIBS := $(patsubst tests/stress/lib/%.c,$(BUILD)/tests/lib/%.so,$(wildcard tests/stress/lib/*.c))
+tests: $(TEST_LIBS)
+$(BUILD)/tests/lib/%.so: tests/stress/lib/%.c
+	@mkdir -p $(dir $@) $(BUILD)/dep
+	$(CC) $(CPPBASE) $(DEPOUT) -std=c11 $(OPT) -g $(WARN) -fPIC -shared -o $@ $< -pthread
+
 # ---- reliability tests: misuse programs and the API fuzzer ----
 # tests/corruption/*.c: plain programs (no allocator linked), run under
 # LD_PRELOAD by tests/corruption/run.sh. tests/fuzz: libFuzzer (clang)

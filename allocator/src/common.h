@@ -126,12 +126,30 @@ MPA_INLINE void mpa_lock_wait(unsigned *spins) {
         __builtin_ia32_pause();
 }
 
+/* The thread that forks holds every lock from the allocator's prepare
+ * handler to its parent or child handler (mpa_lock_fork). Fork handlers of
+ * other libraries run in between on that thread, in whatever order they
+ * were registered, and may call malloc and free: for that thread every lock
+ * then reads as its own (taken and released without effect; nobody else is
+ * inside). mpa_fork_holder is the address of the forking thread's
+ * mpa_lock_token while it holds them, else NULL (report.c defines both). */
+MPA_HIDDEN extern __thread char mpa_lock_token __attribute__((tls_model("initial-exec")));
+MPA_HIDDEN extern const char *_Atomic mpa_fork_holder;
+
+/* True on the forking thread between the allocator's fork handlers. */
+MPA_INLINE bool mpa_lock_forking_here(void) {
+    const char *h = atomic_load_explicit(&mpa_fork_holder, memory_order_relaxed);
+    return MPA_UNLIKELY(h != NULL) && h == &mpa_lock_token;
+}
+
 MPA_INLINE void mpa_lock(mpa_lock_t *l) {
     for (unsigned spins = 0;;) {
         int free = 0;
         if (atomic_compare_exchange_weak_explicit(&l->held, &free, 1, memory_order_acquire,
                                                   memory_order_relaxed))
             return;
+        if (mpa_lock_forking_here())
+            return; /* held for this thread's fork */
         while (atomic_load_explicit(&l->held, memory_order_relaxed) != 0)
             mpa_lock_wait(&spins);
     }
@@ -140,6 +158,8 @@ MPA_INLINE void mpa_lock(mpa_lock_t *l) {
 /* Takes the lock if it is free at once; true when taken. */
 MPA_INLINE bool mpa_trylock(mpa_lock_t *l) {
     int free = 0;
+    if (mpa_lock_forking_here())
+        return true;
     return atomic_load_explicit(&l->held, memory_order_relaxed) == 0 &&
            atomic_compare_exchange_strong_explicit(&l->held, &free, 1, memory_order_acquire,
                                                    memory_order_relaxed);
@@ -157,6 +177,8 @@ MPA_INLINE void mpa_count1(_Atomic uint64_t *c) {
  * (asserted): it is left as it is, never turned into 2 for a fork that
  * did not ask. */
 MPA_INLINE void mpa_unlock(mpa_lock_t *l) {
+    if (mpa_lock_forking_here())
+        return; /* fork's handlers release it */
     int held = 1;
     if (MPA_LIKELY(atomic_compare_exchange_strong_explicit(&l->held, &held, 0, memory_order_release,
                                                            memory_order_relaxed)))

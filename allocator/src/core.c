@@ -41,8 +41,7 @@ bool mpa_heap_init(void) {
     if (MPA_LIKELY(state != 0))
         return state == 1;
     mpa_lock(&init_lock);
-    bool first = atomic_load_explicit(&init_state, memory_order_relaxed) == 0;
-    if (first) {
+    if (atomic_load_explicit(&init_state, memory_order_relaxed) == 0) {
         mpa_sizeclass_init();
 #if MPA_CHECKED
         mpa_fl_key = (uintptr_t)mpa_pal_entropy() | 1;
@@ -54,8 +53,6 @@ bool mpa_heap_init(void) {
         atomic_store_explicit(&init_state, ok ? 1 : 2, memory_order_release);
     }
     mpa_unlock(&init_lock);
-    if (first && atomic_load(&init_state) == 1)
-        mpa_hooks_init(); /* may allocate: the heap is ready now */
     return atomic_load_explicit(&init_state, memory_order_acquire) == 1;
 }
 
@@ -153,7 +150,7 @@ static void slab_release(mpa_core_t *c, mpa_slab_t *s) {
     mpa_cc_free(&c->cache, s->base, ci->slab_order);
     s->next = c->spare;
     c->spare = s;
-    mpa_purger_start();
+    mpa_purger_wake();
 }
 
 /* Empty slabs kept per class. Hardened builds keep at least one of a
@@ -558,7 +555,7 @@ void mpa_thread_teardown(void) {
     mpa_remote_post_all(c);
     mpa_core_release_empties(c); /* a pooled core holds no idle memory */
     mpa_cc_drain(&c->cache);
-    mpa_purger_start(); /* messages may still come: the purger takes them in */
+    mpa_purger_wake(); /* messages may still come: the purger takes them in */
     l->state = MPA_THREAD_DEAD;
     l->me = MPA_NO_OWNER;
     l->core = NULL;

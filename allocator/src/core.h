@@ -417,7 +417,8 @@ MPA_HIDDEN int64_t mpa_large_live_bytes(void);
  * fork; a platform without them refuses, and these do nothing there).
  * Registers the thread-exit handler; under the init lock, never allocates. */
 MPA_HIDDEN void mpa_hooks_init_locked(void);
-/* Registers the fork handlers, once the heap is ready (may allocate). */
+/* Registers the fork handlers, once (later calls do nothing); only from a
+ * library constructor of the layer above, never on a malloc/free path. */
 MPA_HIDDEN void mpa_hooks_init(void);
 /* Arms the thread-exit handler of a thread that just bound a core. */
 MPA_HIDDEN void mpa_hooks_thread_started(void);
@@ -435,9 +436,14 @@ typedef struct mpa_fork_ext {
  * constructor, and again before the first lock is made. */
 MPA_HIDDEN void mpa_hooks_fork_extend(const mpa_fork_ext_t *ext);
 
-/* purge.c: the idle purger, a background thread (through the PAL) started the
- * first time memory is cached (cheap when it runs already or is disabled). */
-MPA_HIDDEN void mpa_purger_start(void);
+/* purge.c: the idle purger, a background thread (through the PAL). Launched
+ * once by the layer above the core, outside every malloc/free path (it
+ * starts a thread); cheap when it runs already or is disabled. */
+MPA_HIDDEN void mpa_purger_launch(void);
+/* Memory was cached: wakes the purger if it is parked. Any path, any
+ * context (one load; a futex wake that never blocks when parked). */
+MPA_HIDDEN void mpa_purger_wake(void);
+/* In a fork child: no purger runs there until the next launch. */
 MPA_HIDDEN void mpa_purger_fork_child(void);
 /* Gives every cached byte back at once (malloc_trim); true when there was any. */
 MPA_HIDDEN bool mpa_trim_all(void);

@@ -361,37 +361,46 @@ static void forget_recent(const char *user) {
             q_recent[i].user = NULL;
 }
 
-/* Takes o into the quarantine; evicts others at random (never o) until the
- * bounds hold, and frees them to the core. */
+/* Takes o into the quarantine; first evicts others at random (never o)
+ * until the bounds hold, and frees them to the core. o changes (its header
+ * reads "freed", the quarantine holds it) only at the end, under q_lock,
+ * after which the call waits for nothing: fork's prepare holds q_lock and
+ * the core's locks, so a free that waits for one while another thread
+ * forks leaves, in the child, an object still allocated, as its caller sees
+ * it (glibc keeps the TSD block an exiting thread was freeing at fork, and
+ * frees it again in the child when a new thread reuses that stack). */
 static void quarantine(const dbg_obj_t *o) {
-    dbg_obj_t out[8];
-    unsigned n_out = 0;
-    mpa_lock(&q_lock);
-    verify_recent();
-    while (n_out < 8 && q_count > 0 &&
-           (q_count == DBG_SLOTS || q_bytes + o->bytes > MPA_QUARANTINE)) {
-        unsigned i = (unsigned)(next_random() % q_count);
-        out[n_out++] = q_slots[i];
-        forget_recent(q_slots[i].user);
-        q_bytes -= q_slots[i].bytes;
-        q_slots[i] = q_slots[--q_count];
-    }
-    if (q_count < DBG_SLOTS) {
-        q_slots[q_count++] = *o;
-        q_bytes += o->bytes;
-        /* (an open block past a page is verified when it leaves: doing it
-         * on every call would read it whole each time) */
-        if (o->kind == KIND_SMALL || (o->kind == KIND_OPEN && o->n <= DBG_SMALL_MAX)) {
-            q_recent[q_recent_next] = *o;
-            q_recent_next = (q_recent_next + 1) % DBG_RECENT;
+    for (;;) {
+        dbg_obj_t out[8];
+        unsigned n_out = 0;
+        mpa_lock(&q_lock);
+        verify_recent();
+        while (n_out < 8 && q_count > 0 &&
+               (q_count == DBG_SLOTS || q_bytes + o->bytes > MPA_QUARANTINE)) {
+            unsigned i = (unsigned)(next_random() % q_count);
+            out[n_out++] = q_slots[i];
+            forget_recent(q_slots[i].user);
+            q_bytes -= q_slots[i].bytes;
+            q_slots[i] = q_slots[--q_count];
         }
-        o = NULL;
+        if (n_out == 0) {                /* room (q_count < DBG_SLOTS): o goes in */
+            if (o->kind != KIND_GUARDED) /* (a guarded one is marked before its pages close) */
+                hdr_set(o->user, hdr_of(o->user)[0], DBG_FREED);
+            q_slots[q_count++] = *o;
+            q_bytes += o->bytes;
+            /* (an open block past a page is verified when it leaves: doing it
+             * on every call would read it whole each time) */
+            if (o->kind == KIND_SMALL || (o->kind == KIND_OPEN && o->n <= DBG_SMALL_MAX)) {
+                q_recent[q_recent_next] = *o;
+                q_recent_next = (q_recent_next + 1) % DBG_RECENT;
+            }
+            mpa_unlock(&q_lock);
+            return;
+        }
+        mpa_unlock(&q_lock);
+        for (unsigned i = 0; i < n_out; i++)
+            release(&out[i]); /* before o changes: a wait here leaves o allocated */
     }
-    mpa_unlock(&q_lock);
-    for (unsigned i = 0; i < n_out; i++)
-        release(&out[i]);
-    if (o != NULL)
-        release(o); /* larger than the whole quarantine */
 }
 
 size_t mpa_dbg_quarantined_bytes(void) {
@@ -447,8 +456,9 @@ void mpa_dbg_free(void *p, size_t sized) {
     if (sized != MPA_SIZE_UNKNOWN && sized != o.n)
         mpa_report_sized("sized free (sized delete) with a size other than the requested one:", p,
                          0, o.n);
-    fill(o.user, o.n, DBG_FREE_BYTE);
-    hdr_set(o.user, hdr_of(o.user)[0], DBG_FREED);
+    fill(o.user, o.n, DBG_FREE_BYTE); /* marked freed under the quarantine's lock */
+    if (o.kind == KIND_GUARDED)
+        hdr_set(o.user, hdr_of(o.user)[0], DBG_FREED);
     /* Only the data pages, one whole mapping between the two guards: the
      * call splits nothing, so it changes all of them or none. */
     size_t page = MPA_PAGE_SIZE;

@@ -48,10 +48,14 @@ static void fork_prepare(void) {
     if (ext != NULL)
         ext->inner(MPA_FORK_PREPARE);
     fork_ext_taken = ext;
+    /* Until fork_after: malloc and free from other fork handlers on this
+     * thread pass every lock (mpa_lock_forking_here). */
+    atomic_store(&mpa_fork_holder, &mpa_lock_token);
 }
 
 /* After fork, in the parent (MPA_FORK_PARENT) or the child (MPA_FORK_CHILD). */
 static void fork_after(mpa_fork_stage_t stage) {
+    atomic_store(&mpa_fork_holder, NULL);
     const mpa_fork_ext_t *ext = fork_ext_taken;
     if (ext != NULL)
         ext->inner(stage);
@@ -67,7 +71,16 @@ static void fork_child(void) {
     mpa_purger_fork_child();
 }
 
-/* After the heap is ready, outside the init lock: registering may allocate.
- * A failure (out of memory; no fork on this platform) leaves fork unguarded,
- * as it is before the heap starts. */
-void mpa_hooks_init(void) { (void)mpa_pal_on_fork(fork_prepare, fork_parent, fork_child); }
+/* Once, from a library constructor of the layer above (never on a
+ * malloc/free path: pthread_atfork takes the C library's fork-handler lock,
+ * which fork holds while it runs handlers that may call malloc; and
+ * registering may allocate). The handlers need nothing of a started heap.
+ * Until then a fork runs unguarded, as it does before the constructors
+ * (when no other thread can hold an allocator lock). A failure (out of
+ * memory; no fork on this platform) leaves fork unguarded. */
+void mpa_hooks_init(void) {
+    static atomic_int registered;
+    if (atomic_load_explicit(&registered, memory_order_relaxed) == 0 &&
+        atomic_exchange(&registered, 1) == 0)
+        (void)mpa_pal_on_fork(fork_prepare, fork_parent, fork_child);
+}

@@ -174,7 +174,7 @@ void mpa_large_free(mpa_local_t *l, void *p, mpa_pm_entry_t *e) {
         mpa_backend_free_chunks_in(b, p, 0, CHUNKS(usable), false);
     else
         free_block(l, b, p, order, CHUNKS(usable));
-    mpa_purger_start(); /* cached now: give it back if it is not reused */
+    mpa_purger_wake(); /* cached now: give it back if it is not reused */
 }
 
 /* A huge block keeps its mapping rounded to chunks: grows within it, else

@@ -101,7 +101,10 @@ static const mpa_fork_ext_t fork_ext = {.outer = fork_outer, .inner = fork_inner
 
 /* Joins the fork handlers at load, before any thread can create an mspace
  * (create_mspace joins again, for a call from an earlier constructor). */
-__attribute__((constructor)) static void join_fork(void) { mpa_hooks_fork_extend(&fork_ext); }
+__attribute__((constructor)) static void join_fork(void) {
+    mpa_hooks_fork_extend(&fork_ext);
+    mpa_hooks_init(); /* the fork handlers, where no override constructor registered them */
+}
 
 MPA_EXPORT mspace create_mspace(size_t capacity, int locked) {
     if (!mpa_heap_init())

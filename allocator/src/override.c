@@ -149,11 +149,38 @@ MPA_EXPORT int mpa_malloc_trim(size_t pad) {
     return mpa_trim_all() ? 1 : 0;
 }
 
+/* The lifecycle driver: the idle purger is a thread, and starting a thread
+ * takes locks the C library and the loader hold when they call malloc and
+ * free, so it starts here, above the core, never on a malloc/free path:
+ * when the program creates its first thread (the PAL's hook runs in the
+ * program's pthread_create, before the C library's), or from the
+ * constructor when the process is multi-threaded already or thread
+ * creation cannot be seen (a static program). A single-threaded process
+ * never gets one. Builds without the overrides (the sanitizer owns malloc
+ * and pthread_create; kernel-sim) launch none: their tests call
+ * mpa_purger_launch themselves. */
 #ifndef MPA_NO_OVERRIDE
+static void on_thread_create(void) { mpa_purger_launch(); }
+#endif
+
+static void lifecycle_start(void) {
+    mpa_hooks_init(); /* fork handlers: pthread_atfork, never on a malloc/free path */
+#ifndef MPA_NO_OVERRIDE
+    if (mpa_pal_on_thread_create(on_thread_create) != 0 || mpa_pal_multi_threaded())
+        mpa_purger_launch();
+#endif
+}
+
+#ifdef MPA_NO_OVERRIDE
+__attribute__((constructor(101))) static void lifecycle_ctor(void) { lifecycle_start(); }
+#else
 /* Starts the heap before main, so that the pagemap exists even for a free()
  * that comes before any allocation (it reads the pagemap on its fast path).
  * Allocations made earlier still start the heap lazily. */
-__attribute__((constructor(101))) static void heap_ctor(void) { mpa_heap_init(); }
+__attribute__((constructor(101))) static void heap_ctor(void) {
+    mpa_heap_init();
+    lifecycle_start();
+}
 
 #define MPA_ALIAS(name) __attribute__((alias(#name), visibility("default")))
 void *malloc(size_t) MPA_ALIAS(mpa_malloc);

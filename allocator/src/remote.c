@@ -106,7 +106,7 @@ static void bucket_post(mpa_remote_bucket_t *b) {
     carrier_close(b);
     queue_push((mpa_core_t *)b->owner, b->head, b->tail);
     b->head = b->tail = NULL;
-    mpa_purger_start(); /* the owner may be pooled: someone must take them in */
+    mpa_purger_wake(); /* the owner may be pooled: someone must take them in */
 }
 
 void mpa_remote_post_all(mpa_core_t *c) {
@@ -123,7 +123,7 @@ void mpa_remote_post_one(mpa_core_t *owner, void *p) {
     if (MPA_REMOTE_CARRY)
         ((void **)p)[1] = NULL; /* carries no address */
     queue_push(owner, p, p);
-    mpa_purger_start();
+    mpa_purger_wake();
 }
 
 /* p (size bytes) starts a new carrier in b: the bucket's first object, or

@@ -4,6 +4,11 @@
  * nothing allocates), then abort through the PAL. */
 #include "common.h"
 
+/* The forking thread's claim on every lock (common.h; the base layer's only
+ * source file defines it). */
+__thread char mpa_lock_token __attribute__((tls_model("initial-exec")));
+const char *_Atomic mpa_fork_holder;
+
 #if MPA_CHECKED
 __thread const char *mpa_report_call __attribute__((tls_model("initial-exec")));
 #endif

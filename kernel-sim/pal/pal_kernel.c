@@ -113,6 +113,15 @@ void mpa_pal_sleep_ms(unsigned ms) {
 
 int mpa_pal_main_thread_gone(void) { return 0; }
 
+/* Nothing parks here (no background thread): a wait is a short sleep. */
+void mpa_pal_park(uint32_t *word, uint32_t expected, unsigned timeout_ms) {
+    (void)word;
+    (void)expected;
+    usleep(timeout_ms * 1000u);
+}
+
+void mpa_pal_unpark(uint32_t *word) { (void)word; }
+
 /* Threads and processes: simulated CPUs never exit, nothing forks, and the
  * allocator gets no thread of its own here (the MPA_PAL_THREAD_EXIT, _FORK
  * and _BACKGROUND bits are clear): each request is refused. Decay of cached
@@ -130,6 +139,13 @@ int mpa_pal_on_fork(void (*prepare)(void), void (*parent)(void), void (*child)(v
     (void)child;
     return -1;
 }
+
+int mpa_pal_on_thread_create(void (*hook)(void)) {
+    (void)hook;
+    return -1;
+}
+
+int mpa_pal_multi_threaded(void) { return 0; }
 
 int mpa_pal_thread_start(void (*fn)(void), const char *name) {
     (void)fn;

@@ -38,7 +38,7 @@ static void realloc_stack(void) {
 static void realloc_static(void) { sink = realloc(launder(static_buf), 100); }
 static void realloc_mmap(void) { sink = realloc(launder(foreign_mmap()), 100); }
 /* A large block, freed: nothing may allocate before the misuse, so the
- * first free (which starts the idle purger thread) comes before. */
+ * first large free comes before. */
 static void *freed_large(void) {
     free(launder(malloc(1 << 20)));
     void *p = malloc(1 << 20);

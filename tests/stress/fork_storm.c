@@ -105,8 +105,8 @@ static void fs_wait_child(pid_t pid, int round) {
 
 Test(fork_storm, children_inherit_busy_heap, .timeout = 120) {
 #ifdef __SANITIZE_THREAD__
-    /* The purger thread starts again in a child that frees memory, and TSan
-     * kills any process that starts a thread after a multi-threaded fork. */
+    /* Children start threads, and TSan kills any process that starts a
+     * thread after a multi-threaded fork. */
     cr_skip_test("new threads in children of a multi-threaded fork: not under TSan");
 #endif
 #ifdef __SANITIZE_ADDRESS__

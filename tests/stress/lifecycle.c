@@ -8,8 +8,10 @@
  *   allocate then, give their cores back too;
  * - 32 threads allocate, free and exit (half of their objects freed by the
  *   main thread after they exited): RSS falls back with no further calls;
- * - idle give-back: 128 MiB freed, no allocator calls for 0.8 s, RSS falls;
- *   not so with MPALLOC_PURGER=0 (the purger is what gives it back);
+ * - idle give-back in a multi-threaded process (the purger starts when a
+ *   process creates its first thread): 128 MiB freed, no allocator calls
+ *   for 0.8 s, RSS falls; not so with MPALLOC_PURGER=0 (the purger is what
+ *   gives it back);
  * - malloc_trim(0) gives everything back at once;
  * - realloc shrinking a touched 64 MiB block to 1 MiB stays in place and
  *   drops the rest from RSS at once;
@@ -248,9 +250,20 @@ static size_t touch_and_free_128m(void) {
     return rss_bytes();
 }
 
+static void *nothing(void *arg) { return arg; }
+
+/* Makes this process multi-threaded (if it was not): the purger starts
+ * when a process creates its first thread. */
+static void start_a_thread(void) {
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, nothing, NULL), 0);
+    pthread_join(t, NULL);
+}
+
 Test(lifecycle, idle_memory_goes_back, .timeout = 30) {
     if (SANITIZED)
         cr_skip_test("RSS under a sanitizer");
+    start_a_thread();
     size_t rss0 = rss_bytes();
     size_t after_free = touch_and_free_128m();
     sleep_ms(800); /* no allocator calls */
@@ -268,6 +281,7 @@ Test(lifecycle, purger_opt_out_keeps_the_cache, .timeout = 30) {
     cr_assert_geq(pid, 0);
     if (pid == 0) {
         setenv("MPALLOC_PURGER", "0", 1);
+        start_a_thread(); /* (where the purger would start) */
         size_t rss0 = rss_bytes();
         touch_and_free_128m();
         sleep_ms(800);
@@ -442,6 +456,7 @@ Test(lifecycle, pthread_exit_of_the_last_thread_ends_the_process, .timeout = 30)
     cr_assert_geq(pid, 0);
     if (pid == 0) {
         alarm(10);
+        start_a_thread();      /* the purger starts */
         touch_and_free_128m(); /* memory cached: the purger runs */
         pthread_exit(NULL);    /* the process ends when its threads are gone */
     }

@@ -128,6 +128,18 @@ int mpa_pal_main_thread_gone(void);
 /* Sleeps about ms milliseconds (the idle purger's period). */
 void mpa_pal_sleep_ms(unsigned ms);
 
+/* Parks the calling thread while *word == expected, for at most timeout_ms
+ * milliseconds (a futex wait on Linux); returns early on mpa_pal_unpark, on a
+ * spurious wake-up, or at once when *word differs. The idle purger parks
+ * with it. */
+void mpa_pal_park(uint32_t *word, uint32_t expected, unsigned timeout_ms);
+
+/* Wakes one thread parked on word. A single system call that never blocks
+ * and takes no lock: callable from every context malloc and free run in
+ * (glibc's stack-cache lock or the loader lock held, fork handlers, thread
+ * destructors, after exit). Both keep errno. */
+void mpa_pal_unpark(uint32_t *word);
+
 /* Gives the CPU away briefly while spinning on a lock. */
 void mpa_pal_yield(void);
 
@@ -153,9 +165,25 @@ int mpa_pal_thread_exit_arm(void);
  * (without MPA_PAL_FORK). */
 int mpa_pal_on_fork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
 
+/* Registers hook, called in the calling thread each time the program is
+ * about to create a thread (before the thread exists; on POSIX the PAL
+ * passes the program's pthread_create through, so the hook runs outside
+ * every malloc/free path of the C library and the loader). The layer above
+ * the core starts its background thread from it, so that a process gets
+ * one only once it is multi-threaded. Returns 0, or -1 where the platform
+ * cannot see thread creation (no MPA_PAL_BACKGROUND, or a build without the
+ * malloc overrides, where the sanitizer owns pthread_create). */
+int mpa_pal_on_thread_create(void (*hook)(void));
+
+/* True when the process has (or had) more than one thread; false when it
+ * never had, or the platform cannot tell. */
+int mpa_pal_multi_threaded(void);
+
 /* Starts fn on a detached background thread with a small stack (64 KiB),
  * every signal blocked (signals are the program's), named name (at most
- * 15 characters) where the OS keeps names. May allocate. Returns 0, or -1
+ * 15 characters) where the OS keeps names. May allocate and takes the C
+ * library's thread locks: never call it on a malloc/free path (only from
+ * the hook above or a library constructor). Returns 0, or -1
  * (without MPA_PAL_BACKGROUND, or no thread could be made: out of memory or
  * a thread limit; the caller may try again later). */
 int mpa_pal_thread_start(void (*fn)(void), const char *name);

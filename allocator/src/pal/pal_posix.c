@@ -14,6 +14,7 @@
  * This is the only allocator file that includes OS headers. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -26,6 +27,9 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/single_threaded.h>
+#include <sys/syscall.h>
+#include <threads.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -294,6 +298,21 @@ void mpa_pal_sleep_ms(unsigned ms) {
         ;
 }
 
+/* Both keep errno: unpark runs inside free, which must not change it. */
+void mpa_pal_park(uint32_t *word, uint32_t expected, unsigned timeout_ms) {
+    struct timespec ts = {.tv_sec = timeout_ms / 1000,
+                          .tv_nsec = (long)(timeout_ms % 1000) * 1000000L};
+    int saved = errno;
+    syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, &ts, NULL, 0);
+    errno = saved;
+}
+
+void mpa_pal_unpark(uint32_t *word) {
+    int saved = errno;
+    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    errno = saved;
+}
+
 /* ---- threads and processes ---- */
 
 static pthread_key_t exit_key;
@@ -341,6 +360,70 @@ int mpa_pal_thread_exit_arm(void) { return pthread_setspecific(exit_key, (void *
 int mpa_pal_on_fork(void (*prepare)(void), void (*parent)(void), void (*child)(void)) {
     return pthread_atfork(prepare, parent, child) == 0 ? 0 : -1;
 }
+
+int mpa_pal_multi_threaded(void) { return !__libc_single_threaded; }
+
+#ifdef MPA_NO_OVERRIDE
+/* The sanitizer (or the program) owns pthread_create: no hook. */
+int mpa_pal_on_thread_create(void (*hook)(void)) {
+    (void)hook;
+    return -1;
+}
+#else
+/* The program's pthread_create passes through here (the library exports
+ * it, as it exports malloc) to the next definition, the C library's, found
+ * once with dlsym(RTLD_NEXT). The hook runs first, in the creating thread,
+ * with no lock of the C library held: a program calls pthread_create from
+ * its own code (a library constructor during dlopen holds the loader lock,
+ * which is recursive, and pthread_create takes it in that thread anyway). */
+typedef int (*create_fn_t)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+static create_fn_t _Atomic next_create;
+static void (*_Atomic create_hook)(void);
+
+static create_fn_t find_next_create(void) {
+    create_fn_t f = atomic_load_explicit(&next_create, memory_order_acquire);
+    if (f == NULL) {
+        f = (create_fn_t)dlsym(RTLD_NEXT, "pthread_create");
+        atomic_store_explicit(&next_create, f, memory_order_release);
+    }
+    return f;
+}
+
+int mpa_pal_on_thread_create(void (*hook)(void)) {
+    if (find_next_create() == NULL)
+        return -1; /* a static program: nothing to pass calls to */
+    atomic_store(&create_hook, hook);
+    return 0;
+}
+
+static void run_create_hook(void) {
+    void (*hook)(void) = atomic_load_explicit(&create_hook, memory_order_acquire);
+    if (hook != NULL)
+        hook();
+}
+
+__attribute__((visibility("default"))) int pthread_create(pthread_t *t, const pthread_attr_t *attr,
+                                                          void *(*fn)(void *), void *arg) {
+    run_create_hook();
+    create_fn_t next = find_next_create();
+    return next != NULL ? next(t, attr, fn, arg) : EAGAIN;
+}
+
+/* C11 threads: glibc's thrd_create calls its pthread_create internally,
+ * past the definition above. */
+typedef int (*thrd_create_fn_t)(thrd_t *, thrd_start_t, void *);
+static thrd_create_fn_t _Atomic next_thrd_create;
+
+__attribute__((visibility("default"))) int thrd_create(thrd_t *t, thrd_start_t fn, void *arg) {
+    run_create_hook();
+    thrd_create_fn_t next = atomic_load_explicit(&next_thrd_create, memory_order_acquire);
+    if (next == NULL) {
+        next = (thrd_create_fn_t)dlsym(RTLD_NEXT, "thrd_create");
+        atomic_store_explicit(&next_thrd_create, next, memory_order_release);
+    }
+    return next != NULL ? next(t, fn, arg) : thrd_error;
+}
+#endif
 
 /* What a background thread runs: one slot per distinct function started
  * (slots are never reused, so a running thread's slot stays valid). */
@@ -392,7 +475,12 @@ int mpa_pal_thread_start(void (*fn)(void), const char *name) {
     int ok = pthread_attr_init(&attr) == 0;
     ok = ok && pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0;
     ok = ok && pthread_attr_setstacksize(&attr, 64 << 10) == 0;
+#ifdef MPA_NO_OVERRIDE
     ok = ok && pthread_create(&t, &attr, thread_main, slot) == 0;
+#else
+    create_fn_t next = find_next_create(); /* not through the hook */
+    ok = ok && next != NULL && next(&t, &attr, thread_main, slot) == 0;
+#endif
     pthread_attr_destroy(&attr);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return ok ? 0 : -1;
