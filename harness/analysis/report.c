@@ -307,12 +307,18 @@ static void section_read_me(FILE *f, const mpb_cellset_t *cs, int m) {
                 "the median with probability 1 - 2^(1-n) (50%% with 2 runs, 75%% with 3, 87.5%%\n"
                 "with 4, 93.75%% with 5).\n",
                 hi, lo);
-    if (cs->baseline[0])
+    if (cs->baseline[0] && hi > 1)
         fprintf(f,
                 "Below it, the **ratio** of the median to %s's in the same workload and\n"
                 "threads, with a 95%% bootstrap interval (2000 resamples of both samples, fixed\n"
                 "seed). For time and memory, below 1 is better; for throughput, above 1 is\n"
                 "better.",
+                cs->baseline);
+    else if (cs->baseline[0])
+        fprintf(f,
+                "Below it, the **ratio** of the value to %s's in the same workload and\n"
+                "threads (no interval from one run). For time and memory, below 1 is better;\n"
+                "for throughput, above 1 is better.",
                 cs->baseline);
     else
         fprintf(f, "No baseline allocator (%s) ran, so there are no ratios.",

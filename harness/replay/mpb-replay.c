@@ -393,11 +393,15 @@ static const char *parse_args(int argc, char **argv) {
  * pairs' own, as measured (a sum of differences, not clamped). */
 static void report(uint64_t ns, uint64_t clk, uint64_t calls, double wall, uint64_t t0) {
     double alloc_s = ((double)ns - (double)clk) * 1e-9;
-    printf("mpbench-ops: %llu\nmpbench-alloc_s: %.6f\nmpbench-harness_ns_per_call: %.1f\n"
+    if (alloc_s > 0) /* else below what the clock can tell: no number rather than a wrong one */
+        printf("mpbench-alloc_s: %.6f\n", alloc_s);
+    else
+        printf("mpbench-alloc_s_unmeasurable: the calls took less than the clock's noise\n");
+    printf("mpbench-ops: %llu\nmpbench-harness_ns_per_call: %.1f\n"
            "mpbench-replay_s: %.6f\nmpbench-ops_s: %.6f\nmpbench-live_peak_bytes: %llu\n"
            "mpbench-replay_live_peak_bytes: %lld\nmpbench-replay_threads_peak: %u\n"
            "mpbench-recorded_threads_peak: %u\n",
-           (unsigned long long)calls, alloc_s, calls ? (double)clk / (double)calls : 0.0, wall,
+           (unsigned long long)calls, calls ? (double)clk / (double)calls : 0.0, wall,
            wall > 1e-6 ? wall : 1e-6, (unsigned long long)hdr.peak_bytes,
            (long long)atomic_load(&live_peak), atomic_load(&alive_peak), hdr.peak_threads);
     /* where the replay began on the run's time axis (after loading the plan) */
