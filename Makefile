@@ -98,6 +98,15 @@ tests: $(TEST_BIN)
 # rewritten only when they change (so a new FLAGS, CC or OPT rebuilds
 # them, and nothing else does); the build record's header is regenerated
 # only when its build id (sources, flags, options, compiler) changes.
+# make decides by modification times, which miss an edit that leaves a file
+# no newer than the objects (a clock set back, cp -p, tar, rsync -a): the
+# header would carry the new sources' record over objects of the old ones.
+# build-info sync removes, before anything is built, every target whose
+# dependency file names an allocator source whose content changed.
+ifeq ($(filter clean format format-check,$(MAKECMDGOALS)),)
+BUILD_SYNC := $(shell scripts/build-info sync '$(BUILD)' . || echo failed)
+$(if $(BUILD_SYNC),$(error scripts/build-info sync $(BUILD) failed))
+endif
 ALLOC_STAMP   := $(BUILD)/gen/cflags
 BUILD_INFO_H  := $(BUILD)/gen/mpa_build.h
 .PHONY: FORCE
