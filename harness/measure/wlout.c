@@ -88,6 +88,20 @@ int mpb_wlout_check(mpb_wlout_t *w, char *why, size_t len) {
     return -1;
 }
 
+int mpb_wlout_check_time(mpb_wlout_t *w, double wall_s, char *why, size_t len) {
+    double secs;
+    if (!w->ops_s[0] || sscanf(w->ops_s, "%lf", &secs) != 1 || wall_s <= 0 ||
+        secs <= wall_s * 1.01 + 0.001)
+        return 0;
+    mpb_fmt(why, len,
+            "workload output mpbench-ops_s: '%s' seconds of timed work in a run that lasted "
+            "%.6f s (mpbench's monotonic clock): the workload's clock jumped (a wall clock "
+            "changed during the run?) or the figure is wrong",
+            w->ops_s, wall_s);
+    w->ops_s[0] = '\0';
+    return -1;
+}
+
 void mpb_wlout_count_of(const char *line, const void *mv, size_t nm, char *out, size_t len) {
     const regmatch_t *m = mv;
     regoff_t so = m[0].rm_so, eo = m[0].rm_eo;

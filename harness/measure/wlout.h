@@ -42,4 +42,11 @@ void mpb_wlout_count_of(const char *line, const void *m, size_t nm, char *out, s
  * so no reader takes them for numbers. */
 int mpb_wlout_check(mpb_wlout_t *w, char *why, size_t len);
 
+/* Checks ops_s (already valid) against wall_s, the run's own wall time in
+ * seconds on mpbench's monotonic clock: the work a workload timed lies
+ * inside its run, so more seconds than the run lasted (beyond 1% + 1 ms)
+ * come from a clock that jumped (a wall clock set forward) or a wrong
+ * figure. Returns 0; or -1 with the reason in why and ops_s emptied. */
+int mpb_wlout_check_time(mpb_wlout_t *w, double wall_s, char *why, size_t len);
+
 #endif /* MPB_WLOUT_H */

@@ -227,7 +227,8 @@ void mpb_run_one(const mpb_run_t *r, size_t a, size_t w, size_t t, int rep, mpb_
     if (rep > 0)
         check_provenance(r, a, w, probe, err, res, watch.why);
     if (rep > 0 && res->status == MPB_ST_OK &&
-        mpb_wlout_check(&res->out, res->why, sizeof res->why) != 0)
+        (mpb_wlout_check(&res->out, res->why, sizeof res->why) != 0 ||
+         mpb_wlout_check_time(&res->out, res->wall_s, res->why, sizeof res->why) != 0))
         res->status = MPB_ST_INVALID;
     if (rep > 0 && res->status == MPB_ST_OK && wl->ops_re && !res->out.ops[0]) {
         res->status = MPB_ST_INVALID;

@@ -76,3 +76,28 @@ Test(wlout, long_line_is_cut_not_overflowed) {
     mpb_wlout_finish(&w);
     cr_assert_str_eq(w.ops, "3", "a line longer than the buffer does not swallow the next");
 }
+
+/* mpbench-ops_s against the run's own wall time: timed work lies inside the
+ * run, so more seconds than it lasted (a wall clock set forward during a
+ * redis-benchmark run) is refused; within 1% + 1 ms is clock noise. */
+Test(wlout, ops_s_longer_than_the_run) {
+    static const struct {
+        const char *ops_s;
+        double wall;
+        int rc;
+    } t[] = {{"0.25", 0.3, 0},    {"0.3", 0.3, 0},     {"0.3025", 0.3, 0}, {"0.31", 0.3, -1},
+             {"100", 0.0026, -1}, {"3600.5", 2.0, -1}, {"", 0.1, 0}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        mpb_wlout_t w;
+        char why[512] = "";
+        mpb_wlout_init(&w);
+        strcpy(w.ops_s, t[i].ops_s);
+        int rc = mpb_wlout_check_time(&w, t[i].wall, why, sizeof why);
+        cr_assert_eq(rc, t[i].rc, "ops_s %s in a %.4f s run: %d (%s)", t[i].ops_s, t[i].wall, rc,
+                     why);
+        if (rc) {
+            cr_assert(strstr(why, "mpbench-ops_s") && strstr(why, "clock"), "%s", why);
+            cr_assert_str_eq(w.ops_s, "", "a refused ops_s is emptied");
+        }
+    }
+}
