@@ -52,7 +52,8 @@ static const char compare_help[] =
     "a cell only in B is new (not compared; FAILED in B if its runs failed).\n"
     "Folders run at another scale or measure mode are refused (--force:\n"
     "compared with a warning). Folders from other machines (host, CPU model,\n"
-    "cores, kernel) or with another allocator environment (MALLOC_*, ...) are\n"
+    "cores, kernel), with another allocator environment (MALLOC_*, ...) or\n"
+    "measured with other settings (pinning, warm-up, RSS sampling, timeout) are\n"
     "compared with a WARNING on stderr and above the table; an allocator whose\n"
     "build differs between A and B is listed with both builds (a before/after\n"
     "comparison of two builds is what compare is for).\n"
@@ -366,6 +367,10 @@ static void warn_context(const mpb_cmp_t *c) {
     if (mpb_folder_workload_diff(&c->fa, &c->fb, diff, sizeof diff))
         loud("a workload of one name ran another program in A and B (%s): its cells compare "
              "two programs",
+             diff);
+    if (mpb_folder_setup_diff(&c->fa, &c->fb, diff, sizeof diff))
+        loud("A and B were measured with other settings (%s, A / B): a change may be the "
+             "setting's, not the allocator's",
              diff);
     if (mpb_folder_env_diff(&c->fa, &c->fb, diff, sizeof diff))
         loud("A and B ran with a different allocator environment (%s): a change may be the "

@@ -58,6 +58,40 @@ int mpb_folder_machine_diff(const mpb_folder_t *a, const mpb_folder_t *b, char *
     return n;
 }
 
+/* A setting of meta.json's matrix in words ("" when absent). */
+static void setting(const json_t *m, const char *key, char *buf, size_t len) {
+    const json_t *v = json_object_get(m, key);
+    buf[0] = '\0';
+    if (json_is_boolean(v))
+        mpb_copy(buf, len, json_is_true(v) ? "on" : "off");
+    else if (json_is_number(v) && !strcmp(key, "sample_ms") && json_number_value(v) == 0)
+        mpb_copy(buf, len, "off");
+    else if (json_is_number(v))
+        mpb_fmt(buf, len, "%g", json_number_value(v));
+}
+
+int mpb_folder_setup_diff(const mpb_folder_t *a, const mpb_folder_t *b, char *buf, size_t len) {
+    static const char *const keys[][2] = {{"pin", "pinning"},
+                                          {"warmup_scale_fraction", "warm-up scale"},
+                                          {"sample_ms", "RSS sampling ms"},
+                                          {"timeout_s", "timeout s"}};
+    const json_t *ma = json_object_get(a->meta, "matrix"), *mb = json_object_get(b->meta, "matrix");
+    char va[64], vb[64], item[200];
+    size_t off = 0;
+    int n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; ma && mb && i < sizeof keys / sizeof keys[0]; i++) {
+        setting(ma, keys[i][0], va, sizeof va);
+        setting(mb, keys[i][0], vb, sizeof vb);
+        if (!va[0] || !vb[0] || !strcmp(va, vb))
+            continue;
+        n++;
+        mpb_fmt(item, sizeof item, "%s %s / %s", keys[i][1], va, vb);
+        append(buf, len, &off, item);
+    }
+    return n;
+}
+
 int mpb_folder_env_diff(const mpb_folder_t *a, const mpb_folder_t *b, char *buf, size_t len) {
     buf[0] = '\0';
     if (!a->meta || !b->meta)

@@ -27,6 +27,12 @@ void mpb_folder_free(mpb_folder_t *f);
  * Returns the number of fields that differ. */
 int mpb_folder_machine_diff(const mpb_folder_t *a, const mpb_folder_t *b, char *buf, size_t len);
 
+/* The measurement settings (meta.json "matrix": pinning, warm-up, RSS
+ * sampling period, timeout) that differ between a and b, as "pinning on /
+ * off; ..." into buf; a setting one folder does not record is not compared.
+ * Returns how many differ. */
+int mpb_folder_setup_diff(const mpb_folder_t *a, const mpb_folder_t *b, char *buf, size_t len);
+
 /* The environment variables (meta.json "environment") that differ between a
  * and b, as "MALLOC_ARENA_MAX=1 / (unset); ..." into buf. Returns how many. */
 int mpb_folder_env_diff(const mpb_folder_t *a, const mpb_folder_t *b, char *buf, size_t len);

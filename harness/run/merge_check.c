@@ -124,6 +124,11 @@ static int check_matrices(char **dirs, int n, mpb_matrix_t *m) {
         if (i && m[0].timeout_s != m[i].timeout_s)
             fprintf(stderr, "mpbench merge: warning: %s and %s used different timeouts\n", dirs[0],
                     dirs[i]);
+        if (i && m[0].sample_ms != m[i].sample_ms)
+            fprintf(stderr,
+                    "mpbench merge: warning: %s and %s sampled RSS every %g and %g ms (0: off): "
+                    "the sampler shares the CPUs with the runs\n",
+                    dirs[0], dirs[i], m[0].sample_ms, m[i].sample_ms);
         for (int j = 0; j < i; j++)
             if (m[j].shard_i == m[i].shard_i) {
                 fprintf(stderr, "mpbench merge: %s and %s are both shard %d/%d\n", dirs[j], dirs[i],

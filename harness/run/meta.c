@@ -146,6 +146,7 @@ static json_t *matrix(const mpb_meta_t *meta) {
     json_object_set_new(o, "warmup_runs", json_integer(meta->warmup_runs));
     json_object_set_new(o, "pin", json_boolean(m->pin));
     json_object_set_new(o, "binding", binding(m));
+    json_object_set_new(o, "sample_ms", json_real(m->sample_ms));
     mpb_json_set_text(o, "shard", shard);
     json_object_set_new(o, "seed", json_integer(m->seed));
     mpb_json_set_text(o, "measure", mpb_matrix_measure_name(m->measure));
