@@ -26,7 +26,7 @@ CBASE    := -std=c11 $(OPT) -g $(WARN) $(SAN)
 ALLOC_INC    := -Iallocator/include -Iallocator/src
 ALLOC_CFLAGS := $(CBASE) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
                 -fno-builtin -fno-stack-protector $(ALLOC_INC) $(FLAGS)
-ALLOC_SRC    := $(wildcard allocator/src/*.c) allocator/src/pal/pal_posix.c
+ALLOC_SRC    := $(wildcard allocator/src/*.c) allocator/src/pal/pal_posix.c allocator/src/pal/pal_debug.c
 ALLOC_OBJ    := $(ALLOC_SRC:%.c=$(BUILD)/obj/%.o)
 
 LIB_SO  := $(BUILD)/lib/libmpalloc.so

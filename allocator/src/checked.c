@@ -416,6 +416,8 @@ static MPA_NOINLINE void check_range_slow(const char *call, const void *a, size_
     if (!(MPA_DEBUG_HEAP && mpa_dbg_bounds(a, &start, &n)) && !object_of(call, a, &start, &n, &c))
         return;
     size_t at = (size_t)((const char *)a - start);
+    if ((at > n || len > n - at) && MPA_DEBUG_HEAP)
+        mpa_dbg_about(start); /* the report names where the object was allocated */
     if (at > n || len > n - at)
         mpa_report_range(call, len, at,
                          write ? "writes past the end of the object at"

@@ -57,10 +57,28 @@ MPA_HIDDEN void mpa_report_range(const char *call, size_t len, size_t offset, co
 MPA_HIDDEN void mpa_report_fault(const char *what, const void *address, const void *object,
                                  size_t requested) __attribute__((noreturn, cold));
 
+/* mpa_report_sized for a sized free whose size is not the requested one:
+ * "mpalloc: WHAT 0x... (48-byte class, 24 passed, 40 requested) in free_sized()". */
+MPA_HIDDEN void mpa_report_sizes(const char *what, const void *p, size_t class_size, size_t passed,
+                                 size_t requested) __attribute__((noreturn, cold));
+
 /* The API call in progress, named in reports (hardened builds only: the
- * entry points set it with MPA_CALL; the fast build compiles it away). */
+ * entry points set it with MPA_CALL; the fast build compiles it away). The
+ * debug build also keeps the call's return address and frame (the caller's
+ * site, report.c and debug.c): MPA_CALL must be used in the exported
+ * function itself, never in a helper it calls. */
 #if MPA_CHECKED
 MPA_HIDDEN extern __thread const char *mpa_report_call __attribute__((tls_model("initial-exec")));
+#endif
+#if MPA_DEBUG_HEAP
+MPA_HIDDEN extern __thread void *mpa_report_ra __attribute__((tls_model("initial-exec")));
+MPA_HIDDEN extern __thread void *mpa_report_fp __attribute__((tls_model("initial-exec")));
+/* Prints a report's site lines after its first line (debug.c sets it). */
+MPA_HIDDEN extern void (*mpa_report_hook)(void);
+#define MPA_CALL(name)                                                      \
+    (mpa_report_call = (name), mpa_report_ra = __builtin_return_address(0), \
+     mpa_report_fp = __builtin_frame_address(0))
+#elif MPA_CHECKED
 #define MPA_CALL(name) (mpa_report_call = (name))
 #else
 #define MPA_CALL(name) ((void)0)

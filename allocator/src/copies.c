@@ -82,8 +82,19 @@ static size_t str_nlen(const char *s, size_t max) {
 /* The len bytes at a, written (write) or read by call, must stay inside
  * the heap object holding a, if any. */
 MPA_INLINE void check(const char *call, const void *a, size_t len, bool write) {
-    if (MPA_UNLIKELY(mpa_copy_may_check(a)) && len != 0)
+    if (MPA_UNLIKELY(mpa_copy_may_check(a)) && len != 0) {
+#if MPA_DEBUG_HEAP
+        /* A report names the program's call (the function inlining this);
+         * the allocator's own copies keep the call they are part of. */
+        const char *name = mpa_report_call;
+        void *ra = mpa_report_ra, *fp = mpa_report_fp;
+        MPA_CALL(call);
         mpa_check_range(call, a, len, write);
+        mpa_report_call = name, mpa_report_ra = ra, mpa_report_fp = fp;
+#else
+        mpa_check_range(call, a, len, write);
+#endif
+    }
 }
 
 MPA_INLINE void check_copy(const char *call, void *d, const void *s, size_t n) {

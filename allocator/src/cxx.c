@@ -19,8 +19,10 @@ typedef void (*mpa_new_handler_t)(void);
 extern mpa_new_handler_t _ZSt15get_new_handlerv(void) __attribute__((weak));
 extern void _ZSt17__throw_bad_allocv(void) __attribute__((weak, noreturn));
 
-/* size bytes aligned to align (0: malloc's alignment), or NULL. */
-static void *cxx_alloc(size_t size, size_t align) {
+/* size bytes aligned to align (0: malloc's alignment), or NULL. These
+ * helpers are always inlined: MPA_CALL must run in the exported function
+ * (the debug build takes its caller's address). */
+MPA_INLINE void *cxx_alloc(size_t size, size_t align) {
     MPA_CALL("operator new");
     if (MPA_DEBUG_HEAP)
         return mpa_dbg_alloc(align > MPA_MIN_ALLOC ? align : MPA_MIN_ALLOC, size, false);
@@ -30,7 +32,7 @@ static void *cxx_alloc(size_t size, size_t align) {
 }
 
 /* Throwing new: retries through the new-handler, then throws. */
-static void *cxx_new(size_t size, size_t align) {
+MPA_INLINE void *cxx_new(size_t size, size_t align) {
     for (;;) {
         void *p = cxx_alloc(size, align);
         if (p != NULL)
@@ -46,7 +48,7 @@ static void *cxx_new(size_t size, size_t align) {
 }
 
 /* Unsized delete. */
-static void cxx_delete(void *p) {
+MPA_INLINE void cxx_delete(void *p) {
     MPA_CALL("operator delete");
     if (MPA_DEBUG_HEAP)
         mpa_dbg_free(p, MPA_SIZE_UNKNOWN);
@@ -55,7 +57,7 @@ static void cxx_delete(void *p) {
 }
 
 /* Sized delete: size must be what new was asked for. */
-static void cxx_delete_sized(void *p, size_t size) {
+MPA_INLINE void cxx_delete_sized(void *p, size_t size) {
     MPA_CALL("operator delete");
     mpa_free_sized_as(p, size);
 }

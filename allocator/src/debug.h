@@ -1,9 +1,10 @@
 /* The debug build's malloc API (MPA_CHECKED == 2, debug.c): every object
  * is tracked at its exact requested size between a keyed header and a
- * canary, filled with a pattern when handed out, poisoned and quarantined
- * when freed; objects above a page, malloc(0) and large alignments live
- * between guard pages. The override layer calls these instead of the core
- * when MPA_DEBUG_HEAP is set. */
+ * canary, with the call sites that allocated and freed it (sites.c);
+ * filled when handed out, poisoned and quarantined when freed; blocks above
+ * the small classes may end against a guard page and become inaccessible
+ * once freed. The override layer calls these instead of the core when
+ * MPA_DEBUG_HEAP is set. */
 #ifndef MPA_DEBUG_H
 #define MPA_DEBUG_H
 
@@ -15,27 +16,66 @@ MPA_HIDDEN void *mpa_dbg_alloc(size_t align, size_t size, bool zero);
 /* Frees p (NULL: nothing); sized is the size a sized free names, or
  * MPA_SIZE_UNKNOWN. Reports and aborts on any misuse found. */
 MPA_HIDDEN void mpa_dbg_free(void *p, size_t sized);
-/* Always moves (a new object, copy, free of p). pre: p != NULL. */
+/* Resizes in place while the object's room allows, else moves (a new
+ * object, copy, free of p). pre: p != NULL. */
 MPA_HIDDEN void *mpa_dbg_realloc(void *p, size_t size);
 /* The requested size of the live object p. pre: p != NULL. */
 MPA_HIDDEN size_t mpa_dbg_usable(const void *p);
 
 /* The live debug object holding address a: its start and requested size
- * (the bounds-checked copies); false when a is in none (other builds: always). */
+ * (for bounds-checked copies); false when a is in none, or in a freed one
+ * (other builds: always). Never reports. */
 MPA_HIDDEN bool mpa_dbg_bounds(const void *a, const char **start, size_t *n);
+
+/* The next report of the calling thread names the sites of the live
+ * debug object at user (as found by mpa_dbg_bounds). */
+MPA_HIDDEN void mpa_dbg_about(const char *user);
 
 /* Bytes the debug quarantine holds (0 in other builds). */
 MPA_HIDDEN size_t mpa_dbg_quarantined_bytes(void);
 
-/* Frees everything the debug quarantine holds (out of memory); true when
- * it held anything. */
+/* Frees everything the debug quarantine and the calling thread's latest
+ * frees hold (out of memory, malloc_trim); true when there was any. */
 MPA_HIDDEN bool mpa_dbg_flush(void);
 
-/* The debug quarantine's lock across fork (stages as mpa_check_fork). */
+/* The calling thread exits: its latest frees join the quarantine. */
+MPA_HIDDEN void mpa_dbg_thread_exit(void);
+
+/* The debug quarantine's locks across fork (stages as mpa_check_fork). */
 MPA_HIDDEN void mpa_dbg_fork(mpa_fork_stage_t stage);
 
 /* override.c, for free_sized and C++ sized delete (cxx.c): frees p after
  * checking, in hardened builds, that size is its requested size. */
 MPA_HIDDEN void mpa_free_sized_as(void *p, size_t size);
+
+/* ---- call sites (sites.c, debug build only) ---- */
+
+/* A call stack kept in the site table: 0 is none (not recorded). */
+typedef uint32_t mpa_site_t;
+
+/* The stack of the API call in progress (the caller, and more frames where
+ * frame pointers allow), as set by MPA_CALL; 0 when none was set or the
+ * table is full. Lock-free; never allocates. */
+MPA_HIDDEN mpa_site_t mpa_site_here(void);
+
+/* The calling thread's number in reports: 1 for the first thread that
+ * called the debug heap, then 2, 3, ... */
+MPA_HIDDEN uint32_t mpa_site_thread(void);
+
+/* What the next report is about (its lines after the first one). */
+typedef struct {
+    mpa_site_t alloc, freed;              /* the object's sites, 0: none */
+    uint32_t alloc_thread, free_thread;   /* their threads */
+    void *fault_pc, *fault_sp, *fault_fp; /* a fault's instruction, stack and frame, or NULL */
+} mpa_site_report_t;
+
+/* Sets what the next report of the calling thread names: the object's
+ * allocation and free, or a fault's instruction; reports without it name
+ * the call in progress only. */
+MPA_HIDDEN void mpa_site_report_about(const mpa_site_report_t *about);
+
+/* Starts the site table and the report hook (once, before any site is
+ * taken); child_init is run by the process that looks symbols up. */
+MPA_HIDDEN void mpa_site_init(void (*child_init)(void));
 
 #endif /* MPA_DEBUG_H */

@@ -7,11 +7,15 @@
  * file above it. A platform without thread exit or fork (the kernel PAL)
  * refuses the registrations: nothing happens there. */
 #include "core.h"
+#include "debug.h"
 
 /* Pools the exiting thread's core at once: the PAL's handler may run in
  * several rounds (glibc's key destructors), and whatever the thread does
  * later binds no core (the orphan path in core.c). */
-static void on_thread_exit(void) { mpa_thread_teardown(); }
+static void on_thread_exit(void) {
+    mpa_dbg_thread_exit(); /* the debug build's latest frees join its quarantine */
+    mpa_thread_teardown();
+}
 
 void mpa_hooks_init_locked(void) {
     if (mpa_pal_on_thread_exit(on_thread_exit) != 0 &&

@@ -22,11 +22,18 @@ void mpa_free_sized_as(void *p, size_t size) {
     mpa_dealloc(p);
 }
 
-MPA_EXPORT void *mpa_malloc(size_t size) {
-    MPA_CALL("malloc");
+/* The entry points' work; each entry point names itself with MPA_CALL
+ * first (the debug build takes the caller's address there), then calls
+ * these, never another entry point. */
+static void *malloc_body(size_t size) {
     if (MPA_DEBUG_HEAP)
         return mpa_dbg_alloc(MPA_MIN_ALLOC, size, false);
     return mpa_alloc(size); /* the slow path refuses absurd sizes */
+}
+
+MPA_EXPORT void *mpa_malloc(size_t size) {
+    MPA_CALL("malloc");
+    return malloc_body(size);
 }
 
 /* NULL needs no test here: the pagemap always covers address 0 and its entry
@@ -57,10 +64,9 @@ MPA_EXPORT void *mpa_calloc(size_t n, size_t size) {
     return mpa_calloc_in(&mpa_local, n, size);
 }
 
-MPA_EXPORT void *mpa_realloc(void *p, size_t size) {
+static void *realloc_body(void *p, size_t size) {
     if (p == NULL)
-        return mpa_malloc(size);
-    MPA_CALL("realloc");
+        return malloc_body(size);
     if (MPA_UNLIKELY(size > MPA_MAX_REQUEST))
         return enomem();
     if (MPA_DEBUG_HEAP)
@@ -68,18 +74,23 @@ MPA_EXPORT void *mpa_realloc(void *p, size_t size) {
     return mpa_realloc_in(&mpa_local, p, size);
 }
 
+MPA_EXPORT void *mpa_realloc(void *p, size_t size) {
+    MPA_CALL("realloc");
+    return realloc_body(p, size);
+}
+
 MPA_EXPORT void *mpa_reallocarray(void *p, size_t n, size_t size) {
+    MPA_CALL("reallocarray");
     size_t bytes;
     if (__builtin_mul_overflow(n, size, &bytes))
         return enomem();
-    return mpa_realloc(p, bytes);
+    return realloc_body(p, bytes);
 }
 
 /* pre: align is a power of two. */
 static void *alloc_aligned(size_t align, size_t size) {
     if (MPA_UNLIKELY(size > MPA_MAX_REQUEST || align > MPA_MAX_REQUEST))
         return enomem();
-    MPA_CALL("memalign");
     if (MPA_DEBUG_HEAP)
         return mpa_dbg_alloc(align < MPA_MIN_ALLOC ? MPA_MIN_ALLOC : align, size, false);
     return mpa_aligned_in(&mpa_local, align, size);
@@ -88,6 +99,7 @@ static void *alloc_aligned(size_t align, size_t size) {
 static bool power_of_two(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
 
 MPA_EXPORT int mpa_posix_memalign(void **out, size_t align, size_t size) {
+    MPA_CALL("posix_memalign");
     if (!power_of_two(align) || align < sizeof(void *))
         return EINVAL;
     int saved = errno;
@@ -101,6 +113,7 @@ MPA_EXPORT int mpa_posix_memalign(void **out, size_t align, size_t size) {
 }
 
 MPA_EXPORT void *mpa_aligned_alloc(size_t align, size_t size) {
+    MPA_CALL("aligned_alloc");
     if (!power_of_two(align)) {
         errno = EINVAL;
         return NULL;
@@ -109,6 +122,7 @@ MPA_EXPORT void *mpa_aligned_alloc(size_t align, size_t size) {
 }
 
 MPA_EXPORT void *mpa_memalign(size_t align, size_t size) {
+    MPA_CALL("memalign");
     if (align == 0)
         align = 1;
     if (!power_of_two(align)) { /* glibc rounds up; so do we */
@@ -121,9 +135,13 @@ MPA_EXPORT void *mpa_memalign(size_t align, size_t size) {
     return alloc_aligned(align, size);
 }
 
-MPA_EXPORT void *mpa_valloc(size_t size) { return alloc_aligned(mpa_pal_page_size(), size); }
+MPA_EXPORT void *mpa_valloc(size_t size) {
+    MPA_CALL("valloc");
+    return alloc_aligned(mpa_pal_page_size(), size);
+}
 
 MPA_EXPORT void *mpa_pvalloc(size_t size) {
+    MPA_CALL("pvalloc");
     size_t page = mpa_pal_page_size();
     if (size > MPA_MAX_REQUEST)
         return enomem();
@@ -146,7 +164,9 @@ MPA_EXPORT void mpa_free_aligned_sized(void *p, size_t align, size_t size) {
  * (pad is ignored). Returns 1 when memory was given back, else 0. */
 MPA_EXPORT int mpa_malloc_trim(size_t pad) {
     (void)pad;
-    return mpa_trim_all() ? 1 : 0;
+    MPA_CALL("malloc_trim");
+    bool held = MPA_CHECKED && mpa_quarantine_flush(); /* the hardened builds' quarantines too */
+    return mpa_trim_all() || held ? 1 : 0;
 }
 
 /* The lifecycle driver: the idle purger is a thread, and starting a thread

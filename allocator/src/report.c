@@ -12,6 +12,11 @@ const char *_Atomic mpa_fork_holder;
 #if MPA_CHECKED
 __thread const char *mpa_report_call __attribute__((tls_model("initial-exec")));
 #endif
+#if MPA_DEBUG_HEAP
+__thread void *mpa_report_ra __attribute__((tls_model("initial-exec")));
+__thread void *mpa_report_fp __attribute__((tls_model("initial-exec")));
+void (*mpa_report_hook)(void);
+#endif
 
 static size_t put_str(char *out, size_t at, size_t cap, const char *s) {
     while (*s && at + 1 < cap)
@@ -29,6 +34,31 @@ static size_t put_uint(char *out, size_t at, size_t cap, uint64_t v, unsigned ba
     while (n && at + 1 < cap)
         out[at++] = digits[--n];
     return at;
+}
+
+/* Prints the finished line and aborts; in the debug build, the site lines
+ * of the report hook come between. A second report (another thread's, at
+ * the same time) waits for the first one's abort; one the hook's own work
+ * raises aborts at once. */
+__attribute__((noreturn)) static void finish(char *line, size_t at) {
+    line[at] = '\0';
+#if MPA_DEBUG_HEAP
+    static atomic_int reporting;
+    static __thread int this_thread;
+    if (this_thread)
+        mpa_pal_abort();
+    this_thread = 1;
+    if (atomic_exchange(&reporting, 1))
+        for (;;)
+            mpa_pal_sleep_ms(1000);
+    if (mpa_report_hook != NULL) {
+        mpa_pal_message(line, at);
+        mpa_pal_message("\n", 1);
+        mpa_report_hook();
+        mpa_pal_abort();
+    }
+#endif
+    mpa_pal_error(line);
 }
 
 /* " (48-byte class, 40 requested)", or the parts that are known. */
@@ -49,6 +79,20 @@ static size_t put_sizes(char *line, size_t at, size_t cap, size_t class_size, si
     return put_str(line, at, cap, ")");
 }
 
+/* " in free()": the API call in progress (hardened builds). */
+static size_t put_call(char *line, size_t at, size_t cap) {
+#if MPA_CHECKED
+    if (mpa_report_call) {
+        at = put_str(line, at, cap, " in ");
+        at = put_str(line, at, cap, mpa_report_call);
+        at = put_str(line, at, cap, "()");
+    }
+#else
+    (void)line, (void)cap;
+#endif
+    return at;
+}
+
 void mpa_report_sized(const char *what, const void *p, size_t class_size, size_t requested) {
     char line[256];
     size_t at = put_str(line, 0, sizeof line, "mpalloc: ");
@@ -56,15 +100,30 @@ void mpa_report_sized(const char *what, const void *p, size_t class_size, size_t
     at = put_str(line, at, sizeof line, " 0x");
     at = put_uint(line, at, sizeof line, (uintptr_t)p, 16);
     at = put_sizes(line, at, sizeof line, class_size, requested);
-#if MPA_CHECKED
-    if (mpa_report_call) {
-        at = put_str(line, at, sizeof line, " in ");
-        at = put_str(line, at, sizeof line, mpa_report_call);
-        at = put_str(line, at, sizeof line, "()");
+    finish(line, put_call(line, at, sizeof line));
+}
+
+void mpa_report_sizes(const char *what, const void *p, size_t class_size, size_t passed,
+                      size_t requested) {
+    char line[256];
+    size_t at = put_str(line, 0, sizeof line, "mpalloc: ");
+    at = put_str(line, at, sizeof line, what);
+    at = put_str(line, at, sizeof line, " 0x");
+    at = put_uint(line, at, sizeof line, (uintptr_t)p, 16);
+    at = put_str(line, at, sizeof line, " (");
+    if (class_size) {
+        at = put_uint(line, at, sizeof line, class_size, 10);
+        at = put_str(line, at, sizeof line, "-byte class, ");
     }
-#endif
-    line[at] = '\0';
-    mpa_pal_error(line);
+    at = put_uint(line, at, sizeof line, passed, 10);
+    at = put_str(line, at, sizeof line, " passed, ");
+    if (requested != MPA_SIZE_UNKNOWN) {
+        at = put_uint(line, at, sizeof line, requested, 10);
+        at = put_str(line, at, sizeof line, " requested)");
+    } else {
+        at = put_str(line, at, sizeof line, "requested size unknown)");
+    }
+    finish(line, put_call(line, at, sizeof line));
 }
 
 #if MPA_CHECKED
@@ -98,6 +157,5 @@ void mpa_report_fault(const char *what, const void *address, const void *object,
     at = put_uint(line, at, sizeof line, (uintptr_t)object, 16);
     at = put_sizes(line, at, sizeof line, 0, requested);
     at = put_str(line, at, sizeof line, " in a memory access (SIGSEGV)");
-    line[at] = '\0';
-    mpa_pal_error(line);
+    finish(line, at);
 }

@@ -68,6 +68,7 @@ known=()
 # `nm -u` of every object; each entry says why it cannot go through the PAL.
 outside_ok=(
     memcpy memset       # the compiler emits them for struct copies and zeroing anyway
+    memcmp              # the debug build compares freed objects with their poison (glibc's vectorised compare)
     __errno_location    # errno = ENOMEM is the malloc API's own contract (C and POSIX)
     vsnprintf           # stats.c formats mpa_stats_json into the caller's buffer
     _GLOBAL_OFFSET_TABLE_ # the linker's, not libc's (position-independent code)

@@ -206,10 +206,53 @@ void *mpa_pal_libc_function(const char *name);
  * pre: p and size page-aligned, inside a reservation. */
 int mpa_pal_protect(void *p, size_t size, int access);
 
-/* Calls handler(address) on a memory access fault, on the faulting thread.
+/* A memory access fault: the address accessed, the faulting instruction,
+ * its stack and frame pointers (NULL when the platform cannot tell), and
+ * whether it wrote (1), read (0) or either (-1: unknown). */
+typedef struct {
+    void *address;
+    void *pc, *sp, *fp;
+    int write;
+} mpa_pal_fault_t;
+
+/* Calls handler(fault) on a memory access fault, on the faulting thread.
  * The handler reports and aborts when the address is the allocator's; if it
  * returns, the fault goes to the handler the program had installed before,
  * or takes its default course. Returns 0, or -1. */
-int mpa_pal_on_fault(void (*handler)(void *address));
+int mpa_pal_on_fault(void (*handler)(const mpa_pal_fault_t *fault));
+
+/* ---- the debug build's own services (pal_debug.c; MPA_CHECKED 2 only,
+ * the kernel PAL has none) ---- */
+
+/* Aborts the process (after a report's last line). Never returns. */
+void mpa_pal_abort(void) __attribute__((noreturn, cold));
+
+/* Makes the range inaccessible and gives its pages back at once: once made
+ * accessible again (mpa_pal_protect) it reads as zero. Returns 0, or -1
+ * (nothing changed). pre: p and size page-aligned, inside a reservation. */
+int mpa_pal_protect_discard(void *p, size_t size);
+
+/* An address above every frame of the calling thread's stack, such that
+ * everything from the stack pointer up to it is readable; NULL when the
+ * platform cannot tell. Bounds frame-pointer walks. Never allocates. */
+void *mpa_pal_stack_top(void);
+
+/* A call stack for mpa_pal_print_sites: a title line and up to
+ * MPA_PAL_SITE_FRAMES return addresses, innermost first (with `exact`, the
+ * first is the faulting instruction itself, not a return address). */
+#define MPA_PAL_SITE_FRAMES 8
+typedef struct {
+    const char *title;
+    unsigned n;
+    int exact;
+    void *pc[MPA_PAL_SITE_FRAMES];
+} mpa_pal_site_t;
+
+/* Prints the sites on the error stream, each frame with its function, file
+ * and line where the platform can tell, else its module and offset. Runs
+ * child_init first in whatever process does the symbol lookup (which may
+ * allocate: child_init gives it memory of its own). Reporting only: may
+ * take seconds; never returns an error. */
+void mpa_pal_print_sites(const mpa_pal_site_t *sites, size_t n, void (*child_init)(void));
 
 #endif /* MPA_PAL_H */

@@ -31,6 +31,7 @@
 #include <sys/syscall.h>
 #include <threads.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "pal.h"
@@ -248,15 +249,38 @@ int mpa_pal_protect(void *p, size_t size, int access) {
     return mprotect(p, size, access ? PROT_READ | PROT_WRITE : PROT_NONE);
 }
 
-static void (*fault_handler)(void *address);
+static void (*fault_handler)(const mpa_pal_fault_t *fault);
 static struct sigaction fault_prev; /* the program's handler before ours */
 
 static __thread int in_fault; /* a fault inside the handler is not ours */
 
+/* The faulting instruction and the kind of access, from the signal's
+ * context where this platform is known. */
+static void fault_details(mpa_pal_fault_t *f, void *context) {
+    f->pc = f->sp = f->fp = NULL;
+    f->write = -1;
+#if defined(__x86_64__)
+    const ucontext_t *uc = context;
+    f->pc = (void *)uc->uc_mcontext.gregs[REG_RIP];
+    f->sp = (void *)uc->uc_mcontext.gregs[REG_RSP];
+    f->fp = (void *)uc->uc_mcontext.gregs[REG_RBP];
+    f->write = (uc->uc_mcontext.gregs[REG_ERR] & 2) != 0; /* page-fault error code: W bit */
+#elif defined(__aarch64__)
+    const ucontext_t *uc = context;
+    f->pc = (void *)uc->uc_mcontext.pc;
+    f->sp = (void *)uc->uc_mcontext.sp;
+    f->fp = (void *)uc->uc_mcontext.regs[29];
+#else
+    (void)context;
+#endif
+}
+
 static void on_segv(int sig, siginfo_t *info, void *context) {
     if (!in_fault) {
+        mpa_pal_fault_t f = {info->si_addr, NULL, NULL, NULL, -1};
+        fault_details(&f, context);
         in_fault = 1;
-        fault_handler(info->si_addr);
+        fault_handler(&f);
         in_fault = 0;
     }
     /* Not ours: the program's own handler (a garbage collector's write
@@ -273,7 +297,7 @@ static void on_segv(int sig, siginfo_t *info, void *context) {
     signal(sig, SIG_DFL);
 }
 
-int mpa_pal_on_fault(void (*handler)(void *address)) {
+int mpa_pal_on_fault(void (*handler)(const mpa_pal_fault_t *fault)) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_segv;
