@@ -34,7 +34,10 @@ enum {
     SPAWNERS = 2,
     SPAWNED = 80, /* threads per spawner, alive until the end: new cores */
     MSP_THREADS = 2,
-    MSP_MADE = 300, /* per thread */
+    MSP_CYCLES = 800, /* per thread */
+    MSP_SLOTS = 4,    /* mspaces alive at once */
+    MSP_KEEP = 12,    /* kept to the end */
+    MSP_KEEP_EVERY = 40,
 };
 
 static atomic_int workers_left;
@@ -147,7 +150,7 @@ Test(fork_new_locks, thread_cores, .timeout = 60) {
 
 /* ---- new mspaces (a new record and a new core each) ---- */
 
-static mspace fnl_made[MSP_THREADS][MSP_MADE];
+static mspace fnl_kept[MSP_THREADS][MSP_KEEP];
 
 static void fnl_use(mspace m, unsigned i) {
     void *p = mspace_malloc(m, 16 + i % 3000);
@@ -155,14 +158,31 @@ static void fnl_use(mspace m, unsigned i) {
     memset(p, 1, 16);
 }
 
-/* Makes mspaces and keeps them: most of the time goes into making a record
- * and a core and joining them to their lists, the moments that matter. */
+/* Makes, uses and destroys mspaces, a few alive at once (a new core each
+ * time); every MSP_KEEP_EVERY-th is kept to the end, so that new records
+ * are made too, not only pooled ones taken again. */
 static void *fnl_mspaces(void *arg) {
-    mspace *made = arg;
-    for (unsigned i = 0; i < MSP_MADE; i++) {
-        made[i] = create_mspace(1 << 20, 1);
-        FNL_CHECK(made[i] != NULL);
+    mspace *kept = arg, live[MSP_SLOTS] = {0};
+    unsigned n_kept = 0;
+    for (unsigned i = 0; i < MSP_CYCLES; i++) {
+        unsigned k = i % MSP_SLOTS;
+        if (live[k] != NULL) {
+            fnl_use(live[k], i);
+            destroy_mspace(live[k]);
+        }
+        live[k] = create_mspace(1 << 20, 1);
+        FNL_CHECK(live[k] != NULL);
+        fnl_use(live[k], i);
+        if (i % MSP_KEEP_EVERY == 0 && n_kept < MSP_KEEP) {
+            kept[n_kept++] = live[k];
+            live[k] = NULL;
+        }
     }
+    for (unsigned k = 0; k < MSP_SLOTS; k++)
+        if (live[k] != NULL) {
+            fnl_use(live[k], k);
+            destroy_mspace(live[k]);
+        }
     atomic_fetch_sub(&workers_left, 1);
     return NULL;
 }
@@ -174,15 +194,16 @@ Test(fork_new_locks, mspaces, .timeout = 60) {
     pthread_t t[MSP_THREADS];
     atomic_store(&workers_left, MSP_THREADS);
     for (int i = 0; i < MSP_THREADS; i++)
-        cr_assert_eq(pthread_create(&t[i], NULL, fnl_mspaces, fnl_made[i]), 0);
+        cr_assert_eq(pthread_create(&t[i], NULL, fnl_mspaces, fnl_kept[i]), 0);
     fnl_fork_loop();
     for (int i = 0; i < MSP_THREADS; i++)
         pthread_join(t[i], NULL);
     for (unsigned i = 0; i < MSP_THREADS; i++)
-        for (unsigned j = 0; j < MSP_MADE; j++) {
-            fnl_use(fnl_made[i][j], j); /* the mspace's lock, its core's cache lock */
-            destroy_mspace(fnl_made[i][j]);
-        }
+        for (unsigned j = 0; j < MSP_KEEP; j++)
+            if (fnl_kept[i][j] != NULL) {
+                fnl_use(fnl_kept[i][j], j); /* the mspace's lock, its core's cache lock */
+                destroy_mspace(fnl_kept[i][j]);
+            }
     fnl_churn(11);
     malloc_trim(0);
 }
