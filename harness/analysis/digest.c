@@ -17,6 +17,7 @@ typedef struct entry {
     const mpb_cell_t *c;
     mpb_stat_t st;
     int noisy;
+    int failed;      /* runs of this cell or the fastest's did not end ok: no verdict */
     mpb_verdict_t v; /* this entry / the fastest's (the fastest: unused) */
 } entry_t;
 
@@ -46,9 +47,14 @@ static group_t group_of(const mpb_cellset_t *cs, const char *w, int t) {
         g.n++;
     }
     qsort(g.e, g.n, sizeof *g.e, entry_cmp);
-    for (size_t i = 1; i < g.n; i++)
+    /* A median of the runs that survived is no ground for a verdict: the
+     * runs lost (a timeout, a crash) may be the slow ones. */
+    for (size_t i = 1; i < g.n; i++) {
         mpb_verdict_judge(g.e[i].c->vals[g.metric], g.e[i].c->nvals[g.metric],
                           g.e[0].c->vals[g.metric], g.e[0].c->nvals[g.metric], 0, 0.05, &g.e[i].v);
+        if (g.e[i].c->n_failed || g.e[0].c->n_failed)
+            g.e[i].failed = 1, g.e[i].v.v = MPB_V_UNJUDGED;
+    }
     return g;
 }
 
@@ -74,10 +80,28 @@ static void names_with(const group_t *g, int v, char *buf, size_t len, size_t *n
     *n = 0;
     buf[0] = '\0';
     for (size_t i = 1; i < g->n; i++)
-        if (g->e[i].v.v == v && o < len) {
+        if (g->e[i].v.v == v && !g->e[i].failed && o < len) {
             o += (size_t)mpb_fmt(buf + o, len - o, "%s%s", (*n)++ ? ", " : "", g->e[i].c->alloc);
             *runs = g->e[i].v.na < g->e[i].v.nb ? g->e[i].v.na : g->e[i].v.nb;
         }
+}
+
+/* "; not judged against a, b (runs failed: ...)" for the entries of g whose
+ * cell or the fastest's lost runs. */
+static void failed_names(FILE *f, const group_t *g, const char *sep) {
+    size_t n = 0;
+    for (size_t i = 1; i < g->n; i++)
+        if (g->e[i].failed)
+            fprintf(f, "%s%s", n++ ? ", " : (fprintf(f, "%s not judged against ", sep), ""),
+                    g->e[i].c->alloc);
+    if (!n)
+        return;
+    fputs(" (runs that did not end ok:", f);
+    for (size_t i = 0, k = 0; i < g->n; i++)
+        if (g->e[i].c->n_failed)
+            fprintf(f, "%s %s %zu of %zu", k++ ? "," : "", g->e[i].c->alloc, g->e[i].c->n_failed,
+                    g->e[i].c->n_failed + g->e[i].c->n_ok);
+    fputs("; a median of the runs that survived)", f);
 }
 
 /* The verdict line of a group: who the fastest beat, and by how much; who
@@ -104,7 +128,9 @@ static void verdict_line(FILE *f, const group_t *g) {
         fprintf(f, "%s %swithin the interval of %s", sep, beat ? "" : "but ", same), sep = ";";
     if (nunj)
         fprintf(f, "%s not judged against %s (%zu ok run%s in a cell; %d needed)", sep, unj, runs,
-                runs == 1 ? "" : "s", MPB_VERDICT_MIN_RUNS);
+                runs == 1 ? "" : "s", MPB_VERDICT_MIN_RUNS),
+            sep = ";";
+    failed_names(f, g, sep);
     fputc('\n', f);
 }
 
@@ -114,15 +140,21 @@ static void rank_line(FILE *f, const group_t *g) {
     fprintf(f, "  %s, %d thread%s (%s):", g->workload, g->threads, g->threads == 1 ? "" : "s",
             metric_words(g->metric));
     for (size_t i = 0; i < g->n; i++) {
+        const mpb_cell_t *c = g->e[i].c;
         int timed = g->metric == MPB_M_WALL || g->metric == MPB_M_REPLAY;
         int brief = timed && g->e[i].st.median < MPB_SHORT_RUN_S;
-        fprintf(f, "%s%s %s%s%s%s%s", i ? " < " : " ", g->e[i].c->alloc,
-                with_unit(g->e[i].st.median, g->metric, buf, sizeof buf),
-                g->e[i].noisy || brief ? " (" : "", g->e[i].noisy ? "noisy" : "",
-                g->e[i].noisy && brief ? ", " : "",
-                brief           ? "too short)"
-                : g->e[i].noisy ? ")"
-                                : "");
+        char flags[96] = "";
+        size_t o = 0;
+        if (g->e[i].noisy)
+            o += (size_t)mpb_fmt(flags + o, sizeof flags - o, "noisy");
+        if (brief)
+            o += (size_t)mpb_fmt(flags + o, sizeof flags - o, "%stoo short", o ? ", " : "");
+        if (c->n_failed)
+            mpb_fmt(flags + o, sizeof flags - o, "%s%zu of %zu runs failed", o ? ", " : "",
+                    c->n_failed, c->n_failed + c->n_ok);
+        fprintf(f, "%s%s %s%s%s%s", i ? " < " : " ", c->alloc,
+                with_unit(g->e[i].st.median, g->metric, buf, sizeof buf), flags[0] ? " (" : "",
+                flags, flags[0] ? ")" : "");
     }
     fputc('\n', f);
 }
@@ -235,6 +267,32 @@ static void noisy_cells(const mpb_cellset_t *cs, mpb_strlist_t *out) {
     mpb_strlist_add(out, line);
 }
 
+/* Cells with runs that did not end ok: their medians are of the survivors. */
+static void failed_cells(const mpb_cellset_t *cs, mpb_strlist_t *out) {
+    size_t n = 0;
+    char first[300] = "", line[900];
+    for (size_t i = 0; i < cs->ncells; i++) {
+        const mpb_cell_t *c = &cs->cells[i];
+        if (!c->n_failed || !c->n_ok)
+            continue;
+        if (!n++) {
+            size_t o = (size_t)mpb_fmt(first, sizeof first, "%s %s t%d, %zu of %zu:", c->alloc,
+                                       c->workload, c->threads, c->n_failed, c->n_failed + c->n_ok);
+            for (size_t k = 0; k < c->nfails && o < sizeof first; k++)
+                o += (size_t)mpb_fmt(first + o, sizeof first - o, " %s x%zu", c->fails[k].status,
+                                     c->fails[k].count);
+        }
+    }
+    if (!n)
+        return;
+    mpb_fmt(line, sizeof line,
+            "%zu cell%s measured with runs that did not end ok (first: %s): %s median is of the "
+            "runs that survived, and the runs lost (a timeout, a crash) may be the slow ones, so "
+            "no faster or slower is said there; see the status and extra columns of results.csv",
+            n, n == 1 ? " was" : "s were", first, n == 1 ? "its" : "each");
+    mpb_strlist_add(out, line);
+}
+
 /* Replays of truncated traces (rows with trace=truncated in extra). */
 static void truncated_traces(const char *dir, mpb_strlist_t *out) {
     char path[4200], line[600];
@@ -265,6 +323,7 @@ void mpb_digest_warnings(const mpb_cellset_t *cs, const char *dir, mpb_strlist_t
     char path[4200];
     json_t *meta = mpb_json_load(mpb_path(path, sizeof path, dir, "meta.json"));
     short_runs(cs, meta, out);
+    failed_cells(cs, out);
     noisy_cells(cs, out);
     truncated_traces(dir, out);
     json_decref(meta);
@@ -283,10 +342,11 @@ void mpb_digest_report(FILE *f, const mpb_cellset_t *cs, const char *dir) {
 /* ------------------------------------------------------------ exports */
 
 /* An entry's verdict against the fastest, in words. */
-static const char *verdict_text(const mpb_verdict_t *v) {
-    return v->v == MPB_V_WORSE  ? "slower than the fastest"
-           : v->v == MPB_V_SAME ? "within the interval"
-                                : "not judged (too few runs)";
+static const char *verdict_text(const entry_t *e) {
+    return e->failed               ? "not judged (runs failed)"
+           : e->v.v == MPB_V_WORSE ? "slower than the fastest"
+           : e->v.v == MPB_V_SAME  ? "within the interval"
+                                   : "not judged (too few runs)";
 }
 
 /* One group as a Markdown table. */
@@ -306,10 +366,10 @@ static void markdown_group(FILE *f, const group_t *g) {
         if (i == 0)
             fputs("1.00 | fastest |", f);
         else if (isnan(e->v.r.lo))
-            fprintf(f, "%s | %s |", mpb_fmt_ratio(e->v.r.ratio).s, verdict_text(&e->v));
+            fprintf(f, "%s | %s |", mpb_fmt_ratio(e->v.r.ratio).s, verdict_text(e));
         else
             fprintf(f, "%s [%s, %s] | %s |", mpb_fmt_ratio(e->v.r.ratio).s,
-                    mpb_fmt_ratio(e->v.r.lo).s, mpb_fmt_ratio(e->v.r.hi).s, verdict_text(&e->v));
+                    mpb_fmt_ratio(e->v.r.lo).s, mpb_fmt_ratio(e->v.r.hi).s, verdict_text(e));
         fprintf(f, " %s |\n", e->noisy ? "noisy" : "");
     }
     fputc('\n', f);
@@ -393,7 +453,7 @@ static json_t *group_json(const group_t *g) {
             json_object_set_new(e, "relative", num(g->e[i].v.r.ratio));
             json_object_set_new(e, "relative_ci_lo", num(g->e[i].v.r.lo));
             json_object_set_new(e, "relative_ci_hi", num(g->e[i].v.r.hi));
-            mpb_json_set_text(e, "verdict", verdict_text(&g->e[i].v));
+            mpb_json_set_text(e, "verdict", verdict_text(&g->e[i]));
         }
         json_array_append_new(order, e);
     }

@@ -366,6 +366,26 @@ static int rank_cmp(const void *x, const void *y) {
     return (u > v) - (u < v);
 }
 
+/* Names the allocators whose geomean holds cells measured with runs that
+ * did not end ok: those medians are of the runs that survived. */
+static void survivors_note(FILE *f, const mpb_cellset_t *cs) {
+    size_t n = 0;
+    for (size_t a = 0; a < cs->nallocs; a++) {
+        size_t k = 0;
+        for (size_t i = 0; i < cs->ncells; i++)
+            k += !strcmp(cs->cells[i].alloc, cs->allocs[a]) && cs->cells[i].n_ok &&
+                 cs->cells[i].n_failed;
+        if (k)
+            fprintf(f, "%s%s (%zu cell%s)", n++ ? ", " : "**Runs lost**: the geomean of ",
+                    cs->allocs[a], k, k == 1 ? "" : "s");
+    }
+    if (n)
+        fputs(" holds cells where some runs did not end ok: their medians are of the runs\n"
+              "that survived, and a lost run (a timeout, a crash) may be a slow one. Not a "
+              "verdict there (see Failures).\n\n",
+              f);
+}
+
 static void section_ranking(FILE *f, const mpb_cellset_t *cs) {
     fputs("## Ranking\n\n", f);
     /* kernel-sim sets rank by cycles per operation and bytes held per byte live */
@@ -435,6 +455,7 @@ static void section_ranking(FILE *f, const mpb_cellset_t *cs) {
                    "run\neverywhere: its geomean covers fewer workloads (see Failures).\n\n"
                  : "\n",
           f);
+    survivors_note(f, cs);
     free(rk);
 }
 
