@@ -80,7 +80,7 @@ static void section_best(FILE *f, const mpb_sweepdata_t *d, int m, int other) {
         for (size_t t = 0; t < d->cs.nthreads; t++) {
             const char *wl = d->cs.workloads[w];
             int th = d->cs.threads[t];
-            mpb_sweepratio_t b;
+            mpb_sweepratio_t b = {.ok = 0}; /* best_row fills it when it finds a row */
             long r = best_row(d, wl, th, m, &b);
             if (r < 0) {
                 fprintf(f, "| %s | %d | (no measurements) | | | | |\n", wl, th);
