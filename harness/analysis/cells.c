@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "common/csvio.h"
+#include "common/json.h"
+#include "common/outfmt.h"
 
 const mpb_metric_t mpb_metrics[MPB_NMETRIC] = {
     [MPB_M_WALL] = {"wall_s", "Wall time (s)", 0, 1},
@@ -333,6 +335,38 @@ static int check_columns(const mpb_table_t *t, const char *path) {
     return 0;
 }
 
+/* The first row of t outside the matrix meta.json describes (a rep beyond
+ * its --repeat, a thread count it did not run), in words into why; 0 when
+ * every row is inside it or meta.json has no matrix (kernel-sim, fixtures).
+ * Such a row was not written by the run: joined from another results.csv
+ * or edited by hand. */
+static int outside_matrix(const char *dir, const mpb_table_t *t, char *why, size_t len) {
+    char path[4200];
+    json_t *meta = mpb_json_load(mpb_path(path, sizeof path, dir, "meta.json"));
+    const json_t *m = json_object_get(meta, "matrix");
+    const json_t *jr = json_object_get(m, "repeat"), *jt = json_object_get(m, "threads");
+    int bad = 0;
+    for (size_t r = 0; json_is_integer(jr) && json_is_array(jt) && r < t->nrows && !bad; r++) {
+        long rep, th;
+        size_t i;
+        const json_t *v;
+        int known = 0;
+        if (!strcmp(mpb_table_get(t, r, "status"), "warmup") ||
+            mpb_parse_long(mpb_table_get(t, r, "rep"), 0, LONG_MAX, &rep) ||
+            mpb_parse_long(mpb_table_get(t, r, "threads"), 1, INT_MAX, &th))
+            continue;
+        json_array_foreach(jt, i, v) known |= json_integer_value(v) == th;
+        if (rep < 1 || rep > json_integer_value(jr))
+            bad = 1, mpb_fmt(why, len, "line %zu: rep %ld, but the run's --repeat was %lld", r + 2,
+                             rep, (long long)json_integer_value(jr));
+        else if (!known)
+            bad = 1,
+            mpb_fmt(why, len, "line %zu: %ld threads, a count the run did not have", r + 2, th);
+    }
+    json_decref(meta);
+    return bad;
+}
+
 int mpb_cells_load(const char *dir, mpb_cellset_t *cs) {
     char path[4096];
     mpb_table_t t;
@@ -342,6 +376,16 @@ int mpb_cells_load(const char *dir, mpb_cellset_t *cs) {
     if (mpb_table_load(path, &t) < 0)
         return -1;
     if (check_columns(&t, path) < 0) {
+        mpb_table_free(&t);
+        return -1;
+    }
+    char why[300];
+    if (outside_matrix(dir, &t, why, sizeof why)) {
+        fprintf(stderr,
+                "mpbench: %s %s (meta.json matrix): a row this run did not write, joined from "
+                "another results.csv or edited by hand; its cell would pool it with the run's "
+                "(keep each run in its own folder: `mpbench merge` joins shards)\n",
+                path, why);
         mpb_table_free(&t);
         return -1;
     }

@@ -155,6 +155,18 @@ static int add_key(const mpb_table_t *t, size_t r, const mpb_matrix_t *m, const 
                 csv, r + 2);
         return 2;
     }
+    int known = 0;
+    for (size_t i = 0; i < m->nthreads; i++)
+        known |= m->threads[i] == tv;
+    if (rv > m->repeat || !known) {
+        fprintf(stderr,
+                "mpbench merge: %s line %zu: %s %ld is outside its matrix (--repeat %d, threads "
+                "as in matrix.txt): a row its run did not write (joined from another "
+                "results.csv or edited by hand)\n",
+                csv, r + 2, rv > m->repeat ? "rep" : "threads", rv > m->repeat ? rv : tv,
+                m->repeat);
+        return 2;
+    }
     sv = -1;
     if ((sc && *sc && mpb_parse_double(sc, 0, 1e12, &sv)) ||
         (me && *me && strcmp(me, mpb_matrix_measure_name(m->measure)))) {
