@@ -293,6 +293,26 @@ static void failed_cells(const mpb_cellset_t *cs, mpb_strlist_t *out) {
     mpb_strlist_add(out, line);
 }
 
+/* A folder whose matrix did not finish (meta.json state other than
+ * complete): its cells hold fewer runs than asked, some none. */
+static void unfinished(const json_t *meta, mpb_strlist_t *out) {
+    const char *state = mpb_json_get_text(meta, "state");
+    char line[900];
+    if (!state || !strcmp(state, "complete"))
+        return;
+    mpb_fmt(line, sizeof line,
+            "the matrix did not finish (state %s%s): cells hold fewer runs than asked, some "
+            "none, and an allocator's cells may have stopped at another point than another's; "
+            "%s",
+            state,
+            !strcmp(state, "running")
+                ? ": still running, or mpbench was killed mid-matrix (SIGKILL, a crash)"
+                : "",
+            !strcmp(state, "incomplete") ? "a merge of unfinished shards (--allow-incomplete)"
+                                         : "`mpbench run --resume` finishes it");
+    mpb_strlist_add(out, line);
+}
+
 /* Replays of truncated traces (rows with trace=truncated in extra). */
 static void truncated_traces(const char *dir, mpb_strlist_t *out) {
     char path[4200], line[600];
@@ -322,6 +342,7 @@ static void truncated_traces(const char *dir, mpb_strlist_t *out) {
 void mpb_digest_warnings(const mpb_cellset_t *cs, const char *dir, mpb_strlist_t *out) {
     char path[4200];
     json_t *meta = mpb_json_load(mpb_path(path, sizeof path, dir, "meta.json"));
+    unfinished(meta, out);
     short_runs(cs, meta, out);
     failed_cells(cs, out);
     noisy_cells(cs, out);

@@ -230,7 +230,11 @@ static void section_joined(FILE *f, const json_t *meta) {
                                             "too.\n",
                                             json_string_value(s), json_string_value(s));
     if (state && strcmp(state, "complete"))
-        fprintf(f, "- **State: %s**: some runs of the matrix are missing.\n", state);
+        fprintf(f, "- **State: %s**: some runs of the matrix are missing%s.\n", state,
+                !strcmp(state, "running") ? " (the run had not ended when this was written, or "
+                                            "mpbench was killed mid-matrix: `mpbench run "
+                                            "--resume` finishes it)"
+                                          : "");
     json_array_foreach(shards, i, s) fprintf(
         f, "  - shard `%s`: host %s, %s, kernel %s, state %s\n", mpb_json_get_text(s, "dir"),
         mpb_json_get_text(s, "host") ? mpb_json_get_text(s, "host") : "?",
