@@ -269,8 +269,15 @@ static void section_matrix(FILE *f, const mpb_cellset_t *cs, const json_t *meta)
     for (size_t w = 0; w < cs->nworkloads; w++)
         fprintf(f, "%s `%s`", w ? "," : "", cs->workloads[w]);
     fputs("\n- threads:", f);
-    for (size_t t = 0; t < cs->nthreads; t++)
+    const json_t *bind = json_object_get(json_object_get(meta, "matrix"), "binding");
+    for (size_t t = 0; t < cs->nthreads; t++) {
+        char key[16];
+        mpb_fmt(key, sizeof key, "%d", cs->threads[t]);
+        const char *b = mpb_json_get_text(bind, key);
         fprintf(f, "%s %d", t ? "," : "", cs->threads[t]);
+        if (b) /* "core 0", "all 2 PUs (oversubscribed 2x)": where the runs were pinned */
+            fprintf(f, strncmp(b, "unpinned", 8) ? " on %s" : " %s", b);
+    }
     warmup_words(cs, meta, warm, sizeof warm);
     fprintf(f,
             "\n- repetitions: up to %zu per cell; %zu cells, %zu runs measured (status ok), "

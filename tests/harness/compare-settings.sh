@@ -4,7 +4,8 @@
 # compared without a word (a verdict, or "the machine drifted" when the
 # control moved with the setting); now compare warns loudly on stderr and
 # above the table, naming each setting (pinning, warm-up, RSS sampling,
-# timeout), and stays silent for two folders measured alike. merge warns of
+# timeout), and stays silent for two folders measured alike; report.md
+# says where each thread count ran. merge warns of
 # shards that sampled RSS at other periods (pinning and warm-up it refuses).
 # Usage: compare-settings.sh BUILD
 set -uo pipefail
@@ -30,6 +31,11 @@ done
 "$mpb" compare "$tmp/a" "$tmp/c" > "$tmp/out" 2>&1
 grep -q 'other settings' "$tmp/out" && fail "folders measured alike are said to differ: $(grep settings "$tmp/out")"
 echo "compare names the settings that differ, and only those"
+# report.md says where each thread count ran (it did not: a pinned and an
+# unpinned folder read alike).
+"$mpb" report "$tmp/a" > /dev/null 2>&1 && "$mpb" report "$tmp/b" > /dev/null 2>&1 || fail "report"
+grep -q '^- threads: 1 on core [0-9]' "$tmp/a/report.md" || fail "report of A: $(grep '^- threads' "$tmp/a/report.md")"
+grep -q '^- threads: 1 unpinned (--no-pin)' "$tmp/b/report.md" || fail "report of B: $(grep '^- threads' "$tmp/b/report.md")"
 
 run "$tmp/s1" --shard 1/2 --sample-ms 10
 run "$tmp/s2" --shard 2/2 --sample-ms 1
