@@ -44,8 +44,10 @@ static const char compare_help[] =
     "machine drifted between the two runs: that cell says 'control MOVED' and\n"
     "the other allocators' cells of the same workload and threads are not\n"
     "judged ('drift'), their change relative to the control is shown instead.\n"
-    "(When the baseline's own build differs between A and B it is compared as\n"
-    "any other allocator and there is no control.)\n"
+    "When the baseline did not run in both or its own build differs (then it is\n"
+    "compared as any other allocator), the control is the first other allocator\n"
+    "whose build is the same in A and B (meta.json build ids: a rival, or an\n"
+    "mpalloc build that did not change); with none, there is no control.\n"
     "Failed runs (crash, timeout, fail, error, unverified, invalid) count: a\n"
     "cell whose runs fail more often in B than in A (some failing where none\n"
     "did, or all) is FAILED in B; a cell of A that B lacks is MISSING in B;\n"
@@ -99,7 +101,8 @@ typedef struct mpb_cmp {
     const mpb_cellset_t *a, *b;
     const mpb_cmpopts_t *o;
     mpb_folder_t fa, fb;
-    const char *control; /* the baseline allocator serving as control, or NULL */
+    const char *control; /* the allocator serving as control (the baseline, else one of the
+                            same build in A and B), or NULL */
     mpb_control_t *groups;
     size_t ngroups;
     mpb_cmptally_t t;
@@ -441,17 +444,43 @@ static int show_builds(const mpb_cmp_t *c) {
     return n;
 }
 
-/* Chooses the control (the baseline in both, same build) and judges it per
- * (workload, threads). */
-static void find_control(mpb_cmp_t *c) {
+/* 1 when allocator name ran in B too. */
+static int in_b(const mpb_cmp_t *c, const char *name) {
+    for (size_t i = 0; i < c->b->nallocs; i++)
+        if (!strcmp(c->b->allocs[i], name))
+            return 1;
+    return 0;
+}
+
+/* The control: the baseline in both (unless its build changed), else the
+ * first allocator (rivals before mpalloc builds) whose build id is known
+ * and the same in A and B; NULL when nothing but one allocator ran (it is
+ * the subject) or none qualifies. A drift of the machine moves every
+ * unchanged build alike. */
+static const char *pick_control(const mpb_cmp_t *c) {
     const char *base = c->a->baseline;
-    if (!base[0] || strcmp(base, c->b->baseline) || c->a->nallocs < 2)
-        return; /* no baseline, or nothing but the baseline: it is the subject */
-    const char *ia = mpb_folder_build_id(&c->fa, base), *ib = mpb_folder_build_id(&c->fb, base);
-    if (ia && ib && strcmp(ia, ib))
-        return; /* the baseline itself changed: it is a subject, not a control */
+    if (c->a->nallocs < 2)
+        return NULL;
+    if (base[0] && !strcmp(base, c->b->baseline)) {
+        const char *ia = mpb_folder_build_id(&c->fa, base), *ib = mpb_folder_build_id(&c->fb, base);
+        if (!ia || !ib || !strcmp(ia, ib))
+            return base;
+    }
+    for (size_t i = 0; i < c->a->nallocs; i++) {
+        const char *n = c->a->allocs[i];
+        const char *ia = mpb_folder_build_id(&c->fa, n), *ib = mpb_folder_build_id(&c->fb, n);
+        if (strcmp(n, base) && in_b(c, n) && ia && ib && !strcmp(ia, ib))
+            return n;
+    }
+    return NULL;
+}
+
+/* Chooses the control (pick_control) and judges it per (workload, threads). */
+static void find_control(mpb_cmp_t *c) {
+    const char *base = c->control = pick_control(c);
+    if (!base)
+        return;
     int m = c->o->metric;
-    c->control = base;
     c->groups = mpb_xrealloc(NULL, (c->a->ncells + 1) * sizeof *c->groups);
     for (size_t i = 0; i < c->a->ncells; i++) {
         const mpb_cell_t *ca = &c->a->cells[i];
@@ -473,12 +502,19 @@ static void control_summary(const mpb_cmp_t *c) {
     if (!c->control) {
         printf("control: none (%s): a drift of the machine between A and B cannot be told "
                "from a change\n",
-               !c->a->baseline[0] || strcmp(c->a->baseline, c->b->baseline)
-                   ? "no baseline allocator (glibc) ran in both"
-               : c->a->nallocs < 2 ? "the baseline is the only allocator: it is compared itself"
-                                   : "the baseline's build differs between A and B");
+               c->a->nallocs < 2 ? "one allocator only: it is compared itself"
+               : !c->a->baseline[0] || strcmp(c->a->baseline, c->b->baseline)
+                   ? "no baseline allocator (glibc) ran in both, and no other allocator "
+                     "has the same build in A and B"
+                   : "the baseline's build differs between A and B, and no other "
+                     "allocator has the same build in both");
         return;
     }
+    if (strcmp(c->control, c->a->baseline))
+        printf("control: %s, whose build is the same in A and B (the baseline %s\n", c->control,
+               c->a->baseline[0] && !strcmp(c->a->baseline, c->b->baseline)
+                   ? "changed its build)"
+                   : "did not run in both)");
     if (!c->t.moved) {
         printf("control: %s steady in %zu of %zu workload/thread groups%s\n", c->control,
                c->t.groups, c->ngroups,
