@@ -23,6 +23,7 @@
 #include "common/outfmt.h"
 #include "common/util.h"
 #include "run/folderid.h"
+#include "run/machload.h"
 
 static const char compare_help[] =
     "usage: mpbench compare DIR_A DIR_B [--threshold PCT] [--metric NAME] [--force]\n"
@@ -357,6 +358,21 @@ static void loud(const char *fmt, const char *what) {
     printf("WARNING: %s\n", line);
 }
 
+/* A side whose matrix ran on a machine busy with other work (meta.json
+ * machine_load above MPB_LOAD_WARN_SHARE of the PUs): a loud warning. */
+static void busy_side(const char *side, const mpb_folder_t *f) {
+    const json_t *l = json_object_get(f->meta, "machine_load");
+    double share = json_number_value(json_object_get(l, "others_share"));
+    char what[200];
+    if (!json_is_number(json_object_get(l, "others_share")) || share <= MPB_LOAD_WARN_SHARE)
+        return;
+    mpb_fmt(what, sizeof what, "%s ran on a busy machine (other processes kept %.2f CPUs, %.0f%%",
+            side, json_number_value(json_object_get(l, "others_cpus")), share * 100);
+    loud("%s of its PUs, busy while the matrix ran): its numbers are noisier and may have "
+         "drifted",
+         what);
+}
+
 /* Machines and environments that differ between A and B: loud warnings. */
 static void warn_context(const mpb_cmp_t *c) {
     char diff[6000];
@@ -371,6 +387,8 @@ static void warn_context(const mpb_cmp_t *c) {
         loud("a workload of one name ran another program in A and B (%s): its cells compare "
              "two programs",
              diff);
+    busy_side("A", &c->fa);
+    busy_side("B", &c->fb);
     if (mpb_folder_setup_diff(&c->fa, &c->fb, diff, sizeof diff))
         loud("A and B were measured with other settings (%s, A / B): a change may be the "
              "setting's, not the allocator's",

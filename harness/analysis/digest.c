@@ -3,6 +3,7 @@
  * verdict.h, warnings, and the Markdown and JSON exports built on them. */
 #include "analysis/digest.h"
 #include "analysis/verdict.h"
+#include "run/machload.h"
 #include "cli/commands.h"
 #include "common/csvio.h"
 #include "common/outfmt.h"
@@ -313,6 +314,26 @@ static void unfinished(const json_t *meta, mpb_strlist_t *out) {
     mpb_strlist_add(out, line);
 }
 
+/* Other work on the machine while the matrix ran (meta.json machine_load,
+ * run/machload.h): above MPB_LOAD_WARN_SHARE of the PUs, a warning. */
+static void busy_machine(const json_t *meta, mpb_strlist_t *out) {
+    const json_t *l = json_object_get(meta, "machine_load");
+    double share = json_number_value(json_object_get(l, "others_share"));
+    double steal = json_number_value(json_object_get(l, "steal_cpus"));
+    char line[600], stolen[64] = "";
+    if (!json_is_number(json_object_get(l, "others_share")) || share <= MPB_LOAD_WARN_SHARE)
+        return;
+    if (steal >= 0.01)
+        mpb_fmt(stolen, sizeof stolen, "; %.2f of them stolen by the hypervisor", steal);
+    mpb_fmt(line, sizeof line,
+            "the machine was busy with other work while the matrix ran: other processes kept "
+            "%.2f CPUs busy on average (%.0f%% of its PUs%s): the runs competed with them, and "
+            "their numbers are noisier and may drift; rerun on an idle machine before trusting "
+            "small differences",
+            json_number_value(json_object_get(l, "others_cpus")), share * 100, stolen);
+    mpb_strlist_add(out, line);
+}
+
 /* Replays of truncated traces (rows with trace=truncated in extra). */
 static void truncated_traces(const char *dir, mpb_strlist_t *out) {
     char path[4200], line[600];
@@ -343,6 +364,7 @@ void mpb_digest_warnings(const mpb_cellset_t *cs, const char *dir, mpb_strlist_t
     char path[4200];
     json_t *meta = mpb_json_load(mpb_path(path, sizeof path, dir, "meta.json"));
     unfinished(meta, out);
+    busy_machine(meta, out);
     short_runs(cs, meta, out);
     failed_cells(cs, out);
     noisy_cells(cs, out);

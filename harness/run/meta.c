@@ -180,6 +180,8 @@ int mpb_meta_write(const char *dir, const mpb_meta_t *meta) {
     mpb_json_set_text(o, "resumed_at", meta->resumed_at);
     mpb_json_set_text(o, "end", meta->end);
     mpb_json_set_text(o, "state", meta->state);
+    if (meta->machine_load)
+        json_object_set(o, "machine_load", meta->machine_load);
     mpb_fmt(path, sizeof path, "%s/meta.json", dir);
     int rc = mpb_json_save(path, o);
     json_decref(o);

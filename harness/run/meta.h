@@ -25,6 +25,7 @@ typedef struct mpb_meta {
     const char *state;         /* "running", "complete", "interrupted", "write-error" */
     long warmup_runs;          /* uncounted warm-up runs made so far (all attempts) */
     const mpb_build_t *builds; /* per allocator: the build that runs (build.h) */
+    json_t *machine_load;      /* machload.h's record at the end, or NULL */
 } mpb_meta_t;
 
 /* Writes DIR/meta.json (atomically). Returns 0 or -1 (errno). */

@@ -14,6 +14,7 @@
 #include "measure/child.h"
 #include "catalog/matrix.h"
 #include "measure/provenance.h"
+#include "run/machload.h"
 #include "catalog/workload.h"
 
 /* Exit statuses of mpbench run (3, folder in use, is MPB_EXIT_BUSY of lock.h). */
@@ -42,11 +43,12 @@ typedef struct mpb_run {
     char cmdline[4096];
     char resumed_at[32];
     int csv_fd;
-    int locked;          /* this run holds dir's lock (lock.h) */
-    unsigned char *done; /* done[cell * repeat + rep - 1]: row present */
-    long warmups;        /* warm-up runs made (with those of earlier attempts) */
-    json_t *prev_meta;   /* --resume: meta.json as the earlier attempts left it */
-    mpb_build_t *builds; /* per allocator: its build (catalog/build.h) */
+    int locked;            /* this run holds dir's lock (lock.h) */
+    unsigned char *done;   /* done[cell * repeat + rep - 1]: row present */
+    long warmups;          /* warm-up runs made (with those of earlier attempts) */
+    json_t *prev_meta;     /* --resume: meta.json as the earlier attempts left it */
+    mpb_build_t *builds;   /* per allocator: its build (catalog/build.h) */
+    mpb_load_snap_t load0; /* the machine's CPU time when the loop started (machload.h) */
 } mpb_run_t;
 
 /* Cells = allocators x workloads x thread counts; index (a*nwl + w)*nthreads + t. */

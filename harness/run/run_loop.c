@@ -179,10 +179,15 @@ static void finish_meta(const mpb_run_t *r, int rc) {
                        end,
                        state,
                        r->warmups,
-                       r->builds};
+                       r->builds,
+                       NULL};
+    mpb_load_snap_t now;
+    mpb_load_snap(&now);
+    meta.machine_load = mpb_load_json(&r->load0, &now, (int)sysconf(_SC_NPROCESSORS_ONLN));
     if (mpb_meta_write(r->dir, &meta) != 0)
         fprintf(stderr, "mpbench: warning: cannot update %s/meta.json: %s\n", r->dir,
                 strerror(errno));
+    json_decref(meta.machine_load);
 }
 
 /* One line at the end when some runs were not ok: "3 of 12 runs are not
@@ -208,6 +213,7 @@ int mpb_run_loop(mpb_run_t *r) {
     size_t *order = calloc(r->nalloc + 1, sizeof *order);
     if (p.total == 0)
         fprintf(stderr, "mpbench: nothing left to run in %s\n", r->dir);
+    mpb_load_snap(&r->load0);
     int rc = loop(r, &p, warm, order);
     report_not_ok(&p);
     free(warm);

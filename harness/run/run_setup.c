@@ -352,7 +352,8 @@ static int open_outputs(mpb_run_t *r) {
                        NULL,
                        "running",
                        r->warmups,
-                       r->builds};
+                       r->builds,
+                       NULL};
     if (mpb_meta_write(r->dir, &meta) != 0) {
         fprintf(stderr, "mpbench: cannot write %s/meta.json: %s\n", r->dir, strerror(errno));
         return MPB_EXIT_WRITE;
