@@ -27,6 +27,8 @@ typedef struct group {
     int threads, metric;
     entry_t *e;
     size_t n;
+    const mpb_cell_t **lost; /* cells of the group with no ok run: in no ranking */
+    size_t nlost;
 } group_t;
 
 static int entry_cmp(const void *x, const void *y) {
@@ -34,14 +36,19 @@ static int entry_cmp(const void *x, const void *y) {
     return (a->st.median > b->st.median) - (a->st.median < b->st.median);
 }
 
-/* The group of workload w at threads t (n == 0 when no cell has a time). */
+/* The group of workload w at threads t (n == 0 when no cell has a time;
+ * cells that ran but have no time, every run failed, in g.lost). */
 static group_t group_of(const mpb_cellset_t *cs, const char *w, int t) {
-    group_t g = {w, t, MPB_M_WALL, mpb_xrealloc(NULL, (cs->nallocs + 1) * sizeof(entry_t)), 0};
+    group_t g = {w, t,    MPB_M_WALL, mpb_xrealloc(NULL, (cs->nallocs + 1) * sizeof(entry_t)),
+                 0, NULL, 0};
+    g.lost = mpb_xrealloc(NULL, (cs->nallocs + 1) * sizeof *g.lost);
     for (size_t a = 0; a < cs->nallocs; a++) {
         const mpb_cell_t *c = mpb_cells_find(cs, cs->allocs[a], w, t);
         int m = c ? mpb_cells_time_metric(cs, c) : MPB_M_WALL;
         entry_t *e = &g.e[g.n];
         memset(e, 0, sizeof *e);
+        if (c && !c->nvals[m] && c->n_failed)
+            g.lost[g.nlost++] = c;
         if (!c || mpb_stats_describe(c->vals[m], c->nvals[m], &e->st) < 0)
             continue;
         e->c = c, e->noisy = mpb_stats_noisy(&e->st), g.metric = m;
@@ -57,6 +64,21 @@ static group_t group_of(const mpb_cellset_t *cs, const char *w, int t) {
             g.e[i].failed = 1, g.e[i].v.v = MPB_V_UNJUDGED;
     }
     return g;
+}
+
+static void group_free(group_t *g) {
+    free(g->e);
+    free(g->lost);
+}
+
+/* A cell's failed runs by status into buf: "fail x2, timeout x1". */
+static const char *fail_list(const mpb_cell_t *c, char *buf, size_t len) {
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < c->nfails && o < len; k++)
+        o += (size_t)mpb_fmt(buf + o, len - o, "%s%s x%zu", k ? ", " : "", c->fails[k].status,
+                             c->fails[k].count);
+    return buf;
 }
 
 /* A median with its unit: seconds as ms or s, counts as they are. */
@@ -157,6 +179,14 @@ static void rank_line(FILE *f, const group_t *g) {
                 with_unit(g->e[i].st.median, g->metric, buf, sizeof buf), flags[0] ? " (" : "",
                 flags, flags[0] ? ")" : "");
     }
+    for (size_t i = 0; i < g->nlost; i++) {
+        char fails[200];
+        fprintf(f, "%s%s (%s)",
+                i      ? ", "
+                : g->n ? "; no ok run: "
+                       : " no ok run: ",
+                g->lost[i]->alloc, fail_list(g->lost[i], fails, sizeof fails));
+    }
     fputc('\n', f);
 }
 
@@ -168,11 +198,11 @@ void mpb_digest_print(FILE *f, const mpb_cellset_t *cs, const char *dir) {
     for (size_t w = 0; w < cs->nworkloads; w++)
         for (size_t t = 0; t < cs->nthreads; t++) {
             group_t g = group_of(cs, cs->workloads[w], cs->threads[t]);
-            if (g.n)
+            if (g.n || g.nlost)
                 rank_line(f, &g);
             if (g.n > 1)
                 verdict_line(f, &g);
-            free(g.e);
+            group_free(&g);
         }
     mpb_strlist_t warn = {0};
     mpb_digest_warnings(cs, dir, &warn);
@@ -334,6 +364,28 @@ static void busy_machine(const json_t *meta, mpb_strlist_t *out) {
     mpb_strlist_add(out, line);
 }
 
+/* Cells where no run ended ok: in no ranking, table ratio or plot. */
+static void lost_cells(const mpb_cellset_t *cs, mpb_strlist_t *out) {
+    size_t n = 0;
+    char first[300] = "", fails[200], line[900];
+    for (size_t i = 0; i < cs->ncells; i++) {
+        const mpb_cell_t *c = &cs->cells[i];
+        if (c->n_ok || !c->n_failed)
+            continue;
+        if (!n++)
+            mpb_fmt(first, sizeof first, "%s %s t%d: %s", c->alloc, c->workload, c->threads,
+                    fail_list(c, fails, sizeof fails));
+    }
+    if (!n)
+        return;
+    mpb_fmt(line, sizeof line,
+            "%zu of %zu cells had no run that ended ok (first: %s): they have no median and "
+            "are in no ranking; see the status, exit_code, signal and extra columns of "
+            "results.csv, and the runs' logs",
+            n, cs->ncells, first);
+    mpb_strlist_add(out, line);
+}
+
 /* Replays of truncated traces (rows with trace=truncated in extra). */
 static void truncated_traces(const char *dir, mpb_strlist_t *out) {
     char path[4200], line[600];
@@ -366,6 +418,7 @@ void mpb_digest_warnings(const mpb_cellset_t *cs, const char *dir, mpb_strlist_t
     unfinished(meta, out);
     busy_machine(meta, out);
     short_runs(cs, meta, out);
+    lost_cells(cs, out);
     failed_cells(cs, out);
     noisy_cells(cs, out);
     truncated_traces(dir, out);
@@ -399,7 +452,7 @@ static void markdown_group(FILE *f, const group_t *g) {
             "### %s, %d thread%s (%s)\n\n| allocator | median | min | max | relative to %s "
             "[95%% CI] | verdict | noisy |\n|---|---:|---:|---:|---:|---|---|\n",
             g->workload, g->threads, g->threads == 1 ? "" : "s", metric_words(g->metric),
-            g->e[0].c->alloc);
+            g->n ? g->e[0].c->alloc : "the fastest");
     for (size_t i = 0; i < g->n; i++) {
         const entry_t *e = &g->e[i];
         fprintf(f, "| %s | %s | %s | %s | ", e->c->alloc,
@@ -414,6 +467,11 @@ static void markdown_group(FILE *f, const group_t *g) {
             fprintf(f, "%s [%s, %s] | %s |", mpb_fmt_ratio(e->v.r.ratio).s,
                     mpb_fmt_ratio(e->v.r.lo).s, mpb_fmt_ratio(e->v.r.hi).s, verdict_text(e));
         fprintf(f, " %s |\n", e->noisy ? "noisy" : "");
+    }
+    for (size_t i = 0; i < g->nlost; i++) {
+        char fails[200];
+        fprintf(f, "| %s | - | - | - | - | no ok run (%s) | |\n", g->lost[i]->alloc,
+                fail_list(g->lost[i], fails, sizeof fails));
     }
     fputc('\n', f);
 }
@@ -433,9 +491,9 @@ int mpb_digest_export_markdown(const mpb_cellset_t *cs, const char *dir, const c
     for (size_t w = 0; w < cs->nworkloads; w++)
         for (size_t t = 0; t < cs->nthreads; t++) {
             group_t g = group_of(cs, cs->workloads[w], cs->threads[t]);
-            if (g.n)
+            if (g.n || g.nlost)
                 markdown_group(f, &g);
-            free(g.e);
+            group_free(&g);
         }
     if (fclose(f) != 0) {
         perror(path);
@@ -501,6 +559,17 @@ static json_t *group_json(const group_t *g) {
         json_array_append_new(order, e);
     }
     json_object_set_new(o, "ranking", order);
+    json_t *lost = json_array();
+    for (size_t i = 0; i < g->nlost; i++) {
+        json_t *e = json_object(), *fails = json_object();
+        mpb_json_set_text(e, "allocator", g->lost[i]->alloc);
+        for (size_t k = 0; k < g->lost[i]->nfails; k++)
+            json_object_set_new(fails, g->lost[i]->fails[k].status,
+                                json_integer((json_int_t)g->lost[i]->fails[k].count));
+        json_object_set_new(e, "failures", fails);
+        json_array_append_new(lost, e);
+    }
+    json_object_set_new(o, "no_ok_run", lost); /* cells that ran, none ok: in no ranking */
     return o;
 }
 
@@ -518,9 +587,9 @@ int mpb_digest_export_json(const mpb_cellset_t *cs, const char *dir, const char 
     for (size_t w = 0; w < cs->nworkloads; w++)
         for (size_t t = 0; t < cs->nthreads; t++) {
             group_t g = group_of(cs, cs->workloads[w], cs->threads[t]);
-            if (g.n)
+            if (g.n || g.nlost)
                 json_array_append_new(groups, group_json(&g));
-            free(g.e);
+            group_free(&g);
         }
     mpb_digest_warnings(cs, dir, &warn);
     for (size_t i = 0; i < warn.n; i++)
