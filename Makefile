@@ -36,7 +36,7 @@ LIB_DEBUG   := $(BUILD)/lib/libmpalloc-debug.so    # debug build (MPA_CHECKED=2)
 
 # The toolkit's folders by concern, lowest first: each includes only its own
 # and lower folders' headers (harness/README.md; tests/harness/layers.sh).
-HARNESS_DIRS := common trace catalog measure run analysis plot sweep cli
+HARNESS_DIRS := common trace catalog measure run analysis plot export sweep cli
 HARNESS_SRC := $(foreach d,$(HARNESS_DIRS),$(wildcard harness/$(d)/*.c))
 # The allocation recorder (LD_PRELOAD) and the replay child of mpbench replay.
 TRACE_LIB   := $(BUILD)/lib/libmpatrace.so

@@ -2,7 +2,8 @@
  * threads) for the analysis commands: values of each known metric from `ok`
  * rows, other statuses counted, `warmup` rows skipped. Also lists the
  * allocators (known rivals first), workloads and thread counts of the matrix,
- * and computes a cell's statistics with its ratio to the baseline's cell. */
+ * and computes a cell's statistics with its ratio to the baseline's cell, once
+ * per (cell, metric): every reader of the folder shares them. */
 #include "analysis/cells.h"
 #include "common/util.h"
 
@@ -111,6 +112,9 @@ static mpb_cell_t *cell_get(mpb_cellset_t *cs, const char *alloc, const char *te
     c->test = mpb_xstrdup(test);
     c->size = size;
     c->threads = threads;
+    c->memo = calloc(MPB_NMETRIC, sizeof *c->memo);
+    if (!c->memo)
+        abort();
     name_add(&cs->allocs, &cs->nallocs, alloc);
     name_add(&cs->workloads, &cs->nworkloads, workload);
     name_add(&cs->tests, &cs->ntests, test);
@@ -397,6 +401,9 @@ int mpb_cells_load(const char *dir, mpb_cellset_t *cs) {
         cs->has_col[m] = colidx[m] != -1;
     }
     for (size_t r = 0; r < t.nrows; r++) {
+        const char *x = mpb_table_get(&t, r, "extra"), *w = mpb_table_get(&t, r, "workload");
+        if (x && w && strstr(x, "trace=truncated"))
+            name_add(&cs->truncated, &cs->ntruncated, w);
         if (row_add(cs, &t, r, colidx, path) < 0)
             fprintf(stderr, "mpbench: %s: row %zu has no allocator/workload/threads; skipped\n",
                     path, r + 2);
@@ -435,6 +442,7 @@ void mpb_cells_free(mpb_cellset_t *cs) {
         for (int m = 0; m < MPB_NMETRIC; m++)
             free(cs->cells[i].vals[m]);
         free(cs->cells[i].reps);
+        free(cs->cells[i].memo);
     }
     for (size_t i = 0; i < cs->nallocs; i++)
         free(cs->allocs[i]);
@@ -442,6 +450,9 @@ void mpb_cells_free(mpb_cellset_t *cs) {
         free(cs->workloads[i]);
     for (size_t i = 0; i < cs->ntests; i++)
         free(cs->tests[i]);
+    for (size_t i = 0; i < cs->ntruncated; i++)
+        free(cs->truncated[i]);
+    free(cs->truncated);
     free(cs->tests);
     free(cs->sizes);
     free(cs->cells);
@@ -461,7 +472,7 @@ int mpb_cells_time_metric(const mpb_cellset_t *cs, const mpb_cell_t *c) {
 
 int mpb_cells_has_baseline(const mpb_cellset_t *cs) { return cs->baseline[0] != '\0'; }
 
-int mpb_cells_stat(const mpb_cellset_t *cs, const mpb_cell_t *c, int m, mpb_cellstat_t *out) {
+static int cell_stat(const mpb_cellset_t *cs, const mpb_cell_t *c, int m, mpb_cellstat_t *out) {
     memset(out, 0, sizeof *out);
     out->ratio.ratio = out->ratio.lo = out->ratio.hi = NAN;
     if (mpb_stats_describe(c->vals[m], c->nvals[m], &out->st) < 0)
@@ -473,6 +484,16 @@ int mpb_cells_stat(const mpb_cellset_t *cs, const mpb_cell_t *c, int m, mpb_cell
         mpb_stats_ratio(c->vals[m], c->nvals[m], b->vals[m], b->nvals[m], &out->ratio) == 0)
         out->has_ratio = 1;
     return 0;
+}
+
+int mpb_cells_stat(const mpb_cellset_t *cs, const mpb_cell_t *c, int m, mpb_cellstat_t *out) {
+    mpb_cellmemo_t *k = c->memo ? &c->memo[m] : NULL;
+    if (!k)
+        return cell_stat(cs, c, m, out);
+    if (!k->state)
+        k->state = cell_stat(cs, c, m, &k->s) == 0 ? 1 : -1;
+    *out = k->s;
+    return k->state > 0 ? 0 : -1;
 }
 
 const char *mpb_cells_label(const char *alloc, char *buf, size_t len) {

@@ -49,6 +49,22 @@ extern const mpb_metric_t mpb_metrics[MPB_NMETRIC];
 #define MPB_BASELINE        "glibc"      /* user-space runs */
 #define MPB_KERNEL_BASELINE "buddy-slab" /* kernel-sim runs */
 
+/* Statistics of one metric in one cell, with the ratio to the same cell of
+ * the baseline allocator (has_ratio 0 when the baseline has no such cell). */
+typedef struct mpb_cellstat {
+    mpb_stat_t st;
+    mpb_ratio_t ratio;
+    int has_ratio;
+    int noisy;
+} mpb_cellstat_t;
+
+/* mpb_cells_stat's answer for one metric of one cell, computed on first
+ * use and kept: summary, plots, report and digest share one computation. */
+typedef struct mpb_cellmemo {
+    int state; /* 0 not computed yet, 1 computed, -1 no value */
+    mpb_cellstat_t s;
+} mpb_cellmemo_t;
+
 typedef struct mpb_fail {
     char status[32];
     size_t count;
@@ -70,6 +86,7 @@ typedef struct mpb_cell {
     size_t nfails;
     double *vals[MPB_NMETRIC]; /* values of each metric from ok rows */
     size_t nvals[MPB_NMETRIC], cap;
+    mpb_cellmemo_t *memo; /* [MPB_NMETRIC], filled by mpb_cells_stat */
 } mpb_cell_t;
 
 typedef struct mpb_cellset {
@@ -87,6 +104,9 @@ typedef struct mpb_cellset {
     size_t ntests;
     long *sizes; /* size column values, ascending (none: 0) */
     size_t nsizes;
+    char **truncated; /* workloads with a row saying trace=truncated (a replay of a
+                         trace cut short), first appearance */
+    size_t ntruncated;
     char baseline[32];       /* allocator ratios are to, "" when absent */
     size_t nrows, nwarmup;   /* rows read, warm-up rows among them */
     size_t max_rep;          /* most runs (any status) in one cell */
@@ -97,15 +117,6 @@ typedef struct mpb_cellset {
     size_t nbad;             /* ok rows with a malformed metric value (warned, skipped) */
     size_t ndup;             /* rows repeating a (cell, rep) already read (warned, skipped) */
 } mpb_cellset_t;
-
-/* Statistics of one metric in one cell, with the ratio to the same cell of
- * the baseline allocator (has_ratio 0 when the baseline has no such cell). */
-typedef struct mpb_cellstat {
-    mpb_stat_t st;
-    mpb_ratio_t ratio;
-    int has_ratio;
-    int noisy;
-} mpb_cellstat_t;
 
 /* Reads DIR/results.csv. Returns 0, or -1 with a message on stderr (also
  * when its rows mix measure modes, or one cell's rows mix scales: a cell
@@ -127,7 +138,9 @@ int mpb_metric_find(const char *name);
 const mpb_cell_t *mpb_cells_find(const mpb_cellset_t *cs, const char *alloc, const char *workload,
                                  int threads);
 
-/* Fills *out for metric m of cell c; returns -1 when c has no value of m. */
+/* Fills *out for metric m of cell c; returns -1 when c has no value of m.
+ * The first call per (cell, metric) computes it (the bootstrap included),
+ * later ones return the kept answer. */
 int mpb_cells_stat(const mpb_cellset_t *cs, const mpb_cell_t *c, int m, mpb_cellstat_t *out);
 
 /* 1 when the cellset holds a baseline allocator (cs->baseline). */

@@ -4,7 +4,6 @@
 #include "analysis/digest.h"
 #include "analysis/verdict.h"
 #include "run/machload.h"
-#include "cli/commands.h"
 #include "common/csvio.h"
 #include "common/outfmt.h"
 
@@ -190,11 +189,12 @@ static void rank_line(FILE *f, const group_t *g) {
     fputc('\n', f);
 }
 
-void mpb_digest_print(FILE *f, const mpb_cellset_t *cs, const char *dir) {
+void mpb_digest_print(FILE *f, const mpb_analysis_t *an) {
+    const mpb_cellset_t *cs = &an->cs;
     fprintf(f,
             "\nSummary of %s (medians; \"faster\" only where the 95%% interval of the ratio "
             "excludes 1, from %d ok runs per cell):\n",
-            dir, MPB_VERDICT_MIN_RUNS);
+            an->dir, MPB_VERDICT_MIN_RUNS);
     for (size_t w = 0; w < cs->nworkloads; w++)
         for (size_t t = 0; t < cs->nthreads; t++) {
             group_t g = group_of(cs, cs->workloads[w], cs->threads[t]);
@@ -205,7 +205,7 @@ void mpb_digest_print(FILE *f, const mpb_cellset_t *cs, const char *dir) {
             group_free(&g);
         }
     mpb_strlist_t warn = {0};
-    mpb_digest_warnings(cs, dir, &warn);
+    mpb_digest_warnings(an, &warn);
     for (size_t i = 0; i < warn.n; i++)
         fprintf(f, "%s%s\n", i ? "  - " : "Warnings:\n  - ", warn.v[i]);
     mpb_strlist_free(&warn);
@@ -387,47 +387,30 @@ static void lost_cells(const mpb_cellset_t *cs, mpb_strlist_t *out) {
 }
 
 /* Replays of truncated traces (rows with trace=truncated in extra). */
-static void truncated_traces(const char *dir, mpb_strlist_t *out) {
-    char path[4200], line[600];
-    mpb_table_t t;
-    mpb_strlist_t wls = {0};
-    if (mpb_table_load(mpb_path(path, sizeof path, dir, "results.csv"), &t) != 0)
-        return;
-    for (size_t r = 0; r < t.nrows; r++) {
-        const char *x = mpb_table_get(&t, r, "extra"), *w = mpb_table_get(&t, r, "workload");
-        int seen = 0;
-        for (size_t i = 0; i < wls.n && w; i++)
-            seen |= !strcmp(wls.v[i], w);
-        if (x && w && strstr(x, "trace=truncated") && !seen)
-            mpb_strlist_add(&wls, w);
-    }
-    for (size_t i = 0; i < wls.n; i++) {
+static void truncated_traces(const mpb_cellset_t *cs, mpb_strlist_t *out) {
+    char line[600];
+    for (size_t i = 0; i < cs->ntruncated; i++) {
         mpb_fmt(line, sizeof line,
                 "%s replays a truncated trace (its program was killed by SIGKILL, or a write "
                 "failed): only the calls up to its last whole block were replayed",
-                wls.v[i]);
+                cs->truncated[i]);
         mpb_strlist_add(out, line);
     }
-    mpb_strlist_free(&wls);
-    mpb_table_free(&t);
 }
 
-void mpb_digest_warnings(const mpb_cellset_t *cs, const char *dir, mpb_strlist_t *out) {
-    char path[4200];
-    json_t *meta = mpb_json_load(mpb_path(path, sizeof path, dir, "meta.json"));
-    unfinished(meta, out);
-    busy_machine(meta, out);
-    short_runs(cs, meta, out);
-    lost_cells(cs, out);
-    failed_cells(cs, out);
-    noisy_cells(cs, out);
-    truncated_traces(dir, out);
-    json_decref(meta);
+void mpb_digest_warnings(const mpb_analysis_t *an, mpb_strlist_t *out) {
+    unfinished(an->meta, out);
+    busy_machine(an->meta, out);
+    short_runs(&an->cs, an->meta, out);
+    lost_cells(&an->cs, out);
+    failed_cells(&an->cs, out);
+    noisy_cells(&an->cs, out);
+    truncated_traces(&an->cs, out);
 }
 
-void mpb_digest_report(FILE *f, const mpb_cellset_t *cs, const char *dir) {
+void mpb_digest_report(FILE *f, const mpb_analysis_t *an) {
     mpb_strlist_t warn = {0};
-    mpb_digest_warnings(cs, dir, &warn);
+    mpb_digest_warnings(an, &warn);
     for (size_t i = 0; i < warn.n; i++)
         fprintf(f, "%s- %s\n", i ? "" : "## Warnings\n\n", warn.v[i]);
     if (warn.n)
@@ -476,7 +459,8 @@ static void markdown_group(FILE *f, const group_t *g) {
     fputc('\n', f);
 }
 
-int mpb_digest_export_markdown(const mpb_cellset_t *cs, const char *dir, const char *path) {
+int mpb_digest_export_markdown(const mpb_analysis_t *an, const char *path) {
+    const mpb_cellset_t *cs = &an->cs;
     FILE *f = fopen(path, "w");
     if (!f) {
         perror(path);
@@ -486,8 +470,8 @@ int mpb_digest_export_markdown(const mpb_cellset_t *cs, const char *dir, const c
             "# mpbench: %s\n\nMedians of the ok runs of each cell; *relative* is the ratio "
             "to the fastest allocator's median with its 95%% bootstrap interval, and a "
             "verdict needs %d ok runs per cell.\n\n",
-            dir, MPB_VERDICT_MIN_RUNS);
-    mpb_digest_report(f, cs, dir);
+            an->dir, MPB_VERDICT_MIN_RUNS);
+    mpb_digest_report(f, an);
     for (size_t w = 0; w < cs->nworkloads; w++)
         for (size_t t = 0; t < cs->nthreads; t++) {
             group_t g = group_of(cs, cs->workloads[w], cs->threads[t]);
@@ -573,15 +557,14 @@ static json_t *group_json(const group_t *g) {
     return o;
 }
 
-int mpb_digest_export_json(const mpb_cellset_t *cs, const char *dir, const char *path) {
-    char mp[4200];
+int mpb_digest_export_json(const mpb_analysis_t *an, const char *path) {
+    const mpb_cellset_t *cs = &an->cs;
     json_t *o = json_object(), *cells = json_array(), *groups = json_array(), *warns = json_array();
-    json_t *meta = mpb_json_load(mpb_path(mp, sizeof mp, dir, "meta.json"));
     mpb_strlist_t warn = {0};
-    mpb_json_set_text(o, "folder", dir);
+    mpb_json_set_text(o, "folder", an->dir);
     mpb_json_set_text(o, "baseline", cs->baseline);
     json_object_set_new(o, "verdict_min_runs", json_integer(MPB_VERDICT_MIN_RUNS));
-    json_object_set_new(o, "meta", meta ? meta : json_null());
+    json_object_set_new(o, "meta", an->meta ? json_incref(an->meta) : json_null());
     for (size_t i = 0; i < cs->ncells; i++)
         json_array_append_new(cells, cell_json(cs, &cs->cells[i]));
     for (size_t w = 0; w < cs->nworkloads; w++)
@@ -591,7 +574,7 @@ int mpb_digest_export_json(const mpb_cellset_t *cs, const char *dir, const char 
                 json_array_append_new(groups, group_json(&g));
             group_free(&g);
         }
-    mpb_digest_warnings(cs, dir, &warn);
+    mpb_digest_warnings(an, &warn);
     for (size_t i = 0; i < warn.n; i++)
         json_array_append_new(warns, mpb_json_text(warn.v[i]));
     mpb_strlist_free(&warn);
@@ -602,23 +585,5 @@ int mpb_digest_export_json(const mpb_cellset_t *cs, const char *dir, const char 
     if (rc != 0)
         perror(path);
     json_decref(o);
-    return rc;
-}
-
-int mpb_digest_after_run(const char *dir, int print, const char *json, const char *markdown) {
-    mpb_cellset_t cs;
-    if (!print && !json && !markdown)
-        return 0;
-    if (mpb_cells_load(dir, &cs) < 0)
-        return json || markdown ? -1 : 0;
-    int rc = 0;
-    if (print && cs.ncells)
-        mpb_digest_print(stdout, &cs, dir);
-    fflush(stdout);
-    if (json && mpb_digest_export_json(&cs, dir, json) != 0)
-        rc = -1;
-    if (markdown && mpb_digest_export_markdown(&cs, dir, markdown) != 0)
-        rc = -1;
-    mpb_cells_free(&cs);
     return rc;
 }

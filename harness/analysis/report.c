@@ -1,4 +1,4 @@
-/* `mpbench report DIR`: DIR/report.md for a person to read top to bottom:
+/* DIR/report.md (`mpbench report DIR`) for a person to read top to bottom:
  * the machine (read from meta.json), the matrix, how to read the numbers,
  * a geomean ranking of allocators by time and peak RSS, the plots, a table
  * per metric (median with CI, ratio to glibc with CI), per-thread efficiency
@@ -11,25 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analysis/cells.h"
+#include "analysis/analysis.h"
 #include "analysis/digest.h"
 #include "analysis/scaling.h"
 #include "analysis/verdict.h"
-#include "cli/commands.h"
 #include "common/json.h"
-#include "common/lock.h"
 #include "common/outfmt.h"
 #include "common/util.h"
-
-static const char report_help[] =
-    "usage: mpbench report DIR\n"
-    "Writes DIR/report.md from DIR/results.csv, DIR/meta.json and the PNGs in\n"
-    "DIR/plots/ (run `mpbench plot DIR` first to include plots): machine,\n"
-    "matrix, geomean ranking, plots, a table per metric (median [95% CI] and\n"
-    "ratio to glibc [95% CI]), per-thread efficiency when several thread counts\n"
-    "ran, failed runs and noisy cells. Prints the path.\n"
-    "Exit: 0 written, 1 results.csv holds no runs (nothing written), 2 bad\n"
-    "input, 3 the folder is in use by another mpbench.\n";
 
 /* o[key] as text in out: strings as they are, numbers and booleans as JSON
  * writes them, anything else (absent, null, object, array) as "". */
@@ -664,8 +652,15 @@ static void section_noisy(FILE *f, const mpb_cellset_t *cs) {
         fputs("None: in every cell the runs agree within the noise rule above.\n\n", f);
 }
 
-static int write_report(const char *dir, const mpb_cellset_t *cs, const json_t *meta) {
+int mpb_report_write(const mpb_analysis_t *an) {
+    const mpb_cellset_t *cs = &an->cs;
+    const json_t *meta = an->meta;
+    const char *dir = an->dir;
     char path[4200], tmp[4300];
+    if (!cs->ncells) {
+        fprintf(stderr, "mpbench report: %s/results.csv holds no runs: nothing written\n", dir);
+        return 1;
+    }
     mpb_path(path, sizeof path, dir, "report.md");
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
@@ -685,7 +680,7 @@ static int write_report(const char *dir, const mpb_cellset_t *cs, const json_t *
         section_environment(f, meta);
     section_matrix(f, cs, meta);
     section_read_me(f, cs, cs->present[MPB_M_WALL] ? MPB_M_WALL : MPB_M_CYCLES);
-    mpb_digest_report(f, cs, dir);
+    mpb_digest_report(f, an);
     section_ranking(f, cs);
     section_plots(f, dir, cs);
     section_tables(f, cs);
@@ -697,34 +692,5 @@ static int write_report(const char *dir, const mpb_cellset_t *cs, const json_t *
         unlink(tmp); /* no half-written .tmp left in the folder */
         return 2;
     }
-    if (!mpb_nested)
-        printf("%s\n", path);
     return 0;
-}
-
-int mpb_cmd_report(int argc, char **argv) {
-    const char *dir;
-    int prc = mpb_parse_dir(argc, argv, report_help, &dir);
-    if (prc != 0)
-        return prc == 1 ? 0 : 2;
-    mpb_cellset_t cs;
-    char path[4200];
-    if (mpb_cells_load(dir, &cs) < 0)
-        return 2;
-    if (!cs.ncells) {
-        fprintf(stderr, "mpbench report: %s/results.csv holds no runs: nothing written\n", dir);
-        mpb_cells_free(&cs);
-        return 1;
-    }
-    int rc = mpb_lock_take(dir, "mpbench report");
-    if (rc != 0) {
-        mpb_cells_free(&cs);
-        return rc < 0 ? 2 : rc;
-    }
-    json_t *meta = mpb_json_load(mpb_path(path, sizeof path, dir, "meta.json"));
-    rc = write_report(dir, &cs, meta);
-    mpb_lock_release(dir);
-    json_decref(meta);
-    mpb_cells_free(&cs);
-    return rc;
 }

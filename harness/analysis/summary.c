@@ -1,5 +1,6 @@
-/* `mpbench summary DIR`: reads DIR/results.csv and writes DIR/summary.csv,
- * one row per cell (allocator, workload, threads) and metric: counts, median,
+/* DIR/summary.csv from a folder's cells (`mpbench summary DIR`, and the end
+ * of run, merge, sweep and kernel): one row per cell (allocator, workload,
+ * threads) and metric: counts, median,
  * min, max, 95% CI of the median, ratio of medians to the baseline's cell
  * (glibc; buddy-slab for kernel-sim runs) with its bootstrap CI, and the
  * noise flag (rules in stats.h). Ratio columns are empty without a baseline. */
@@ -7,40 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analysis/cells.h"
-#include "analysis/digest.h"
-#include "cli/commands.h"
+#include "analysis/analysis.h"
 #include "common/csvio.h"
-#include "common/lock.h"
 #include "common/outfmt.h"
 #include "common/util.h"
-
-static const char summary_help[] =
-    "usage: mpbench summary DIR\n"
-    "Reads DIR/results.csv, writes DIR/summary.csv: one row per cell\n"
-    "(allocator, workload, threads) and metric (wall_s, max_rss_kb, ops_per_s;\n"
-    "instructions, task_clock_ms, live_peak_bytes, rss_after_kb when present;\n"
-    "cycles_per_op, held_per_live for kernel-sim runs, whose workload is\n"
-    "test/<size>B) with columns\n"
-    "  n_ok n_failed median min max ci_lo ci_hi ratio_to_glibc ratio_ci_lo\n"
-    "  ratio_ci_hi noisy\n"
-    "ci_lo..ci_hi: 95% CI of the median by order statistics (binomial); with\n"
-    "  fewer than 6 runs no such interval exists and it is min..max (93.75%\n"
-    "  coverage at 5 runs). Empty with fewer than 2 runs.\n"
-    "ratio_to_glibc: median / median of glibc in the same workload and threads\n"
-    "  (empty when glibc did not run; kernel-sim runs have ratio_to_buddy-slab\n"
-    "  instead); its CI is a percentile bootstrap, 2000\n"
-    "  resamples of both samples, fixed seed.\n"
-    "noisy: 1 when (max-min)/median > 10% or the CI reaches more than 5% of\n"
-    "  the median away from it on either side.\n"
-    "Rows with a status other than ok count in n_failed; warmup rows are ignored.\n"
-    "Then prints the digest mpbench run ends with: per workload and threads the\n"
-    "allocators ranked by time (a replay's own; instructions under --measure\n"
-    "instructions), \"X ran N x [lo, hi] faster than Y\" where the interval allows,\n"
-    "noise flags, and warnings (runs too short to time, noisy cells).\n"
-    "Exit: 0 written, 1 results.csv holds no runs (nothing written), 2 bad\n"
-    "input (unreadable, or rows of several scales or measure modes), 3 the\n"
-    "folder is in use by another mpbench.\n";
 
 static const char *const summary_cols[] = {
     "allocator",   "workload",    "threads", "metric", "n_ok",  "n_failed",
@@ -110,9 +81,15 @@ static size_t write_rows(FILE *f, const mpb_cellset_t *cs) {
     return n;
 }
 
-static int write_summary(const char *dir, const mpb_cellset_t *cs) {
+int mpb_summary_write(const mpb_analysis_t *an) {
+    const mpb_cellset_t *cs = &an->cs;
     char path[4096], tmp[4200];
-    mpb_path(path, sizeof path, dir, "summary.csv");
+    if (!cs->ncells) {
+        fprintf(stderr, "mpbench summary: %s/results.csv holds no runs: nothing written\n",
+                an->dir);
+        return 1;
+    }
+    mpb_path(path, sizeof path, an->dir, "summary.csv");
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f) {
@@ -133,29 +110,5 @@ static int write_summary(const char *dir, const mpb_cellset_t *cs) {
     }
     printf("wrote %s (%zu rows, %zu cells%s)\n", path, n, cs->ncells,
            mpb_cells_has_baseline(cs) ? "" : "; no baseline runs: ratio columns empty");
-    if (!mpb_nested) /* mpbench run prints it at its end */
-        mpb_digest_print(stdout, cs, dir);
     return 0;
-}
-
-int mpb_cmd_summary(int argc, char **argv) {
-    const char *dir;
-    int prc = mpb_parse_dir(argc, argv, summary_help, &dir);
-    if (prc != 0)
-        return prc == 1 ? 0 : 2;
-    mpb_cellset_t cs;
-    if (mpb_cells_load(dir, &cs) < 0)
-        return 2;
-    if (!cs.ncells) {
-        fprintf(stderr, "mpbench summary: %s/results.csv holds no runs: nothing written\n", dir);
-        mpb_cells_free(&cs);
-        return 1;
-    }
-    int rc = mpb_lock_take(dir, "mpbench summary");
-    if (rc == 0) {
-        rc = write_summary(dir, &cs);
-        mpb_lock_release(dir);
-    }
-    mpb_cells_free(&cs);
-    return rc < 0 ? 2 : rc;
 }

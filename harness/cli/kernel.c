@@ -4,9 +4,9 @@
  * (workload = test, threads = simulated CPUs, a size column, cycles per
  * operation and memory held as extra columns); writes meta.json with the
  * machine, the matrix and notes on reading the numbers; then the same
- * summary, plot and report commands as `mpbench run` (cells.c's key covers
- * the size, the baseline is buddy-slab), so `mpbench compare` reads two
- * kernel folders like two user-space ones. */
+ * summary, plots and report as `mpbench run` (export/analyse.h; cells.c's
+ * key covers the size, the baseline is buddy-slab), so `mpbench compare`
+ * reads two kernel folders like two user-space ones. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -26,6 +26,7 @@
 #include "run/meta.h"
 #include "common/outfmt.h"
 #include "common/util.h"
+#include "export/analyse.h"
 
 static const char kb_help[] =
     "usage: mpbench kernel [--quick] [--out DIR] [--alloc LIST] [--cpus LIST]\n"
@@ -307,10 +308,12 @@ static int kb_main(kb_opts_t *o, int argc, char **argv) {
         return 2;
     if (bench < 0 || !mpb_is_file(csv))
         return 1;
-    char *args[] = {"summary", (char *)o->dir, NULL};
-    if (mpb_cmd_summary(2, args) != 0 || (args[0] = "plot", mpb_cmd_plot(2, args)) != 0 ||
-        (args[0] = "report", mpb_cmd_report(2, args)) != 0)
-        fprintf(stderr, "mpbench kernel: warning: %s of %s failed\n", args[0], o->dir);
+    mpb_analysis_opts_t an = {
+        .who = "mpbench kernel", .warn = 1, .summary = 1, .plots = 1, .report = 1, .digest = 1};
+    mpb_analysis_status_t st;
+    mpb_analyse(o->dir, &an, &st);
+    if (st.report == 0)
+        printf("%s\n", mpb_path(csv, sizeof csv, o->dir, "report.md"));
     return bench ? 1 : 0;
 }
 

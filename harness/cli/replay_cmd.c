@@ -1,12 +1,14 @@
 /* `mpbench replay TRACE [--alloc LIST] [--repeat N] --out DIR`: the trace's
  * calls replayed on each allocator, as `mpbench run --workload trace:TRACE`
- * with the thread column set to the trace's thread count. The results
- * folder is a run's: results.csv (alloc_s, harness_ns_per_call and replay_s
- * in the extra column), timeline.csv, summary, plots, report. A trace that
- * is not whole is refused before anything runs. */
+ * with the thread column set to the trace's thread count (mpb_cli_run with
+ * those options). The results folder is a run's: results.csv (alloc_s,
+ * harness_ns_per_call and replay_s in the extra column), timeline.csv,
+ * summary, plots, report. A trace that is not whole is refused before
+ * anything runs. */
 #include "cli/commands.h"
-#include "trace/trace_read.h"
+#include "cli/run_opts.h"
 #include "common/util.h"
+#include "trace/trace_read.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -42,61 +44,74 @@ static const char replay_help[] =
     "beside it; the timeline marks where each replay starts (after loading).\n"
     "Exit: as mpbench run; 2 also when TRACE is corrupt, unreadable or empty.\n";
 
-int mpb_cmd_replay(int argc, char **argv) {
+/* The options into o and after (mpb_cli_run_option checks the values).
+ * Returns 0, -1 after --help, or 2. */
+static int parse_args(int argc, char **argv, mpb_run_opts_t *o, mpb_cli_after_t *after) {
     static const struct option opts[] = {{"alloc", required_argument, 0, 'a'},
                                          {"repeat", required_argument, 0, 'r'},
                                          {"out", required_argument, 0, 'o'},
-                                         {"timeout", required_argument, 0, 'T'},
-                                         {"sample-ms", required_argument, 0, 'S'},
-                                         {"no-report", no_argument, 0, 'N'},
+                                         {"timeout", required_argument, 0, MPB_OPT_TIMEOUT},
+                                         {"sample-ms", required_argument, 0, MPB_OPT_SAMPLE},
+                                         {"no-report", no_argument, 0, MPB_OPT_NOREPORT},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    char *args[32];
-    int n = 0, c, have_out = 0;
-    args[n++] = "run";
+    int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "a:r:o:h", opts, NULL)) != -1) {
-        const char *name = c == 'a'   ? "--alloc"
-                           : c == 'r' ? "--repeat"
-                           : c == 'o' ? "--out"
-                           : c == 'T' ? "--timeout"
-                           : c == 'S' ? "--sample-ms"
-                                      : "--no-report";
         if (c == 'h')
-            return fputs(replay_help, stdout), 0;
+            return fputs(replay_help, stdout), -1;
         if (c == '?')
             return fputs("(see mpbench replay --help)\n", stderr), 2;
-        have_out |= c == 'o';
-        if (n + 2 > 32 - 6) /* room for the workload, threads and NULL */
-            return fputs("mpbench replay: too many options\n", stderr), 2;
-        args[n++] = (char *)name;
-        if (c != 'N')
-            args[n++] = optarg;
+        if (c == 'o')
+            o->out = optarg;
+        else if (c == MPB_OPT_NOREPORT)
+            after->report = 0;
+        else if (mpb_cli_run_option("mpbench replay", c, optarg, o) != 0)
+            return 2;
     }
-    if (optind + 1 != argc || !have_out) {
+    if (optind + 1 != argc || !o->out) {
         fprintf(stderr, "mpbench replay: %s\n(see mpbench replay --help)\n",
-                !have_out ? "--out DIR is required" : "want one TRACE");
+                !o->out ? "--out DIR is required" : "want one TRACE");
         return 2;
     }
+    return 0;
+}
+
+/* The recorded thread count of a whole (or truncated) trace with events;
+ * 0 after a message when it cannot be replayed. */
+static size_t trace_threads(const char *path) {
     mpb_trace_t t;
-    int st = mpb_trace_scan(argv[optind], &t);
-    size_t nth = t.nth;
+    int st = mpb_trace_scan(path, &t);
+    size_t nth = t.nth ? t.nth : 1;
     if ((st != MPB_TRACE_OK && st != MPB_TRACE_TRUNCATED) || !t.nevents) {
         if (st == MPB_TRACE_OK || (st == MPB_TRACE_TRUNCATED && t.nimages))
-            fprintf(stderr, "mpbench replay: cannot replay %s: it holds no events%s%s%s\n",
-                    argv[optind], st ? " (" : "", st ? t.why : "", st ? ")" : "");
+            fprintf(stderr, "mpbench replay: cannot replay %s: it holds no events%s%s%s\n", path,
+                    st ? " (" : "", st ? t.why : "", st ? ")" : "");
         else
-            fprintf(stderr, "mpbench replay: cannot replay %s: trace is %s: %s\n", argv[optind],
+            fprintf(stderr, "mpbench replay: cannot replay %s: trace is %s: %s\n", path,
                     mpb_trace_status_name(st), t.why);
-        mpb_trace_free(&t);
-        return 2;
+        nth = 0;
     }
     mpb_trace_free(&t);
-    char spec[4200], threads[32];
-    mpb_fmt(spec, sizeof spec, "trace:%s", argv[optind]);
-    mpb_fmt(threads, sizeof threads, "%zu", nth ? nth : 1);
-    args[n++] = "--workload", args[n++] = spec;
-    args[n++] = "--threads", args[n++] = threads;
-    args[n] = NULL;
-    return mpb_cmd_run(n, args);
+    return nth;
+}
+
+int mpb_cmd_replay(int argc, char **argv) {
+    mpb_run_opts_t o = MPB_RUN_OPTS_INIT;
+    mpb_cli_after_t after = {.report = 1};
+    int rc = parse_args(argc, argv, &o, &after);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    const char *trace = argv[optind];
+    size_t nth = trace_threads(trace);
+    if (!nth)
+        return 2;
+    char spec[4200], threads[32], cmdline[4096];
+    mpb_fmt(spec, sizeof spec, "trace:%s", trace);
+    mpb_fmt(threads, sizeof threads, "%zu", nth);
+    mpb_cli_cmdline(argc, argv, cmdline, sizeof cmdline);
+    o.workload = spec;
+    o.threads = threads;
+    o.cmdline = cmdline;
+    return mpb_cli_run(&o, &after);
 }

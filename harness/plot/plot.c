@@ -1,4 +1,4 @@
-/* `mpbench plot DIR`: gnuplot PNGs of a results folder in DIR/plots/:
+/* The gnuplot PNGs of a results folder in DIR/plots/ (`mpbench plot DIR`):
  * time_tN.png and rss_tN.png (per workload, normalised to glibc, grouped bars
  * per allocator, error bars = 95% CI of the ratio; one per thread count) and
  * scaling_W.png (ops/s vs threads, one line per allocator; one per workload,
@@ -13,39 +13,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "analysis/cells.h"
-#include "cli/commands.h"
-#include "plot/gnuplot.h"
-#include "common/json.h"
-#include "common/lock.h"
-#include "common/outfmt.h"
-#include "plot/palette.h"
 #include "analysis/scaling.h"
-#include "plot/plot_timeline.h"
+#include "common/outfmt.h"
 #include "common/util.h"
-
-static const char plot_help[] =
-    "usage: mpbench plot DIR\n"
-    "Draws gnuplot PNGs from DIR/results.csv into DIR/plots/:\n"
-    "  time_t<N>.png     time per workload / glibc's, N threads: wall time; for a\n"
-    "                    replay its own time (replay_s); under --measure\n"
-    "                    instructions the instruction count\n"
-    "  alloc_t<N>.png    replays: time inside the allocator (alloc_s) / glibc's\n"
-    "  rss_t<N>.png      peak RSS per workload / glibc's, N threads\n"
-    "  scaling_<W>.png   ops/s vs threads for workload W (when >1 thread count)\n"
-    "  efficiency_<W>.png  per-thread efficiency vs threads for workload W:\n"
-    "                    (ops/s at N / N) / ops/s at the fewest threads, with the\n"
-    "                    ceiling min(N, PUs)/N of the machine in meta.json\n"
-    "  timeline_<W>.png  RSS over time for workload W, a line per allocator\n"
-    "                    (from DIR/timeline.csv; each allocator's first rep at\n"
-    "                    the lowest thread count)\n"
-    "Bars are ratios of medians; error bars are their 95% bootstrap CI. Without\n"
-    "glibc runs the bars are the medians themselves (CI of the median). The y\n"
-    "axis is logarithmic when values span more than 10x. Each plot's data\n"
-    "(.dat) and script (.gp) are written beside it for re-plotting.\n"
-    "Exit: 0 plots written, 1 no plot could be drawn (no ok run with a value)\n"
-    "or gnuplot failed on one, 2 bad input or no gnuplot, 3 the folder is in\n"
-    "use by another mpbench.\n";
+#include "plot/gnuplot.h"
+#include "plot/palette.h"
+#include "plot/plot.h"
+#include "plot/plot_timeline.h"
 
 typedef struct mpb_plotctx {
     const mpb_cellset_t *cs;
@@ -521,37 +495,19 @@ static int plot_all(mpb_plotctx_t *px) {
     return px->failed ? 1 : 0;
 }
 
-int mpb_cmd_plot(int argc, char **argv) {
-    const char *dir;
-    int prc = mpb_parse_dir(argc, argv, plot_help, &dir);
-    if (prc != 0)
-        return prc == 1 ? 0 : 2;
+int mpb_plot_write(const mpb_analysis_t *an) {
     mpb_plotctx_t px = {0};
-    mpb_cellset_t cs;
     if (!(px.term = mpb_gnuplot_png(1200, 600))) {
         fprintf(stderr, "mpbench: cannot run gnuplot (install gnuplot-nox)\n");
         return 2;
     }
-    if (mpb_cells_load(dir, &cs) < 0)
-        return 2;
-    px.cs = &cs;
-    px.normalised = mpb_cells_has_baseline(&cs);
-    char mpath[4200];
-    json_t *meta = mpb_json_load(mpb_path(mpath, sizeof mpath, dir, "meta.json"));
-    px.pus = mpb_scaling_pus(meta);
-    json_decref(meta);
-    snprintf(px.dir, sizeof px.dir, "%s/plots", dir);
-    int rc = mpb_lock_take(dir, "mpbench plot");
-    if (rc != 0) {
-        mpb_cells_free(&cs);
-        return rc < 0 ? 2 : rc;
-    }
-    rc = 2;
-    if (mkdir(px.dir, 0777) < 0 && errno != EEXIST)
+    px.cs = &an->cs;
+    px.normalised = mpb_cells_has_baseline(&an->cs);
+    px.pus = mpb_scaling_pus(an->meta);
+    mpb_path(px.dir, sizeof px.dir, an->dir, "plots");
+    if (mkdir(px.dir, 0777) < 0 && errno != EEXIST) {
         perror(px.dir);
-    else
-        rc = plot_all(&px);
-    mpb_lock_release(dir);
-    mpb_cells_free(&cs);
-    return rc;
+        return 2;
+    }
+    return plot_all(&px);
 }

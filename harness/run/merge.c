@@ -1,9 +1,9 @@
-/* `mpbench merge OUT DIR...`: joins the results folders of shards (run
- * with --shard I/N, possibly on several machines) into one. Rows are
- * read and written again through csvio (a torn last row is dropped),
- * headers must match, meta.json is the first shard's plus "merged_from", and matrix.txt
- * becomes unsharded so `mpbench run --resume OUT` would fill any gap. */
-#include "cli/commands.h"
+/* Joining the results folders of shards (run with --shard I/N, possibly on
+ * several machines) into one: `mpbench merge OUT DIR...` (cli/merge_cmd.c
+ * then analyses OUT). Rows are read and written again through csvio (a
+ * torn last row is dropped), headers must match, meta.json is the first
+ * shard's plus "merged_from", and matrix.txt becomes unsharded so
+ * `mpbench run --resume OUT` would fill any gap. */
 #include "common/csvio.h"
 #include "common/json.h"
 #include "common/lock.h"
@@ -16,28 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static const char merge_help[] =
-    "usage: mpbench merge [--allow-mixed] [--allow-incomplete] OUT DIR...\n"
-    "Joins results folders (shards of one matrix, see `mpbench run --shard I/N`)\n"
-    "into the new folder OUT: results.csv rows concatenated (headers must match),\n"
-    "timeline.csv rows likewise (from the folders that have one),\n"
-    "meta.json of the first DIR with a \"merged_from\" list, matrix.txt unsharded.\n"
-    "Then runs summary, plot and report on OUT and prints OUT/report.md.\n"
-    "The folders must be distinct shards of one run: the same matrix.txt (but\n"
-    "for the shard number), no run (allocator, workload, threads, rep) in two\n"
-    "of them, none being written by a running mpbench, every allocator the\n"
-    "same build in each (refused otherwise: two builds under one name), run on\n"
-    "the same machine (host, CPU model, cores, kernel) with the same allocator\n"
-    "environment, and complete (refused otherwise, unless:)\n"
-    "  --allow-mixed       join shards of other machines or environments: each\n"
-    "                      shard is recorded in meta.json (\"shards\") and the\n"
-    "                      result marked (\"mixed\"; the report says so first)\n"
-    "  --allow-incomplete  join interrupted or unfinished shards: the result's\n"
-    "                      state is \"incomplete\"\n"
-    "OUT must not exist. Exit: 0 done, 2 bad usage, mismatched headers or\n"
-    "folders that are not shards of one run, 3 a folder is in use by another\n"
-    "mpbench, 4 OUT could not be written.\n";
 
 /* Appends the rows (not the header) of DIR/name to out through the CSV
  * writer; the first folder's header is kept in *first and the others must
@@ -138,63 +116,15 @@ static int write_csv(const char *out, char **dirs, int n, const char *name, int 
     return rc;
 }
 
-/* summary, plot and report of OUT (failures are warnings); prints the
- * report's path once it exists. */
-static void analyse(const char *out) {
-    static const char *const names[] = {"summary", "plot", "report"};
-    int (*const cmds[])(int, char **) = {mpb_cmd_summary, mpb_cmd_plot, mpb_cmd_report};
-    int rc = 0;
-    for (int i = 0; i < 3; i++) {
-        char *args[] = {(char *)names[i], (char *)out, NULL};
-        fflush(stdout);
-        mpb_nested++;
-        rc = cmds[i](2, args);
-        mpb_nested--;
-        if (rc != 0)
-            fprintf(stderr, "mpbench merge: warning: `mpbench %s %s` failed (exit %d)\n", names[i],
-                    out, rc);
-    }
-    if (rc == 0 && !mpb_nested)
-        printf("%s/report.md\n", out);
-}
-
-/* Takes --allow-mixed and --allow-incomplete out of argv (kept in o). */
-static int take_options(int *argc, char **argv, mpb_merge_opts_t *o) {
-    int k = 1;
-    memset(o, 0, sizeof *o);
-    for (int i = 1; i < *argc; i++) {
-        if (!strcmp(argv[i], "--allow-mixed"))
-            o->allow_mixed = 1;
-        else if (!strcmp(argv[i], "--allow-incomplete"))
-            o->allow_incomplete = 1;
-        else
-            argv[k++] = argv[i];
-    }
-    *argc = k;
-    argv[k] = NULL;
-    return 0;
-}
-
-int mpb_cmd_merge(int argc, char **argv) {
-    mpb_merge_opts_t mo;
-    take_options(&argc, argv, &mo);
-    int first, rc = mpb_parse_help_only(argc, argv, merge_help, &first);
-    if (rc >= 0)
-        return rc;
-    argc -= first - 1, argv += first - 1; /* argv[1] is OUT from here on */
-    if (argc < 3) {
-        fputs("mpbench merge: want OUT and at least one DIR (see mpbench merge --help)\n", stderr);
-        return 2;
-    }
-    const char *out = argv[1];
+int mpb_merge(const char *out, char **dirs, int n, const mpb_merge_opts_t *mo) {
     struct stat st;
     if (stat(out, &st) == 0) {
         fprintf(stderr, "mpbench merge: %s already exists; choose a new OUT\n", out);
         return 2;
     }
-    rc = mpb_merge_check(argv + 2, argc - 2);
+    int rc = mpb_merge_check(dirs, n);
     if (rc == 0)
-        rc = mpb_merge_check_context(argv + 2, argc - 2, &mo);
+        rc = mpb_merge_check_context(dirs, n, mo);
     if (rc != 0)
         return rc;
     if (mkdir(out, 0755) != 0) {
@@ -203,15 +133,13 @@ int mpb_cmd_merge(int argc, char **argv) {
     }
     if ((rc = mpb_lock_take(out, "mpbench merge")) != 0)
         return rc < 0 ? 4 : rc;
-    rc = write_csv(out, argv + 2, argc - 2, "results.csv", 0);
+    rc = write_csv(out, dirs, n, "results.csv", 0);
     if (rc == 0)
-        rc = write_csv(out, argv + 2, argc - 2, "timeline.csv", 1);
-    if (rc == 0 && (write_meta(out, argv + 2, argc - 2) != 0 || write_matrix(out, argv[2]) != 0)) {
+        rc = write_csv(out, dirs, n, "timeline.csv", 1);
+    if (rc == 0 && (write_meta(out, dirs, n) != 0 || write_matrix(out, dirs[0]) != 0)) {
         fprintf(stderr, "mpbench merge: cannot write into %s: %s\n", out, strerror(errno));
         rc = 4;
     }
-    if (rc == 0)
-        analyse(out);
     mpb_lock_release(out);
     return rc;
 }

@@ -1,4 +1,5 @@
-/* `mpbench merge`'s checks that its input folders are shards of one run. */
+/* `mpbench merge`: joining shard folders into one, and the checks that its
+ * input folders are shards of one run. */
 #ifndef MPB_MERGE_H
 #define MPB_MERGE_H
 
@@ -26,5 +27,12 @@ int mpb_merge_check_context(char **dirs, int n, const mpb_merge_opts_t *o);
  * merged meta.json, with "mixed" (what differs) and "state" ("complete"
  * only when every shard is). */
 void mpb_merge_mark(json_t *meta, char **dirs, int n);
+
+/* Joins the shard folders dirs[0..n) into the new folder out (refused when
+ * it exists, or when the checks above refuse): results.csv and
+ * timeline.csv rows, meta.json (marked), matrix.txt unsharded. Returns 0;
+ * 2 bad input (message printed), MPB_EXIT_BUSY, or 4 when out could not be
+ * written. */
+int mpb_merge(const char *out, char **dirs, int n, const mpb_merge_opts_t *o);
 
 #endif /* MPB_MERGE_H */

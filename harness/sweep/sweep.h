@@ -1,5 +1,5 @@
-/* State shared by the files of `mpbench sweep`: sweep.c (options, the
- * command), sweep_grid.c (grid points and their variant names),
+/* State shared by the files of `mpbench sweep` (its options are parsed by
+ * cli/sweep_cmd.c): sweep.c (builds, the runs, the analysis), sweep_grid.c (grid points and their variant names),
  * sweep_build.c (building variants), sweep_record.c (sweep.csv and the
  * build-failed rows), sweep_data.c (ratios to the default build),
  * sweep_plot.c and sweep_report.c (the analysis of a finished folder). */
@@ -9,10 +9,11 @@
 #include <limits.h>
 #include <stddef.h>
 
-#include "analysis/cells.h"
-#include "common/csvio.h"
+#include "analysis/analysis.h"
 #include "catalog/tunable.h"
+#include "common/csvio.h"
 #include "common/util.h"
+#include "run/run.h"
 
 #define MPB_SWEEP_MAXTUN 4         /* tunables in one grid */
 #define MPB_SWEEP_MAXPTS 512       /* grid points */
@@ -39,7 +40,22 @@ typedef struct mpb_sweep {
     char src[PATH_MAX];   /* source tree (make -C) */
     char build[PATH_MAX]; /* build folder mpbench lives in */
     int jobs;             /* make -j */
+    mpb_run_opts_t run;   /* the runs' options (workloads, threads, repeat, ...) */
+    const char *others;   /* --alloc: allocators run beside the variants, or NULL */
 } mpb_sweep_t;
+
+/* The sweep into s->dir (refused when it holds a run): the grid, its
+ * variants built, the runs (the default build, s->others and every variant
+ * built, as one interleaved matrix), sweep.csv and the build failures
+ * recorded, then mpb_sweep_analyse. Prints the report's path. Returns 0; 1
+ * no variant built or the analysis failed; 2 bad usage; 4 not written; or
+ * the run's exit status. */
+int mpb_sweep_run(mpb_sweep_t *s);
+
+/* The analysis of a sweep folder: summary, plots and report as a run's,
+ * then the sweep's plots and report section, from one load. Returns 0, or
+ * 1 (message printed). */
+int mpb_sweep_analyse(const char *dir);
 
 /* Adds `MPA_X=v1,v2` to the grid; returns 0 or -1 with a message. */
 int mpb_sweep_add_tunable(mpb_sweep_t *s, const char *spec);
@@ -63,8 +79,8 @@ int mpb_sweep_meta(const mpb_sweep_t *s);
 
 /* A finished sweep folder read back: sweep.csv and results.csv's cells. */
 typedef struct mpb_sweepdata {
-    mpb_table_t tab; /* sweep.csv */
-    mpb_cellset_t cs;
+    mpb_table_t tab;         /* sweep.csv */
+    const mpb_cellset_t *cs; /* the folder's cells (its analysis' load) */
     char tun[MPB_SWEEP_MAXTUN][64];
     size_t ntun;
     char dir[PATH_MAX];
@@ -78,7 +94,9 @@ typedef struct mpb_sweepratio {
     size_t n, nref; /* ok runs of the variant and of the default build */
 } mpb_sweepratio_t;
 
-int mpb_sweepdata_load(const char *dir, mpb_sweepdata_t *d);
+/* Reads the sweep.csv of the folder an was loaded from; its cells are an's
+ * (an must outlive d). Returns 0, or -1 with a message. */
+int mpb_sweepdata_load(const mpb_analysis_t *an, mpb_sweepdata_t *d);
 void mpb_sweepdata_free(mpb_sweepdata_t *d);
 /* Allocator name of a sweep.csv row ("mpalloc" or "mpalloc-<variant>"). */
 const char *mpb_sweepdata_alloc(const mpb_sweepdata_t *d, size_t row, char *buf, size_t len);

@@ -118,9 +118,9 @@ static void line_plot(sweep_plots_t *p, size_t k, int mi, int th) {
     }
     for (size_t i = 0; i < nx; i++) {
         fprintf(f, "%g", xs[i]);
-        for (size_t w = 0; w < d->cs.nworkloads; w++) {
+        for (size_t w = 0; w < d->cs->nworkloads; w++) {
             double v =
-                ratio_at(d, k, xs[i], -1, 0, d->cs.workloads[w], th, plot_metrics[mi], &lo, &hi);
+                ratio_at(d, k, xs[i], -1, 0, d->cs->workloads[w], th, plot_metrics[mi], &lo, &hi);
             isnan(v) ? fputs(" ? ? ?", f) : fprintf(f, " %.6g %.6g %.6g", v, lo, hi);
         }
         fputc('\n', f);
@@ -137,14 +137,14 @@ static void line_plot(sweep_plots_t *p, size_t k, int mi, int th) {
     fprintf(s, ")\nset xrange [%g:%g]", nx ? xs[0] - 0.5 : 0, nx ? xs[nx - 1] + 0.5 : 1);
     fputs("\nplot 1 title 'default build (mpalloc)' ", s);
     mpb_palette_line(s, MPB_SWEEP_REF);
-    for (size_t w = 0; w < d->cs.nworkloads; w++)
+    for (size_t w = 0; w < d->cs->nworkloads; w++)
         /* lines here are workloads, not allocators: greys with their own
          * points and dashes, so no colour reads as an allocator's */
         fprintf(s,
                 ", '%s.dat' using 1:%zu:%zu:%zu with yerrorlines lw 2 lc rgb '%s' pt %zu "
                 "dt %zu title '%s'",
                 base, 2 + 3 * w, 3 + 3 * w, 4 + 3 * w, w % 2 ? "#777777" : "#222222", 1 + w % 14,
-                1 + w % 5, d->cs.workloads[w]);
+                1 + w % 5, d->cs->workloads[w]);
     fputc('\n', s);
     fclose(f), fclose(s);
     draw(p, base);
@@ -257,17 +257,17 @@ int mpb_sweep_plot(const mpb_sweepdata_t *d) {
     }
     mpb_path(p.dir, sizeof p.dir, d->dir, "plots");
     mkdir(p.dir, 0755);
-    for (size_t t = 0; t < d->cs.nthreads; t++) {
-        int th = d->cs.threads[t];
+    for (size_t t = 0; t < d->cs->nthreads; t++) {
+        int th = d->cs->threads[t];
         for (int mi = 0; mi < 2; mi++) {
             for (size_t k = 0; k < d->ntun; k++)
                 line_plot(&p, k, mi, th);
-            for (size_t w = 0; d->ntun >= 2 && w < d->cs.nworkloads; w++)
-                heat_map(&p, d->cs.workloads[w], mi, th);
+            for (size_t w = 0; d->ntun >= 2 && w < d->cs->nworkloads; w++)
+                heat_map(&p, d->cs->workloads[w], mi, th);
         }
         pareto_plot(&p, NULL, th);
-        for (size_t w = 0; d->cs.nworkloads > 1 && w < d->cs.nworkloads; w++)
-            pareto_plot(&p, d->cs.workloads[w], th);
+        for (size_t w = 0; d->cs->nworkloads > 1 && w < d->cs->nworkloads; w++)
+            pareto_plot(&p, d->cs->workloads[w], th);
     }
     printf("sweep: %d plot(s) in %s%s\n", p.made, p.dir, p.failed ? " (some failed)" : "");
     return p.failed ? -1 : 0;

@@ -76,10 +76,10 @@ static void section_best(FILE *f, const mpb_sweepdata_t *d, int m, int other) {
         "### Best variant per workload: %s\n\n| workload | threads | best variant | "
         "%s / default [95%% CI] | gain | verdict | %s / default |\n|---|---|---|---|---|---|---|\n",
         mpb_metrics[m].title, mpb_metrics[m].title, mpb_metrics[other].title);
-    for (size_t w = 0; w < d->cs.nworkloads; w++)
-        for (size_t t = 0; t < d->cs.nthreads; t++) {
-            const char *wl = d->cs.workloads[w];
-            int th = d->cs.threads[t];
+    for (size_t w = 0; w < d->cs->nworkloads; w++)
+        for (size_t t = 0; t < d->cs->nthreads; t++) {
+            const char *wl = d->cs->workloads[w];
+            int th = d->cs->threads[t];
             mpb_sweepratio_t b = {.ok = 0}; /* best_row fills it when it finds a row */
             long r = best_row(d, wl, th, m, &b);
             if (r < 0) {
@@ -102,10 +102,10 @@ static void section_pareto(FILE *f, const mpb_sweepdata_t *d) {
     fputs("### Pareto front (wall time vs peak RSS, geometric mean over workloads)\n\n"
           "| threads | variant | time / default | RSS / default |\n|---|---|---|---|\n",
           f);
-    for (size_t t = 0; t < d->cs.nthreads; t++)
+    for (size_t t = 0; t < d->cs->nthreads; t++)
         for (size_t r = 0; r < d->tab.nrows; r++) {
             double tm, rss;
-            int th = d->cs.threads[t];
+            int th = d->cs->threads[t];
             if (mpb_sweepdata_pareto(d, r, NULL, th) &&
                 mpb_sweepdata_point(d, r, NULL, th, &tm, &rss) == 0)
                 fprintf(f, "| %d | %s | %s | %s |\n", th, cell(d, r, "variant"),
