@@ -144,6 +144,12 @@ static void section_environment(FILE *f, const json_t *meta) {
                 "- `LD_PRELOAD=%s` was in mpbench's environment and was **not** passed to the "
                 "runs: each run preloaded only the allocator under test and mpbench's probe.\n",
                 pre);
+    const char *sys = mpb_json_get_text(env, "system_preload");
+    if (sys)
+        fprintf(f,
+                "- `/etc/ld.so.preload` named `%s`: the loader preloaded it into every run, "
+                "after the allocator under test and mpbench's probe.\n",
+                sys);
     cpu_policy(f, json_object_get(env, "cpu_frequency"));
     fputc('\n', f);
 }

@@ -82,6 +82,26 @@ static json_t *cpu_frequency(void) {
     return o;
 }
 
+/* The libraries /etc/ld.so.preload names (comments and blanks dropped, one
+ * space between), or "" when it is absent or names none. The loader
+ * preloads them into every process, after LD_PRELOAD's: the system-wide
+ * form of an inherited LD_PRELOAD, which mpbench cannot strip. */
+static void system_preload(char *buf, size_t len) {
+    char *t = mpb_read_file("/etc/ld.so.preload");
+    size_t off = 0;
+    buf[0] = '\0';
+    for (char *save = NULL, *w = t ? strtok_r(t, " \t\n:", &save) : NULL; w;
+         w = strtok_r(NULL, " \t\n:", &save)) {
+        if (*w == '#') { /* a comment runs to the end of its line */
+            strtok_r(NULL, "\n", &save);
+            continue;
+        }
+        if (off < len)
+            off += (size_t)mpb_fmt(buf + off, len - off, "%s%s", off ? " " : "", w);
+    }
+    free(t);
+}
+
 json_t *mpb_env_record(void) {
     json_t *o = json_object(), *vars = json_object();
     for (char **e = environ; e && *e; e++) {
@@ -102,6 +122,10 @@ json_t *mpb_env_record(void) {
         mpb_json_set_text(s, "LD_PRELOAD", pre);
         json_object_set_new(o, "stripped", s);
     }
+    char sys[2048];
+    system_preload(sys, sizeof sys);
+    if (sys[0])
+        mpb_json_set_text(o, "system_preload", sys);
     json_object_set_new(o, "cpu_frequency", cpu_frequency());
     return o;
 }
@@ -129,6 +153,14 @@ void mpb_env_warn(void) {
                 "mpbench: note: the environment sets %s: every run inherits %s (recorded in "
                 "meta.json and the report)\n",
                 list, strchr(list, ' ') ? "them" : "it");
+    char sys[2048];
+    system_preload(sys, sizeof sys);
+    if (sys[0])
+        fprintf(stderr,
+                "mpbench: warning: /etc/ld.so.preload names %s: the loader preloads it into "
+                "every run, after the allocator under test and the probe (recorded in "
+                "meta.json and the report; a malloc of its own is caught by the probe)\n",
+                sys);
 }
 
 int mpb_env_diff(const json_t *a, const json_t *b, char *buf, size_t len) {
@@ -156,6 +188,14 @@ int mpb_env_diff(const json_t *a, const json_t *b, char *buf, size_t len) {
         if (off < len)
             off += (size_t)mpb_fmt(buf + off, len - off, "%s%s=(unset) / %s", off ? "; " : "", k,
                                    json_string_value(v));
+    }
+    const char *sa = mpb_json_get_text(a, "system_preload"),
+               *sb = mpb_json_get_text(b, "system_preload");
+    if (strcmp(sa ? sa : "", sb ? sb : "")) {
+        n++;
+        if (off < len)
+            mpb_fmt(buf + off, len - off, "%s/etc/ld.so.preload %s / %s", off ? "; " : "",
+                    sa ? sa : "(none)", sb ? sb : "(none)");
     }
     return n;
 }
