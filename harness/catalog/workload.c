@@ -188,42 +188,96 @@ const char *mpb_workload_split_named(const char *spec, char *name, size_t len) {
     return spec + n + 1;
 }
 
-/* 1 when the n bytes at p are one of the words that only start the real
- * program (exec, env, nice, time, command, nohup). */
-static int is_prefix_word(const char *p, size_t n) {
+/* 1 when word is one of those that only start the real program (exec,
+ * env, nice, time, command, nohup). */
+static int is_prefix_word(const char *word) {
     static const char *const w[] = {"exec", "env", "nice", "time", "command", "nohup"};
     for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
-        if (strlen(w[i]) == n && !strncmp(p, w[i], n))
+        if (!strcmp(word, w[i]))
             return 1;
     return 0;
 }
 
-/* The command's program name: the first word that is not a variable
- * assignment (X=y), a `cd DIR &&` or a prefix word (env, exec, nice, ...),
- * its folder dropped, made a valid name ("cmd" if none). */
-static void name_from(const char *text, char *buf, size_t len) {
-    const char *p = text;
-    size_t n;
-    for (;; p += n) {
-        p += strspn(p, " \t;&|({");
-        n = strcspn(p, " \t;|&<>()");
-        if (n == 2 && !strncmp(p, "cd", 2)) { /* cd DIR, then its separator */
-            p += n + strspn(p + n, " \t");
-            n = strcspn(p, ";&|");
+enum { SH_END, SH_WORD, SH_OP, SH_REDIR };
+
+/* The next shell token of the text at *pp into buf, as sh reads it: a word
+ * with its quotes ('...', "...") and backslashes resolved ($ expansions are
+ * left as written), or an operator (; & | && || ( ) and their runs) or a
+ * redirection (< > >> <& >& ...: the word after it is its target). *pp
+ * moves past it. Returns SH_END at the end of the text. */
+static int shell_token(const char **pp, char *buf, size_t len) {
+    const char *p = *pp + strspn(*pp, " \t");
+    size_t o = 0;
+    buf[0] = '\0';
+    if (!*p)
+        return *pp = p, SH_END;
+    if (strchr(";&|()<>", *p)) {
+        int redir = *p == '<' || *p == '>';
+        size_t n = redir ? strspn(p, "<>&|") : strspn(p, ";&|") ? strspn(p, ";&|") : 1;
+        mpb_fmt(buf, len, "%.*s", (int)n, p);
+        return *pp = p + n, redir ? SH_REDIR : SH_OP;
+    }
+    for (char q = 0; *p && (q || !strchr(" \t;&|()<>", *p)); p++) {
+        if (!q && (*p == '\'' || *p == '"')) {
+            q = *p;
             continue;
         }
-        if (n && (memchr(p, '=', n) || is_prefix_word(p, n) || p[0] == '-' ||
-                  strspn(p, "0123456789") == n)) /* an option, or a number (nice -n 5) */
+        if (q && *p == q) {
+            q = 0;
             continue;
-        break;
+        }
+        if (*p == '\\' && q != '\'' && p[1] && (!q || strchr("$`\"\\", p[1])))
+            p++;
+        if (o + 1 < len)
+            buf[o++] = *p;
     }
-    const char *slash = p;
-    for (const char *q = p; q < p + n; q++)
-        if (*q == '/')
-            slash = q + 1;
-    size_t k = (size_t)(p + n - slash), j = 0;
-    for (size_t i = 0; i < k && j + 1 < len && j < 40; i++)
-        buf[j++] = isalnum((unsigned char)slash[i]) || strchr("._-", slash[i]) ? slash[i] : '_';
+    buf[o] = '\0';
+    return *pp = p, SH_WORD;
+}
+
+/* 1 when word is a variable assignment (NAME=value, NAME an identifier). */
+static int is_assignment(const char *word) {
+    size_t n = strcspn(word, "=");
+    if (!word[n] || !n || isdigit((unsigned char)word[0]))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)word[i]) && word[i] != '_')
+            return 0;
+    return 1;
+}
+
+void mpb_workload_command_program(const char *text, char *buf, size_t len) {
+    char word[PATH_MAX];
+    const char *p = text;
+    buf[0] = '\0';
+    for (int k; (k = shell_token(&p, word, sizeof word)) != SH_END;) {
+        if (k == SH_REDIR) { /* its target is no program */
+            shell_token(&p, word, sizeof word);
+            continue;
+        }
+        if (k == SH_OP || !word[0] || !strcmp(word, "{") || !strcmp(word, "!") ||
+            is_assignment(word) || is_prefix_word(word) || word[0] == '-' ||
+            strspn(word, "0123456789") == strlen(word)) /* an option, or a number (nice -n 5) */
+            continue;
+        if (!strcmp(word, "cd")) { /* cd DIR, up to its separator */
+            while ((k = shell_token(&p, word, sizeof word)) == SH_WORD || k == SH_REDIR)
+                ;
+            continue;
+        }
+        mpb_copy(buf, len, word);
+        return;
+    }
+}
+
+/* The command's program name: its program (mpb_workload_command_program),
+ * folder dropped, made a valid name ("cmd" if none). */
+static void name_from(const char *text, char *buf, size_t len) {
+    char prog[PATH_MAX];
+    mpb_workload_command_program(text, prog, sizeof prog);
+    const char *slash = strrchr(prog, '/'), *b = slash ? slash + 1 : prog;
+    size_t j = 0;
+    for (size_t i = 0; b[i] && j + 1 < len && j < 40; i++)
+        buf[j++] = isalnum((unsigned char)b[i]) || strchr("._-", b[i]) ? b[i] : '_';
     buf[j] = '\0';
     if (!buf[0] || !isalnum((unsigned char)buf[0])) {
         char was[48];

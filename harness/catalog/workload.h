@@ -39,6 +39,13 @@ int mpb_workload_command(const char *name, const char *text, mpb_workload_t *w);
  * returns NULL (the whole text is the command). */
 const char *mpb_workload_split_named(const char *spec, char *name, size_t len);
 
+/* The program a command line starts first, as sh reads it (quotes and
+ * backslashes resolved), into buf: its first word that is not a variable
+ * assignment (X="a b"), a redirection and its target, an option or a
+ * number, a prefix word (env, exec, nice, time, command, nohup) or a
+ * `cd DIR &&`; "" when there is none. */
+void mpb_workload_command_program(const char *text, char *buf, size_t len);
+
 /* 1 when w's command line mentions {threads}: it then runs at every thread
  * count; a command that does not runs once, at the matrix's first count. */
 int mpb_workload_uses_threads(const mpb_workload_t *w);

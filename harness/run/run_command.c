@@ -94,20 +94,14 @@ static int name_taken(const mpb_run_t *r, size_t n, const char *name) {
     return 0;
 }
 
-/* The program the command starts first (its first word that is not a
- * variable assignment), found on PATH, into buf; "" when not found. */
+/* The program the command starts first (mpb_workload_command_program),
+ * found on PATH, into buf; "" when not found. */
 static void first_program(const char *text, char *buf, size_t len) {
-    const char *p = text;
-    size_t n;
-    buf[0] = '\0';
-    for (;; p += n) {
-        p += strspn(p, " \t");
-        n = strcspn(p, " \t;|&<>()");
-        if (!n || !memchr(p, '=', n))
-            break;
-    }
     char word[PATH_MAX];
-    mpb_fmt(word, sizeof word, "%.*s", (int)n, p);
+    mpb_workload_command_program(text, word, sizeof word);
+    buf[0] = '\0';
+    if (!word[0])
+        return;
     if (strchr(word, '/')) {
         if (access(word, X_OK) == 0)
             mpb_copy(buf, len, word);

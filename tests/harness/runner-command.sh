@@ -2,7 +2,7 @@
 # Any command as a workload: `mpbench run --command 'CMD ARGS'` runs the text
 # as written through sh -c under each allocator (arguments, pipes, a cd to
 # another folder with a relative --out), named by --command-name, NAME=CMD or
-# its program (FOO=bar prog is an environment assignment, not a name); every
+# its program (FOO='b a' 2>&1 prog: an assignment and a redirection, not names); every
 # process it starts is checked (a child defining its own malloc makes the row
 # unverified); ops from `mpbench-ops:` lines, from --ops-from (last match,
 # separators dropped; no match: invalid) or none (time and memory only);
@@ -23,7 +23,7 @@ cd "$tmp" || fail "cd $tmp"
     --command "sort -n $tmp/nums | head -1" \
     --command "counted=$tmp/wl-tiny -t {threads} -s 0.1" \
     --command "cd / && echo 'done 1,234 items'" --command-name ignored-by-rank \
-    --command "FOO=bar sort $tmp/nums" \
+    --command "FOO='b a' 2>&1 sort $tmp/nums" \
     --command "mixed=$tmp/wl-tiny -t 1 -s 0.1 && $tmp/wl-own -t 1 -s 0.1" \
     --ops-from '^1$' --ops-from 'mpbench-ops: ([0-9]+)' --ops-from 'done ([0-9,]+) items' \
     --ops-from 'zzz' --ops-from 'mpbench-ops: ([0-9]+)' \
@@ -45,8 +45,8 @@ w3=$(cut -d, -f3 "$csv" | sort -u | grep -v -e ignored-by-rank -e counted -e mix
 [ "$(row glibc echo 1 1 | cut -d, -f13)" = 1234 ] || fail "ops from --ops-from: $(row glibc echo 1 1)"
 [ "$(row glibc counted 1 1 | cut -d, -f13)" != "" ] || fail "no ops from wl-tiny's mpbench-ops line"
 [ "$(row glibc ignored-by-rank 1 1 | cut -d, -f13)" = 1 ] || fail "ops of sort | head -1: $(row glibc ignored-by-rank 1 1)"
-row glibc sort 1 1 | grep -q ',invalid,.*matched --ops-from' || fail "FOO=bar sort: no invalid row for a regex without match: $(row glibc sort 1 1)"
-grep -q $'^command=sort\tFOO=bar sort' r/matrix.txt || fail "FOO=bar was taken for a name: $(grep command= r/matrix.txt)"
+row glibc sort 1 1 | grep -q ',invalid,.*matched --ops-from' || fail "FOO='b a' sort: no invalid row for a regex without match: $(row glibc sort 1 1)"
+grep -q $'^command=sort\tFOO=\'b a\' 2>&1 sort' r/matrix.txt || fail "FOO='b a' 2>&1 was taken for a name: $(grep command= r/matrix.txt)"
 grep -q '"mixed"' r/meta.json && grep -q '"run_as"' r/meta.json || fail "meta.json lacks the commands"
 
 # A command without ops: time and memory only (empty ops, ok).
