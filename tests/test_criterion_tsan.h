@@ -52,6 +52,16 @@ static inline void mct_end(int code, const char *file, int line, const char *wha
     _exit(code);
 }
 
+/* Prints one printf-style line of the test's own (Criterion's cr_log_*). */
+static inline void mct_log(const char *fmt, ...) {
+    va_list ap;
+    fprintf(stderr, "[----] ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n");
+}
+
 #define cr_assert(cond, ...)                                                            \
     do {                                                                                \
         if (!(cond))                                                                    \
@@ -66,6 +76,8 @@ static inline void mct_end(int code, const char *file, int line, const char *wha
 #define cr_assert_null(p, ...)     cr_assert((p) == NULL, __VA_ARGS__)
 #define cr_assert_not_null(p, ...) cr_assert((p) != NULL, __VA_ARGS__)
 #define cr_skip_test(...)          mct_end(77, __FILE__, __LINE__, "skipped", "" __VA_ARGS__)
+#define cr_log_info(...)           mct_log(__VA_ARGS__)
+#define cr_log_warn(...)           mct_log(__VA_ARGS__)
 
 /* Runs one test in a child; returns 0 pass, 1 fail, 2 crash, 3 skip. */
 static inline int mct_run(const mct_test_t *t) {
