@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <fcntl.h>
@@ -350,35 +351,50 @@ static void on_exit_key(void *unused) {
     exit_handler();
 }
 
-/* Creates the exit key at the highest free key index. glibc (and musl) run
- * each destructor round over the keys in index order, reading every value
- * as they reach it: a thread whose first allocation comes from another
- * key's destructor, even in the last round (where a new value starts no
- * further round), arms this key before the round reaches it, so the handler
- * still runs. Takes every free key for a moment (a pthread_key_create
+/* Key indices below this live in the thread descriptor itself (glibc's
+ * PTHREAD_KEY_2NDLEVEL_SIZE); a value at a higher index goes in a 512-byte
+ * block that pthread_setspecific callocs and thread exit frees. */
+#define MPA_PAL_KEY_INLINE 32
+
+/* Creates the exit key at the highest free key index below 32, or, when
+ * those are all taken, at the highest free one. glibc (and musl) run each
+ * destructor round over the keys in index order, reading every value as
+ * they reach it: a thread whose first allocation comes from a lower key's
+ * destructor, even in the last round (where a new value starts no further
+ * round), arms this key before the round reaches it, so the handler still
+ * runs. Not above 31: a value there lives in a block glibc allocates, and
+ * glibc frees that block at thread exit before it clears its pointer; a
+ * fork in that window leaves the pointer in the child's cached thread
+ * descriptor, and the next thread the child starts on that stack uses the
+ * freed block and frees it again (found by the debug build: "double free
+ * ... (512 requested)", allocated in pthread_setspecific, freed twice in
+ * __nptl_deallocate_tsd). Every mpalloc thread had such a block when the
+ * key was 1023; now only programs with 32 keys of their own do, as under
+ * glibc's malloc. Takes every free key for a moment (a pthread_key_create
  * racing with it on another thread would fail; this runs once, at heap
  * start, before main in practice). glibc's key creation and deletion do not
- * allocate. */
+ * allocate. Returns 0, or -1 when no key is free. */
 int mpa_pal_on_thread_exit(void (*handler)(void)) {
     exit_handler = handler;
     pthread_key_t keys[PTHREAD_KEYS_MAX];
-    size_t n = 0, last = 0;
+    size_t n = 0, pick = 0;
     while (n < PTHREAD_KEYS_MAX && pthread_key_create(&keys[n], on_exit_key) == 0) {
-        if (keys[n] > keys[last])
-            last = n;
+        bool inline_n = keys[n] < MPA_PAL_KEY_INLINE, inline_pick = keys[pick] < MPA_PAL_KEY_INLINE;
+        if (inline_n == inline_pick ? keys[n] > keys[pick] : inline_n)
+            pick = n;
         n++;
     }
     for (size_t i = 0; i < n; i++)
-        if (i != last)
+        if (i != pick)
             pthread_key_delete(keys[i]);
     if (n == 0)
         return -1;
-    exit_key = keys[last];
+    exit_key = keys[pick];
     return 0;
 }
 
-/* Any non-NULL value arms the destructor; setting it may call calloc (glibc:
- * a block for key indices above 31, which the exit key is). */
+/* Any non-NULL value arms the destructor; setting it allocates nothing
+ * while the key is below 32 (see mpa_pal_on_thread_exit). */
 int mpa_pal_thread_exit_arm(void) { return pthread_setspecific(exit_key, (void *)1) == 0 ? 0 : -1; }
 
 int mpa_pal_on_fork(void (*prepare)(void), void (*parent)(void), void (*child)(void)) {
