@@ -8,11 +8,11 @@
  * thousands of objects in flight. */
 #include "wl_common.h"
 
-#define PM_OBJECTS 4096  /* objects per batch */
-#define PM_DEPTH   100   /* batches the stack holds at most */
-#define PM_BATCHES 1200.0/* batches per producer at scale 1 */
+#define PM_OBJECTS 4096   /* objects per batch */
+#define PM_DEPTH   100    /* batches the stack holds at most */
+#define PM_BATCHES 1200.0 /* batches per producer at scale 1 */
 
-static const size_t pm_sizes[] = {8,   12,  16,  24,  32,   48,   64,   96,  128,
+static const size_t pm_sizes[] = {8,   12,  16,  24,  32,  48,   64,   96,  128,
                                   192, 256, 384, 512, 768, 1024, 1536, 2048};
 #define PM_NSIZES (sizeof pm_sizes / sizeof pm_sizes[0])
 
@@ -40,8 +40,7 @@ static struct {
     pthread_cond_t nonempty, nonfull;
     pm_batch_t *top;
     int depth, producers_left;
-} pm = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
-        NULL, 0, 0};
+} pm = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, 0};
 
 typedef struct pm_thread {
     wl_worker_t w;

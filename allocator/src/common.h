@@ -104,44 +104,83 @@ MPA_INLINE size_t mpa_gcd(size_t a, size_t b) {
 
 MPA_INLINE size_t mpa_align_up(size_t x, size_t a) { return (x + a - 1) & ~(a - 1); }
 
-/* ---- spinlock: test-and-test-and-set, yielding after a while ----
- * The word: 0 free, 1 held, 3 held with fork waiting for it, 2 free but
- * kept for fork. Fork's prepare handler takes every lock (mpa_lock_fork):
- * it marks a held lock, and the holder's unlock hands it to fork, so that a
+/* ---- lock: spin briefly, then sleep until the holder wakes us ----
+ * The word: bit 0 (HELD) a thread is inside; bit 1 (FORK) fork waits for
+ * the lock (held) or it is kept for fork (free); bit 2 (SLEEPERS) waiters
+ * may sleep on it. A waiter spins MPA_LOCK_SPINS pauses (a holder that runs
+ * leaves well within that), then sets SLEEPERS and sleeps on the word
+ * through the PAL (a futex on Linux) until an unlock wakes it. A holder can
+ * be descheduled (more threads than cores): its waiters then give their
+ * cores to it instead of spinning and yielding through their time slices.
+ * An unlock clears SLEEPERS and wakes one sleeper, which takes the lock with
+ * SLEEPERS set again (others may still sleep), so its own unlock wakes the
+ * next (Drepper's "Futexes are tricky", mutex 3). The kernel PAL cannot
+ * sleep: there a wait is a spin, as a holder runs with preemption off.
+ * Fork's prepare handler takes every lock (mpa_lock_fork): it marks a held
+ * lock, and the holder's unlock hands it to fork (free but kept for fork,
+ * waking every sleeper so that fork is sure to be among them), so that a
  * thread taking the same lock over and over (a hot mspace) cannot starve
  * fork (tens of seconds on a busy 2-core machine with plain test-and-set).
  *
- * Why 2 and 3 never stay (the handover; tests/unit/fork_lock_model.c
- * checks it over every interleaving of a small model): only a fork in
- * mpa_lock_for_fork writes 3 (over 1), and it loops until it takes the
- * lock; only the holder moves the word off 3 (to 2, in mpa_unlock), and
- * only a fork waiting for the lock moves it off 2 (to 1: that fork holds
- * it). So 2 and 3 last only while some fork waits, provided that
+ * Why FORK never stays (the handover; tests/unit/fork_lock_model.c checks
+ * the protocol's fork part over every interleaving of a small model, where
+ * 3 is HELD|FORK and 2 is FORK alone): only a fork in mpa_lock_for_fork sets
+ * FORK (over HELD), and it loops until it takes the lock; only the holder
+ * moves the word off HELD|FORK (to FORK, in mpa_unlock), and only a fork
+ * waiting for the lock moves it off FORK (to HELD: that fork holds it). So
+ * FORK lasts only while some fork waits, provided that
  *   (a) a fork releases (parent) or resets (child) exactly the locks its
  *       prepare took: a list of locks (cores, mspace records) grows only
  *       under a lock that fork takes before walking the list and releases
  *       after its last walk of it, i.e. in the reverse order of prepare;
  *   (b) nobody overwrites a lock word that is reachable by fork (a reused
  *       structure keeps its lock: mpa_backend_init_in);
- *   (c) nobody unlocks a lock it does not hold: mpa_unlock hands the lock
- *       to fork only when the word reads 3 (an unlock of a free lock used
- *       to store 2 into it, kept for a fork that never came, for good).
+ *   (c) nobody unlocks a lock it does not hold (asserted): an unlock of a
+ *       free lock leaves the word as it is, never kept for a fork that
+ *       did not ask.
+ * SLEEPERS changes none of this: it rides along, and an unlock that sees it
+ * wakes (every sleeper when it hands the lock to fork).
  * Two forks at once (glibc drops its atfork lock around each handler)
  * meet at the first lock of the order: the second waits there, holding
  * nothing, until the first releases it in its parent step. */
 typedef struct mpa_lock {
-    atomic_int held; /* bit 0: some thread is inside; bit 1: fork waits */
+    atomic_int held; /* MPA_LOCK_HELD | MPA_LOCK_FORK | MPA_LOCK_SLEEPERS */
 } mpa_lock_t;
 
 #define MPA_LOCK_INIT \
     { 0 }
 
-/* One step of waiting for a lock: a pause, or a yield after 128 of them. */
-MPA_INLINE void mpa_lock_wait(unsigned *spins) {
-    if (++*spins > 128)
-        mpa_pal_yield();
-    else
-        __builtin_ia32_pause();
+enum { MPA_LOCK_HELD = 1, MPA_LOCK_FORK = 2, MPA_LOCK_SLEEPERS = 4 };
+
+/* Pauses a waiter spins before it sleeps (about a microsecond or two). */
+#define MPA_LOCK_SPINS 128
+
+/* Waits for l and takes it; `fork` is fork's acquire (mpa_lock_for_fork),
+ * which may take a lock kept for it and marks a held one. Rarely called
+ * (contention): out of line, one copy per file. */
+static __attribute__((noinline, unused)) void mpa_lock_slow(mpa_lock_t *l, bool fork) {
+    bool slept = false;
+    for (unsigned spins = 0;;) {
+        int w = atomic_load_explicit(&l->held, memory_order_relaxed);
+        bool takable = !(w & MPA_LOCK_HELD) && (fork || !(w & MPA_LOCK_FORK));
+        if (takable) {
+            int want = MPA_LOCK_HELD | (w & MPA_LOCK_SLEEPERS) | (slept ? MPA_LOCK_SLEEPERS : 0);
+            if (atomic_compare_exchange_weak_explicit(&l->held, &w, want, memory_order_acquire,
+                                                      memory_order_relaxed))
+                return;
+        } else if (fork && !(w & MPA_LOCK_FORK)) {
+            atomic_compare_exchange_weak_explicit(&l->held, &w, w | MPA_LOCK_FORK,
+                                                  memory_order_relaxed, memory_order_relaxed);
+        } else if (spins < MPA_LOCK_SPINS) {
+            spins++;
+            __builtin_ia32_pause();
+        } else if ((w & MPA_LOCK_SLEEPERS) || atomic_compare_exchange_weak_explicit(
+                                                  &l->held, &w, w | MPA_LOCK_SLEEPERS,
+                                                  memory_order_relaxed, memory_order_relaxed)) {
+            mpa_pal_wait(&l->held, w | MPA_LOCK_SLEEPERS);
+            slept = true;
+        }
+    }
 }
 
 /* The thread that forks holds every lock from the allocator's prepare
@@ -161,16 +200,13 @@ MPA_INLINE bool mpa_lock_forking_here(void) {
 }
 
 MPA_INLINE void mpa_lock(mpa_lock_t *l) {
-    for (unsigned spins = 0;;) {
-        int free = 0;
-        if (atomic_compare_exchange_weak_explicit(&l->held, &free, 1, memory_order_acquire,
-                                                  memory_order_relaxed))
-            return;
-        if (mpa_lock_forking_here())
-            return; /* held for this thread's fork */
-        while (atomic_load_explicit(&l->held, memory_order_relaxed) != 0)
-            mpa_lock_wait(&spins);
-    }
+    int free = 0;
+    if (MPA_LIKELY(atomic_compare_exchange_weak_explicit(
+            &l->held, &free, MPA_LOCK_HELD, memory_order_acquire, memory_order_relaxed)))
+        return;
+    if (mpa_lock_forking_here())
+        return; /* held for this thread's fork */
+    mpa_lock_slow(l, false);
 }
 
 /* Takes the lock if it is free at once; true when taken. */
@@ -179,8 +215,8 @@ MPA_INLINE bool mpa_trylock(mpa_lock_t *l) {
     if (mpa_lock_forking_here())
         return true;
     return atomic_load_explicit(&l->held, memory_order_relaxed) == 0 &&
-           atomic_compare_exchange_strong_explicit(&l->held, &free, 1, memory_order_acquire,
-                                                   memory_order_relaxed);
+           atomic_compare_exchange_strong_explicit(&l->held, &free, MPA_LOCK_HELD,
+                                                   memory_order_acquire, memory_order_relaxed);
 }
 
 /* Adds 1 to a counter only its lock holder writes: a relaxed load and
@@ -190,36 +226,35 @@ MPA_INLINE void mpa_count1(_Atomic uint64_t *c) {
                           memory_order_relaxed);
 }
 
-/* Releases l; to fork when it waits for l (the word then reads 3: only the
- * holder moves it off 3). A word of 0 or 2 means l was not held, a bug
- * (asserted): it is left as it is, never turned into 2 for a fork that
- * did not ask. */
+/* The unlock of a lock with sleepers or fork waiting: frees it (kept for
+ * fork when fork waits) and wakes one sleeper (every one for fork). A word
+ * without HELD means l was not held, a bug (asserted): it is left as it is. */
+static __attribute__((noinline, unused)) void mpa_unlock_slow(mpa_lock_t *l) {
+    int w = atomic_load_explicit(&l->held, memory_order_relaxed);
+    MPA_ASSERT(1, w & MPA_LOCK_HELD);
+    if (!(w & MPA_LOCK_HELD))
+        return;
+    while (!atomic_compare_exchange_weak_explicit(&l->held, &w, w & MPA_LOCK_FORK,
+                                                  memory_order_release, memory_order_relaxed))
+        ;
+    if (w & MPA_LOCK_SLEEPERS)
+        mpa_pal_wake(&l->held, (w & MPA_LOCK_FORK) != 0);
+}
+
+/* Releases l: to fork when it waits for l, waking a sleeper if any. */
 MPA_INLINE void mpa_unlock(mpa_lock_t *l) {
     if (mpa_lock_forking_here())
         return; /* fork's handlers release it */
-    int held = 1;
+    int held = MPA_LOCK_HELD;
     if (MPA_LIKELY(atomic_compare_exchange_strong_explicit(&l->held, &held, 0, memory_order_release,
                                                            memory_order_relaxed)))
         return;
-    MPA_ASSERT(1, held == 3);
-    if (held == 3)
-        atomic_store_explicit(&l->held, 2, memory_order_release);
+    mpa_unlock_slow(l);
 }
 
 /* Fork's acquire: takes l when free or kept for it; else marks it so that
  * its holder's unlock keeps it for fork. */
-MPA_INLINE void mpa_lock_for_fork(mpa_lock_t *l) {
-    for (unsigned spins = 0;;) {
-        int w = atomic_load_explicit(&l->held, memory_order_relaxed);
-        if ((w == 0 || w == 2) && atomic_compare_exchange_weak_explicit(
-                                      &l->held, &w, 1, memory_order_acquire, memory_order_relaxed))
-            return;
-        if (w == 1)
-            atomic_compare_exchange_weak_explicit(&l->held, &w, 3, memory_order_relaxed,
-                                                  memory_order_relaxed);
-        mpa_lock_wait(&spins);
-    }
-}
+MPA_INLINE void mpa_lock_for_fork(mpa_lock_t *l) { mpa_lock_slow(l, true); }
 
 /* Reinitialises a lock in a fork child, where its holder no longer exists. */
 MPA_INLINE void mpa_lock_reset(mpa_lock_t *l) {

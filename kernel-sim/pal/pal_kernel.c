@@ -102,9 +102,26 @@ size_t mpa_pal_commit_limit(void) { return SIZE_MAX; }
 
 uint64_t mpa_pal_time_ms(void) { return ks_time_ms(); }
 
-/* Spinning on a lock: with at most one simulated CPU per core a pause would
- * do; with more, the holder may be descheduled, so give the core away. */
-void mpa_pal_yield(void) { sched_yield(); }
+/* Lock waits spin: a kernel CPU holds the allocator's locks with preemption
+ * off, so the holder is running and leaves soon; sleeping would be wrong
+ * (and impossible with interrupts off). A wait is a burst of pauses while
+ * the word is unchanged. Only because the simulated CPUs are host threads,
+ * which may outnumber the host's cores, does a burst that saw no change end
+ * by giving the core away, as ks_spin_lock does. */
+void mpa_pal_wait(_Atomic int *word, int expected) {
+    for (unsigned i = 0; i < 256; i++) {
+        if (atomic_load_explicit(word, memory_order_relaxed) != expected)
+            return;
+        __builtin_ia32_pause();
+    }
+    sched_yield();
+}
+
+/* Nothing sleeps: nothing to wake. */
+void mpa_pal_wake(_Atomic int *word, int all) {
+    (void)word;
+    (void)all;
+}
 
 void mpa_pal_sleep_ms(unsigned ms) {
     ks_might_sleep();

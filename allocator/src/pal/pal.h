@@ -140,8 +140,17 @@ void mpa_pal_park(uint32_t *word, uint32_t expected, unsigned timeout_ms);
  * destructors, after exit). Both keep errno. */
 void mpa_pal_unpark(uint32_t *word);
 
-/* Gives the CPU away briefly while spinning on a lock. */
-void mpa_pal_yield(void);
+/* A lock waiter that spun long enough: sleeps while *word still reads
+ * `expected` (returns at once when it does not), until mpa_pal_wake on the
+ * same word, or spuriously; the caller looks at the word again either way.
+ * A platform whose lock holders cannot be descheduled (a kernel that runs
+ * them with preemption off) spins instead: it returns after a pause.
+ * Never allocates; errno is preserved. */
+void mpa_pal_wait(_Atomic int *word, int expected);
+
+/* Wakes one thread sleeping in mpa_pal_wait on word (every one when all is
+ * nonzero). Never allocates; errno is preserved. */
+void mpa_pal_wake(_Atomic int *word, int all);
 
 /* ---- threads and processes. A platform without one of these facilities
  * (the simulated kernel: its CPUs never exit, nothing forks, no thread of

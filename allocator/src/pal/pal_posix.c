@@ -244,7 +244,18 @@ uint64_t mpa_pal_time_ms(void) {
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-void mpa_pal_yield(void) { sched_yield(); }
+/* Lock sleeps are private futexes: the words live in this process. */
+void mpa_pal_wait(_Atomic int *word, int expected) {
+    int saved = errno;
+    syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
+    errno = saved;
+}
+
+void mpa_pal_wake(_Atomic int *word, int all) {
+    int saved = errno;
+    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, all ? INT_MAX : 1, NULL, NULL, 0);
+    errno = saved;
+}
 
 int mpa_pal_protect(void *p, size_t size, int access) {
     return mprotect(p, size, access ? PROT_READ | PROT_WRITE : PROT_NONE);
