@@ -5,7 +5,7 @@
 # prints one `mpbench-ops: N` line (large-loop also its live peak), the same
 # N on both allocators and on a second run, the closed form where there is
 # one; --help exits 0, bad options 2. larson-sized must find the preloaded
-# allocator's sized delete when it has one (libmpalloc-checked does).
+# allocator's sized delete when it has one (every libmpalloc build).
 # Usage: workloads-patterns.sh BUILD
 set -uo pipefail
 build=${1:?usage: $0 BUILD}
@@ -52,10 +52,11 @@ for name in remote-random pareto larson-sized prodcons-mixed large-loop; do
     [ "$rc" = 2 ] || fail "$name -s x exited $rc, want 2"
 done
 
-# Sized delete resolves to the preloaded allocator's own when it has one.
-checked="$build/lib/libmpalloc-checked.so"
-if [ -f "$checked" ]; then
-    e=$(LD_PRELOAD=$checked "$build/bin/wl-larson-sized" -v -s "$scale" 2>&1 >/dev/null)
-    grep -q "sized delete from .*libmpalloc-checked.so" <<<"$e" || fail "larson-sized -v under checked: $e"
-fi
+# Sized delete resolves to the preloaded allocator's own when it has one
+# (every libmpalloc build defines the C++ operators).
+for l in "$lib" "$build/lib/libmpalloc-checked.so"; do
+    [ -f "$l" ] || continue
+    e=$(LD_PRELOAD=$l "$build/bin/wl-larson-sized" -v -s "$scale" 2>&1 >/dev/null)
+    grep -q "sized delete from .*$(basename "$l")" <<<"$e" || fail "larson-sized -v under $l: $e"
+done
 echo "ok"
