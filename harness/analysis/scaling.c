@@ -174,6 +174,51 @@ static void binding_note(FILE *f, const json_t *meta) {
         fputs(".\n\n", f);
 }
 
+/* "| wl | N | ideal | alloc: N/... |" rows for the oversubscribed counts:
+ * the slowdown 1/E(N) of each thread against alone, beside N / PUs, what it
+ * would be if no thread waited for another (16 threads on 2 PUs: 8). */
+static void oversub_table(FILE *f, const mpb_cellset_t *cs, int pus) {
+    int over = 0;
+    for (size_t t = 1; t < cs->nthreads; t++)
+        over |= pus > 0 && cs->threads[t] > pus;
+    if (!over)
+        return;
+    fprintf(f,
+            "### Oversubscribed: slowdown per thread\n\n"
+            "1/E(N), how many times longer each thread's share took than alone (for\n"
+            "N-copy workloads: time(N)/time(%d)), against *ideal* = N / %d, the\n"
+            "slowdown of threads that only share the %d hardware threads and never\n"
+            "wait for one another. Entries: median [95%% bootstrap CI].\n\n"
+            "| workload | threads | ideal |",
+            cs->threads[0], pus, pus);
+    for (size_t a = 0; a < cs->nallocs; a++)
+        fprintf(f, " %s |", cs->allocs[a]);
+    fputs("\n|---|---:|---:|", f);
+    for (size_t a = 0; a < cs->nallocs; a++)
+        fputs("---:|", f);
+    fputc('\n', f);
+    for (size_t w = 0; w < cs->nworkloads; w++)
+        for (size_t t = 1; t < cs->nthreads; t++) {
+            int n = cs->threads[t];
+            if (n <= pus)
+                continue;
+            fprintf(f, "| %s | %d | %s |", cs->workloads[w], n, mpb_fmt_ratio((double)n / pus).s);
+            for (size_t a = 0; a < cs->nallocs; a++) {
+                mpb_ratio_t e;
+                if (mpb_scaling_eff(cs, cs->allocs[a], cs->workloads[w], n, &e) < 0 ||
+                    !(e.ratio > 0))
+                    fputs(" - |", f);
+                else if (isnan(e.lo) || !(e.lo > 0))
+                    fprintf(f, " %s |", mpb_fmt_ratio(1 / e.ratio).s);
+                else
+                    fprintf(f, " %s [%s, %s] |", mpb_fmt_ratio(1 / e.ratio).s,
+                            mpb_fmt_ratio(1 / e.hi).s, mpb_fmt_ratio(1 / e.lo).s);
+            }
+            fputc('\n', f);
+        }
+    fputc('\n', f);
+}
+
 void mpb_scaling_report(FILE *f, const mpb_cellset_t *cs, const json_t *meta) {
     if (cs->nthreads < 2 || !cs->present[MPB_M_OPS])
         return;
@@ -184,6 +229,7 @@ void mpb_scaling_report(FILE *f, const mpb_cellset_t *cs, const json_t *meta) {
     binding_note(f, meta);
     for (size_t w = 0; w < cs->nworkloads; w++)
         workload_table(f, cs, cs->workloads[w], pus);
+    oversub_table(f, cs, pus);
     fputs("Plots: `plots/efficiency_<workload>.png` (E(N), one line per allocator, the\n"
           "ceiling dashed) and `plots/scaling_<workload>.png` (ops/s).\n\n",
           f);

@@ -2,7 +2,7 @@
 # Per-thread efficiency on a fixture with known ops/s: the report's "Thread
 # scaling" table must hold E(N) = (ops/s at N / N) / ops/s at 1 exactly, the
 # ceiling min(N, PUs)/N from meta.json ("?" when meta.json has no PUs), the
-# binding line; `mpbench plot` must write efficiency_<W>.png with its data.
+# binding line, the oversubscribed slowdown 1/E(N) against N/PUs; `mpbench plot` must write efficiency_<W>.png with its data.
 # One thread count: no section, no efficiency plot. Usage: scaling-efficiency.sh BUILD
 set -uo pipefail
 mpb="${1:?usage: $0 BUILD}/bin/mpbench"
@@ -50,6 +50,13 @@ for row in '| 2 | 1.00 | 0.80 [0.80, 0.80] | 1.00 [1.00, 1.00] |' \
 $(sed -n '/^### wc/,/^Plots/p' "$r")"
 done
 grep -qF 'Thread counts above 2 are oversubscribed' "$r" || fail "no oversubscription note"
+# The slowdown table: 1/E(N) against N / PUs, oversubscribed counts only.
+for row in '| wc | 4 | 2.00 | 2.00 [2.00, 2.00] | 2.00 [2.00, 2.00] |' \
+           '| wc | 8 | 4.00 | 4.00 [4.00, 4.00] | 16.00 [16.00, 16.00] |'; do
+    grep -qF "$row" "$r" || fail "slowdown row missing: $row
+$(sed -n '/^### Oversubscribed/,/^Plots/p' "$r")"
+done
+sed -n '/^### Oversubscribed/,/^Plots/p' "$r" | grep -q '^| wc | 2 |' && fail "slowdown row for 2 threads on 2 PUs"
 grep -qF '8 threads: all 2 PUs (oversubscribed 4x)' "$r" || fail "no binding line"
 p="$d/plots/efficiency_wc"
 [ "$(head -c 4 "$p.png" | tail -c 3)" = PNG ] || fail "no efficiency_wc.png"
