@@ -484,7 +484,6 @@ void mpa_backend_lock(mpa_backend_t *b) {
 
 void mpa_backend_tick_in(mpa_backend_t *b) {
     uint64_t now = mpa_pal_time_ms();
-    atomic_fetch_add_explicit(&b->decay_checks, 1, memory_order_relaxed);
     if (!decay_due(b, now))
         return;
     mpa_backend_lock(b);
@@ -1043,7 +1042,10 @@ void *mpa_backend_alloc(unsigned order, bool *zeroed) {
 void mpa_backend_free(void *p, unsigned order) {
     mpa_backend_free_in(&mpa_backend_global, p, order);
 }
-void mpa_backend_tick(void) { mpa_backend_tick_in(&mpa_backend_global); }
+void mpa_backend_tick(void) {
+    atomic_fetch_add_explicit(&mpa_backend_global.decay_checks, 1, memory_order_relaxed);
+    mpa_backend_tick_in(&mpa_backend_global);
+}
 
 void mpa_backend_free_clean(void *p, unsigned order) {
     mpa_backend_t *b = &mpa_backend_global;

@@ -30,7 +30,8 @@ typedef struct mpa_backend {
     _Atomic uint64_t epoch_ms;                /* when the generations last turned */
     _Atomic uint64_t lock_acquired;           /* acquisitions of lock (stats) */
     _Atomic uint64_t lock_contended;          /* ... that found it held and waited */
-    _Atomic uint64_t decay_checks;            /* clock reads for decay (mpa_backend_tick_in) */
+    _Atomic uint64_t decay_checks;            /* clock reads by mpa_backend_tick (the purger;
+                                               * the cores count theirs in their caches) */
     uintptr_t arena_next, arena_end;          /* mspace: the arena not yet handed out (global: 0) */
     void *clean_head[MPA_MAX_ORDER + 1];      /* decommitted free blocks, by order */
     void *dirty_head[2][MPA_MAX_ORDER + 1];   /* committed free blocks, by generation */

@@ -81,6 +81,7 @@ static void turn_locked(mpa_chunkcache_t *cc) {
 }
 
 void mpa_cc_tick(mpa_chunkcache_t *cc) {
+    atomic_fetch_add_explicit(&cc->decay_checks, 1, memory_order_relaxed);
     mpa_backend_tick_in(cc->backend);
     if (atomic_load_explicit(&cc->backend->epoch_ms, memory_order_relaxed) ==
         atomic_load_explicit(&cc->epoch, memory_order_relaxed))

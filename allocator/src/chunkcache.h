@@ -40,8 +40,10 @@ typedef struct mpa_chunkcache {
     _Atomic uint64_t bytes;                               /* bytes held (stats read it unlocked) */
     _Atomic uint64_t hits;                                /* requests served from the cache */
     _Atomic uint64_t refills;                             /* batches taken from the backend */
-    _Atomic uint64_t spills; /* batches given back (full, over budget, decay, drain) */
-    _Atomic uint64_t turns;  /* decay turns */
+    _Atomic uint64_t spills;       /* batches given back (full, over budget, decay, drain) */
+    _Atomic uint64_t turns;        /* decay turns */
+    _Atomic uint64_t decay_checks; /* clock reads of mpa_cc_tick: counted here, on a line of
+                                    * this core's, not in the shared backend */
 } mpa_chunkcache_t;
 
 /* Sets up an empty cache in front of backend b (zeroed memory is fine but

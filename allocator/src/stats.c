@@ -59,12 +59,15 @@ static void subtract_own_free(int64_t live[]) {
     }
 }
 
-/* Global-backend lock and decay counters, and the per-core layer summed
+/* Global-backend lock and decay counters (clock reads: the purger's and
+ * those of the cores on the global backend), and the per-core layer summed
  * over every core (thread, pooled and mspace cores). */
 static void emit_layers(json_out_t *o) {
     mpa_backend_t *b = &mpa_backend_global;
-    uint64_t v[8] = {0};
+    uint64_t v[8] = {0}, checks = atomic_load_explicit(&b->decay_checks, memory_order_relaxed);
     for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next) {
+        if (c->backend == b)
+            checks += atomic_load_explicit(&c->cache.decay_checks, memory_order_relaxed);
         v[0] += atomic_load_explicit(&c->cache.bytes, memory_order_relaxed);
         v[1] += atomic_load_explicit(&c->cache.hits, memory_order_relaxed);
         v[2] += atomic_load_explicit(&c->cache.refills, memory_order_relaxed);
@@ -79,7 +82,7 @@ static void emit_layers(json_out_t *o) {
          "\"decay_checks\":%llu},",
          (unsigned long long)atomic_load_explicit(&b->lock_acquired, memory_order_relaxed),
          (unsigned long long)atomic_load_explicit(&b->lock_contended, memory_order_relaxed),
-         (unsigned long long)atomic_load_explicit(&b->decay_checks, memory_order_relaxed));
+         (unsigned long long)checks);
     emit(o,
          "\"cores\":{\"count\":%llu,\"chunk_cache_bytes\":%llu,\"chunk_cache_hits\":%llu,"
          "\"chunk_cache_refills\":%llu,\"chunk_cache_spills\":%llu,\"decay_turns\":%llu,"
