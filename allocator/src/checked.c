@@ -373,6 +373,8 @@ void mpa_check_sized_free(const void *p, size_t size) {
  * (class size, 0 for large objects); false when a is no heap object's
  * (the slack past a slab's last object, free blocks); reports a freed one. */
 static bool object_of(const char *call, const char *a, const char **start, size_t *n, size_t *c) {
+    if (!mpa_pm_covers(a))
+        return false; /* outside the heap window its entry is another chunk's (an alias) */
     mpa_pm_entry_t *e = mpa_pm_entry(a);
     if (mpa_pm_is_small(e)) {
         unsigned cls = (unsigned)e->small.cls;
