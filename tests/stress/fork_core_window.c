@@ -19,7 +19,7 @@
  *   T: a new thread's first malloc, waiting for the backend's lock (Y)
  *      inside mpa_meta_alloc, its core not yet on the list.
  * The main thread forks: prepare reads the list, then waits for Y's or W's
- * cache lock (the word reads 3). Y goes on: T gets the backend lock and
+ * cache lock (the word reads HELD | FORK, 3, maybe with SLEEPERS). Y goes on: T gets the backend lock and
  * joins its core to the list (before the fix; now it waits for the pool
  * lock, which fork holds), while W still holds prepare back. Then W goes
  * on, and fork completes. Checks: the child works, T's malloc returns, and
@@ -109,7 +109,8 @@ static void *thread_t(void *arg) {
 /* A core whose cache lock fork's prepare waits for (word 3), if any. */
 static bool prepare_waits(void) {
     for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
-        if (atomic_load(&c->cache.lock.held) == 3)
+        if ((atomic_load(&c->cache.lock.held) & (MPA_LOCK_HELD | MPA_LOCK_FORK)) ==
+            (MPA_LOCK_HELD | MPA_LOCK_FORK)) /* held, fork waits (asleep or not) */
             return true;
     return false;
 }
