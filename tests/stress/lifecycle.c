@@ -25,6 +25,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -391,10 +392,15 @@ Test(lifecycle, fork_inside_mspace_calls, .timeout = 120) {
  * realloc copying inside it) must not starve fork: its prepare handler marks
  * the lock and takes it at the holder's next unlock. Counted, not timed: the
  * calls the hammer completes between the test's prepare handler (which runs
- * before mpalloc's, registered earlier) and its parent handler (after). */
+ * before mpalloc's, registered earlier) and the fork itself, read in the
+ * child (its copy of the counter is the count when fork took every lock)
+ * and passed back through a shared page. (Read in the parent handler, the
+ * count also held the calls after mpalloc's parent handler released the
+ * locks: a hammer asleep on the mspace's lock, woken there, may take the
+ * forking thread's core on a busy machine before the count is read.) */
 enum { HOT_FORKS = 41 };
 static _Atomic unsigned long hot_calls, calls_at_prepare;
-static unsigned long calls_in_fork[HOT_FORKS];
+static unsigned long *calls_in_fork; /* HOT_FORKS of them, shared with the children */
 static int hot_fork;
 
 static void *hot_hammer(void *unused) {
@@ -411,9 +417,11 @@ static void *hot_hammer(void *unused) {
 
 static void count_prepare(void) { atomic_store(&calls_at_prepare, atomic_load(&hot_calls)); }
 
-static void count_parent(void) {
+static void count_parent(void) { hot_fork++; }
+
+static void count_child(void) {
     if (hot_fork < HOT_FORKS)
-        calls_in_fork[hot_fork++] = atomic_load(&hot_calls) - atomic_load(&calls_at_prepare);
+        calls_in_fork[hot_fork] = atomic_load(&hot_calls) - atomic_load(&calls_at_prepare);
 }
 
 static int cmp_ulong(const void *a, const void *b) {
@@ -427,7 +435,10 @@ Test(lifecycle, fork_is_not_starved_by_a_hot_lock, .timeout = 120) {
 #endif
     shared_ms = create_mspace(0, 1);
     cr_assert_not_null(shared_ms);
-    cr_assert_eq(pthread_atfork(count_prepare, count_parent, NULL), 0);
+    calls_in_fork = mmap(NULL, HOT_FORKS * sizeof *calls_in_fork, PROT_READ | PROT_WRITE,
+                         MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    cr_assert_neq(calls_in_fork, MAP_FAILED);
+    cr_assert_eq(pthread_atfork(count_prepare, count_parent, count_child), 0);
     pthread_t th;
     cr_assert_eq(pthread_create(&th, NULL, hot_hammer, NULL), 0);
     while (atomic_load(&hot_calls) < 100)
