@@ -381,8 +381,9 @@ static void on_exit_key(void *unused) {
  * ... (512 requested)", allocated in pthread_setspecific, freed twice in
  * __nptl_deallocate_tsd). Every mpalloc thread had such a block when the
  * key was 1023; now only programs with 32 keys of their own do, as under
- * glibc's malloc. Takes every free key for a moment (a pthread_key_create
- * racing with it on another thread would fail; this runs once, at heap
+ * glibc's malloc. Takes the free keys up to the first above 31 for a moment
+ * (every free key when none is below; a pthread_key_create racing with it
+ * on another thread would fail; this runs once, at heap
  * start, before main in practice). glibc's key creation and deletion do not
  * allocate. Returns 0, or -1 when no key is free. */
 int mpa_pal_on_thread_exit(void (*handler)(void)) {
@@ -394,6 +395,8 @@ int mpa_pal_on_thread_exit(void (*handler)(void)) {
         if (inline_n == inline_pick ? keys[n] > keys[pick] : inline_n)
             pick = n;
         n++;
+        if (!inline_n && keys[pick] < MPA_PAL_KEY_INLINE)
+            break; /* every free index below 32 seen (they come lowest first) */
     }
     for (size_t i = 0; i < n; i++)
         if (i != pick)
