@@ -46,7 +46,9 @@ Test(command, names_from_the_program) {
         {"env A=1 nice -n 5 gcc -O2 x.c", "gcc"},
         {"exec redis-server --port 0", "redis-server"},
         {"(cd x; ls)", "ls"},
-        {"'odd' x", "cmd-_odd_"},
+        {"'odd' x", "odd"},                             /* quotes resolved, as sh does */
+        {"FOO='b a' 2>&1 sort x", "sort"},              /* a quoted assignment, a redirection */
+        {">out 2>/dev/null \"/usr/bin/tr\" a b", "tr"}, /* redirections first */
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         mpb_workload_t w;
