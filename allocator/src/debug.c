@@ -50,8 +50,9 @@
 #define DBG_WORK_CALL   1024                 /* budget each call adds, in bytes poisoned */
 #define DBG_WORK_MAX    ((int64_t)16 << 20)  /* budget a thread may save (and starts with) */
 #define DBG_MAP_COST    ((int64_t)256 << 10) /* an mprotect (about 10 us here), in bytes poisoned */
-#define DBG_LIVE_FOLD   ((int64_t)64 << 10)  /* live-byte changes a thread keeps to itself */
+#define DBG_LIVE_FOLD   ((int64_t)1 << 20)   /* live-byte changes a thread keeps to itself */
 #define DBG_ARENA_BYTES ((size_t)1 << 30)    /* the symbol-lookup child's memory */
+#define DBG_BLOCK_ROUND ((size_t)1 << 20)    /* blocks up to this take a power of two */
 #define DBG_ZERO_SLOTS  65536                /* malloc(0) addresses, 16 bytes apart */
 
 /* ---- object header ---- */
@@ -108,9 +109,10 @@ static size_t resident(const dbg_held_t *q) { return q->h.info & INFO_SHUT ? 0 :
 typedef struct {
     dbg_held_t ring[DBG_RING]; /* oldest first */
     unsigned ring_n;
-    bool pending;     /* ring's newest entry is still to be verified */
-    char *last;       /* the small object allocated last, verified at the next call */
-    dbg_hdr_t last_h; /* its header as written */
+    bool pending;         /* ring's newest entry is still to be verified */
+    char *last;           /* the small object allocated last, verified at the next call */
+    dbg_hdr_t last_h;     /* its header as written */
+    uint64_t last_canary; /* its canary word */
     bool started;
     int64_t work; /* budget, in bytes poisoned */
     int64_t live; /* live bytes not yet folded into dbg_live */
@@ -138,10 +140,9 @@ static _Atomic int64_t dbg_live; /* live bytes, give or take DBG_LIVE_FOLD per t
 static int dbg_arena;            /* symbol-lookup child: allocate from the arena */
 
 /* Each thread's last small allocation, while no call has changed it: its
- * owner claims it (low bit set) to verify it at its next call, and any
- * thread that frees or resizes it first takes it out (verify_last). One
- * slot per cache line, shared by thread numbers equal modulo their count
- * (a clash only skips a verification). */
+ * owner verifies it at its next call, and any thread that frees or resizes
+ * it takes it out first (verify_last). One slot per cache line, shared by
+ * thread numbers equal modulo their count (a clash only skips a check). */
 #define DBG_LAST_SLOTS 256
 static struct {
     _Atomic uintptr_t user;
@@ -407,6 +408,7 @@ static void *small_alloc(dbg_thread_t *t, size_t align, size_t n, bool zero) {
     count_live(t, (int64_t)n);
     t->last = user;
     t->last_h = *hdr_of(user);
+    t->last_canary = canary_of(user);
     atomic_store_explicit(&dbg_last[t->no % DBG_LAST_SLOTS].user, (uintptr_t)user,
                           memory_order_release);
     return user;
@@ -447,6 +449,13 @@ static void desc_set(char *base, char *user, const dbg_hdr_t *h) {
 static void *block_alloc(dbg_thread_t *t, size_t align, size_t n, size_t room, bool zero) {
     size_t page = MPA_PAGE_SIZE, data = block_data(align, room);
     size_t bytes = page + data + page;
+    /* A block up to DBG_BLOCK_ROUND takes its whole power-of-two block (the
+     * core's), so that the core never gives back a reused block's pages
+     * past the object (an madvise, then faults, at almost every allocation
+     * of mixed sizes); the pages before the object are never touched. */
+    if (bytes <= DBG_BLOCK_ROUND)
+        bytes = (size_t)MPA_CHUNK_SIZE
+                << mpa_ceil_log2((bytes + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS);
     /* (after this thread's teardown: from the orphan lists, core.c) */
     dbg_call_t call = call_save();
     char *base = mpa_lists_large(&mpa_local, bytes - 1, 0, false); /* exactly `bytes` */
@@ -745,25 +754,32 @@ static void verify_pending(dbg_thread_t *t) {
         verify_held(q, false); /* reports */
 }
 
-/* The object o is about to change (freed, resized): it is taken out of
- * its allocating thread's last-allocation slot, claimed or not. */
+/* The object o is about to change (freed, resized): first it is taken
+ * out of its allocating thread's last-allocation slot, as a seqlock's
+ * writer bumps its count: the exchange, then a release fence, so that no
+ * write to o that follows can be seen before the slot reads 0 (a compiler
+ * barrier on x86, whose locked exchange orders it already). A slot that
+ * reads another object already moved on from o (this call learnt of o
+ * after its allocation stored it there), and comes back to o only when o
+ * is allocated anew, after this free is long over. */
 static void last_forget(const dbg_obj_t *o) {
     if (o->h.info & INFO_BLOCK)
         return;
     _Atomic uintptr_t *slot = &dbg_last[o->h.alloc_thread % DBG_LAST_SLOTS].user;
-    uintptr_t v = atomic_load_explicit(slot, memory_order_acquire);
-    while ((v & ~(uintptr_t)1) == (uintptr_t)o->user &&
-           !atomic_compare_exchange_weak_explicit(slot, &v, 0, memory_order_acq_rel,
-                                                  memory_order_acquire))
-        ;
+    uintptr_t v = (uintptr_t)o->user;
+    if (atomic_load_explicit(slot, memory_order_relaxed) == v &&
+        atomic_compare_exchange_strong_explicit(slot, &v, 0, memory_order_seq_cst,
+                                                memory_order_relaxed))
+        atomic_thread_fence(memory_order_release);
 }
 
 /* The small object this thread allocated last, at its next call: a copy
  * or a write just past its end or just before its start (memcpy, strcpy
  * into a buffer just made) is found at once. Another thread may free or
- * resize it meanwhile: the thread claims its slot (dbg_last) before reading
- * and reports only if the slot is still claimed after, so no free or
- * resize began in between (they take the slot out first). Reported: a
+ * resize it meanwhile: its slot (dbg_last) is read before and after the
+ * object, as a seqlock's reader does, and a free or resize takes the slot
+ * out before it writes (last_forget); so when the slot still names the
+ * object after, no free or resize had begun when it was read. Reported: a
  * broken canary, or a broken header while the object's canary (keyed with
  * its address, at the end its allocation recorded) still holds. (Not
  * blocks: another thread's free may make their pages inaccessible under
@@ -771,18 +787,23 @@ static void last_forget(const dbg_obj_t *o) {
 static void verify_last(dbg_thread_t *t) {
     char *user = t->last;
     _Atomic uintptr_t *slot = &dbg_last[t->no % DBG_LAST_SLOTS].user;
-    uintptr_t mine = (uintptr_t)user;
     t->last = NULL;
-    if (!atomic_compare_exchange_strong_explicit(slot, &mine, mine | 1, memory_order_acq_rel,
-                                                 memory_order_relaxed))
+    if (atomic_load_explicit(slot, memory_order_acquire) != (uintptr_t)user)
         return; /* freed or resized already (or another thread's slot now) */
+    /* Most often all is as written: the header and the first and last
+     * canary words (a far write past the end, as a short one, breaks one). */
+    size_t n0 = hdr_size(&t->last_h);
+    uint64_t c0, c1;
+    __builtin_memcpy(&c0, user + n0, 8);
+    __builtin_memcpy(&c1, user + n0 + DBG_TAIL - 8, 8);
+    if (hdr_same(hdr_of(user), &t->last_h) && c0 == t->last_canary && c1 == t->last_canary)
+        return;
     const dbg_hdr_t *h = hdr_of(user);
     bool live = hdr_is(h, user, DBG_LIVE);
     size_t n = hdr_size(live ? h : &t->last_h);
     bool broken = !canary_ok(user, n, DBG_TAIL) || (!live && !hdr_is(h, user, DBG_FREED));
-    if (!atomic_compare_exchange_strong_explicit(slot, &(uintptr_t){mine | 1}, 0,
-                                                 memory_order_acq_rel, memory_order_relaxed) ||
-        !broken)
+    atomic_thread_fence(memory_order_acquire);
+    if (!broken || atomic_load_explicit(slot, memory_order_relaxed) != (uintptr_t)user)
         return; /* (a free or resize began meanwhile: what was read may be theirs) */
     about(&t->last_h);
     if (live)

@@ -255,6 +255,18 @@ while IFS=';' read -r name want_checked want_debug fastmode; do
     fi
 done <<<"$cases"
 
+# Without symbol lookup (MPALLOC_SYMBOLS=0, or no libdw) the debug build's
+# site lines give each address's module and offset, for addr2line.
+rc=$({ timeout -k 5 60 env MPALLOC_SYMBOLS=0 LD_PRELOAD="$debug" "$prog" double_free_small >/dev/null 2>"$err"; echo $?; } 2>/dev/null)
+msg=$(cat "$err")
+if [ "$rc" -eq 134 ] && grep -Eq '^    freed by thread 1:$' <<<"$msg" &&
+    grep -Eq '^      #0 0x[0-9a-f]+ \(/.*/misuse\+0x[0-9a-f]+\)$' <<<"$msg"; then
+    echo "  ok    site lines without symbol lookup: module and offset"
+else
+    echo "  FAIL  site lines without symbol lookup (MPALLOC_SYMBOLS=0): $(describe "$rc"); stderr: ${msg:-(empty)}"
+    fails=$((fails + 1))
+fi
+
 for b in checked debug; do
     echo "$b build: ${caught[$b]:-0} of ${total[$b]:-0} misuse cases stopped with an mpalloc message"
 done

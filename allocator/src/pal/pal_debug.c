@@ -360,7 +360,9 @@ void mpa_pal_print_sites(const mpa_pal_site_t *sites, size_t n, void (*child_ini
     int fds[2];
     if (n == 0)
         return;
-    if (pipe2(fds, O_CLOEXEC) != 0) {
+    /* MPALLOC_SYMBOLS=0: addresses, modules and offsets only (no child). */
+    const char *symbols = getenv("MPALLOC_SYMBOLS");
+    if ((symbols != NULL && symbols[0] == '0') || pipe2(fds, O_CLOEXEC) != 0) {
         print_raw(sites, n);
         return;
     }
