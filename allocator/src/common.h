@@ -64,9 +64,11 @@ MPA_HIDDEN void mpa_report_sizes(const char *what, const void *p, size_t class_s
 
 /* The API call in progress, named in reports (hardened builds only: the
  * entry points set it with MPA_CALL; the fast build compiles it away). The
- * debug build also keeps the call's return address and frame (the caller's
- * site, report.c and debug.c): MPA_CALL must be used in the exported
- * function itself, never in a helper it calls. */
+ * debug build also keeps the call's return address and the caller's frame
+ * pointer, as the entry point's frame held it on entry (sites.c walks on
+ * from there; the entry point's own frame is gone by then when it ends in
+ * a tail call): MPA_CALL must be used in the exported function itself,
+ * never in a helper it calls. */
 #if MPA_CHECKED
 MPA_HIDDEN extern __thread const char *mpa_report_call __attribute__((tls_model("initial-exec")));
 #endif
@@ -77,7 +79,7 @@ MPA_HIDDEN extern __thread void *mpa_report_fp __attribute__((tls_model("initial
 MPA_HIDDEN extern void (*mpa_report_hook)(void);
 #define MPA_CALL(name)                                                      \
     (mpa_report_call = (name), mpa_report_ra = __builtin_return_address(0), \
-     mpa_report_fp = __builtin_frame_address(0))
+     mpa_report_fp = *(void *const *)__builtin_frame_address(0))
 #elif MPA_CHECKED
 #define MPA_CALL(name) (mpa_report_call = (name))
 #else

@@ -58,10 +58,13 @@ static site_thread_t *this_thread(void) {
 uint32_t mpa_site_thread(void) { return this_thread()->no; }
 
 /* Return addresses from the frame at fp (its saved frame pointer in word 0,
- * its return address in word 1), innermost first, after `first` (NULL:
- * fp's own return address comes first). Each frame must lie above the
- * last one and below the stack's top, so a broken chain (code without
- * frame pointers) ends the walk without reading outside the stack. */
+ * its return address in word 1), innermost first, after `first`: the
+ * return address of the call whose caller's frame is fp (MPA_CALL), which
+ * must then lie above this walk's own frame; NULL: fp is a frame of this
+ * stack (a fault's). Each frame must lie above the last one and below the
+ * stack's top, so a broken chain (code without frame pointers, whose frame
+ * pointer register holds anything) ends the walk without reading outside
+ * the stack. */
 static bool next_frame(uintptr_t top, uintptr_t fp, uintptr_t next) {
     return next > fp && next + 16 <= top && (next & 7) == 0 && next - fp <= SITE_FRAME_MAX;
 }
@@ -72,12 +75,8 @@ static unsigned walk(uintptr_t top, uintptr_t fp, void *first, void **pc, unsign
         pc[n++] = first;
     if (top == 0 || fp >= top || top - fp > SITE_STACK_MAX || (fp & 7) != 0)
         return n;
-    if (first != NULL) { /* first was fp's own return address */
-        uintptr_t next = ((const uintptr_t *)fp)[0];
-        if (!next_frame(top, fp, next))
-            return n;
-        fp = next;
-    }
+    if (first != NULL && !next_frame(top, (uintptr_t)__builtin_frame_address(0), fp))
+        return n;
     while (n < max) {
         void *ra = ((void *const *)fp)[1];
         if ((uintptr_t)ra < 4096)

@@ -267,6 +267,59 @@ else
     fails=$((fails + 1))
 fi
 
+# Code built with frame pointers: each site goes on past its first frame
+# (the call's caller), through the helpers to main or the thread's start,
+# for the object freed twice and for a write past the end (an entry point
+# that ends in a tail call lost all but the caller before).
+fpdir=$(mktemp -d) || exit 1
+trap 'rm -f "$err"; rm -rf "$fpdir"' EXIT
+fpsrc=$fpdir/frames.c fpbin=$fpdir/frames
+cat >"$fpsrc" <<'SRC'
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+__attribute__((noinline)) char *make_buffer(size_t n) { return malloc(n); }
+__attribute__((noinline)) void drop_buffer(char *p) { free(p); }
+__attribute__((noinline)) void overrun(char *p, size_t n) { memset(p, 'x', n + 1); }
+static void *in_thread(void *arg) {
+    char *p = make_buffer(24);
+    if (arg != NULL) {
+        overrun(p, 24);
+    } else {
+        drop_buffer(p);
+    }
+    drop_buffer(p);
+    return NULL;
+}
+int main(int argc, char **argv) {
+    pthread_t t;
+    (void)argv;
+    if (argc > 2)
+        return in_thread(NULL) != NULL;
+    pthread_create(&t, NULL, in_thread, argc > 1 ? &t : NULL);
+    return pthread_join(t, NULL);
+}
+SRC
+if ! cc -O1 -g -fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-builtin -pthread \
+    -o "$fpbin" "$fpsrc" 2>/dev/null; then
+    echo "  skip  site frames past the caller: no C compiler"
+else
+    for args in "" "x" "x x"; do
+        rc=$({ timeout -k 5 60 env LD_PRELOAD="$debug" "$fpbin" $args >/dev/null 2>"$err"; echo $?; } 2>/dev/null)
+        msg=$(cat "$err")
+        where='in_thread|main'
+        want='freed by'
+        [ "$args" = x ] && want='allocated by'
+        if [ "$rc" -eq 134 ] && grep -A3 "^    $want thread" <<<"$msg" | grep -Eq '^      #1 0x[0-9a-f]+ in ('"$where"')\+' &&
+            grep -A3 '^    allocated by thread' <<<"$msg" | grep -Eq '^      #0 0x[0-9a-f]+ in make_buffer\+'; then
+            echo "  ok    site frames past the caller (frame pointers, args '$args')"
+        else
+            echo "  FAIL  site frames past the caller (frame pointers, args '$args'): $(describe "$rc"); stderr: ${msg:-(empty)}"
+            fails=$((fails + 1))
+        fi
+    done
+fi
+
 for b in checked debug; do
     echo "$b build: ${caught[$b]:-0} of ${total[$b]:-0} misuse cases stopped with an mpalloc message"
 done
