@@ -320,6 +320,34 @@ else
     done
 fi
 
+# C++ functions are named as written (demangled by the program's own C++
+# runtime in the lookup child): a wrong sized delete of a new'd object.
+cat >"$fpdir/sized.cc" <<'SRC'
+#include <new>
+namespace app {
+struct Node { char name[40]; };
+__attribute__((noinline)) Node *make_node() { return new Node; }
+} // namespace app
+int main() {
+    app::Node *n = app::make_node();
+    ::operator delete(n, 72);
+    return 0;
+}
+SRC
+if ! c++ -O1 -g -fsized-deallocation -o "$fpdir/sized" "$fpdir/sized.cc" 2>/dev/null; then
+    echo "  skip  C++ names demangled: no C++ compiler"
+else
+    rc=$({ timeout -k 5 60 env LD_PRELOAD="$debug" "$fpdir/sized" >/dev/null 2>"$err"; echo $?; } 2>/dev/null)
+    msg=$(cat "$err")
+    if [ "$rc" -eq 134 ] && grep -q '(72 passed, 40 requested) in operator delete()$' <<<"$msg" &&
+        grep -A1 '^    allocated by thread 1:$' <<<"$msg" | grep -Eq '^      #0 0x[0-9a-f]+ in app::make_node\(\)\+'; then
+        echo "  ok    C++ names demangled (sized delete of app::make_node()'s object)"
+    else
+        echo "  FAIL  C++ names demangled: $(describe "$rc"); stderr: ${msg:-(empty)}"
+        fails=$((fails + 1))
+    fi
+fi
+
 for b in checked debug; do
     echo "$b build: ${caught[$b]:-0} of ${total[$b]:-0} misuse cases stopped with an mpalloc message"
 done

@@ -237,6 +237,9 @@ typedef struct {
     const char *(*modinfo)(Dwfl_Module *, void ***, Dwarf_Addr *, Dwarf_Addr *, Dwarf_Addr *,
                            Dwarf_Addr *, const char **, const char **);
     Dwfl_Callbacks cb;
+    /* The C++ runtime's demangler, when the program has one loaded
+     * (NULL otherwise: names are printed as the symbol table has them). */
+    char *(*demangle)(const char *, char *, size_t *, int *);
 } dw_t;
 
 /* Loads libdw; false when it is not installed. */
@@ -255,6 +258,7 @@ static bool dw_load(dw_t *dw) {
     memset(&dw->cb, 0, sizeof dw->cb);
     *(void **)&dw->cb.find_elf = dlsym(h, "dwfl_linux_proc_find_elf");
     *(void **)&dw->cb.find_debuginfo = dlsym(h, "dwfl_standard_find_debuginfo");
+    *(void **)&dw->demangle = dlsym(RTLD_DEFAULT, "__cxa_demangle");
     return dw->begin && dw->proc_report && dw->report_end && dw->addrmodule && dw->addrinfo &&
            dw->getsrc && dw->lineinfo && dw->modinfo && dw->cb.find_elf && dw->cb.find_debuginfo;
 }
@@ -272,8 +276,13 @@ static bool dw_frame(const dw_t *dw, Dwfl *d, uintptr_t pc, uintptr_t at, out_t 
     GElf_Sym sym;
     const char *fn = dw->addrinfo(m, at, &off, &sym, NULL, NULL, NULL);
     if (fn != NULL) {
+        int status = -1;
+        /* (its buffer comes from the child's arena: the heap is not touched) */
+        char *plain = fn[0] == '_' && fn[1] == 'Z' && dw->demangle
+                          ? dw->demangle(fn, NULL, NULL, &status)
+                          : NULL;
         put(o, " in ");
-        put(o, fn);
+        put(o, status == 0 && plain != NULL ? plain : fn);
         put(o, "+");
         put_hex(o, off + (pc - at));
     }
