@@ -16,7 +16,8 @@ KS_BENCH    := $(BUILD)/bin/ks-bench
 KS_TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/ks_*.c))
 KS_LIBS     := -lhwloc -lm -pthread
 # ks-bench writes its rows with the harness's CSV writer (one writer in the tree).
-KS_CSV_OBJ  := $(BUILD)/obj/harness/common/csvio.o $(BUILD)/obj/harness/common/util.o
+KS_CSV_OBJ  := $(BUILD)/obj/harness/common/csvio.o $(BUILD)/obj/harness/common/util.o \
+               $(BUILD)/obj/harness/common/schema.o
 
 .PHONY: kernel-sim kernel-sim-tests
 kernel-sim: $(KS_BENCH)

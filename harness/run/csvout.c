@@ -4,6 +4,7 @@
  * no room for is cut off again, so the file always ends with a whole row. */
 #include "run/csvout.h"
 
+#include "common/schema.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -13,11 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char mpb_csv_header[] =
-    "allocator,variant,workload,threads,rep,status,wall_s,user_s,sys_s,"
-    "max_rss_kb,minflt,majflt,ops,ops_per_s,exit_code,signal,task_clock_ms,"
-    "page_faults,ctx_switches,cycles,instructions,cache_misses,"
-    "live_peak_bytes,rss_after_kb,scale,measure,lib,build_id,extra";
+const char *mpb_csv_header(void) { return mpb_schema_header(&mpb_schema_run); }
 
 /* Length of the file up to and including its last newline. */
 static off_t complete_length(int fd) {
@@ -47,9 +44,8 @@ int mpb_csv_open(const char *path, int resume) {
     }
     close(rfd);
     if (keep == 0) {
-        char line[sizeof mpb_csv_header + 1];
-        memcpy(line, mpb_csv_header, sizeof mpb_csv_header - 1);
-        strcpy(line + sizeof mpb_csv_header - 1, "\n");
+        char line[1024];
+        mpb_fmt(line, sizeof line, "%s\n", mpb_csv_header());
         if (mpb_csv_append(fd, line) != 0) {
             int e = errno;
             close(fd);
@@ -62,9 +58,9 @@ int mpb_csv_open(const char *path, int resume) {
 
 int mpb_csv_header_ok(const char *path) {
     char *text = mpb_read_file(path);
-    int ok = !text || !text[0] ||
-             (!strncmp(text, mpb_csv_header, sizeof mpb_csv_header - 1) &&
-              (text[sizeof mpb_csv_header - 1] == '\n' || text[sizeof mpb_csv_header - 1] == '\r'));
+    const char *h = mpb_csv_header();
+    size_t n = strlen(h);
+    int ok = !text || !text[0] || (!strncmp(text, h, n) && (text[n] == '\n' || text[n] == '\r'));
     free(text);
     return ok;
 }

@@ -10,8 +10,9 @@
 #include "measure/child.h"
 #include "common/csvio.h"
 
-/* results.csv's header line (without the newline). */
-extern const char mpb_csv_header[];
+/* results.csv's header line (without the newline): common/schema.h's
+ * mpb_schema_run. */
+const char *mpb_csv_header(void);
 
 /* Opens path for appending. A new file gets the header; when resuming, a
  * last line cut short by a kill is removed first. Returns an fd or -1. */

@@ -6,6 +6,7 @@
  * "sweep" member in meta.json (tunables swept, build failures). */
 #include "run/csvout.h"
 #include "common/json.h"
+#include "common/schema.h"
 #include "catalog/matrix.h"
 #include "common/outfmt.h"
 #include "sweep/sweep.h"
@@ -55,28 +56,19 @@ int mpb_sweep_write_csv(const mpb_sweep_t *s) {
 }
 
 /* A results.csv line for a run that could not happen: the named columns
- * filled, every other column of the header empty. */
+ * filled, every other column empty. */
 static void fail_line(char *buf, size_t len, const mpb_sweep_point_t *p, const char *wl,
                       int threads) {
-    char hdr[1024], *save = NULL, alloc[200], th[16];
-    mpb_copy(hdr, sizeof hdr, mpb_csv_header);
+    char alloc[200], th[16];
     mpb_fmt(alloc, sizeof alloc, "mpalloc-%s", p->name);
     mpb_fmt(th, sizeof th, "%d", threads);
-    size_t off = 0;
-    int first = 1;
-    for (char *c = strtok_r(hdr, ",", &save); c; c = strtok_r(NULL, ",", &save), first = 0) {
-        const char *v = !strcmp(c, "allocator")  ? alloc
-                        : !strcmp(c, "variant")  ? p->name
-                        : !strcmp(c, "workload") ? wl
-                        : !strcmp(c, "threads")  ? th
-                        : !strcmp(c, "rep")      ? "1"
-                        : !strcmp(c, "status")   ? "build-failed"
-                        : !strcmp(c, "measure")  ? "time"
-                        : !strcmp(c, "extra")    ? p->message
-                                                 : "";
-        mpb_csv_field(buf, len, &off, v, first);
-    }
-    mpb_fmt(buf + off, len - off, "\n");
+    const char *v[MPB_NCOLS] = {
+        [MPB_COL_ALLOCATOR] = alloc, [MPB_COL_VARIANT] = p->name,
+        [MPB_COL_WORKLOAD] = wl,     [MPB_COL_THREADS] = th,
+        [MPB_COL_REP] = "1",         [MPB_COL_STATUS] = "build-failed",
+        [MPB_COL_MEASURE] = "time",  [MPB_COL_EXTRA] = p->message,
+    };
+    mpb_schema_row(&mpb_schema_run, v, buf, len);
 }
 
 /* The failed point's rows for every workload and thread count of m. */

@@ -11,7 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "common/csvio.h" /* the harness's one CSV writer (RFC 4180 quoting) */
+#include "common/csvio.h"  /* the harness's one CSV writer (RFC 4180 quoting) */
+#include "common/schema.h" /* results.csv's columns, shared with mpbench */
 #include "ks_bench.h"
 #include "ks_cpu.h"
 #include "ks_kernel.h"
@@ -38,13 +39,10 @@ typedef struct ks_opts {
 } ks_opts_t;
 
 /* The rows are mpbench's results.csv (DESIGN: "kernel-sim runs use the same
- * format"): the contract's columns first, the workload being the test and
- * threads the simulated CPUs; the columns a user-space run fills from rusage
- * stay empty; the kernel-path measurements follow as extra columns. */
-static const char ks_header[] =
-    "allocator,variant,workload,threads,rep,status,wall_s,user_s,sys_s,max_rss_kb,minflt,"
-    "majflt,ops,ops_per_s,size,cycles_per_op,ns_per_op,empty_loop_cycles,pages_held,"
-    "bytes_live,held_per_live,frames_mapped,tsc_ghz,cores,oversubscribed,measure\n";
+ * format"): the columns are harness/common/schema.h's mpb_schema_kernel, the
+ * contract's first (the workload being the test, threads the simulated
+ * CPUs; the columns a user-space run fills from rusage stay empty), then
+ * the kernel-path measurements. */
 
 static void ks_usage(FILE *f) {
     fputs("usage: ks-bench [--alloc LIST] [--test LIST] [--size LIST] [--cpus LIST]\n"
@@ -82,44 +80,34 @@ static void ks_cells(ks_opts_t *o, const char **tests, int nt, const size_t *siz
     }
 }
 
-/* Number of results.csv columns (ks_header). */
-enum { KS_NCOLS = 26 };
-
 /* One results.csv row; size is empty for churn (it mixes sizes itself). */
 static void ks_write_row(FILE *f, const char *alloc, const ks_cell_t *c, int cpus, int rep,
                          const ks_bench_row_t *r, int oversub) {
-    char num[14][32];
-    const char *v[KS_NCOLS] = {alloc, "kernel", c->test, num[0], num[1], r->status};
-    snprintf(num[0], sizeof num[0], "%d", cpus);
-    snprintf(num[1], sizeof num[1], "%d", rep + 1);
-    num[2][0] = num[3][0] = '\0';
+    char num[KS_NCOLS][32] = {{0}};
+    const char *v[KS_NCOLS] = {[MPB_COL_ALLOCATOR] = alloc,
+                               [MPB_COL_VARIANT] = "kernel",
+                               [MPB_COL_WORKLOAD] = c->test,
+                               [MPB_COL_STATUS] = r->status,
+                               [KS_COL_MEASURE] = "kernel-sim"};
+    snprintf(num[MPB_COL_THREADS], 32, "%d", cpus);
+    snprintf(num[MPB_COL_REP], 32, "%d", rep + 1);
     if (c->size)
-        snprintf(num[2], sizeof num[2], "%zu", c->size);
+        snprintf(num[KS_COL_SIZE], 32, "%zu", c->size);
     if (r->bytes_live)
-        snprintf(num[3], sizeof num[3], "%.4f",
+        snprintf(num[KS_COL_HELD_PER_LIVE], 32, "%.4f",
                  (double)r->pages_held * 4096.0 / (double)r->bytes_live);
-    snprintf(num[4], sizeof num[4], "%.2f", r->cycles_per_op);
-    snprintf(num[5], sizeof num[5], "%.2f", r->ns_per_op);
-    snprintf(num[6], sizeof num[6], "%.2f", r->empty_cycles);
-    snprintf(num[7], sizeof num[7], "%llu", (unsigned long long)r->pages_held);
-    snprintf(num[8], sizeof num[8], "%llu", (unsigned long long)r->bytes_live);
-    snprintf(num[9], sizeof num[9], "%llu", (unsigned long long)r->frames_mapped);
-    snprintf(num[10], sizeof num[10], "%.3f", ks_tsc_hz() / 1e9);
-    snprintf(num[11], sizeof num[11], "%d", ks_cpu_cores());
-    snprintf(num[12], sizeof num[12], "%d", oversub);
-    /* columns 6..13 (wall_s .. ops_per_s) stay empty: no rusage here */
-    v[14] = num[2];
-    v[15] = num[4];
-    v[16] = num[5];
-    v[17] = num[6];
-    v[18] = num[7];
-    v[19] = num[8];
-    v[20] = num[3];
-    v[21] = num[9];
-    v[22] = num[10];
-    v[23] = num[11];
-    v[24] = num[12];
-    v[25] = "kernel-sim";
+    snprintf(num[KS_COL_CYCLES_PER_OP], 32, "%.2f", r->cycles_per_op);
+    snprintf(num[KS_COL_NS_PER_OP], 32, "%.2f", r->ns_per_op);
+    snprintf(num[KS_COL_EMPTY_LOOP_CYCLES], 32, "%.2f", r->empty_cycles);
+    snprintf(num[KS_COL_PAGES_HELD], 32, "%llu", (unsigned long long)r->pages_held);
+    snprintf(num[KS_COL_BYTES_LIVE], 32, "%llu", (unsigned long long)r->bytes_live);
+    snprintf(num[KS_COL_FRAMES_MAPPED], 32, "%llu", (unsigned long long)r->frames_mapped);
+    snprintf(num[KS_COL_TSC_GHZ], 32, "%.3f", ks_tsc_hz() / 1e9);
+    snprintf(num[KS_COL_CORES], 32, "%d", ks_cpu_cores());
+    snprintf(num[KS_COL_OVERSUBSCRIBED], 32, "%d", oversub);
+    for (int i = 0; i < KS_NCOLS; i++)
+        if (!v[i])
+            v[i] = num[i]; /* the rusage columns stay "" */
     mpb_csv_line(f, v, KS_NCOLS);
     fflush(f);
 }
@@ -127,13 +115,14 @@ static void ks_write_row(FILE *f, const char *alloc, const ks_cell_t *c, int cpu
 /* The row of a child that crashed or failed: status only, at its widest CPU count. */
 static void ks_write_failed(FILE *f, const char *alloc, int cpus, int rep, const char *status) {
     char num[3][16];
-    const char *v[KS_NCOLS] = {alloc, "kernel", "all", num[0], num[1], status};
+    const char *v[KS_NCOLS] = {[MPB_COL_ALLOCATOR] = alloc,    [MPB_COL_VARIANT] = "kernel",
+                               [MPB_COL_WORKLOAD] = "all",     [MPB_COL_THREADS] = num[0],
+                               [MPB_COL_REP] = num[1],         [MPB_COL_STATUS] = status,
+                               [KS_COL_CORES] = num[2],        [KS_COL_OVERSUBSCRIBED] = "0",
+                               [KS_COL_MEASURE] = "kernel-sim"};
     snprintf(num[0], sizeof num[0], "%d", cpus);
     snprintf(num[1], sizeof num[1], "%d", rep + 1);
     snprintf(num[2], sizeof num[2], "%d", ks_cpu_cores());
-    v[23] = num[2];
-    v[24] = "0";
-    v[25] = "kernel-sim";
     mpb_csv_line(f, v, KS_NCOLS);
     fflush(f);
 }
@@ -175,7 +164,7 @@ static int ks_run_all(const ks_opts_t *o) {
         return 1;
     }
     if (ftell(f) == 0)
-        fputs(ks_header, f);
+        fprintf(f, "%s\n", mpb_schema_header(&mpb_schema_kernel));
     fflush(f);
     int bad = 0;
     for (int rep = 0; rep < o->reps; rep++)
