@@ -168,6 +168,21 @@ size_t mpa_cc_drain(mpa_chunkcache_t *cc) {
     return bytes;
 }
 
+size_t mpa_cc_drain_clean(mpa_chunkcache_t *cc) {
+    if (cc->backend != &mpa_backend_global)
+        return mpa_cc_drain(cc); /* (an mspace keeps its block: decay as usual) */
+    mpa_lock(&cc->lock);
+    size_t bytes = (size_t)atomic_load_explicit(&cc->bytes, memory_order_relaxed);
+    for (unsigned o = 0; o < MPA_CC_ORDERS; o++) {
+        for (unsigned i = 0; i < cc->n[o]; i++)
+            mpa_backend_free_clean(mpa_blk_addr(cc->block[o][i], o), o);
+        cc->n[o] = cc->low[o] = 0;
+    }
+    bytes_add(cc, -(int64_t)bytes);
+    mpa_unlock(&cc->lock);
+    return bytes;
+}
+
 void mpa_cc_forget(mpa_chunkcache_t *cc) {
     mpa_lock(&cc->lock);
     for (unsigned o = 0; o < MPA_CC_ORDERS; o++)

@@ -73,6 +73,10 @@ MPA_HIDDEN void mpa_cc_tick(mpa_chunkcache_t *cc);
 /* Gives every cached block back to the backend; any thread. Returns bytes. */
 MPA_HIDDEN size_t mpa_cc_drain(mpa_chunkcache_t *cc);
 
+/* The same, each block decommitted at once instead of decaying in the
+ * backend's dirty cache (an idle thread's, which the purger drains). */
+MPA_HIDDEN size_t mpa_cc_drain_clean(mpa_chunkcache_t *cc);
+
 /* Drops every block without returning it (its backend is going away). */
 MPA_HIDDEN void mpa_cc_forget(mpa_chunkcache_t *cc);
 

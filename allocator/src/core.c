@@ -8,8 +8,10 @@
 #include "core.h"
 
 __thread mpa_local_t mpa_local __attribute__((tls_model("initial-exec"))) = {
-    .me = MPA_NO_OWNER,
+    .me = &mpa_core_none,
 };
+
+mpa_core_t mpa_core_none; /* never written: empty lists, owner of nothing */
 
 static mpa_lock_t init_lock = MPA_LOCK_INIT;
 static atomic_int init_state; /* 0 not yet, 1 ready, 2 failed */
@@ -22,7 +24,7 @@ static mpa_core_t *_Atomic all_cores;
  * nothing would hand it back; they share this one, under orphan_lock. Its
  * objects come back to it through its queue like any remote free. */
 static mpa_lock_t orphan_lock = MPA_LOCK_INIT;
-static mpa_local_t orphan = {.me = MPA_NO_OWNER};
+static mpa_local_t orphan = {.me = &mpa_core_none};
 
 /* A thread that never allocated posts its first frees (glibc frees TLS
  * blocks on exit, after every destructor) straight to their owners rather
@@ -105,10 +107,57 @@ bool mpa_thread_init(mpa_local_t *l) {
     if (c == NULL)
         return false;
     l->core = c;
-    l->me = (uintptr_t)c;
-    mpa_local_reset_room(l);
+    mpa_core_reset_room(c);
+    c->tid = mpa_pal_thread_id();
+    atomic_store_explicit(&c->lent, 0, memory_order_relaxed);
+    atomic_store_explicit(&l->me, c, memory_order_relaxed);
     l->state = MPA_THREAD_ACTIVE;
+    atomic_store_explicit(&c->thread, l, memory_order_release); /* the purger may watch it now */
     return true;
+}
+
+/* ---- a thread's slow paths, and lending its core to the purger ----
+ * An idle thread keeps its fast lists, slabs and caches, and being blocked
+ * it never reaches a slow path to give them back. So the purger borrows
+ * the core of a thread whose slow paths stopped (mpa_core_reclaim_idle):
+ * it swaps the thread's `me` for mpa_core_none (its next malloc or free of
+ * its own objects then takes the slow path), and, once the kernel reports
+ * the thread asleep in a system call (it is then in no fast path: they make
+ * none) and outside every slow path (`busy`), drains the core as its
+ * owner. The slow path that ends a fast path on mpa_core_none takes the
+ * lists back under lend_lock (owner_rearm). Costs the fast paths nothing
+ * but reaching the lists through `me` (malloc: one load; free loads `me`
+ * for its owner test anyway). */
+
+/* Takes the thread's lists back from the purger: waits for a drain in
+ * progress (lend_lock), then `me` is the core again. */
+static void __attribute__((noinline)) owner_rearm(mpa_local_t *l) {
+    mpa_core_t *c = l->core;
+    mpa_lock(&c->lend_lock);
+    atomic_store_explicit(&l->me, c, memory_order_relaxed);
+    atomic_store_explicit(&c->lent, 0, memory_order_relaxed);
+    mpa_unlock(&c->lend_lock);
+    mpa_purger_wake(); /* a parked purger watches this thread again */
+}
+
+/* Every slow path on a thread's own core starts here: marks it busy (the
+ * purger never drains a busy core), takes the lists back when the purger
+ * took them, counts the slow path (the purger's idleness test). pre: l is
+ * the calling thread's, MPA_THREAD_ACTIVE. */
+static mpa_core_t *owner_enter(mpa_local_t *l) {
+    mpa_core_t *c = l->core;
+    uint32_t depth = atomic_load_explicit(&c->busy, memory_order_relaxed);
+    atomic_store_explicit(&c->busy, depth + 1, memory_order_relaxed);
+    if (MPA_UNLIKELY(mpa_lists(l) != c))
+        owner_rearm(l);
+    atomic_store_explicit(&c->epoch, atomic_load_explicit(&c->epoch, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    return c;
+}
+
+static void owner_leave(mpa_core_t *c) {
+    atomic_store_explicit(&c->busy, atomic_load_explicit(&c->busy, memory_order_relaxed) - 1,
+                          memory_order_release);
 }
 
 /* ---- slabs ---- */
@@ -148,6 +197,7 @@ static void slab_release(mpa_core_t *c, mpa_slab_t *s) {
     atomic_fetch_sub_explicit(&c->slabs[s->cls], 1, memory_order_relaxed);
     mpa_count1(&c->slabs_released);
     mpa_cc_free(&c->cache, s->base, ci->slab_order);
+    s->trimmed = 0; /* (its memory goes as it is: dirty, parts of it decommitted) */
     s->next = c->spare;
     c->spare = s;
     mpa_purger_wake();
@@ -177,8 +227,7 @@ static void slab_empty(mpa_core_t *c, mpa_slab_t *s) {
     slab_release(c, s);
 }
 
-void mpa_slab_event(mpa_slab_t *s) {
-    mpa_core_t *c = s->owner;
+static void slab_event(mpa_core_t *c, mpa_slab_t *s) {
     const mpa_class_info_t *ci = &mpa_classes[s->cls];
     if (s->state != MPA_SLAB_SLEEPING) {
         mpa_stat_add(&c->out[s->cls], -(int64_t)(ci->count - ci->wake));
@@ -193,16 +242,121 @@ void mpa_slab_event(mpa_slab_t *s) {
         slab_empty(c, s); /* every object is back: nothing left to count */
 }
 
+/* (The checked build's free calls it from its fast path, where the core is
+ * not marked busy: an event may wait for the chunk cache's lock.) */
+void mpa_slab_event(mpa_slab_t *s) {
+    mpa_core_t *c = s->owner;
+    uint32_t depth = atomic_load_explicit(&c->busy, memory_order_relaxed);
+    atomic_store_explicit(&c->busy, depth + 1, memory_order_relaxed);
+    slab_event(c, s);
+    atomic_store_explicit(&c->busy, depth, memory_order_release);
+}
+
+/* ---- the free pages of slabs a live object pins ----
+ * A slab with a few live objects stays, and its free objects with it. The
+ * purger (draining an idle thread's core, as its owner) decommits the
+ * slab's units (pages; a sixteenth of slabs above 16 pages) that only free
+ * objects overlap, and takes those objects off the slab's free list, whose
+ * links lived in them: s->trimmed remembers the units, and slab_take links
+ * the objects back (the pages come back as zero pages when written). The
+ * slab's counts do not change: the objects are free all along. */
+
+#define TRIM_MAX_OBJECTS 4096 /* larger counts (tunables) are not trimmed */
+
+/* Bytes of s per bit of s->trimmed. */
+static size_t trim_unit(const mpa_class_info_t *ci) {
+    size_t u = ((size_t)1 << ci->slab_bits) / 16;
+    return u > MPA_PAGE_SIZE ? u : MPA_PAGE_SIZE;
+}
+
+/* The units object i of class ci overlaps, as a mask; `tail` only the unit
+ * of its last word (a checked build reads its left neighbour's tail code). */
+static uint32_t obj_units(const mpa_class_info_t *ci, size_t i, size_t unit, bool tail) {
+    size_t end = (i + 1) * ci->size - 1, start = tail ? end : i * ci->size;
+    unsigned first = (unsigned)(start / unit), last = (unsigned)(end / unit);
+    return (uint32_t)(((UINT64_C(2) << last) - 1) & ~((UINT64_C(1) << first) - 1));
+}
+
+/* Links the objects of s that overlap its trimmed units back on its free
+ * list (checked builds: as fresh objects, with their tail codes). */
+static void slab_untrim(mpa_slab_t *s) {
+    const mpa_class_info_t *ci = &mpa_classes[s->cls];
+    size_t unit = trim_unit(ci);
+    for (size_t i = ci->count; i-- > 0;) {
+        if ((obj_units(ci, i, unit, false) & s->trimmed) == 0)
+            continue;
+        void *obj = s->base + i * ci->size;
+        mpa_check_fresh(obj, ci->size);
+        mpa_fl_set(obj, s->free);
+        s->free = obj;
+    }
+    s->trimmed = 0;
+}
+
+/* Decommits the units of s that only free objects overlap; returns the
+ * bytes. pre: the caller owns s's core, s is not in a fast list's hands
+ * (its free objects are all on s->free or off it on trimmed units). */
+static size_t slab_trim(mpa_slab_t *s) {
+    const mpa_class_info_t *ci = &mpa_classes[s->cls];
+    size_t unit = trim_unit(ci), units = ((size_t)1 << ci->slab_bits) / unit;
+    if (units < 2 || s->free == NULL || ci->count > TRIM_MAX_OBJECTS)
+        return 0;
+    uint64_t listed[TRIM_MAX_OBJECTS / 64] = {0};
+    for (void *p = s->free; p != NULL; p = mpa_fl_next(p)) {
+        size_t i = mpa_class_index(s->cls, (size_t)((char *)p - s->base));
+        listed[i / 64] |= UINT64_C(1) << (i % 64);
+    }
+    uint32_t busy = 0; /* units a live object (or, checked, its tail code) needs */
+    for (size_t i = 0; i < ci->count; i++) {
+        if (listed[i / 64] >> (i % 64) & 1)
+            continue;
+        uint32_t u = obj_units(ci, i, unit, false);
+        if ((u & s->trimmed) != 0)
+            continue; /* off the list on a trimmed unit: free */
+        busy |= u;
+        if (MPA_CHECKED && i > 0)
+            busy |= obj_units(ci, i - 1, unit, true); /* its free reads the left tail code */
+    }
+    uint32_t all = (uint32_t)((UINT64_C(1) << units) - 1), fresh = all & ~busy & ~s->trimmed;
+    if (fresh == 0)
+        return 0;
+    s->trimmed = (uint16_t)(s->trimmed | fresh);
+    void *keep = NULL; /* the list again, without the objects on trimmed units */
+    for (void *p = s->free, *next; p != NULL; p = next) {
+        next = mpa_fl_next(p);
+        size_t i = mpa_class_index(s->cls, (size_t)((char *)p - s->base));
+        if ((obj_units(ci, i, unit, false) & s->trimmed) == 0) {
+            mpa_fl_set(p, keep);
+            keep = p;
+        }
+    }
+    s->free = keep;
+    size_t bytes = 0;
+    for (unsigned u = 0; u < units; u++) { /* runs of fresh units, one call each */
+        if (!(fresh >> u & 1))
+            continue;
+        unsigned end = u;
+        while (end + 1 < units && (fresh >> (end + 1) & 1))
+            end++;
+        mpa_pal_notify_not_using(s->base + u * unit, (end - u + 1) * unit);
+        bytes += (end - u + 1) * unit;
+        u = end;
+    }
+    return bytes;
+}
+
 /* Moves every free object of s into the thread's fast list for its class.
  * Counting: a fresh or empty slab puts `count` objects out; an available
  * one puts out its free objects but also settles the frees since it woke,
  * which nets `wake` (see stats.c). */
-static void slab_take(mpa_local_t *l, mpa_slab_t *s) {
+static void slab_take(mpa_core_t *c, mpa_slab_t *s) {
     const mpa_class_info_t *ci = &mpa_classes[s->cls];
     bool avail = s->state == MPA_SLAB_AVAILABLE;
-    mpa_stat_add(&l->core->out[s->cls], avail ? ci->wake : ci->count);
-    l->room[s->cls] -= (int32_t)(avail ? ci->count - s->needed : ci->count); /* objects taken */
-    l->fast[s->cls] = s->free;
+    if (s->trimmed != 0)
+        slab_untrim(s);
+    mpa_stat_add(&c->out[s->cls], avail ? ci->wake : ci->count);
+    c->room[s->cls] -= (int32_t)(avail ? ci->count - s->needed : ci->count); /* objects taken */
+    c->fast[s->cls] = s->free;
     s->free = NULL;
     s->state = MPA_SLAB_SLEEPING;
     s->needed = ci->wake;
@@ -270,6 +424,7 @@ static mpa_slab_t *slab_new(mpa_core_t *c, unsigned cls) {
     c->all_slabs = s;
     s->cls = (uint8_t)cls;
     s->owner = c;
+    s->trimmed = 0;
     s->free = slab_build(base, ci);
     s->state = MPA_SLAB_EMPTY; /* all free; slab_take counts them out */
     atomic_fetch_add_explicit(&c->slabs[cls], 1, memory_order_relaxed);
@@ -323,7 +478,7 @@ static bool refill(mpa_local_t *l, unsigned cls) {
     } else if ((s = slab_new(c, cls)) == NULL) {
         return false;
     }
-    slab_take(l, s);
+    slab_take(c, s);
     return true;
 }
 
@@ -346,8 +501,8 @@ static bool orphan_bind(void) {
     if (c == NULL)
         return false;
     orphan.core = c;
-    orphan.me = (uintptr_t)c;
-    mpa_local_reset_room(&orphan);
+    mpa_core_reset_room(c);
+    atomic_store_explicit(&orphan.me, c, memory_order_relaxed);
     orphan.state = MPA_THREAD_ACTIVE;
     return true;
 }
@@ -371,7 +526,10 @@ void *mpa_lists_large(mpa_local_t *l, size_t size, size_t align, bool zero) {
     }
     if (l->state != MPA_THREAD_ACTIVE && !mpa_thread_init(l))
         return oom();
-    return mpa_large_alloc(l->core, size, align, zero);
+    mpa_core_t *c = owner_enter(l);
+    void *p = mpa_large_alloc(c, size, align, zero);
+    owner_leave(c);
+    return p;
 }
 
 void *mpa_alloc_slow(size_t size, mpa_local_t *l) {
@@ -382,18 +540,22 @@ void *mpa_alloc_slow(size_t size, mpa_local_t *l) {
             return oom();
         return mpa_alloc_in(l, size);
     }
-    if (size > MPA_MAX_SMALL - MPA_TRAILER)
-        return mpa_large_alloc(l->core, size, 0, false); /* refuses absurd sizes */
+    mpa_core_t *c = owner_enter(l);
+    if (size > MPA_MAX_SMALL - MPA_TRAILER) {
+        void *p = mpa_large_alloc(c, size, 0, false); /* refuses absurd sizes */
+        owner_leave(c);
+        return p;
+    }
     unsigned cls = mpa_size_to_class(size + MPA_TRAILER);
     maintain(l);
-    if (l->fast[cls] == NULL && !refill(l, cls))
-        return oom();
-    return mpa_alloc_in(l, size);
+    bool ok = c->fast[cls] != NULL || refill(l, cls);
+    owner_leave(c);
+    return ok ? mpa_alloc_in(l, size) : oom();
 }
 
-void mpa_local_reset_room(mpa_local_t *l) {
+void mpa_core_reset_room(mpa_core_t *c) {
     for (unsigned cls = 0; cls <= MPA_NUM_CLASSES; cls++)
-        l->room[cls] = (int32_t)mpa_classes[cls].hold;
+        c->room[cls] = (int32_t)mpa_classes[cls].hold;
 }
 
 /* Keeps the newest half of the list, rounded up (the objects freed last,
@@ -404,10 +566,11 @@ void mpa_local_reset_room(mpa_local_t *l) {
  * whose objects all came back can empty and be released rather than stay
  * pinned by one object in a list. */
 void mpa_fast_overflow(mpa_local_t *l, unsigned cls) {
+    mpa_core_t *c = owner_enter(l);
     int32_t keep = ((int32_t)mpa_classes[cls].hold + 1) / 2;
-    void *rest = l->fast[cls];
+    void *rest = c->fast[cls];
     if (keep == 0) {
-        l->fast[cls] = NULL;
+        c->fast[cls] = NULL;
     } else {
         void *last = rest;
         for (int32_t i = 1; i < keep; i++)
@@ -422,8 +585,9 @@ void mpa_fast_overflow(mpa_local_t *l, unsigned cls) {
         mpa_dealloc_local(rest, mpa_pm_entry(rest)->small.slab);
         rest = next;
     }
-    l->room[cls] = (int32_t)mpa_classes[cls].hold - keep;
+    c->room[cls] = (int32_t)mpa_classes[cls].hold - keep;
     maintain(l); /* a program that only frees and reuses never takes another slow path */
+    owner_leave(c);
 }
 
 void mpa_dealloc_local(void *p, mpa_slab_t *s) {
@@ -452,9 +616,16 @@ void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) {
         mpa_report_bad_free(p, e);
     /* Checked: reports misuse and marks p held; true when p is held in
      * quarantine (checked.c hands it to mpa_dealloc_owner later). */
-    if (MPA_CHECKED && mpa_check_free(p, e))
+    mpa_local_t *l = &mpa_local;
+    if (l->state != MPA_THREAD_ACTIVE) {
+        if (!(MPA_CHECKED && mpa_check_free(p, e)))
+            mpa_dealloc_owner(p, e);
         return;
-    mpa_dealloc_owner(p, e);
+    }
+    mpa_core_t *c = owner_enter(l);
+    if (!(MPA_CHECKED && mpa_check_free(p, e)))
+        mpa_dealloc_owner(p, e);
+    owner_leave(c);
 }
 
 /* The rarer frees: large objects, and small ones freed by a thread without
@@ -470,7 +641,7 @@ static void __attribute__((noinline)) dealloc_unusual(mpa_local_t *l, void *p, m
     if (l->state == MPA_THREAD_NEW && ++l->unbound_frees > UNBOUND_FREES_MAX)
         mpa_thread_init(l); /* a thread that frees a lot: batch its frees */
     uintptr_t owner = e->owner;
-    if (owner == l->me) {
+    if (owner == (uintptr_t)mpa_lists(l)) {
         mpa_dealloc_local(p, e->small.slab);
     } else if (l->state == MPA_THREAD_ACTIVE) {
         mpa_remote_free(l, p, owner, mpa_class_size((unsigned)e->small.cls));
@@ -482,7 +653,7 @@ static void __attribute__((noinline)) dealloc_unusual(mpa_local_t *l, void *p, m
 void mpa_dealloc_owner(void *p, mpa_pm_entry_t *e) {
     mpa_local_t *l = &mpa_local;
     if (MPA_LIKELY(mpa_pm_is_small(e) && l->state == MPA_THREAD_ACTIVE)) {
-        if (e->owner == l->me)
+        if (e->owner == (uintptr_t)l->core)
             mpa_dealloc_local(p, e->small.slab);
         else
             mpa_remote_free(l, p, e->owner, mpa_class_size((unsigned)e->small.cls));
@@ -491,12 +662,35 @@ void mpa_dealloc_owner(void *p, mpa_pm_entry_t *e) {
     dealloc_unusual(l, p, e);
 }
 
+/* Recounts c's objects out of slabs (mpa_core_t.out, kept per slab event:
+ * ahead of the truth by the frees an available slab had since it woke)
+ * from its slabs' free lists, exactly: a core that goes idle or to the
+ * pool is counted right in mpa_stats_json. pre: the caller owns c, whose
+ * fast lists are empty. */
+static void settle_out(mpa_core_t *c) {
+    int64_t out[MPA_NUM_CLASSES + 1] = {0};
+    for (mpa_slab_t *s = c->all_slabs; s != NULL; s = s->all_next) {
+        const mpa_class_info_t *ci = &mpa_classes[s->cls];
+        int64_t n = (int64_t)ci->count;
+        for (void *p = s->free; p != NULL; p = mpa_fl_next(p))
+            n--;
+        if (s->trimmed != 0) {
+            size_t unit = trim_unit(ci);
+            for (size_t i = 0; i < ci->count; i++)
+                n -= (obj_units(ci, i, unit, false) & s->trimmed) != 0;
+        }
+        out[s->cls] += n;
+    }
+    for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++)
+        atomic_store_explicit(&c->out[cls], out[cls], memory_order_relaxed);
+}
+
 /* ---- thread exit ---- */
 
-static void flush_fast_lists(mpa_local_t *l) {
+static void flush_fast_lists(mpa_core_t *c) {
     for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++) {
-        void *p = l->fast[cls];
-        l->fast[cls] = NULL;
+        void *p = c->fast[cls];
+        c->fast[cls] = NULL;
         while (p != NULL) {
             if (MPA_CHECKED)
                 mpa_check_listed(p);
@@ -505,7 +699,7 @@ static void flush_fast_lists(mpa_local_t *l) {
             p = next;
         }
     }
-    mpa_local_reset_room(l);
+    mpa_core_reset_room(c);
 }
 
 /* Takes in every message waiting for the lists l, then gives their core's
@@ -522,8 +716,10 @@ static size_t core_purge(mpa_local_t *l) {
 void mpa_thread_trim(void) {
     mpa_local_t *l = &mpa_local;
     if (l->state == MPA_THREAD_ACTIVE) {
+        mpa_core_t *c = owner_enter(l);
         mpa_check_thread_flush(l); /* checked build: its quarantine */
         core_purge(l);
+        owner_leave(c);
     }
 }
 
@@ -537,7 +733,7 @@ size_t mpa_pool_purge(void) {
     mpa_unlock(&orphan_lock);
     mpa_lock(&pool_lock);
     for (mpa_core_t *c = pool; c != NULL; c = c->pool_next) {
-        mpa_local_t as_owner = {.core = c, .me = (uintptr_t)c, .state = MPA_THREAD_ACTIVE};
+        mpa_local_t as_owner = {.core = c, .me = c, .state = MPA_THREAD_ACTIVE};
         bytes += core_purge(&as_owner);
     }
     mpa_unlock(&pool_lock);
@@ -548,16 +744,21 @@ void mpa_thread_teardown(void) {
     mpa_local_t *l = &mpa_local;
     if (l->state != MPA_THREAD_ACTIVE)
         return;
-    mpa_core_t *c = l->core;
+    mpa_core_t *c = owner_enter(l);
     mpa_check_thread_flush(l); /* checked build: its quarantine */
     mpa_remote_drain(l);
-    flush_fast_lists(l);
+    flush_fast_lists(c);
     mpa_remote_post_all(c);
     mpa_core_release_empties(c); /* a pooled core holds no idle memory */
+    settle_out(c);
     mpa_cc_drain(&c->cache);
-    mpa_purger_wake(); /* messages may still come: the purger takes them in */
+    mpa_purger_wake();       /* messages may still come: the purger takes them in */
+    mpa_lock(&c->lend_lock); /* the purger no longer watches it */
+    atomic_store_explicit(&c->thread, NULL, memory_order_relaxed);
+    atomic_store_explicit(&l->me, &mpa_core_none, memory_order_relaxed);
+    mpa_unlock(&c->lend_lock);
+    owner_leave(c);
     l->state = MPA_THREAD_DEAD;
-    l->me = MPA_NO_OWNER;
     l->core = NULL;
     mpa_lock(&pool_lock);
     c->pool_next = pool;
@@ -565,10 +766,76 @@ void mpa_thread_teardown(void) {
     mpa_unlock(&pool_lock);
 }
 
+/* ---- lending: the purger's side ---- */
+
+/* The checked build's quarantine of c's thread: its objects are freed as
+ * the calling thread's, so the purger (which never binds a core of its own)
+ * holds c as its lists for the moment. */
+static void lend_flush_quarantine(mpa_core_t *c) {
+    if (MPA_CHECKED != 1)
+        return;
+    mpa_local_t *l = &mpa_local;
+    mpa_core_t *me = mpa_lists(l), *core = l->core;
+    uint8_t state = l->state;
+    l->core = c;
+    atomic_store_explicit(&l->me, c, memory_order_relaxed);
+    l->state = MPA_THREAD_ACTIVE;
+    mpa_check_thread_flush(l);
+    l->state = state;
+    atomic_store_explicit(&l->me, me, memory_order_relaxed);
+    l->core = core;
+}
+
+/* Drains c as its owner: the fast lists back to their slabs, the messages
+ * taken in, the thread's remote frees posted (and, checked build, its
+ * quarantine released), empty slabs and cached blocks given back, the free
+ * units of the slabs that stay decommitted. Returns the bytes given back.
+ * pre: the caller holds c->lend_lock and the thread is parked outside every
+ * allocator call. */
+static size_t lend_drain(mpa_core_t *c) {
+    mpa_local_t as_owner = {.core = c, .me = c, .state = MPA_THREAD_ACTIVE};
+    mpa_check_no_recent(c); /* its memory may be decommitted */
+    lend_flush_quarantine(c);
+    flush_fast_lists(c);
+    mpa_remote_post_all(c);
+    size_t bytes = 0, n;
+    while ((n = mpa_remote_drain(&as_owner)) > 0)
+        bytes += n;
+    bytes += mpa_core_release_empties(c);
+    for (mpa_slab_t *s = c->all_slabs; s != NULL; s = s->all_next)
+        bytes += slab_trim(s);
+    settle_out(c);
+    return bytes + mpa_cc_drain_clean(&c->cache); /* idle: no decay first */
+}
+
+bool mpa_core_reclaim_idle(mpa_core_t *c) {
+    if (!mpa_trylock(&c->lend_lock))
+        return false;
+    bool lent = false;
+    mpa_local_t *t = atomic_load_explicit(&c->thread, memory_order_acquire);
+    if (t != NULL && atomic_load_explicit(&c->lent, memory_order_relaxed) == 0) {
+        /* From now on the thread's next fast path fails and its slow path
+         * waits for lend_lock: only a fast path already under way could
+         * still touch the lists, and a thread asleep in the kernel is in
+         * none (they make no system call), nor, busy clear, in a slow path
+         * (its stores are visible: it entered the kernel since). */
+        atomic_exchange(&t->me, &mpa_core_none);
+        if (mpa_pal_thread_parked(c->tid) &&
+            atomic_load_explicit(&c->busy, memory_order_acquire) == 0) {
+            lend_drain(c);
+            atomic_store_explicit(&c->lent, 1, memory_order_relaxed);
+            lent = true;
+        }
+    }
+    mpa_unlock(&c->lend_lock);
+    return lent;
+}
+
 /* ---- fork: no lock may be held by a thread that does not exist in the child ---- */
 
 /* Lock order (allocator/src/README.md): orphan -> init -> pool -> per-core
- * caches -> quarantines -> global backend. Taken at prepare in this order;
+ * lend locks -> per-core caches -> quarantines -> global backend. Taken at
+ * prepare in this order;
  * released (parent) or reset (child) in the reverse one. The order of
  * release matters: the pool lock guards the list of cores (mpa_core_new
  * pushes under it), so the cores are walked again while fork still holds
@@ -576,8 +843,14 @@ void mpa_thread_teardown(void) {
  * thread makes a core or forks meanwhile (glibc runs two forks' handlers at
  * once: it drops its atfork lock around each handler). */
 static void cores_fork(mpa_fork_stage_t stage) {
+    if (stage == MPA_FORK_PREPARE)
+        for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
+            mpa_lock_fork(&c->lend_lock, stage);
     for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
         mpa_cc_fork(&c->cache, stage);
+    if (stage != MPA_FORK_PREPARE)
+        for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
+            mpa_lock_fork(&c->lend_lock, stage);
 }
 
 void mpa_core_fork(mpa_fork_stage_t stage) {
@@ -596,4 +869,17 @@ void mpa_core_fork(mpa_fork_stage_t stage) {
     mpa_lock_fork(&pool_lock, stage);
     mpa_lock_fork(&init_lock, stage);
     mpa_lock_fork(&orphan_lock, stage);
+}
+
+/* In a fork child: only the forking thread exists, and only its core has a
+ * thread the purger may watch (the others' threads, and their TLS, are
+ * gone: glibc hands their stacks to new threads). */
+void mpa_core_fork_child_threads(void) {
+    mpa_core_t *mine = mpa_local.state == MPA_THREAD_ACTIVE ? mpa_local.core : NULL;
+    for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next) {
+        if (c == mine)
+            c->tid = mpa_pal_thread_id();
+        else
+            atomic_store_explicit(&c->thread, NULL, memory_order_relaxed);
+    }
 }

@@ -1,16 +1,16 @@
 /* The per-thread allocator. A core owns slabs and a message queue; a thread
  * holds one core while it runs (cores of exited threads go to a pool and are
  * reused, never destroyed, as messages may still be on their way to them).
- * The thread-local part (mpa_local) holds the per-class fast free lists, so
- * malloc and a local free are a handful of instructions inlined below. */
+ * The core holds the per-class fast free lists, which the thread reaches
+ * through its thread-local part (mpa_local.me), so malloc and a local free
+ * are a handful of instructions inlined below; the purger may take them
+ * back from a thread asleep in the kernel (core.c, "lending"). */
 #ifndef MPA_CORE_H
 #define MPA_CORE_H
 
 #include "backend.h"
 #include "chunkcache.h"
 #include "slab.h"
-
-#define MPA_NO_OWNER ((uintptr_t)1) /* matches no pagemap entry */
 
 enum { MPA_THREAD_NEW = 0, MPA_THREAD_ACTIVE = 1, MPA_THREAD_DEAD = 2 };
 
@@ -26,18 +26,23 @@ typedef struct mpa_remote_bucket {
 } mpa_remote_bucket_t;
 
 typedef struct mpa_core {
-    _Atomic(void *) q_back; /* producers swap their last object in */
+    /* The fast lists, read and written only by the thread that uses the
+     * core (through mpa_local.me), or by the purger while it is lent; first,
+     * so that the fast paths index them without an offset. */
+    void
+        *fast[MPA_NUM_CLASSES + 1]; /* objects ready for malloc, one list per class, newest first */
+    int32_t
+        room[MPA_NUM_CLASSES + 1]; /* objects a list may still take: mpa_classes[].hold - length */
+    _Alignas(MPA_CACHELINE) _Atomic(void *) q_back; /* producers swap their last object in */
     char pad0[MPA_CACHELINE - sizeof(void *)];
-    void *q_front;                          /* consumer end; owner only */
-    void *q_stub;                           /* storage of the stub message */
-    mpa_slab_t *avail[MPA_NUM_CLASSES + 1]; /* slabs with free objects */
-    uint16_t empties[MPA_NUM_CLASSES + 1];  /* fully free slabs kept on avail */
-    mpa_slab_t *spare;                      /* recycled slab records */
-    mpa_slab_t *all_slabs;                  /* every live slab, for mpa_core_forget */
-    size_t remote_bytes;                    /* bytes waiting in remote[] */
-    size_t remote_used;                     /* entries in remote_list */
-    mpa_remote_bucket_t remote[MPA_REMOTE_SLOTS];
-    uint16_t remote_list[MPA_REMOTE_SLOTS];     /* buckets holding a batch */
+    void *q_front;                              /* consumer end; owner only */
+    void *q_stub;                               /* storage of the stub message */
+    mpa_slab_t *avail[MPA_NUM_CLASSES + 1];     /* slabs with free objects */
+    uint16_t empties[MPA_NUM_CLASSES + 1];      /* fully free slabs kept on avail */
+    mpa_slab_t *spare;                          /* recycled slab records */
+    mpa_slab_t *all_slabs;                      /* every live slab, for mpa_core_forget */
+    size_t remote_bytes;                        /* bytes waiting in remote[] */
+    size_t remote_used;                         /* entries in remote_list */
     mpa_backend_t *backend;                     /* where its slabs and large objects come from */
     struct mpa_core *pool_next;                 /* pool of cores without a thread */
     struct mpa_core *all_next;                  /* every core, for statistics */
@@ -50,19 +55,41 @@ typedef struct mpa_core {
     uintptr_t *recent;      /* the object its thread freed last to a slab while it is free, */
     uintptr_t recent_key;   /* with its key (words 0 ^ 1 of a free object), */
     uintptr_t no_recent[2]; /* else these two zero words and key 0 */
+    /* Lending an idle thread's core to the purger (core.c, "lending"): */
+    struct mpa_local *_Atomic thread; /* lists of the thread using it (its TLS), or NULL */
+    int tid;                          /* that thread's id (the PAL's) */
+    _Atomic uint32_t epoch;           /* its slow paths, counted by the thread */
+    _Atomic uint32_t busy;            /* the thread is inside a slow path (nesting depth) */
+    _Atomic uint32_t lent;            /* drained by the purger since the thread's last call */
+    mpa_lock_t lend_lock;             /* the purger's drain, the thread's taking its lists back */
+    uint32_t seen_epoch, idle_rounds, lend_tries; /* the purger's own view */
+    /* Last: the remote cache's buckets, touched only when used. */
+    uint16_t remote_list[MPA_REMOTE_SLOTS]; /* buckets holding a batch */
+    mpa_remote_bucket_t remote[MPA_REMOTE_SLOTS];
 } mpa_core_t;
 
+/* A thread's (or an mspace's, or the orphan lists') handle on its core.
+ * `me` is the core whose fast lists the fast paths use and whose objects
+ * free pushes on them: the thread's core, or mpa_core_none (empty lists, no
+ * object owned) before the thread binds one, after its teardown, and while
+ * the purger has taken its lists back (an idle thread's: see "lending" in
+ * core.c); the slow path then takes them back. */
 typedef struct mpa_local {
-    void
-        *fast[MPA_NUM_CLASSES + 1]; /* objects ready for malloc, one list per class, newest first */
-    int32_t
-        room[MPA_NUM_CLASSES + 1]; /* objects a list may still take: mpa_classes[].hold - length */
-    uintptr_t me;                  /* address of this thread's core, or MPA_NO_OWNER */
-    mpa_core_t *core;
-    uint32_t ticks;         /* slow paths, to pace decay checks */
-    uint8_t state;          /* MPA_THREAD_* */
-    uint16_t unbound_frees; /* frees made while MPA_THREAD_NEW */
+    struct mpa_core *_Atomic me; /* lists the fast paths use: core, or &mpa_core_none */
+    mpa_core_t *core;            /* this thread's core (NULL until bound) */
+    uint32_t ticks;              /* slow paths, to pace decay checks */
+    uint8_t state;               /* MPA_THREAD_* */
+    uint16_t unbound_frees;      /* frees made while MPA_THREAD_NEW */
 } mpa_local_t;
+
+/* No lists, owner of nothing: what `me` reads when no core's lists are in use. */
+MPA_HIDDEN extern mpa_core_t mpa_core_none;
+
+/* The core whose lists l's fast paths use (a relaxed load: the purger may
+ * swap it for mpa_core_none). */
+MPA_INLINE mpa_core_t *mpa_lists(mpa_local_t *l) {
+    return atomic_load_explicit(&l->me, memory_order_relaxed);
+}
 
 MPA_HIDDEN extern __thread mpa_local_t mpa_local __attribute__((tls_model("initial-exec")));
 
@@ -135,8 +162,8 @@ MPA_HIDDEN void mpa_slab_event(mpa_slab_t *s) __attribute__((noinline));
  * gives the older half back to their slabs, and does a slow path's upkeep
  * (messages, decay pacing). */
 MPA_HIDDEN void mpa_fast_overflow(mpa_local_t *l, unsigned cls) __attribute__((noinline));
-/* Empty fast lists: every class may take its full hold again. */
-MPA_HIDDEN void mpa_local_reset_room(mpa_local_t *l);
+/* Empty fast lists of c: every class may take its full hold again. */
+MPA_HIDDEN void mpa_core_reset_room(mpa_core_t *c);
 
 /* ---- checked builds: the checks inlined in the fast paths ----
  * Objects of classes from MPA_QUARANTINE_MIN bytes (few per slab, so a freed
@@ -236,18 +263,18 @@ MPA_INLINE void mpa_check_no_recent(mpa_core_t *c) {
  * free), the MAC of the object the thread freed last (a write just after its
  * free, found at the next malloc), the link decoded, p's MAC destroyed, its
  * tail code and canary set. */
-MPA_INLINE void *mpa_checked_pop(mpa_local_t *l, void *p, size_t cls, size_t size) {
+MPA_INLINE void *mpa_checked_pop(mpa_local_t *l, mpa_core_t *core, void *p, size_t cls,
+                                 size_t size) {
     uintptr_t *w = p, key = mpa_obj_key(p), w0 = w[0];
     if (MPA_UNLIKELY((w[1] ^ key) != w0))
         mpa_check_bad_pop(p, (unsigned)cls);
-    mpa_core_t *core = l->core;
     uintptr_t *r = core->recent;
     if (r == w)
         mpa_check_no_recent(core); /* handed out again */
     else if (MPA_UNLIKELY((r[0] ^ r[1]) != core->recent_key))
         mpa_check_bad_pop(r, (unsigned)mpa_pm_entry(r)->small.cls);
-    l->fast[cls] = MPA_FL_ENCODE(p, w0);
-    l->room[cls]++;
+    core->fast[cls] = MPA_FL_ENCODE(p, w0);
+    core->room[cls]++;
     w[1] = 0;
     size_t c = mpa_class_size((unsigned)cls);
     mpa_tail_set(p, c, size, mpa_canary(key));
@@ -278,20 +305,21 @@ MPA_INLINE bool mpa_check_local_free(void *p, const mpa_pm_entry_t *e, unsigned 
     return offset == 0 || mpa_tail_plausible((char *)p - c, c);
 }
 
-/* malloc fast path, 13 instructions counted in the shared library:
+/* malloc fast path, 14 instructions counted in the shared library:
  *   size check (2), TLS offset (1), class lookup (2: the table is indexed by
- *   the size), load head, test, branch (3), load next, store (2), room back
- *   (1), move the result, return (2). Sizes too large for a class (and
- *   absurd ones) go to the slow path, which checks them. */
+ *   the size), the lists' core (1), load head, test, branch (3), load next,
+ *   store (2), room back (1), move the result, return (2). Sizes too large
+ *   for a class (and absurd ones) go to the slow path, which checks them. */
 MPA_INLINE void *mpa_alloc_in(mpa_local_t *l, size_t size) {
     if (MPA_LIKELY(size <= MPA_MAX_SMALL - MPA_TRAILER)) {
         size_t cls = mpa_size_to_class(size + MPA_TRAILER);
-        void *p = l->fast[cls];
+        mpa_core_t *c = mpa_lists(l);
+        void *p = c->fast[cls];
         if (MPA_LIKELY(p != NULL)) {
             if (MPA_CHECKED)
-                return mpa_checked_pop(l, p, cls, size);
-            l->fast[cls] = mpa_fl_next(p);
-            l->room[cls]++;
+                return mpa_checked_pop(l, c, p, cls, size);
+            c->fast[cls] = mpa_fl_next(p);
+            c->room[cls]++;
             return p;
         }
     }
@@ -301,16 +329,16 @@ MPA_INLINE void *mpa_alloc_in(mpa_local_t *l, size_t size) {
 /* malloc's fast path on this thread's lists. */
 MPA_INLINE void *mpa_alloc(size_t size) { return mpa_alloc_in(&mpa_local, size); }
 
-/* free fast path for an object of this thread (hot local reuse), 16
+/* free fast path for an object of this thread (hot local reuse), 15
  * instructions: pagemap lookup (4: shift, mask, base; pagemap.h), owner test
- * (4: TLS offset, load, compare, branch), class (1), push on this thread's
- * fast list of the class (3), count its room down (3: GCC adds a lea),
- * return. The object freed last is the next one malloc hands out for its
+ * (4: TLS offset, the lists' core, compare, branch), class (1), push on the
+ * core's fast list of the class (3), count its room down (2), return. The object freed last is the next one malloc hands out for its
  * class, while it is still in cache; a list over its hold keeps its newest
  * half. NULL and foreign pointers take the slow path. */
 MPA_INLINE void mpa_dealloc_in(mpa_local_t *l, void *p) {
     mpa_pm_entry_t *e = mpa_pm_entry(p);
-    if (MPA_LIKELY(e->owner == l->me)) {
+    mpa_core_t *c = mpa_lists(l);
+    if (MPA_LIKELY(e->owner == (uintptr_t)c)) {
         uintptr_t cls = e->small.cls, key = mpa_obj_key(p);
         if (MPA_CHECKED) {
             /* Checked: to its slab's list, not the fast list, so that a
@@ -323,15 +351,15 @@ MPA_INLINE void mpa_dealloc_in(mpa_local_t *l, void *p) {
             mpa_slab_t *s = e->small.slab;
             mpa_fl_set_keyed(p, s->free, key);
             s->free = p;
-            l->core->recent = p;
-            l->core->recent_key = key;
+            c->recent = p;
+            c->recent_key = key;
             if (MPA_UNLIKELY(--s->needed == 0))
                 mpa_slab_event(s);
             return;
         }
-        mpa_fl_set_keyed(p, l->fast[cls], key);
-        l->fast[cls] = p;
-        if (MPA_UNLIKELY(--l->room[cls] < 0))
+        mpa_fl_set_keyed(p, c->fast[cls], key);
+        c->fast[cls] = p;
+        if (MPA_UNLIKELY(--c->room[cls] < 0))
             mpa_fast_overflow(l, (unsigned)cls);
         return;
     }
@@ -450,11 +478,19 @@ MPA_HIDDEN bool mpa_trim_all(void);
 /* Takes in this thread's messages and gives its core's empty slabs back. */
 MPA_HIDDEN void mpa_thread_trim(void);
 
-/* The orphan, init and pool locks, every chunk cache's, the quarantines' and
- * the global backend's, across fork (mpa_lock_fork), for the fork hooks:
- * taken in the lock order at prepare, released or reset in the reverse one
- * (the same cores each time: the list cannot change while fork holds the
- * pool lock). */
+/* The orphan, init and pool locks, every core's lend lock and chunk cache
+ * lock, the quarantines' and the global backend's, across fork
+ * (mpa_lock_fork), for the fork hooks: taken in the lock order at prepare,
+ * released or reset in the reverse one (the same cores each time: the list
+ * cannot change while fork holds the pool lock). */
 MPA_HIDDEN void mpa_core_fork(mpa_fork_stage_t stage);
+/* In a fork child: forgets the threads of other cores (they do not exist). */
+MPA_HIDDEN void mpa_core_fork_child_threads(void);
+/* The purger's reclaim of an idle thread's memory: takes the thread's lists
+ * back (its next call takes them again) and, when the platform reports the
+ * thread parked in the kernel and it is in no slow path, drains its core as
+ * its owner (fast lists, messages, remote frees, empty slabs, cached
+ * blocks, free slab pages). True when it did. Skips a core being drained. */
+MPA_HIDDEN bool mpa_core_reclaim_idle(mpa_core_t *c);
 
 #endif /* MPA_CORE_H */

@@ -72,6 +72,7 @@ static void fork_parent(void) { fork_after(MPA_FORK_PARENT); }
 
 static void fork_child(void) {
     fork_after(MPA_FORK_CHILD);
+    mpa_core_fork_child_threads();
     mpa_purger_fork_child();
 }
 

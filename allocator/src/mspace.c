@@ -135,8 +135,8 @@ MPA_EXPORT mspace create_mspace(size_t capacity, int locked) {
     mpa_backend_init_in(&m->backend, base, order);
     memset(&m->local, 0, sizeof m->local);
     m->local.core = c;
-    m->local.me = (uintptr_t)c;
-    mpa_local_reset_room(&m->local);
+    m->local.me = c;
+    mpa_core_reset_room(c);
     m->local.state = MPA_THREAD_ACTIVE;
     return m;
 }

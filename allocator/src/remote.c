@@ -163,9 +163,9 @@ void mpa_remote_free(mpa_local_t *l, void *p, uintptr_t owner, size_t size) {
 static size_t take_in(mpa_local_t *l, void *p) {
     mpa_pm_entry_t *e = mpa_pm_entry(p);
     size_t size = mpa_class_size((unsigned)e->small.cls);
-    if (MPA_CHECKED && e->owner == l->me)
+    if (MPA_CHECKED && e->owner == (uintptr_t)l->core)
         mpa_check_taken_in(p, (unsigned)e->small.cls);
-    if (MPA_LIKELY(e->owner == l->me))
+    if (MPA_LIKELY(e->owner == (uintptr_t)l->core))
         mpa_dealloc_local(p, e->small.slab);
     else if (MPA_CHECKED)
         mpa_report("message for another heap (free after destroy_mspace?):", p, size);

@@ -18,11 +18,11 @@ enum {
 struct mpa_core;
 
 typedef struct mpa_slab {
-    void *free;      /* objects freed back to this slab */
-    uint32_t needed; /* frees until the next state change */
-    uint8_t cls;     /* size class */
-    uint8_t state;   /* MPA_SLAB_* */
-    uint16_t unused;
+    void *free;            /* objects freed back to this slab */
+    uint32_t needed;       /* frees until the next state change */
+    uint8_t cls;           /* size class */
+    uint8_t state;         /* MPA_SLAB_* */
+    uint16_t trimmed;      /* units decommitted with their objects off `free` (core.c) */
     struct mpa_slab *next; /* available list of the owner, or spare records */
     struct mpa_slab *prev;
     char *base;                           /* first object */

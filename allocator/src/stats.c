@@ -42,17 +42,33 @@ static void class_totals(int64_t live[], int64_t slabs[]) {
     }
 }
 
-/* The calling thread's own core, which only it may walk: objects in its
- * fast lists are not live, nor are the frees an available slab has had
- * since it woke (settled only when it empties or is taken). */
-static void subtract_own_free(int64_t live[]) {
+/* Objects waiting in fast lists, by class, over every core: a list holds
+ * its class's hold less its room (counters its thread keeps; read here
+ * without its agreement, so a moment's figure). They are freed memory a
+ * thread keeps for its next mallocs, not live objects. */
+static void fast_list_objects(int64_t cached[]) {
+    for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next) {
+        for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++) {
+            int64_t n =
+                (int64_t)mpa_classes[cls].hold - __atomic_load_n(&c->room[cls], __ATOMIC_RELAXED);
+            if (n > 0)
+                cached[cls] += n;
+        }
+    }
+}
+
+/* Objects in fast lists are not live (cached[], from fast_list_objects), nor
+ * are the frees an available slab of the calling thread's own core (which
+ * only it may walk) has had since it woke (settled only when it empties or
+ * is taken). */
+static void subtract_free(int64_t live[], const int64_t cached[]) {
+    for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++)
+        live[cls] -= cached[cls];
     mpa_local_t *l = &mpa_local;
     if (l->state != MPA_THREAD_ACTIVE)
         return;
     for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++) {
         const mpa_class_info_t *ci = &mpa_classes[cls];
-        for (void *p = l->fast[cls]; p != NULL; p = mpa_fl_next(p))
-            live[cls]--;
         for (mpa_slab_t *s = l->core->avail[cls]; s != NULL; s = s->next)
             if (s->state == MPA_SLAB_AVAILABLE)
                 live[cls] -= (int64_t)(ci->count - ci->wake - s->needed);
@@ -94,15 +110,20 @@ static void emit_layers(json_out_t *o) {
 
 MPA_EXPORT size_t mpa_stats_json_r(char *buf, size_t len) {
     int64_t live[MPA_NUM_CLASSES + 1] = {0}, slabs[MPA_NUM_CLASSES + 1] = {0};
+    int64_t cached[MPA_NUM_CLASSES + 1] = {0};
     class_totals(live, slabs);
-    subtract_own_free(live);
-    int64_t small = 0;
-    for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++)
+    fast_list_objects(cached);
+    subtract_free(live, cached);
+    int64_t small = 0, thread_cached = 0;
+    for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++) {
         small += live[cls] * (int64_t)mpa_class_size(cls);
+        thread_cached += cached[cls] * (int64_t)mpa_class_size(cls);
+    }
     json_out_t o = {buf, buf ? len : 0, 0};
     int64_t held = (int64_t)mpa_quarantined_bytes(); /* freed, not yet reusable */
     emit(&o, "{\"stats\":%d,\"live_bytes\":%lld,\"large_live_bytes\":%lld,", MPA_STATS,
          (long long)(small + mpa_large_live_bytes() - held), (long long)mpa_large_live_bytes());
+    emit(&o, "\"thread_cached_bytes\":%lld,", (long long)thread_cached);
     emit(&o, "\"quarantined_bytes\":%lld,", (long long)held);
     emit(&o, "\"committed_bytes\":%zu,\"cached_bytes\":%zu,", mpa_backend_committed(),
          mpa_backend_dirty());
@@ -140,28 +161,26 @@ typedef struct heap_figures {
     size_t live;   /* live bytes, huge blocks included (as mpa_stats_json) */
     size_t cached; /* bytes malloc_trim gives back: dirty cache + chunk caches */
     size_t cached_blocks;
-    size_t fast, fast_bytes;                 /* objects in the calling thread's fast lists */
+    size_t fast, fast_bytes;                 /* objects in every thread's fast lists */
     int64_t free_slots[MPA_NUM_CLASSES + 1]; /* free objects in slabs, by class */
 } heap_figures_t;
 
-/* Objects in the calling thread's fast lists, and their bytes. */
-static void own_fast_lists(size_t *count, size_t *bytes) {
-    mpa_local_t *l = &mpa_local;
+/* Objects in every thread's fast lists, and their bytes. */
+static void all_fast_lists(const int64_t cached[], size_t *count, size_t *bytes) {
     *count = *bytes = 0;
-    if (l->state != MPA_THREAD_ACTIVE)
-        return;
-    for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++)
-        for (void *p = l->fast[cls]; p != NULL; p = mpa_fl_next(p)) {
-            (*count)++;
-            *bytes += mpa_class_size(cls);
-        }
+    for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++) {
+        *count += (size_t)cached[cls];
+        *bytes += (size_t)cached[cls] * mpa_class_size(cls);
+    }
 }
 
 /* Fills f; takes each lock it reads under for a moment, never two at once. */
 static void heap_figures(heap_figures_t *f) {
     int64_t live[MPA_NUM_CLASSES + 1] = {0}, slabs[MPA_NUM_CLASSES + 1] = {0};
+    int64_t cached[MPA_NUM_CLASSES + 1] = {0};
     class_totals(live, slabs);
-    subtract_own_free(live);
+    fast_list_objects(cached);
+    subtract_free(live, cached);
     int64_t small = 0;
     for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++) {
         small += live[cls] * (int64_t)mpa_class_size(cls);
@@ -180,7 +199,7 @@ static void heap_figures(heap_figures_t *f) {
         for (unsigned o = 0; o < MPA_CC_ORDERS; o++)
             f->cached_blocks += c->cache.n[o];
     }
-    own_fast_lists(&f->fast, &f->fast_bytes);
+    all_fast_lists(cached, &f->fast, &f->fast_bytes);
 }
 
 /* The arena: committed bytes outside huge blocks. */

@@ -164,6 +164,14 @@ int mpa_pal_on_thread_create(void (*hook)(void)) {
 
 int mpa_pal_multi_threaded(void) { return 0; }
 
+/* No purger here: nothing asks which simulated CPU sleeps. */
+int mpa_pal_thread_id(void) { return 0; }
+
+int mpa_pal_thread_parked(int tid) {
+    (void)tid;
+    return 0;
+}
+
 int mpa_pal_thread_start(void (*fn)(void), const char *name) {
     (void)fn;
     (void)name;

@@ -174,6 +174,18 @@ int mpa_pal_thread_exit_arm(void);
  * (without MPA_PAL_FORK). */
 int mpa_pal_on_fork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
 
+/* The calling thread's id, as mpa_pal_thread_parked takes it (0 where
+ * the platform has none). */
+int mpa_pal_thread_id(void);
+
+/* True when thread tid of this process is asleep in a system call the
+ * kernel may keep it in for long (a futex, I/O, a sleep; Linux: state S in
+ * /proc/self/task/TID/stat), not one a signal handler waits in (pause,
+ * sigsuspend, sigtimedwait: the code it interrupted may be anywhere), nor
+ * vfork (the child runs on the thread's thread-local storage). False
+ * when it runs, or the platform cannot tell. Reads two small files. */
+int mpa_pal_thread_parked(int tid);
+
 /* Registers hook, called in the calling thread each time the program is
  * about to create a thread (before the thread exists; on POSIX the PAL
  * passes the program's pthread_create through, so the hook runs outside

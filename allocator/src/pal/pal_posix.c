@@ -417,6 +417,35 @@ int mpa_pal_on_fork(void (*prepare)(void), void (*parent)(void), void (*child)(v
 
 int mpa_pal_multi_threaded(void) { return !__libc_single_threaded; }
 
+int mpa_pal_thread_id(void) { return (int)gettid(); }
+
+int mpa_pal_thread_parked(int tid) {
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+    if (read_small_file(path, buf, sizeof buf) == 0)
+        return 0;
+    char *end = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
+    if (end == NULL || end[1] != ' ' || end[2] != 'S')
+        return 0;
+    snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
+    if (read_small_file(path, buf, sizeof buf) == 0 || buf[0] < '0' || buf[0] > '9')
+        return 0; /* "running", or unreadable */
+    /* Not a thread a signal handler may have stopped anywhere (waiting for
+     * a signal), nor one in vfork, whose child runs on its thread's TLS. */
+    long nr = strtol(buf, NULL, 10);
+    return nr != SYS_rt_sigsuspend && nr != SYS_rt_sigtimedwait && nr != SYS_clone
+#ifdef SYS_pause
+           && nr != SYS_pause
+#endif
+#ifdef SYS_vfork
+           && nr != SYS_vfork
+#endif
+#ifdef SYS_clone3
+           && nr != SYS_clone3
+#endif
+        ;
+}
+
 #ifdef MPA_NO_OVERRIDE
 /* The sanitizer (or the program) owns pthread_create: no hook. */
 int mpa_pal_on_thread_create(void (*hook)(void)) {
