@@ -161,8 +161,8 @@ static void run_idle(int with_churn, size_t *rss, long long *live, long long *ca
     int status = 0;
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-              "idle process (churn %d) ended with status %d (signal %d; SIGALRM: hung)",
-              with_churn, status, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+              "idle process (churn %d) ended with status %d (signal %d; SIGALRM: hung)", with_churn,
+              status, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
     cr_assert(n > 0 && sscanf(buf, "%zu %lld %lld %lld", rss, live, cached, held) == 4,
               "no figures");
 }
@@ -182,17 +182,19 @@ Test(idle_threads, idle_threads_give_memory_back, .timeout = 120) {
      * process (bounded, not per thread): not counted against the threads. */
     long long quarantine_kib = held > 0 ? held / 1024 : 0;
     long long per = ((long long)rss_idle - (long long)rss_wait - quarantine_kib) / THREADS;
-    fprintf(stderr, "idle threads: RSS %zu KiB churned, %zu KiB waiting, %lld KiB quarantined: "
-            "%lld KiB per thread; live %lld B, thread-cached %lld B\n", rss_idle, rss_wait,
-            quarantine_kib, per, live, cached);
+    fprintf(stderr,
+            "idle threads: RSS %zu KiB churned, %zu KiB waiting, %lld KiB quarantined: "
+            "%lld KiB per thread; live %lld B, thread-cached %lld B\n",
+            rss_idle, rss_wait, quarantine_kib, per, live, cached);
     if (!mpa_test_is_mpalloc())
         return; /* glibc: the figures above, for comparison */
     const char *(*build)(void) = (const char *(*)(void))dlsym(RTLD_DEFAULT, "mpa_build_info");
     if (build != NULL && strstr(build(), "MPA_CHECKED=2") != NULL)
         cr_skip_test("the debug build: its quarantine keeps 1024 freed objects, and their "
                      "slabs' pages, whoever freed them (figures above)");
-    cr_assert_leq(per, 32, "%lld KiB per idle thread (RSS %zu KiB vs %zu KiB, %lld KiB quarantined)",
-                  per, rss_idle, rss_wait, quarantine_kib);
+    cr_assert_leq(per, 32,
+                  "%lld KiB per idle thread (RSS %zu KiB vs %zu KiB, %lld KiB quarantined)", per,
+                  rss_idle, rss_wait, quarantine_kib);
     /* 200 x 64 B kept, and the threads' own (glibc's TSD blocks): well
      * under the ~20 MB they allocated and freed. */
     cr_assert(live >= 0 && live < live_wait + 2 * THREADS * 1024,
@@ -244,7 +246,7 @@ static void *waker(void *arg) {
             check_free(atomic_exchange(&shared[s], mine[i])); /* often another thread's */
         }
         for (int i = 0; i < 200; i++)
-            check_free(make(&rng)); /* local pairs: the fast lists */
+            check_free(make(&rng));                          /* local pairs: the fast lists */
         sleep_ms(1 + (unsigned)(mpa_test_rand(&rng) % 300)); /* parked: lent to the purger */
     }
     return NULL;
