@@ -125,8 +125,7 @@ static void reference(file_t *f, int with_end) {
     ev(&t1, MPT_FREE, 230), a(&t1, 0xdead0);
     flush(f, &t1, 1, 0);
     ev(&t0, MPT_POSIX_MEMALIGN, 250), v(&t0, 64), v(&t0, 100), a(&t0, D), v(&t0, 0);
-    ev(&t0, MPT_POSIX_MEMALIGN, 260), v(&t0, 4096), v(&t0, 1ull << 60), a(&t0, 0),
-        v(&t0, ENOMEM);
+    ev(&t0, MPT_POSIX_MEMALIGN, 260), v(&t0, 4096), v(&t0, 1ull << 60), a(&t0, 0), v(&t0, ENOMEM);
     ev(&t0, MPT_FREE_SIZED, 300), a(&t0, B), v(&t0, 64);
     ev(&t0, MPT_MALLOC, 400), v(&t0, 16), a(&t0, A);
     ev(&t0, MPT_USABLE_SIZE, 410), a(&t0, A), v(&t0, 16);
@@ -184,8 +183,8 @@ Test(trace_read, every_kind_decoded_across_blocks) {
     cr_assert(e->kind == MPT_REALLOC && e->ts == 200 && e->dur == 7 && e->ptr == A &&
               e->size == 64 && e->ret == B);
     e = event(&t, 0, 3); /* the second block: time and address go on */
-    cr_assert(e->kind == MPT_POSIX_MEMALIGN && e->ts == 250 && e->nmemb == 64 &&
-              e->size == 100 && e->ret == D && e->rc == 0);
+    cr_assert(e->kind == MPT_POSIX_MEMALIGN && e->ts == 250 && e->nmemb == 64 && e->size == 100 &&
+              e->ret == D && e->rc == 0);
     e = event(&t, 0, 4);
     cr_assert(e->kind == MPT_POSIX_MEMALIGN && e->ret == 0 && e->rc == ENOMEM &&
               e->size == 1ull << 60);
@@ -201,8 +200,7 @@ Test(trace_read, every_kind_decoded_across_blocks) {
               e->size == 20 && e->ret == 0x7f0000020000);
     cr_assert_eq(mpb_trace_req_bytes(e), 200);
     e = event(&t, 0, 13);
-    cr_assert(e->kind == MPT_PVALLOC && e->ts == 550 && e->size == 100 &&
-              e->ret == 0x7f0000041000);
+    cr_assert(e->kind == MPT_PVALLOC && e->ts == 550 && e->size == 100 && e->ret == 0x7f0000041000);
     e = event(&t, 1, 0);
     cr_assert(e->kind == MPT_FREE && e->tid == 1 && e->ts == 220 && e->ptr == C);
 
@@ -339,8 +337,8 @@ typedef enum {
 static const struct {
     damage_t how;
     int status;
-    const char *why;  /* a piece of the reason */
-    size_t kept;      /* events of the blocks before the bad one */
+    const char *why; /* a piece of the reason */
+    size_t kept;     /* events of the blocks before the bad one */
 } bad[] = {
     {FLIP_PAYLOAD, MPB_TRACE_CORRUPT, "checksum mismatch", 5},
     {CUT_PAYLOAD, MPB_TRACE_TRUNCATED, "cut short inside the block", 5},
