@@ -47,7 +47,7 @@ bool mpa_heap_init(void) {
         mpa_sizeclass_init();
 #if MPA_CHECKED
         mpa_fl_key = (uintptr_t)mpa_pal_entropy() | 1;
-        mpa_code_key = mpa_pal_entropy() << 48 | UINT64_C(0x8080808080808080);
+        mpa_code_key = mpa_pal_entropy() << MPA_CODE_SHIFT | UINT64_C(0x8080808080808080);
 #endif
         bool ok = mpa_backend_init();
         if (ok)
@@ -74,7 +74,6 @@ mpa_core_t *mpa_core_new(mpa_backend_t *b) {
     if (c == NULL)
         return NULL;
     c->backend = b;
-    mpa_check_no_recent(c);
     mpa_cc_init(&c->cache, b);
     mpa_remote_init(c);
     /* Under the pool lock, which fork holds from before its walk of this
@@ -181,10 +180,6 @@ static void avail_unlink(mpa_core_t *c, mpa_slab_t *s) {
 
 static void slab_release(mpa_core_t *c, mpa_slab_t *s) {
     const mpa_class_info_t *ci = &mpa_classes[s->cls];
-#if MPA_CHECKED
-    if ((uintptr_t)c->recent - (uintptr_t)s->base < ((size_t)1 << ci->slab_bits))
-        mpa_check_no_recent(c); /* its memory goes */
-#endif
     avail_unlink(c, s);
     if (s->all_prev)
         s->all_prev->all_next = s->all_next;
@@ -203,16 +198,11 @@ static void slab_release(mpa_core_t *c, mpa_slab_t *s) {
     mpa_purger_wake();
 }
 
-/* Empty slabs kept per class. Hardened builds keep at least one of a
- * one-chunk slab: their frees go to the slab's list, not the fast list, so
- * in a malloc/free loop the slab empties just before the fast list runs
- * dry, and without one kept it was released and a new one built
- * (slab_build) every `count` pairs (+25 instructions per pair). Not of the
- * larger slabs (up to 256 KiB each: one per class kept 10 MB more on
- * wl-mixed-sizes -s 0.1, 17.4 MB against the fast build's 7.2). */
-#define EMPTY_KEEP (MPA_CHECKED && MPA_EMPTY_SLABS_KEEP == 0 ? 1 : MPA_EMPTY_SLABS_KEEP)
-#define EMPTY_KEEP_OF(cls) \
-    (MPA_CHECKED && MPA_EMPTY_SLABS_KEEP == 0 && mpa_classes[cls].slab_order > 0 ? 0 : EMPTY_KEEP)
+/* Empty slabs kept per class (every build: the checked build's frees reach
+ * the fast lists too, through its delay slots, so its slabs empty as
+ * seldom). */
+#define EMPTY_KEEP         MPA_EMPTY_SLABS_KEEP
+#define EMPTY_KEEP_OF(cls) EMPTY_KEEP
 
 /* Every object of s is free again: keep a few such slabs, return the rest. */
 static void slab_empty(mpa_core_t *c, mpa_slab_t *s) {
@@ -440,7 +430,11 @@ void mpa_core_forget(mpa_core_t *c) {
         c->spare = s;
     }
     c->all_slabs = NULL;
+#if MPA_CHECKED
+    for (unsigned cls = 0; cls <= MPA_NUM_CLASSES; cls++)
+        c->delay[cls] = NULL; /* (their memory goes too) */
     mpa_check_no_recent(c);
+#endif
     for (unsigned cls = 0; cls <= MPA_NUM_CLASSES; cls++) {
         c->avail[cls] = NULL;
         c->empties[cls] = 0;
@@ -556,6 +550,9 @@ void *mpa_alloc_slow(size_t size, mpa_local_t *l) {
 void mpa_core_reset_room(mpa_core_t *c) {
     for (unsigned cls = 0; cls <= MPA_NUM_CLASSES; cls++)
         c->room[cls] = (int32_t)mpa_classes[cls].hold;
+#if MPA_CHECKED
+    mpa_check_no_recent(c); /* (the delay slots are empty) */
+#endif
 }
 
 /* Keeps the newest half of the list, rounded up (the objects freed last,
@@ -688,6 +685,7 @@ static void settle_out(mpa_core_t *c) {
 /* ---- thread exit ---- */
 
 static void flush_fast_lists(mpa_core_t *c) {
+    mpa_check_delay_flush(c);
     for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++) {
         void *p = c->fast[cls];
         c->fast[cls] = NULL;
@@ -718,6 +716,7 @@ void mpa_thread_trim(void) {
     if (l->state == MPA_THREAD_ACTIVE) {
         mpa_core_t *c = owner_enter(l);
         mpa_check_thread_flush(l); /* checked build: its quarantine */
+        mpa_check_delay_flush(c);  /* and its delay slots */
         core_purge(l);
         owner_leave(c);
     }
@@ -794,7 +793,6 @@ static void lend_flush_quarantine(mpa_core_t *c) {
  * allocator call. */
 static size_t lend_drain(mpa_core_t *c) {
     mpa_local_t as_owner = {.core = c, .me = c, .state = MPA_THREAD_ACTIVE};
-    mpa_check_no_recent(c); /* its memory may be decommitted */
     lend_flush_quarantine(c);
     flush_fast_lists(c);
     mpa_remote_post_all(c);

@@ -33,6 +33,16 @@ typedef struct mpa_core {
         *fast[MPA_NUM_CLASSES + 1]; /* objects ready for malloc, one list per class, newest first */
     int32_t
         room[MPA_NUM_CLASSES + 1]; /* objects a list may still take: mpa_classes[].hold - length */
+#if MPA_CHECKED
+    /* Checked build: a free of the thread's own small object waits in its
+     * class's delay slot (held mark) until the next free of that class
+     * pushes it on the fast list, so that the next malloc never hands back
+     * the object freed last (a delayed double free finds it still marked
+     * freed; a write after free lands in an object no one uses yet). */
+    void *delay[MPA_NUM_CLASSES + 1];
+    const uintptr_t *recent; /* the object freed last, verified at each malloc, */
+    uintptr_t recent_key;    /* with its words 0 ^ 1 as freed (mpa_no_recent, 0: none) */
+#endif
     _Alignas(MPA_CACHELINE) _Atomic(void *) q_back; /* producers swap their last object in */
     char pad0[MPA_CACHELINE - sizeof(void *)];
     void *q_front;                              /* consumer end; owner only */
@@ -52,9 +62,6 @@ typedef struct mpa_core {
     mpa_chunkcache_t cache;                         /* blocks this core freed, for its reuse */
     /* hardened builds only (NULL in the fast build): */
     struct mpa_quarantine *quarantine; /* freed medium/large objects held back (checked.c) */
-    uintptr_t *recent;      /* the object its thread freed last to a slab while it is free, */
-    uintptr_t recent_key;   /* with its key (words 0 ^ 1 of a free object), */
-    uintptr_t no_recent[2]; /* else these two zero words and key 0 */
     /* Lending an idle thread's core to the purger (core.c, "lending"): */
     struct mpa_local *_Atomic thread; /* lists of the thread using it (its TLS), or NULL */
     int tid;                          /* that thread's id (the PAL's) */
@@ -109,9 +116,9 @@ MPA_HIDDEN void mpa_check_listed(const void *p);
 /* Reports p, a remote-freed object of class cls its owner takes in, unless
  * it still carries the held mark (a write after free in transit). */
 MPA_HIDDEN void mpa_check_taken_in(const void *p, unsigned cls);
-/* A medium or large allocation on lists l: verifies the newest object of
- * the thread's quarantine (a write just after its free). */
-MPA_HIDDEN void mpa_check_medium_alloc(mpa_local_t *l) __attribute__((noinline));
+/* A medium allocation p on lists l: verifies the newest object of the
+ * thread's quarantine (a write just after its free); returns p. */
+MPA_HIDDEN void *mpa_check_medium_alloc(mpa_local_t *l, void *p) __attribute__((noinline));
 /* Slow-path free checks: the object must be the start of a live object of
  * ours with its canaries intact; p is then marked freed (held). True when
  * p is held in quarantine (checked.c hands it to mpa_dealloc_owner later). */
@@ -153,6 +160,10 @@ MPA_INLINE bool mpa_copy_may_check(const void *a) {
 /* Reports a sized free (free_sized, sized operator delete) whose size is
  * not the requested size of the live object p. */
 MPA_HIDDEN void mpa_check_sized_free(const void *p, size_t size);
+/* A sized free of p (entry e) that left the fast path: mpa_check_sized_free,
+ * then mpa_dealloc_slow. */
+MPA_HIDDEN void mpa_dealloc_sized_slow(void *p, mpa_pm_entry_t *e, size_t size)
+    __attribute__((noinline));
 MPA_HIDDEN void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) __attribute__((noinline));
 /* The part of free after the checks: p (checked, marked held) goes back to
  * its slab, its owner's queue or the backend. */
@@ -169,127 +180,144 @@ MPA_HIDDEN void mpa_core_reset_room(mpa_core_t *c);
  * Objects of classes from MPA_QUARANTINE_MIN bytes (few per slab, so a freed
  * one comes back at once) are freed through the slow path, to quarantine. */
 #define MPA_QUARANTINE_MIN ((size_t)4096)
-/* The slack code fills the top MPA_TRAILER bytes of an object's last word
- * (the fast build compiles the code below away: any shift will do). */
-#define MPA_CODE_SHIFT (MPA_TRAILER ? 64 - 8 * MPA_TRAILER : 48)
+/* The slack code: an object's last MPA_CODE_BYTES bytes (the top bytes of
+ * its last word) hold its slack less MPA_TRAILER, XORed with the top bytes
+ * of a per-process key, mpa_code_key (the same for every object: a right
+ * neighbour's underflow test reads it without a multiply). The byte right
+ * after the request holds the canary byte, mpa_code_key's byte
+ * MPA_CODE_SHIFT / 8 (>= 0x80, so that the bytes programs write most, 0 and
+ * text, never match by chance); with the least slack, MPA_TRAILER, that byte
+ * is the code's first, whose value it then is. (The fast build compiles the
+ * code below away: any shift will do.) */
+#define MPA_CODE_BYTES (MPA_TRAILER ? MPA_TRAILER : 2)
+#define MPA_CODE_SHIFT (64 - 8 * MPA_CODE_BYTES)
+#if MPA_CODE_BYTES > 2
+typedef uint32_t mpa_code_t;
+#else
+typedef uint16_t mpa_code_t;
+#endif
 
 #if MPA_CHECKED
-/* The canaries' top two bytes, the same for every object (the code of an
- * object's slack is read without its key: its right neighbour's underflow
- * test needs no multiply), and 0x80 in the others. */
 MPA_HIDDEN extern uint64_t mpa_code_key;
 #else
 #define mpa_code_key UINT64_C(0x8080808080808080)
 #endif
 
-/* Canary bytes of the object whose key is key: byte i of the word is the
- * canary of every offset i (mod 8) of the object, each >= 0x80, so that the
- * bytes programs write most (0, text) never match by chance; bytes 6 and 7
- * are mpa_code_key's. */
+/* The key of the slack code, and the canary byte (its low byte). */
+MPA_INLINE mpa_code_t mpa_code_mask(void) { return (mpa_code_t)(mpa_code_key >> MPA_CODE_SHIFT); }
+MPA_INLINE unsigned char mpa_canary_byte(void) {
+    return (unsigned char)(mpa_code_key >> MPA_CODE_SHIFT);
+}
+
+/* Large objects' canary bytes after the request (checked.c): of the object
+ * whose key is key, byte i of the word for every offset i (mod 8), each
+ * >= 0x80. */
 MPA_INLINE uint64_t mpa_canary(uintptr_t key) {
-    return (key & ((UINT64_C(1) << 48) - 1)) | mpa_code_key;
-}
-
-/* The canary byte at offset `at` of an object. */
-MPA_INLINE unsigned char mpa_canary_at(uint64_t canary, size_t at) {
-    return (unsigned char)(canary >> (8 * (at & 7)));
-}
-
-/* The last word of an object with k bytes of slack: its canary bytes, and
- * in its top MPA_TRAILER bytes the slack less MPA_TRAILER, keyed. */
-MPA_INLINE uint64_t mpa_tail_word(uint64_t canary, size_t k) {
-    return canary ^ ((uint64_t)(k - MPA_TRAILER) << MPA_CODE_SHIFT);
+    return (key & ((UINT64_C(1) << 48) - 1)) | mpa_code_key | UINT64_C(0x8080808080808080);
 }
 
 /* The slack (c less the request) the code of the object p of c bytes
  * records, above c when the code does not decode. */
-MPA_INLINE size_t mpa_tail_slack(const void *p, size_t c, uint64_t canary) {
-    uint64_t w;
-    __builtin_memcpy(&w, (const char *)p + c - 8, 8);
-    return (size_t)((w ^ canary) >> MPA_CODE_SHIFT) + MPA_TRAILER;
+MPA_INLINE size_t mpa_tail_slack(const void *p, size_t c) {
+    mpa_code_t v;
+    __builtin_memcpy(&v, (const char *)p + c - MPA_CODE_BYTES, MPA_CODE_BYTES);
+    return (size_t)(mpa_code_t)(v ^ mpa_code_mask()) + MPA_TRAILER;
 }
 
 /* Records the request of n bytes in p, an object of c bytes handed out: the
- * canary byte right after the request, then the last word (which may cover
- * bytes below n: nothing is there yet; and byte n, with the same value). */
-MPA_INLINE void mpa_tail_set(void *p, size_t c, size_t n, uint64_t canary) {
-    ((unsigned char *)p)[n] = mpa_canary_at(canary, n);
-    uint64_t tw = mpa_tail_word(canary, c - n);
-    __builtin_memcpy((char *)p + c - 8, &tw, 8);
+ * canary byte right after the request, then the code (which covers that
+ * byte, with the same value, when the slack is MPA_TRAILER). Two stores;
+ * the bytes between are not touched. */
+MPA_INLINE void mpa_tail_set(void *p, size_t c, size_t n) {
+    ((unsigned char *)p)[n] = mpa_canary_byte();
+    mpa_code_t v = (mpa_code_t)((mpa_code_t)(c - n - MPA_TRAILER) ^ mpa_code_mask());
+    __builtin_memcpy((char *)p + c - MPA_CODE_BYTES, &v, MPA_CODE_BYTES);
 }
 
 /* The request recorded in the object p of c bytes, or MPA_SIZE_UNKNOWN when
  * its code does not decode or the canary byte after the request changed
  * (an overflow). */
-MPA_INLINE size_t mpa_tail_requested(const void *p, size_t c, uint64_t canary) {
-    size_t k = mpa_tail_slack(p, c, canary);
+MPA_INLINE size_t mpa_tail_requested(const void *p, size_t c) {
+    size_t k = mpa_tail_slack(p, c);
     if (MPA_UNLIKELY(k > c))
         return MPA_SIZE_UNKNOWN;
     size_t n = c - k;
-    return ((const unsigned char *)p)[n] == mpa_canary_at(canary, n) ? n : MPA_SIZE_UNKNOWN;
+    return ((const unsigned char *)p)[n] == mpa_canary_byte() ? n : MPA_SIZE_UNKNOWN;
 }
 
 /* True when the code of the object p of c bytes decodes (its right
  * neighbour's underflow test); always in the 16-byte class, where a free
  * object's MAC covers the code. */
 MPA_INLINE bool mpa_tail_plausible(const void *p, size_t c) {
-    return c == 16 || mpa_tail_slack(p, c, mpa_code_key) <= c;
+    return c == 16 || mpa_tail_slack(p, c) <= c;
 }
 
-/* True when an object of class ci starts at byte `offset` of its slab: a
- * multiple of the size (offset * ceil(2^64 / size) mod 2^64 < the
- * reciprocal) and below the slab's last object. */
+/* True when an object of class ci starts at byte `offset` of its slab:
+ * below the slab's last object's end, and a multiple of the size (offset *
+ * ceil(2^64 / size) mod 2^64 < the reciprocal: offset = q * size + r gives
+ * q * (size * recip - 2^64) + r * recip, below recip (>= 2^48) only when
+ * r = 0, as q * size < 2^32). */
 MPA_INLINE bool mpa_object_start(size_t offset, const mpa_class_info_t *ci) {
-    unsigned __int128 m = (unsigned __int128)offset * ci->recip;
-    return (uint64_t)m < ci->recip && (uint64_t)(m >> 64) < ci->count;
+    return offset < ci->span && offset * ci->recip < ci->recip;
 }
 
 /* A never-allocated object of a new slab (size bytes): a tail code for a
  * request of 0 bytes, so that its right neighbour's underflow test holds. */
 MPA_INLINE void mpa_check_fresh(void *p, size_t size) {
     if (MPA_CHECKED) {
-        uint64_t tw = mpa_tail_word(mpa_canary(mpa_obj_key(p)), size);
-        __builtin_memcpy((char *)p + size - 8, &tw, 8);
+        mpa_code_t v = (mpa_code_t)((mpa_code_t)(size - MPA_TRAILER) ^ mpa_code_mask());
+        __builtin_memcpy((char *)p + size - MPA_CODE_BYTES, &v, MPA_CODE_BYTES);
     }
 }
 
-/* Forgets the core's recent object (handed out, or its slab released). */
+#if MPA_CHECKED
+/* Two zero words: the recent object of lists whose delay slots are empty. */
+MPA_HIDDEN extern const uintptr_t mpa_no_recent[2];
+
+/* Forgets the object freed last on c's lists (the delay slots were emptied). */
 MPA_INLINE void mpa_check_no_recent(mpa_core_t *c) {
-    c->recent = c->no_recent;
+    c->recent = mpa_no_recent;
     c->recent_key = 0;
 }
+#endif
+
+/* Checked build: every object in the delay slots of c's lists goes back to
+ * its slab (thread exit, trim, the purger's drain; by c's owner or the
+ * purger lending c); its held mark is verified first. */
+MPA_HIDDEN void mpa_check_delay_flush(mpa_core_t *c);
 
 /* malloc's pop in the checked build: the MAC of p's link (a write after
- * free), the MAC of the object the thread freed last (a write just after its
- * free, found at the next malloc), the link decoded, p's MAC destroyed, its
- * tail code and canary set. */
+ * free), the words of the object the thread freed last (a write just after
+ * its free, found at the next malloc), the link decoded, p's MAC destroyed,
+ * its tail code and canary set. */
 MPA_INLINE void *mpa_checked_pop(mpa_local_t *l, mpa_core_t *core, void *p, size_t cls,
                                  size_t size) {
     uintptr_t *w = p, key = mpa_obj_key(p), w0 = w[0];
     if (MPA_UNLIKELY((w[1] ^ key) != w0))
         mpa_check_bad_pop(p, (unsigned)cls);
-    uintptr_t *r = core->recent;
-    if (r == w)
-        mpa_check_no_recent(core); /* handed out again */
-    else if (MPA_UNLIKELY((r[0] ^ r[1]) != core->recent_key))
+#if MPA_CHECKED
+    const uintptr_t *r = core->recent;
+    if (MPA_UNLIKELY((r[0] ^ r[1]) != core->recent_key))
         mpa_check_bad_pop(r, (unsigned)mpa_pm_entry(r)->small.cls);
+#endif
     core->fast[cls] = MPA_FL_ENCODE(p, w0);
     core->room[cls]++;
     w[1] = 0;
     size_t c = mpa_class_size((unsigned)cls);
-    mpa_tail_set(p, c, size, mpa_canary(key));
+    mpa_tail_set(p, c, size);
     if (MPA_UNLIKELY(c >= MPA_QUARANTINE_MIN))
-        mpa_check_medium_alloc(l);
+        return mpa_check_medium_alloc(l, p);
     return p;
 }
 
 /* free's checks on the fast path of the checked build (~45 instructions):
  * true when p (ours, entry e, class cls, key = mpa_obj_key(p)) is the start
  * of an object of its slab, not freed, with its canaries and its left
- * neighbour's code intact, and of a class that is not quarantined. Any
- * other case takes the slow path, which reports or quarantines. */
-MPA_INLINE bool mpa_check_local_free(void *p, const mpa_pm_entry_t *e, unsigned cls,
-                                     uintptr_t key) {
+ * neighbour's code intact, of a class that is not quarantined, and of the
+ * request `sized` (a sized free's size; MPA_SIZE_UNKNOWN: any). Any other
+ * case takes the slow path, which reports or quarantines. */
+MPA_INLINE bool mpa_check_local_free(void *p, const mpa_pm_entry_t *e, unsigned cls, uintptr_t key,
+                                     size_t sized) {
     const mpa_class_info_t *ci = &mpa_classes[cls];
     size_t c = ci->size, offset = (size_t)((char *)p - e->small.base);
     if (MPA_UNLIKELY(!mpa_object_start(offset, ci) || c >= MPA_QUARANTINE_MIN))
@@ -298,11 +326,41 @@ MPA_INLINE bool mpa_check_local_free(void *p, const mpa_pm_entry_t *e, unsigned 
     uintptr_t t = w[1] ^ key;
     if (MPA_UNLIKELY(t == w[0] || t == MPA_MARK_HELD))
         return false;
-    uint64_t canary = mpa_canary(key);
-    size_t k = mpa_tail_slack(p, c, canary);
-    if (MPA_UNLIKELY(k > c || ((unsigned char *)p)[c - k] != mpa_canary_at(canary, c - k)))
+    size_t k = mpa_tail_slack(p, c);
+    if (MPA_UNLIKELY(k > c || ((unsigned char *)p)[c - k] != mpa_canary_byte()))
+        return false;
+    if (sized != MPA_SIZE_UNKNOWN && MPA_UNLIKELY(c - k != sized))
         return false;
     return offset == 0 || mpa_tail_plausible((char *)p - c, c);
+}
+
+/* The checked build's free of a thread's own small object on lists c,
+ * after its checks (key = mpa_obj_key(p)): p is marked freed (held),
+ * becomes the recent object and takes its class's delay slot; the object
+ * that was there joins the fast list (newest first, as in the fast build)
+ * with the MAC of its link, its key read back from its held mark without a
+ * multiply (a write over word 1 while it waited makes that MAC fail when
+ * malloc pops it). */
+MPA_INLINE void mpa_check_delay(mpa_local_t *l, mpa_core_t *c, void *p, uintptr_t cls,
+                                uintptr_t key) {
+#if MPA_CHECKED
+    uintptr_t *w = p, held = key ^ MPA_MARK_HELD;
+    w[1] = held;
+    c->recent = w;
+    c->recent_key = w[0] ^ held;
+    uintptr_t *q = c->delay[cls];
+    c->delay[cls] = p;
+    if (MPA_LIKELY(q != NULL)) {
+        uintptr_t link = (uintptr_t)MPA_FL_ENCODE(q, c->fast[cls]);
+        q[0] = link;
+        q[1] ^= MPA_MARK_HELD ^ link;
+        c->fast[cls] = q;
+        if (MPA_UNLIKELY(--c->room[cls] < 0))
+            mpa_fast_overflow(l, (unsigned)cls);
+    }
+#else
+    (void)l, (void)c, (void)p, (void)cls, (void)key;
+#endif
 }
 
 /* malloc fast path, 14 instructions counted in the shared library:
@@ -335,26 +393,23 @@ MPA_INLINE void *mpa_alloc(size_t size) { return mpa_alloc_in(&mpa_local, size);
  * core's fast list of the class (3), count its room down (2), return. The object freed last is the next one malloc hands out for its
  * class, while it is still in cache; a list over its hold keeps its newest
  * half. NULL and foreign pointers take the slow path. */
-MPA_INLINE void mpa_dealloc_in(mpa_local_t *l, void *p) {
+MPA_INLINE void mpa_dealloc_in_sized(mpa_local_t *l, void *p, size_t sized) {
     mpa_pm_entry_t *e = mpa_pm_entry(p);
     mpa_core_t *c = mpa_lists(l);
     if (MPA_LIKELY(e->owner == (uintptr_t)c)) {
         uintptr_t cls = e->small.cls, key = mpa_obj_key(p);
         if (MPA_CHECKED) {
-            /* Checked: to its slab's list, not the fast list, so that a
-             * freed object does not come back at the next malloc (a delayed
-             * double free stays visible); same instructions as the push. */
-            if (MPA_UNLIKELY(!mpa_check_local_free(p, e, (unsigned)cls, key))) {
-                mpa_dealloc_slow(p, e);
+            /* Checked: through the class's delay slot, so that a freed
+             * object does not come back at the next malloc (a delayed
+             * double free stays visible). */
+            if (MPA_UNLIKELY(!mpa_check_local_free(p, e, (unsigned)cls, key, sized))) {
+                if (sized != MPA_SIZE_UNKNOWN)
+                    mpa_dealloc_sized_slow(p, e, sized);
+                else
+                    mpa_dealloc_slow(p, e);
                 return;
             }
-            mpa_slab_t *s = e->small.slab;
-            mpa_fl_set_keyed(p, s->free, key);
-            s->free = p;
-            c->recent = p;
-            c->recent_key = key;
-            if (MPA_UNLIKELY(--s->needed == 0))
-                mpa_slab_event(s);
+            mpa_check_delay(l, c, p, cls, key);
             return;
         }
         mpa_fl_set_keyed(p, c->fast[cls], key);
@@ -363,7 +418,21 @@ MPA_INLINE void mpa_dealloc_in(mpa_local_t *l, void *p) {
             mpa_fast_overflow(l, (unsigned)cls);
         return;
     }
-    mpa_dealloc_slow(p, e); /* others' objects go through this thread's remote cache */
+    if (MPA_CHECKED && sized != MPA_SIZE_UNKNOWN)
+        mpa_dealloc_sized_slow(p, e, sized);
+    else
+        mpa_dealloc_slow(p, e); /* others' objects go through this thread's remote cache */
+}
+
+MPA_INLINE void mpa_dealloc_in(mpa_local_t *l, void *p) {
+    mpa_dealloc_in_sized(l, p, MPA_SIZE_UNKNOWN);
+}
+
+/* A sized free's fast path on this thread's lists (size: what the program
+ * passed; the checked build compares it with the request in the fast path,
+ * the fast build ignores it). */
+MPA_INLINE void mpa_dealloc_sized(void *p, size_t size) {
+    mpa_dealloc_in_sized(&mpa_local, p, size);
 }
 
 /* free's fast path on this thread's lists. */

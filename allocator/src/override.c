@@ -17,9 +17,7 @@ void mpa_free_sized_as(void *p, size_t size) {
         mpa_dbg_free(p, size);
         return;
     }
-    if (MPA_CHECKED)
-        mpa_check_sized_free(p, size);
-    mpa_dealloc(p);
+    mpa_dealloc_sized(p, size); /* (checked: the size is compared in its fast path) */
 }
 
 /* The entry points' work; each entry point names itself with MPA_CALL

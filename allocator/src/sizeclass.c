@@ -40,6 +40,7 @@ static void fill_class(unsigned cls, size_t size) {
     c->slab_bits = (uint8_t)bits;
     c->slab_order = (uint8_t)(bits - MPA_CHUNK_BITS);
     c->count = (uint32_t)(((size_t)1 << bits) / size);
+    c->span = (uint32_t)(c->count * size);
     /* ceil(2^64 / size) without 128-bit division: size is never a power of
      * two above 2^63, so ~0/size + 1 is exact for all our sizes. */
     c->recip = UINT64_MAX / size + 1;

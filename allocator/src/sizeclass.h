@@ -33,7 +33,8 @@ typedef struct mpa_class_info {
     uint16_t wake;      /* frees before a sleeping slab is available again */
     uint8_t slab_bits;  /* log2 of the slab size in bytes */
     uint8_t slab_order; /* slab size in chunks, log2 */
-    uint64_t pad;       /* 32 bytes: an entry's address is one shift from its class */
+    uint32_t span;      /* bytes of a slab that hold objects: count * size */
+    uint32_t pad;       /* 32 bytes: an entry's address is one shift from its class */
 } mpa_class_info_t;
 
 MPA_HIDDEN extern uint8_t mpa_size_lookup[MPA_SIZE_LOOKUP_LEN];

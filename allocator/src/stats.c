@@ -42,8 +42,8 @@ static void class_totals(int64_t live[], int64_t slabs[]) {
     }
 }
 
-/* Objects waiting in fast lists, by class, over every core: a list holds
- * its class's hold less its room (counters its thread keeps; read here
+/* Objects waiting in fast lists (and the checked build's delay slots), by
+ * class, over every core: a list holds its class's hold less its room (counters its thread keeps; read here
  * without its agreement, so a moment's figure). They are freed memory a
  * thread keeps for its next mallocs, not live objects. */
 static void fast_list_objects(int64_t cached[]) {
@@ -53,6 +53,10 @@ static void fast_list_objects(int64_t cached[]) {
                 (int64_t)mpa_classes[cls].hold - __atomic_load_n(&c->room[cls], __ATOMIC_RELAXED);
             if (n > 0)
                 cached[cls] += n;
+#if MPA_CHECKED
+            if (__atomic_load_n(&c->delay[cls], __ATOMIC_RELAXED) != NULL)
+                cached[cls]++; /* the checked build's delay slot */
+#endif
         }
     }
 }
