@@ -278,6 +278,7 @@ static void release(mpa_quarantined_t q, bool to_fast) {
     mpa_core_t *c = mpa_lists(l);
     if (!mpa_pm_is_small(e)) {
         e->large.usable = q.usable;
+        mpa_large_hold_slack(q.p, e, false);
     } else if (to_fast && e->owner == (uintptr_t)c) {
         unsigned cls = (unsigned)e->small.cls;
         mpa_fl_set(q.p, c->fast[cls]);
@@ -306,8 +307,10 @@ static void quarantine(mpa_quarantine_t *q, void *p, mpa_pm_entry_t *e, size_t b
     bool small = mpa_pm_is_small(e);
     q->slots[(q->head + q->count++) % QUARANTINE_SLOTS] =
         (mpa_quarantined_t){p, small ? 0 : e->large.usable, bytes, tail};
-    if (!small)
+    if (!small) {
+        mpa_large_hold_slack(p, e, true);
         e->large.usable = 0; /* a second free now finds it quarantined */
+    }
     atomic_store_explicit(&q->bytes, q->bytes + bytes, memory_order_relaxed);
     while (q->count == QUARANTINE_SLOTS || (q->bytes > MPA_QUARANTINE && q->count > 1))
         release(take_oldest(q), true); /* the newest stays, whatever its size */

@@ -144,6 +144,19 @@ void *mpa_large_alloc(mpa_core_t *c, size_t size, size_t align, bool zero) {
     return p;
 }
 
+void mpa_large_hold_slack(void *p, const mpa_pm_entry_t *e, bool held) {
+    unsigned order = mpa_pm_order(e);
+    mpa_backend_t *b = e->large.backend;
+    if (mpa_backend_is_huge(b, order) || b->trim)
+        return; /* (no extent kept) */
+    size_t need = CHUNKS(mpa_large_usable(e));
+    size_t slack = (extent_get(p, need) - need) << MPA_CHUNK_BITS;
+    if (held)
+        slack_give(slack);
+    else if (slack != 0) /* taken back whatever the budget: free_block gives it */
+        atomic_fetch_add_explicit(&large_slack, (int64_t)slack, memory_order_relaxed);
+}
+
 /* Hardened builds keep the slack of the request in the low bits. */
 size_t mpa_large_usable(const mpa_pm_entry_t *e) {
     return (size_t)e->large.usable & ~(MPA_PAGE_SIZE - 1);
