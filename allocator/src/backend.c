@@ -71,9 +71,17 @@ static void *list_pop(void **head) {
     return p;
 }
 
+/* The head tag of b's free blocks of `kind` (MPA_PM_FREE, MPA_PM_DIRTY) and
+ * `order`: a confined backend's carry MPA_PM_CONFINED, so that the global
+ * backend never reads an arena's free block as its own buddy. (A confined
+ * backend never looks past its arena: its blocks merge up to the arena.) */
+static uintptr_t free_tag(const mpa_backend_t *b, unsigned kind, unsigned order) {
+    return mpa_pm_tag(kind, order) | (b->arena_end != 0 ? MPA_PM_CONFINED : 0);
+}
+
 /* Files p as a clean block of `order` in commit state cs. */
 static void clean_push(mpa_backend_t *b, void *p, unsigned order, unsigned cs) {
-    list_push(&b->clean_head[order], p, mpa_pm_tag(MPA_PM_FREE, order));
+    list_push(&b->clean_head[order], p, free_tag(b, MPA_PM_FREE, order));
     mpa_pm_entry(p)->block.gen = cs;
 }
 
@@ -190,7 +198,7 @@ static void clean_insert(mpa_backend_t *b, void *p, unsigned order, unsigned cs)
         if (buddy == NULL)
             break;
         mpa_pm_entry_t *e = mpa_pm_entry(buddy);
-        if (mpa_pm_owner_load(e) != mpa_pm_tag(MPA_PM_FREE, order))
+        if (mpa_pm_owner_load(e) != free_tag(b, MPA_PM_FREE, order))
             break;
         cs = clean_state(buddy) == cs ? cs : CS_MIXED;
         list_unlink(&b->clean_head[order], buddy);
@@ -298,7 +306,7 @@ static void *clean_take(mpa_backend_t *b, unsigned order, bool commit, unsigned 
  * above it, how many chunks at its end are known not to be resident
  * (mpa_blk_t's clean tail). */
 static void dirty_push(mpa_backend_t *b, void *p, unsigned order, unsigned gen, size_t tail) {
-    list_push(&b->dirty_head[gen][order], p, mpa_pm_tag(MPA_PM_DIRTY, order));
+    list_push(&b->dirty_head[gen][order], p, free_tag(b, MPA_PM_DIRTY, order));
     mpa_pm_entry(p)->block.gen = gen | tail << 1;
     b->dirty_bytes += BLOCK_SIZE(order);
     b->dirty_blocks++;
@@ -322,7 +330,7 @@ static void dirty_insert(mpa_backend_t *b, void *p, unsigned order, size_t tail)
     while (order < b->merge_order) {
         void *buddy = buddy_of(p, order);
         if (buddy == NULL ||
-            mpa_pm_owner_load(mpa_pm_entry(buddy)) != mpa_pm_tag(MPA_PM_DIRTY, order))
+            mpa_pm_owner_load(mpa_pm_entry(buddy)) != free_tag(b, MPA_PM_DIRTY, order))
             break;
         size_t bt = dirty_unlink(b, buddy, order), half = (size_t)1 << order;
         size_t lo = buddy < p ? bt : tail, hi = buddy < p ? tail : bt;

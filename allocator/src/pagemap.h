@@ -27,6 +27,18 @@ enum {
     MPA_PM_RELEASED = 6,       /* first chunk of a huge block given back to the OS */
 };
 
+/* Tag bit of a free block (MPA_PM_FREE, MPA_PM_DIRTY) filed by a backend
+ * confined to an arena (an mspace's), above the kind's three bits: an
+ * arena is one block of the global backend, whose head entry is also the
+ * head of the arena's own largest free block, and the global backend
+ * merges a block it frees with its buddy when the buddy's head reads as a
+ * free block of the same order. Without this bit it took a live arena whose
+ * backend had its whole block free for one of its own (and unlinked it
+ * from its lists through the arena's links). mpa_pm_kind ignores it: the
+ * one flag of a tag. */
+#define MPA_PM_CONFINED 8u
+_Static_assert(MPA_PM_RELEASED < MPA_PM_CONFINED, "kinds fit below the confined bit");
+
 struct mpa_slab;
 struct mpa_backend;
 
@@ -35,7 +47,7 @@ struct mpa_backend;
  * a field keeps its offset in every build (free's fast path reads the
  * owner and small.cls). */
 typedef struct mpa_pm_entry {
-    uintptr_t owner; /* small: the owning core's address; else kind | order << 4 */
+    uintptr_t owner; /* small: the owning core's address; else kind | flag | order << 4 */
     union {
         struct { /* mpa_pm_is_small: a chunk of a slab */
             struct mpa_slab *slab;
@@ -104,7 +116,7 @@ MPA_INLINE void mpa_pm_owner_store(mpa_pm_entry_t *e, uintptr_t v) {
 MPA_INLINE bool mpa_pm_is_small(const mpa_pm_entry_t *e) { return e->owner >= MPA_PM_TAG_LIMIT; }
 
 /* pre: !mpa_pm_is_small(e) */
-MPA_INLINE unsigned mpa_pm_kind(const mpa_pm_entry_t *e) { return (unsigned)(e->owner & 15); }
+MPA_INLINE unsigned mpa_pm_kind(const mpa_pm_entry_t *e) { return (unsigned)(e->owner & 7); }
 
 MPA_INLINE unsigned mpa_pm_order(const mpa_pm_entry_t *e) { return (unsigned)(e->owner >> 4); }
 

@@ -369,3 +369,49 @@ Test(backend, fresh_memory_traded_for_dirty) {
         mpa_backend_free(b[i], 0);
     cr_assert(drain_dirty());
 }
+
+/* ---- an arena (an mspace's backend) inside a block of the global one ---- */
+
+/* The global backend frees the buddy of an arena whose own backend has its
+ * whole block free (clean, then dirty): the arena's head reads as a free
+ * block of the same order, filed by the arena's backend. The global backend
+ * must leave it alone; it used to merge the live arena into a block of its
+ * own (unlinking it through the arena's list links) and hand it out again
+ * or decommit it under the mspace (stress/fork_new_locks: SIGSEGV on a
+ * PROT_NONE slab, about 1 run in 30 under the debug library). */
+static void check_arena_kept(mpa_backend_t *arena, char *base, char *buddy, unsigned order,
+                             unsigned kind) {
+    mpa_pm_entry_t *e = mpa_pm_entry(buddy);
+    cr_assert_eq(mpa_pm_kind(e), kind, "global buddy %p reads kind %u: merged with the arena",
+                 buddy, mpa_pm_kind(e));
+    cr_assert_eq(mpa_pm_order(e), order, "global buddy %p reads order %u", buddy, mpa_pm_order(e));
+    cr_assert_eq(mpa_pm_entry(base)->owner, mpa_pm_tag(kind, order) | MPA_PM_CONFINED,
+                 "arena head %p reads %#lx", base, (unsigned long)mpa_pm_entry(base)->owner);
+    bool zeroed;
+    void *again = mpa_backend_alloc_in(arena, order, &zeroed);
+    cr_assert_eq(again, base, "the arena's block %p is not its own any more (got %p)", base, again);
+    memset(again, 0x5a, BLOCK(order)); /* still committed to the arena */
+}
+
+Test(backend, arena_not_merged_into_global) {
+    const unsigned order = 8;
+    for (int dirty = 0; dirty < 2; dirty++) {
+        char *pair = alloc_block(order + 1), *base = pair, *buddy = pair + BLOCK(order);
+        static mpa_backend_t arena = {.lock = MPA_LOCK_INIT};
+        mpa_backend_init_in(&arena, base, order);
+        bool zeroed;
+        char *whole = mpa_backend_alloc_in(&arena, order, &zeroed);
+        cr_assert_eq(whole, base, "arena %p hands out %p", base, whole);
+        memset(whole, 1, BLOCK(order));
+        if (dirty) {
+            mpa_backend_free_in(&arena, whole, order);
+            mpa_backend_free(buddy, order);
+        } else {
+            mpa_backend_free_chunks_in(&arena, whole, 0, (size_t)1 << order, true);
+            mpa_backend_free_chunks_in(&mpa_backend_global, buddy, 0, (size_t)1 << order, true);
+        }
+        check_arena_kept(&arena, base, buddy, order, dirty ? MPA_PM_DIRTY : MPA_PM_FREE);
+        mpa_pm_label(base, (size_t)1 << order, mpa_pm_plain(mpa_pm_tag(MPA_PM_RESERVED, 0)));
+        mpa_backend_free_clean(base, order); /* as destroy_mspace */
+    }
+}
