@@ -30,6 +30,8 @@ mpa_backend_t mpa_backend_global = {.lock = MPA_LOCK_INIT, .merge_order = MPA_RE
 static char *meta_next, *meta_end; /* metadata bump area (global backend only) */
 
 #define BLOCK_SIZE(order) (MPA_CHUNK_SIZE << (order))
+/* Chunks that [p, p + bytes) touches, p chunk-aligned. */
+#define CHUNKS_OF(bytes) (((bytes) + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS)
 
 /* Commit state of a clean (MPA_PM_FREE) block, in its head's block.gen. */
 enum {
@@ -232,6 +234,15 @@ static void sweep_committed(mpa_backend_t *b) {
             mpa_pm_entry(p)->block.gen = cs;
         }
     }
+}
+
+/* Out of memory to commit: cached and free committed blocks of b go back
+ * to reserved (not under b's lock). */
+static void free_commit(mpa_backend_t *b) {
+    mpa_backend_release_in(b);
+    mpa_backend_lock(b);
+    sweep_committed(b);
+    mpa_unlock(&b->lock);
 }
 
 /* Files a fresh reservation as free; the chunk NULL aliases, if it lies in
@@ -700,9 +711,18 @@ void *mpa_meta_alloc(size_t size, size_t align) {
     mpa_backend_lock(b);
     char *at = (char *)mpa_align_up((uintptr_t)meta_next, align);
     if (meta_next == NULL || at + size > meta_end) {
+        /* Under a limit, a commit granule at a time (2 MiB; committed
+         * whole anyway): metadata, never given back, then pins few
+         * regions. 64 KiB blocks sprinkled one in each region kept every
+         * region of a freed heap from going back (drop_regions) under
+         * ulimit -v 1 GiB: 100,000-byte buffers after a fill of 64 B ones
+         * reached 15 MiB. (Without one, 64 KiB: the first slabs then lie
+         * a region's start, not 2 MiB, above the memory before it, and a
+         * wild write 1 MiB below a small object faults.) */
         unsigned order = mpa_ceil_log2((size + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS);
-        if (order < 2)
-            order = 2;
+        unsigned least = b->trim ? granule_order : 2;
+        order = order > least ? order : least;
+        order = order > 2 ? order : 2;
         unsigned cs;
         bool refused = false;
         char *block = clean_take(b, order, soft, &cs, &refused);
@@ -727,12 +747,15 @@ void *mpa_meta_alloc(size_t size, size_t align) {
     return at;
 }
 
-/* Region order for an address-space limit: a sixteenth of it, so that a
- * few regions, the pagemap and the program's own mappings fit. */
+/* Region order for an address-space limit: a 64th of it (down to the
+ * largest slab), so that the reserved, unused part of the newest region
+ * costs little of it: under ulimit -v 1 GiB a sixteenth left 64 MiB of
+ * address space idle beside huge blocks (1 MiB + 1 buffers reached 934 MiB,
+ * glibc 1017). */
 static unsigned region_order(size_t limit) {
     unsigned order = MPA_REGION_ORDER;
     unsigned min = MPA_MAX_SMALL_BITS + 6 - MPA_CHUNK_BITS; /* the largest slab */
-    while (order > min && (MPA_CHUNK_SIZE << order) > limit / 16)
+    while (order > min && (MPA_CHUNK_SIZE << order) > limit / 64)
         order--;
     return order;
 }
@@ -808,6 +831,8 @@ bool mpa_backend_init(void) {
      * reached 76% of glibc's 1021 MiB under ulimit -v 1 GiB, 600,000-byte
      * ones 57%.) */
     b->huge_order = b->trim ? 0 : b->merge_order;
+    b->page_mapped_min =
+        b->trim ? mpa_align_up(tight >> MPA_PAGE_MAPPED_BITS, MPA_CHUNK_SIZE) : SIZE_MAX;
     b->epoch_ms = mpa_pal_time_ms();
     return true;
 }
@@ -852,6 +877,13 @@ bool mpa_backend_is_huge(const mpa_backend_t *b, unsigned order) {
     return b->arena_end == 0 && order > b->huge_order;
 }
 
+size_t mpa_backend_huge_size(const mpa_backend_t *b, size_t usable) {
+    size_t chunked = mpa_align_up(usable, MPA_CHUNK_SIZE);
+    if (usable >= b->page_mapped_min && chunked - usable > usable >> 4)
+        return usable;
+    return chunked;
+}
+
 /* Under b's lock: huge blocks grew by `bytes` and `blocks` (wrapping
  * negatives shrink them); their highs follow. */
 static void huge_count(mpa_backend_t *b, size_t bytes, int blocks) {
@@ -866,6 +898,29 @@ static void huge_count(mpa_backend_t *b, size_t bytes, int blocks) {
 /* True when [p, p + size) holds the chunk NULL aliases (never handed out). */
 static bool holds_null_alias(uintptr_t p, size_t size) { return null_alias - p < size; }
 
+/* Out of address space (RLIMIT_AS): every whole free region of b (a clean
+ * block of its merge order or above) goes back to the platform, so that
+ * huge blocks may take its place: under ulimit -v 256 MiB a fill of 64 B
+ * blocks, freed, left its regions reserved and a fill of 100,000-byte
+ * blocks then got none. Returns the bytes released. */
+static size_t drop_regions(mpa_backend_t *b) {
+    size_t bytes = 0;
+    mpa_backend_lock(b);
+    for (unsigned o = b->merge_order; b->arena_end == 0 && o <= MPA_MAX_ORDER; o++) {
+        for (void *p; (p = b->clean_head[o]) != NULL;) {
+            list_unlink(&b->clean_head[o], p);
+            /* every entry: no stale free-block head may pair with a
+             * buddy reserved there later */
+            mpa_pm_label(p, (size_t)1 << o, mpa_pm_plain(MPA_PM_UNKNOWN));
+            mpa_pal_release(p, BLOCK_SIZE(o));
+            b->reserved_bytes -= BLOCK_SIZE(o);
+            bytes += BLOCK_SIZE(o);
+        }
+    }
+    mpa_unlock(&b->lock);
+    return bytes;
+}
+
 /* Address space for a huge block: `size` bytes aligned to `align` (at
  * least a chunk) in the window, its pagemap entries committed; not yet
  * counted as used. NULL when the platform refuses. */
@@ -878,6 +933,8 @@ static char *huge_reserve(mpa_backend_t *b, size_t size, size_t align) {
     char *raw = os_reserve(span, false);
     if (raw == NULL && mpa_backend_release_in(b) > 0)
         raw = os_reserve(span, false); /* cached blocks merged: maybe the kernel finds room */
+    if (raw == NULL && drop_regions(b) > 0)
+        raw = os_reserve(span, false);
     if (raw != NULL && holds_null_alias((uintptr_t)raw, span)) {
         char *other = os_reserve(span, false); /* placed elsewhere while raw is held */
         mpa_pal_release(raw, span);
@@ -894,7 +951,7 @@ static char *huge_reserve(mpa_backend_t *b, size_t size, size_t align) {
         mpa_pal_release(raw, (size_t)(p - raw));
     if (raw + span > p + size)
         mpa_pal_release(p + size, (size_t)(raw + span - (p + size)));
-    if (pagemap_commit(p, size) != 0) {
+    if (pagemap_commit(p, size) != 0 && (free_commit(b), pagemap_commit(p, size) != 0)) {
         mpa_pal_release(p, size);
         return NULL;
     }
@@ -906,12 +963,7 @@ void *mpa_backend_huge_alloc(mpa_backend_t *b, size_t size, size_t align) {
     if (p == NULL)
         return NULL;
     if (!(mpa_pal_features() & MPA_PAL_LAZY_COMMIT) && mpa_pal_notify_using(p, size) != 0) {
-        /* Out of memory to commit: cached and free committed blocks go
-         * back to reserved, then one more try. */
-        mpa_backend_release_in(b);
-        mpa_backend_lock(b);
-        sweep_committed(b);
-        mpa_unlock(&b->lock);
+        free_commit(b); /* then one more try */
         if (mpa_pal_notify_using(p, size) != 0) {
             mpa_pal_release(p, size);
             return NULL;
@@ -971,7 +1023,7 @@ void *mpa_backend_huge_grow(mpa_backend_t *b, void *p, size_t size, size_t grow)
             mpa_pal_error("mpalloc: realloc: pagemap entries could not be committed");
     }
     if (q != p) { /* the old range now reads as a freed huge block (as huge_free) */
-        mpa_pm_label(p, size >> MPA_CHUNK_BITS, mpa_pm_plain(MPA_PM_UNKNOWN));
+        mpa_pm_label(p, CHUNKS_OF(size), mpa_pm_plain(MPA_PM_UNKNOWN));
         mpa_pm_label(p, 1, mpa_pm_plain(mpa_pm_tag(MPA_PM_RELEASED, 0)));
     }
     mpa_backend_lock(b);
@@ -984,7 +1036,10 @@ void *mpa_backend_huge_grow(mpa_backend_t *b, void *p, size_t size, size_t grow)
 
 void mpa_backend_huge_shrink(mpa_backend_t *b, void *p, size_t size, size_t keep) {
     char *tail = (char *)p + keep;
-    mpa_pm_label(tail, (size - keep) >> MPA_CHUNK_BITS, mpa_pm_plain(MPA_PM_UNKNOWN));
+    /* the chunks past the one holding the last kept byte (a block mapped
+     * to the page ends inside its last chunk) */
+    mpa_pm_label((char *)p + mpa_align_up(keep, MPA_CHUNK_SIZE), CHUNKS_OF(size) - CHUNKS_OF(keep),
+                 mpa_pm_plain(MPA_PM_UNKNOWN));
     mpa_pal_release(tail, size - keep);
     mpa_backend_lock(b);
     b->used_bytes -= size - keep;
@@ -1029,7 +1084,7 @@ void mpa_backend_free_chunks_in(mpa_backend_t *b, void *p, size_t from, size_t t
  * stuck). The lock is the first member (checked below). */
 void mpa_backend_init_in(mpa_backend_t *b, void *base, unsigned order) {
     const size_t from = offsetof(mpa_backend_t, lock) + sizeof b->lock;
-    mpa_backend_t fresh = {.merge_order = order};
+    mpa_backend_t fresh = {.merge_order = order, .page_mapped_min = SIZE_MAX};
     fresh.arena_next = (uintptr_t)base;
     fresh.arena_end = (uintptr_t)base + BLOCK_SIZE(order);
     atomic_init(&fresh.epoch_ms, mpa_pal_time_ms());

@@ -16,11 +16,13 @@
  * confined to one block of the global one. */
 typedef struct mpa_backend {
     mpa_lock_t lock;
-    unsigned young;       /* generation receiving new dirty blocks */
-    unsigned merge_order; /* blocks never merge beyond this order */
-    unsigned huge_order;  /* global: larger blocks are mapped alone */
-    bool trim;            /* address space is limited: large objects
+    unsigned young;         /* generation receiving new dirty blocks */
+    unsigned merge_order;   /* blocks never merge beyond this order */
+    unsigned huge_order;    /* global: larger blocks are mapped alone */
+    bool trim;              /* address space is limited: large objects
                                                hold chunks, not power-of-two blocks */
+    size_t page_mapped_min; /* global, under a limit: huge blocks at least
+                                               * this large may be mapped to the page */
     size_t dirty_bytes, used_bytes;
     size_t dirty_blocks;                      /* blocks filed in dirty_head (stats) */
     size_t peak_bytes;                        /* most used + dirty bytes at once (stats) */
@@ -109,20 +111,27 @@ MPA_HIDDEN void mpa_backend_free_clean(void *p, unsigned order);
 
 /* Huge blocks (order above huge_order: a region, or less where address
  * space is limited; global backend only): mapped on their
- * own, `size` bytes (a multiple of the chunk size) aligned to `align`
+ * own, `size` bytes (mpa_backend_huge_size: a multiple of the page) aligned to `align`
  * (a power of two; at least a chunk), unmapped when freed. NULL when the
  * platform refuses. */
 MPA_HIDDEN bool mpa_backend_is_huge(const mpa_backend_t *b, unsigned order);
+/* Bytes mapped for a huge block holding `usable` bytes (a page multiple):
+ * usable rounded to the chunk, or to the page where b is under a limit,
+ * usable >= b->page_mapped_min and the chunk would waste over 1/16 of it
+ * (100,000-byte buffers: 102,400 bytes, not 114,688; each such block is a
+ * kernel mapping of its own, hence the bound). A function of usable
+ * alone: alloc, free and resize agree. */
+MPA_HIDDEN size_t mpa_backend_huge_size(const mpa_backend_t *b, size_t usable);
 MPA_HIDDEN void *mpa_backend_huge_alloc(mpa_backend_t *b, size_t size, size_t align);
 MPA_HIDDEN void mpa_backend_huge_free(mpa_backend_t *b, void *p, size_t size);
-/* Grows the huge block [p, p + size) to `grow` bytes (chunk multiples,
+/* Grows the huge block [p, p + size) to `grow` bytes (page multiples,
  * grow > size), keeping its contents: in place where the addresses after it
  * are free and in the window; else its pages move (no copy) to a new place
  * in the window, and the old range's entries read as a freed huge block.
  * Returns the block's address (p or the new one; the caller labels it), or
  * NULL when neither can be done (p unchanged: the caller copies). */
 MPA_HIDDEN void *mpa_backend_huge_grow(mpa_backend_t *b, void *p, size_t size, size_t grow);
-/* Unmaps the tail of a huge block beyond `keep` bytes (a chunk multiple). */
+/* Unmaps the tail of a huge block beyond `keep` bytes (a page multiple). */
 MPA_HIDDEN void mpa_backend_huge_shrink(mpa_backend_t *b, void *p, size_t size, size_t keep);
 
 /* Returns chunks [from, to) of the block at p (aligned to a power of two of

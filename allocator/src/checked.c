@@ -474,6 +474,8 @@ static bool object_of(const char *call, const char *a, const char **start, size_
         return false;
     *start = e->large.base;
     mpa_pm_entry_t *head = mpa_pm_entry(*start);
+    if (!mpa_large_maps(*start, head, a))
+        return false; /* past a huge block's last page: another mapping's */
     if (large_quarantined(*start, head))
         mpa_report_range(call, 0, (size_t)(a - *start), "into or from the freed large object at",
                          *start, 0, MPA_SIZE_UNKNOWN);

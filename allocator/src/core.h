@@ -507,6 +507,11 @@ MPA_HIDDEN size_t mpa_large_usable(const mpa_pm_entry_t *e);
  * 0.61M (fast build 16K). What the held blocks keep is bounded by the
  * quarantine's bytes. */
 MPA_HIDDEN void mpa_large_hold_slack(void *p, const mpa_pm_entry_t *e, bool held);
+/* True when a lies in the pages mapped for the large object at base (head:
+ * its first entry): false past the end of a huge block mapped to the page,
+ * whose last chunk's entry the rest of that chunk shares (another mapping,
+ * not the heap's, may lie there). */
+MPA_HIDDEN bool mpa_large_maps(const char *base, const mpa_pm_entry_t *head, const void *a);
 /* True when p is the start of a large object that is still allocated. */
 MPA_INLINE bool mpa_large_is_live(const void *p, const mpa_pm_entry_t *e) {
     return mpa_pm_kind(e) == MPA_PM_LARGE && e->large.base == p && e->large.usable != 0;

@@ -518,7 +518,8 @@ static char *block_base(const void *p) {
     if (kind != MPA_PM_LARGE && kind != MPA_PM_LARGE_INTERIOR)
         return NULL;
     char *base = e->large.base;
-    return mpa_pm_kind(mpa_pm_entry(base)) == MPA_PM_LARGE ? base : NULL;
+    const mpa_pm_entry_t *head = mpa_pm_entry(base);
+    return mpa_pm_kind(head) == MPA_PM_LARGE && mpa_large_maps(base, head, p) ? base : NULL;
 }
 
 /* The descriptor of the debug block at base, or NULL when it reads wrong. */

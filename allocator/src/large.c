@@ -80,6 +80,9 @@ static void label(mpa_backend_t *b, char *p, unsigned order, size_t usable) {
     head->large.usable = usable;
     head->large.base = p;
     head->large.backend = b;
+    size_t mapped = mpa_backend_is_huge(b, order) ? mpa_backend_huge_size(b, usable) : 0;
+    if ((mapped & (MPA_CHUNK_SIZE - 1)) != 0) /* mapped to the page (mpa_large_maps) */
+        mpa_pm_entry(p + MPA_CHUNK_SIZE)->large.usable = mapped;
     mpa_pm_owner_store(head, mpa_pm_tag(MPA_PM_LARGE, order));
 }
 
@@ -98,7 +101,7 @@ static size_t usable_for(size_t size) {
 static uintptr_t take_block(mpa_core_t *c, unsigned order, size_t usable, size_t align) {
     mpa_backend_t *b = c->backend;
     if (mpa_backend_is_huge(b, order)) {
-        char *p = mpa_backend_huge_alloc(b, mpa_align_up(usable, MPA_CHUNK_SIZE), align);
+        char *p = mpa_backend_huge_alloc(b, mpa_backend_huge_size(b, usable), align);
         return p ? (uintptr_t)p | 1 : 0; /* fresh mappings read as zero */
     }
     if (b->trim) {
@@ -121,6 +124,8 @@ void *mpa_large_alloc(mpa_core_t *c, size_t size, size_t align, bool zero) {
     bool huge = mpa_backend_is_huge(b, order);
     uintptr_t v = take_block(c, order, usable, align);
     if (MPA_CHECKED && v == 0 && mpa_quarantine_flush()) /* freed memory held back */
+        v = take_block(c, order, usable, align);
+    if (v == 0 && b->trim && mpa_cc_drain_clean(&c->cache) > 0) /* its blocks may free a region */
         v = take_block(c, order, usable, align);
     if (v == 0) {
         errno = ENOMEM;
@@ -162,6 +167,18 @@ size_t mpa_large_usable(const mpa_pm_entry_t *e) {
     return (size_t)e->large.usable & ~(MPA_PAGE_SIZE - 1);
 }
 
+/* (A huge block mapped to the page spans two chunks at least: its second
+ * chunk's entry holds the bytes mapped, which label writes; 0 for every
+ * other large object, whose chunks are all mapped. Read from there, not
+ * from the head's usable, which a quarantined object has cleared.) */
+bool mpa_large_maps(const char *base, const mpa_pm_entry_t *head, const void *a) {
+    size_t off = (size_t)((const char *)a - base);
+    if (off < MPA_CHUNK_SIZE || !mpa_backend_is_huge(head->large.backend, mpa_pm_order(head)))
+        return true;
+    size_t mapped = (size_t)mpa_pm_entry(base + MPA_CHUNK_SIZE)->large.usable;
+    return mapped == 0 || off < mapped;
+}
+
 /* Gives the block of a freed large object that needed `need` chunks back:
  * to l's chunk cache when l runs on b, else to b; its clean tail says how
  * much of it was never touched, for the next tenant. */
@@ -182,7 +199,7 @@ void mpa_large_free(mpa_local_t *l, void *p, mpa_pm_entry_t *e) {
     e->large.usable = 0; /* a second free of p now reads as not allocated */
     atomic_fetch_sub_explicit(&large_live, (int64_t)usable, memory_order_relaxed);
     if (mpa_backend_is_huge(b, order))
-        mpa_backend_huge_free(b, p, mpa_align_up(usable, MPA_CHUNK_SIZE));
+        mpa_backend_huge_free(b, p, mpa_backend_huge_size(b, usable));
     else if (b->trim)
         mpa_backend_free_chunks_in(b, p, 0, CHUNKS(usable), false);
     else
@@ -190,13 +207,14 @@ void mpa_large_free(mpa_local_t *l, void *p, mpa_pm_entry_t *e) {
     mpa_purger_wake(); /* cached now: give it back if it is not reused */
 }
 
-/* A huge block keeps its mapping rounded to chunks: grows within it, else
- * grows the mapping (in place, or moved without copying: the backend), and
- * gives whole chunks back when shrinking. Returns the block's address, or
+/* A huge block keeps its mapping rounded as mpa_backend_huge_size says
+ * (chunks, or pages under a limit): grows within it, else grows the mapping
+ * (in place, or moved without copying: the backend), and gives the pages
+ * past the new size's mapping back when shrinking. Returns the block's address, or
  * NULL when it cannot grow so (the caller copies). */
 static char *resize_huge(mpa_backend_t *b, char *p, size_t old, size_t usable) {
-    size_t have = mpa_align_up(old, MPA_CHUNK_SIZE), keep = mpa_align_up(usable, MPA_CHUNK_SIZE);
-    if (usable > have) {
+    size_t have = mpa_backend_huge_size(b, old), keep = mpa_backend_huge_size(b, usable);
+    if (keep > have) { /* (the mapping must be what the size says: free unmaps that) */
         char *q = mpa_backend_huge_grow(b, p, have, keep);
         if (MPA_CHECKED && q == NULL && mpa_quarantine_flush()) /* freed memory held back */
             q = mpa_backend_huge_grow(b, p, have, keep);

@@ -73,6 +73,16 @@
 #define MPA_COMMIT_GRANULE_BITS 21
 #endif
 
+/* (A large object mapped alone to the page, not the chunk, leaves an unmapped
+ * gap before the next one: a kernel mapping of its own. Under a limit of L
+ * bytes only objects of at least L >> bits are so mapped, so that at most
+ * 2^bits such mappings live at once: a quarter of the default
+ * vm.max_map_count.) */
+/* under a limit, a large object is mapped to the page, not the chunk, when at least limit >> bits and the chunk would waste over 1/16 of it (at most 2^bits such mappings); range: 10..20; bits */
+#ifndef MPA_PAGE_MAPPED_BITS
+#define MPA_PAGE_MAPPED_BITS 14
+#endif
+
 /* heap window (map: 1/512 of it) when the whole-address-space pagemap is refused = 2^bits; range: 32..46; bits */
 #ifndef MPA_PM_WINDOW_BITS
 #define MPA_PM_WINDOW_BITS 40
@@ -286,6 +296,9 @@
 #endif
 #if MPA_CHECKED < 0 || MPA_CHECKED > 2
 #error "MPA_CHECKED must be 0 (fast), 1 (checked) or 2 (debug)"
+#endif
+#if MPA_PAGE_MAPPED_BITS < 10 || MPA_PAGE_MAPPED_BITS > 20
+#error "MPA_PAGE_MAPPED_BITS must be 10..20"
 #endif
 #if MPA_QUARANTINE_BITS < 16 || MPA_QUARANTINE_BITS > 34
 #error "MPA_QUARANTINE_BITS must be 16..34"

@@ -146,25 +146,54 @@ for lib in "$build/lib/libmpalloc.so" "$build/lib/libmpalloc-checked.so" \
     echo "$(basename "$lib" .so): VmData at start $kb kB"
 done
 
-# Fills under ulimit -d 256 MiB, glibc first as the reference.
-sizes="64 65536 1048577 16777216 64"
-ref=$( (ulimit -d 262144 && timeout 120 "$tmp/fill" $sizes) 2>&1)
-echo "glibc: ulimit -d 256 MiB, fills of $sizes reached (MiB): $ref"
+# Fills under ulimit -d and ulimit -v 256 MiB, one size after another in one
+# process (each freed before the next), glibc first as the reference. Every
+# fill of every build ends in NULL with ENOMEM. The fast build reaches 90% of
+# glibc's figure at each size; the checked build too (85% under -v, where its
+# small fills leave more behind), but for 1024-byte blocks: its 2-byte
+# trailer puts a request of exactly a class size in the next class (75%:
+# not fixed); the debug build (a 32-byte header and 32 canary bytes per
+# small object, a descriptor and a guard page per block) at 1 MiB + 1 and
+# 16 MiB. Before: 100,000-byte blocks took a mapping rounded to the chunk
+# (fast 86% / 81%), checked 64 KiB + 2 bytes likewise (79%), the metadata
+# pinned every region of a freed heap and a 100,000-byte fill after a 64 B
+# one reached 0-15 MiB under -v, and a huge block whose pagemap entries
+# could not be committed failed with freed memory still cached (checked:
+# 0 MiB after the 64 B fill under -d).
+sizes="64 1024 65536 100000 1048577 16777216 mixed 64"
+for lim in d v; do
+    ref=$( (ulimit -$lim 262144 && timeout 120 "$tmp/fill" $sizes) 2>&1)
+    echo "glibc: ulimit -$lim 256 MiB, fills of $sizes reached (MiB): $ref"
+    read -ra want <<<"$ref"
+    for lib in "$build/lib/libmpalloc.so" "$build/lib/libmpalloc-checked.so" \
+               "$build/lib/libmpalloc-debug.so"; do
+        name=$(basename "$lib" .so)
+        out=$( (ulimit -$lim 262144 && LD_PRELOAD="$lib" timeout 120 "$tmp/fill" $sizes) 2>&1)
+        rc=$?
+        echo "$name: ulimit -$lim 256 MiB, fills of $sizes reached (MiB): $out"
+        [ "$rc" -eq 0 ] && [ "${out##* }" = ENOMEM ] ||
+            fail "$name ulimit -$lim 256 MiB: fills did not all end in NULL/ENOMEM (exit $rc): $out"
+        read -ra got <<<"$out"
+        for i in 0 1 2 3 4 5 6 7; do
+            pct=90
+            case $name:$lim:$i in
+            libmpalloc-checked:*:1 | libmpalloc-debug:*:[0-3] | libmpalloc-debug:*:[67]) continue ;;
+            libmpalloc-checked:v:*) pct=85 ;;
+            esac
+            [ "${got[i]:-0}" -ge $(( ${want[i]:-0} * pct / 100 )) ] ||
+                fail "$name ulimit -$lim 256 MiB: fill $((i + 1)) reached ${got[i]:-?} MiB, glibc ${want[i]:-?} (< $pct%)"
+        done
+    done
+done
+
+# A huge block mapped to the page leaves the rest of its last chunk
+# unmapped: a mapping of the program's own placed there is no heap object
+# (the checked build reported a memset into it as an overflow of the block).
+cc -O1 -o "$tmp/gap" "$root/tests/real/data/gap.c" || fail "cannot build gap.c"
 for lib in "$build/lib/libmpalloc.so" "$build/lib/libmpalloc-checked.so" \
            "$build/lib/libmpalloc-debug.so"; do
-    name=$(basename "$lib" .so)
-    out=$( (ulimit -d 262144 && LD_PRELOAD="$lib" timeout 120 "$tmp/fill" $sizes) 2>&1)
-    rc=$?
-    echo "$name: ulimit -d 256 MiB, fills of $sizes reached (MiB): $out"
-    [ "$rc" -eq 0 ] && [ "${out##* }" = ENOMEM ] ||
-        fail "$name ulimit -d 256 MiB: fills did not all end in NULL/ENOMEM (exit $rc): $out"
-    [ "$name" = libmpalloc ] || continue
-    read -ra got <<<"$out"
-    read -ra want <<<"$ref"
-    for i in 0 1 2 3 4; do
-        [ "${got[i]:-0}" -ge $(( ${want[i]:-0} * 9 / 10 )) ] ||
-            fail "$name ulimit -d 256 MiB: fill $((i + 1)) reached ${got[i]:-?} MiB, glibc ${want[i]:-?}"
-    done
+    out=$( (ulimit -v 1048576 && LD_PRELOAD="$lib" timeout 60 "$tmp/gap") 2>&1) ||
+        fail "$(basename "$lib" .so) ulimit -v 1 GiB: a mapping beside a block: $out"
 done
 out=$( (ulimit -d 262144 && LD_PRELOAD="$build/lib/libmpalloc.so" timeout 120 python3 -c "$fill_py") 2>&1) ||
     fail "libmpalloc ulimit -d 256 MiB: python3 fill/free/refill: $out"
