@@ -587,6 +587,18 @@ void mpa_fast_overflow(mpa_local_t *l, unsigned cls) {
     owner_leave(c);
 }
 
+#if MPA_CHECKED
+void mpa_check_delay_spill(uintptr_t *q) {
+    mpa_slab_t *s = mpa_pm_entry(q)->small.slab;
+    uintptr_t link = (uintptr_t)MPA_FL_ENCODE(q, s->free);
+    q[0] = link;
+    q[1] ^= MPA_MARK_HELD ^ link; /* a write over word 1 while held stays visible */
+    s->free = q;
+    if (--s->needed == 0)
+        mpa_slab_event(s); /* (marks the core busy) */
+}
+#endif
+
 void mpa_dealloc_local(void *p, mpa_slab_t *s) {
     mpa_fl_set(p, s->free);
     s->free = p;

@@ -285,6 +285,12 @@ MPA_INLINE void mpa_check_no_recent(mpa_core_t *c) {
  * its slab (thread exit, trim, the purger's drain; by c's owner or the
  * purger lending c); its held mark is verified first. */
 MPA_HIDDEN void mpa_check_delay_flush(mpa_core_t *c);
+/* Checked build: q, the object leaving a delay slot of its owner's lists
+ * whose fast list of its class is full, goes to its slab's list with the
+ * MAC of its link (its key read back from its held mark). Called from
+ * free's fast path (no system call: the purger never drains the core
+ * meanwhile); a slab event marks the core busy. */
+MPA_HIDDEN void mpa_check_delay_spill(uintptr_t *q) __attribute__((noinline));
 
 /* malloc's pop in the checked build: the MAC of p's link (a write after
  * free), the words of the object the thread freed last (a write just after
@@ -340,10 +346,13 @@ MPA_INLINE bool mpa_check_local_free(void *p, const mpa_pm_entry_t *e, unsigned 
  * that was there joins the fast list (newest first, as in the fast build)
  * with the MAC of its link, its key read back from its held mark without a
  * multiply (a write over word 1 while it waited makes that MAC fail when
- * malloc pops it). */
+ * malloc pops it), or its slab's list when the fast list is full
+ * (mpa_check_delay_spill: no overflow that walks the list and verifies each
+ * object it moves). */
 MPA_INLINE void mpa_check_delay(mpa_local_t *l, mpa_core_t *c, void *p, uintptr_t cls,
                                 uintptr_t key) {
 #if MPA_CHECKED
+    (void)l;
     uintptr_t *w = p, held = key ^ MPA_MARK_HELD;
     w[1] = held;
     c->recent = w;
@@ -351,12 +360,15 @@ MPA_INLINE void mpa_check_delay(mpa_local_t *l, mpa_core_t *c, void *p, uintptr_
     uintptr_t *q = c->delay[cls];
     c->delay[cls] = p;
     if (MPA_LIKELY(q != NULL)) {
+        if (MPA_UNLIKELY(--c->room[cls] < 0)) {
+            c->room[cls] = 0;
+            mpa_check_delay_spill(q); /* the list is full: to its slab */
+            return;
+        }
         uintptr_t link = (uintptr_t)MPA_FL_ENCODE(q, c->fast[cls]);
         q[0] = link;
         q[1] ^= MPA_MARK_HELD ^ link;
         c->fast[cls] = q;
-        if (MPA_UNLIKELY(--c->room[cls] < 0))
-            mpa_fast_overflow(l, (unsigned)cls);
     }
 #else
     (void)l, (void)c, (void)p, (void)cls, (void)key;
