@@ -58,6 +58,8 @@ static void list_push(void **head, void *p, uintptr_t tag) {
 
 static void list_unlink(void **head, void *p) {
     mpa_pm_entry_t *e = mpa_pm_entry(p);
+    MPA_ASSERT(1, e->block.prev ? mpa_pm_entry(e->block.prev)->block.next == p : *head == p);
+    MPA_ASSERT(1, e->block.next == NULL || mpa_pm_entry(e->block.next)->block.prev == p);
     if (e->block.prev)
         mpa_pm_entry(e->block.prev)->block.next = e->block.next;
     else
@@ -81,8 +83,25 @@ static uintptr_t free_tag(const mpa_backend_t *b, unsigned kind, unsigned order)
     return mpa_pm_tag(kind, order) | (b->arena_end != 0 ? MPA_PM_CONFINED : 0);
 }
 
+/* True when p may head a buddy block of `order`: aligned to its size, in
+ * the window (the assertions' test of every block filed or taken). */
+static bool block_aligned(const void *p, unsigned order) {
+    return order <= MPA_MAX_ORDER && ((uintptr_t)p & (BLOCK_SIZE(order) - 1)) == 0 &&
+           mpa_pm_covers(p);
+}
+
+/* Blocks on one free list, checking each one's tag and order (level 3). */
+static bool list_tagged(void *head, uintptr_t tag, unsigned order) {
+    for (void *p = head; p != NULL; p = mpa_pm_entry(p)->block.next)
+        if (mpa_pm_owner_load(mpa_pm_entry(p)) != tag || !block_aligned(p, order))
+            return false;
+    return true;
+}
+
 /* Files p as a clean block of `order` in commit state cs. */
 static void clean_push(mpa_backend_t *b, void *p, unsigned order, unsigned cs) {
+    MPA_ASSERT(1, block_aligned(p, order) && cs < CS_LOST);
+    MPA_ASSERT(1, mpa_lock_is_held(&b->lock));
     list_push(&b->clean_head[order], p, free_tag(b, MPA_PM_FREE, order));
     mpa_pm_entry(p)->block.gen = cs;
 }
@@ -208,6 +227,7 @@ static void clean_insert(mpa_backend_t *b, void *p, unsigned order, unsigned cs)
         if (buddy < p)
             p = buddy;
         order++;
+        MPA_ASSERT(1, block_aligned(p, order)); /* the merged pair is a buddy block */
     }
     if (soft && cs != CS_RESERVED && order >= granule_order)
         cs = uncommit(p, order);
@@ -287,6 +307,8 @@ static void *clean_take(mpa_backend_t *b, unsigned order, bool commit, unsigned 
             return NULL;
         fresh_insert(b, fresh, j); /* once more when the null alias split it */
     }
+    MPA_ASSERT(1, mpa_pm_owner_load(mpa_pm_entry(b->clean_head[j])) == free_tag(b, MPA_PM_FREE, j));
+    MPA_ASSERT(3, list_tagged(b->clean_head[j], free_tag(b, MPA_PM_FREE, j), j));
     void *p = list_pop(&b->clean_head[j]);
     *cs = clean_state(p);
     size_t span = 0; /* bytes from p committed now */
@@ -301,10 +323,11 @@ static void *clean_take(mpa_backend_t *b, unsigned order, bool commit, unsigned 
             return NULL;
         }
     }
-    while (j > order) {
+    while (j > order) { /* split: the upper halves stay free */
         j--;
         clean_push(b, (char *)p + BLOCK_SIZE(j), j, BLOCK_SIZE(j) < span ? CS_COMMITTED : *cs);
     }
+    MPA_ASSERT(1, block_aligned(p, order));
     if (span != 0)
         *cs = CS_COMMITTED;
     return p;
@@ -317,6 +340,8 @@ static void *clean_take(mpa_backend_t *b, unsigned order, bool commit, unsigned 
  * above it, how many chunks at its end are known not to be resident
  * (mpa_blk_t's clean tail). */
 static void dirty_push(mpa_backend_t *b, void *p, unsigned order, unsigned gen, size_t tail) {
+    MPA_ASSERT(1, block_aligned(p, order) && gen < 2 && tail <= (size_t)1 << order);
+    MPA_ASSERT(1, mpa_lock_is_held(&b->lock));
     list_push(&b->dirty_head[gen][order], p, free_tag(b, MPA_PM_DIRTY, order));
     mpa_pm_entry(p)->block.gen = gen | tail << 1;
     b->dirty_bytes += BLOCK_SIZE(order);
@@ -326,6 +351,8 @@ static void dirty_push(mpa_backend_t *b, void *p, unsigned order, unsigned gen, 
 /* Unlinks the dirty block p; returns its clean tail. */
 static size_t dirty_unlink(mpa_backend_t *b, void *p, unsigned order) {
     uintptr_t g = mpa_pm_entry(p)->block.gen;
+    MPA_ASSERT(1, mpa_pm_owner_load(mpa_pm_entry(p)) == free_tag(b, MPA_PM_DIRTY, order));
+    MPA_ASSERT(1, b->dirty_bytes >= BLOCK_SIZE(order) && b->dirty_blocks > 0);
     list_unlink(&b->dirty_head[g & 1][order], p);
     mpa_pm_entry(p)->owner = mpa_pm_tag(MPA_PM_RESERVED, order);
     b->dirty_bytes -= BLOCK_SIZE(order);
@@ -349,6 +376,7 @@ static void dirty_insert(mpa_backend_t *b, void *p, unsigned order, size_t tail)
         if (buddy < p)
             p = buddy;
         order++;
+        MPA_ASSERT(1, block_aligned(p, order) && tail <= (size_t)1 << order);
     }
     dirty_push(b, p, order, b->young, tail);
 }
@@ -363,6 +391,7 @@ static void *dirty_take(mpa_backend_t *b, unsigned order, size_t *tail) {
             if (p == NULL)
                 continue;
             unsigned gen = b->young ^ g;
+            MPA_ASSERT(3, list_tagged(p, free_tag(b, MPA_PM_DIRTY, j), j));
             size_t t = dirty_unlink(b, p, j);
             while (j > order) {
                 j--;
@@ -556,6 +585,7 @@ static void *take_locked(mpa_backend_t *b, unsigned order, bool *clean, bool com
         p = clean_take(b, order, commit, cs, &refused);
     }
     if (p != NULL) {
+        MPA_ASSERT(1, block_aligned(p, order));
         b->used_bytes += BLOCK_SIZE(order);
         note_peak(b);
         mpa_pm_owner_store(mpa_pm_entry(p), mpa_pm_tag(MPA_PM_RESERVED, order));
@@ -668,10 +698,21 @@ void *mpa_backend_alloc_arena(unsigned order) {
     return mpa_pal_uncommit(p, BLOCK_SIZE(order)) < 0 ? NULL : p;
 }
 
+/* True when a chunk of the block p of `order` is labelled as a slab's (level 2). */
+static bool holds_small_labels(void *p, unsigned order) {
+    for (size_t i = 0; i < (size_t)1 << order; i++)
+        if (mpa_pm_is_small(mpa_pm_entry((char *)p + (i << MPA_CHUNK_BITS))))
+            return true;
+    return false;
+}
+
 /* Under b's lock: files p as dirty (or, with no cache, queues it for
  * decommit on *list); returns the list of blocks to decommit. */
 static void *put_locked(mpa_backend_t *b, uintptr_t v, unsigned order, void *list) {
     void *p = mpa_blk_addr(v, order);
+    MPA_ASSERT(1, block_aligned(p, order) && b->used_bytes >= BLOCK_SIZE(order));
+    /* No slab's labels are left in a block given back (pre: of mpa_backend_free). */
+    MPA_ASSERT(2, !holds_small_labels(p, order));
     b->used_bytes -= BLOCK_SIZE(order);
     if (MPA_DECAY_MS == 0) { /* no cache: decommit every block at once */
         mpa_pm_entry(p)->owner = mpa_pm_tag(MPA_PM_RESERVED, order);
@@ -699,6 +740,7 @@ void mpa_backend_free_batch(mpa_backend_t *b, const uintptr_t *blocks, size_t n,
 }
 
 void mpa_pm_label(void *p, size_t chunks, mpa_pm_entry_t as) {
+    MPA_ASSERT(1, ((uintptr_t)p & (MPA_CHUNK_SIZE - 1)) == 0 && (chunks == 0 || mpa_pm_covers(p)));
     for (size_t i = 0; i < chunks; i++) {
         mpa_pm_entry_t *e = mpa_pm_entry((char *)p + (i << MPA_CHUNK_BITS));
         mpa_pm_owner_store(e, as.owner);

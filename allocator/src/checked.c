@@ -291,8 +291,18 @@ static void release(mpa_quarantined_t q, bool to_fast) {
     mpa_dealloc_owner(q.p, e);
 }
 
-/* Takes the oldest object out of q. pre: q->count > 0. */
+/* The bytes q's slots hold, summed (level 2: bounded by its slots). */
+static size_t held_bytes(const mpa_quarantine_t *q) {
+    size_t sum = 0;
+    for (unsigned i = 0; i < q->count; i++)
+        sum += q->slots[(q->head + i) % QUARANTINE_SLOTS].bytes;
+    return sum;
+}
+
+/* Takes the oldest object out of q. */
 static mpa_quarantined_t take_oldest(mpa_quarantine_t *q) {
+    MPA_ASSERT(1, q->count > 0 && q->head < QUARANTINE_SLOTS);
+    MPA_ASSERT(2, held_bytes(q) == atomic_load_explicit(&q->bytes, memory_order_relaxed));
     mpa_quarantined_t out = q->slots[q->head];
     q->head = (q->head + 1) % QUARANTINE_SLOTS;
     q->count--;
@@ -306,6 +316,7 @@ static void quarantine(mpa_quarantine_t *q, void *p, mpa_pm_entry_t *e, size_t b
     size_t tail = n >= 8 * (POISON_WORDS + 1) ? n : 0;
     poison(p, tail);
     bool small = mpa_pm_is_small(e);
+    MPA_ASSERT(1, q->count < QUARANTINE_SLOTS && (small || mpa_large_is_live(p, e)));
     q->slots[(q->head + q->count++) % QUARANTINE_SLOTS] =
         (mpa_quarantined_t){p, small ? 0 : e->large.usable, bytes, tail};
     if (!small) {
@@ -315,6 +326,9 @@ static void quarantine(mpa_quarantine_t *q, void *p, mpa_pm_entry_t *e, size_t b
     atomic_store_explicit(&q->bytes, q->bytes + bytes, memory_order_relaxed);
     while (q->count == QUARANTINE_SLOTS || (q->bytes > MPA_QUARANTINE && q->count > 1))
         release(take_oldest(q), true); /* the newest stays, whatever its size */
+    /* its bounds: fewer objects than slots, and its bytes or the newest alone */
+    MPA_ASSERT(1, q->count >= 1 && q->count < QUARANTINE_SLOTS &&
+                      (q->bytes <= MPA_QUARANTINE || q->count == 1));
 }
 
 /* True when the freed object goes to the quarantine: medium and large

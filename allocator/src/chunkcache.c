@@ -21,15 +21,41 @@ void mpa_cc_init(mpa_chunkcache_t *cc, mpa_backend_t *b) {
                           memory_order_relaxed);
 }
 
+/* Bytes the stacks hold, counted block by block (level 2: bounded by the
+ * cache's slots), against which cc->bytes is checked. */
+static uint64_t stacked_bytes(const mpa_chunkcache_t *cc) {
+    uint64_t sum = 0;
+    for (unsigned o = 0; o < MPA_CC_ORDERS; o++)
+        sum += (uint64_t)cc->n[o] * BLOCK_SIZE(o);
+    return sum;
+}
+
+/* True when the blocks on the stack of order o are aligned to their size
+ * and read "reserved" in the pagemap (what a cached block is; level 2). */
+static bool stack_intact(const mpa_chunkcache_t *cc, unsigned o) {
+    for (unsigned i = 0; i < cc->n[o]; i++) {
+        void *p = mpa_blk_addr(cc->block[o][i], o);
+        const mpa_pm_entry_t *e = mpa_pm_entry(p);
+        if (((uintptr_t)p & (BLOCK_SIZE(o) - 1)) != 0 || mpa_pm_is_small(e) ||
+            mpa_pm_kind(e) != MPA_PM_RESERVED)
+            return false;
+    }
+    return true;
+}
+
 static void bytes_add(mpa_chunkcache_t *cc, int64_t delta) {
     uint64_t v = atomic_load_explicit(&cc->bytes, memory_order_relaxed);
+    MPA_ASSERT(1, delta >= 0 || v >= (uint64_t)-delta);
     atomic_store_explicit(&cc->bytes, v + (uint64_t)delta, memory_order_relaxed);
 }
 
 /* Gives the k oldest blocks of order o back in one batch. pre: locked. */
 static void spill_oldest(mpa_chunkcache_t *cc, unsigned o, unsigned k) {
+    MPA_ASSERT(1, mpa_lock_is_held(&cc->lock) && o < MPA_CC_ORDERS && k <= cc->n[o]);
+    MPA_ASSERT(1, cc->low[o] <= cc->n[o]);
     if (k == 0)
         return;
+    MPA_ASSERT(2, stack_intact(cc, o));
     mpa_backend_free_batch(cc->backend, cc->block[o], k, o);
     unsigned n = cc->n[o];
     for (unsigned i = k; i < n; i++)
@@ -53,6 +79,7 @@ static void spill_idle(mpa_chunkcache_t *cc, unsigned o) {
 }
 
 static bool refill(mpa_chunkcache_t *cc, unsigned o) {
+    MPA_ASSERT(1, mpa_lock_is_held(&cc->lock) && cc->n[o] == 0);
     spill_idle(cc, o);
     size_t k = (MPA_CORE_CACHE / 16) >> (MPA_CHUNK_BITS + o);
     k = k < 1 ? 1 : k > MPA_CORE_CACHE_SLOTS / 2 ? MPA_CORE_CACHE_SLOTS / 2 : k;
@@ -64,6 +91,8 @@ static bool refill(mpa_chunkcache_t *cc, unsigned o) {
     }
     cc->n[o] = (uint8_t)got;
     bytes_add(cc, (int64_t)(got * BLOCK_SIZE(o)));
+    MPA_ASSERT(2, stack_intact(cc, o) &&
+                      stacked_bytes(cc) == atomic_load_explicit(&cc->bytes, memory_order_relaxed));
     mpa_count1(&cc->refills);
     return got != 0;
 }
@@ -110,6 +139,7 @@ uintptr_t mpa_cc_alloc_blk(mpa_chunkcache_t *cc, unsigned order) {
         mpa_unlock(&cc->lock);
         return 0;
     }
+    MPA_ASSERT(1, cc->n[order] > 0 && cc->n[order] <= MPA_CORE_CACHE_SLOTS);
     unsigned n = --cc->n[order];
     if (cc->low[order] > n)
         cc->low[order] = (uint8_t)n;
@@ -154,14 +184,19 @@ void mpa_cc_free_blk(mpa_chunkcache_t *cc, uintptr_t v, unsigned order) {
         unsigned o = largest_held(cc); /* never MPA_CC_ORDERS: a block fits an empty cache */
         spill_oldest(cc, o, (cc->n[o] + 1u) / 2);
     }
+    MPA_ASSERT(1, cc->n[order] < MPA_CORE_CACHE_SLOTS);
+    MPA_ASSERT(1, ((uintptr_t)p & (BLOCK_SIZE(order) - 1)) == 0);
     cc->block[order][cc->n[order]++] = v;
     bytes_add(cc, (int64_t)BLOCK_SIZE(order));
+    MPA_ASSERT(1, atomic_load_explicit(&cc->bytes, memory_order_relaxed) <= MPA_CORE_CACHE);
+    MPA_ASSERT(2, stacked_bytes(cc) == atomic_load_explicit(&cc->bytes, memory_order_relaxed));
     mpa_unlock(&cc->lock);
 }
 
 size_t mpa_cc_drain(mpa_chunkcache_t *cc) {
     mpa_lock(&cc->lock);
     size_t bytes = (size_t)atomic_load_explicit(&cc->bytes, memory_order_relaxed);
+    MPA_ASSERT(2, stacked_bytes(cc) == bytes);
     for (unsigned o = 0; o < MPA_CC_ORDERS; o++)
         spill_oldest(cc, o, cc->n[o]);
     mpa_unlock(&cc->lock);
@@ -173,7 +208,9 @@ size_t mpa_cc_drain_clean(mpa_chunkcache_t *cc) {
         return mpa_cc_drain(cc); /* (an mspace keeps its block: decay as usual) */
     mpa_lock(&cc->lock);
     size_t bytes = (size_t)atomic_load_explicit(&cc->bytes, memory_order_relaxed);
+    MPA_ASSERT(2, stacked_bytes(cc) == bytes);
     for (unsigned o = 0; o < MPA_CC_ORDERS; o++) {
+        MPA_ASSERT(2, stack_intact(cc, o));
         for (unsigned i = 0; i < cc->n[o]; i++)
             mpa_backend_free_clean(mpa_blk_addr(cc->block[o][i], o), o);
         cc->n[o] = cc->low[o] = 0;

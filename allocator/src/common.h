@@ -21,7 +21,11 @@
 #define MPA_INLINE      static inline __attribute__((always_inline))
 #define MPA_CACHELINE   64
 
-/* Assertion at a level: compiled away when MPA_DEBUG < level. */
+/* Assertion at a level: compiled away when MPA_DEBUG < level (the
+ * condition is still compiled, so it cannot rot). Levels (README.md,
+ * "Assertions"): 1 O(1) checks of a structure the code touches anyway;
+ * 2 walks bounded by one object, slab, list or carrier; 3 walks of a
+ * whole heap structure (every slab of a core, every free block). */
 #define MPA_ASSERT(level, cond)                                               \
     do {                                                                      \
         if (MPA_DEBUG >= (level) && MPA_UNLIKELY(!(cond)))                    \
@@ -219,6 +223,12 @@ MPA_INLINE bool mpa_trylock(mpa_lock_t *l) {
     return atomic_load_explicit(&l->held, memory_order_relaxed) == 0 &&
            atomic_compare_exchange_strong_explicit(&l->held, &free, MPA_LOCK_HELD,
                                                    memory_order_acquire, memory_order_relaxed);
+}
+
+/* True when l is held by some thread (a lock records no owner): what the
+ * assertions check where a caller must hold it. */
+MPA_INLINE bool mpa_lock_is_held(mpa_lock_t *l) {
+    return (atomic_load_explicit(&l->held, memory_order_relaxed) & MPA_LOCK_HELD) != 0;
 }
 
 /* Adds 1 to a counter only its lock holder writes: a relaxed load and

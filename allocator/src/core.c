@@ -145,6 +145,7 @@ static void __attribute__((noinline)) owner_rearm(mpa_local_t *l) {
  * the calling thread's, MPA_THREAD_ACTIVE. */
 static mpa_core_t *owner_enter(mpa_local_t *l) {
     mpa_core_t *c = l->core;
+    MPA_ASSERT(1, l->state == MPA_THREAD_ACTIVE && c != NULL && c != &mpa_core_none);
     uint32_t depth = atomic_load_explicit(&c->busy, memory_order_relaxed);
     atomic_store_explicit(&c->busy, depth + 1, memory_order_relaxed);
     if (MPA_UNLIKELY(mpa_lists(l) != c))
@@ -155,13 +156,47 @@ static mpa_core_t *owner_enter(mpa_local_t *l) {
 }
 
 static void owner_leave(mpa_core_t *c) {
+    MPA_ASSERT(1, atomic_load_explicit(&c->busy, memory_order_relaxed) > 0);
     atomic_store_explicit(&c->busy, atomic_load_explicit(&c->busy, memory_order_relaxed) - 1,
                           memory_order_release);
 }
 
 /* ---- slabs ---- */
 
+/* Objects on s's free list (level 2 assertions: bounded by one slab);
+ * stops counting past its capacity (a cycle). */
+static size_t slab_listed(const mpa_slab_t *s) {
+    size_t n = 0, count = mpa_classes[s->cls].count;
+    for (void *p = s->free; p != NULL && n <= count; p = mpa_fl_next(p))
+        n++;
+    return n;
+}
+
+/* Objects of s on its decommitted units (off its list: free all along). */
+static size_t slab_trimmed_objects(const mpa_slab_t *s);
+
+/* True when the pagemap labels every chunk of s as s's (level 2). */
+static bool slab_labelled(const mpa_slab_t *s) {
+    const mpa_class_info_t *ci = &mpa_classes[s->cls];
+    for (size_t i = 0; i < (size_t)1 << ci->slab_order; i++) {
+        const mpa_pm_entry_t *e = mpa_pm_entry(s->base + (i << MPA_CHUNK_BITS));
+        if (e->owner != (uintptr_t)s->owner || e->small.slab != s || e->small.cls != s->cls)
+            return false;
+    }
+    return true;
+}
+
+/* Objects on the fast list of cls (level 2: bounded by its hold and a
+ * slab's objects, which a refill may put there beyond the hold). */
+static size_t fast_length(const mpa_core_t *c, unsigned cls) {
+    size_t n = 0, most = mpa_classes[cls].hold + mpa_classes[cls].count + 1;
+    for (void *p = c->fast[cls]; p != NULL && n <= most; p = mpa_fl_next(p))
+        n++;
+    return n;
+}
+
 static void avail_push(mpa_core_t *c, mpa_slab_t *s) {
+    MPA_ASSERT(1, s->owner == c && s->state != MPA_SLAB_SLEEPING);
     s->prev = NULL;
     s->next = c->avail[s->cls];
     if (s->next)
@@ -180,6 +215,11 @@ static void avail_unlink(mpa_core_t *c, mpa_slab_t *s) {
 
 static void slab_release(mpa_core_t *c, mpa_slab_t *s) {
     const mpa_class_info_t *ci = &mpa_classes[s->cls];
+    MPA_ASSERT(1, s->owner == c && s->state != MPA_SLAB_SLEEPING);
+    /* every object is back: free + out = count, none out */
+    MPA_ASSERT(2, slab_listed(s) + slab_trimmed_objects(s) == ci->count);
+    MPA_ASSERT(2, slab_labelled(s));
+    MPA_ASSERT(1, atomic_load_explicit(&c->slabs[s->cls], memory_order_relaxed) > 0);
     avail_unlink(c, s);
     if (s->all_prev)
         s->all_prev->all_next = s->all_next;
@@ -219,6 +259,10 @@ static void slab_empty(mpa_core_t *c, mpa_slab_t *s) {
 
 static void slab_event(mpa_core_t *c, mpa_slab_t *s) {
     const mpa_class_info_t *ci = &mpa_classes[s->cls];
+    MPA_ASSERT(1, s->needed == 0 && s->owner == c && s->state != MPA_SLAB_EMPTY);
+    /* sleeping: `wake` objects came back; available: all of them did */
+    MPA_ASSERT(2, slab_listed(s) + slab_trimmed_objects(s) ==
+                      (s->state == MPA_SLAB_SLEEPING ? ci->wake : ci->count));
     if (s->state != MPA_SLAB_SLEEPING) {
         mpa_stat_add(&c->out[s->cls], -(int64_t)(ci->count - ci->wake));
         slab_empty(c, s);
@@ -267,6 +311,14 @@ static uint32_t obj_units(const mpa_class_info_t *ci, size_t i, size_t unit, boo
     return (uint32_t)(((UINT64_C(2) << last) - 1) & ~((UINT64_C(1) << first) - 1));
 }
 
+static size_t slab_trimmed_objects(const mpa_slab_t *s) {
+    const mpa_class_info_t *ci = &mpa_classes[s->cls];
+    size_t unit = trim_unit(ci), n = 0;
+    for (size_t i = 0; s->trimmed != 0 && i < ci->count; i++)
+        n += (obj_units(ci, i, unit, false) & s->trimmed) != 0;
+    return n;
+}
+
 /* Links the objects of s that overlap its trimmed units back on its free
  * list (checked builds: as fresh objects, with their tail codes). */
 static void slab_untrim(mpa_slab_t *s) {
@@ -288,6 +340,7 @@ static void slab_untrim(mpa_slab_t *s) {
  * (its free objects are all on s->free or off it on trimmed units). */
 static size_t slab_trim(mpa_slab_t *s) {
     const mpa_class_info_t *ci = &mpa_classes[s->cls];
+    MPA_ASSERT(1, mpa_lock_is_held(&s->owner->lend_lock));
     size_t unit = trim_unit(ci), units = ((size_t)1 << ci->slab_bits) / unit;
     if (units < 2 || s->free == NULL || ci->count > TRIM_MAX_OBJECTS)
         return 0;
@@ -307,6 +360,7 @@ static size_t slab_trim(mpa_slab_t *s) {
         if (MPA_CHECKED && i > 0)
             busy |= obj_units(ci, i - 1, unit, true); /* its free reads the left tail code */
     }
+    MPA_ASSERT(1, units <= 16); /* s->trimmed has a bit per unit */
     uint32_t all = (uint32_t)((UINT64_C(1) << units) - 1), fresh = all & ~busy & ~s->trimmed;
     if (fresh == 0)
         return 0;
@@ -342,8 +396,12 @@ static size_t slab_trim(mpa_slab_t *s) {
 static void slab_take(mpa_core_t *c, mpa_slab_t *s) {
     const mpa_class_info_t *ci = &mpa_classes[s->cls];
     bool avail = s->state == MPA_SLAB_AVAILABLE;
+    MPA_ASSERT(1, s->owner == c && s->state != MPA_SLAB_SLEEPING && c->fast[s->cls] == NULL);
+    MPA_ASSERT(1, !avail || s->needed <= ci->count - ci->wake);
     if (s->trimmed != 0)
         slab_untrim(s);
+    /* free + out = count: an available slab holds count - needed free objects */
+    MPA_ASSERT(2, slab_listed(s) == (avail ? ci->count - s->needed : ci->count));
     mpa_stat_add(&c->out[s->cls], avail ? ci->wake : ci->count);
     c->room[s->cls] -= (int32_t)(avail ? ci->count - s->needed : ci->count); /* objects taken */
     c->fast[s->cls] = s->free;
@@ -417,6 +475,9 @@ static mpa_slab_t *slab_new(mpa_core_t *c, unsigned cls) {
     s->trimmed = 0;
     s->free = slab_build(base, ci);
     s->state = MPA_SLAB_EMPTY; /* all free; slab_take counts them out */
+    /* a block from the chunk cache reads "reserved" until labelled here */
+    MPA_ASSERT(1, !mpa_pm_is_small(mpa_pm_entry(base)) &&
+                      mpa_pm_kind(mpa_pm_entry(base)) == MPA_PM_RESERVED);
     atomic_fetch_add_explicit(&c->slabs[cls], 1, memory_order_relaxed);
     mpa_count1(&c->slabs_created);
     mpa_pm_label(base, (size_t)1 << ci->slab_order, mpa_pm_small((uintptr_t)c, s, base, cls));
@@ -453,10 +514,12 @@ size_t mpa_core_release_empties(mpa_core_t *c) {
             next = s->next;
             if (s->state != MPA_SLAB_EMPTY)
                 continue;
+            MPA_ASSERT(1, c->empties[cls] > 0);
             c->empties[cls]--;
             bytes += (size_t)1 << mpa_classes[cls].slab_bits;
             slab_release(c, s);
         }
+        MPA_ASSERT(1, c->empties[cls] == 0);
     }
     return bytes;
 }
@@ -466,6 +529,7 @@ static bool refill(mpa_local_t *l, unsigned cls) {
     mpa_core_t *c = l->core;
     mpa_slab_t *s = c->avail[cls];
     if (s != NULL) {
+        MPA_ASSERT(1, s->cls == cls && (s->state != MPA_SLAB_EMPTY || c->empties[cls] > 0));
         if (s->state == MPA_SLAB_EMPTY)
             c->empties[cls]--;
         avail_unlink(c, s);
@@ -503,6 +567,7 @@ static bool orphan_bind(void) {
 
 static void *orphan_alloc(size_t size) {
     mpa_lock(&orphan_lock);
+    MPA_ASSERT(1, mpa_lock_is_held(&orphan_lock));
     void *p =
         orphan.state == MPA_THREAD_ACTIVE || orphan_bind() ? mpa_alloc_in(&orphan, size) : oom();
     mpa_unlock(&orphan_lock);
@@ -564,6 +629,9 @@ void mpa_core_reset_room(mpa_core_t *c) {
  * pinned by one object in a list. */
 void mpa_fast_overflow(mpa_local_t *l, unsigned cls) {
     mpa_core_t *c = owner_enter(l);
+    /* room: the hold less the list's length, below 0 by the object just pushed */
+    MPA_ASSERT(1, c->room[cls] < 0 && cls >= 1 && cls <= MPA_NUM_CLASSES);
+    MPA_ASSERT(2, fast_length(c, cls) == (size_t)((int32_t)mpa_classes[cls].hold - c->room[cls]));
     int32_t keep = ((int32_t)mpa_classes[cls].hold + 1) / 2;
     void *rest = c->fast[cls];
     if (keep == 0) {
@@ -600,6 +668,7 @@ void mpa_check_delay_spill(uintptr_t *q) {
 #endif
 
 void mpa_dealloc_local(void *p, mpa_slab_t *s) {
+    MPA_ASSERT(1, mpa_pm_entry(p)->small.slab == s && s->needed != 0 && s->state != MPA_SLAB_EMPTY);
     mpa_fl_set(p, s->free);
     s->free = p;
     if (--s->needed == 0)
@@ -650,6 +719,7 @@ static void __attribute__((noinline)) dealloc_unusual(mpa_local_t *l, void *p, m
     if (l->state == MPA_THREAD_NEW && ++l->unbound_frees > UNBOUND_FREES_MAX)
         mpa_thread_init(l); /* a thread that frees a lot: batch its frees */
     uintptr_t owner = e->owner;
+    MPA_ASSERT(1, (uintptr_t)e->small.slab->owner == owner); /* label and record agree */
     if (owner == (uintptr_t)mpa_lists(l)) {
         mpa_dealloc_local(p, e->small.slab);
     } else if (l->state == MPA_THREAD_ACTIVE) {
@@ -678,16 +748,15 @@ void mpa_dealloc_owner(void *p, mpa_pm_entry_t *e) {
  * fast lists are empty. */
 static void settle_out(mpa_core_t *c) {
     int64_t out[MPA_NUM_CLASSES + 1] = {0};
+    for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++)
+        MPA_ASSERT(1, c->fast[cls] == NULL);
     for (mpa_slab_t *s = c->all_slabs; s != NULL; s = s->all_next) {
         const mpa_class_info_t *ci = &mpa_classes[s->cls];
         int64_t n = (int64_t)ci->count;
         for (void *p = s->free; p != NULL; p = mpa_fl_next(p))
             n--;
-        if (s->trimmed != 0) {
-            size_t unit = trim_unit(ci);
-            for (size_t i = 0; i < ci->count; i++)
-                n -= (obj_units(ci, i, unit, false) & s->trimmed) != 0;
-        }
+        n -= (int64_t)slab_trimmed_objects(s);
+        MPA_ASSERT(1, n >= 0);
         out[s->cls] += n;
     }
     for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++)
@@ -699,6 +768,8 @@ static void settle_out(mpa_core_t *c) {
 static void flush_fast_lists(mpa_core_t *c) {
     mpa_check_delay_flush(c);
     for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++) {
+        MPA_ASSERT(2,
+                   fast_length(c, cls) == (size_t)((int32_t)mpa_classes[cls].hold - c->room[cls]));
         void *p = c->fast[cls];
         c->fast[cls] = NULL;
         while (p != NULL) {
@@ -756,6 +827,7 @@ void mpa_thread_teardown(void) {
     if (l->state != MPA_THREAD_ACTIVE)
         return;
     mpa_core_t *c = owner_enter(l);
+    MPA_ASSERT(1, atomic_load_explicit(&c->thread, memory_order_relaxed) == l);
     mpa_check_thread_flush(l); /* checked build: its quarantine */
     mpa_remote_drain(l);
     flush_fast_lists(c);
@@ -805,6 +877,8 @@ static void lend_flush_quarantine(mpa_core_t *c) {
  * allocator call. */
 static size_t lend_drain(mpa_core_t *c) {
     mpa_local_t as_owner = {.core = c, .me = c, .state = MPA_THREAD_ACTIVE};
+    MPA_ASSERT(1, mpa_lock_is_held(&c->lend_lock) &&
+                      atomic_load_explicit(&c->busy, memory_order_relaxed) == 0);
     lend_flush_quarantine(c);
     flush_fast_lists(c);
     mpa_remote_post_all(c);

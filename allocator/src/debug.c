@@ -848,6 +848,8 @@ static size_t q_limit(void) {
 
 /* Counts q in or out of shard s (under its lock). */
 static void q_count_held(dbg_shard_t *s, const dbg_held_t *q, int sign) {
+    MPA_ASSERT(1, mpa_lock_is_held(&s->lock) && s->count <= DBG_SLOTS);
+    MPA_ASSERT(1, sign > 0 || (s->bytes >= resident(q) && s->held >= q->bytes));
     atomic_store_explicit(&s->bytes, s->bytes + (size_t)sign * resident(q), memory_order_relaxed);
     atomic_store_explicit(&s->held, s->held + (size_t)sign * q->bytes, memory_order_relaxed);
 }
@@ -885,6 +887,7 @@ static void quarantine(const dbg_held_t *objs, unsigned k, dbg_obj_t *o) {
             }
             if (o != NULL)
                 hdr_freed(o);
+            MPA_ASSERT(1, q->count < DBG_SLOTS);
             q->slots[q->count++] = objs[taken];
             q_count_held(q, &objs[taken++], 1);
         }
@@ -896,6 +899,7 @@ static void quarantine(const dbg_held_t *objs, unsigned k, dbg_obj_t *o) {
 
 /* Moves the thread's oldest k latest frees to the quarantine. */
 static void ring_flush(dbg_thread_t *t, unsigned k) {
+    MPA_ASSERT(1, k <= t->ring_n && t->ring_n <= DBG_RING);
     if (k == 0)
         return;
     dbg_held_t objs[DBG_RING];
@@ -973,6 +977,7 @@ void mpa_dbg_free(void *p, size_t sized) {
 }
 
 size_t mpa_dbg_usable(const void *p) {
+    MPA_ASSERT(1, p != NULL);
     if (MPA_UNLIKELY(dbg_arena))
         return arena_usable(p);
     enter(NULL);
@@ -1012,6 +1017,7 @@ static void resize(dbg_thread_t *t, dbg_obj_t *o, size_t size) {
 }
 
 void *mpa_dbg_realloc(void *p, size_t size) {
+    MPA_ASSERT(1, p != NULL);
     if (MPA_UNLIKELY(dbg_arena))
         return arena_realloc(p, size);
     dbg_thread_t *t = enter(p);

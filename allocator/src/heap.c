@@ -39,6 +39,7 @@ void *mpa_calloc_in(mpa_local_t *l, size_t n, size_t size) {
 
 /* pre: align is a power of two. */
 void *mpa_aligned_in(mpa_local_t *l, size_t align, size_t size) {
+    MPA_ASSERT(1, align != 0 && (align & (align - 1)) == 0);
     if (align <= MPA_MIN_ALLOC)
         return mpa_alloc_in(l, size);
     if (!mpa_heap_init()) { /* the class tables below need a started heap */
@@ -82,6 +83,7 @@ size_t mpa_usable_size(const void *p) { return usable_size(p, "malloc_usable_siz
  * otherwise moves to l's heap. pre: p != NULL. Hardened
  * builds: `old` is the requested size, and the new one is recorded. */
 void *mpa_realloc_in(mpa_local_t *l, void *p, size_t size) {
+    MPA_ASSERT(1, p != NULL);
     size_t old = usable_size(p, "realloc");
     mpa_pm_entry_t *e = mpa_pm_entry(p);
     if (mpa_pm_is_small(e)) {

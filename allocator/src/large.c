@@ -76,6 +76,7 @@ static size_t settle_extent(char *p, size_t need, size_t extent) {
 static void label(mpa_backend_t *b, char *p, unsigned order, size_t usable) {
     mpa_pm_entry_t *head = mpa_pm_entry(p);
     size_t chunks = (usable + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS;
+    MPA_ASSERT(1, chunks >= 1 && !mpa_pm_is_small(head) && (usable & (MPA_PAGE_SIZE - 1)) == 0);
     mpa_pm_label(p + MPA_CHUNK_SIZE, chunks - 1, mpa_pm_interior(p));
     head->large.usable = usable;
     head->large.base = p;
@@ -193,6 +194,7 @@ static void free_block(mpa_local_t *l, mpa_backend_t *b, char *p, unsigned order
 }
 
 void mpa_large_free(mpa_local_t *l, void *p, mpa_pm_entry_t *e) {
+    MPA_ASSERT(1, mpa_large_is_live(p, e)); /* the label says: a live large object's head */
     unsigned order = mpa_pm_order(e);
     size_t usable = mpa_large_usable(e);
     mpa_backend_t *b = e->large.backend;

@@ -91,6 +91,7 @@ MPA_EXPORT void *mpa_reallocarray(void *p, size_t n, size_t size) {
  * instructions per call); its slow path refuses absurd sizes. */
 static void *alloc_aligned(size_t align, size_t size) {
     MPA_CALL("memalign");
+    MPA_ASSERT(1, align != 0 && (align & (align - 1)) == 0);
     if (MPA_LIKELY(align <= MPA_MIN_ALLOC) && !MPA_DEBUG_HEAP)
         return mpa_alloc(size);
     if (MPA_UNLIKELY(size > MPA_MAX_REQUEST || align > MPA_MAX_REQUEST))

@@ -30,6 +30,9 @@ void mpa_remote_init(mpa_core_t *c) {
 
 /* Appends the list first..last (linked through first words) to c's queue. */
 static void queue_push(mpa_core_t *c, void *first, void *last) {
+    /* messages go only to their owner's queue (or are its stub) */
+    MPA_ASSERT(1, first == (void *)&c->q_stub || mpa_pm_entry(first)->owner == (uintptr_t)c);
+    MPA_ASSERT(1, last == (void *)&c->q_stub || mpa_pm_entry(last)->owner == (uintptr_t)c);
     atomic_store_explicit(link_of(last), NULL, memory_order_relaxed);
     void *prev = atomic_exchange_explicit(&c->q_back, last, memory_order_acq_rel);
     atomic_store_explicit(link_of(prev), first, memory_order_release);
@@ -90,8 +93,21 @@ MPA_INLINE size_t carrier_cap(size_t size) {
 /* Ends the address list of the carrier being filled (NULL after the last
  * one, unless it is full) and puts it on the bucket's list of closed
  * carriers. */
+/* True when the carrier m and the n addresses it carries are small objects
+ * of owner (level 2: bounded by a carrier's line). */
+static bool carrier_intact(void **m, size_t n, uintptr_t owner) {
+    for (size_t i = 0; i <= n; i++) {
+        const void *p = i == 0 ? (void *)m : m[i];
+        if (!mpa_pm_covers(p) || mpa_pm_entry(p)->owner != owner)
+            return false;
+    }
+    return true;
+}
+
 static void carrier_close(mpa_remote_bucket_t *b) {
     void **m = b->cur;
+    MPA_ASSERT(1, m != NULL && b->n <= b->cap && b->owner != 0);
+    MPA_ASSERT(2, carrier_intact(m, b->n, b->owner));
     if (b->n < b->cap)
         m[1 + b->n] = NULL;
     atomic_store_explicit(link_of(m), b->head, memory_order_relaxed);
@@ -104,14 +120,17 @@ static void carrier_close(mpa_remote_bucket_t *b) {
 
 static void bucket_post(mpa_remote_bucket_t *b) {
     carrier_close(b);
+    MPA_ASSERT(1, b->head != NULL && b->tail != NULL);
     queue_push((mpa_core_t *)b->owner, b->head, b->tail);
     b->head = b->tail = NULL;
     mpa_purger_wake(); /* the owner may be pooled: someone must take them in */
 }
 
 void mpa_remote_post_all(mpa_core_t *c) {
+    MPA_ASSERT(1, c->remote_used <= MPA_REMOTE_SLOTS);
     for (size_t i = 0; i < c->remote_used; i++) {
         mpa_remote_bucket_t *b = &c->remote[c->remote_list[i]];
+        MPA_ASSERT(1, b->cur != NULL); /* on the list exactly while it holds a carrier */
         if (b->cur != NULL)
             bucket_post(b);
     }
@@ -134,6 +153,7 @@ void mpa_remote_post_one(mpa_core_t *owner, void *p) {
 static void carrier_start(mpa_core_t *c, mpa_remote_bucket_t *b, void *p, uintptr_t owner,
                           size_t size) {
     if (b->cur == NULL) {
+        MPA_ASSERT(1, c->remote_used < MPA_REMOTE_SLOTS);
         c->remote_list[c->remote_used++] = (uint16_t)(b - c->remote);
         b->owner = owner;
     } else if (b->owner != owner) {
@@ -149,6 +169,7 @@ static void carrier_start(mpa_core_t *c, mpa_remote_bucket_t *b, void *p, uintpt
 
 void mpa_remote_free(mpa_local_t *l, void *p, uintptr_t owner, size_t size) {
     mpa_core_t *c = l->core;
+    MPA_ASSERT(1, owner != (uintptr_t)c && mpa_pm_entry(p)->owner == owner);
     mpa_remote_bucket_t *b = &c->remote[bucket_of(owner)];
     if (MPA_LIKELY(b->owner == owner && b->n < b->cap))
         b->cur[1 + b->n++] = p;
@@ -174,10 +195,12 @@ static size_t take_in(mpa_local_t *l, void *p) {
 
 size_t mpa_remote_drain(mpa_local_t *l) {
     mpa_core_t *c = l->core;
+    MPA_ASSERT(1, l->state == MPA_THREAD_ACTIVE && c != NULL);
     size_t budget = MPA_DRAIN_MAX, taken = 0;
     void **m;
     while (taken < budget && (m = queue_pop(c)) != NULL) {
         size_t cap = carrier_cap(mpa_class_size((unsigned)mpa_pm_entry(m)->small.cls));
+        MPA_ASSERT(1, mpa_pm_entry(m)->owner == (uintptr_t)c);
         for (size_t i = 1; i <= cap && m[i] != NULL; i++)
             taken += take_in(l, m[i]);
         taken += take_in(l, m); /* last: its words were read above */

@@ -45,6 +45,7 @@ MPA_HIDDEN void mpa_sizeclass_init(void);
 
 /* pre: size <= MPA_MAX_SMALL. Size 0 maps to the smallest class. */
 MPA_INLINE unsigned mpa_size_to_class(size_t size) {
+    MPA_ASSERT(1, size <= MPA_MAX_SMALL);
     return mpa_size_lookup[(size + ((size_t)1 << MPA_SIZE_LOOKUP_SHIFT) - 1) >>
                            MPA_SIZE_LOOKUP_SHIFT];
 }
