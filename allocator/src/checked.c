@@ -24,7 +24,69 @@
  * Each detection prints one line without allocating and aborts. The fast
  * build compiles none of this. */
 #include "core.h"
-#include "debug.h"
+
+/* ---- every build: starting, bad frees, the front end above the core ---- */
+
+#if MPA_CHECKED
+uintptr_t mpa_fl_key;
+uint64_t mpa_code_key = UINT64_C(0x8080808080808080);
+#endif
+
+/* Where a released quarantined object goes (core.c's: the thread's fast
+ * list when to_fast and it is a small object of the thread's, else its
+ * owner): passed in by the core, which this file lies below. */
+static void (*dealloc_owner)(void *p, mpa_pm_entry_t *e, bool to_fast);
+/* large.c's mpa_large_hold_slack, passed in the same way. */
+static void (*hold_slack)(void *p, const mpa_pm_entry_t *e, bool held);
+
+void mpa_check_init(const mpa_check_upcalls_t *up) {
+    dealloc_owner = up->release;
+    hold_slack = up->hold_slack;
+#if MPA_CHECKED
+    mpa_fl_key = (uintptr_t)mpa_pal_entropy() | 1;
+    mpa_code_key = mpa_pal_entropy() << 48 | UINT64_C(0x8080808080808080);
+#endif
+}
+
+void mpa_check_bad_free(const void *p, const mpa_pm_entry_t *e) {
+    if (!mpa_pm_covers(p) || e->owner == MPA_PM_UNKNOWN)
+        mpa_report("free of a pointer mpalloc did not allocate:", p, 0);
+    unsigned kind = mpa_pm_kind(e);
+    if (kind == MPA_PM_LARGE_INTERIOR || kind == MPA_PM_LARGE)
+        mpa_report("free of a pointer inside a large object:", p, 0);
+    if (kind == MPA_PM_DIRTY || kind == MPA_PM_FREE || kind == MPA_PM_RESERVED ||
+        kind == MPA_PM_RELEASED)
+        mpa_report("double free (or free of a freed block) of the large object at", p, 0);
+    mpa_report("free of a pointer that is not allocated:", p, 0);
+}
+
+/* The registered front end (NULL: none), and the one the current fork's
+ * prepare used, per thread (its parent and child steps undo exactly that;
+ * glibc may run two forks' handlers at once). */
+static const mpa_check_frontend_t *_Atomic frontend;
+static __thread const mpa_check_frontend_t *fork_frontend
+    __attribute__((tls_model("initial-exec")));
+
+void mpa_check_frontend(const mpa_check_frontend_t *fe) {
+    atomic_store_explicit(&frontend, fe, memory_order_release);
+}
+
+static const mpa_check_frontend_t *frontend_get(void) {
+    return atomic_load_explicit(&frontend, memory_order_acquire);
+}
+
+void mpa_check_thread_exit(void) {
+    const mpa_check_frontend_t *fe = frontend_get();
+    if (fe != NULL)
+        fe->thread_exit();
+}
+
+void mpa_check_fork(mpa_fork_stage_t stage) {
+    if (stage == MPA_FORK_PREPARE)
+        fork_frontend = frontend_get();
+    if (fork_frontend != NULL)
+        fork_frontend->fork(stage);
+}
 
 #if MPA_CHECKED
 
@@ -61,19 +123,6 @@ static bool small_freed(const void *p) {
 bool mpa_small_is_freed(const void *p) { return small_freed(p); }
 
 const uintptr_t mpa_no_recent[2];
-
-void mpa_check_delay_flush(mpa_core_t *c) {
-    for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++) {
-        uintptr_t *q = c->delay[cls];
-        c->delay[cls] = NULL;
-        if (q == NULL)
-            continue;
-        if (q[1] != (mpa_obj_key(q) ^ MPA_MARK_HELD))
-            mpa_check_bad_pop(q, cls);
-        mpa_dealloc_local(q, mpa_pm_entry(q)->small.slab);
-    }
-    mpa_check_no_recent(c);
-}
 
 void mpa_check_bad_pop(const void *p, unsigned cls) {
     report_small("write to a freed object (use after free or overflow) at", p, cls);
@@ -170,11 +219,11 @@ static bool large_quarantined(const void *p, const mpa_pm_entry_t *e) {
 /* Returns the requested size of p. */
 static size_t check_large_free(void *p, mpa_pm_entry_t *e) {
     if (!mpa_pm_covers(p))
-        mpa_report_bad_free(p, e);
+        mpa_check_bad_free(p, e);
     if (large_quarantined(p, e))
         mpa_report("double free of the large object at", p, 0);
     if (!mpa_large_is_live(p, e))
-        mpa_report_bad_free(p, e);
+        mpa_check_bad_free(p, e);
     size_t n = large_requested(e);
     if (!large_canary_ok(p, mpa_large_usable(e), n))
         mpa_report_sized("heap overflow (write past the requested size) of the large object at", p,
@@ -265,30 +314,17 @@ void *mpa_check_medium_alloc(mpa_local_t *l, void *p) {
     return p;
 }
 
-/* A quarantined object leaves: a small one of this thread's joins its fast
- * list when to_fast and the list has room, as the fast build's free does
- * (to its slab, a slab of a class with few objects empties and is released
- * and made again over and over: 333,312 slabs made in wl-mixed-sizes -s
- * 0.1, against 56,995), else goes to its slab (a full list: its overflow,
- * a slow path that walks the list, cost ~210 instructions on nearly every
- * release of a medium class, whose lists hold an object or two; the
- * quarantine emptied: thread exit, trim, memory running out). */
+/* A quarantined object leaves, verified, to where the core says
+ * (core.c's quarantine_release: to_fast, a small object of the thread's
+ * joins its fast list while the list has room). */
 static void release(mpa_quarantined_t q, bool to_fast) {
     verify_poison(&q);
     mpa_pm_entry_t *e = mpa_pm_entry(q.p);
-    mpa_local_t *l = &mpa_local;
-    mpa_core_t *c = mpa_lists(l);
     if (!mpa_pm_is_small(e)) {
         e->large.usable = q.usable;
-        mpa_large_hold_slack(q.p, e, false);
-    } else if (to_fast && e->owner == (uintptr_t)c && c->room[e->small.cls] > 0) {
-        unsigned cls = (unsigned)e->small.cls;
-        mpa_fl_set(q.p, c->fast[cls]);
-        c->fast[cls] = q.p;
-        c->room[cls]--;
-        return;
+        hold_slack(q.p, e, false);
     }
-    mpa_dealloc_owner(q.p, e);
+    dealloc_owner(q.p, e, to_fast);
 }
 
 /* The bytes q's slots hold, summed (level 2: bounded by its slots). */
@@ -320,7 +356,7 @@ static void quarantine(mpa_quarantine_t *q, void *p, mpa_pm_entry_t *e, size_t b
     q->slots[(q->head + q->count++) % QUARANTINE_SLOTS] =
         (mpa_quarantined_t){p, small ? 0 : e->large.usable, bytes, tail};
     if (!small) {
-        mpa_large_hold_slack(p, e, true);
+        hold_slack(p, e, true);
         e->large.usable = 0; /* a second free now finds it quarantined */
     }
     atomic_store_explicit(&q->bytes, q->bytes + bytes, memory_order_relaxed);
@@ -361,9 +397,9 @@ bool mpa_check_thread_flush(mpa_local_t *l) {
 
 bool mpa_quarantine_flush(void) { return mpa_check_thread_flush(&mpa_local); }
 
-size_t mpa_quarantined_bytes(void) {
+size_t mpa_quarantined_bytes(mpa_core_t *cores) {
     size_t bytes = 0;
-    for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next) {
+    for (mpa_core_t *c = cores; c != NULL; c = c->all_next) {
         mpa_quarantine_t *q = __atomic_load_n(&c->quarantine, __ATOMIC_RELAXED);
         if (q != NULL)
             bytes += atomic_load_explicit(&q->bytes, memory_order_relaxed);
@@ -386,12 +422,17 @@ bool mpa_check_thread_flush(mpa_local_t *l) {
     (void)l;
     return false;
 }
-bool mpa_quarantine_flush(void) { return mpa_dbg_flush(); }
-size_t mpa_quarantined_bytes(void) { return mpa_dbg_quarantined_bytes(); }
+bool mpa_quarantine_flush(void) {
+    const mpa_check_frontend_t *fe = frontend_get();
+    return fe != NULL && fe->flush();
+}
+size_t mpa_quarantined_bytes(mpa_core_t *cores) {
+    (void)cores;
+    const mpa_check_frontend_t *fe = frontend_get();
+    return fe != NULL ? fe->held_bytes() : 0;
+}
 
 #endif
-
-void mpa_check_fork(mpa_fork_stage_t stage) { mpa_dbg_fork(stage); }
 
 /* ---- entry points shared by free, realloc, usable size, sized free ---- */
 
@@ -446,16 +487,11 @@ void mpa_check_sized_free(const void *p, size_t size) {
             return;
     }
     if (!mpa_pm_covers(p))
-        mpa_report_bad_free(p, e);
+        mpa_check_bad_free(p, e);
     size_t n = mpa_pm_is_small(e) ? check_small(p, e) : check_large_free((void *)p, e);
     if (n != size)
         mpa_report_sized("sized free (sized delete) with a size other than the requested one:", p,
                          mpa_pm_is_small(e) ? mpa_class_size((unsigned)e->small.cls) : 0, n);
-}
-
-void mpa_dealloc_sized_slow(void *p, mpa_pm_entry_t *e, size_t size) {
-    mpa_check_sized_free(p, size);
-    mpa_dealloc_slow(p, e);
 }
 
 /* ---- bounds of copies (copies.c) ---- */
@@ -508,11 +544,12 @@ static MPA_NOINLINE void check_range_slow(const char *call, const void *a, size_
     size_t n, c = 0;
     /* The debug build's object (its header and canaries lie inside the
      * core's), else the core's. */
-    if (!(MPA_DEBUG_HEAP && mpa_dbg_bounds(a, &start, &n)) && !object_of(call, a, &start, &n, &c))
+    const mpa_check_frontend_t *fe = MPA_DEBUG_HEAP ? frontend_get() : NULL;
+    if (!(fe != NULL && fe->bounds(a, &start, &n)) && !object_of(call, a, &start, &n, &c))
         return;
     size_t at = (size_t)((const char *)a - start);
-    if ((at > n || len > n - at) && MPA_DEBUG_HEAP)
-        mpa_dbg_about(start); /* the report names where the object was allocated */
+    if ((at > n || len > n - at) && fe != NULL)
+        fe->about(start); /* the report names where the object was allocated */
     if (at > n || len > n - at)
         mpa_report_range(call, len, at,
                          write ? "writes past the end of the object at"
@@ -552,16 +589,10 @@ void mpa_check_range(const char *call, const void *a, size_t len, bool write) {
 
 #else
 
-void mpa_check_delay_flush(mpa_core_t *c) { (void)c; }
-void mpa_dealloc_sized_slow(void *p, mpa_pm_entry_t *e, size_t size) {
-    (void)size;
-    mpa_dealloc_slow(p, e);
-}
 bool mpa_check_free(void *p, mpa_pm_entry_t *e) {
     (void)p, (void)e;
     return false;
 }
-void mpa_check_fork(mpa_fork_stage_t stage) { (void)stage; }
 void mpa_check_live(const void *p, const mpa_pm_entry_t *e, const char *what) {
     (void)p, (void)e, (void)what;
 }
@@ -572,7 +603,10 @@ size_t mpa_check_requested(const void *p, const mpa_pm_entry_t *e) {
     return 0;
 }
 void mpa_check_sized_free(const void *p, size_t size) { (void)p, (void)size; }
-size_t mpa_quarantined_bytes(void) { return 0; }
+size_t mpa_quarantined_bytes(mpa_core_t *cores) {
+    (void)cores;
+    return 0;
+}
 bool mpa_quarantine_flush(void) { return false; }
 bool mpa_check_thread_flush(mpa_local_t *l) {
     (void)l;

@@ -229,14 +229,3 @@ void mpa_cc_forget(mpa_chunkcache_t *cc) {
 }
 
 void mpa_cc_fork(mpa_chunkcache_t *cc, mpa_fork_stage_t stage) { mpa_lock_fork(&cc->lock, stage); }
-
-/* ---- whole cores (for the idle purger, malloc_trim, thread exit) ---- */
-
-size_t mpa_chunkcache_drain(mpa_core_t *c) { return mpa_cc_drain(&c->cache); }
-
-size_t mpa_chunkcache_drain_all(void) {
-    size_t bytes = 0;
-    for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
-        bytes += mpa_cc_drain(&c->cache);
-    return bytes;
-}

@@ -7,7 +7,7 @@
  * bytes (8 MiB), and decaying: blocks unused for a whole decay interval go
  * back, and a miss gives back orders unasked for in the last 64 calls (the
  * backend can merge them). A small per-cache lock (slow paths only) lets any
- * thread drain it (mpa_chunkcache_drain*: purger, malloc_trim, thread exit).
+ * thread drain it (mpa_core_drain_cache*: purger, malloc_trim, thread exit).
  * Lock order: init -> pool -> mspace pool -> mspace -> per-core cache ->
  * backend. madvise never runs under the backend lock; the clock is read on
  * every 16th core slow path and 64th cache call.

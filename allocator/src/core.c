@@ -7,12 +7,6 @@
 
 #include "core.h"
 
-__thread mpa_local_t mpa_local __attribute__((tls_model("initial-exec"))) = {
-    .me = &mpa_core_none,
-};
-
-mpa_core_t mpa_core_none; /* never written: empty lists, owner of nothing */
-
 static mpa_lock_t init_lock = MPA_LOCK_INIT;
 static atomic_int init_state; /* 0 not yet, 1 ready, 2 failed */
 static mpa_lock_t pool_lock = MPA_LOCK_INIT;
@@ -24,19 +18,54 @@ static mpa_core_t *_Atomic all_cores;
  * nothing would hand it back; they share this one, under orphan_lock. Its
  * objects come back to it through its queue like any remote free. */
 static mpa_lock_t orphan_lock = MPA_LOCK_INIT;
-static mpa_local_t orphan = {.me = &mpa_core_none};
+static mpa_local_t orphan = {.me = &mpa_local_none};
 
 /* A thread that never allocated posts its first frees (glibc frees TLS
  * blocks on exit, after every destructor) straight to their owners rather
  * than binding a core it might never give back. */
 #define UNBOUND_FREES_MAX 64
 
-#if MPA_CHECKED
-uintptr_t mpa_fl_key;
-uint64_t mpa_code_key = UINT64_C(0x8080808080808080);
-#endif
-
 /* ---- process and thread start ---- */
+
+/* Pools the exiting thread's core at once: the PAL's handler may run in
+ * several rounds (glibc's key destructors), and whatever the thread does
+ * later binds no core (the orphan path below). */
+static void on_thread_exit(void) {
+    mpa_check_thread_exit(); /* the debug build's latest frees join its quarantine */
+    mpa_thread_teardown();
+}
+
+/* Registers the thread-exit handler (under the init lock: never allocates). */
+static void thread_exit_register(void) {
+    if (mpa_pal_on_thread_exit(on_thread_exit) != 0 &&
+        (mpa_pal_features() & MPA_PAL_THREAD_EXIT) != 0)
+        mpa_pal_error("mpalloc: cannot register the thread-exit handler");
+}
+
+/* Where checked.c's quarantine releases an object (mpa_check_init): a
+ * small one of this thread's joins its fast list when to_fast and the list
+ * has room, as the fast build's free does (to its slab, a slab of a class
+ * with few objects empties and is released and made again over and over:
+ * 333,312 slabs made in wl-mixed-sizes -s 0.1, against 56,995), else its
+ * owner takes it back (a full list: its overflow, a slow path that walks
+ * the list, cost ~210 instructions on nearly every release of a medium
+ * class, whose lists hold an object or two; the quarantine emptied: thread
+ * exit, trim, memory running out). */
+static void quarantine_release(void *p, mpa_pm_entry_t *e, bool to_fast) {
+    mpa_local_t *l = &mpa_local;
+    mpa_core_t *c = mpa_lists(l);
+    if (to_fast && mpa_pm_is_small(e) && e->owner == (uintptr_t)c && c->room[e->small.cls] > 0) {
+        unsigned cls = (unsigned)e->small.cls;
+        mpa_fl_set(p, c->fast[cls]);
+        c->fast[cls] = p;
+        c->room[cls]--;
+        return;
+    }
+    mpa_dealloc_owner(p, e);
+}
+
+static const mpa_check_upcalls_t check_upcalls = {.release = quarantine_release,
+                                                  .hold_slack = mpa_large_hold_slack};
 
 bool mpa_heap_init(void) {
     int state = atomic_load_explicit(&init_state, memory_order_acquire);
@@ -45,13 +74,10 @@ bool mpa_heap_init(void) {
     mpa_lock(&init_lock);
     if (atomic_load_explicit(&init_state, memory_order_relaxed) == 0) {
         mpa_sizeclass_init();
-#if MPA_CHECKED
-        mpa_fl_key = (uintptr_t)mpa_pal_entropy() | 1;
-        mpa_code_key = mpa_pal_entropy() << MPA_CODE_SHIFT | UINT64_C(0x8080808080808080);
-#endif
+        mpa_check_init(&check_upcalls); /* keys; where quarantined objects go when released */
         bool ok = mpa_backend_init();
         if (ok)
-            mpa_hooks_init_locked();
+            thread_exit_register();
         atomic_store_explicit(&init_state, ok ? 1 : 2, memory_order_release);
     }
     mpa_unlock(&init_lock);
@@ -89,6 +115,15 @@ mpa_core_t *mpa_core_new(mpa_backend_t *b) {
 
 mpa_core_t *mpa_core_list(void) { return atomic_load(&all_cores); }
 
+size_t mpa_core_drain_cache(mpa_core_t *c) { return mpa_cc_drain(&c->cache); }
+
+size_t mpa_core_drain_caches(void) {
+    size_t bytes = 0;
+    for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
+        bytes += mpa_cc_drain(&c->cache);
+    return bytes;
+}
+
 bool mpa_thread_init(mpa_local_t *l) {
     if (!mpa_heap_init())
         return false;
@@ -100,7 +135,9 @@ bool mpa_thread_init(mpa_local_t *l) {
      * lists, not from the core this thread then binds, which would
      * otherwise go back to the pool with a slab still out. */
     l->state = MPA_THREAD_DEAD;
-    mpa_hooks_thread_started();
+    /* Also after teardown (a destructor that allocates): the handler must
+     * run again. -1 without MPA_PAL_THREAD_EXIT: no thread ever exits. */
+    (void)mpa_pal_thread_exit_arm();
     l->state = MPA_THREAD_NEW;
     mpa_core_t *c = core_acquire();
     if (c == NULL)
@@ -119,11 +156,11 @@ bool mpa_thread_init(mpa_local_t *l) {
  * An idle thread keeps its fast lists, slabs and caches, and being blocked
  * it never reaches a slow path to give them back. So the purger borrows
  * the core of a thread whose slow paths stopped (mpa_core_reclaim_idle):
- * it swaps the thread's `me` for mpa_core_none (its next malloc or free of
+ * it swaps the thread's `me` for mpa_local_none (its next malloc or free of
  * its own objects then takes the slow path), and, once the kernel reports
  * the thread asleep in a system call (it is then in no fast path: they make
  * none) and outside every slow path (`busy`), drains the core as its
- * owner. The slow path that ends a fast path on mpa_core_none takes the
+ * owner. The slow path that ends a fast path on mpa_local_none takes the
  * lists back under lend_lock (owner_rearm). Costs the fast paths nothing
  * but reaching the lists through `me` (malloc: one load; free loads `me`
  * for its owner test anyway). */
@@ -145,7 +182,7 @@ static void __attribute__((noinline)) owner_rearm(mpa_local_t *l) {
  * the calling thread's, MPA_THREAD_ACTIVE. */
 static mpa_core_t *owner_enter(mpa_local_t *l) {
     mpa_core_t *c = l->core;
-    MPA_ASSERT(1, l->state == MPA_THREAD_ACTIVE && c != NULL && c != &mpa_core_none);
+    MPA_ASSERT(1, l->state == MPA_THREAD_ACTIVE && c != NULL && c != &mpa_local_none);
     uint32_t depth = atomic_load_explicit(&c->busy, memory_order_relaxed);
     atomic_store_explicit(&c->busy, depth + 1, memory_order_relaxed);
     if (MPA_UNLIKELY(mpa_lists(l) != c))
@@ -540,11 +577,40 @@ static bool refill(mpa_local_t *l, unsigned cls) {
     return true;
 }
 
+/* ---- messages: remote frees coming back (remote.c carries them) ---- */
+
+/* Takes in p, an object that came back in a message; returns its size. */
+static size_t take_in(mpa_local_t *l, void *p) {
+    mpa_pm_entry_t *e = mpa_pm_entry(p);
+    size_t size = mpa_class_size((unsigned)e->small.cls);
+    if (MPA_CHECKED && e->owner == (uintptr_t)l->core)
+        mpa_check_taken_in(p, (unsigned)e->small.cls);
+    if (MPA_LIKELY(e->owner == (uintptr_t)l->core))
+        mpa_dealloc_local(p, e->small.slab);
+    else if (MPA_CHECKED)
+        mpa_report("message for another heap (free after destroy_mspace?):", p, size);
+    return size;
+}
+
+size_t mpa_core_drain_messages(mpa_local_t *l) {
+    mpa_core_t *c = l->core;
+    MPA_ASSERT(1, l->state == MPA_THREAD_ACTIVE && c != NULL);
+    size_t budget = MPA_DRAIN_MAX, taken = 0;
+    void **m;
+    while (taken < budget && (m = mpa_remote_pop(c)) != NULL) {
+        size_t cap = mpa_remote_carrier_cap(mpa_class_size((unsigned)mpa_pm_entry(m)->small.cls));
+        for (size_t i = 1; i <= cap && m[i] != NULL; i++)
+            taken += take_in(l, m[i]);
+        taken += take_in(l, m); /* last: its words were read above */
+    }
+    return taken;
+}
+
 /* Work every slow path does: messages, and every 16th time a look at the
  * clock for decay of cached memory (the chunk cache paces its own calls the
  * same way; nothing else reads the clock). */
 static void maintain(mpa_local_t *l) {
-    mpa_remote_drain(l);
+    mpa_core_drain_messages(l);
     if ((++l->ticks & 15) == 0)
         mpa_cc_tick(&l->core->cache);
 }
@@ -675,23 +741,16 @@ void mpa_dealloc_local(void *p, mpa_slab_t *s) {
         mpa_slab_event(s);
 }
 
-void mpa_report_bad_free(const void *p, const mpa_pm_entry_t *e) {
-    if (!mpa_pm_covers(p) || e->owner == MPA_PM_UNKNOWN)
-        mpa_report("free of a pointer mpalloc did not allocate:", p, 0);
-    unsigned kind = mpa_pm_kind(e);
-    if (kind == MPA_PM_LARGE_INTERIOR || kind == MPA_PM_LARGE)
-        mpa_report("free of a pointer inside a large object:", p, 0);
-    if (kind == MPA_PM_DIRTY || kind == MPA_PM_FREE || kind == MPA_PM_RESERVED ||
-        kind == MPA_PM_RELEASED)
-        mpa_report("double free (or free of a freed block) of the large object at", p, 0);
-    mpa_report("free of a pointer that is not allocated:", p, 0);
+void mpa_dealloc_sized_slow(void *p, mpa_pm_entry_t *e, size_t size) {
+    mpa_check_sized_free(p, size);
+    mpa_dealloc_slow(p, e);
 }
 
 void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) {
     if (p == NULL)
         return;
     if (MPA_UNLIKELY(!mpa_pm_covers(p)))
-        mpa_report_bad_free(p, e);
+        mpa_check_bad_free(p, e);
     /* Checked: reports misuse and marks p held; true when p is held in
      * quarantine (checked.c hands it to mpa_dealloc_owner later). */
     mpa_local_t *l = &mpa_local;
@@ -712,7 +771,7 @@ void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) {
 static void __attribute__((noinline)) dealloc_unusual(mpa_local_t *l, void *p, mpa_pm_entry_t *e) {
     if (!mpa_pm_is_small(e)) {
         if (!mpa_large_is_live(p, e))
-            mpa_report_bad_free(p, e);
+            mpa_check_bad_free(p, e);
         mpa_large_free(l, p, e);
         return;
     }
@@ -765,8 +824,27 @@ static void settle_out(mpa_core_t *c) {
 
 /* ---- thread exit ---- */
 
+/* Checked build: the objects waiting in c's delay slots (one per class)
+ * go to their slabs, each still marked held (thread exit, lending). */
+static void delay_flush(mpa_core_t *c) {
+#if MPA_CHECKED
+    for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++) {
+        uintptr_t *q = c->delay[cls];
+        c->delay[cls] = NULL;
+        if (q == NULL)
+            continue;
+        if (q[1] != (mpa_obj_key(q) ^ MPA_MARK_HELD))
+            mpa_check_bad_pop(q, cls);
+        mpa_dealloc_local(q, mpa_pm_entry(q)->small.slab);
+    }
+    mpa_check_no_recent(c);
+#else
+    (void)c;
+#endif
+}
+
 static void flush_fast_lists(mpa_core_t *c) {
-    mpa_check_delay_flush(c);
+    delay_flush(c);
     for (unsigned cls = 1; cls <= MPA_NUM_CLASSES; cls++) {
         MPA_ASSERT(2,
                    fast_length(c, cls) == (size_t)((int32_t)mpa_classes[cls].hold - c->room[cls]));
@@ -788,7 +866,7 @@ static void flush_fast_lists(mpa_core_t *c) {
  * caller owns l. */
 static size_t core_purge(mpa_local_t *l) {
     size_t bytes = 0, n;
-    while ((n = mpa_remote_drain(l)) > 0)
+    while ((n = mpa_core_drain_messages(l)) > 0)
         bytes += n;
     bytes += mpa_core_release_empties(l->core);
     return bytes + mpa_cc_drain(&l->core->cache);
@@ -799,7 +877,7 @@ void mpa_thread_trim(void) {
     if (l->state == MPA_THREAD_ACTIVE) {
         mpa_core_t *c = owner_enter(l);
         mpa_check_thread_flush(l); /* checked build: its quarantine */
-        mpa_check_delay_flush(c);  /* and its delay slots */
+        delay_flush(c);            /* and its delay slots */
         core_purge(l);
         owner_leave(c);
     }
@@ -829,7 +907,7 @@ void mpa_thread_teardown(void) {
     mpa_core_t *c = owner_enter(l);
     MPA_ASSERT(1, atomic_load_explicit(&c->thread, memory_order_relaxed) == l);
     mpa_check_thread_flush(l); /* checked build: its quarantine */
-    mpa_remote_drain(l);
+    mpa_core_drain_messages(l);
     flush_fast_lists(c);
     mpa_remote_post_all(c);
     mpa_core_release_empties(c); /* a pooled core holds no idle memory */
@@ -838,7 +916,7 @@ void mpa_thread_teardown(void) {
     mpa_purger_wake();       /* messages may still come: the purger takes them in */
     mpa_lock(&c->lend_lock); /* the purger no longer watches it */
     atomic_store_explicit(&c->thread, NULL, memory_order_relaxed);
-    atomic_store_explicit(&l->me, &mpa_core_none, memory_order_relaxed);
+    atomic_store_explicit(&l->me, &mpa_local_none, memory_order_relaxed);
     mpa_unlock(&c->lend_lock);
     owner_leave(c);
     l->state = MPA_THREAD_DEAD;
@@ -883,7 +961,7 @@ static size_t lend_drain(mpa_core_t *c) {
     flush_fast_lists(c);
     mpa_remote_post_all(c);
     size_t bytes = 0, n;
-    while ((n = mpa_remote_drain(&as_owner)) > 0)
+    while ((n = mpa_core_drain_messages(&as_owner)) > 0)
         bytes += n;
     bytes += mpa_core_release_empties(c);
     for (mpa_slab_t *s = c->all_slabs; s != NULL; s = s->all_next)
@@ -903,7 +981,7 @@ bool mpa_core_reclaim_idle(mpa_core_t *c) {
          * still touch the lists, and a thread asleep in the kernel is in
          * none (they make no system call), nor, busy clear, in a slow path
          * (its stores are visible: it entered the kernel since). */
-        atomic_exchange(&t->me, &mpa_core_none);
+        atomic_exchange(&t->me, &mpa_local_none);
         if (mpa_pal_thread_parked(c->tid) &&
             atomic_load_explicit(&c->busy, memory_order_acquire) == 0) {
             lend_drain(c);

@@ -77,12 +77,12 @@ typedef struct mpa_core {
 
 /* A thread's (or an mspace's, or the orphan lists') handle on its core.
  * `me` is the core whose fast lists the fast paths use and whose objects
- * free pushes on them: the thread's core, or mpa_core_none (empty lists, no
+ * free pushes on them: the thread's core, or mpa_local_none (empty lists, no
  * object owned) before the thread binds one, after its teardown, and while
  * the purger has taken its lists back (an idle thread's: see "lending" in
  * core.c); the slow path then takes them back. */
 typedef struct mpa_local {
-    struct mpa_core *_Atomic me; /* lists the fast paths use: core, or &mpa_core_none */
+    struct mpa_core *_Atomic me; /* lists the fast paths use: core, or &mpa_local_none */
     mpa_core_t *core;            /* this thread's core (NULL until bound) */
     uint32_t ticks;              /* slow paths, to pace decay checks */
     uint8_t state;               /* MPA_THREAD_* */
@@ -90,10 +90,10 @@ typedef struct mpa_local {
 } mpa_local_t;
 
 /* No lists, owner of nothing: what `me` reads when no core's lists are in use. */
-MPA_HIDDEN extern mpa_core_t mpa_core_none;
+MPA_HIDDEN extern mpa_core_t mpa_local_none;
 
 /* The core whose lists l's fast paths use (a relaxed load: the purger may
- * swap it for mpa_core_none). */
+ * swap it for mpa_local_none). */
 MPA_INLINE mpa_core_t *mpa_lists(mpa_local_t *l) {
     return atomic_load_explicit(&l->me, memory_order_relaxed);
 }
@@ -108,8 +108,39 @@ MPA_INLINE void mpa_stat_add(_Atomic int64_t *counter, int64_t delta) {
 
 MPA_HIDDEN void *mpa_alloc_slow(size_t size, mpa_local_t *l) __attribute__((noinline));
 
-/* checked.c (hardened builds only; see the inline checks further down).
- * Reports a free object whose MAC does not hold as malloc pops it. */
+/* checked.c: the hardened builds' checks and quarantine (see the inline
+ * checks further down), below every other core file but local.c and
+ * chunkcache.c; what it needs from above comes in through these two.
+ * Draws the keys (hardened builds) and takes what it calls above it; at
+ * heap start. */
+typedef struct mpa_check_upcalls {
+    /* where a quarantined object goes when released (core.c's: with
+     * to_fast, a small object of the calling thread's joins its fast list,
+     * else its owner takes it back, as mpa_dealloc_owner) */
+    void (*release)(void *p, mpa_pm_entry_t *e, bool to_fast);
+    /* a large object entering (held) or leaving the quarantine: its slack
+     * leaves or rejoins the slack budget (large.c's mpa_large_hold_slack) */
+    void (*hold_slack)(void *p, const mpa_pm_entry_t *e, bool held);
+} mpa_check_upcalls_t;
+MPA_HIDDEN void mpa_check_init(const mpa_check_upcalls_t *up);
+/* What a front end above the core (the debug build's debug.c) holds and
+ * the core must reach; registered by the front end before it holds any. */
+typedef struct mpa_check_frontend {
+    void (*thread_exit)(void);      /* the exiting thread's part, before its core goes */
+    void (*fork)(mpa_fork_stage_t); /* its locks, after the cores' and before the backend's */
+    bool (*flush)(void);            /* frees what it holds back; true when it held any */
+    size_t (*held_bytes)(void);     /* bytes of freed objects it holds back */
+    bool (*bounds)(const void *a, const char **start, size_t *n); /* its object holding a */
+    void (*about)(const char *user); /* names that object's sites in the next report */
+} mpa_check_frontend_t;
+/* Registers fe (one; registering it again is harmless). */
+MPA_HIDDEN void mpa_check_frontend(const mpa_check_frontend_t *fe);
+/* A thread exits: the front end's part (before the core's teardown). */
+MPA_HIDDEN void mpa_check_thread_exit(void);
+/* Reports a free of p, which is no live object (e: its entry, not small). */
+MPA_HIDDEN void mpa_check_bad_free(const void *p, const mpa_pm_entry_t *e)
+    __attribute__((noreturn, cold));
+/* Reports a free object whose MAC does not hold as malloc pops it. */
 MPA_HIDDEN void mpa_check_bad_pop(const void *p, unsigned cls) __attribute__((noreturn, cold));
 /* Reports the free object p (on a list, leaving it) unless its MAC holds. */
 MPA_HIDDEN void mpa_check_listed(const void *p);
@@ -141,11 +172,12 @@ MPA_HIDDEN bool mpa_quarantine_flush(void);
 /* Frees every object the quarantine of lists l holds (thread exit, trim);
  * true when it held any. */
 MPA_HIDDEN bool mpa_check_thread_flush(mpa_local_t *l);
-/* The quarantine locks across fork (mpa_lock_fork). */
+/* The quarantine locks across fork (mpa_lock_fork): the front end's. */
 MPA_HIDDEN void mpa_check_fork(mpa_fork_stage_t stage);
 /* Bytes of freed objects the hardened builds hold in quarantine (counted
- * as live by the slabs and the large-object counter); 0 in the fast build. */
-MPA_HIDDEN size_t mpa_quarantined_bytes(void);
+ * as live by the slabs and the large-object counter), in the cores listed
+ * from `cores` (mpa_core_list) or the front end; 0 in the fast build. */
+MPA_HIDDEN size_t mpa_quarantined_bytes(mpa_core_t *cores);
 /* copies.c (hardened builds): reports when the len bytes at a, inside a
  * heap object, pass its requested end (write: the copy's destination, else
  * its source), or when the object is freed. Callers first rule out
@@ -160,8 +192,8 @@ MPA_INLINE bool mpa_copy_may_check(const void *a) {
 /* Reports a sized free (free_sized, sized operator delete) whose size is
  * not the requested size of the live object p. */
 MPA_HIDDEN void mpa_check_sized_free(const void *p, size_t size);
-/* A sized free of p (entry e) that left the fast path: mpa_check_sized_free,
- * then mpa_dealloc_slow. */
+/* core.c: a sized free of p (entry e) that left the fast path:
+ * mpa_check_sized_free (checked builds), then mpa_dealloc_slow. */
 MPA_HIDDEN void mpa_dealloc_sized_slow(void *p, mpa_pm_entry_t *e, size_t size)
     __attribute__((noinline));
 MPA_HIDDEN void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) __attribute__((noinline));
@@ -281,10 +313,6 @@ MPA_INLINE void mpa_check_no_recent(mpa_core_t *c) {
 }
 #endif
 
-/* Checked build: every object in the delay slots of c's lists goes back to
- * its slab (thread exit, trim, the purger's drain; by c's owner or the
- * purger lending c); its held mark is verified first. */
-MPA_HIDDEN void mpa_check_delay_flush(mpa_core_t *c);
 /* Checked build: q, the object leaving a delay slot of its owner's lists
  * whose fast list of its class is full, goes to its slab's list with the
  * MAC of its link (its key read back from its held mark). Called from
@@ -475,9 +503,9 @@ MPA_HIDDEN void mpa_core_forget(mpa_core_t *c);
  * callable from any thread at any time (takes c's cache lock, never the
  * owner's fast lists). Returns the bytes given back. The idle purger and
  * malloc_trim use these; empty slabs an active core keeps are its own. */
-MPA_HIDDEN size_t mpa_chunkcache_drain(mpa_core_t *c);
+MPA_HIDDEN size_t mpa_core_drain_cache(mpa_core_t *c);
 /* The same for every core (thread cores, pooled cores and mspace cores). */
-MPA_HIDDEN size_t mpa_chunkcache_drain_all(void);
+MPA_HIDDEN size_t mpa_core_drain_caches(void);
 /* Owner only: releases c's empty slabs it keeps for reuse; returns bytes. */
 MPA_HIDDEN size_t mpa_core_release_empties(mpa_core_t *c);
 /* Thread exit: hands fast lists and remote cache back, gives empty slabs
@@ -495,13 +523,34 @@ MPA_HIDDEN size_t mpa_pool_purge(void);
 MPA_HIDDEN void mpa_dealloc_local(void *p, mpa_slab_t *s);
 MPA_HIDDEN mpa_core_t *mpa_core_list(void);
 
-/* remote.c */
+/* Takes in at most MPA_DRAIN_MAX bytes of the messages of l's core (the
+ * remote frees of its objects); returns the bytes taken. pre: l is the
+ * core's owner. */
+MPA_HIDDEN size_t mpa_core_drain_messages(mpa_local_t *l);
+
+/* remote.c: remote frees as messages, below core.c (which takes them in). */
+/* Empty queue and remote cache for a new or forgotten core. */
 MPA_HIDDEN void mpa_remote_init(mpa_core_t *c);
+/* Frees p (size bytes), an object of core `owner`, into l's remote cache;
+ * posts the whole cache once it holds MPA_REMOTE_BATCH bytes. */
 MPA_HIDDEN void mpa_remote_free(mpa_local_t *l, void *p, uintptr_t owner, size_t size);
+/* Posts every batch of c's remote cache to its owner. */
 MPA_HIDDEN void mpa_remote_post_all(mpa_core_t *c);
+/* Posts p alone to owner's queue (a thread without a core of its own). */
 MPA_HIDDEN void mpa_remote_post_one(mpa_core_t *owner, void *p);
-/* Takes in at most MPA_DRAIN_MAX bytes of messages; returns the bytes taken. */
-MPA_HIDDEN size_t mpa_remote_drain(mpa_local_t *l);
+/* The oldest message of c's queue (a carrier: word 0 its link, then up to
+ * mpa_remote_carrier_cap addresses, NULL-ended unless full), or NULL when
+ * none is complete yet. pre: the caller owns c. */
+MPA_HIDDEN void **mpa_remote_pop(mpa_core_t *c);
+/* Checked builds keep their held mark in word 1 of every remote-freed
+ * object, so there a message carries only itself. */
+#define MPA_REMOTE_CARRY (!MPA_CHECKED)
+/* Addresses a carrier of `size` bytes holds: its first line but the link. */
+MPA_INLINE size_t mpa_remote_carrier_cap(size_t size) {
+    if (!MPA_REMOTE_CARRY)
+        return 0;
+    return (size < MPA_CACHELINE ? size : MPA_CACHELINE) / sizeof(void *) - 1;
+}
 
 /* large.c: objects above MPA_MAX_SMALL, from core c's chunk cache (medium
  * sizes) or straight from its backend */
@@ -509,7 +558,11 @@ MPA_HIDDEN void *mpa_large_alloc(mpa_core_t *c, size_t size, size_t align, bool 
 /* Frees a live large object: into l's chunk cache when l runs on the
  * object's backend, else back to that backend. */
 MPA_HIDDEN void mpa_large_free(mpa_local_t *l, void *p, mpa_pm_entry_t *e);
-MPA_HIDDEN size_t mpa_large_usable(const mpa_pm_entry_t *e);
+/* Usable bytes of the large object of entry e (hardened builds keep the
+ * slack of the request in the bits below a page). */
+MPA_INLINE size_t mpa_large_usable(const mpa_pm_entry_t *e) {
+    return (size_t)e->large.usable & ~(MPA_PAGE_SIZE - 1);
+}
 /* Checked build: the live large object p (entry e) goes into the quarantine
  * (held) or leaves it: while it waits, the pages its block keeps past its
  * chunks (its slack) stop counting against the live objects' slack budget.
@@ -523,28 +576,32 @@ MPA_HIDDEN void mpa_large_hold_slack(void *p, const mpa_pm_entry_t *e, bool held
  * its first entry): false past the end of a huge block mapped to the page,
  * whose last chunk's entry the rest of that chunk shares (another mapping,
  * not the heap's, may lie there). */
-MPA_HIDDEN bool mpa_large_maps(const char *base, const mpa_pm_entry_t *head, const void *a);
+MPA_INLINE bool mpa_large_maps(const char *base, const mpa_pm_entry_t *head, const void *a) {
+    /* A huge block mapped to the page spans two chunks at least: its second
+     * chunk's entry holds the bytes mapped, which label writes; 0 for every
+     * other large object, whose chunks are all mapped. Read from there, not
+     * from the head's usable, which a quarantined object has cleared.
+     * (Inline: checked.c, below large.c, asks it too.) */
+    size_t off = (size_t)((const char *)a - base);
+    if (off < MPA_CHUNK_SIZE || !mpa_backend_is_huge(head->large.backend, mpa_pm_order(head)))
+        return true;
+    size_t mapped = (size_t)mpa_pm_entry(base + MPA_CHUNK_SIZE)->large.usable;
+    return mapped == 0 || off < mapped;
+}
 /* True when p is the start of a large object that is still allocated. */
 MPA_INLINE bool mpa_large_is_live(const void *p, const mpa_pm_entry_t *e) {
     return mpa_pm_kind(e) == MPA_PM_LARGE && e->large.base == p && e->large.usable != 0;
 }
-/* Reports a free of p, which is no live object (e: its entry, not small). */
-MPA_HIDDEN void mpa_report_bad_free(const void *p, const mpa_pm_entry_t *e)
-    __attribute__((noreturn, cold));
 /* Resizes the large object p (entry e) where it lies, or moves a huge one
  * without copying; returns its address, or NULL when the caller must copy. */
 MPA_HIDDEN void *mpa_large_resize(void *p, mpa_pm_entry_t *e, size_t size);
 MPA_HIDDEN int64_t mpa_large_live_bytes(void);
 
-/* hooks.c: process and thread lifecycle, through the PAL (thread exit and
- * fork; a platform without them refuses, and these do nothing there).
- * Registers the thread-exit handler; under the init lock, never allocates. */
-MPA_HIDDEN void mpa_hooks_init_locked(void);
-/* Registers the fork handlers, once (later calls do nothing); only from a
- * library constructor of the layer above, never on a malloc/free path. */
+/* hooks.c: the fork handlers, through the PAL (a platform without fork
+ * refuses, and they do nothing there). Registers them, once (later calls
+ * do nothing); only from a library constructor of the layer above, never
+ * on a malloc/free path. */
 MPA_HIDDEN void mpa_hooks_init(void);
-/* Arms the thread-exit handler of a thread that just bound a core. */
-MPA_HIDDEN void mpa_hooks_thread_started(void);
 
 /* Fork stages of a higher layer with locks of its own (mspace.c): outer
  * runs before every core lock is taken (and after each is released or
@@ -559,18 +616,26 @@ typedef struct mpa_fork_ext {
  * constructor, and again before the first lock is made. */
 MPA_HIDDEN void mpa_hooks_fork_extend(const mpa_fork_ext_t *ext);
 
-/* purge.c: the idle purger, a background thread (through the PAL). Launched
- * once by the layer above the core, outside every malloc/free path (it
- * starts a thread); cheap when it runs already or is disabled. */
-MPA_HIDDEN void mpa_purger_launch(void);
+/* purge.c: the idle purger's driver, a background thread (through the
+ * PAL). Launched once by the layer above the core, outside every
+ * malloc/free path (it starts a thread), with a started heap and the round
+ * it runs (mpa_reclaim_round: returns the bytes still cached, 0 to park);
+ * cheap when it runs already or is disabled. */
+MPA_HIDDEN void mpa_purger_launch(size_t (*round)(void));
 /* Memory was cached: wakes the purger if it is parked. Any path, any
  * context (one load; a futex wake that never blocks when parked). */
 MPA_HIDDEN void mpa_purger_wake(void);
 /* In a fork child: no purger runs there until the next launch. */
 MPA_HIDDEN void mpa_purger_fork_child(void);
+
+/* reclaim.c: the purger's round (decay everywhere, pooled cores' messages,
+ * idle threads' cores drained); returns the bytes still cached or moved
+ * and the threads still watched (0: the purger may park). */
+MPA_HIDDEN size_t mpa_reclaim_round(void);
 /* Gives every cached byte back at once (malloc_trim); true when there was any. */
-MPA_HIDDEN bool mpa_trim_all(void);
-/* Takes in this thread's messages and gives its core's empty slabs back. */
+MPA_HIDDEN bool mpa_reclaim_all(void);
+
+/* core.c: takes in this thread's messages and gives its core's empty slabs back. */
 MPA_HIDDEN void mpa_thread_trim(void);
 
 /* The orphan, init and pool locks, every core's lend lock and chunk cache

@@ -288,7 +288,14 @@ static bool parts_poisoned(const char *user, size_t n, bool stripes) {
 
 /* ---- start ---- */
 
+/* What the core reaches of this front end (checked.c relays it): the
+ * latest frees of an exiting thread, the quarantine's locks across fork,
+ * its objects when memory runs out, its bytes, the bounds of its objects
+ * for the checked copies. Registered before the first lock is taken. */
+static const mpa_check_frontend_t dbg_frontend;
+
 static void ready_slow(void) {
+    mpa_check_frontend(&dbg_frontend);
     mpa_lock(&start_lock);
     if (atomic_load_explicit(&dbg_state, memory_order_relaxed) == 0) {
         dbg_key = mpa_pal_entropy() | 1;
@@ -400,7 +407,7 @@ static void *small_alloc(dbg_thread_t *t, size_t align, size_t n, bool zero) {
     if (raw == NULL)
         return NULL;
     char *user = (char *)mpa_align_up((uintptr_t)raw + DBG_HDR, align);
-    if (user - raw > DBG_HDR) /* aligned: where the object is, for mpa_dbg_bounds */
+    if (user - raw > DBG_HDR) /* aligned: where the object is, for dbg_bounds */
         *(uint64_t *)raw = key_for(raw, DBG_DESC) ^ (uint64_t)(user - raw);
     fill(user, zero ? n : n < DBG_FILL_MAX ? n : DBG_FILL_MAX, zero ? 0 : DBG_ALLOC_BYTE);
     put_canary(user, n, DBG_TAIL);
@@ -610,7 +617,7 @@ static size_t block_tail(const dbg_obj_t *o) {
 static void locate_block(char *p, char *base, bool freeing, dbg_obj_t *o) {
     const dbg_desc_t *d = desc_of(base);
     if (d == NULL)
-        mpa_report_bad_free(p, mpa_pm_entry(p));
+        mpa_check_bad_free(p, mpa_pm_entry(p));
     if (d->user != p)
         report_dead(p, &d->h, false, freeing); /* interior */
     if (hdr_is(&d->h, p, DBG_FREED))
@@ -641,7 +648,7 @@ static bool locate(void *p, bool freeing, dbg_obj_t *o) {
     char *base = block_base(p);
     if (base == NULL) {
         about(NULL);
-        mpa_report_bad_free(p, e);
+        mpa_check_bad_free(p, e);
     }
     locate_block(p, base, freeing, o);
     return true;
@@ -1068,7 +1075,10 @@ static char *small_raw(const char *a, const mpa_pm_entry_t *e) {
     return e->small.base + index * mpa_class_size(cls);
 }
 
-bool mpa_dbg_bounds(const void *a, const char **start, size_t *n) {
+/* The live debug object holding address a: its start and requested size
+ * (for bounds-checked copies); false when a is in none, or in a freed one.
+ * Never reports. */
+static bool dbg_bounds(const void *a, const char **start, size_t *n) {
     if (atomic_load_explicit(&dbg_state, memory_order_acquire) != 2 || !mpa_pm_covers(a))
         return false;
     const mpa_pm_entry_t *e = mpa_pm_entry(a);
@@ -1101,24 +1111,29 @@ bool mpa_dbg_bounds(const void *a, const char **start, size_t *n) {
     return true;
 }
 
-void mpa_dbg_about(const char *user) {
+/* The next report of the calling thread names the sites of the live
+ * debug object at user (as found by dbg_bounds). */
+static void dbg_about(const char *user) {
     const char *start;
     size_t n;
-    if (!mpa_dbg_bounds(user, &start, &n) || start != user)
+    if (!dbg_bounds(user, &start, &n) || start != user)
         return;
     const mpa_pm_entry_t *e = mpa_pm_entry(user);
     const dbg_desc_t *d = mpa_pm_is_small(e) ? NULL : desc_of(block_base(user));
     about(d != NULL ? &d->h : hdr_of(user));
 }
 
-size_t mpa_dbg_quarantined_bytes(void) {
+/* Bytes the debug quarantine holds. */
+static size_t dbg_quarantined_bytes(void) {
     size_t sum = 0;
     for (unsigned i = 0; i < DBG_SHARDS; i++)
         sum += atomic_load_explicit(&q_shards[i].held, memory_order_relaxed);
     return sum;
 }
 
-bool mpa_dbg_flush(void) {
+/* Frees everything the debug quarantine and the calling thread's latest
+ * frees hold (out of memory, malloc_trim); true when there was any. */
+static bool dbg_flush(void) {
     dbg_thread_t *t = &dbg_tls;
     bool any = t->ring_n > 0;
     ring_flush(t, t->ring_n);
@@ -1138,7 +1153,8 @@ bool mpa_dbg_flush(void) {
     return any;
 }
 
-void mpa_dbg_thread_exit(void) {
+/* The calling thread exits: its latest frees join the quarantine. */
+static void dbg_thread_exit(void) {
     dbg_thread_t *t = &dbg_tls;
     if (t->ring_n == 0)
         return;
@@ -1146,12 +1162,22 @@ void mpa_dbg_thread_exit(void) {
     ring_flush(t, t->ring_n);
 }
 
-void mpa_dbg_fork(mpa_fork_stage_t stage) {
+/* The debug quarantine's locks across fork (stages as mpa_check_fork). */
+static void dbg_fork(mpa_fork_stage_t stage) {
     mpa_lock_fork(&start_lock, stage);
     for (unsigned i = 0; i < DBG_SHARDS; i++)
         mpa_lock_fork(&q_shards[i].lock, stage);
     zero_fork(stage);
 }
+
+static const mpa_check_frontend_t dbg_frontend = {
+    .thread_exit = dbg_thread_exit,
+    .fork = dbg_fork,
+    .flush = dbg_flush,
+    .held_bytes = dbg_quarantined_bytes,
+    .bounds = dbg_bounds,
+    .about = dbg_about,
+};
 
 /* At exit every object still held is verified whole. */
 __attribute__((destructor)) static void verify_all(void) {
@@ -1348,14 +1374,5 @@ void mpa_dbg_free(void *p, size_t sized) {
 }
 void *mpa_dbg_realloc(void *p, size_t size) { return mpa_realloc_in(&mpa_local, p, size); }
 size_t mpa_dbg_usable(const void *p) { return mpa_usable_size(p); }
-size_t mpa_dbg_quarantined_bytes(void) { return 0; }
-void mpa_dbg_fork(mpa_fork_stage_t stage) { (void)stage; }
-bool mpa_dbg_flush(void) { return false; }
-void mpa_dbg_thread_exit(void) {}
-bool mpa_dbg_bounds(const void *a, const char **start, size_t *n) {
-    (void)a, (void)start, (void)n;
-    return false;
-}
-void mpa_dbg_about(const char *user) { (void)user; }
 
 #endif

@@ -22,28 +22,6 @@ MPA_HIDDEN void *mpa_dbg_realloc(void *p, size_t size);
 /* The requested size of the live object p. pre: p != NULL. */
 MPA_HIDDEN size_t mpa_dbg_usable(const void *p);
 
-/* The live debug object holding address a: its start and requested size
- * (for bounds-checked copies); false when a is in none, or in a freed one
- * (other builds: always). Never reports. */
-MPA_HIDDEN bool mpa_dbg_bounds(const void *a, const char **start, size_t *n);
-
-/* The next report of the calling thread names the sites of the live
- * debug object at user (as found by mpa_dbg_bounds). */
-MPA_HIDDEN void mpa_dbg_about(const char *user);
-
-/* Bytes the debug quarantine holds (0 in other builds). */
-MPA_HIDDEN size_t mpa_dbg_quarantined_bytes(void);
-
-/* Frees everything the debug quarantine and the calling thread's latest
- * frees hold (out of memory, malloc_trim); true when there was any. */
-MPA_HIDDEN bool mpa_dbg_flush(void);
-
-/* The calling thread exits: its latest frees join the quarantine. */
-MPA_HIDDEN void mpa_dbg_thread_exit(void);
-
-/* The debug quarantine's locks across fork (stages as mpa_check_fork). */
-MPA_HIDDEN void mpa_dbg_fork(mpa_fork_stage_t stage);
-
 /* override.c, for free_sized and C++ sized delete (cxx.c): frees p after
  * checking, in hardened builds, that size is its requested size. */
 MPA_HIDDEN void mpa_free_sized_as(void *p, size_t size);

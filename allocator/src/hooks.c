@@ -1,33 +1,13 @@
-/* Process and thread lifecycle (core layer), through the PAL: a thread-exit
- * handler that hands an exiting thread's core back to the pool, and fork
- * handlers that take every allocator lock (in the order of
- * allocator/src/README.md) so that a fork child of a multi-threaded parent
- * finds none held. A higher layer with locks of its own (mspace.c) joins the
- * fork handlers through mpa_hooks_fork_extend, so that this file names no
- * file above it. A platform without thread exit or fork (the kernel PAL)
- * refuses the registrations: nothing happens there. */
+/* Fork handlers (the top of the core layer), through the PAL: they take
+ * every allocator lock (in the order of allocator/src/README.md) so that a
+ * fork child of a multi-threaded parent finds none held, and are registered
+ * from the override layer's constructor (mpa_hooks_init). A higher layer
+ * with locks of its own (mspace.c) joins them through
+ * mpa_hooks_fork_extend, so that this file names no file above it. (The
+ * thread-exit handler is the core's own: core.c registers it at heap
+ * start.) A platform without fork (the kernel PAL) refuses the
+ * registration: nothing happens there. */
 #include "core.h"
-#include "debug.h"
-
-/* Pools the exiting thread's core at once: the PAL's handler may run in
- * several rounds (glibc's key destructors), and whatever the thread does
- * later binds no core (the orphan path in core.c). */
-static void on_thread_exit(void) {
-    mpa_dbg_thread_exit(); /* the debug build's latest frees join its quarantine */
-    mpa_thread_teardown();
-}
-
-void mpa_hooks_init_locked(void) {
-    if (mpa_pal_on_thread_exit(on_thread_exit) != 0 &&
-        (mpa_pal_features() & MPA_PAL_THREAD_EXIT) != 0)
-        mpa_pal_error("mpalloc: cannot register the thread-exit handler");
-}
-
-void mpa_hooks_thread_started(void) {
-    /* Also after teardown (a destructor that allocates): the handler must
-     * run again. -1 without MPA_PAL_THREAD_EXIT: no thread ever exits. */
-    (void)mpa_pal_thread_exit_arm();
-}
 
 /* The extension registered, and the one the current fork's prepare used
  * (parent and child undo exactly what prepare did). Per thread: a fork's

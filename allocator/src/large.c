@@ -163,23 +163,6 @@ void mpa_large_hold_slack(void *p, const mpa_pm_entry_t *e, bool held) {
         atomic_fetch_add_explicit(&large_slack, (int64_t)slack, memory_order_relaxed);
 }
 
-/* Hardened builds keep the slack of the request in the low bits. */
-size_t mpa_large_usable(const mpa_pm_entry_t *e) {
-    return (size_t)e->large.usable & ~(MPA_PAGE_SIZE - 1);
-}
-
-/* (A huge block mapped to the page spans two chunks at least: its second
- * chunk's entry holds the bytes mapped, which label writes; 0 for every
- * other large object, whose chunks are all mapped. Read from there, not
- * from the head's usable, which a quarantined object has cleared.) */
-bool mpa_large_maps(const char *base, const mpa_pm_entry_t *head, const void *a) {
-    size_t off = (size_t)((const char *)a - base);
-    if (off < MPA_CHUNK_SIZE || !mpa_backend_is_huge(head->large.backend, mpa_pm_order(head)))
-        return true;
-    size_t mapped = (size_t)mpa_pm_entry(base + MPA_CHUNK_SIZE)->large.usable;
-    return mapped == 0 || off < mapped;
-}
-
 /* Gives the block of a freed large object that needed `need` chunks back:
  * to l's chunk cache when l runs on b, else to b; its clean tail says how
  * much of it was never touched, for the next tenant. */

@@ -171,7 +171,7 @@ MPA_EXPORT int mpa_malloc_trim(size_t pad) {
     (void)pad;
     MPA_CALL("malloc_trim");
     bool held = MPA_CHECKED && mpa_quarantine_flush(); /* the hardened builds' quarantines too */
-    return mpa_trim_all() || held ? 1 : 0;
+    return mpa_reclaim_all() || held ? 1 : 0;
 }
 
 /* The lifecycle driver: the idle purger is a thread, and starting a thread
@@ -185,14 +185,20 @@ MPA_EXPORT int mpa_malloc_trim(size_t pad) {
  * and pthread_create; kernel-sim) launch none: their tests call
  * mpa_purger_launch themselves. */
 #ifndef MPA_NO_OVERRIDE
-static void on_thread_create(void) { mpa_purger_launch(); }
+/* The purger runs reclaim.c's round; it needs a started heap. */
+static void purger_launch(void) {
+    if (mpa_heap_init())
+        mpa_purger_launch(mpa_reclaim_round);
+}
+
+static void on_thread_create(void) { purger_launch(); }
 #endif
 
 static void lifecycle_start(void) {
     mpa_hooks_init(); /* fork handlers: pthread_atfork, never on a malloc/free path */
 #ifndef MPA_NO_OVERRIDE
     if (mpa_pal_on_thread_create(on_thread_create) != 0 || mpa_pal_multi_threaded())
-        mpa_purger_launch();
+        purger_launch();
 #endif
 }
 

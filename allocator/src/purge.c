@@ -1,16 +1,21 @@
 /* Idle give-back: freed memory that is not reused goes back to the OS even
  * when the program makes no further allocator calls. A background thread
  * (like jemalloc's background_thread) wakes every MPA_DECAY_MS / 2 while
- * memory is cached: it turns the backend's dirty-cache generations (so a
- * freed block is decommitted 250-375 ms after its free with the default
- * decay), lets every core's chunk cache decay, and takes in the messages of
- * pooled cores, giving their emptied slabs back. When a round finds nothing
+ * memory is cached and runs a round of the work it was launched with
+ * (reclaim.c: turns the backend's dirty-cache generations, so a freed block
+ * is decommitted 250-375 ms after its free with the default decay, lets
+ * every core's chunk cache decay, takes in the messages of pooled cores
+ * and drains idle threads' cores). This file is the thread's driver only,
+ * the lowest but two of the core layer: the paths that cache memory wake
+ * it, and what a round does comes in from the layer above (the round
+ * calls the core, so the core never calls the purger's work). When a round finds nothing
  * cached it parks (mpa_pal_park) until a path that caches memory wakes it
  * (mpa_purger_wake: one futex wake, which never blocks), or for at most
  * PARK_MS.
  *
  * It is started once, by mpa_purger_launch, which only the layer above the
- * core calls, and never from a malloc/free path: the C library and the
+ * core calls (with a started heap and the round to run), and never from a
+ * malloc/free path: the C library and the
  * loader call malloc and free holding locks that pthread_create needs
  * (glibc's stack-cache lock while it frees old threads' TLS blocks; see
  * the table in allocator/src/README.md). The override layer launches it
@@ -23,24 +28,12 @@
  * while parked, takes locks as any thread does (so fork's prepare handler
  * waits for it); a fork child has no purger until it creates a thread.
  * MPA_PURGER=0 (build) or the option MPALLOC_PURGER=0 (environment) turns
- * it off; a platform without MPA_PAL_BACKGROUND has none. Also
- * malloc_trim's work: every byte at once. */
+ * it off; a platform without MPA_PAL_BACKGROUND has none. */
 #include "core.h"
-
-bool mpa_trim_all(void) {
-    if (!mpa_heap_init())
-        return false;
-    size_t before = mpa_backend_committed();
-    mpa_thread_trim();
-    mpa_pool_purge();
-    mpa_chunkcache_drain_all();
-    mpa_backend_release_in(&mpa_backend_global);
-    return mpa_backend_committed() < before;
-}
 
 #if !MPA_PURGER
 
-void mpa_purger_launch(void) {}
+void mpa_purger_launch(size_t (*round)(void)) { (void)round; }
 void mpa_purger_wake(void) {}
 void mpa_purger_fork_child(void) {}
 
@@ -54,63 +47,16 @@ enum {
     PURGER_DISABLED = 4
 };
 static atomic_int purger_state;
+/* What each round does (reclaim.c's mpa_reclaim_round): set before the
+ * thread starts. */
+static size_t (*purge_round)(void);
 /* 1 while the purger is parked (or about to park); a waker that swaps it to
  * 0 wakes it. A wake that races with parking is caught by the timeout. */
 static _Atomic uint32_t purger_parked;
 
 /* Longest park: the purger looks at the main thread (and at pooled cores'
  * messages a lost wake left behind) this often while idle. */
-#define PARK_MS    1000u
-
-/* Idle threads (core.c, "lending"): a thread whose slow paths stopped for a
- * whole round gets its core drained while it sleeps in the kernel; one the
- * kernel reports running is tried again each round, and after LEND_TRIES
- * failures every 16th (it may be a thread that runs on fast paths alone).
- * Returns how many threads are still watched (not drained): the purger
- * does not park while one is. */
-#define LEND_TRIES 3
-
-static size_t reclaim_idle_threads(void) {
-    size_t watched = 0;
-    for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next) {
-        if (atomic_load_explicit(&c->thread, memory_order_relaxed) == NULL)
-            continue;
-        uint32_t epoch = atomic_load_explicit(&c->epoch, memory_order_relaxed);
-        bool fresh = epoch != c->seen_epoch;
-        c->seen_epoch = epoch;
-        if (atomic_load_explicit(&c->lent, memory_order_relaxed) != 0)
-            continue;
-        watched++;
-        if (fresh) {
-            c->idle_rounds = c->lend_tries = 0;
-            continue;
-        }
-        c->idle_rounds++;
-        if (c->lend_tries >= LEND_TRIES && c->idle_rounds % 16 != 0)
-            continue;
-        if (mpa_core_reclaim_idle(c)) {
-            watched--;
-            c->lend_tries = 0;
-        } else {
-            c->lend_tries++;
-        }
-    }
-    return watched;
-}
-
-/* One round: decay everywhere, idle threads' memory back; returns the
- * bytes still cached or moved (and the threads still watched). */
-static size_t purge_round(void) {
-    mpa_backend_tick();
-    size_t held = mpa_pool_purge() + reclaim_idle_threads();
-    for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next) {
-        if (c->backend != &mpa_backend_global)
-            continue; /* mspaces decay on their own calls */
-        mpa_cc_tick(&c->cache);
-        held += atomic_load_explicit(&c->cache.bytes, memory_order_relaxed);
-    }
-    return held + mpa_backend_dirty();
-}
+#define PARK_MS 1000u
 
 /* Parks until woken or PARK_MS passed, unless memory was cached after the
  * last round. */
@@ -147,7 +93,7 @@ static bool disabled(void) {
  * creation hook or its constructor): starting a thread takes the C
  * library's locks. On failure (no threads left, a tight limit) decay stays
  * on the allocator's own calls and a later launch tries again. */
-void mpa_purger_launch(void) {
+void mpa_purger_launch(size_t (*round)(void)) {
     if (MPA_LIKELY(atomic_load_explicit(&purger_state, memory_order_relaxed) != PURGER_OFF))
         return;
     int expected = PURGER_OFF;
@@ -157,10 +103,7 @@ void mpa_purger_launch(void) {
         atomic_store(&purger_state, PURGER_DISABLED);
         return;
     }
-    if (!mpa_heap_init()) {
-        atomic_store(&purger_state, PURGER_OFF);
-        return;
-    }
+    purge_round = round;
     bool ok = mpa_pal_thread_start(purger_main, "mpalloc-purge") == 0;
     atomic_store(&purger_state, ok ? PURGER_RUNNING : PURGER_OFF);
 }

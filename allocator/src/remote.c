@@ -75,19 +75,10 @@ static void *queue_pop(mpa_core_t *c) {
     return front;
 }
 
-#define MPA_REMOTE_CARRY (!MPA_CHECKED)
-
 static size_t bucket_of(uintptr_t owner) {
     if (MPA_REMOTE_SLOTS_BITS == 0)
         return 0;
     return (size_t)((owner * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - MPA_REMOTE_SLOTS_BITS));
-}
-
-/* Addresses a carrier of `size` bytes holds: its first line but the link. */
-MPA_INLINE size_t carrier_cap(size_t size) {
-    if (!MPA_REMOTE_CARRY)
-        return 0;
-    return (size < MPA_CACHELINE ? size : MPA_CACHELINE) / sizeof(void *) - 1;
 }
 
 /* Ends the address list of the carrier being filled (NULL after the last
@@ -164,7 +155,7 @@ static void carrier_start(mpa_core_t *c, mpa_remote_bucket_t *b, void *p, uintpt
     }
     b->cur = p;
     b->n = 0;
-    b->cap = carrier_cap(size);
+    b->cap = mpa_remote_carrier_cap(size);
 }
 
 void mpa_remote_free(mpa_local_t *l, void *p, uintptr_t owner, size_t size) {
@@ -180,30 +171,4 @@ void mpa_remote_free(mpa_local_t *l, void *p, uintptr_t owner, size_t size) {
         mpa_remote_post_all(c);
 }
 
-/* Takes in p, an object that came back in a message; returns its size. */
-static size_t take_in(mpa_local_t *l, void *p) {
-    mpa_pm_entry_t *e = mpa_pm_entry(p);
-    size_t size = mpa_class_size((unsigned)e->small.cls);
-    if (MPA_CHECKED && e->owner == (uintptr_t)l->core)
-        mpa_check_taken_in(p, (unsigned)e->small.cls);
-    if (MPA_LIKELY(e->owner == (uintptr_t)l->core))
-        mpa_dealloc_local(p, e->small.slab);
-    else if (MPA_CHECKED)
-        mpa_report("message for another heap (free after destroy_mspace?):", p, size);
-    return size;
-}
-
-size_t mpa_remote_drain(mpa_local_t *l) {
-    mpa_core_t *c = l->core;
-    MPA_ASSERT(1, l->state == MPA_THREAD_ACTIVE && c != NULL);
-    size_t budget = MPA_DRAIN_MAX, taken = 0;
-    void **m;
-    while (taken < budget && (m = queue_pop(c)) != NULL) {
-        size_t cap = carrier_cap(mpa_class_size((unsigned)mpa_pm_entry(m)->small.cls));
-        MPA_ASSERT(1, mpa_pm_entry(m)->owner == (uintptr_t)c);
-        for (size_t i = 1; i <= cap && m[i] != NULL; i++)
-            taken += take_in(l, m[i]);
-        taken += take_in(l, m); /* last: its words were read above */
-    }
-    return taken;
-}
+void **mpa_remote_pop(mpa_core_t *c) { return queue_pop(c); }

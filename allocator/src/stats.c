@@ -124,7 +124,7 @@ MPA_EXPORT size_t mpa_stats_json_r(char *buf, size_t len) {
         thread_cached += cached[cls] * (int64_t)mpa_class_size(cls);
     }
     json_out_t o = {buf, buf ? len : 0, 0};
-    int64_t held = (int64_t)mpa_quarantined_bytes(); /* freed, not yet reusable */
+    int64_t held = (int64_t)mpa_quarantined_bytes(mpa_core_list()); /* freed, not yet reusable */
     emit(&o, "{\"stats\":%d,\"live_bytes\":%lld,\"large_live_bytes\":%lld,", MPA_STATS,
          (long long)(small + mpa_large_live_bytes() - held), (long long)mpa_large_live_bytes());
     emit(&o, "\"thread_cached_bytes\":%lld,", (long long)thread_cached);
@@ -191,7 +191,7 @@ static void heap_figures(heap_figures_t *f) {
         int64_t slots = slabs[cls] * (int64_t)mpa_classes[cls].count - live[cls];
         f->free_slots[cls] = slots > 0 ? slots : 0;
     }
-    int64_t all = small + mpa_large_live_bytes() - (int64_t)mpa_quarantined_bytes();
+    int64_t all = small + mpa_large_live_bytes() - (int64_t)mpa_quarantined_bytes(mpa_core_list());
     f->live = all > 0 ? (size_t)all : 0;
     mpa_backend_info_in(&mpa_backend_global, &f->backend);
     f->cached = f->backend.dirty;

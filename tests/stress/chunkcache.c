@@ -82,7 +82,7 @@ static void *churner(void *arg) {
 static void *drainer(void *arg) {
     (void)arg;
     while (atomic_load(&running)) {
-        mpa_chunkcache_drain_all();
+        mpa_core_drain_caches();
         sched_yield();
     }
     return NULL;
@@ -110,7 +110,7 @@ Test(chunkcache_stress, churn_handoff_and_drain, .timeout = 120) {
     for (int tries = 0; tries < 200; tries++) {
         mpa_pool_purge();
         if (mpa_local.core != NULL) /* a thread that only freed binds no core */
-            mpa_chunkcache_drain(mpa_local.core);
+            mpa_core_drain_cache(mpa_local.core);
         cached = 0;
         for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
             cached += atomic_load(&c->cache.bytes);

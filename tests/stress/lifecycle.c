@@ -215,7 +215,8 @@ static void *exit_thread(void *arg) {
  * the test does what the override layer would (allocator/src/override.c). */
 static void launch_purger_without_overrides(void) {
 #ifdef MPA_TEST_PREFIXED
-    mpa_purger_launch();
+    if (mpa_heap_init())
+        mpa_purger_launch(mpa_reclaim_round);
 #endif
 }
 

@@ -89,7 +89,7 @@ Test(chunkcache, bounded_per_order_and_in_bytes) {
     cr_assert_eq(mpa_cc_drain(cc), held);
 }
 
-static void *drain_other(void *core) { return (void *)mpa_chunkcache_drain(core); }
+static void *drain_other(void *core) { return (void *)mpa_core_drain_cache(core); }
 
 Test(chunkcache, drained_from_another_thread) {
     mpa_chunkcache_t *cc = my_cache();

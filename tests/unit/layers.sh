@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Layer check of libmpalloc. The layers and their files are read from the
 # table of allocator/src/README.md. Fails on: a reference from a file to a
-# symbol defined by a file of a higher layer; a reference of a file outside
+# symbol defined by a file of a higher layer, or, inside the core layer
+# (whose row lists its files lowest first), by a file listed after it; a
+# call cycle between objects of any layer; a reference of a file outside
 # pal/ to a symbol from outside the allocator (OS, libc) but a short list; an
 # allocator source or header the table does not name, or a name in the table
 # that matches no file; an allocator file that includes a kernel-sim header.
@@ -26,6 +28,7 @@ table=$(awk '/^<!-- layers:/ { on = 1; next }
              on { exit }' "$readme" | tail -n +3)
 layers=()
 patterns=() # "LAYER PATTERN", one per file named in the table
+ordered=core # the layer whose files may call only those listed before them
 while IFS='|' read -r _ layer files _; do
     layer=$(tr -d ' ' <<<"$layer")
     [ -n "$layer" ] || continue
@@ -56,6 +59,19 @@ layer_of() {
         # shellcheck disable=SC2254 # the table's names are glob patterns
         case $1 in ${entry#* }) echo "${entry%% *}"; return ;; esac
     done
+}
+
+# The position of a source file in its row when its layer is the ordered
+# one (1 = listed first), else 0.
+position_of() {
+    local entry n=0
+    for entry in "${patterns[@]}"; do
+        [ "${entry%% *}" = "$ordered" ] || continue
+        n=$((n + 1))
+        # shellcheck disable=SC2254 # the table's names are glob patterns
+        case $1 in ${entry#* }) echo "$n"; return ;; esac
+    done
+    echo 0
 }
 
 # Known upward references ("FILE SYMBOL"), each to be removed by a named
@@ -117,26 +133,29 @@ done < <(grep -rn --include='*.c' --include='*.h' -E '^[[:space:]]*#[[:space:]]*
 # check_set DIR [PAL_OBJ...]: DIR holds src/**/*.o of one build of the
 # allocator; PAL_OBJs are platform objects built elsewhere (kernel-sim's PAL).
 check_set() {
-    local dir=$1 defs refs src obj layer
+    local dir=$1 defs refs src obj layer pos
     shift
     defs=$(mktemp) refs=$(mktemp)
     for src in $sources "$@"; do
         case $src in
-        *.o) obj=$src layer=pal src=${src#"$build"/} ;;
-        *) obj=$dir/src/${src%.c}.o layer=$(layer_of "$src") ;;
+        *.o) obj=$src layer=pal src=${src#"$build"/} pos=0 ;;
+        *) obj=$dir/src/${src%.c}.o layer=$(layer_of "$src") pos=$(position_of "$src") ;;
         esac
         [ -f "$obj" ] || continue
         [ -n "$layer" ] || continue
-        nm --defined-only "$obj" | awk -v f="$src" -v l="$layer" \
-            '$2 ~ /^[A-Z]$/ && $2 != "U" { print $3, f, l }' >>"$defs"
-        nm -u "$obj" | awk -v f="$src" -v l="$layer" '{ print $2, f, l }' >>"$refs"
+        nm --defined-only "$obj" | awk -v f="$src" -v l="$layer" -v p="$pos" \
+            '$2 ~ /^[A-Z]$/ && $2 != "U" { print $3, f, l, p }' >>"$defs"
+        nm -u "$obj" | awk -v f="$src" -v l="$layer" -v p="$pos" '{ print $2, f, l, p }' >>"$refs"
     done
     [ -s "$defs" ] || { rm -f "$defs" "$refs"; return 1; }
     local order
     order=$(printf '%s ' "${layers[@]}")
-    # Joins each reference with its definition; prints the upward ones, and
-    # the references outside the set (OS, libc) of files outside pal/.
-    awk -v order="$order" -v set="${dir#"$build"/}" -v ok="${outside_ok[*]}" \
+    # Joins each reference with its definition; prints the upward ones (to
+    # a higher layer, or to a later file of the ordered layer), the
+    # references outside the set (OS, libc) of files outside pal/, and the
+    # call cycles between objects (a depth-first search over the
+    # file-to-file references; one cycle printed per back edge).
+    awk -v order="$order" -v set="${dir#"$build"/}" -v ok="${outside_ok[*]}" -v ordered="$ordered" \
         -v okcxx="${outside_ok_cxx[*]}" -v okre="$outside_ok_prefix" -v libc="${libc_defined[*]}" '
         BEGIN {
             n = split(order, names, " "); for (i = 1; i <= n; i++) rank[names[i]] = i
@@ -144,14 +163,39 @@ check_set() {
             n = split(okcxx, a, " "); for (i = 1; i <= n; i++) allowed_cxx[a[i]] = 1
             n = split(libc, a, " "); for (i = 1; i <= n; i++) libc_name[a[i]] = 1
         }
-        NR == FNR { if (!($1 in libc_name)) { file[$1] = $2; layer[$1] = $3 }; next }
+        NR == FNR { if (!($1 in libc_name)) { file[$1] = $2; layer[$1] = $3; pos[$1] = $4 }; next }
+        ($1 in file) && file[$1] != $2 && !(($2, file[$1]) in edge) {
+            edge[$2, file[$1]] = $1; out[$2] = out[$2] " " file[$1]; node[$2] = node[file[$1]] = 1
+        }
         ($1 in file) && rank[layer[$1]] > rank[$3] {
             printf "%s: %s (%s) references %s of %s (%s)\n", set, $2, $3, $1, file[$1], layer[$1]
+        }
+        ($1 in file) && layer[$1] == $3 && $3 == ordered && pos[$1] > $4 {
+            printf "%s: %s (%s) references %s of %s (listed after it in the %s row)\n", set, $2, $3, $1, file[$1], ordered
         }
         !($1 in file) && $3 != "pal" && !($1 in allowed) && !($2 == "cxx.c" && $1 in allowed_cxx) &&
             $1 !~ okre {
             printf "%s: %s (%s) references %s from outside the allocator (the OS): only pal/ may\n", set, $2, $3, $1
-        }' "$defs" "$refs" | LC_ALL=C sort -u
+        }
+        function visit(v,    n, i, w, a, k, cyc) {
+            color[v] = 1; stack[++depth] = v
+            n = split(out[v], a, " ")
+            for (i = 1; i <= n; i++) {
+                w = a[i]
+                if (color[w] == 1) { # back edge: the stack from w to v is a cycle
+                    for (k = depth; k > 1 && stack[k] != w; k--)
+                        ;
+                    for (cyc = ""; k <= depth; k++)
+                        cyc = cyc stack[k] " -> "
+                    printf "%s: call cycle %s%s (%s)\n", set, cyc, w, edge[v, w]
+                } else if (color[w] == 0) {
+                    visit(w)
+                }
+            }
+            depth--; color[v] = 2
+        }
+        END { for (v in node) if (color[v] == 0) visit(v) }' "$defs" "$refs" | LC_ALL=C sort -u
+    [ "${PIPESTATUS[0]}" -eq 0 ] || echo "${dir#"$build"/}: the check's awk failed: call cycle unknown"
     rm -f "$defs" "$refs"
 }
 
@@ -172,6 +216,7 @@ for dir in "$build/obj/allocator" "$build"/variants/{checked,debug}/obj/allocato
         fi
         case $line in
         *"(the OS): only pal/ may") complain "$line" ;;
+        *": call cycle "*) complain "$line" ;;
         *) complain "upward reference: $line" ;;
         esac
     done <<<"$out"
@@ -183,5 +228,5 @@ done
 [ -f "$build/obj/allocator/src/core.o" ] ||
     complain "no $build/obj/allocator/src/core.o: build the library first"
 
-[ "$fail" -eq 0 ] && echo "layers: $sets object sets, $(wc -w <<<"$sources") sources, no upward reference, no OS symbol outside pal/"
+[ "$fail" -eq 0 ] && echo "layers: $sets object sets, $(wc -w <<<"$sources") sources, no upward reference, no call cycle, no OS symbol outside pal/"
 exit "$fail"

@@ -137,7 +137,7 @@ Test(remote, carriers_of_every_size_come_home) {
     cr_assert_eq(pthread_create(&t, NULL, free_mix, NULL), 0);
     cr_assert_eq(pthread_join(t, NULL), 0);
     size_t taken = 0, n;
-    while ((n = mpa_remote_drain(&mpa_local)) > 0)
+    while ((n = mpa_core_drain_messages(&mpa_local)) > 0)
         taken += n;
     size_t want = 0;
     for (size_t k = 0; k < MIX_N; k++)
