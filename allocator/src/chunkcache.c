@@ -15,7 +15,7 @@
 #define CC_TICK_MASK      63u /* calls between decay checks, minus one */
 #define CC_IDLE_OPS       64u /* an order not asked for in this many calls is idle */
 
-void mpa_cc_init(mpa_chunkcache_t *cc, mpa_backend_t *b) {
+void mpa_chunkcache_init(mpa_chunkcache_t *cc, mpa_backend_t *b) {
     cc->backend = b;
     atomic_store_explicit(&cc->epoch, atomic_load_explicit(&b->epoch_ms, memory_order_relaxed),
                           memory_order_relaxed);
@@ -25,7 +25,7 @@ void mpa_cc_init(mpa_chunkcache_t *cc, mpa_backend_t *b) {
  * cache's slots), against which cc->bytes is checked. */
 static uint64_t stacked_bytes(const mpa_chunkcache_t *cc) {
     uint64_t sum = 0;
-    for (unsigned o = 0; o < MPA_CC_ORDERS; o++)
+    for (unsigned o = 0; o < MPA_CHUNKCACHE_ORDERS; o++)
         sum += (uint64_t)cc->n[o] * BLOCK_SIZE(o);
     return sum;
 }
@@ -51,7 +51,7 @@ static void bytes_add(mpa_chunkcache_t *cc, int64_t delta) {
 
 /* Gives the k oldest blocks of order o back in one batch. pre: locked. */
 static void spill_oldest(mpa_chunkcache_t *cc, unsigned o, unsigned k) {
-    MPA_ASSERT(1, mpa_lock_is_held(&cc->lock) && o < MPA_CC_ORDERS && k <= cc->n[o]);
+    MPA_ASSERT(1, mpa_lock_is_held(&cc->lock) && o < MPA_CHUNKCACHE_ORDERS && k <= cc->n[o]);
     MPA_ASSERT(1, cc->low[o] <= cc->n[o]);
     if (k == 0)
         return;
@@ -73,7 +73,7 @@ static void spill_oldest(mpa_chunkcache_t *cc, unsigned o, unsigned k) {
  * that moves on to bigger objects must not keep the smaller blocks here).
  * pre: locked. */
 static void spill_idle(mpa_chunkcache_t *cc, unsigned o) {
-    for (unsigned i = 0; i < MPA_CC_ORDERS; i++)
+    for (unsigned i = 0; i < MPA_CHUNKCACHE_ORDERS; i++)
         if (i != o && cc->n[i] != 0 && cc->ops - cc->used_at[i] > CC_IDLE_OPS)
             spill_oldest(cc, i, cc->n[i]);
 }
@@ -102,14 +102,14 @@ static void turn_locked(mpa_chunkcache_t *cc) {
     if (epoch == atomic_load_explicit(&cc->epoch, memory_order_relaxed))
         return;
     atomic_store_explicit(&cc->epoch, epoch, memory_order_relaxed);
-    for (unsigned o = 0; o < MPA_CC_ORDERS; o++) {
+    for (unsigned o = 0; o < MPA_CHUNKCACHE_ORDERS; o++) {
         spill_oldest(cc, o, cc->low[o]);
         cc->low[o] = cc->n[o];
     }
     mpa_count1(&cc->turns);
 }
 
-void mpa_cc_tick(mpa_chunkcache_t *cc) {
+void mpa_chunkcache_tick(mpa_chunkcache_t *cc) {
     atomic_fetch_add_explicit(&cc->decay_checks, 1, memory_order_relaxed);
     mpa_backend_tick_in(cc->backend);
     if (atomic_load_explicit(&cc->backend->epoch_ms, memory_order_relaxed) ==
@@ -123,13 +123,13 @@ void mpa_cc_tick(mpa_chunkcache_t *cc) {
 /* Owner only (ops is not shared): every 64th call looks at the clock. */
 static void pace(mpa_chunkcache_t *cc) {
     if ((++cc->ops & CC_TICK_MASK) == 0)
-        mpa_cc_tick(cc);
+        mpa_chunkcache_tick(cc);
 }
 
-uintptr_t mpa_cc_alloc_blk(mpa_chunkcache_t *cc, unsigned order) {
+uintptr_t mpa_chunkcache_alloc_blk(mpa_chunkcache_t *cc, unsigned order) {
     pace(cc);
     uintptr_t v;
-    if (order >= MPA_CC_ORDERS)
+    if (order >= MPA_CHUNKCACHE_ORDERS)
         return mpa_backend_alloc_batch(cc->backend, order, &v, 1) ? v : 0;
     mpa_lock(&cc->lock);
     cc->used_at[order] = cc->ops;
@@ -149,30 +149,30 @@ uintptr_t mpa_cc_alloc_blk(mpa_chunkcache_t *cc, unsigned order) {
     return v;
 }
 
-void *mpa_cc_alloc(mpa_chunkcache_t *cc, unsigned order, bool *zeroed) {
-    uintptr_t v = mpa_cc_alloc_blk(cc, order);
+void *mpa_chunkcache_alloc(mpa_chunkcache_t *cc, unsigned order, bool *zeroed) {
+    uintptr_t v = mpa_chunkcache_alloc_blk(cc, order);
     *zeroed = mpa_blk_zero(v);
     return v ? mpa_blk_addr(v, order) : NULL;
 }
 
-/* The largest order holding blocks, or MPA_CC_ORDERS when empty. */
+/* The largest order holding blocks, or MPA_CHUNKCACHE_ORDERS when empty. */
 static unsigned largest_held(const mpa_chunkcache_t *cc) {
-    for (unsigned o = MPA_CC_ORDERS; o-- > 0;)
+    for (unsigned o = MPA_CHUNKCACHE_ORDERS; o-- > 0;)
         if (cc->n[o] != 0)
             return o;
-    return MPA_CC_ORDERS;
+    return MPA_CHUNKCACHE_ORDERS;
 }
 
-void mpa_cc_free(mpa_chunkcache_t *cc, void *p, unsigned order) {
-    mpa_cc_free_blk(cc, (uintptr_t)p, order);
+void mpa_chunkcache_free(mpa_chunkcache_t *cc, void *p, unsigned order) {
+    mpa_chunkcache_free_blk(cc, (uintptr_t)p, order);
 }
 
-void mpa_cc_free_blk(mpa_chunkcache_t *cc, uintptr_t v, unsigned order) {
+void mpa_chunkcache_free_blk(mpa_chunkcache_t *cc, uintptr_t v, unsigned order) {
     void *p = mpa_blk_addr(v, order);
     pace(cc);
     mpa_pm_owner_store(mpa_pm_entry(p), mpa_pm_tag(MPA_PM_RESERVED, order));
     v &= ~(uintptr_t)1; /* a freed block does not read as zero */
-    if (order >= MPA_CC_ORDERS) {
+    if (order >= MPA_CHUNKCACHE_ORDERS) {
         mpa_backend_free_batch(cc->backend, &v, 1, order);
         return;
     }
@@ -181,7 +181,8 @@ void mpa_cc_free_blk(mpa_chunkcache_t *cc, uintptr_t v, unsigned order) {
         spill_oldest(cc, order, MPA_CORE_CACHE_SLOTS / 2);
     while (atomic_load_explicit(&cc->bytes, memory_order_relaxed) + BLOCK_SIZE(order) >
            MPA_CORE_CACHE) {
-        unsigned o = largest_held(cc); /* never MPA_CC_ORDERS: a block fits an empty cache */
+        unsigned o =
+            largest_held(cc); /* never MPA_CHUNKCACHE_ORDERS: a block fits an empty cache */
         spill_oldest(cc, o, (cc->n[o] + 1u) / 2);
     }
     MPA_ASSERT(1, cc->n[order] < MPA_CORE_CACHE_SLOTS);
@@ -193,23 +194,23 @@ void mpa_cc_free_blk(mpa_chunkcache_t *cc, uintptr_t v, unsigned order) {
     mpa_unlock(&cc->lock);
 }
 
-size_t mpa_cc_drain(mpa_chunkcache_t *cc) {
+size_t mpa_chunkcache_drain(mpa_chunkcache_t *cc) {
     mpa_lock(&cc->lock);
     size_t bytes = (size_t)atomic_load_explicit(&cc->bytes, memory_order_relaxed);
     MPA_ASSERT(2, stacked_bytes(cc) == bytes);
-    for (unsigned o = 0; o < MPA_CC_ORDERS; o++)
+    for (unsigned o = 0; o < MPA_CHUNKCACHE_ORDERS; o++)
         spill_oldest(cc, o, cc->n[o]);
     mpa_unlock(&cc->lock);
     return bytes;
 }
 
-size_t mpa_cc_drain_clean(mpa_chunkcache_t *cc) {
+size_t mpa_chunkcache_drain_clean(mpa_chunkcache_t *cc) {
     if (cc->backend != &mpa_backend_global)
-        return mpa_cc_drain(cc); /* (an mspace keeps its block: decay as usual) */
+        return mpa_chunkcache_drain(cc); /* (an mspace keeps its block: decay as usual) */
     mpa_lock(&cc->lock);
     size_t bytes = (size_t)atomic_load_explicit(&cc->bytes, memory_order_relaxed);
     MPA_ASSERT(2, stacked_bytes(cc) == bytes);
-    for (unsigned o = 0; o < MPA_CC_ORDERS; o++) {
+    for (unsigned o = 0; o < MPA_CHUNKCACHE_ORDERS; o++) {
         MPA_ASSERT(2, stack_intact(cc, o));
         for (unsigned i = 0; i < cc->n[o]; i++)
             mpa_backend_free_clean(mpa_blk_addr(cc->block[o][i], o), o);
@@ -220,12 +221,14 @@ size_t mpa_cc_drain_clean(mpa_chunkcache_t *cc) {
     return bytes;
 }
 
-void mpa_cc_forget(mpa_chunkcache_t *cc) {
+void mpa_chunkcache_forget(mpa_chunkcache_t *cc) {
     mpa_lock(&cc->lock);
-    for (unsigned o = 0; o < MPA_CC_ORDERS; o++)
+    for (unsigned o = 0; o < MPA_CHUNKCACHE_ORDERS; o++)
         cc->n[o] = cc->low[o] = 0;
     atomic_store_explicit(&cc->bytes, 0, memory_order_relaxed);
     mpa_unlock(&cc->lock);
 }
 
-void mpa_cc_fork(mpa_chunkcache_t *cc, mpa_fork_stage_t stage) { mpa_lock_fork(&cc->lock, stage); }
+void mpa_chunkcache_fork(mpa_chunkcache_t *cc, mpa_fork_stage_t stage) {
+    mpa_lock_fork(&cc->lock, stage);
+}

@@ -67,7 +67,7 @@ static void quarantine_release(void *p, mpa_pm_entry_t *e, bool to_fast) {
 static const mpa_check_upcalls_t check_upcalls = {.release = quarantine_release,
                                                   .hold_slack = mpa_large_hold_slack};
 
-bool mpa_heap_init(void) {
+bool mpa_core_init(void) {
     int state = atomic_load_explicit(&init_state, memory_order_acquire);
     if (MPA_LIKELY(state != 0))
         return state == 1;
@@ -100,7 +100,7 @@ mpa_core_t *mpa_core_new(mpa_backend_t *b) {
     if (c == NULL)
         return NULL;
     c->backend = b;
-    mpa_cc_init(&c->cache, b);
+    mpa_chunkcache_init(&c->cache, b);
     mpa_remote_init(c);
     /* Under the pool lock, which fork holds from before its walk of this
      * list until its parent or child step has walked it again: a core
@@ -115,17 +115,17 @@ mpa_core_t *mpa_core_new(mpa_backend_t *b) {
 
 mpa_core_t *mpa_core_list(void) { return atomic_load(&all_cores); }
 
-size_t mpa_core_drain_cache(mpa_core_t *c) { return mpa_cc_drain(&c->cache); }
+size_t mpa_core_drain_cache(mpa_core_t *c) { return mpa_chunkcache_drain(&c->cache); }
 
 size_t mpa_core_drain_caches(void) {
     size_t bytes = 0;
     for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
-        bytes += mpa_cc_drain(&c->cache);
+        bytes += mpa_chunkcache_drain(&c->cache);
     return bytes;
 }
 
 bool mpa_thread_init(mpa_local_t *l) {
-    if (!mpa_heap_init())
+    if (!mpa_core_init())
         return false;
     if (l->state == MPA_THREAD_DEAD)
         return false; /* callers take the orphan path */
@@ -268,7 +268,7 @@ static void slab_release(mpa_core_t *c, mpa_slab_t *s) {
                  mpa_pm_plain(mpa_pm_tag(MPA_PM_RESERVED, 0)));
     atomic_fetch_sub_explicit(&c->slabs[s->cls], 1, memory_order_relaxed);
     mpa_count1(&c->slabs_released);
-    mpa_cc_free(&c->cache, s->base, ci->slab_order);
+    mpa_chunkcache_free(&c->cache, s->base, ci->slab_order);
     s->trimmed = 0; /* (its memory goes as it is: dirty, parts of it decommitted) */
     s->next = c->spare;
     c->spare = s;
@@ -495,7 +495,7 @@ static mpa_slab_t *slab_new(mpa_core_t *c, unsigned cls) {
     else if ((s = mpa_meta_alloc(sizeof *s, MPA_CACHELINE)) == NULL)
         return NULL;
     bool zeroed;
-    char *base = mpa_cc_alloc(&c->cache, ci->slab_order, &zeroed);
+    char *base = mpa_chunkcache_alloc(&c->cache, ci->slab_order, &zeroed);
     if (base == NULL) {
         s->next = c->spare;
         c->spare = s;
@@ -541,7 +541,7 @@ void mpa_core_forget(mpa_core_t *c) {
     }
     mpa_remote_post_all(c); /* other owners' objects go home; the buckets empty */
     mpa_remote_init(c);
-    mpa_cc_forget(&c->cache);
+    mpa_chunkcache_forget(&c->cache);
 }
 
 size_t mpa_core_release_empties(mpa_core_t *c) {
@@ -612,7 +612,7 @@ size_t mpa_core_drain_messages(mpa_local_t *l) {
 static void maintain(mpa_local_t *l) {
     mpa_core_drain_messages(l);
     if ((++l->ticks & 15) == 0)
-        mpa_cc_tick(&l->core->cache);
+        mpa_chunkcache_tick(&l->core->cache);
 }
 
 static void *oom(void) {
@@ -869,7 +869,7 @@ static size_t core_purge(mpa_local_t *l) {
     while ((n = mpa_core_drain_messages(l)) > 0)
         bytes += n;
     bytes += mpa_core_release_empties(l->core);
-    return bytes + mpa_cc_drain(&l->core->cache);
+    return bytes + mpa_chunkcache_drain(&l->core->cache);
 }
 
 void mpa_thread_trim(void) {
@@ -912,7 +912,7 @@ void mpa_thread_teardown(void) {
     mpa_remote_post_all(c);
     mpa_core_release_empties(c); /* a pooled core holds no idle memory */
     settle_out(c);
-    mpa_cc_drain(&c->cache);
+    mpa_chunkcache_drain(&c->cache);
     mpa_purger_wake();       /* messages may still come: the purger takes them in */
     mpa_lock(&c->lend_lock); /* the purger no longer watches it */
     atomic_store_explicit(&c->thread, NULL, memory_order_relaxed);
@@ -967,7 +967,7 @@ static size_t lend_drain(mpa_core_t *c) {
     for (mpa_slab_t *s = c->all_slabs; s != NULL; s = s->all_next)
         bytes += slab_trim(s);
     settle_out(c);
-    return bytes + mpa_cc_drain_clean(&c->cache); /* idle: no decay first */
+    return bytes + mpa_chunkcache_drain_clean(&c->cache); /* idle: no decay first */
 }
 
 bool mpa_core_reclaim_idle(mpa_core_t *c) {
@@ -1009,7 +1009,7 @@ static void cores_fork(mpa_fork_stage_t stage) {
         for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
             mpa_lock_fork(&c->lend_lock, stage);
     for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
-        mpa_cc_fork(&c->cache, stage);
+        mpa_chunkcache_fork(&c->cache, stage);
     if (stage != MPA_FORK_PREPARE)
         for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next)
             mpa_lock_fork(&c->lend_lock, stage);

@@ -89,7 +89,8 @@ typedef struct mpa_local {
     uint16_t unbound_frees;      /* frees made while MPA_THREAD_NEW */
 } mpa_local_t;
 
-/* No lists, owner of nothing: what `me` reads when no core's lists are in use. */
+/* local.c: no lists, owner of nothing: what `me` reads when no core's
+ * lists are in use. */
 MPA_HIDDEN extern mpa_core_t mpa_local_none;
 
 /* The core whose lists l's fast paths use (a relaxed load: the purger may
@@ -98,6 +99,7 @@ MPA_INLINE mpa_core_t *mpa_lists(mpa_local_t *l) {
     return atomic_load_explicit(&l->me, memory_order_relaxed);
 }
 
+/* local.c: the calling thread's handle. */
 MPA_HIDDEN extern __thread mpa_local_t mpa_local __attribute__((tls_model("initial-exec")));
 
 /* Statistics are kept per slab event, never on the fast paths. */
@@ -106,7 +108,21 @@ MPA_INLINE void mpa_stat_add(_Atomic int64_t *counter, int64_t delta) {
         atomic_fetch_add_explicit(counter, delta, memory_order_relaxed);
 }
 
+/* core.c: the slow paths the inline fast paths below call. malloc's: a
+ * refill, a large object, a thread's first call (size as asked). */
 MPA_HIDDEN void *mpa_alloc_slow(size_t size, mpa_local_t *l) __attribute__((noinline));
+/* free's: NULL, foreign or large objects, the checked build's checks. */
+MPA_HIDDEN void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) __attribute__((noinline));
+/* A sized free of p (entry e) that left the fast path: mpa_check_sized_free
+ * (checked builds), then mpa_dealloc_slow. */
+MPA_HIDDEN void mpa_dealloc_sized_slow(void *p, mpa_pm_entry_t *e, size_t size)
+    __attribute__((noinline));
+/* The checked build's fast free made a slab event due on s. */
+MPA_HIDDEN void mpa_slab_event(mpa_slab_t *s) __attribute__((noinline));
+/* A local free found the fast list of cls full: keeps its newest half and
+ * gives the older half back to their slabs, and does a slow path's upkeep
+ * (messages, decay pacing). */
+MPA_HIDDEN void mpa_fast_overflow(mpa_local_t *l, unsigned cls) __attribute__((noinline));
 
 /* checked.c: the hardened builds' checks and quarantine (see the inline
  * checks further down), below every other core file but local.c and
@@ -178,7 +194,7 @@ MPA_HIDDEN void mpa_check_fork(mpa_fork_stage_t stage);
  * as live by the slabs and the large-object counter), in the cores listed
  * from `cores` (mpa_core_list) or the front end; 0 in the fast build. */
 MPA_HIDDEN size_t mpa_quarantined_bytes(mpa_core_t *cores);
-/* copies.c (hardened builds): reports when the len bytes at a, inside a
+/* For copies.c (hardened builds): reports when the len bytes at a, inside a
  * heap object, pass its requested end (write: the copy's destination, else
  * its source), or when the object is freed. Callers first rule out
  * addresses whose pagemap entry is no heap object's (mpa_copy_may_check). */
@@ -192,21 +208,6 @@ MPA_INLINE bool mpa_copy_may_check(const void *a) {
 /* Reports a sized free (free_sized, sized operator delete) whose size is
  * not the requested size of the live object p. */
 MPA_HIDDEN void mpa_check_sized_free(const void *p, size_t size);
-/* core.c: a sized free of p (entry e) that left the fast path:
- * mpa_check_sized_free (checked builds), then mpa_dealloc_slow. */
-MPA_HIDDEN void mpa_dealloc_sized_slow(void *p, mpa_pm_entry_t *e, size_t size)
-    __attribute__((noinline));
-MPA_HIDDEN void mpa_dealloc_slow(void *p, mpa_pm_entry_t *e) __attribute__((noinline));
-/* The part of free after the checks: p (checked, marked held) goes back to
- * its slab, its owner's queue or the backend. */
-MPA_HIDDEN void mpa_dealloc_owner(void *p, mpa_pm_entry_t *e);
-MPA_HIDDEN void mpa_slab_event(mpa_slab_t *s) __attribute__((noinline));
-/* A local free found the fast list of cls full: keeps its newest half and
- * gives the older half back to their slabs, and does a slow path's upkeep
- * (messages, decay pacing). */
-MPA_HIDDEN void mpa_fast_overflow(mpa_local_t *l, unsigned cls) __attribute__((noinline));
-/* Empty fast lists of c: every class may take its full hold again. */
-MPA_HIDDEN void mpa_core_reset_room(mpa_core_t *c);
 
 /* ---- checked builds: the checks inlined in the fast paths ----
  * Objects of classes from MPA_QUARANTINE_MIN bytes (few per slab, so a freed
@@ -482,17 +483,17 @@ MPA_INLINE void mpa_dealloc(void *p) { mpa_dealloc_in(&mpa_local, p); }
  * Arguments are checked by the callers (override.c, mspace.c), except
  * calloc's product, checked here for both. */
 #define MPA_MAX_REQUEST (SIZE_MAX >> 1) /* PTRDIFF_MAX: pointer differences must fit */
-MPA_HIDDEN void *mpa_calloc_in(mpa_local_t *l, size_t n, size_t size);
-MPA_HIDDEN void *mpa_realloc_in(mpa_local_t *l, void *p, size_t size);
-MPA_HIDDEN void *mpa_aligned_in(mpa_local_t *l, size_t align, size_t size);
-MPA_HIDDEN size_t mpa_usable_size(const void *p);
+MPA_HIDDEN void *mpa_heap_calloc(mpa_local_t *l, size_t n, size_t size);
+MPA_HIDDEN void *mpa_heap_realloc(mpa_local_t *l, void *p, size_t size);
+MPA_HIDDEN void *mpa_heap_aligned(mpa_local_t *l, size_t align, size_t size);
+MPA_HIDDEN size_t mpa_heap_usable_size(const void *p);
 
-/* ---- slow-path services shared by core.c, remote.c, large.c, override ---- */
+/* ---- core.c: the cores (slow-path services for the files above it) ---- */
 
 /* Makes this thread's core ready; false when the heap cannot start. */
 MPA_HIDDEN bool mpa_thread_init(mpa_local_t *l);
 /* Starts the heap (once per process); false when the platform refuses. */
-MPA_HIDDEN bool mpa_heap_init(void);
+MPA_HIDDEN bool mpa_core_init(void);
 /* A core with empty lists and its queue ready, never freed; joins the list
  * of cores under the pool lock (takes it: the caller must not hold it). */
 MPA_HIDDEN mpa_core_t *mpa_core_new(mpa_backend_t *b);
@@ -521,12 +522,35 @@ MPA_HIDDEN void *mpa_lists_large(mpa_local_t *l, size_t size, size_t align, bool
 MPA_HIDDEN size_t mpa_pool_purge(void);
 /* Frees p, a small object of this thread's core, to its slab s. */
 MPA_HIDDEN void mpa_dealloc_local(void *p, mpa_slab_t *s);
+/* The part of free after the checks: p (checked, marked held) goes back to
+ * its slab, its owner's queue or the backend. */
+MPA_HIDDEN void mpa_dealloc_owner(void *p, mpa_pm_entry_t *e);
+/* Empty fast lists of c: every class may take its full hold again. */
+MPA_HIDDEN void mpa_core_reset_room(mpa_core_t *c);
+/* The first of every core made (linked through all_next; cores are never freed). */
 MPA_HIDDEN mpa_core_t *mpa_core_list(void);
 
 /* Takes in at most MPA_DRAIN_MAX bytes of the messages of l's core (the
  * remote frees of its objects); returns the bytes taken. pre: l is the
  * core's owner. */
 MPA_HIDDEN size_t mpa_core_drain_messages(mpa_local_t *l);
+/* Takes in this thread's messages and gives its core's empty slabs back. */
+MPA_HIDDEN void mpa_thread_trim(void);
+
+/* The orphan, init and pool locks, every core's lend lock and chunk cache
+ * lock, the quarantines' and the global backend's, across fork
+ * (mpa_lock_fork), for the fork hooks: taken in the lock order at prepare,
+ * released or reset in the reverse one (the same cores each time: the list
+ * cannot change while fork holds the pool lock). */
+MPA_HIDDEN void mpa_core_fork(mpa_fork_stage_t stage);
+/* In a fork child: forgets the threads of other cores (they do not exist). */
+MPA_HIDDEN void mpa_core_fork_child_threads(void);
+/* The purger's reclaim of an idle thread's memory: takes the thread's lists
+ * back (its next call takes them again) and, when the platform reports the
+ * thread parked in the kernel and it is in no slow path, drains its core as
+ * its owner (fast lists, messages, remote frees, empty slabs, cached
+ * blocks, free slab pages). True when it did. Skips a core being drained. */
+MPA_HIDDEN bool mpa_core_reclaim_idle(mpa_core_t *c);
 
 /* remote.c: remote frees as messages, below core.c (which takes them in). */
 /* Empty queue and remote cache for a new or forgotten core. */
@@ -634,23 +658,5 @@ MPA_HIDDEN void mpa_purger_fork_child(void);
 MPA_HIDDEN size_t mpa_reclaim_round(void);
 /* Gives every cached byte back at once (malloc_trim); true when there was any. */
 MPA_HIDDEN bool mpa_reclaim_all(void);
-
-/* core.c: takes in this thread's messages and gives its core's empty slabs back. */
-MPA_HIDDEN void mpa_thread_trim(void);
-
-/* The orphan, init and pool locks, every core's lend lock and chunk cache
- * lock, the quarantines' and the global backend's, across fork
- * (mpa_lock_fork), for the fork hooks: taken in the lock order at prepare,
- * released or reset in the reverse one (the same cores each time: the list
- * cannot change while fork holds the pool lock). */
-MPA_HIDDEN void mpa_core_fork(mpa_fork_stage_t stage);
-/* In a fork child: forgets the threads of other cores (they do not exist). */
-MPA_HIDDEN void mpa_core_fork_child_threads(void);
-/* The purger's reclaim of an idle thread's memory: takes the thread's lists
- * back (its next call takes them again) and, when the platform reports the
- * thread parked in the kernel and it is in no slow path, drains its core as
- * its owner (fast lists, messages, remote frees, empty slabs, cached
- * blocks, free slab pages). True when it did. Skips a core being drained. */
-MPA_HIDDEN bool mpa_core_reclaim_idle(mpa_core_t *c);
 
 #endif /* MPA_CORE_H */

@@ -30,7 +30,7 @@ MPA_INLINE void *cxx_alloc_as_recorded(size_t size, size_t align) {
     if (MPA_DEBUG_HEAP)
         return mpa_dbg_alloc(align > MPA_MIN_ALLOC ? align : MPA_MIN_ALLOC, size, false);
     if (align > MPA_MIN_ALLOC)
-        return size > MPA_MAX_REQUEST ? NULL : mpa_aligned_in(&mpa_local, align, size);
+        return size > MPA_MAX_REQUEST ? NULL : mpa_heap_aligned(&mpa_local, align, size);
     return mpa_alloc(size);
 }
 

@@ -994,7 +994,7 @@ size_t mpa_dbg_usable(const void *p) {
     }
     dbg_obj_t o;
     if (!locate((void *)p, false, &o))
-        return mpa_usable_size(p);
+        return mpa_heap_usable_size(p);
     return hdr_size(&o.h);
 }
 
@@ -1034,7 +1034,7 @@ void *mpa_dbg_realloc(void *p, size_t size) {
         zero_check(p, false);
     } else {
         if (!locate(p, false, &o))
-            return mpa_realloc_in(&mpa_local, p, size);
+            return mpa_heap_realloc(&mpa_local, p, size);
         n = hdr_size(&o.h);
         size_t room = room_of(&o);
         /* In place while it fits, and a small object shrinks to no less
@@ -1372,7 +1372,7 @@ void mpa_dbg_free(void *p, size_t sized) {
     (void)sized;
     mpa_dealloc(p);
 }
-void *mpa_dbg_realloc(void *p, size_t size) { return mpa_realloc_in(&mpa_local, p, size); }
-size_t mpa_dbg_usable(const void *p) { return mpa_usable_size(p); }
+void *mpa_dbg_realloc(void *p, size_t size) { return mpa_heap_realloc(&mpa_local, p, size); }
+size_t mpa_dbg_usable(const void *p) { return mpa_heap_usable_size(p); }
 
 #endif

@@ -23,7 +23,7 @@ static void report_call(const char *call, const char *what, const void *p) {
     mpa_report(line, p, 0);
 }
 
-void *mpa_calloc_in(mpa_local_t *l, size_t n, size_t size) {
+void *mpa_heap_calloc(mpa_local_t *l, size_t n, size_t size) {
     size_t bytes;
     if (__builtin_mul_overflow(n, size, &bytes) || bytes > MPA_MAX_REQUEST) {
         errno = ENOMEM;
@@ -38,11 +38,11 @@ void *mpa_calloc_in(mpa_local_t *l, size_t n, size_t size) {
 }
 
 /* pre: align is a power of two. */
-void *mpa_aligned_in(mpa_local_t *l, size_t align, size_t size) {
+void *mpa_heap_aligned(mpa_local_t *l, size_t align, size_t size) {
     MPA_ASSERT(1, align != 0 && (align & (align - 1)) == 0);
     if (align <= MPA_MIN_ALLOC)
         return mpa_alloc_in(l, size);
-    if (!mpa_heap_init()) { /* the class tables below need a started heap */
+    if (!mpa_core_init()) { /* the class tables below need a started heap */
         errno = ENOMEM;
         return NULL;
     }
@@ -76,13 +76,13 @@ static size_t usable_size(const void *p, const char *call) {
     return mpa_large_usable(e);
 }
 
-size_t mpa_usable_size(const void *p) { return usable_size(p, "malloc_usable_size"); }
+size_t mpa_heap_usable_size(const void *p) { return usable_size(p, "malloc_usable_size"); }
 
 /* Stays in place when the new size keeps the class (small) or fits the
  * block (large), a huge block's mapping grows or moves without a copy;
  * otherwise moves to l's heap. pre: p != NULL. Hardened
  * builds: `old` is the requested size, and the new one is recorded. */
-void *mpa_realloc_in(mpa_local_t *l, void *p, size_t size) {
+void *mpa_heap_realloc(mpa_local_t *l, void *p, size_t size) {
     MPA_ASSERT(1, p != NULL);
     size_t old = usable_size(p, "realloc");
     mpa_pm_entry_t *e = mpa_pm_entry(p);

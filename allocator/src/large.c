@@ -110,7 +110,7 @@ static uintptr_t take_block(mpa_core_t *c, unsigned order, size_t usable, size_t
         char *p = mpa_backend_alloc_trimmed(b, order, CHUNKS(usable), &zeroed);
         return p ? (uintptr_t)p | zeroed : 0;
     }
-    return mpa_cc_alloc_blk(&c->cache, order);
+    return mpa_chunkcache_alloc_blk(&c->cache, order);
 }
 
 void *mpa_large_alloc(mpa_core_t *c, size_t size, size_t align, bool zero) {
@@ -171,7 +171,7 @@ static void free_block(mpa_local_t *l, mpa_backend_t *b, char *p, unsigned order
     slack_give((extent - need) << MPA_CHUNK_BITS);
     uintptr_t v = mpa_blk(p, false, ((size_t)1 << order) - extent);
     if (l->state == MPA_THREAD_ACTIVE && l->core->backend == b)
-        mpa_cc_free_blk(&l->core->cache, v, order);
+        mpa_chunkcache_free_blk(&l->core->cache, v, order);
     else
         mpa_backend_free_batch(b, &v, 1, order);
 }

@@ -107,7 +107,7 @@ __attribute__((constructor)) static void join_fork(void) {
 }
 
 MPA_EXPORT mspace create_mspace(size_t capacity, int locked) {
-    if (!mpa_heap_init())
+    if (!mpa_core_init())
         return NULL;
     mpa_hooks_fork_extend(&fork_ext);
     size_t want = capacity ? capacity : (size_t)1 << MSPACE_DEFAULT_BITS;
@@ -180,7 +180,7 @@ MPA_EXPORT void mspace_free(mspace msp, void *p) {
 MPA_EXPORT void *mspace_calloc(mspace msp, size_t n, size_t size) {
     mpa_mspace_t *m = msp;
     enter(m);
-    void *p = mpa_calloc_in(&m->local, n, size);
+    void *p = mpa_heap_calloc(&m->local, n, size);
     leave(m);
     return p;
 }
@@ -192,7 +192,7 @@ MPA_EXPORT void *mspace_memalign(mspace msp, size_t align, size_t size) {
     }
     mpa_mspace_t *m = msp;
     enter(m);
-    void *p = mpa_aligned_in(&m->local, align, size);
+    void *p = mpa_heap_aligned(&m->local, align, size);
     leave(m);
     return p;
 }
@@ -202,7 +202,7 @@ MPA_EXPORT void *mspace_realloc(mspace msp, void *p, size_t size) {
         return mspace_malloc(msp, size);
     mpa_mspace_t *m = msp;
     enter(m);
-    void *q = mpa_realloc_in(&m->local, p, size);
+    void *q = mpa_heap_realloc(&m->local, p, size);
     leave(m);
     return q;
 }

@@ -48,7 +48,7 @@ MPA_EXPORT size_t mpa_malloc_usable_size(const void *p) {
     MPA_CALL("malloc_usable_size");
     if (MPA_DEBUG_HEAP)
         return p == NULL ? 0 : mpa_dbg_usable(p);
-    return p == NULL ? 0 : mpa_usable_size(p);
+    return p == NULL ? 0 : mpa_heap_usable_size(p);
 }
 
 MPA_EXPORT void *mpa_calloc(size_t n, size_t size) {
@@ -59,7 +59,7 @@ MPA_EXPORT void *mpa_calloc(size_t n, size_t size) {
             return enomem();
         return mpa_dbg_alloc(MPA_MIN_ALLOC, bytes, true);
     }
-    return mpa_calloc_in(&mpa_local, n, size);
+    return mpa_heap_calloc(&mpa_local, n, size);
 }
 
 static void *realloc_body(void *p, size_t size) {
@@ -69,7 +69,7 @@ static void *realloc_body(void *p, size_t size) {
         return enomem();
     if (MPA_DEBUG_HEAP)
         return mpa_dbg_realloc(p, size);
-    return mpa_realloc_in(&mpa_local, p, size);
+    return mpa_heap_realloc(&mpa_local, p, size);
 }
 
 MPA_EXPORT void *mpa_realloc(void *p, size_t size) {
@@ -98,7 +98,7 @@ static void *alloc_aligned(size_t align, size_t size) {
         return enomem();
     if (MPA_DEBUG_HEAP)
         return mpa_dbg_alloc(align < MPA_MIN_ALLOC ? MPA_MIN_ALLOC : align, size, false);
-    return mpa_aligned_in(&mpa_local, align, size);
+    return mpa_heap_aligned(&mpa_local, align, size);
 }
 
 static bool power_of_two(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
@@ -187,7 +187,7 @@ MPA_EXPORT int mpa_malloc_trim(size_t pad) {
 #ifndef MPA_NO_OVERRIDE
 /* The purger runs reclaim.c's round; it needs a started heap. */
 static void purger_launch(void) {
-    if (mpa_heap_init())
+    if (mpa_core_init())
         mpa_purger_launch(mpa_reclaim_round);
 }
 
@@ -209,7 +209,7 @@ __attribute__((constructor(101))) static void lifecycle_ctor(void) { lifecycle_s
  * that comes before any allocation (it reads the pagemap on its fast path).
  * Allocations made earlier still start the heap lazily. */
 __attribute__((constructor(101))) static void heap_ctor(void) {
-    mpa_heap_init();
+    mpa_core_init();
     lifecycle_start();
 }
 

@@ -51,14 +51,14 @@ size_t mpa_reclaim_round(void) {
     for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next) {
         if (c->backend != &mpa_backend_global)
             continue; /* mspaces decay on their own calls */
-        mpa_cc_tick(&c->cache);
+        mpa_chunkcache_tick(&c->cache);
         held += atomic_load_explicit(&c->cache.bytes, memory_order_relaxed);
     }
     return held + mpa_backend_dirty();
 }
 
 bool mpa_reclaim_all(void) {
-    if (!mpa_heap_init())
+    if (!mpa_core_init())
         return false;
     size_t before = mpa_backend_committed();
     mpa_thread_trim();

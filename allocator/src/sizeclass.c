@@ -70,7 +70,7 @@ void mpa_sizeclass_init(void) {
  * start a thread: malloc's fast path reads mpa_size_lookup with no
  * synchronisation, so a lazy fill by the first malloc raced with the fast
  * path of a second thread (TSan, tests/stress/thread_churn with the plain
- * library). mpa_heap_init still calls mpa_sizeclass_init for a malloc made by
+ * library). mpa_core_init still calls mpa_sizeclass_init for a malloc made by
  * an earlier constructor. */
 __attribute__((constructor(101))) static void sizeclass_ctor(void) { mpa_sizeclass_init(); }
 

@@ -200,7 +200,7 @@ static void heap_figures(heap_figures_t *f) {
         if (c->backend != &mpa_backend_global)
             continue; /* an mspace's cache: inside a block counted as used */
         f->cached += atomic_load_explicit(&c->cache.bytes, memory_order_relaxed);
-        for (unsigned o = 0; o < MPA_CC_ORDERS; o++)
+        for (unsigned o = 0; o < MPA_CHUNKCACHE_ORDERS; o++)
             f->cached_blocks += c->cache.n[o];
     }
     all_fast_lists(cached, &f->fast, &f->fast_bytes);

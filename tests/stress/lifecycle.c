@@ -215,7 +215,7 @@ static void *exit_thread(void *arg) {
  * the test does what the override layer would (allocator/src/override.c). */
 static void launch_purger_without_overrides(void) {
 #ifdef MPA_TEST_PREFIXED
-    if (mpa_heap_init())
+    if (mpa_core_init())
         mpa_purger_launch(mpa_reclaim_round);
 #endif
 }

@@ -24,17 +24,17 @@ static mpa_chunkcache_t *my_cache(void) { return &mpa_local.core->cache; }
 Test(chunkcache, freed_block_reused_without_backend_lock) {
     mpa_chunkcache_t *cc = my_cache();
     bool zeroed;
-    void *p = mpa_cc_alloc(cc, 1, &zeroed);
+    void *p = mpa_chunkcache_alloc(cc, 1, &zeroed);
     cr_assert_not_null(p);
     cr_assert_eq((uintptr_t)p % BLOCK(1), 0, "block not aligned to its size");
     memset(p, 0xab, BLOCK(1));
-    mpa_cc_free(cc, p, 1);
+    mpa_chunkcache_free(cc, p, 1);
     uint64_t before = locks();
     for (int i = 0; i < 100; i++) {
-        void *q = mpa_cc_alloc(cc, 1, &zeroed);
+        void *q = mpa_chunkcache_alloc(cc, 1, &zeroed);
         cr_assert_eq(q, p, "round %d: the newest freed block was not handed out first", i);
         cr_assert(!zeroed, "a reused block is not known to be zero");
-        mpa_cc_free(cc, q, 1);
+        mpa_chunkcache_free(cc, q, 1);
     }
     cr_assert_eq(locks(), before, "cache hits took the backend lock %llu times",
                  (unsigned long long)(locks() - before));
@@ -42,51 +42,51 @@ Test(chunkcache, freed_block_reused_without_backend_lock) {
 
 Test(chunkcache, refill_is_one_batch) {
     mpa_chunkcache_t *cc = my_cache();
-    mpa_cc_drain(cc);
+    mpa_chunkcache_drain(cc);
     uint64_t refills = atomic_load(&cc->refills), before = locks();
     bool zeroed;
-    void *a = mpa_cc_alloc(cc, 0, &zeroed);
+    void *a = mpa_chunkcache_alloc(cc, 0, &zeroed);
     cr_assert_not_null(a);
     cr_assert_eq(atomic_load(&cc->refills), refills + 1);
     cr_assert_gt(cc->n[0], 0, "an order-0 refill brings more than one block");
     unsigned extra = cc->n[0];
     void *more[MPA_CORE_CACHE_SLOTS];
     for (unsigned i = 0; i < extra; i++)
-        cr_assert_not_null(more[i] = mpa_cc_alloc(cc, 0, &zeroed));
+        cr_assert_not_null(more[i] = mpa_chunkcache_alloc(cc, 0, &zeroed));
     cr_assert_eq(atomic_load(&cc->refills), refills + 1, "the batch served %u more", extra);
     cr_assert_leq(locks() - before, 2, "a batch refill should be one backend acquisition");
     for (unsigned i = 0; i < extra; i++)
-        mpa_cc_free(cc, more[i], 0);
-    mpa_cc_free(cc, a, 0);
+        mpa_chunkcache_free(cc, more[i], 0);
+    mpa_chunkcache_free(cc, a, 0);
 }
 
 Test(chunkcache, bounded_per_order_and_in_bytes) {
     mpa_chunkcache_t *cc = my_cache();
-    mpa_cc_drain(cc);
+    mpa_chunkcache_drain(cc);
     enum { N = 3 * MPA_CORE_CACHE_SLOTS };
     static void *blocks[N];
     bool zeroed;
     for (int i = 0; i < N; i++)
         cr_assert_not_null(blocks[i] = mpa_backend_alloc(0, &zeroed));
     for (int i = 0; i < N; i++) {
-        mpa_cc_free(cc, blocks[i], 0);
+        mpa_chunkcache_free(cc, blocks[i], 0);
         cr_assert_leq(cc->n[0], MPA_CORE_CACHE_SLOTS);
     }
     cr_assert_lt(cc->n[0], N, "nothing was spilled");
     /* Bytes: the largest cached order fills the budget, never beyond. */
-    unsigned top = MPA_CC_ORDERS - 1;
+    unsigned top = MPA_CHUNKCACHE_ORDERS - 1;
     size_t count = MPA_CORE_CACHE / BLOCK(top) + 2;
     for (size_t i = 0; i < count; i++) {
         void *p = mpa_backend_alloc(top, &zeroed);
         cr_assert_not_null(p);
-        mpa_cc_free(cc, p, top);
+        mpa_chunkcache_free(cc, p, top);
         cr_assert_leq(atomic_load(&cc->bytes), MPA_CORE_CACHE, "cache over its byte budget");
     }
     size_t held = 0;
-    for (unsigned o = 0; o < MPA_CC_ORDERS; o++)
+    for (unsigned o = 0; o < MPA_CHUNKCACHE_ORDERS; o++)
         held += cc->n[o] * BLOCK(o);
     cr_assert_eq(held, atomic_load(&cc->bytes), "byte count disagrees with the stacks");
-    cr_assert_eq(mpa_cc_drain(cc), held);
+    cr_assert_eq(mpa_chunkcache_drain(cc), held);
 }
 
 static void *drain_other(void *core) { return (void *)mpa_core_drain_cache(core); }
@@ -107,7 +107,7 @@ Test(chunkcache, drained_from_another_thread) {
     pthread_join(t, &got);
     cr_assert_eq((size_t)got, held);
     cr_assert_eq(atomic_load(&cc->bytes), 0);
-    for (unsigned o = 0; o < MPA_CC_ORDERS; o++)
+    for (unsigned o = 0; o < MPA_CHUNKCACHE_ORDERS; o++)
         cr_assert_eq(cc->n[o], 0);
     /* The blocks are the backend's again: still committed (dirty) until it
      * decays them, and handed out again by it. */
@@ -132,17 +132,17 @@ Test(chunkcache, unused_blocks_decay) {
         cr_skip_test("this build keeps nothing");
     mpa_chunkcache_t *cc = my_cache();
     hold_core(true);
-    mpa_cc_drain(cc);
+    mpa_chunkcache_drain(cc);
     bool zeroed;
     void *p[4];
     for (int i = 0; i < 4; i++)
         cr_assert_not_null(p[i] = mpa_backend_alloc(2, &zeroed));
     for (int i = 0; i < 4; i++)
-        mpa_cc_free(cc, p[i], 2);
+        mpa_chunkcache_free(cc, p[i], 2);
     cr_assert_eq(cc->n[2], 4);
     uint64_t turns = atomic_load(&cc->turns);
     for (int waited = 0; cc->n[2] != 0 && waited < 8 * MPA_DECAY_MS + 2000; waited += 10) {
-        mpa_cc_tick(cc);
+        mpa_chunkcache_tick(cc);
         sleep_ms(10);
     }
     hold_core(false);
@@ -155,18 +155,18 @@ Test(chunkcache, blocks_in_use_do_not_decay) {
         cr_skip_test("this build keeps nothing");
     mpa_chunkcache_t *cc = my_cache();
     hold_core(true);
-    mpa_cc_drain(cc);
+    mpa_chunkcache_drain(cc);
     bool zeroed;
     void *p = mpa_backend_alloc(2, &zeroed);
     cr_assert_not_null(p);
-    mpa_cc_free(cc, p, 2);
+    mpa_chunkcache_free(cc, p, 2);
     uint64_t turns = atomic_load(&cc->turns);
     for (int waited = 0; atomic_load(&cc->turns) < turns + 3 && waited < 10 * MPA_DECAY_MS;
          waited += 5) {
-        void *q = mpa_cc_alloc(cc, 2, &zeroed); /* used in every interval */
+        void *q = mpa_chunkcache_alloc(cc, 2, &zeroed); /* used in every interval */
         cr_assert_eq(q, p);
-        mpa_cc_free(cc, q, 2);
-        mpa_cc_tick(cc);
+        mpa_chunkcache_free(cc, q, 2);
+        mpa_chunkcache_tick(cc);
         sleep_ms(5);
     }
     hold_core(false);
