@@ -255,7 +255,7 @@ static bool dw_load(dw_t *dw) {
     *(void **)&dw->getsrc = dlsym(h, "dwfl_module_getsrc");
     *(void **)&dw->lineinfo = dlsym(h, "dwfl_lineinfo");
     *(void **)&dw->modinfo = dlsym(h, "dwfl_module_info");
-    memset(&dw->cb, 0, sizeof dw->cb);
+    dw->cb = (Dwfl_Callbacks){0}; /* (not memset: the library's own is the checked one) */
     *(void **)&dw->cb.find_elf = dlsym(h, "dwfl_linux_proc_find_elf");
     *(void **)&dw->cb.find_debuginfo = dlsym(h, "dwfl_standard_find_debuginfo");
     *(void **)&dw->demangle = dlsym(RTLD_DEFAULT, "__cxa_demangle");

@@ -310,10 +310,10 @@ static void on_segv(int sig, siginfo_t *info, void *context) {
 }
 
 int mpa_pal_on_fault(void (*handler)(const mpa_pal_fault_t *fault)) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
+    /* (An initialiser, not memset: the hardened builds export a checked
+     * memset, which the platform layer must not call up into.) */
+    struct sigaction sa = {.sa_flags = SA_SIGINFO | SA_NODEFER};
     sa.sa_sigaction = on_segv;
-    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
     sigemptyset(&sa.sa_mask);
     fault_handler = handler;
     return sigaction(SIGSEGV, &sa, &fault_prev);
