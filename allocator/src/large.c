@@ -126,7 +126,8 @@ void *mpa_large_alloc(mpa_core_t *c, size_t size, size_t align, bool zero) {
     uintptr_t v = take_block(c, order, usable, align);
     if (MPA_CHECKED && v == 0 && mpa_quarantine_flush()) /* freed memory held back */
         v = take_block(c, order, usable, align);
-    if (v == 0 && b->trim && mpa_cc_drain_clean(&c->cache) > 0) /* its blocks may free a region */
+    if (v == 0 && b->trim &&
+        mpa_chunkcache_drain_clean(&c->cache) > 0) /* its blocks may free a region */
         v = take_block(c, order, usable, align);
     if (v == 0) {
         errno = ENOMEM;
