@@ -145,6 +145,7 @@ bool mpa_thread_init(mpa_local_t *l) {
     l->core = c;
     mpa_core_reset_room(c);
     c->tid = mpa_pal_thread_id();
+    c->handler_mark = mpa_pal_handler_mark();
     atomic_store_explicit(&c->lent, 0, memory_order_relaxed);
     atomic_store_explicit(&l->me, c, memory_order_relaxed);
     l->state = MPA_THREAD_ACTIVE;
@@ -982,7 +983,7 @@ bool mpa_core_reclaim_idle(mpa_core_t *c) {
          * none (they make no system call), nor, busy clear, in a slow path
          * (its stores are visible: it entered the kernel since). */
         atomic_exchange(&t->me, &mpa_local_none);
-        if (mpa_pal_thread_parked(c->tid) &&
+        if (mpa_pal_thread_parked(c->tid, c->handler_mark) &&
             atomic_load_explicit(&c->busy, memory_order_acquire) == 0) {
             lend_drain(c);
             atomic_store_explicit(&c->lent, 1, memory_order_relaxed);
@@ -1040,7 +1041,7 @@ void mpa_core_fork_child_threads(void) {
     mpa_core_t *mine = mpa_local.state == MPA_THREAD_ACTIVE ? mpa_local.core : NULL;
     for (mpa_core_t *c = mpa_core_list(); c != NULL; c = c->all_next) {
         if (c == mine)
-            c->tid = mpa_pal_thread_id();
+            c->tid = mpa_pal_thread_id(); /* handler_mark: the same TLS address */
         else
             atomic_store_explicit(&c->thread, NULL, memory_order_relaxed);
     }

@@ -65,6 +65,7 @@ typedef struct mpa_core {
     /* Lending an idle thread's core to the purger (core.c, "lending"): */
     struct mpa_local *_Atomic thread; /* lists of the thread using it (its TLS), or NULL */
     int tid;                          /* that thread's id (the PAL's) */
+    const void *handler_mark;         /* its signal-handler mark (the PAL's) */
     _Atomic uint32_t epoch;           /* its slow paths, counted by the thread */
     _Atomic uint32_t busy;            /* the thread is inside a slow path (nesting depth) */
     _Atomic uint32_t lent;            /* drained by the purger since the thread's last call */

@@ -167,10 +167,13 @@ int mpa_pal_multi_threaded(void) { return 0; }
 /* No purger here: nothing asks which simulated CPU sleeps. */
 int mpa_pal_thread_id(void) { return 0; }
 
-int mpa_pal_thread_parked(int tid) {
+int mpa_pal_thread_parked(int tid, const void *handler_mark) {
     (void)tid;
+    (void)handler_mark;
     return 0;
 }
+
+const void *mpa_pal_handler_mark(void) { return NULL; }
 
 int mpa_pal_thread_start(void (*fn)(void), const char *name) {
     (void)fn;

@@ -11,6 +11,15 @@
  *   so that the purger takes their lists back and drains their cores while
  *   they sleep, over and over: any object handed out twice shows as a
  *   broken pattern.
+ * - a signal handler sleeps: threads run malloc/free pairs (fast paths)
+ *   while signals interrupt them anywhere and their handlers (installed
+ *   with signal() and with sigaction, SA_SIGINFO on an alternate stack)
+ *   sleep in the kernel for 250 ms: the thread then reads as asleep in a
+ *   system call, yet the fast path it was in holds its lists. The purger
+ *   drained such cores (fast build: SIGSEGV or a hang within seconds;
+ *   checked: "double free" or a broken pattern); a handler's thread is
+ *   never drained. Also: sigaction and signal report the program's own
+ *   handler, not the allocator's wrapper.
  * Each scenario runs in a child process with a watchdog (alarm, unblocked). */
 #include <pthread.h>
 #include <signal.h>
@@ -277,6 +286,92 @@ Test(idle_threads, lists_taken_back_while_asleep, .timeout = 120) {
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
               "sleeping and waking threads: status %d (5: an object broken; signal %d, "
+              "SIGALRM: hung)",
+              WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+              WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+/* ---- signal handlers that sleep ---- */
+
+enum { SIG_WORKERS = 1, SIG_SIGNALS = 16, SIG_SLOTS = 8, SIG_SLEEP_MS = 250 };
+static atomic_int sig_stop, sig_broken, sig_taken;
+
+static void sleep_in_handler(void) {
+    struct timespec ts = {0, SIG_SLEEP_MS * 1000000L};
+    nanosleep(&ts, NULL); /* async-signal-safe; the thread reads as parked */
+    atomic_fetch_add(&sig_taken, 1);
+}
+static void handler1(int sig) {
+    (void)sig;
+    sleep_in_handler();
+}
+static void handler3(int sig, siginfo_t *info, void *uc) {
+    (void)sig;
+    (void)info;
+    (void)uc;
+    sleep_in_handler();
+}
+
+/* Pairs of malloc/free in 8 slots, each object's bytes checked before its
+ * free: an object handed out twice, or a list the purger rebuilt under the
+ * fast path, shows as a broken pattern (or a crash). */
+static void *pair_loop(void *arg) {
+    static char alt[64 * 1024]; /* one such thread (not TLS: 64 KiB of it per thread) */
+    stack_t ss = {.ss_sp = alt, .ss_size = sizeof alt};
+    sigaltstack(&ss, NULL);
+    unsigned char *slot[SIG_SLOTS] = {0};
+    for (unsigned long it = (uintptr_t)arg; !atomic_load_explicit(&sig_stop, memory_order_relaxed);
+         it++) {
+        unsigned i = it % SIG_SLOTS;
+        size_t size = 32;
+        if (slot[i] != NULL) {
+            if (slot[i][0] != (unsigned char)(i + 1) || slot[i][15] != (unsigned char)(i + 1))
+                atomic_fetch_add(&sig_broken, 1);
+            free(slot[i]);
+        }
+        slot[i] = malloc(size);
+        memset(slot[i], (int)(i + 1), 16);
+    }
+    for (unsigned i = 0; i < SIG_SLOTS; i++)
+        free(slot[i]);
+    return NULL;
+}
+
+static void handler_sleeps_child(void) {
+    alarm(60);
+    if (signal(SIGUSR1, handler1) == SIG_ERR || signal(SIGUSR1, handler1) != handler1)
+        _exit(6); /* the program's handler reads back, not a wrapper */
+    struct sigaction sa = {.sa_sigaction = handler3, .sa_flags = SA_SIGINFO | SA_ONSTACK}, old;
+    if (sigaction(SIGUSR2, &sa, NULL) != 0 || sigaction(SIGUSR2, NULL, &old) != 0 ||
+        old.sa_sigaction != handler3 || !(old.sa_flags & SA_SIGINFO))
+        _exit(6);
+    pthread_t t[SIG_WORKERS];
+    for (uintptr_t i = 0; i < SIG_WORKERS; i++)
+        if (pthread_create(&t[i], NULL, pair_loop, (void *)i) != 0)
+            _exit(2);
+    uint64_t rng = 12345;
+    for (int n = 0; n < SIG_SIGNALS; n++) { /* the worker spends most of its time in handlers */
+        sleep_ms(SIG_SLEEP_MS + 10 + (unsigned)(mpa_test_rand(&rng) % 20));
+        pthread_kill(t[n % SIG_WORKERS], n % 4 < 2 ? SIGUSR1 : SIGUSR2);
+    }
+    sleep_ms(SIG_SLEEP_MS + 50);
+    atomic_store(&sig_stop, 1);
+    for (int i = 0; i < SIG_WORKERS; i++)
+        pthread_join(t[i], NULL);
+    _exit(atomic_load(&sig_broken) ? 5 : atomic_load(&sig_taken) == 0 ? 7 : 0);
+}
+
+Test(idle_threads, handler_sleeps_inside_fast_path, .timeout = 120) {
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0)
+        handler_sleeps_child();
+    int status = 0;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "fast paths interrupted by sleeping handlers: status %d (5: an object broken; 6: "
+              "sigaction/signal reported another handler; 7: no signal handled; signal %d, "
               "SIGALRM: hung)",
               WIFEXITED(status) ? WEXITSTATUS(status) : -1,
               WIFSIGNALED(status) ? WTERMSIG(status) : 0);

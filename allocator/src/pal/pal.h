@@ -182,9 +182,17 @@ int mpa_pal_thread_id(void);
  * kernel may keep it in for long (a futex, I/O, a sleep; Linux: state S in
  * /proc/self/task/TID/stat), not one a signal handler waits in (pause,
  * sigsuspend, sigtimedwait: the code it interrupted may be anywhere), nor
- * vfork (the child runs on the thread's thread-local storage). False
- * when it runs, or the platform cannot tell. Reads two small files. */
-int mpa_pal_thread_parked(int tid);
+ * vfork (the child runs on the thread's thread-local storage), nor one
+ * a signal handler made (the code the signal interrupted may be anywhere:
+ * handler_mark, from mpa_pal_handler_mark in that thread, NULL when
+ * unknown). False when it runs, or the platform cannot tell. Reads two
+ * small files. */
+int mpa_pal_thread_parked(int tid, const void *handler_mark);
+
+/* The calling thread's signal-handler mark, as mpa_pal_thread_parked
+ * takes it (valid while the thread lives; NULL where the platform has
+ * none). */
+const void *mpa_pal_handler_mark(void);
 
 /* Registers hook, called in the calling thread each time the program is
  * about to create a thread (before the thread exists; on POSIX the PAL

@@ -419,7 +419,20 @@ int mpa_pal_multi_threaded(void) { return !__libc_single_threaded; }
 
 int mpa_pal_thread_id(void) { return (int)gettid(); }
 
-int mpa_pal_thread_parked(int tid) {
+/* The interrupted thread's user stack pointer as /proc/self/task/TID/syscall
+ * gives it (after the number and six arguments: sp, pc), or 0. */
+static uintptr_t syscall_sp(const char *line) {
+    const char *q = line;
+    for (int field = 0; field < 7; field++) {
+        q = strchr(q, ' ');
+        if (q == NULL)
+            return 0;
+        q++;
+    }
+    return (uintptr_t)strtoull(q, NULL, 16);
+}
+
+int mpa_pal_thread_parked(int tid, const void *handler_mark) {
     char path[64], buf[512];
     snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
     if (read_small_file(path, buf, sizeof buf) == 0)
@@ -433,18 +446,192 @@ int mpa_pal_thread_parked(int tid) {
     /* Not a thread a signal handler may have stopped anywhere (waiting for
      * a signal), nor one in vfork, whose child runs on its thread's TLS. */
     long nr = strtol(buf, NULL, 10);
-    return nr != SYS_rt_sigsuspend && nr != SYS_rt_sigtimedwait && nr != SYS_clone
+    if (nr == SYS_rt_sigsuspend || nr == SYS_rt_sigtimedwait || nr == SYS_clone)
+        return 0;
 #ifdef SYS_pause
-           && nr != SYS_pause
+    if (nr == SYS_pause)
+        return 0;
 #endif
 #ifdef SYS_vfork
-           && nr != SYS_vfork
+    if (nr == SYS_vfork)
+        return 0;
 #endif
 #ifdef SYS_clone3
-           && nr != SYS_clone3
+    if (nr == SYS_clone3)
+        return 0;
 #endif
-        ;
+    /* Nor one whose system call a signal handler made: below (deeper than)
+     * the frame of a handler it runs (see "signal handlers" below). A mark
+     * left by a handler that jumped out reads as stale once the thread's
+     * stack is above it again. */
+    uintptr_t mark = 0, sp = syscall_sp(buf);
+    if (handler_mark != NULL)
+        mark = atomic_load_explicit((const _Atomic uintptr_t *)handler_mark, memory_order_acquire);
+    return mark == 0 || (sp != 0 && sp > mark);
 }
+
+/* ---- signal handlers: which thread runs one ----
+ * A thread that a signal interrupted anywhere (inside a malloc fast path
+ * too) and whose handler then sleeps in a system call (read, nanosleep,
+ * poll: async-signal-safe) reads as parked, yet its interrupted fast path
+ * holds the core's lists: the purger must not drain it. So every handler
+ * the program installs through sigaction, signal and their aliases runs
+ * inside a wrapper that keeps, in the thread's TLS, the address of its own
+ * frame while the handler runs (the previous mark restored after: nested
+ * handlers). mpa_pal_thread_parked reads a thread whose system call is
+ * below that frame as not parked. Handlers installed with the raw system
+ * call (not through the C library) are not seen; nor are the C library's
+ * own (its thread cancellation and set*id handlers, which do not sleep). */
+static __thread _Atomic uintptr_t handler_frame __attribute__((tls_model("initial-exec")));
+
+const void *mpa_pal_handler_mark(void) { return (const void *)&handler_frame; }
+
+#ifndef MPA_NO_OVERRIDE
+typedef void (*handler1_t)(int);
+typedef void (*handler3_t)(int, siginfo_t *, void *);
+/* The program's handler of each signal that a wrapper stands for (either
+ * form: a one-argument handler also takes the extra arguments unharmed). */
+static void *_Atomic program_handler[_NSIG];
+
+static void handler_run(int sig, siginfo_t *info, void *uc, bool three) {
+    uintptr_t prev = atomic_load_explicit(&handler_frame, memory_order_relaxed);
+    atomic_store_explicit(&handler_frame, (uintptr_t)__builtin_frame_address(0),
+                          memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+    void *h = atomic_load_explicit(&program_handler[sig], memory_order_acquire);
+    if (three)
+        ((handler3_t)h)(sig, info, uc);
+    else
+        ((handler1_t)h)(sig);
+    atomic_signal_fence(memory_order_seq_cst);
+    atomic_store_explicit(&handler_frame, prev, memory_order_relaxed);
+}
+
+static void __attribute__((noinline)) wrap1(int sig) { handler_run(sig, NULL, NULL, false); }
+static void __attribute__((noinline)) wrap3(int sig, siginfo_t *info, void *uc) {
+    handler_run(sig, info, uc, true);
+}
+
+/* True for a handler the program wrote (not SIG_DFL, SIG_IGN, SIG_HOLD, SIG_ERR). */
+static bool is_program_handler(int sig, void *h) {
+    return sig > 0 && sig < _NSIG && (uintptr_t)h > 2 && h != (void *)SIG_ERR &&
+           h != (void *)wrap1 && h != (void *)wrap3;
+}
+
+/* What the program installed, where the kernel holds a wrapper. */
+static void *program_view(void *installed, void *prev) {
+    return installed == (void *)wrap1 || installed == (void *)wrap3 ? prev : installed;
+}
+
+/* The next definition of name (the C library's), looked up once. */
+static void *next_fn(void *_Atomic *slot, const char *name) {
+    void *f = atomic_load_explicit(slot, memory_order_acquire);
+    if (f == NULL) {
+        f = dlsym(RTLD_NEXT, name);
+        atomic_store_explicit(slot, f, memory_order_release);
+    }
+    return f;
+}
+
+typedef int (*sigaction_fn_t)(int, const struct sigaction *, struct sigaction *);
+typedef void (*(*signal_fn_t)(int, void (*)(int)))(int);
+static void *_Atomic next_sigaction, *_Atomic next_signal, *_Atomic next_bsd_signal,
+    *_Atomic next_ssignal, *_Atomic next_sysv_signal, *_Atomic next_sigset;
+
+/* Looked up before main, outside any handler (dlsym is not
+ * async-signal-safe; sigaction is). */
+__attribute__((constructor)) static void find_signal_functions(void) {
+    next_fn(&next_sigaction, "sigaction");
+    next_fn(&next_signal, "signal");
+    next_fn(&next_bsd_signal, "bsd_signal");
+    next_fn(&next_ssignal, "ssignal");
+    next_fn(&next_sysv_signal, "sysv_signal");
+    next_fn(&next_sigset, "sigset");
+}
+
+/* glibc's own entry (a static program has no next definition to find). */
+extern int __sigaction(int, const struct sigaction *, struct sigaction *);
+
+__attribute__((visibility("default"))) int sigaction(int sig, const struct sigaction *act,
+                                                     struct sigaction *old) {
+    sigaction_fn_t next = (sigaction_fn_t)next_fn(&next_sigaction, "sigaction");
+    if (next == NULL || next == sigaction)
+        next = __sigaction;
+    void *prev = sig > 0 && sig < _NSIG ? atomic_load(&program_handler[sig]) : NULL;
+    struct sigaction wrapped;
+    if (act != NULL && is_program_handler(sig, (void *)act->sa_handler)) {
+        wrapped = *act;
+        bool three = (act->sa_flags & SA_SIGINFO) != 0;
+        atomic_store(&program_handler[sig],
+                     three ? (void *)act->sa_sigaction : (void *)act->sa_handler);
+        if (three)
+            wrapped.sa_sigaction = wrap3;
+        else
+            wrapped.sa_handler = wrap1;
+        act = &wrapped;
+    }
+    int rc = next(sig, act, old);
+    if (rc == 0 && old != NULL)
+        old->sa_handler = (handler1_t)program_view((void *)old->sa_handler, prev);
+    return rc;
+}
+
+/* signal and its aliases: the C library's own (its flags and mask), with
+ * the wrapper standing for the program's handler; without one (a static
+ * program), sigaction with the flags given (glibc's: BSD signal restarts
+ * and blocks the signal in its handler, sysv_signal resets and does not). */
+static handler1_t signal_through(void *_Atomic *slot, const char *name, int sig, handler1_t h,
+                                 int flags) {
+    signal_fn_t next = (signal_fn_t)next_fn(slot, name);
+    if (next == NULL) {
+        struct sigaction act = {.sa_handler = h, .sa_flags = flags}, old;
+        sigemptyset(&act.sa_mask);
+        if (!(flags & SA_NODEFER) && sig > 0 && sig < _NSIG)
+            sigaddset(&act.sa_mask, sig);
+        return sigaction(sig, &act, &old) == 0 ? old.sa_handler : SIG_ERR;
+    }
+    void *prev = sig > 0 && sig < _NSIG ? atomic_load(&program_handler[sig]) : NULL;
+    if (is_program_handler(sig, (void *)h)) {
+        atomic_store(&program_handler[sig], (void *)h);
+        h = wrap1;
+    }
+    handler1_t was = next(sig, h);
+    return was == SIG_ERR ? was : (handler1_t)program_view((void *)was, prev);
+}
+
+__attribute__((visibility("default"))) handler1_t signal(int sig, handler1_t h) {
+    return signal_through(&next_signal, "signal", sig, h, SA_RESTART);
+}
+__attribute__((visibility("default"))) handler1_t bsd_signal(int sig, handler1_t h) {
+    return signal_through(&next_bsd_signal, "bsd_signal", sig, h, SA_RESTART);
+}
+__attribute__((visibility("default"))) handler1_t ssignal(int sig, handler1_t h) {
+    return signal_through(&next_ssignal, "ssignal", sig, h, SA_RESTART);
+}
+__attribute__((visibility("default"))) handler1_t sysv_signal(int sig, handler1_t h) {
+    return signal_through(&next_sysv_signal, "sysv_signal", sig, h, SA_RESETHAND | SA_NODEFER);
+}
+/* System V's sigset also unblocks the signal (SIG_HOLD blocks it). */
+__attribute__((visibility("default"))) handler1_t sigset(int sig, handler1_t h) {
+    if (next_fn(&next_sigset, "sigset") == NULL && h == SIG_HOLD) {
+        sigset_t one;
+        sigemptyset(&one);
+        sigaddset(&one, sig);
+        struct sigaction old;
+        return pthread_sigmask(SIG_BLOCK, &one, NULL) == 0 && sigaction(sig, NULL, &old) == 0
+                   ? old.sa_handler
+                   : SIG_ERR;
+    }
+    handler1_t was = signal_through(&next_sigset, "sigset", sig, h, 0);
+    if (next_fn(&next_sigset, "sigset") == NULL && was != SIG_ERR) {
+        sigset_t one;
+        sigemptyset(&one);
+        sigaddset(&one, sig);
+        pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+    }
+    return was;
+}
+#endif
 
 #ifdef MPA_NO_OVERRIDE
 /* The sanitizer (or the program) owns pthread_create: no hook. */
