@@ -255,7 +255,7 @@ MPA_INLINE uint64_t mpa_canary(uintptr_t key) {
 MPA_INLINE size_t mpa_tail_slack(const void *p, size_t c) {
     mpa_code_t v;
     __builtin_memcpy(&v, (const char *)p + c - MPA_CODE_BYTES, MPA_CODE_BYTES);
-    return (size_t)(mpa_code_t)(v ^ mpa_code_mask()) + MPA_TRAILER;
+    return ((size_t)v ^ (size_t)(mpa_code_key >> MPA_CODE_SHIFT)) + MPA_TRAILER;
 }
 
 /* Records the request of n bytes in p, an object of c bytes handed out: the
@@ -339,7 +339,7 @@ MPA_INLINE void *mpa_checked_pop(mpa_local_t *l, mpa_core_t *core, void *p, size
     core->fast[cls] = MPA_FL_ENCODE(p, w0);
     core->room[cls]++;
     w[1] = 0;
-    size_t c = mpa_class_size((unsigned)cls);
+    size_t c = mpa_classes[cls].size; /* (cls as it is: no zero extension) */
     mpa_tail_set(p, c, size);
     if (MPA_UNLIKELY(c >= MPA_QUARANTINE_MIN))
         return mpa_check_medium_alloc(l, p);
