@@ -459,8 +459,12 @@ static void *block_alloc(dbg_thread_t *t, size_t align, size_t n, size_t room, b
     /* A block up to DBG_BLOCK_ROUND takes its whole power-of-two block (the
      * core's), so that the core never gives back a reused block's pages
      * past the object (an madvise, then faults, at almost every allocation
-     * of mixed sizes); the pages before the object are never touched. */
-    if (bytes <= DBG_BLOCK_ROUND)
+     * of mixed sizes); the pages before the object are never touched.
+     * Not under a limit, where every block is mapped alone and unmapped
+     * when freed (nothing reused): a power of two took up to twice the
+     * block's share of the limit (64 KiB requests under ulimit -d 256 MiB
+     * reached 122 MiB, glibc 255). */
+    if (bytes <= DBG_BLOCK_ROUND && !mpa_backend_global.trim)
         bytes = (size_t)MPA_CHUNK_SIZE
                 << mpa_ceil_log2((bytes + MPA_CHUNK_SIZE - 1) >> MPA_CHUNK_BITS);
     /* (after this thread's teardown: from the orphan lists, core.c) */

@@ -1,7 +1,9 @@
 /* Size-class tables: class sizes, slab geometry, reciprocals for division,
  * and the size -> class lookup. Computed once from the tunables; the
  * sequence is MIN_ALLOC-spaced up to MIN_ALLOC << MANTISSA_BITS, then each
- * power of two [2^k, 2^(k+1)) is split into 2^MANTISSA_BITS equal steps. */
+ * power of two [2^k, 2^(k+1)) is split into 2^MANTISSA_BITS equal steps;
+ * hardened builds add a class MIN_ALLOC above each power of two from
+ * 2^MPA_EXACT_BITS to 2^MPA_EXACT_MAX_BITS (sizeclass.h). */
 #include "sizeclass.h"
 
 uint8_t mpa_size_lookup[MPA_SIZE_LOOKUP_LEN];
@@ -54,8 +56,12 @@ void mpa_sizeclass_init(void) {
     if (mpa_classes[1].size != 0)
         return;
     unsigned cls = 1;
-    for (size_t s = MPA_MIN_ALLOC; s <= MPA_MAX_SMALL; s = next_class_size(s))
+    for (size_t s = MPA_MIN_ALLOC; s <= MPA_MAX_SMALL; s = next_class_size(s)) {
         fill_class(cls++, s);
+        if (MPA_EXACT_CLASSES && s >= ((size_t)1 << MPA_EXACT_BITS) &&
+            s <= ((size_t)1 << MPA_EXACT_MAX_BITS) && (s & (s - 1)) == 0)
+            fill_class(cls++, s + MPA_MIN_ALLOC); /* (hardened builds: sizeclass.h) */
+    }
     MPA_ASSERT(1, cls == MPA_NUM_CLASSES + 1);
     unsigned c = 1;
     for (size_t i = 0; i < MPA_SIZE_LOOKUP_LEN; i++) {

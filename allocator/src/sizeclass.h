@@ -9,8 +9,28 @@
 #include "common.h"
 
 /* 2^m classes up to MIN_ALLOC << m, then 2^m per doubling up to MAX_SMALL. */
-#define MPA_NUM_CLASSES \
+#define MPA_GRID_CLASSES \
     ((1u << MPA_MANTISSA_BITS) * (1u + MPA_MAX_SMALL_BITS - MPA_MIN_ALLOC_BITS - MPA_MANTISSA_BITS))
+
+/* Hardened builds (a trailer of MPA_TRAILER bytes in every small object)
+ * add a class MPA_MIN_ALLOC above each power of two from 2^MPA_EXACT_BITS
+ * to 2^MPA_EXACT_MAX_BITS: a request of exactly such a power of two (the
+ * sizes programs ask for most) then costs 16 bytes more, as glibc's chunk
+ * header, not the next grid class (a quarter more: under ulimit -d 256 MiB
+ * the checked build filled 188 MiB with 1024-byte blocks, glibc 251).
+ * Each class keeps its own slabs: a class beside every grid class (80 in
+ * all) raised the peak RSS of a sliding window of random sizes up to
+ * 64 KiB by 8%, beside each power of two up to 32 KiB by 1-3%; up to
+ * 4 KiB (6 classes) it is unchanged. From the first doubling whose step
+ * exceeds MPA_MIN_ALLOC. */
+#define MPA_EXACT_BITS                                                                           \
+    (MPA_MIN_ALLOC_BITS + MPA_MANTISSA_BITS + 1 > 7 ? MPA_MIN_ALLOC_BITS + MPA_MANTISSA_BITS + 1 \
+                                                    : 7)
+#define MPA_EXACT_MAX_BITS (MPA_MAX_SMALL_BITS - 1 < 12 ? MPA_MAX_SMALL_BITS - 1 : 12)
+#define MPA_EXACT_CLASSES                                                                          \
+    (MPA_TRAILER && MPA_EXACT_MAX_BITS >= MPA_EXACT_BITS ? MPA_EXACT_MAX_BITS - MPA_EXACT_BITS + 1 \
+                                                         : 0)
+#define MPA_NUM_CLASSES (MPA_GRID_CLASSES + MPA_EXACT_CLASSES)
 
 /* Class numbers live in the low bits of pagemap entries beside the owner. */
 #define MPA_CLASS_BITS 8
