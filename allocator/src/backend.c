@@ -1059,7 +1059,12 @@ void *mpa_backend_huge_grow(mpa_backend_t *b, void *p, size_t size, size_t grow)
         q = mpa_pal_remap(p, size, grow, NULL, MPA_PAL_REMAP_MOVE);
         if (q == NULL)
             return NULL;
-        if (!chunks_ours((uintptr_t)q, grow) && (q = rehome(b, q, grow, p, size)) == NULL)
+        /* A huge block starts a chunk (its head entry is its own): the
+         * platform places a moved one on a page, maybe in the unmapped
+         * rest of another block's last chunk (blocks mapped to the page). */
+        bool aligned = ((uintptr_t)q & (MPA_CHUNK_SIZE - 1)) == 0;
+        if ((!aligned || !chunks_ours((uintptr_t)q, grow)) &&
+            (q = rehome(b, q, grow, p, size)) == NULL)
             return NULL;
         if (q != p && pagemap_commit(q, grow) != 0) /* no-op: lazily committed platform */
             mpa_pal_error("mpalloc: realloc: pagemap entries could not be committed");

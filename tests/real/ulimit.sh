@@ -197,6 +197,20 @@ for lib in "$build/lib/libmpalloc.so" "$build/lib/libmpalloc-checked.so" \
     out=$( (ulimit -v 1048576 && LD_PRELOAD="$lib" timeout 60 "$tmp/gap") 2>&1) ||
         fail "$(basename "$lib" .so) ulimit -v 1 GiB: a mapping beside a block: $out"
 done
+# Large blocks grown, shrunk, aligned and freed in a mix under each limit
+# (data/huge-resize.c): a block realloc moved (mremap) to a page inside the
+# unmapped rest of another block's last chunk shared its pagemap entry, and
+# free aborted ("a pointer inside a large object").
+cc -O1 -fno-builtin -o "$tmp/huge-resize" "$root/tests/real/data/huge-resize.c" ||
+    fail "cannot build huge-resize.c"
+for lim in "-v 1048576" "-d 1048576" "-v 262144"; do
+    for lib in "$build/lib/libmpalloc.so" "$build/lib/libmpalloc-checked.so" \
+               "$build/lib/libmpalloc-debug.so"; do
+        out=$( (ulimit $lim && LD_PRELOAD="$lib" timeout 120 "$tmp/huge-resize") 2>&1) ||
+            fail "$(basename "$lib" .so) ulimit $lim: large blocks resized: $out"
+    done
+done
+
 out=$( (ulimit -d 262144 && LD_PRELOAD="$build/lib/libmpalloc.so" timeout 120 python3 -c "$fill_py") 2>&1) ||
     fail "libmpalloc ulimit -d 256 MiB: python3 fill/free/refill: $out"
 
