@@ -391,7 +391,7 @@ MPA_INLINE void mpa_check_delay(mpa_local_t *l, mpa_core_t *c, void *p, uintptr_
     c->delay[cls] = p;
     if (MPA_LIKELY(q != NULL)) {
         if (MPA_UNLIKELY(--c->room[cls] < 0)) {
-            c->room[cls]++; /* (below 0 after a slab's take: kept) */
+            c->room[cls]++;           /* (below 0 after a slab's take: kept) */
             mpa_check_delay_spill(q); /* the list is full: to its slab */
             return;
         }
