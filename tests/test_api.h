@@ -12,8 +12,10 @@
 #include <malloc.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <mpalloc.h>
 
@@ -74,6 +76,25 @@ static inline mpa_test_stats_fn mpa_test_stats(void) {
 }
 
 /* True when the allocator under test is mpalloc (not glibc). */
+/* /proc/self/statm's first two fields in bytes: *vm the address space
+ * mapped, *rss the resident set. Returns 0, or -1 when it cannot be read. */
+static inline int mpa_test_statm(size_t *vm, size_t *rss) {
+    char buf[128];
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f == NULL)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    unsigned long size = 0, res = 0;
+    if (sscanf(buf, "%lu %lu", &size, &res) != 2)
+        return -1;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    *vm = (size_t)size * page;
+    *rss = (size_t)res * page;
+    return 0;
+}
+
 static inline int mpa_test_is_mpalloc(void) { return mpa_test_stats() != NULL; }
 
 /* Returns p unchanged, hidden from the compiler: a test that passes a block to

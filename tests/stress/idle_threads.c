@@ -36,17 +36,8 @@
 enum { THREADS = 200, CLASSES = 8, PER_CLASS = 12800, KEPT = 64 };
 
 static size_t rss_kib(void) {
-    char buf[128];
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (f == NULL)
-        return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    unsigned long size = 0, res = 0;
-    if (sscanf(buf, "%lu %lu", &size, &res) != 2)
-        return 0;
-    return (size_t)res * (size_t)sysconf(_SC_PAGESIZE) / 1024;
+    size_t vm = 0, rss = 0;
+    return mpa_test_statm(&vm, &rss) == 0 ? rss / 1024 : 0;
 }
 
 static void sleep_ms(unsigned ms) {

@@ -53,15 +53,9 @@ const char *__asan_default_options(void) { return "detect_leaks=0"; }
 #endif
 
 static size_t rss_bytes(void) {
-    char buf[128];
-    FILE *f = fopen("/proc/self/statm", "r");
-    cr_assert_not_null(f);
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    unsigned long size = 0, res = 0;
-    cr_assert_eq(sscanf(buf, "%lu %lu", &size, &res), 2);
-    return (size_t)res * (size_t)sysconf(_SC_PAGESIZE);
+    size_t vm = 0, rss = 0;
+    cr_assert_eq(mpa_test_statm(&vm, &rss), 0, "cannot read /proc/self/statm");
+    return rss;
 }
 
 static void sleep_ms(unsigned ms) {

@@ -26,15 +26,9 @@
 
 /* Resident set size in bytes, from /proc/self/statm. */
 static size_t rss_bytes(void) {
-    char buf[128];
-    FILE *f = fopen("/proc/self/statm", "r");
-    cr_assert_not_null(f, "cannot open /proc/self/statm");
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    unsigned long size = 0, res = 0;
-    cr_assert_eq(sscanf(buf, "%lu %lu", &size, &res), 2, "bad statm: %s", buf);
-    return (size_t)res * (size_t)sysconf(_SC_PAGESIZE);
+    size_t vm = 0, rss = 0;
+    cr_assert_eq(mpa_test_statm(&vm, &rss), 0, "cannot read /proc/self/statm");
+    return rss;
 }
 
 /* Lines of /proc/self/maps: the process's mappings. */

@@ -20,15 +20,8 @@ typedef struct oom_node {
 
 /* Address space in use, from /proc/self/statm (no allocation). */
 static size_t oom_vm_bytes(void) {
-    char buf[128];
-    unsigned long pages = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (f == NULL)
-        return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    return sscanf(buf, "%lu", &pages) == 1 ? pages * (size_t)sysconf(_SC_PAGESIZE) : 0;
+    size_t vm = 0, rss = 0;
+    return mpa_test_statm(&vm, &rss) == 0 ? vm : 0;
 }
 
 /* Allocates objects of `size` until malloc fails; returns how many. */
