@@ -1049,6 +1049,30 @@ static char *rehome(mpa_backend_t *b, char *q, size_t size, char *p, size_t old)
     return NULL;
 }
 
+/* The entries of a live huge block that are not plain interior ones: its
+ * head and its second (large.c keeps the mapped size there). */
+typedef struct huge_labels {
+    mpa_pm_entry_t head, second;
+} huge_labels_t;
+
+static huge_labels_t huge_labels_save(const char *p, size_t size) {
+    huge_labels_t l = {*mpa_pm_entry(p), {0}};
+    if (size > MPA_CHUNK_SIZE)
+        l.second = *mpa_pm_entry(p + MPA_CHUNK_SIZE);
+    return l;
+}
+
+/* Labels [p, p + size) as the live huge block it was again. */
+static void huge_labels_restore(char *p, size_t size, const huge_labels_t *l) {
+    if (size > MPA_CHUNK_SIZE) {
+        mpa_pm_label(p + MPA_CHUNK_SIZE, CHUNKS_OF(size) - 1, mpa_pm_interior(p));
+        *mpa_pm_entry(p + MPA_CHUNK_SIZE) = l->second;
+    }
+    mpa_pm_entry_t *head = mpa_pm_entry(p);
+    head->large = l->head.large;
+    mpa_pm_owner_store(head, l->head.owner);
+}
+
 void *mpa_backend_huge_grow(mpa_backend_t *b, void *p, size_t size, size_t grow) {
     if (!(mpa_pal_features() & (MPA_PAL_LAZY_COMMIT | MPA_PAL_SOFT_DECOMMIT)))
         return NULL; /* the grown part would need committing: the caller copies */
@@ -1056,22 +1080,28 @@ void *mpa_backend_huge_grow(mpa_backend_t *b, void *p, size_t size, size_t grow)
     if (chunks_ours((uintptr_t)p, grow))
         q = mpa_pal_remap(p, size, grow, NULL, MPA_PAL_REMAP_IN_PLACE);
     if (q == NULL) { /* moved where the platform finds room: only the growth counts */
+        /* The old range reads as a freed huge block (as huge_free) before
+         * the platform unmaps it: another thread may map and label it as
+         * soon as it is gone. Put back when the block stays at p. */
+        huge_labels_t was = huge_labels_save(p, size);
+        mpa_pm_label(p, CHUNKS_OF(size), mpa_pm_plain(MPA_PM_UNKNOWN));
+        mpa_pm_label(p, 1, mpa_pm_plain(mpa_pm_tag(MPA_PM_RELEASED, 0)));
         q = mpa_pal_remap(p, size, grow, NULL, MPA_PAL_REMAP_MOVE);
-        if (q == NULL)
+        if (q == NULL) {
+            huge_labels_restore(p, size, &was);
             return NULL;
+        }
         /* A huge block starts a chunk (its head entry is its own): the
          * platform places a moved one on a page, maybe in the unmapped
          * rest of another block's last chunk (blocks mapped to the page). */
         bool aligned = ((uintptr_t)q & (MPA_CHUNK_SIZE - 1)) == 0;
         if ((!aligned || !chunks_ours((uintptr_t)q, grow)) &&
-            (q = rehome(b, q, grow, p, size)) == NULL)
+            (q = rehome(b, q, grow, p, size)) == NULL) {
+            huge_labels_restore(p, size, &was); /* back at p */
             return NULL;
+        }
         if (q != p && pagemap_commit(q, grow) != 0) /* no-op: lazily committed platform */
             mpa_pal_error("mpalloc: realloc: pagemap entries could not be committed");
-    }
-    if (q != p) { /* the old range now reads as a freed huge block (as huge_free) */
-        mpa_pm_label(p, CHUNKS_OF(size), mpa_pm_plain(MPA_PM_UNKNOWN));
-        mpa_pm_label(p, 1, mpa_pm_plain(mpa_pm_tag(MPA_PM_RELEASED, 0)));
     }
     mpa_backend_lock(b);
     b->used_bytes += grow - size;
@@ -1087,6 +1117,15 @@ void mpa_backend_huge_shrink(mpa_backend_t *b, void *p, size_t size, size_t keep
      * to the page ends inside its last chunk) */
     mpa_pm_label((char *)p + mpa_align_up(keep, MPA_CHUNK_SIZE), CHUNKS_OF(size) - CHUNKS_OF(keep),
                  mpa_pm_plain(MPA_PM_UNKNOWN));
+    /* A freed block's head says so (a second free is then told apart from
+     * a foreign pointer; the tag is no free-block tag: buddies never merge
+     * with it). Every label is written before the range goes back: after,
+     * another thread may map it and label its own block there (a head
+     * written RELEASED after the unmap made that thread's next free of its
+     * live block a "double free": 6 threads of large mallocs, reallocs and
+     * frees under ulimit -v 1 GiB). */
+    if (keep == 0)
+        mpa_pm_label(p, 1, mpa_pm_plain(mpa_pm_tag(MPA_PM_RELEASED, 0)));
     mpa_pal_release(tail, size - keep);
     mpa_backend_lock(b);
     b->used_bytes -= size - keep;
@@ -1097,9 +1136,6 @@ void mpa_backend_huge_shrink(mpa_backend_t *b, void *p, size_t size, size_t keep
 
 void mpa_backend_huge_free(mpa_backend_t *b, void *p, size_t size) {
     mpa_backend_huge_shrink(b, p, size, 0);
-    /* A second free is then told apart from a foreign pointer (the tag
-     * is no free-block tag: buddies never merge with it). */
-    mpa_pm_label(p, 1, mpa_pm_plain(mpa_pm_tag(MPA_PM_RELEASED, 0)));
 }
 
 /* ---- returning part of a block ---- */

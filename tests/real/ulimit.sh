@@ -211,6 +211,19 @@ for lim in "-v 1048576" "-d 1048576" "-v 262144"; do
     done
 done
 
+# Threads mapping and unmapping large blocks at once under a limit
+# (data/huge-threads.c): a freed block's pagemap head, written after its
+# unmap, overwrote the head of the block another thread had mapped there.
+cc -O1 -pthread -fno-builtin -o "$tmp/huge-threads" "$root/tests/real/data/huge-threads.c" ||
+    fail "cannot build huge-threads.c"
+for lim in "-v 1048576" "-d 524288"; do
+    for lib in "$build/lib/libmpalloc.so" "$build/lib/libmpalloc-checked.so" \
+               "$build/lib/libmpalloc-debug.so"; do
+        out=$( (ulimit $lim && LD_PRELOAD="$lib" timeout 120 "$tmp/huge-threads") 2>&1) ||
+            fail "$(basename "$lib" .so) ulimit $lim: threads of large blocks: $(tail -n 3 <<<"$out")"
+    done
+done
+
 out=$( (ulimit -d 262144 && LD_PRELOAD="$build/lib/libmpalloc.so" timeout 120 python3 -c "$fill_py") 2>&1) ||
     fail "libmpalloc ulimit -d 256 MiB: python3 fill/free/refill: $out"
 
