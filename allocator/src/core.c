@@ -723,7 +723,8 @@ void mpa_fast_overflow(mpa_local_t *l, unsigned cls) {
 }
 
 #if MPA_CHECKED
-void mpa_check_delay_spill(uintptr_t *q) {
+void mpa_check_delay_spill(mpa_core_t *c, uintptr_t cls, uintptr_t *q) {
+    c->room[cls]++; /* (hold - room stays the list's length) */
     mpa_slab_t *s = mpa_pm_entry(q)->small.slab;
     uintptr_t link = (uintptr_t)MPA_FL_ENCODE(q, s->free);
     q[0] = link;

@@ -316,11 +316,14 @@ MPA_INLINE void mpa_check_no_recent(mpa_core_t *c) {
 #endif
 
 /* Checked build: q, the object leaving a delay slot of its owner's lists
- * whose fast list of its class is full, goes to its slab's list with the
- * MAC of its link (its key read back from its held mark). Called from
- * free's fast path (no system call: the purger never drains the core
- * meanwhile); a slab event marks the core busy. */
-MPA_HIDDEN void mpa_check_delay_spill(uintptr_t *q) __attribute__((noinline));
+ * c whose fast list of class cls is full (its room was just counted down
+ * below 0: it is counted back, as q does not join the list; the room may
+ * have been below 0 already, after a refill from a large slab), goes to
+ * its slab's list with the MAC of its link (its key read back from its
+ * held mark). Called from free's fast path (no system call: the purger
+ * never drains the core meanwhile); a slab event marks the core busy. */
+MPA_HIDDEN void mpa_check_delay_spill(mpa_core_t *c, uintptr_t cls, uintptr_t *q)
+    __attribute__((noinline));
 
 /* malloc's pop in the checked build: the MAC of p's link (a write after
  * free), the words of the object the thread freed last (a write just after
@@ -391,8 +394,7 @@ MPA_INLINE void mpa_check_delay(mpa_local_t *l, mpa_core_t *c, void *p, uintptr_
     c->delay[cls] = p;
     if (MPA_LIKELY(q != NULL)) {
         if (MPA_UNLIKELY(--c->room[cls] < 0)) {
-            c->room[cls]++;           /* (below 0 after a slab's take: kept) */
-            mpa_check_delay_spill(q); /* the list is full: to its slab */
+            mpa_check_delay_spill(c, cls, q); /* the list is full: to its slab */
             return;
         }
         uintptr_t link = (uintptr_t)MPA_FL_ENCODE(q, c->fast[cls]);
