@@ -447,9 +447,12 @@ static void *shrink_dirty(mpa_backend_t *b) {
 /* Fresh memory is about to be committed (`bytes` of clean blocks taken)
  * while dirty blocks wait that could not serve the request: they are too
  * small, their buddies being in use. Takes as many dirty bytes as that for
- * decommit, old generation and small blocks first, so that a heap that
- * fragments (a sliding window of objects of many sizes) trades resident
- * memory it cannot reuse for the memory it needs instead of adding to it.
+ * decommit, small blocks first, so that a heap that fragments trades
+ * resident memory it cannot reuse for the memory it needs instead of
+ * adding to it (wl-sqlite -s 0.5 peak RSS 16.9 -> 16.4 MB). Only the old
+ * generation, blocks not reused for a whole turn: trading young ones too
+ * (sqlite 15.4 MB) made wl-large fault twice as often (25,100 -> 52,700
+ * minor faults at -s 1), its freed blocks being reused soon after.
  * Returns them as a list for decommit_list. */
 static bool trade_due(const mpa_backend_t *b) {
     return MPA_DIRTY_TRADE_BITS < 64 && b->dirty_bytes > ((size_t)1 << MPA_DIRTY_TRADE_MIN_BITS) &&
@@ -459,16 +462,14 @@ static bool trade_due(const mpa_backend_t *b) {
 static void *trade_dirty(mpa_backend_t *b, size_t bytes) {
     void *out = NULL;
     size_t taken = 0;
-    for (unsigned g = 0; g < 2 && taken < bytes; g++) {
-        unsigned gen = b->young ^ 1 ^ g;
-        for (unsigned o = 0; o <= MPA_MAX_ORDER && taken < bytes; o++) {
-            void *p;
-            while (taken < bytes && (p = b->dirty_head[gen][o]) != NULL) {
-                dirty_unlink(b, p, o);
-                mpa_pm_entry(p)->block.next = out;
-                out = p;
-                taken += BLOCK_SIZE(o);
-            }
+    unsigned gen = b->young ^ 1;
+    for (unsigned o = 0; o <= MPA_MAX_ORDER && taken < bytes; o++) {
+        void *p;
+        while (taken < bytes && (p = b->dirty_head[gen][o]) != NULL) {
+            dirty_unlink(b, p, o);
+            mpa_pm_entry(p)->block.next = out;
+            out = p;
+            taken += BLOCK_SIZE(o);
         }
     }
     return out;

@@ -1,16 +1,19 @@
 /* Size-class tables: class sizes, slab geometry, reciprocals for division,
  * and the size -> class lookup. Computed once from the tunables; the
  * sequence is MIN_ALLOC-spaced up to MIN_ALLOC << MANTISSA_BITS, then each
- * power of two [2^k, 2^(k+1)) is split into 2^MANTISSA_BITS equal steps;
- * hardened builds add a class MIN_ALLOC above each power of two from
- * 2^MPA_EXACT_BITS to 2^MPA_EXACT_MAX_BITS (sizeclass.h). */
+ * power of two [2^k, 2^(k+1)) is split into 2^MANTISSA_BITS equal steps, or
+ * 2^MEDIUM_MANTISSA_BITS from 2^MEDIUM_BITS up; hardened builds add a class
+ * MIN_ALLOC above each power of two from 2^MPA_EXACT_BITS to
+ * 2^MPA_EXACT_MAX_BITS (sizeclass.h). */
 #include "sizeclass.h"
 
 uint8_t mpa_size_lookup[MPA_SIZE_LOOKUP_LEN];
 mpa_class_info_t mpa_classes[MPA_NUM_CLASSES + 1];
 
 static size_t next_class_size(size_t s) {
-    size_t step = ((size_t)1 << mpa_floor_log2(s)) >> MPA_MANTISSA_BITS;
+    unsigned e = mpa_floor_log2(s);
+    size_t step =
+        ((size_t)1 << e) >> (e < MPA_MEDIUM_BITS ? MPA_MANTISSA_BITS : MPA_MEDIUM_MANTISSA_BITS);
     return s + (step < MPA_MIN_ALLOC ? MPA_MIN_ALLOC : step);
 }
 

@@ -1,5 +1,6 @@
 /* Size classes: an exponent/mantissa scheme with 2^MPA_MANTISSA_BITS classes
- * per power of two (after a linear start in MPA_MIN_ALLOC steps). Class 0
+ * per power of two (after a linear start in MPA_MIN_ALLOC steps), and
+ * 2^MPA_MEDIUM_MANTISSA_BITS per power of two from 2^MPA_MEDIUM_BITS up. Class 0
  * means "not a small object"; small classes are 1..MPA_NUM_CLASSES. Tables
  * are filled once at start-up by mpa_sizeclass_init; the fast path uses one
  * byte-table lookup, and a 64x64->128 multiply replaces division. */
@@ -8,9 +9,11 @@
 
 #include "common.h"
 
-/* 2^m classes up to MIN_ALLOC << m, then 2^m per doubling up to MAX_SMALL. */
-#define MPA_GRID_CLASSES \
-    ((1u << MPA_MANTISSA_BITS) * (1u + MPA_MAX_SMALL_BITS - MPA_MIN_ALLOC_BITS - MPA_MANTISSA_BITS))
+/* 2^m classes up to MIN_ALLOC << m, then 2^m per doubling up to
+ * 2^MEDIUM_BITS, then 2^MEDIUM_MANTISSA_BITS per doubling up to MAX_SMALL. */
+#define MPA_GRID_CLASSES                                                                           \
+    ((1u << MPA_MANTISSA_BITS) * (1u + MPA_MEDIUM_BITS - MPA_MIN_ALLOC_BITS - MPA_MANTISSA_BITS) + \
+     (1u << MPA_MEDIUM_MANTISSA_BITS) * (MPA_MAX_SMALL_BITS - MPA_MEDIUM_BITS))
 
 /* Hardened builds (a trailer of MPA_TRAILER bytes in every small object)
  * add a class MPA_MIN_ALLOC above each power of two from 2^MPA_EXACT_BITS

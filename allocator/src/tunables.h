@@ -6,9 +6,27 @@
 #ifndef MPA_TUNABLES_H
 #define MPA_TUNABLES_H
 
-/* size-class granularity: classes per power of two = 2^bits; range: 0..4; bits */
+/* (Default 2 until issue 23: requests just above a class boundary, 65 B ..
+ * 256 KiB + 1, took 1.220x their size in RSS, 1.344x at worst (wl-class-waste);
+ * with 3, 1.130x and 1.246x (the 65 B case: 80 B, the 16-byte alignment), glibc
+ * 1.042x, tcmalloc 1.152x, jemalloc 1.203x. Its cost, more partly used slabs,
+ * is paid back by slabs linked a page at a time (core.c): results/sweep-lean-classes
+ * (peak RSS over 13 workloads, geomean 0.98-1.00 for every grid point).) */
+/* size-class granularity: classes per power of two = 2^bits (below 2^MPA_MEDIUM_BITS); range: 0..4; bits */
 #ifndef MPA_MANTISSA_BITS
-#define MPA_MANTISSA_BITS 2
+#define MPA_MANTISSA_BITS 3
+#endif
+
+/* (3 as below it: with 2 from 16 KiB up the class-waste mean was 1.143x, too near
+ * the 1.15x goal, for no gain in peak RSS elsewhere: results/sweep-lean-classes.) */
+/* classes per power of two from 2^MPA_MEDIUM_BITS up = 2^bits; range: 0..4; bits */
+#ifndef MPA_MEDIUM_MANTISSA_BITS
+#define MPA_MEDIUM_MANTISSA_BITS 3
+#endif
+
+/* where the medium granularity starts = 2^bits (MPA_MAX_SMALL_BITS: nowhere); range: 7..20; bits */
+#ifndef MPA_MEDIUM_BITS
+#define MPA_MEDIUM_BITS 14
 #endif
 
 /* smallest object and alignment of every object = 2^bits; range: 4..6; bits */
@@ -95,6 +113,9 @@
 #define MPA_DIRTY_MAX_BITS 28
 #endif
 
+/* (Trade: wl-sqlite -s 0.5 peak RSS 16.9 -> 16.4 MB; a minimum of 1 MiB, not
+ * 4 MiB: sqlite's dirty cache held 3.6 MB at its peak. Old generation only:
+ * see backend.c, trade_dirty.) */
 /* the backend commits fresh memory while its dirty cache holds over 1/2^bits of the bytes in use: as many dirty bytes are decommitted (64: never); range: 0..64; bits */
 #ifndef MPA_DIRTY_TRADE_BITS
 #define MPA_DIRTY_TRADE_BITS 3
@@ -105,6 +126,8 @@
 #define MPA_DIRTY_TRADE_MIN_BITS 20
 #endif
 
+/* (Slack: results/sweep-lean-large; 1/64 made wl-sliding-window 8% leaner than
+ * 1/8 but cost it 8-15% more CPU in madvise and page faults.) */
 /* pages a reused block keeps resident past its large object's end (left by a larger tenant) are at most 1/2^bits of the live large bytes (or 2^MPA_LARGE_SLACK_MIN_BITS); more is decommitted; range: 0..16; bits */
 #ifndef MPA_LARGE_SLACK_BITS
 #define MPA_LARGE_SLACK_BITS 3
@@ -143,6 +166,9 @@
 #define MPA_FAST_HOLD_MAX_BITS 14
 #endif
 
+/* (8 MiB kept: 2 MiB gave wl-realloc 15-20% less peak RSS but wl-mixed-sizes
+ * 70x the global-backend lock acquisitions (22,500 per 1M calls, not 320):
+ * results/sweep-lean-classes, sweep-lean-large.) */
 /* bytes of freed chunks (slabs, medium objects) each core keeps for itself = 2^bits; range: 16..30; bits */
 #ifndef MPA_CORE_CACHE_BITS
 #define MPA_CORE_CACHE_BITS 23
@@ -202,6 +228,15 @@
 /* ---- invalid combinations ---- */
 #if MPA_MANTISSA_BITS < 0 || MPA_MANTISSA_BITS > 4
 #error "MPA_MANTISSA_BITS must be 0..4 (classes per power of two = 2^bits)"
+#endif
+#if MPA_MEDIUM_MANTISSA_BITS < 0 || MPA_MEDIUM_MANTISSA_BITS > 4
+#error "MPA_MEDIUM_MANTISSA_BITS must be 0..4 (classes per power of two = 2^bits)"
+#endif
+#if MPA_MEDIUM_BITS < MPA_MIN_ALLOC_BITS + MPA_MANTISSA_BITS ||        \
+    MPA_MEDIUM_BITS < MPA_MIN_ALLOC_BITS + MPA_MEDIUM_MANTISSA_BITS || \
+    MPA_MEDIUM_BITS > MPA_MAX_SMALL_BITS
+#error \
+    "MPA_MEDIUM_BITS must lie between MPA_MIN_ALLOC_BITS + the mantissa bits and MPA_MAX_SMALL_BITS"
 #endif
 #if MPA_MIN_ALLOC_BITS < 4 || MPA_MIN_ALLOC_BITS > 6
 #error \

@@ -68,7 +68,8 @@ mkdir -p "$tmp/src/scripts" && cp -a "$root/allocator" "$tmp/src/" && cp -a "$ro
 MPB_SRC_DIR="$tmp/src" "$mpb" run --alloc mpalloc --workload "$tmp/wl-tiny" --threads 1 --repeat 1 \
     --no-pin --no-report --out "$tmp/same" > "$tmp/out" 2>&1 \
     || fail "an unchanged copy of the sources made the build stale: $(tail -3 "$tmp/out")"
-sleep 1; sed -i 's/^#define MPA_MANTISSA_BITS 2$/#define MPA_MANTISSA_BITS 1/' "$tmp/src/allocator/src/tunables.h"
+sleep 1; t="$tmp/src/allocator/src/tunables.h" # another mantissa, whatever the default
+awk '$1 == "#define" && $2 == "MPA_MANTISSA_BITS" { $3 = ($3 == 1 ? 2 : 1) } { print }' "$t" > "$t.new" && mv "$t.new" "$t"
 MPB_SRC_DIR="$tmp/src" "$mpb" run --alloc mpalloc --workload "$tmp/wl-tiny" --threads 1 --repeat 1 \
     --no-pin --no-report --out "$tmp/stale" > "$tmp/out" 2>&1; rc=$?
 [ $rc -eq 2 ] || fail "tunables.h changed after the build: exit $rc, expected 2 (stale)"

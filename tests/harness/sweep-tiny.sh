@@ -17,14 +17,17 @@ command -v make > /dev/null && command -v cc > /dev/null || { echo "no make/cc";
 tmp=$(mktemp -d) || exit 1
 # The variants this test makes are removed again (`mpbench list` would show
 # them as if a user had built them); ones that were there before are kept.
+# The default mantissa, read from tunables.h, and the value tried beside it.
+def=$(awk '$1 == "#define" && $2 == "MPA_MANTISSA_BITS" { print $3 }' "$here/../../allocator/src/tunables.h")
+[ -n "$def" ] && [ "$def" != 1 ] || fail "this test needs a default MPA_MANTISSA_BITS other than 1 (got '$def')"
 made=()
-for v in mantissa_bits1 mantissa_bits2 mantissa_bits9; do
+for v in mantissa_bits1 mantissa_bits$def mantissa_bits9; do
     [ -e "$build/variants/$v" ] || made+=("$build/variants/$v")
 done
 trap 'rm -rf "$tmp" "${made[@]}"' EXIT
 export MPB_SRC_DIR="$here/../.."
 d="$tmp/s1"
-"$mpb" sweep --tunable MPA_MANTISSA_BITS=1,2,9 -w pairs -t 1 --repeat 1 --scale 0.05 \
+"$mpb" sweep --tunable MPA_MANTISSA_BITS=1,$def,9 -w pairs -t 1 --repeat 1 --scale 0.05 \
     --warmup 0 --out "$d" > "$tmp/out" 2> "$tmp/err" || { cat "$tmp/err"; fail "sweep exited $?"; }
 grep -q '#error.*MPA_MANTISSA_BITS' "$tmp/err" || fail "the #error of MANTISSA_BITS=9 was not reported"
 [ "$(tail -n 1 "$tmp/out")" = "$d/report.md" ] || fail "last line is not the report's path"
@@ -38,17 +41,17 @@ for a in mpalloc mpalloc-mantissa_bits1; do
     grep -q "^$a,[^,]*,pairs,1,1,ok," "$d/results.csv" || fail "no ok run of $a"
 done
 grep -q 'mpalloc-mantissa_bits9,[^,]*,pairs,1,1,ok' "$d/results.csv" && fail "the failed variant ran"
-python3 - "$d/meta.json" <<'PY' || fail "meta.json lacks the variant's build record (flags, tunables as compiled)"
+python3 - "$d/meta.json" "$def" <<'PY' || fail "meta.json lacks the variant's build record (flags, tunables as compiled)"
 import json, sys
 a = {x["name"]: x for x in json.load(open(sys.argv[1]))["allocators"]}
 v = a["mpalloc-mantissa_bits1"]["build"]
 assert v["flags"].strip() == "-DMPA_MANTISSA_BITS=1" and v["tunables"]["MPA_MANTISSA_BITS"] == "1", v
-assert a["mpalloc"]["build"]["tunables"]["MPA_MANTISSA_BITS"] == "2", a["mpalloc"]["build"]
+assert a["mpalloc"]["build"]["tunables"]["MPA_MANTISSA_BITS"] == sys.argv[2], a["mpalloc"]["build"]
 PY
-# 2 is the default: the default build itself, not built or run again
-grep -q '^mantissa_bits2,mpalloc,default,' "$d/sweep.csv" || fail "the default value is not the default build in sweep.csv"
-grep -q '^mpalloc-mantissa_bits2,' "$d/results.csv" && fail "the default value ran as a separate variant"
-[ ! -e "$d/builds/mantissa_bits2.log" ] && [ ! -e "$build/variants/mantissa_bits2" ] ||
+# $def is the default: the default build itself, not built or run again
+grep -q "^mantissa_bits$def,mpalloc,default," "$d/sweep.csv" || fail "the default value is not the default build in sweep.csv"
+grep -q "^mpalloc-mantissa_bits$def," "$d/results.csv" && fail "the default value ran as a separate variant"
+[ ! -e "$d/builds/mantissa_bits$def.log" ] && [ ! -e "$build/variants/mantissa_bits$def" ] ||
     fail "the default value was built as a variant"
 [ -f "$build/variants/mantissa_bits1/lib/libmpalloc.so" ] || fail "variant not under $build/variants"
 grep -q '^## Sweep' "$d/report.md" || fail "report.md has no Sweep section"

@@ -339,7 +339,8 @@ Test(backend, clean_tails_split_and_merge) {
 
 /* The backend commits fresh memory while over 1/2^MPA_DIRTY_TRADE_BITS of
  * its bytes in use sit in dirty blocks too small to serve the request
- * (their buddies in use): as many dirty bytes are decommitted. */
+ * (their buddies in use): as many dirty bytes of the old generation (not
+ * reused for a whole turn) are decommitted. */
 #define TRADE_BLOCKS 1024
 Test(backend, fresh_memory_traded_for_dirty) {
     size_t need = (size_t)1 << MPA_DIRTY_TRADE_MIN_BITS;
@@ -356,6 +357,18 @@ Test(backend, fresh_memory_traded_for_dirty) {
         mpa_backend_free(b[i], 0);
     size_t dirty = mpa_backend_dirty();
     cr_assert_geq(dirty, TRADE_BLOCKS / 2 * BLOCK(0));
+    /* One generation turn: the blocks are the old generation (a second
+     * would decommit them; the purger may turn too, so look every 5 ms). */
+    const mpa_pm_entry_t *e0 = mpa_pm_entry(b[0]);
+    for (int waited = 0;
+         waited < 4 * MPA_DECAY_MS + 2000 && (e0->block.gen & 1) == mpa_backend_global.young;
+         waited += 5) {
+        sleep_ms(5);
+        mpa_backend_tick();
+    }
+    cr_assert_eq(mpa_pm_kind(e0), MPA_PM_DIRTY, "the blocks decayed before the test saw them old");
+    cr_assert_neq(e0->block.gen & 1, mpa_backend_global.young);
+    dirty = mpa_backend_dirty();
     char *big = alloc_block(4); /* no dirty block is large enough: fresh memory */
     size_t after = mpa_backend_dirty();
     cr_assert_leq(after, dirty - BLOCK(4), "dirty %zu -> %zu: nothing traded", dirty, after);

@@ -31,11 +31,16 @@ Test(sizeclass, linear_start) {
         cr_assert_eq(mpa_class_size(c), c * MPA_MIN_ALLOC, "class %u", c);
 }
 
+/* Mantissa bits of the doubling (2^k, 2^(k+1)]. */
+static unsigned mantissa(unsigned k) {
+    return k < MPA_MEDIUM_BITS ? MPA_MANTISSA_BITS : MPA_MEDIUM_MANTISSA_BITS;
+}
+
 /* Each doubling (2^k, 2^(k+1)] above the linear part holds 2^m classes,
- * equally spaced by 2^k >> m. */
+ * equally spaced by 2^k >> m (m = MEDIUM_MANTISSA_BITS from 2^MEDIUM_BITS). */
 Test(sizeclass, classes_per_doubling) {
     for (unsigned k = MPA_MIN_ALLOC_BITS + MPA_MANTISSA_BITS; k < MPA_MAX_SMALL_BITS; k++) {
-        size_t lo = (size_t)1 << k, step = lo >> MPA_MANTISSA_BITS;
+        size_t lo = (size_t)1 << k, step = lo >> mantissa(k);
         unsigned n = 0;
         for (unsigned c = 1; c <= MPA_NUM_CLASSES; c++) {
             size_t s = mpa_class_size(c);
@@ -44,7 +49,7 @@ Test(sizeclass, classes_per_doubling) {
             n++;
             cr_assert_eq((s - lo) % step, 0, "class %u size %zu off the grid of 2^%u", c, s, k);
         }
-        cr_assert_eq(n, 1u << MPA_MANTISSA_BITS, "2^%u..2^%u holds %u classes", k, k + 1, n);
+        cr_assert_eq(n, 1u << mantissa(k), "2^%u..2^%u holds %u classes", k, k + 1, n);
     }
 }
 
@@ -67,8 +72,9 @@ Test(sizeclass, every_size_round_trips) {
 Test(sizeclass, wasted_space_bound) {
     for (size_t size = 1; size <= MPA_MAX_SMALL; size++) {
         size_t cs = mpa_class_size(mpa_size_to_class(size));
-        size_t lhs = cs << MPA_MANTISSA_BITS;
-        size_t rhs = (size << MPA_MANTISSA_BITS) + size + (MPA_MIN_ALLOC << MPA_MANTISSA_BITS);
+        unsigned m = mantissa(mpa_floor_log2(size > 1 ? size - 1 : 1));
+        size_t lhs = cs << m;
+        size_t rhs = (size << m) + size + (MPA_MIN_ALLOC << m);
         if (lhs > rhs)
             cr_assert_fail("size %zu rounds up to %zu: too much waste", size, cs);
     }
