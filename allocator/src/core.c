@@ -427,8 +427,9 @@ static size_t slab_trim(mpa_slab_t *s) {
     return bytes;
 }
 
-/* Moves every free object of s into the thread's fast list for its class.
- * Counting: a fresh or empty slab puts `count` objects out; an available
+/* Moves every free object of s into the thread's fast list for its class
+ * (objects on trimmed units linked first: a slab slab_take_first took
+ * before, or one the purger trimmed). Counting: a fresh or empty slab puts `count` objects out; an available
  * one puts out its free objects but also settles the frees since it woke,
  * which nets `wake` (see stats.c). */
 static void slab_take(mpa_core_t *c, mpa_slab_t *s) {
@@ -468,6 +469,64 @@ static uint64_t slab_random(void) {
 #else
 static uint64_t slab_random(void) { return 0; }
 #endif
+
+/* ---- fresh slabs linked as they are taken (fast build) ----
+ * A fresh slab's first take hands out only the objects of its first units
+ * (those object 0 spans: a page for small objects), and the rest of the
+ * slab is made as if trimmed (s->trimmed, above): never written, so never
+ * resident until its next take links it (slab_untrim). A class a program
+ * uses for a few objects keeps a page of its slab resident, not the whole
+ * slab written end to end when it was made (16 KiB or more per class). The
+ * hardened builds link a slab whole, in their random order. */
+
+/* The units of a fresh slab of ci left unlinked, as a mask; 0 when the
+ * whole slab is linked at once. */
+static uint16_t slab_lazy_units(const mpa_class_info_t *ci) {
+    size_t unit = trim_unit(ci), units = ((size_t)1 << ci->slab_bits) / unit;
+    if (MPA_CHECKED || units < 2 || units > 16)
+        return 0;
+    uint32_t all = (uint32_t)((UINT64_C(1) << units) - 1);
+    return (uint16_t)(all & ~obj_units(ci, 0, unit, false));
+}
+
+/* Links the objects of s that overlap none of its trimmed units; returns
+ * the first (lowest address first out). */
+static void *slab_link_untrimmed(const mpa_slab_t *s, const mpa_class_info_t *ci) {
+    size_t unit = trim_unit(ci);
+    void *head = NULL;
+    for (size_t i = ci->count; i-- > 0;) {
+        if ((obj_units(ci, i, unit, false) & s->trimmed) != 0)
+            continue;
+        void *obj = s->base + i * ci->size;
+        mpa_fl_set(obj, head);
+        head = obj;
+    }
+    return head;
+}
+
+/* The first take of a fresh slab whose later units are left unlinked: its
+ * linked objects go to the fast list and the slab stays available for the
+ * rest. Counted as if the slab had been taken whole and `count - wake`
+ * objects had come back since it woke: it is available with `needed` =
+ * the objects out, so the slab events and stats.c's settlement hold, and
+ * settle_out counts the unlinked objects as free (they are trimmed).
+ * False, nothing done, when the slab was linked whole. */
+static bool slab_take_first(mpa_core_t *c, mpa_slab_t *s) {
+    const mpa_class_info_t *ci = &mpa_classes[s->cls];
+    if (s->trimmed == 0)
+        return false;
+    uint32_t n = 0;
+    for (void *p = s->free; p != NULL; p = mpa_fl_next(p))
+        n++;
+    mpa_stat_add(&c->out[s->cls], ci->count - ci->wake);
+    c->room[s->cls] -= (int32_t)n;
+    c->fast[s->cls] = s->free;
+    s->free = NULL;
+    s->state = MPA_SLAB_AVAILABLE;
+    s->needed = n;
+    avail_push(c, s);
+    return true;
+}
 
 static void *slab_build(char *base, const mpa_class_info_t *ci) {
     size_t n = ci->count, start = 0, stride = 1;
@@ -510,8 +569,8 @@ static mpa_slab_t *slab_new(mpa_core_t *c, unsigned cls) {
     c->all_slabs = s;
     s->cls = (uint8_t)cls;
     s->owner = c;
-    s->trimmed = 0;
-    s->free = slab_build(base, ci);
+    s->trimmed = slab_lazy_units(ci);
+    s->free = s->trimmed != 0 ? slab_link_untrimmed(s, ci) : slab_build(base, ci);
     s->state = MPA_SLAB_EMPTY; /* all free; slab_take counts them out */
     /* a block from the chunk cache reads "reserved" until labelled here */
     MPA_ASSERT(1, !mpa_pm_is_small(mpa_pm_entry(base)) &&
@@ -573,6 +632,8 @@ static bool refill(mpa_local_t *l, unsigned cls) {
         avail_unlink(c, s);
     } else if ((s = slab_new(c, cls)) == NULL) {
         return false;
+    } else if (slab_take_first(c, s)) {
+        return true;
     }
     slab_take(c, s);
     return true;
