@@ -643,6 +643,8 @@ static bool refill(mpa_local_t *l, unsigned cls) {
 
 /* Takes in p, an object that came back in a message; returns its size. */
 static size_t take_in(mpa_local_t *l, void *p) {
+    if (MPA_CHECKED && !mpa_pm_covers(p)) /* a carried address written over */
+        mpa_report("corrupted remote-free message (use after free?): address", p, 0);
     mpa_pm_entry_t *e = mpa_pm_entry(p);
     size_t size = mpa_class_size((unsigned)e->small.cls);
     if (MPA_CHECKED && e->owner == (uintptr_t)l->core)
@@ -661,7 +663,7 @@ size_t mpa_core_drain_messages(mpa_local_t *l) {
     void **m;
     while (taken < budget && (m = mpa_remote_pop(c)) != NULL) {
         size_t cap = mpa_remote_carrier_cap(mpa_class_size((unsigned)mpa_pm_entry(m)->small.cls));
-        for (size_t i = 1; i <= cap && m[i] != NULL; i++)
+        for (size_t i = MPA_CARRY_FIRST; i < MPA_CARRY_FIRST + cap && m[i] != NULL; i++)
             taken += take_in(l, m[i]);
         taken += take_in(l, m); /* last: its words were read above */
     }

@@ -569,14 +569,17 @@ MPA_HIDDEN void mpa_remote_post_one(mpa_core_t *owner, void *p);
  * mpa_remote_carrier_cap addresses, NULL-ended unless full), or NULL when
  * none is complete yet. pre: the caller owns c. */
 MPA_HIDDEN void **mpa_remote_pop(mpa_core_t *c);
-/* Checked builds keep their held mark in word 1 of every remote-freed
- * object, so there a message carries only itself. */
-#define MPA_REMOTE_CARRY (!MPA_CHECKED)
-/* Addresses a carrier of `size` bytes holds: its first line but the link. */
+/* Word of a carrier that holds its first address: after the link, and in
+ * checked builds after word 1 too, which keeps the carrier's held mark. */
+#define MPA_CARRY_FIRST (MPA_CHECKED ? 2 : 1)
+/* Addresses a carrier of `size` bytes holds: its first line but the link
+ * (checked builds: and the held mark, and the last word, whose top bytes
+ * keep the slack code its right neighbour's underflow test reads; so 1 in
+ * a 32-byte carrier, none in a 16-byte one). */
 MPA_INLINE size_t mpa_remote_carrier_cap(size_t size) {
-    if (!MPA_REMOTE_CARRY)
-        return 0;
-    return (size < MPA_CACHELINE ? size : MPA_CACHELINE) / sizeof(void *) - 1;
+    size_t end = MPA_CHECKED ? size - sizeof(void *) : size;
+    size_t words = (end < MPA_CACHELINE ? end : MPA_CACHELINE) / sizeof(void *);
+    return words > MPA_CARRY_FIRST ? words - MPA_CARRY_FIRST : 0;
 }
 
 /* large.c: objects above MPA_MAX_SMALL, from core c's chunk cache (medium

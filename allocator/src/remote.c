@@ -14,8 +14,12 @@
  * cache lines stay with the owner, which writes its free-list links into
  * them anyway). Checked builds keep their held mark in word 1 of every
  * remote-freed object (a second free of it is seen at once, and its owner
- * checks the mark when it takes it in), so there every message carries
- * only itself (MPA_REMOTE_CARRY 0): the freeing thread writes each object. */
+ * checks the mark when it takes it in), so there the addresses start at
+ * word 2 (MPA_CARRY_FIRST) and stop before the object's last word (its
+ * slack code): 6 in a carrier of 72 bytes or more, 1 in a 32-byte one, none
+ * in a 16-byte one (it carries only itself). The owner checks each carried
+ * object's held mark as it takes it in, so an address written over a
+ * waiting message frees nothing of the owner's that is not freed. */
 #include "core.h"
 
 typedef _Atomic(void *) mpa_link_t;
@@ -88,7 +92,7 @@ static size_t bucket_of(uintptr_t owner) {
  * of owner (level 2: bounded by a carrier's line). */
 static bool carrier_intact(void **m, size_t n, uintptr_t owner) {
     for (size_t i = 0; i <= n; i++) {
-        const void *p = i == 0 ? (void *)m : m[i];
+        const void *p = i == 0 ? (void *)m : m[MPA_CARRY_FIRST + i - 1];
         if (!mpa_pm_covers(p) || mpa_pm_entry(p)->owner != owner)
             return false;
     }
@@ -100,7 +104,7 @@ static void carrier_close(mpa_remote_bucket_t *b) {
     MPA_ASSERT(1, m != NULL && b->n <= b->cap && b->owner != 0);
     MPA_ASSERT(2, carrier_intact(m, b->n, b->owner));
     if (b->n < b->cap)
-        m[1 + b->n] = NULL;
+        m[MPA_CARRY_FIRST + b->n] = NULL;
     atomic_store_explicit(link_of(m), b->head, memory_order_relaxed);
     if (b->head == NULL)
         b->tail = m;
@@ -130,8 +134,9 @@ void mpa_remote_post_all(mpa_core_t *c) {
 }
 
 void mpa_remote_post_one(mpa_core_t *owner, void *p) {
-    if (MPA_REMOTE_CARRY)
-        ((void **)p)[1] = NULL; /* carries no address */
+    if (!MPA_CHECKED ||
+        mpa_remote_carrier_cap(mpa_class_size((unsigned)mpa_pm_entry(p)->small.cls)))
+        ((void **)p)[MPA_CARRY_FIRST] = NULL; /* carries no address */
     queue_push(owner, p, p);
     mpa_purger_wake();
 }
@@ -163,7 +168,7 @@ void mpa_remote_free(mpa_local_t *l, void *p, uintptr_t owner, size_t size) {
     MPA_ASSERT(1, owner != (uintptr_t)c && mpa_pm_entry(p)->owner == owner);
     mpa_remote_bucket_t *b = &c->remote[bucket_of(owner)];
     if (MPA_LIKELY(b->owner == owner && b->n < b->cap))
-        b->cur[1 + b->n++] = p;
+        b->cur[MPA_CARRY_FIRST + b->n++] = p;
     else
         carrier_start(c, b, p, owner, size);
     c->remote_bytes += size;

@@ -78,6 +78,29 @@ static void double_free_remote(void) {
     churn(SMALL);
 }
 
+/* Another thread frees four objects of ours (one message: the first
+ * carries the others' addresses), then writes over the message's third word
+ * (checked builds: the first carried address) the address of a live object
+ * of ours: taking the message in must not free that object. */
+static void *message_objs[5];
+static void *message_free_and_overwrite(void *arg) {
+    (void)arg;
+    for (int i = 0; i < 4; i++)
+        free(message_objs[i]);
+    ((void *volatile *)message_objs[0])[2] = message_objs[4];
+    return NULL;
+}
+
+static void remote_message_overwrite(void) {
+    for (int i = 0; i < 5; i++)
+        message_objs[i] = malloc(96);
+    pthread_t t;
+    if (pthread_create(&t, NULL, message_free_and_overwrite, NULL) != 0 ||
+        pthread_join(t, NULL) != 0)
+        exit(2);
+    churn(96);
+}
+
 /* Allocated and freed here, then freed again by another thread. */
 static void double_free_cross(void) {
     void *p = malloc(SMALL);
@@ -758,6 +781,7 @@ static const struct {
     {"double_free_large", double_free_large},
     {"double_free_remote", double_free_remote},
     {"double_free_cross", double_free_cross},
+    {"remote_message_overwrite", remote_message_overwrite},
     {"interior_small", interior_small},
     {"interior_large", interior_large},
     {"foreign_stack", foreign_stack},

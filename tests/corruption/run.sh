@@ -49,6 +49,7 @@ double_free_medium         ;$DF;$DF;
 double_free_large          ;$DF;$DF;
 double_free_remote         ;$DF;$DF;
 double_free_cross          ;$DF;$DF;
+remote_message_overwrite   ;$UAF;$UAF;
 double_free_delayed_small  ;$DF;$DF;
 double_free_delayed_medium ;$DF;$DF;
 double_free_delayed_large  ;$DF;$DF;
