@@ -6,7 +6,9 @@
  * For tests/real/ulimit.sh: every large block is mapped alone there, and a
  * freed one's pagemap head written after its unmap overwrote the head of
  * the block another thread had just mapped in its place ("double free" at
- * that block's free). */
+ * that block's free). Every thread exists before any allocates: a thread
+ * created once the others had filled the limit found no room for its stack
+ * (pthread_create failed, a flaky run of ulimit.sh). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +35,10 @@ static size_t draw(unsigned *seed) {
 /* Marks a block of n bytes as slot i's: first and last byte. */
 static void mark(unsigned char *p, size_t n, int i) { p[0] = p[n - 1] = (unsigned char)i; }
 
+static pthread_barrier_t start;
+
 static void *run(void *arg) {
+    pthread_barrier_wait(&start);
     unsigned seed = (unsigned)(size_t)arg;
     unsigned char *v[SLOTS] = {0};
     size_t sz[SLOTS] = {0};
@@ -73,6 +78,7 @@ static void *run(void *arg) {
 int main(void) {
     pthread_t t[THREADS];
     size_t nulls = 0;
+    pthread_barrier_init(&start, NULL, THREADS);
     for (int i = 0; i < THREADS; i++)
         if (pthread_create(&t[i], NULL, run, (void *)(size_t)(i + 1)) != 0)
             return puts("pthread_create failed"), 1;
