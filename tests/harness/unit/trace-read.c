@@ -154,6 +154,15 @@ static int load(const file_t *f, mpb_trace_t *t, int scan) {
     return rc;
 }
 
+/* The reference trace (with its END) written and loaded into t (scan:
+ * counting only); it must load whole. */
+static void load_reference(mpb_trace_t *t, int scan) {
+    static file_t f;
+    f.n = 0;
+    reference(&f, 1);
+    cr_assert_eq(load(&f, t, scan), MPB_TRACE_OK, "%s", t->why);
+}
+
 static const mpt_event_t *event(const mpb_trace_t *t, size_t th, size_t i) {
     cr_assert_lt(th, t->nth);
     cr_assert_lt(i, t->th[th].n);
@@ -161,11 +170,8 @@ static const mpt_event_t *event(const mpb_trace_t *t, size_t th, size_t i) {
 }
 
 Test(trace_read, every_kind_decoded_across_blocks) {
-    static file_t f;
-    f.n = 0;
-    reference(&f, 1);
     mpb_trace_t t;
-    cr_assert_eq(load(&f, &t, 0), MPB_TRACE_OK, "%s", t.why);
+    load_reference(&t, 0);
     cr_assert_str_eq(t.hdr.cmd, "./prog --flag");
     cr_assert_eq(t.nth, 2);
     cr_assert_eq(t.nevents, N0 + N1);
@@ -210,11 +216,8 @@ Test(trace_read, every_kind_decoded_across_blocks) {
 }
 
 Test(trace_read, global_order_and_objects) {
-    static file_t f;
-    f.n = 0;
-    reference(&f, 1);
     mpb_trace_t t;
-    cr_assert_eq(load(&f, &t, 0), MPB_TRACE_OK, "%s", t.why);
+    load_reference(&t, 0);
     mpb_torder_t o;
     cr_assert_eq(mpb_trace_order(&t, &o), 0);
     size_t b0 = o.base[0], b1 = o.base[1];
@@ -250,11 +253,8 @@ Test(trace_read, global_order_and_objects) {
 }
 
 Test(trace_read, scan_counts_without_decoding) {
-    static file_t f;
-    f.n = 0;
-    reference(&f, 1);
     mpb_trace_t t;
-    cr_assert_eq(load(&f, &t, 1), MPB_TRACE_OK, "%s", t.why);
+    load_reference(&t, 1);
     cr_assert_eq(t.nevents, N0 + N1);
     cr_assert_eq(t.nth, 2);
     cr_assert_eq(t.th[0].n, 0);
