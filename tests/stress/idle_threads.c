@@ -308,8 +308,8 @@ static void handler3(int sig, siginfo_t *info, void *uc) {
  * fast path, shows as a broken pattern (or a crash). */
 static void *pair_loop(void *arg) {
     static char alt[64 * 1024]; /* one such thread (not TLS: 64 KiB of it per thread) */
-    stack_t ss = {.ss_sp = alt, .ss_size = sizeof alt};
-    sigaltstack(&ss, NULL);
+    stack_t ss = {.ss_sp = alt, .ss_size = sizeof alt}, was;
+    sigaltstack(&ss, &was); /* (was put back at the end: ASan unmaps its own at thread exit) */
     unsigned char *slot[SIG_SLOTS] = {0};
     for (unsigned long it = (uintptr_t)arg; !atomic_load_explicit(&sig_stop, memory_order_relaxed);
          it++) {
@@ -325,6 +325,7 @@ static void *pair_loop(void *arg) {
     }
     for (unsigned i = 0; i < SIG_SLOTS; i++)
         free(slot[i]);
+    sigaltstack(&was, NULL);
     return NULL;
 }
 
